@@ -1,0 +1,5 @@
+//! ActivityStreams wire shapes: what goes over the network, kept apart from
+//! how the node stores and decides things.
+
+pub mod actor;
+pub mod context;

@@ -1,0 +1,285 @@
+//! The node's settings: one `Settings` type, read from a TOML file and
+//! overridden by `PASSERELLE_*` environment variables (nested keys joined
+//! with `__`, e.g. `PASSERELLE_PLATFORM__SLUG`).
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use serde::{Deserialize, Serialize};
+use url::Url;
+
+/// Prefix of the environment variables that override the file.
+pub const ENV_PREFIX: &str = "PASSERELLE_";
+/// The file read when `--config` is not given, if it exists.
+pub const DEFAULT_CONFIG_FILE: &str = "passerelle.toml";
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    /// The URL peers use to reach this node; every ActivityPub id is under it.
+    pub public_url: Url,
+    /// Socket address the HTTP server binds.
+    pub listen: SocketAddr,
+    /// `sqlite://FILE` (created if missing) or `postgres://...`.
+    pub database_url: String,
+    pub platform: PlatformSettings,
+    pub federation: FederationSettings,
+    pub log: LogSettings,
+    pub http: HttpSettings,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct PlatformSettings {
+    /// The actor's `preferredUsername`: the handle is `@{slug}@{host}`.
+    pub slug: String,
+    pub name: String,
+    pub summary: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct FederationSettings {
+    /// Allow fetching from and delivering to loopback and private addresses.
+    /// Off in production (SSRF protection); tests and the demo turn it on.
+    pub allow_private_addresses: bool,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct LogSettings {
+    /// `text` for people, `json` for log collectors.
+    pub format: LogFormat,
+    /// Default filter when `RUST_LOG` is not set (tracing `EnvFilter` syntax).
+    pub level: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct HttpSettings {
+    /// Largest request body accepted, in bytes; larger ones get 413.
+    pub max_body_bytes: usize,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            public_url: Url::parse("http://127.0.0.1:8080").expect("literal URL"),
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            database_url: "sqlite://passerelle.db".to_owned(),
+            platform: PlatformSettings {
+                slug: "passerelle".to_owned(),
+                name: "Passerelle node".to_owned(),
+                summary: String::new(),
+            },
+            federation: FederationSettings {
+                allow_private_addresses: false,
+            },
+            log: LogSettings {
+                format: LogFormat::Text,
+                level: "info".to_owned(),
+            },
+            http: HttpSettings {
+                max_body_bytes: 1024 * 1024,
+            },
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config file {path}: {reason}")]
+    Unreadable { path: PathBuf, reason: String },
+    #[error("{0}")]
+    Invalid(String),
+    #[error("invalid value for `{key}`: {reason}")]
+    BadValue { key: &'static str, reason: String },
+}
+
+/// Which database engine a `database_url` designates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DatabaseKind {
+    Sqlite,
+    Postgres,
+}
+
+impl Settings {
+    /// Reads settings: defaults, then the file (`path`, or `passerelle.toml`
+    /// when present), then the environment.
+    pub fn load(path: Option<&Path>) -> Result<Settings, ConfigError> {
+        Self::load_from(path, Env::prefixed(ENV_PREFIX).split("__"))
+    }
+
+    fn load_from(path: Option<&Path>, env: Env) -> Result<Settings, ConfigError> {
+        let mut figment = Figment::from(Serialized::defaults(Settings::default()));
+        let file = match path {
+            Some(explicit) => Some(explicit.to_path_buf()),
+            None => Some(PathBuf::from(DEFAULT_CONFIG_FILE)).filter(|p| p.exists()),
+        };
+        if let Some(file) = file {
+            // Figment treats a missing file as empty; an explicit path must exist.
+            let text = std::fs::read_to_string(&file).map_err(|e| ConfigError::Unreadable {
+                path: file.clone(),
+                reason: e.to_string(),
+            })?;
+            figment = figment.merge(Toml::string(&text));
+        }
+        let settings: Settings = figment
+            .merge(env)
+            .extract()
+            .map_err(|e| ConfigError::Invalid(one_line(&e.to_string())))?;
+        settings.validate()?;
+        Ok(settings)
+    }
+
+    /// Checks what serde cannot: URL shapes, the slug, the database scheme.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let url = &self.public_url;
+        if !matches!(url.scheme(), "http" | "https") {
+            return Err(ConfigError::BadValue {
+                key: "public_url",
+                reason: format!("scheme must be http or https, not `{}`", url.scheme()),
+            });
+        }
+        if url.host_str().is_none_or(str::is_empty) {
+            return Err(ConfigError::BadValue {
+                key: "public_url",
+                reason: "a host is required".to_owned(),
+            });
+        }
+        if url.path() != "/" || url.query().is_some() || url.fragment().is_some() {
+            return Err(ConfigError::BadValue {
+                key: "public_url",
+                reason: "must be an origin such as https://node.example.org, without path, query or fragment".to_owned(),
+            });
+        }
+        let slug = &self.platform.slug;
+        let slug_ok = !slug.is_empty()
+            && slug.len() <= 64
+            && slug
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-');
+        if !slug_ok {
+            return Err(ConfigError::BadValue {
+                key: "platform.slug",
+                reason: "1 to 64 characters among a-z, 0-9, `_` and `-`".to_owned(),
+            });
+        }
+        if self.platform.name.trim().is_empty() {
+            return Err(ConfigError::BadValue {
+                key: "platform.name",
+                reason: "must not be empty".to_owned(),
+            });
+        }
+        self.database_kind()?;
+        if self.http.max_body_bytes < 1024 {
+            return Err(ConfigError::BadValue {
+                key: "http.max_body_bytes",
+                reason: "must be at least 1024".to_owned(),
+            });
+        }
+        Ok(())
+    }
+
+    pub fn database_kind(&self) -> Result<DatabaseKind, ConfigError> {
+        let url = &self.database_url;
+        if url.starts_with("sqlite:") {
+            Ok(DatabaseKind::Sqlite)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(DatabaseKind::Postgres)
+        } else {
+            Err(ConfigError::BadValue {
+                key: "database_url",
+                reason: "must start with sqlite: or postgres://".to_owned(),
+            })
+        }
+    }
+
+    /// The `host[:port]` part of the public URL, as used in handles.
+    pub fn public_host(&self) -> String {
+        let host = self.public_url.host_str().unwrap_or_default();
+        match self.public_url.port() {
+            Some(port) => format!("{host}:{port}"),
+            None => host.to_owned(),
+        }
+    }
+
+    /// An absolute URL under the public origin.
+    pub fn url_for(&self, path: &str) -> Url {
+        self.public_url
+            .join(path)
+            .unwrap_or_else(|_| self.public_url.clone())
+    }
+}
+
+fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load_toml(text: &str) -> Result<Settings, ConfigError> {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("p.toml");
+        std::fs::write(&path, text).expect("write");
+        Settings::load_from(Some(&path), Env::prefixed("PASSERELLE_UNIT_TEST_NEVER_SET_"))
+    }
+
+    #[test]
+    fn defaults_are_valid() {
+        let settings = load_toml("").expect("defaults load");
+        assert_eq!(settings, Settings::default());
+    }
+
+    #[test]
+    fn nested_keys_are_read() {
+        let settings = load_toml("[platform]\nslug = \"ofn\"\nname = \"OFN\"\n").expect("load");
+        assert_eq!(settings.platform.slug, "ofn");
+        assert_eq!(settings.platform.name, "OFN");
+    }
+
+    #[test]
+    fn unknown_key_is_named() {
+        let err = load_toml("[platform]\nslugg = \"x\"\n").expect_err("must fail");
+        assert!(err.to_string().contains("slugg"), "{err}");
+    }
+
+    #[test]
+    fn malformed_url_is_named() {
+        let err = load_toml("public_url = \"not a url\"\n").expect_err("must fail");
+        assert!(err.to_string().contains("public_url"), "{err}");
+    }
+
+    #[test]
+    fn public_url_with_path_is_refused() {
+        let err = load_toml("public_url = \"https://x.example/sub\"\n").expect_err("must fail");
+        assert!(err.to_string().contains("public_url"), "{err}");
+    }
+
+    #[test]
+    fn bad_slug_and_database_are_named() {
+        let err = load_toml("[platform]\nslug = \"Not Valid\"\n").expect_err("must fail");
+        assert!(err.to_string().contains("platform.slug"), "{err}");
+        let err = load_toml("database_url = \"mysql://x\"\n").expect_err("must fail");
+        assert!(err.to_string().contains("database_url"), "{err}");
+    }
+
+    #[test]
+    fn public_host_keeps_port() {
+        let mut settings = Settings::default();
+        assert_eq!(settings.public_host(), "127.0.0.1:8080");
+        settings.public_url = Url::parse("https://node.example.org").expect("url");
+        assert_eq!(settings.public_host(), "node.example.org");
+    }
+}

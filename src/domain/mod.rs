@@ -1,0 +1,5 @@
+//! What the node does. The REST API, the ActivityPub inbox and outbox and
+//! the CLI all call into this layer, so each rule lives in one place.
+
+pub mod discovery;
+pub mod identity;

@@ -1,0 +1,40 @@
+//! Server-rendered HTML pages from the templates in `templates/`, embedded
+//! in the binary so a node needs no files beside it. minijinja escapes
+//! every value in `.html` templates, so peer-supplied text shows as text.
+
+use axum::response::Html;
+use minijinja::Environment;
+use serde::Serialize;
+
+use crate::error::{Error, Result};
+
+pub struct Templates {
+    env: Environment<'static>,
+}
+
+const TEMPLATES: &[(&str, &str)] = &[
+    ("base.html", include_str!("../../templates/base.html")),
+    ("actor.html", include_str!("../../templates/actor.html")),
+];
+
+impl Templates {
+    pub fn new() -> Result<Templates> {
+        let mut env = Environment::new();
+        for (name, source) in TEMPLATES {
+            env.add_template(name, source)
+                .map_err(|e| Error::Internal(format!("template {name}: {e}")))?;
+        }
+        Ok(Templates { env })
+    }
+
+    pub fn render(&self, name: &str, context: impl Serialize) -> Result<Html<String>> {
+        let template = self
+            .env
+            .get_template(name)
+            .map_err(|e| Error::Internal(format!("template {name}: {e}")))?;
+        template
+            .render(context)
+            .map(Html)
+            .map_err(|e| Error::Internal(format!("rendering {name}: {e}")))
+    }
+}

@@ -1,0 +1,52 @@
+//! Operations endpoints: liveness, readiness and Prometheus metrics.
+
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use serde_json::json;
+
+use crate::error::{Error, Result};
+use crate::node::AppContext;
+
+/// `/readyz` answers within this even when the database hangs.
+const READINESS_TIMEOUT: Duration = Duration::from_secs(2);
+
+pub fn routes() -> Router<AppContext> {
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics))
+}
+
+async fn healthz() -> Response {
+    (
+        StatusCode::OK,
+        axum::Json(json!({"status": "ok", "version": crate::VERSION})),
+    )
+        .into_response()
+}
+
+async fn readyz(State(ctx): State<AppContext>) -> Result<Response> {
+    match tokio::time::timeout(READINESS_TIMEOUT, ctx.store.check_ready()).await {
+        Ok(Ok(())) => Ok(axum::Json(json!({"status": "ready"})).into_response()),
+        Ok(Err(not_ready)) => Err(Error::Unavailable(not_ready.to_string())),
+        Err(_) => Err(Error::Unavailable(format!(
+            "database did not answer within {}s",
+            READINESS_TIMEOUT.as_secs()
+        ))),
+    }
+}
+
+async fn metrics(State(ctx): State<AppContext>) -> Result<Response> {
+    let text = ctx.metrics.render()?;
+    let mut response = text.into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
+    );
+    Ok(response)
+}

@@ -1,0 +1,20 @@
+//! Passerelle: a federation gateway for cooperative platforms.
+//!
+//! A node publishes its platform's offers, members and charter commitments
+//! as signed ActivityStreams objects and shares them with approved peers.
+
+pub mod apub;
+pub mod config;
+pub mod domain;
+pub mod error;
+pub mod http;
+pub mod node;
+pub mod observability;
+pub mod store;
+
+pub use config::Settings;
+pub use error::{Error, Result};
+pub use node::{AppContext, Node};
+
+/// The version reported by `--version`, NodeInfo and the HTML pages.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -1,0 +1,70 @@
+//! Prometheus metrics. Each node owns its registry (not a process-global
+//! one) so that several nodes in one process — tests, `passerelle demo` —
+//! each report their own figures.
+
+use prometheus::{Encoder, HistogramOpts, HistogramVec, IntCounterVec, Opts, Registry, TextEncoder};
+
+use crate::error::{Error, Result};
+
+#[derive(Clone)]
+pub struct Metrics {
+    registry: Registry,
+    pub http_requests: IntCounterVec,
+    pub http_duration: HistogramVec,
+}
+
+impl Metrics {
+    pub fn new() -> Result<Metrics> {
+        let registry = Registry::new_custom(Some("passerelle".to_owned()), None)
+            .map_err(metrics_error)?;
+        let http_requests = IntCounterVec::new(
+            Opts::new("http_requests_total", "HTTP requests answered, by route, method and status"),
+            &["route", "method", "status"],
+        )
+        .map_err(metrics_error)?;
+        let http_duration = HistogramVec::new(
+            HistogramOpts::new(
+                "http_request_duration_seconds",
+                "Time from request received to response headers, by route and method",
+            )
+            .buckets(vec![
+                0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+            ]),
+            &["route", "method"],
+        )
+        .map_err(metrics_error)?;
+        registry
+            .register(Box::new(http_requests.clone()))
+            .map_err(metrics_error)?;
+        registry
+            .register(Box::new(http_duration.clone()))
+            .map_err(metrics_error)?;
+        Ok(Metrics {
+            registry,
+            http_requests,
+            http_duration,
+        })
+    }
+
+    pub fn observe_http(&self, route: &str, method: &str, status: u16, seconds: f64) {
+        self.http_requests
+            .with_label_values(&[route, method, &status.to_string()])
+            .inc();
+        self.http_duration
+            .with_label_values(&[route, method])
+            .observe(seconds);
+    }
+
+    /// The Prometheus text exposition of every metric.
+    pub fn render(&self) -> Result<String> {
+        let mut buffer = Vec::new();
+        TextEncoder::new()
+            .encode(&self.registry.gather(), &mut buffer)
+            .map_err(metrics_error)?;
+        String::from_utf8(buffer).map_err(|e| Error::Internal(e.to_string()))
+    }
+}
+
+fn metrics_error(e: prometheus::Error) -> Error {
+    Error::Internal(format!("metrics: {e}"))
+}

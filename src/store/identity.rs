@@ -1,0 +1,51 @@
+//! The node's key pairs, stored once and kept for the node's lifetime.
+
+use crate::error::Result;
+use crate::store::{Store, now_millis};
+
+/// Key material as stored: PEM for RSA, the 32-byte Ed25519 secret seed.
+#[derive(Debug, Clone)]
+pub struct StoredKeys {
+    pub rsa_private_pem: String,
+    pub rsa_public_pem: String,
+    pub ed25519_secret: Vec<u8>,
+}
+
+impl Store {
+    pub async fn node_keys(&self) -> Result<Option<StoredKeys>> {
+        let row: Option<(String, String, Vec<u8>)> = sqlx::query_as(
+            "SELECT rsa_private_pem, rsa_public_pem, ed25519_secret FROM node_keys WHERE id = 1",
+        )
+        .fetch_optional(self.pool())
+        .await?;
+        Ok(row.map(
+            |(rsa_private_pem, rsa_public_pem, ed25519_secret)| StoredKeys {
+                rsa_private_pem,
+                rsa_public_pem,
+                ed25519_secret,
+            },
+        ))
+    }
+
+    /// Stores `keys` unless keys already exist, and returns the keys that
+    /// are now stored: when two replicas start together, both end up using
+    /// the first one's keys.
+    pub async fn insert_node_keys_if_absent(&self, keys: &StoredKeys) -> Result<StoredKeys> {
+        sqlx::query(
+            "INSERT INTO node_keys (id, rsa_private_pem, rsa_public_pem, ed25519_secret, created_at) \
+             VALUES (1, $1, $2, $3, $4) ON CONFLICT (id) DO NOTHING",
+        )
+        .bind(&keys.rsa_private_pem)
+        .bind(&keys.rsa_public_pem)
+        .bind(&keys.ed25519_secret)
+        .bind(now_millis())
+        .execute(self.pool())
+        .await?;
+        match self.node_keys().await? {
+            Some(stored) => Ok(stored),
+            None => Err(crate::error::Error::Internal(
+                "node keys vanished right after being stored".to_owned(),
+            )),
+        }
+    }
+}

@@ -1,0 +1,151 @@
+//! Database access. One `Store` over sqlx's `Any` driver so that each query
+//! is written once and runs on both SQLite and PostgreSQL: queries use `$N`
+//! placeholders (both engines accept them) and only the portable column
+//! types (BIGINT/INTEGER, TEXT, BLOB/BYTEA). Schemas differ only in DDL, in
+//! `migrations/sqlite` and `migrations/postgres`. One file per aggregate.
+
+mod identity;
+
+pub use identity::StoredKeys;
+
+use std::sync::Once;
+use std::time::Duration;
+
+use sqlx::AnyPool;
+use sqlx::any::AnyPoolOptions;
+use sqlx::migrate::Migrator;
+
+use crate::config::DatabaseKind;
+use crate::error::{Error, Result};
+
+static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("migrations/sqlite");
+static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("migrations/postgres");
+
+/// How long a request waits for a pooled connection before giving up; keeps
+/// handlers and `/readyz` answering promptly when the database is gone.
+const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(3);
+
+#[derive(Clone, Debug)]
+pub struct Store {
+    pool: AnyPool,
+    kind: DatabaseKind,
+}
+
+/// Why the store cannot serve requests right now.
+#[derive(Debug, thiserror::Error)]
+pub enum NotReady {
+    #[error("database unreachable: {0}")]
+    Unreachable(String),
+    #[error("migrations not applied: {applied} of {expected}")]
+    Migrations { applied: i64, expected: usize },
+}
+
+impl Store {
+    /// Opens a pool on `database_url`; a SQLite file is created if missing.
+    pub async fn connect(database_url: &str, kind: DatabaseKind) -> Result<Store> {
+        static DRIVERS: Once = Once::new();
+        DRIVERS.call_once(sqlx::any::install_default_drivers);
+
+        let url = match kind {
+            DatabaseKind::Sqlite => sqlite_url_creating_file(database_url),
+            DatabaseKind::Postgres => database_url.to_owned(),
+        };
+        let in_memory = url.contains(":memory:") || url.contains("mode=memory");
+        let pool = AnyPoolOptions::new()
+            // Each in-memory SQLite connection would be its own database.
+            .max_connections(if in_memory { 1 } else { 10 })
+            .acquire_timeout(ACQUIRE_TIMEOUT)
+            .connect(&url)
+            .await?;
+        if kind == DatabaseKind::Sqlite && !in_memory {
+            // WAL lets readers proceed while a writer commits; the setting
+            // persists in the file, so once per start is enough.
+            sqlx::query("PRAGMA journal_mode = WAL")
+                .execute(&pool)
+                .await?;
+        }
+        Ok(Store { pool, kind })
+    }
+
+    pub fn kind(&self) -> DatabaseKind {
+        self.kind
+    }
+
+    fn migrator(&self) -> &'static Migrator {
+        match self.kind {
+            DatabaseKind::Sqlite => &SQLITE_MIGRATIONS,
+            DatabaseKind::Postgres => &POSTGRES_MIGRATIONS,
+        }
+    }
+
+    /// Applies pending migrations. Safe to run concurrently from several
+    /// replicas: sqlx takes a database lock around the run on PostgreSQL.
+    pub async fn migrate(&self) -> Result<()> {
+        self.migrator().run(&self.pool).await?;
+        Ok(())
+    }
+
+    /// Number of migrations this build ships, and of those the database holds.
+    pub async fn migration_status(&self) -> Result<(usize, i64)> {
+        let expected = self.migrator().iter().count();
+        let applied: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM _sqlx_migrations WHERE success = TRUE")
+                .fetch_one(&self.pool)
+                .await?;
+        Ok((expected, applied))
+    }
+
+    /// Readiness: the database answers and every migration is applied.
+    pub async fn check_ready(&self) -> Result<(), NotReady> {
+        let expected = self.migrator().iter().count();
+        let applied = match self.migration_status().await {
+            Ok((_, applied)) => applied,
+            // The server answered but has no migrations table: not migrated.
+            Err(Error::Database(sqlx::Error::Database(_))) => 0,
+            Err(other) => return Err(NotReady::Unreachable(other.to_string())),
+        };
+        if applied < expected as i64 {
+            return Err(NotReady::Migrations { applied, expected });
+        }
+        Ok(())
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    pub(crate) fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+}
+
+/// sqlx opens SQLite files read-write but does not create them unless asked.
+fn sqlite_url_creating_file(url: &str) -> String {
+    if url.contains("mode=") || url.contains(":memory:") {
+        url.to_owned()
+    } else if url.contains('?') {
+        format!("{url}&mode=rwc")
+    } else {
+        format!("{url}?mode=rwc")
+    }
+}
+
+/// Milliseconds since the Unix epoch: the portable timestamp column type.
+pub(crate) fn now_millis() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sqlite_urls_gain_create_mode() {
+        assert_eq!(sqlite_url_creating_file("sqlite://a.db"), "sqlite://a.db?mode=rwc");
+        assert_eq!(
+            sqlite_url_creating_file("sqlite://a.db?cache=shared"),
+            "sqlite://a.db?cache=shared&mode=rwc"
+        );
+        assert_eq!(sqlite_url_creating_file("sqlite::memory:"), "sqlite::memory:");
+    }
+}
