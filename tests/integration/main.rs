@@ -1,0 +1,9 @@
+//! Integration tests: real nodes on loopback ports, spoken to over HTTP,
+//! on SQLite and on PostgreSQL. One test binary keeps link time low.
+
+mod rig;
+
+mod actor;
+mod cli;
+mod discovery;
+mod ops;

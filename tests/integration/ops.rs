@@ -1,0 +1,111 @@
+//! Liveness, readiness, metrics and the answers to requests that make no sense.
+
+use serde_json::Value;
+
+use crate::on_both_backends;
+use crate::rig::{Backend, TcpProxy, TestDatabase, TestNode, postgres_base_url};
+
+on_both_backends!(
+    health_and_readiness,
+    readiness_fails_without_migrations,
+    metrics_count_requests_by_route,
+    unknown_routes_and_methods_get_problems,
+);
+
+async fn health_and_readiness(db: TestDatabase) {
+    let node = TestNode::start(&db).await;
+    let health = node.get("/healthz").await;
+    assert_eq!(health.status(), 200);
+    let body: Value = health.json().await.unwrap();
+    assert_eq!(body["status"], "ok");
+    let ready = node.get("/readyz").await;
+    assert_eq!(ready.status(), 200);
+    node.stop().await;
+}
+
+async fn readiness_fails_without_migrations(db: TestDatabase) {
+    let node = TestNode::start(&db).await;
+    assert_eq!(node.get("/readyz").await.status(), 200);
+    db.execute("DROP TABLE _sqlx_migrations").await;
+    let ready = node.get("/readyz").await;
+    assert_eq!(ready.status(), 503);
+    assert_eq!(ready.headers()["content-type"], "application/problem+json");
+    let body: Value = ready.json().await.unwrap();
+    assert!(body["detail"].as_str().unwrap().contains("migrations"), "{body}");
+    // Liveness is about the process, not the database.
+    assert_eq!(node.get("/healthz").await.status(), 200);
+    node.stop().await;
+}
+
+/// The database behind a network link that goes down: `/readyz` says so
+/// promptly, then recovers when a reachable database is back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn readiness_fails_when_postgres_is_unreachable() {
+    let Some(db) = TestDatabase::new(Backend::Postgres).await else { return };
+    let target = url::Url::parse(&postgres_base_url()).unwrap();
+    let target = tokio::net::lookup_host((
+        target.host_str().unwrap().to_owned(),
+        target.port().unwrap_or(5432),
+    ))
+    .await
+    .unwrap()
+    .next()
+    .unwrap();
+    let proxy = TcpProxy::start(target).await;
+    let node = TestNode::start_with(&db.url_via(proxy.addr), |_| {}).await;
+    assert_eq!(node.get("/readyz").await.status(), 200);
+    proxy.cut();
+    let started = std::time::Instant::now();
+    let ready = node.get("/readyz").await;
+    assert_eq!(ready.status(), 503);
+    assert!(started.elapsed() < std::time::Duration::from_secs(10));
+    let body: Value = ready.json().await.unwrap();
+    assert!(body["detail"].as_str().unwrap().contains("database"), "{body}");
+    assert_eq!(node.get("/healthz").await.status(), 200);
+    node.stop().await;
+}
+
+async fn metrics_count_requests_by_route(db: TestDatabase) {
+    let node = TestNode::start(&db).await;
+    for _ in 0..3 {
+        node.get_accept("/actor", "application/activity+json").await;
+    }
+    node.get("/no/such/thing").await;
+    let response = node.get("/metrics").await;
+    assert_eq!(response.status(), 200);
+    assert!(response.headers()["content-type"].to_str().unwrap().starts_with("text/plain"));
+    let text = response.text().await.unwrap();
+    assert!(
+        text.contains(
+            r#"passerelle_http_requests_total{method="GET",route="/actor",status="200"} 3"#
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains(r#"passerelle_http_requests_total{method="GET",route="unmatched",status="404"} 1"#),
+        "{text}"
+    );
+    assert!(text.contains(r#"passerelle_http_request_duration_seconds_count{method="GET",route="/actor"} 3"#));
+    node.stop().await;
+}
+
+async fn unknown_routes_and_methods_get_problems(db: TestDatabase) {
+    let node = TestNode::start(&db).await;
+    let response = node.get("/no/such/thing").await;
+    assert_eq!(response.status(), 404);
+    assert_eq!(response.headers()["content-type"], "application/problem+json");
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["title"], "Not Found");
+
+    let response = node
+        .client
+        .delete(node.url("/actor"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 405);
+    assert_eq!(response.headers()["content-type"], "application/problem+json");
+
+    assert_eq!(node.get("/healthz").await.status(), 200);
+    node.stop().await;
+}

@@ -1,0 +1,287 @@
+//! The test rig: real nodes on loopback ports over a fresh database each,
+//! SQLite or PostgreSQL. Every integration test starts from here.
+
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use passerelle::config::Settings;
+use passerelle::node::{AppContext, Node};
+use sqlx::Connection;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+use url::Url;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Where the tests find PostgreSQL (trust auth), unless overridden.
+pub fn postgres_base_url() -> String {
+    std::env::var("POSTGRES_TEST_URL").unwrap_or_else(|_| "postgres://127.0.0.1:5432/test".into())
+}
+
+fn under_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| v == "true" || v == "1")
+}
+
+/// A database of its own for one test: a SQLite file in a temporary
+/// directory, or a PostgreSQL schema dropped when the test ends.
+pub struct TestDatabase {
+    pub backend: Backend,
+    pub url: String,
+    pub dir: tempfile::TempDir,
+    pg_schema: Option<String>,
+}
+
+static COUNTER: AtomicU32 = AtomicU32::new(0);
+
+impl TestDatabase {
+    /// `None` when the backend is unavailable outside CI (the skip is
+    /// printed); under `CI=true` an unavailable PostgreSQL fails the test.
+    pub async fn new(backend: Backend) -> Option<TestDatabase> {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        match backend {
+            Backend::Sqlite => {
+                let url = format!("sqlite://{}", dir.path().join("node.db").display());
+                Some(TestDatabase { backend, url, dir, pg_schema: None })
+            }
+            Backend::Postgres => {
+                let base = postgres_base_url();
+                let connected = tokio::time::timeout(
+                    std::time::Duration::from_secs(5),
+                    sqlx::PgConnection::connect(&base),
+                )
+                .await;
+                let mut conn = match connected {
+                    Ok(Ok(conn)) => conn,
+                    Ok(Err(e)) => return postgres_unavailable(&base, &e.to_string()),
+                    Err(_) => return postgres_unavailable(&base, "connection timed out"),
+                };
+                let schema = format!(
+                    "t_{}_{}_{}",
+                    std::process::id(),
+                    COUNTER.fetch_add(1, Ordering::Relaxed),
+                    rand::random::<u32>()
+                );
+                sqlx::query(&format!("CREATE SCHEMA {schema}"))
+                    .execute(&mut conn)
+                    .await
+                    .expect("create test schema");
+                let _ = conn.close().await;
+                let url = with_search_path(&base, &schema);
+                Some(TestDatabase { backend, url, dir, pg_schema: Some(schema) })
+            }
+        }
+    }
+
+    /// The same database reached through another host and port (a proxy).
+    pub fn url_via(&self, addr: SocketAddr) -> String {
+        let mut url = Url::parse(&self.url).expect("database URL");
+        url.set_host(Some(&addr.ip().to_string())).expect("host");
+        url.set_port(Some(addr.port())).expect("port");
+        url.to_string()
+    }
+
+    /// Runs one statement on the test database from outside the node.
+    pub async fn execute(&self, statement: &str) {
+        match self.backend {
+            Backend::Sqlite => {
+                let mut conn = sqlx::SqliteConnection::connect(&self.url).await.expect("sqlite");
+                sqlx::query(statement).execute(&mut conn).await.expect(statement);
+            }
+            Backend::Postgres => {
+                let mut conn = sqlx::PgConnection::connect(&self.url).await.expect("postgres");
+                sqlx::query(statement).execute(&mut conn).await.expect(statement);
+            }
+        }
+    }
+}
+
+fn with_search_path(base: &str, schema: &str) -> String {
+    let separator = if base.contains('?') { '&' } else { '?' };
+    format!("{base}{separator}options=-c%20search_path%3D{schema}")
+}
+
+fn postgres_unavailable(url: &str, why: &str) -> Option<TestDatabase> {
+    if under_ci() {
+        panic!("PostgreSQL is required under CI=true but {url} is unavailable: {why}");
+    }
+    eprintln!("SKIPPED (PostgreSQL unavailable at {url}: {why}; start it to run this test)");
+    None
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        let Some(schema) = self.pg_schema.take() else { return };
+        let base = postgres_base_url();
+        // Drop runs inside the test's runtime; a thread with its own keeps
+        // this synchronous without blocking that runtime's workers.
+        let _ = std::thread::spawn(move || {
+            let Ok(runtime) = tokio::runtime::Builder::new_current_thread().enable_all().build()
+            else {
+                return;
+            };
+            runtime.block_on(async {
+                if let Ok(mut conn) = sqlx::PgConnection::connect(&base).await {
+                    let _ = sqlx::query(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))
+                        .execute(&mut conn)
+                        .await;
+                }
+            });
+        })
+        .join();
+    }
+}
+
+/// Settings for a test node listening on `addr` over `database_url`.
+pub fn test_settings(addr: SocketAddr, database_url: &str) -> Settings {
+    let mut settings = Settings::default();
+    settings.public_url = Url::parse(&format!("http://{addr}")).expect("public URL");
+    settings.listen = addr;
+    settings.database_url = database_url.to_owned();
+    settings.platform.slug = "foodhub".to_owned();
+    settings.platform.name = "Food Hub Cooperative".to_owned();
+    settings.platform.summary = "Short food chains for the valley.".to_owned();
+    settings.federation.allow_private_addresses = true;
+    settings
+}
+
+/// A node serving HTTP on a loopback port, in this process.
+pub struct TestNode {
+    pub base: Url,
+    pub context: AppContext,
+    pub client: reqwest::Client,
+    shutdown: Option<oneshot::Sender<()>>,
+    server: Option<JoinHandle<()>>,
+}
+
+impl TestNode {
+    pub async fn start(db: &TestDatabase) -> TestNode {
+        Self::start_with(&db.url, |_| {}).await
+    }
+
+    /// Starts a node on `database_url` with settings adjusted by `adjust`.
+    pub async fn start_with(database_url: &str, adjust: impl FnOnce(&mut Settings)) -> TestNode {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let addr = listener.local_addr().expect("local addr");
+        let mut settings = test_settings(addr, database_url);
+        adjust(&mut settings);
+        settings.validate().expect("test settings are valid");
+        let base = settings.public_url.clone();
+        let node = Node::open(settings).await.expect("node opens");
+        let context = node.context().clone();
+        let (shutdown, stop) = oneshot::channel::<()>();
+        let server = tokio::spawn(async move {
+            node.serve(listener, async {
+                let _ = stop.await;
+            })
+            .await
+            .expect("node serves");
+        });
+        TestNode {
+            base,
+            context,
+            client: reqwest::Client::new(),
+            shutdown: Some(shutdown),
+            server: Some(server),
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        self.base.join(path).expect("path").to_string()
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client.get(self.url(path)).send().await.expect("GET")
+    }
+
+    pub async fn get_accept(&self, path: &str, accept: &str) -> reqwest::Response {
+        self.client
+            .get(self.url(path))
+            .header("accept", accept)
+            .send()
+            .await
+            .expect("GET")
+    }
+
+    /// Stops the node gracefully and waits until it has.
+    pub async fn stop(mut self) {
+        if let Some(shutdown) = self.shutdown.take() {
+            let _ = shutdown.send(());
+        }
+        if let Some(server) = self.server.take() {
+            server.await.expect("server task");
+        }
+    }
+}
+
+impl Drop for TestNode {
+    fn drop(&mut self) {
+        if let Some(server) = self.server.take() {
+            server.abort();
+        }
+    }
+}
+
+/// A TCP relay to stand between a node and its database, so a test can cut
+/// the database off as a network failure would.
+pub struct TcpProxy {
+    pub addr: SocketAddr,
+    task: JoinHandle<()>,
+    connections: std::sync::Arc<std::sync::Mutex<Vec<JoinHandle<()>>>>,
+}
+
+impl TcpProxy {
+    pub async fn start(target: SocketAddr) -> TcpProxy {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind proxy");
+        let addr = listener.local_addr().expect("proxy addr");
+        let connections = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let tracked = connections.clone();
+        let task = tokio::spawn(async move {
+            while let Ok((mut inbound, _)) = listener.accept().await {
+                let relay = tokio::spawn(async move {
+                    if let Ok(mut outbound) = tokio::net::TcpStream::connect(target).await {
+                        let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
+                    }
+                });
+                tracked.lock().expect("proxy lock").push(relay);
+            }
+        });
+        TcpProxy { addr, task, connections }
+    }
+
+    /// Closes the listener and every relayed connection.
+    pub fn cut(&self) {
+        self.task.abort();
+        for relay in self.connections.lock().expect("proxy lock").drain(..) {
+            relay.abort();
+        }
+    }
+}
+
+/// Declares `mod NAME { sqlite, postgres }` running `async fn NAME(TestDatabase)`
+/// once on each backend.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($name:ident),+ $(,)?) => {$(
+        mod $name {
+            use $crate::rig::{Backend, TestDatabase};
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                if let Some(db) = TestDatabase::new(Backend::Sqlite).await {
+                    super::$name(db).await;
+                }
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                if let Some(db) = TestDatabase::new(Backend::Postgres).await {
+                    super::$name(db).await;
+                }
+            }
+        }
+    )+};
+}
