@@ -232,7 +232,10 @@ fn describe(error: figment::Error, file: Option<&Path>) -> String {
         .as_ref()
         .is_some_and(|m| m.name.contains("environment"));
     let source = if from_env {
-        format!("environment variable {ENV_PREFIX}{}", first.path.join("__").to_uppercase())
+        format!(
+            "environment variable {ENV_PREFIX}{}",
+            first.path.join("__").to_uppercase()
+        )
     } else {
         match file {
             Some(file) => format!("in {}", file.display()),
@@ -266,7 +269,10 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("p.toml");
         std::fs::write(&path, text).expect("write");
-        Settings::load_from(Some(&path), Env::prefixed("PASSERELLE_UNIT_TEST_NEVER_SET_"))
+        Settings::load_from(
+            Some(&path),
+            Env::prefixed("PASSERELLE_UNIT_TEST_NEVER_SET_"),
+        )
     }
 
     #[test]

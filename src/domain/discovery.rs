@@ -33,7 +33,9 @@ pub fn resolve_webfinger_resource(settings: &Settings, resource: &str) -> Result
         return if ours {
             Ok(())
         } else {
-            Err(Error::NotFound(format!("no account {account} on this node")))
+            Err(Error::NotFound(format!(
+                "no account {account} on this node"
+            )))
         };
     }
     match Url::parse(resource) {
@@ -81,7 +83,10 @@ mod tests {
         ));
         for bad in ["acct:", "acct:ofn", "acct:@host", "mailto:x@y", "", "ofn"] {
             assert!(
-                matches!(resolve_webfinger_resource(&s, bad), Err(Error::BadRequest(_))),
+                matches!(
+                    resolve_webfinger_resource(&s, bad),
+                    Err(Error::BadRequest(_))
+                ),
                 "{bad}"
             );
         }

@@ -41,8 +41,9 @@ async fn actor(State(ctx): State<AppContext>, headers: HeaderMap) -> Result<Resp
             )?
             .into_response(),
     };
-    response
-        .headers_mut()
-        .insert(axum::http::header::VARY, axum::http::HeaderValue::from_static("Accept"));
+    response.headers_mut().insert(
+        axum::http::header::VARY,
+        axum::http::HeaderValue::from_static("Accept"),
+    );
     Ok(response)
 }

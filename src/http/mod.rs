@@ -64,7 +64,11 @@ async fn not_found(request: Request) -> Response {
 async fn method_not_allowed(request: Request) -> Response {
     Problem::new(
         StatusCode::METHOD_NOT_ALLOWED,
-        format!("{} is not allowed on {}", request.method(), request.uri().path()),
+        format!(
+            "{} is not allowed on {}",
+            request.method(),
+            request.uri().path()
+        ),
     )
     .into_response()
 }

@@ -129,8 +129,14 @@ mod tests {
 
     #[test]
     fn quality_values_are_honoured() {
-        assert_eq!(pick("text/html;q=0.5, application/activity+json"), Some(ActivityJson));
-        assert_eq!(pick("text/html, application/activity+json;q=0.1"), Some(Html));
+        assert_eq!(
+            pick("text/html;q=0.5, application/activity+json"),
+            Some(ActivityJson)
+        );
+        assert_eq!(
+            pick("text/html, application/activity+json;q=0.1"),
+            Some(Html)
+        );
         assert_eq!(pick("application/*;q=0, text/*"), Some(Html));
     }
 

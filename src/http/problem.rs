@@ -73,7 +73,10 @@ impl IntoResponse for Error {
         let status = status_of(&self);
         let mut problem = if status.is_server_error() && status != StatusCode::SERVICE_UNAVAILABLE {
             tracing::error!(error = %self, "request failed");
-            Problem::new(status, "the node failed to handle this request; the operator can find the cause in its logs")
+            Problem::new(
+                status,
+                "the node failed to handle this request; the operator can find the cause in its logs",
+            )
         } else {
             Problem::new(status, self.to_string())
         };

@@ -84,7 +84,7 @@ async fn nodeinfo(State(ctx): State<AppContext>) -> Response {
     });
     json_with_type(
         body,
-        "application/json; profile=\"http://nodeinfo.diaspora.software/ns/schema/2.1#\""
+        "application/json; profile=\"http://nodeinfo.diaspora.software/ns/schema/2.1#\"",
     )
 }
 

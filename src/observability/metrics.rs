@@ -2,7 +2,9 @@
 //! one) so that several nodes in one process — tests, `passerelle demo` —
 //! each report their own figures.
 
-use prometheus::{Encoder, HistogramOpts, HistogramVec, IntCounterVec, Opts, Registry, TextEncoder};
+use prometheus::{
+    Encoder, HistogramOpts, HistogramVec, IntCounterVec, Opts, Registry, TextEncoder,
+};
 
 use crate::error::{Error, Result};
 
@@ -15,10 +17,13 @@ pub struct Metrics {
 
 impl Metrics {
     pub fn new() -> Result<Metrics> {
-        let registry = Registry::new_custom(Some("passerelle".to_owned()), None)
-            .map_err(metrics_error)?;
+        let registry =
+            Registry::new_custom(Some("passerelle".to_owned()), None).map_err(metrics_error)?;
         let http_requests = IntCounterVec::new(
-            Opts::new("http_requests_total", "HTTP requests answered, by route, method and status"),
+            Opts::new(
+                "http_requests_total",
+                "HTTP requests answered, by route, method and status",
+            ),
             &["route", "method", "status"],
         )
         .map_err(metrics_error)?;

@@ -141,11 +141,17 @@ mod tests {
 
     #[test]
     fn sqlite_urls_gain_create_mode() {
-        assert_eq!(sqlite_url_creating_file("sqlite://a.db"), "sqlite://a.db?mode=rwc");
+        assert_eq!(
+            sqlite_url_creating_file("sqlite://a.db"),
+            "sqlite://a.db?mode=rwc"
+        );
         assert_eq!(
             sqlite_url_creating_file("sqlite://a.db?cache=shared"),
             "sqlite://a.db?cache=shared&mode=rwc"
         );
-        assert_eq!(sqlite_url_creating_file("sqlite::memory:"), "sqlite::memory:");
+        assert_eq!(
+            sqlite_url_creating_file("sqlite::memory:"),
+            "sqlite::memory:"
+        );
     }
 }

@@ -22,7 +22,10 @@ on_both_backends!(
 async fn fetch_actor(node: &TestNode) -> Value {
     let response = node.get_accept("/actor", "application/activity+json").await;
     assert_eq!(response.status(), 200);
-    assert_eq!(response.headers()["content-type"], "application/activity+json");
+    assert_eq!(
+        response.headers()["content-type"],
+        "application/activity+json"
+    );
     response.json().await.unwrap()
 }
 
@@ -80,7 +83,9 @@ async fn actor_keys_are_the_nodes_keys(db: TestDatabase) {
         .expect("RSA signature verifies with the published key");
     assert!(!signature.to_vec().is_empty());
 
-    let encoded = actor["assertionMethod"][0]["publicKeyMultibase"].as_str().unwrap();
+    let encoded = actor["assertionMethod"][0]["publicKeyMultibase"]
+        .as_str()
+        .unwrap();
     let public = VerifyingKey::from_bytes(&decode_ed25519_multibase(encoded).unwrap()).unwrap();
     let signature = node.context.keys.ed25519.sign(message);
     public
@@ -102,18 +107,29 @@ async fn actor_is_negotiated(db: TestDatabase) {
     let browser = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8";
     let response = node.get_accept("/actor", browser).await;
     assert_eq!(response.status(), 200);
-    assert!(response.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
+    assert!(
+        response.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
     let page = response.text().await.unwrap();
     assert!(page.contains("<h1>Food Hub Cooperative</h1>"), "{page}");
     assert!(page.contains(&format!("@foodhub@{}", node.base.authority())));
 
     // No Accept at all: the machine-readable form.
     let response = node.client.get(node.url("/actor")).send().await.unwrap();
-    assert_eq!(response.headers()["content-type"], "application/activity+json");
+    assert_eq!(
+        response.headers()["content-type"],
+        "application/activity+json"
+    );
 
     let response = node.get_accept("/actor", "image/png").await;
     assert_eq!(response.status(), 406);
-    assert_eq!(response.headers()["content-type"], "application/problem+json");
+    assert_eq!(
+        response.headers()["content-type"],
+        "application/problem+json"
+    );
     node.stop().await;
 }
 
@@ -123,7 +139,10 @@ async fn keys_survive_restart(db: TestDatabase) {
     first.stop().await;
     let second = TestNode::start(&db).await;
     let after = fetch_actor(&second).await;
-    assert_eq!(before["publicKey"]["publicKeyPem"], after["publicKey"]["publicKeyPem"]);
+    assert_eq!(
+        before["publicKey"]["publicKeyPem"],
+        after["publicKey"]["publicKeyPem"]
+    );
     assert_eq!(
         before["assertionMethod"][0]["publicKeyMultibase"],
         after["assertionMethod"][0]["publicKeyMultibase"]
@@ -136,7 +155,12 @@ async fn html_escapes_platform_text(db: TestDatabase) {
         s.platform.name = "<script>alert('x')</script> & co".to_owned();
     })
     .await;
-    let page = node.get_accept("/actor", "text/html").await.text().await.unwrap();
+    let page = node
+        .get_accept("/actor", "text/html")
+        .await
+        .text()
+        .await
+        .unwrap();
     assert!(!page.contains("<script>alert"), "{page}");
     assert!(page.contains("&lt;script&gt;"), "{page}");
     node.stop().await;

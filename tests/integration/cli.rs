@@ -29,19 +29,39 @@ fn stderr_of(output: &Output) -> String {
 fn assert_config_error(output: Output, must_name: &str) {
     let stderr = stderr_of(&output);
     assert_eq!(output.status.code(), Some(2), "stderr: {stderr}");
-    assert!(stderr.contains(must_name), "`{must_name}` not named in: {stderr}");
-    assert_eq!(stderr.trim_end().lines().count(), 1, "one line expected: {stderr}");
+    assert!(
+        stderr.contains(must_name),
+        "`{must_name}` not named in: {stderr}"
+    );
+    assert_eq!(
+        stderr.trim_end().lines().count(),
+        1,
+        "one line expected: {stderr}"
+    );
 }
 
 #[test]
 fn bad_configuration_exits_2_naming_the_key() {
     let dir = tempfile::tempdir().unwrap();
     let run = |envs: &[(&str, &str)], args: &[&str]| {
-        passerelle(dir.path()).envs(envs.iter().copied()).args(args).output().unwrap()
+        passerelle(dir.path())
+            .envs(envs.iter().copied())
+            .args(args)
+            .output()
+            .unwrap()
     };
-    assert_config_error(run(&[("PASSERELLE_PUBLIC_URL", "not a url")], &["migrate"]), "public_url");
-    assert_config_error(run(&[("PASSERELLE_PLATFORM__SLUGG", "x")], &["migrate"]), "slugg");
-    assert_config_error(run(&[("PASSERELLE_LISTEN", "nowhere")], &["serve"]), "listen");
+    assert_config_error(
+        run(&[("PASSERELLE_PUBLIC_URL", "not a url")], &["migrate"]),
+        "public_url",
+    );
+    assert_config_error(
+        run(&[("PASSERELLE_PLATFORM__SLUGG", "x")], &["migrate"]),
+        "slugg",
+    );
+    assert_config_error(
+        run(&[("PASSERELLE_LISTEN", "nowhere")], &["serve"]),
+        "listen",
+    );
     assert_config_error(
         run(&[("PASSERELLE_DATABASE_URL", "mysql://db/x")], &["serve"]),
         "database_url",
@@ -49,13 +69,22 @@ fn bad_configuration_exits_2_naming_the_key() {
 
     let file = dir.path().join("bad.toml");
     std::fs::write(&file, "[platform]\nslug = \"ofn\"\ncolour = \"green\"\n").unwrap();
-    assert_config_error(run(&[], &["--config", file.to_str().unwrap(), "serve"]), "colour");
+    assert_config_error(
+        run(&[], &["--config", file.to_str().unwrap(), "serve"]),
+        "colour",
+    );
     std::fs::write(&file, "public_url = [1, 2]\n").unwrap();
-    assert_config_error(run(&[], &["--config", file.to_str().unwrap(), "serve"]), "public_url");
+    assert_config_error(
+        run(&[], &["--config", file.to_str().unwrap(), "serve"]),
+        "public_url",
+    );
     std::fs::write(&file, "this is = not toml =\n").unwrap();
     let output = run(&[], &["--config", file.to_str().unwrap(), "serve"]);
     assert_eq!(output.status.code(), Some(2), "{}", stderr_of(&output));
-    assert_config_error(run(&[], &["--config", "/nonexistent/passerelle.toml", "serve"]), "/nonexistent/passerelle.toml");
+    assert_config_error(
+        run(&[], &["--config", "/nonexistent/passerelle.toml", "serve"]),
+        "/nonexistent/passerelle.toml",
+    );
     // Nothing was created by the refused runs.
     assert!(!dir.path().join("passerelle.db").exists());
 }
@@ -63,8 +92,15 @@ fn bad_configuration_exits_2_naming_the_key() {
 #[test]
 fn the_default_config_file_is_read_and_env_overrides_it() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("passerelle.toml"), "[platform]\nslugg = \"typo\"\n").unwrap();
-    assert_config_error(passerelle(dir.path()).arg("migrate").output().unwrap(), "slugg");
+    std::fs::write(
+        dir.path().join("passerelle.toml"),
+        "[platform]\nslugg = \"typo\"\n",
+    )
+    .unwrap();
+    assert_config_error(
+        passerelle(dir.path()).arg("migrate").output().unwrap(),
+        "slugg",
+    );
 
     std::fs::write(
         dir.path().join("passerelle.toml"),
@@ -115,9 +151,16 @@ fn migrate_creates_and_migrates_the_default_sqlite_file() {
 #[test]
 fn serve_fails_clearly_when_the_database_is_unreachable() {
     let dir = tempfile::tempdir().unwrap();
-    let closed_port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let closed_port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let output = passerelle(dir.path())
-        .env("PASSERELLE_DATABASE_URL", format!("postgres://127.0.0.1:{closed_port}/none"))
+        .env(
+            "PASSERELLE_DATABASE_URL",
+            format!("postgres://127.0.0.1:{closed_port}/none"),
+        )
         .env("PASSERELLE_LISTEN", "127.0.0.1:0")
         .arg("serve")
         .output()
@@ -132,7 +175,11 @@ on_both_backends!(serve_from_environment_and_stop_on_sigterm);
 /// The "done when" of the foundation: the release workflow an operator
 /// follows, with only the three URL settings in the environment.
 async fn serve_from_environment_and_stop_on_sigterm(db: TestDatabase) {
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let public_url = format!("http://127.0.0.1:{port}");
     let mut child = passerelle(db.dir.path())
         .env("PASSERELLE_PUBLIC_URL", &public_url)
@@ -159,7 +206,9 @@ async fn serve_from_environment_and_stop_on_sigterm(db: TestDatabase) {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     let jrd: Value = client
-        .get(format!("{public_url}/.well-known/webfinger?resource=acct:coopcycle@127.0.0.1:{port}"))
+        .get(format!(
+            "{public_url}/.well-known/webfinger?resource=acct:coopcycle@127.0.0.1:{port}"
+        ))
         .send()
         .await
         .unwrap()
@@ -177,8 +226,18 @@ async fn serve_from_environment_and_stop_on_sigterm(db: TestDatabase) {
         .await
         .unwrap();
     assert_eq!(actor["preferredUsername"], "coopcycle");
-    for path in ["/healthz", "/metrics", "/.well-known/nodeinfo", "/nodeinfo/2.1"] {
-        let status = client.get(format!("{public_url}{path}")).send().await.unwrap().status();
+    for path in [
+        "/healthz",
+        "/metrics",
+        "/.well-known/nodeinfo",
+        "/nodeinfo/2.1",
+    ] {
+        let status = client
+            .get(format!("{public_url}{path}"))
+            .send()
+            .await
+            .unwrap()
+            .status();
         assert_eq!(status, 200, "{path}");
     }
 

@@ -5,7 +5,11 @@ use serde_json::Value;
 use crate::on_both_backends;
 use crate::rig::{TestDatabase, TestNode};
 
-on_both_backends!(webfinger_finds_the_node, webfinger_refuses_bad_resources, nodeinfo_is_discoverable);
+on_both_backends!(
+    webfinger_finds_the_node,
+    webfinger_refuses_bad_resources,
+    nodeinfo_is_discoverable
+);
 
 async fn problem(response: reqwest::Response, status: u16) -> Value {
     assert_eq!(response.status().as_u16(), status);
@@ -15,7 +19,10 @@ async fn problem(response: reqwest::Response, status: u16) -> Value {
     );
     let body: Value = response.json().await.expect("problem JSON");
     assert_eq!(body["status"], status);
-    assert!(body["detail"].as_str().is_some_and(|d| !d.is_empty()), "{body}");
+    assert!(
+        body["detail"].as_str().is_some_and(|d| !d.is_empty()),
+        "{body}"
+    );
     body
 }
 
@@ -23,7 +30,11 @@ async fn webfinger_finds_the_node(db: TestDatabase) {
     let node = TestNode::start(&db).await;
     let host = node.base.authority().to_owned();
     let actor = node.url("/actor");
-    for resource in [format!("acct:foodhub@{host}"), format!("acct:FoodHub@{host}"), actor.clone()] {
+    for resource in [
+        format!("acct:foodhub@{host}"),
+        format!("acct:FoodHub@{host}"),
+        actor.clone(),
+    ] {
         let response = node
             .client
             .get(node.url("/.well-known/webfinger"))
@@ -37,7 +48,10 @@ async fn webfinger_finds_the_node(db: TestDatabase) {
         let jrd: Value = response.json().await.unwrap();
         assert_eq!(jrd["subject"], format!("acct:foodhub@{host}"));
         let links = jrd["links"].as_array().unwrap();
-        let self_link = links.iter().find(|l| l["rel"] == "self").expect("self link");
+        let self_link = links
+            .iter()
+            .find(|l| l["rel"] == "self")
+            .expect("self link");
         assert_eq!(self_link["type"], "application/activity+json");
         assert_eq!(self_link["href"], actor);
         // The link leads to the actor.
@@ -72,8 +86,17 @@ async fn webfinger_refuses_bad_resources(db: TestDatabase) {
         problem(response, 400).await;
     }
     // A query string that is not UTF-8 is malformed, not a server error.
-    problem(node.get("/.well-known/webfinger?resource=%FF%FE").await, 400).await;
-    problem(node.get("/.well-known/webfinger?resource=a&resource=b").await, 400).await;
+    problem(
+        node.get("/.well-known/webfinger?resource=%FF%FE").await,
+        400,
+    )
+    .await;
+    problem(
+        node.get("/.well-known/webfinger?resource=a&resource=b")
+            .await,
+        400,
+    )
+    .await;
     for unknown in [
         format!("acct:someone@{host}"),
         "acct:foodhub@elsewhere.example".to_owned(),
@@ -93,14 +116,24 @@ async fn webfinger_refuses_bad_resources(db: TestDatabase) {
 
 async fn nodeinfo_is_discoverable(db: TestDatabase) {
     let node = TestNode::start(&db).await;
-    let links: Value = node.get("/.well-known/nodeinfo").await.json().await.unwrap();
+    let links: Value = node
+        .get("/.well-known/nodeinfo")
+        .await
+        .json()
+        .await
+        .unwrap();
     let link = links["links"]
         .as_array()
         .unwrap()
         .iter()
         .find(|l| l["rel"] == "http://nodeinfo.diaspora.software/ns/schema/2.1")
         .expect("2.1 link");
-    let response = node.client.get(link["href"].as_str().unwrap()).send().await.unwrap();
+    let response = node
+        .client
+        .get(link["href"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), 200);
     assert!(
         response.headers()["content-type"]

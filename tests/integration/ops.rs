@@ -31,7 +31,10 @@ async fn readiness_fails_without_migrations(db: TestDatabase) {
     assert_eq!(ready.status(), 503);
     assert_eq!(ready.headers()["content-type"], "application/problem+json");
     let body: Value = ready.json().await.unwrap();
-    assert!(body["detail"].as_str().unwrap().contains("migrations"), "{body}");
+    assert!(
+        body["detail"].as_str().unwrap().contains("migrations"),
+        "{body}"
+    );
     // Liveness is about the process, not the database.
     assert_eq!(node.get("/healthz").await.status(), 200);
     node.stop().await;
@@ -41,7 +44,9 @@ async fn readiness_fails_without_migrations(db: TestDatabase) {
 /// promptly, then recovers when a reachable database is back.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn readiness_fails_when_postgres_is_unreachable() {
-    let Some(db) = TestDatabase::new(Backend::Postgres).await else { return };
+    let Some(db) = TestDatabase::new(Backend::Postgres).await else {
+        return;
+    };
     let target = url::Url::parse(&postgres_base_url()).unwrap();
     let target = tokio::net::lookup_host((
         target.host_str().unwrap().to_owned(),
@@ -60,7 +65,10 @@ async fn readiness_fails_when_postgres_is_unreachable() {
     assert_eq!(ready.status(), 503);
     assert!(started.elapsed() < std::time::Duration::from_secs(10));
     let body: Value = ready.json().await.unwrap();
-    assert!(body["detail"].as_str().unwrap().contains("database"), "{body}");
+    assert!(
+        body["detail"].as_str().unwrap().contains("database"),
+        "{body}"
+    );
     assert_eq!(node.get("/healthz").await.status(), 200);
     node.stop().await;
 }
@@ -73,7 +81,12 @@ async fn metrics_count_requests_by_route(db: TestDatabase) {
     node.get("/no/such/thing").await;
     let response = node.get("/metrics").await;
     assert_eq!(response.status(), 200);
-    assert!(response.headers()["content-type"].to_str().unwrap().starts_with("text/plain"));
+    assert!(
+        response.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/plain")
+    );
     let text = response.text().await.unwrap();
     assert!(
         text.contains(
@@ -82,10 +95,14 @@ async fn metrics_count_requests_by_route(db: TestDatabase) {
         "{text}"
     );
     assert!(
-        text.contains(r#"passerelle_http_requests_total{method="GET",route="unmatched",status="404"} 1"#),
+        text.contains(
+            r#"passerelle_http_requests_total{method="GET",route="unmatched",status="404"} 1"#
+        ),
         "{text}"
     );
-    assert!(text.contains(r#"passerelle_http_request_duration_seconds_count{method="GET",route="/actor"} 3"#));
+    assert!(text.contains(
+        r#"passerelle_http_request_duration_seconds_count{method="GET",route="/actor"} 3"#
+    ));
     node.stop().await;
 }
 
@@ -93,18 +110,19 @@ async fn unknown_routes_and_methods_get_problems(db: TestDatabase) {
     let node = TestNode::start(&db).await;
     let response = node.get("/no/such/thing").await;
     assert_eq!(response.status(), 404);
-    assert_eq!(response.headers()["content-type"], "application/problem+json");
+    assert_eq!(
+        response.headers()["content-type"],
+        "application/problem+json"
+    );
     let body: Value = response.json().await.unwrap();
     assert_eq!(body["title"], "Not Found");
 
-    let response = node
-        .client
-        .delete(node.url("/actor"))
-        .send()
-        .await
-        .unwrap();
+    let response = node.client.delete(node.url("/actor")).send().await.unwrap();
     assert_eq!(response.status(), 405);
-    assert_eq!(response.headers()["content-type"], "application/problem+json");
+    assert_eq!(
+        response.headers()["content-type"],
+        "application/problem+json"
+    );
 
     assert_eq!(node.get("/healthz").await.status(), 200);
     node.stop().await;

@@ -19,7 +19,8 @@ pub enum Backend {
 
 /// Where the tests find PostgreSQL (trust auth), unless overridden.
 pub fn postgres_base_url() -> String {
-    std::env::var("POSTGRES_TEST_URL").unwrap_or_else(|_| "postgres://127.0.0.1:5432/test".into())
+    std::env::var("POSTGRES_TEST_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
 }
 
 fn under_ci() -> bool {
@@ -45,7 +46,12 @@ impl TestDatabase {
         match backend {
             Backend::Sqlite => {
                 let url = format!("sqlite://{}", dir.path().join("node.db").display());
-                Some(TestDatabase { backend, url, dir, pg_schema: None })
+                Some(TestDatabase {
+                    backend,
+                    url,
+                    dir,
+                    pg_schema: None,
+                })
             }
             Backend::Postgres => {
                 let base = postgres_base_url();
@@ -71,7 +77,12 @@ impl TestDatabase {
                     .expect("create test schema");
                 let _ = conn.close().await;
                 let url = with_search_path(&base, &schema);
-                Some(TestDatabase { backend, url, dir, pg_schema: Some(schema) })
+                Some(TestDatabase {
+                    backend,
+                    url,
+                    dir,
+                    pg_schema: Some(schema),
+                })
             }
         }
     }
@@ -88,12 +99,22 @@ impl TestDatabase {
     pub async fn execute(&self, statement: &str) {
         match self.backend {
             Backend::Sqlite => {
-                let mut conn = sqlx::SqliteConnection::connect(&self.url).await.expect("sqlite");
-                sqlx::query(statement).execute(&mut conn).await.expect(statement);
+                let mut conn = sqlx::SqliteConnection::connect(&self.url)
+                    .await
+                    .expect("sqlite");
+                sqlx::query(statement)
+                    .execute(&mut conn)
+                    .await
+                    .expect(statement);
             }
             Backend::Postgres => {
-                let mut conn = sqlx::PgConnection::connect(&self.url).await.expect("postgres");
-                sqlx::query(statement).execute(&mut conn).await.expect(statement);
+                let mut conn = sqlx::PgConnection::connect(&self.url)
+                    .await
+                    .expect("postgres");
+                sqlx::query(statement)
+                    .execute(&mut conn)
+                    .await
+                    .expect(statement);
             }
         }
     }
@@ -114,12 +135,16 @@ fn postgres_unavailable(url: &str, why: &str) -> Option<TestDatabase> {
 
 impl Drop for TestDatabase {
     fn drop(&mut self) {
-        let Some(schema) = self.pg_schema.take() else { return };
+        let Some(schema) = self.pg_schema.take() else {
+            return;
+        };
         let base = postgres_base_url();
         // Drop runs inside the test's runtime; a thread with its own keeps
         // this synchronous without blocking that runtime's workers.
         let _ = std::thread::spawn(move || {
-            let Ok(runtime) = tokio::runtime::Builder::new_current_thread().enable_all().build()
+            let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
             else {
                 return;
             };
@@ -137,10 +162,12 @@ impl Drop for TestDatabase {
 
 /// Settings for a test node listening on `addr` over `database_url`.
 pub fn test_settings(addr: SocketAddr, database_url: &str) -> Settings {
-    let mut settings = Settings::default();
-    settings.public_url = Url::parse(&format!("http://{addr}")).expect("public URL");
-    settings.listen = addr;
-    settings.database_url = database_url.to_owned();
+    let mut settings = Settings {
+        public_url: Url::parse(&format!("http://{addr}")).expect("public URL"),
+        listen: addr,
+        database_url: database_url.to_owned(),
+        ..Settings::default()
+    };
     settings.platform.slug = "foodhub".to_owned();
     settings.platform.name = "Food Hub Cooperative".to_owned();
     settings.platform.summary = "Short food chains for the valley.".to_owned();
@@ -164,7 +191,9 @@ impl TestNode {
 
     /// Starts a node on `database_url` with settings adjusted by `adjust`.
     pub async fn start_with(database_url: &str, adjust: impl FnOnce(&mut Settings)) -> TestNode {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
         let addr = listener.local_addr().expect("local addr");
         let mut settings = test_settings(addr, database_url);
         adjust(&mut settings);
@@ -235,7 +264,9 @@ pub struct TcpProxy {
 
 impl TcpProxy {
     pub async fn start(target: SocketAddr) -> TcpProxy {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind proxy");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind proxy");
         let addr = listener.local_addr().expect("proxy addr");
         let connections = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
         let tracked = connections.clone();
@@ -249,7 +280,11 @@ impl TcpProxy {
                 tracked.lock().expect("proxy lock").push(relay);
             }
         });
-        TcpProxy { addr, task, connections }
+        TcpProxy {
+            addr,
+            task,
+            connections,
+        }
     }
 
     /// Closes the listener and every relayed connection.
