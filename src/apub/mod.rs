@@ -1,5 +1,8 @@
 //! ActivityStreams wire shapes: what goes over the network, kept apart from
 //! how the node stores and decides things.
 
+pub mod activities;
 pub mod actor;
 pub mod context;
+pub mod objects;
+pub mod proof;

@@ -3,3 +3,6 @@
 
 pub mod discovery;
 pub mod identity;
+pub mod kinds;
+pub mod payload;
+pub mod validation;

@@ -4,9 +4,15 @@
 //! types (BIGINT/INTEGER, TEXT, BLOB/BYTEA). Schemas differ only in DDL, in
 //! `migrations/sqlite` and `migrations/postgres`. One file per aggregate.
 
+mod activities;
 mod identity;
+mod objects;
+mod tokens;
 
+pub use activities::ActivityRow;
 pub use identity::StoredKeys;
+pub use objects::{NewActivity, ObjectRow, ObjectState, PublicationTx, VersionRow};
+pub use tokens::TokenRow;
 
 use std::sync::Once;
 use std::time::Duration;

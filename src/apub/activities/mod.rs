@@ -1,0 +1,64 @@
+//! Activities the node emits, one file per activity type. Each activity
+//! embeds its object and carries its own integrity proof.
+
+pub mod create;
+pub mod delete;
+pub mod update;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use url::Url;
+
+use crate::apub::actor::actor_id;
+use crate::apub::context::object_context;
+use crate::apub::objects::addressing;
+use crate::config::Settings;
+use crate::domain::kinds::Audience;
+use crate::error::{Error, Result};
+
+/// Path under which activities are served: `/activities/{uuid}`.
+pub const ACTIVITIES_PATH: &str = "/activities";
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ActivityEnvelope {
+    #[serde(rename = "@context")]
+    pub context: Value,
+    pub id: Url,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub actor: Url,
+    pub object: Value,
+    pub to: Vec<Url>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cc: Vec<Url>,
+    pub published: String,
+}
+
+/// A fresh activity id under this node.
+pub fn new_activity_id(settings: &Settings) -> Url {
+    settings.url_for(&format!("{ACTIVITIES_PATH}/{}", uuid::Uuid::new_v4()))
+}
+
+/// The unsigned document of an activity of `kind` about `object`.
+fn envelope(
+    settings: &Settings,
+    kind: &str,
+    id: Url,
+    object: Value,
+    audience: &Audience,
+    published: &str,
+) -> Result<Value> {
+    let (to, cc) = addressing(settings, audience);
+    serde_json::to_value(ActivityEnvelope {
+        context: object_context(settings),
+        id,
+        kind: kind.to_owned(),
+        actor: actor_id(settings),
+        object,
+        to,
+        cc,
+        published: published.to_owned(),
+    })
+    .map_err(|e| Error::Internal(format!("activity shape: {e}")))
+}

@@ -1,0 +1,202 @@
+//! Offers as FEP-0837 `Proposal`s in the ValueFlows vocabulary: a primary
+//! `Intent` (what is offered or requested) and, when there is a price, a
+//! reciprocal `Intent` (what is asked in return).
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use url::Url;
+
+use crate::apub::objects::field;
+use crate::domain::payload::{Location, OfferPayload, Quantity};
+use crate::error::{Error, Result, Violation};
+
+/// Currencies are named by their ISO 4217 URN in `resourceConformsTo`.
+const CURRENCY_URN_PREFIX: &str = "urn:iso:std:iso:4217:";
+/// om2 unit of a plain count (a price is "3.20 of one EUR").
+const UNIT_ONE: &str = "one";
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct QuantityValue {
+    pub has_unit: String,
+    /// A decimal string, as FEP-0837 writes quantities.
+    pub has_numerical_value: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Intent {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<Url>,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub action: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource_conforms_to: Option<Url>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource_quantity: Option<QuantityValue>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub available_quantity: Option<QuantityValue>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub minimum_quantity: Option<QuantityValue>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Place {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub address: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub latitude: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub longitude: Option<f64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Proposal {
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content: Option<String>,
+    pub purpose: String,
+    pub publishes: Intent,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reciprocal: Option<Intent>,
+    #[serde(default)]
+    pub unit_based: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub location: Option<Place>,
+    pub url: Url,
+}
+
+fn quantity_value(quantity: &Quantity) -> QuantityValue {
+    QuantityValue {
+        has_unit: quantity.unit.clone(),
+        has_numerical_value: quantity.value.to_string(),
+    }
+}
+
+fn fragment(uri: &Url, name: &str) -> Url {
+    let mut id = uri.clone();
+    id.set_fragment(Some(name));
+    id
+}
+
+impl Proposal {
+    pub fn from_payload(uri: &Url, offer: &OfferPayload) -> Proposal {
+        let reciprocal = offer.price.as_ref().map(|price| Intent {
+            id: Some(fragment(uri, "reciprocal")),
+            kind: "Intent".to_owned(),
+            action: "transfer".to_owned(),
+            name: None,
+            resource_conforms_to: Url::parse(&format!("{CURRENCY_URN_PREFIX}{}", price.currency)).ok(),
+            resource_quantity: Some(QuantityValue {
+                has_unit: UNIT_ONE.to_owned(),
+                has_numerical_value: price.value.to_string(),
+            }),
+            available_quantity: None,
+            minimum_quantity: None,
+        });
+        Proposal {
+            name: offer.name.clone(),
+            content: offer.summary.clone(),
+            purpose: offer.purpose.clone(),
+            publishes: Intent {
+                id: Some(fragment(uri, "primary")),
+                kind: "Intent".to_owned(),
+                action: offer.action.clone().unwrap_or_else(|| "transfer".to_owned()),
+                name: Some(offer.resource.name.clone()),
+                resource_conforms_to: offer.resource.conforms_to.clone(),
+                resource_quantity: Some(quantity_value(&offer.quantity)),
+                available_quantity: offer.available.as_ref().map(quantity_value),
+                minimum_quantity: offer.minimum.as_ref().map(quantity_value),
+            },
+            reciprocal,
+            unit_based: offer.unit_based.unwrap_or(false),
+            location: offer.location.as_ref().map(|l: &Location| Place {
+                kind: "Place".to_owned(),
+                name: l.name.clone(),
+                address: l.address.clone(),
+                latitude: l.latitude,
+                longitude: l.longitude,
+            }),
+            url: offer.url.clone(),
+        }
+    }
+}
+
+fn number(value: &QuantityValue, pointer: &str) -> Result<f64> {
+    value.has_numerical_value.trim().parse::<f64>().map_err(|_| {
+        Error::Unprocessable(vec![Violation {
+            pointer: pointer.to_owned(),
+            detail: format!("`{}` is not a decimal number", value.has_numerical_value),
+        }])
+    })
+}
+
+fn quantity(value: &Option<QuantityValue>, pointer: &str) -> Result<Option<Value>> {
+    value
+        .as_ref()
+        .map(|v| Ok(json!({"unit": v.has_unit, "value": number(v, pointer)?})))
+        .transpose()
+}
+
+/// The offer payload a `Proposal` expresses.
+pub fn payload_from_object(object: &Value) -> Result<Value> {
+    let proposal: Proposal = field(object)?;
+    let primary = &proposal.publishes;
+    let mut payload = json!({
+        "name": proposal.name,
+        "purpose": proposal.purpose,
+        "action": primary.action,
+        "resource": {"name": primary.name.clone().unwrap_or_else(|| proposal.name.clone())},
+        "unitBased": proposal.unit_based,
+        "url": proposal.url,
+    });
+    let fields = payload.as_object_mut().expect("literal object");
+    if let Some(content) = &proposal.content {
+        fields.insert("summary".into(), json!(content));
+    }
+    if let Some(conforms_to) = &primary.resource_conforms_to {
+        fields["resource"]["conformsTo"] = json!(conforms_to);
+    }
+    for (name, value, pointer) in [
+        ("quantity", &primary.resource_quantity, "/object/publishes/resourceQuantity"),
+        ("available", &primary.available_quantity, "/object/publishes/availableQuantity"),
+        ("minimum", &primary.minimum_quantity, "/object/publishes/minimumQuantity"),
+    ] {
+        if let Some(quantity) = quantity(value, pointer)? {
+            fields.insert(name.into(), quantity);
+        }
+    }
+    if let Some(reciprocal) = &proposal.reciprocal {
+        let currency = reciprocal
+            .resource_conforms_to
+            .as_ref()
+            .and_then(|u| u.as_str().strip_prefix(CURRENCY_URN_PREFIX))
+            .unwrap_or_default();
+        let value = match &reciprocal.resource_quantity {
+            Some(q) => number(q, "/object/reciprocal/resourceQuantity")?,
+            None => 0.0,
+        };
+        fields.insert("price".into(), json!({"currency": currency, "value": value}));
+    }
+    if let Some(place) = &proposal.location {
+        let mut location = json!({"name": place.name});
+        for (key, value) in [
+            ("address", place.address.as_ref().map(|a| json!(a))),
+            ("latitude", place.latitude.map(|v| json!(v))),
+            ("longitude", place.longitude.map(|v| json!(v))),
+        ] {
+            if let Some(value) = value {
+                location[key] = value;
+            }
+        }
+        fields.insert("location".into(), location);
+    }
+    Ok(payload)
+}

@@ -1,0 +1,305 @@
+//! Published objects, their kept versions, and the publication transaction
+//! that changes an object and records its activity atomically.
+
+use sqlx::any::AnyRow;
+use sqlx::{Any, Row, Transaction};
+
+use crate::config::DatabaseKind;
+use crate::error::Result;
+use crate::store::{Store, now_millis};
+
+#[derive(Debug, Clone)]
+pub struct ObjectRow {
+    pub id: i64,
+    pub kind: String,
+    pub local_id: String,
+    pub uri: String,
+    pub version: i64,
+    pub audience: String,
+    pub public: bool,
+    pub payload: String,
+    pub content_hash: String,
+    pub document: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub deleted_at: Option<i64>,
+}
+
+const COLUMNS: &str = "id, kind, local_id, uri, version, audience, public, payload, content_hash, \
+                       document, created_at, updated_at, deleted_at";
+
+fn object_row(row: &AnyRow) -> Result<ObjectRow> {
+    Ok(ObjectRow {
+        id: row.try_get("id")?,
+        kind: row.try_get("kind")?,
+        local_id: row.try_get("local_id")?,
+        uri: row.try_get("uri")?,
+        version: row.try_get("version")?,
+        audience: row.try_get("audience")?,
+        public: row.try_get::<i64, _>("public")? != 0,
+        payload: row.try_get("payload")?,
+        content_hash: row.try_get("content_hash")?,
+        document: row.try_get("document")?,
+        created_at: row.try_get("created_at")?,
+        updated_at: row.try_get("updated_at")?,
+        deleted_at: row.try_get("deleted_at")?,
+    })
+}
+
+/// The stored state of an object after a change.
+#[derive(Debug, Clone)]
+pub struct ObjectState<'a> {
+    pub kind: &'a str,
+    pub local_id: &'a str,
+    pub uri: &'a str,
+    pub version: i64,
+    pub audience: &'a str,
+    pub public: bool,
+    pub payload: &'a str,
+    pub content_hash: &'a str,
+    pub document: &'a str,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewActivity<'a> {
+    pub uri: &'a str,
+    pub kind: &'a str,
+    pub object_id: Option<i64>,
+    pub audience: &'a str,
+    pub public: bool,
+    pub document: &'a str,
+}
+
+#[derive(Debug, Clone)]
+pub struct VersionRow {
+    pub version: i64,
+    pub uri: String,
+    pub document: String,
+    pub created_at: i64,
+}
+
+/// Arbitrary key of the advisory lock that serialises publications on
+/// PostgreSQL, so activity ids become visible in increasing order (a
+/// delivery cursor never skips a late-committing lower id).
+const PUBLICATION_LOCK: i64 = 0x7061_7373_6572_656c;
+
+/// One publication: everything in it commits together or not at all.
+pub struct PublicationTx {
+    tx: Transaction<'static, Any>,
+}
+
+impl Store {
+    pub async fn begin_publication(&self) -> Result<PublicationTx> {
+        let tx = match self.kind() {
+            // IMMEDIATE takes the write lock now: no deadlock between two
+            // transactions that both read, then both try to write.
+            DatabaseKind::Sqlite => self.pool().begin_with("BEGIN IMMEDIATE").await?,
+            DatabaseKind::Postgres => {
+                let mut tx = self.pool().begin().await?;
+                sqlx::query("SELECT pg_advisory_xact_lock($1)")
+                    .bind(PUBLICATION_LOCK)
+                    .execute(&mut *tx)
+                    .await?;
+                tx
+            }
+        };
+        Ok(PublicationTx { tx })
+    }
+
+    pub async fn object(&self, kind: &str, local_id: &str) -> Result<Option<ObjectRow>> {
+        let row = sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM objects WHERE kind = $1 AND local_id = $2"
+        ))
+        .bind(kind)
+        .bind(local_id)
+        .fetch_optional(self.pool())
+        .await?;
+        row.as_ref().map(object_row).transpose()
+    }
+
+    pub async fn object_by_uri(&self, uri: &str) -> Result<Option<ObjectRow>> {
+        let row = sqlx::query(&format!("SELECT {COLUMNS} FROM objects WHERE uri = $1"))
+            .bind(uri)
+            .fetch_optional(self.pool())
+            .await?;
+        row.as_ref().map(object_row).transpose()
+    }
+
+    /// Objects of a kind in creation order, after the row id `after`
+    /// (deleted ones included: the platform sees its tombstones).
+    pub async fn list_objects(&self, kind: &str, after: i64, limit: i64, public_only: bool) -> Result<Vec<ObjectRow>> {
+        let filter = if public_only { "AND public = 1 AND deleted_at IS NULL" } else { "" };
+        let rows = sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM objects WHERE kind = $1 AND id > $2 {filter} ORDER BY id LIMIT $3"
+        ))
+        .bind(kind)
+        .bind(after)
+        .bind(limit)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(object_row).collect()
+    }
+
+    pub async fn count_public_objects(&self, kind: Option<&str>) -> Result<i64> {
+        let count: i64 = match kind {
+            Some(kind) => {
+                sqlx::query_scalar(
+                    "SELECT COUNT(*) FROM objects WHERE kind = $1 AND public = 1 AND deleted_at IS NULL",
+                )
+                .bind(kind)
+                .fetch_one(self.pool())
+                .await?
+            }
+            None => {
+                sqlx::query_scalar("SELECT COUNT(*) FROM objects WHERE public = 1 AND deleted_at IS NULL")
+                    .fetch_one(self.pool())
+                    .await?
+            }
+        };
+        Ok(count)
+    }
+
+    pub async fn object_version_by_uri(&self, uri: &str) -> Result<Option<(i64, VersionRow)>> {
+        let row = sqlx::query(
+            "SELECT object_id, version, uri, document, created_at FROM object_versions WHERE uri = $1",
+        )
+        .bind(uri)
+        .fetch_optional(self.pool())
+        .await?;
+        row.map(|row| {
+            Ok((
+                row.try_get("object_id")?,
+                VersionRow {
+                    version: row.try_get("version")?,
+                    uri: row.try_get("uri")?,
+                    document: row.try_get("document")?,
+                    created_at: row.try_get("created_at")?,
+                },
+            ))
+        })
+        .transpose()
+    }
+
+    pub async fn object_versions(&self, object_id: i64) -> Result<Vec<VersionRow>> {
+        let rows = sqlx::query(
+            "SELECT version, uri, document, created_at FROM object_versions \
+             WHERE object_id = $1 ORDER BY version",
+        )
+        .bind(object_id)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(VersionRow {
+                    version: row.try_get("version")?,
+                    uri: row.try_get("uri")?,
+                    document: row.try_get("document")?,
+                    created_at: row.try_get("created_at")?,
+                })
+            })
+            .collect()
+    }
+}
+
+impl PublicationTx {
+    pub async fn object(&mut self, kind: &str, local_id: &str) -> Result<Option<ObjectRow>> {
+        let row = sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM objects WHERE kind = $1 AND local_id = $2"
+        ))
+        .bind(kind)
+        .bind(local_id)
+        .fetch_optional(&mut *self.tx)
+        .await?;
+        row.as_ref().map(object_row).transpose()
+    }
+
+    pub async fn insert_object(&mut self, state: &ObjectState<'_>) -> Result<i64> {
+        let now = now_millis();
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO objects (kind, local_id, uri, version, audience, public, payload, \
+             content_hash, document, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) RETURNING id",
+        )
+        .bind(state.kind)
+        .bind(state.local_id)
+        .bind(state.uri)
+        .bind(state.version)
+        .bind(state.audience)
+        .bind(i64::from(state.public))
+        .bind(state.payload)
+        .bind(state.content_hash)
+        .bind(state.document)
+        .bind(now)
+        .fetch_one(&mut *self.tx)
+        .await?;
+        Ok(id)
+    }
+
+    pub async fn update_object(&mut self, id: i64, state: &ObjectState<'_>) -> Result<()> {
+        sqlx::query(
+            "UPDATE objects SET version = $1, audience = $2, public = $3, payload = $4, \
+             content_hash = $5, document = $6, updated_at = $7 WHERE id = $8",
+        )
+        .bind(state.version)
+        .bind(state.audience)
+        .bind(i64::from(state.public))
+        .bind(state.payload)
+        .bind(state.content_hash)
+        .bind(state.document)
+        .bind(now_millis())
+        .bind(id)
+        .execute(&mut *self.tx)
+        .await?;
+        Ok(())
+    }
+
+    /// Replaces the object's document by its tombstone.
+    pub async fn mark_deleted(&mut self, id: i64, tombstone: &str) -> Result<()> {
+        let now = now_millis();
+        sqlx::query("UPDATE objects SET document = $1, deleted_at = $2, updated_at = $2 WHERE id = $3")
+            .bind(tombstone)
+            .bind(now)
+            .bind(id)
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn insert_version(&mut self, object_id: i64, version: i64, uri: &str, payload: &str, document: &str) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO object_versions (object_id, version, uri, payload, document, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(object_id)
+        .bind(version)
+        .bind(uri)
+        .bind(payload)
+        .bind(document)
+        .bind(now_millis())
+        .execute(&mut *self.tx)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn insert_activity(&mut self, activity: &NewActivity<'_>) -> Result<i64> {
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO activities (uri, kind, object_id, audience, public, document, published_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+        )
+        .bind(activity.uri)
+        .bind(activity.kind)
+        .bind(activity.object_id)
+        .bind(activity.audience)
+        .bind(i64::from(activity.public))
+        .bind(activity.document)
+        .bind(now_millis())
+        .fetch_one(&mut *self.tx)
+        .await?;
+        Ok(id)
+    }
+
+    pub async fn commit(self) -> Result<()> {
+        self.tx.commit().await?;
+        Ok(())
+    }
+}
