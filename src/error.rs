@@ -32,6 +32,9 @@ pub enum Error {
     UnsupportedMediaType(String),
     #[error("the payload breaks {} rule(s)", .0.len())]
     Unprocessable(Vec<Violation>),
+    /// One violation, at a JSON pointer.
+    #[error("{1} (at {0})")]
+    UnprocessableAt(String, String),
     #[error("service unavailable: {0}")]
     Unavailable(String),
     #[error("database error: {0}")]

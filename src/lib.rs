@@ -4,6 +4,7 @@
 //! as signed ActivityStreams objects and shares them with approved peers.
 
 pub mod apub;
+pub mod cli;
 pub mod config;
 pub mod domain;
 pub mod error;

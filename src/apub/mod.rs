@@ -3,6 +3,8 @@
 
 pub mod activities;
 pub mod actor;
+pub mod collection;
 pub mod context;
+pub mod fetch;
 pub mod objects;
 pub mod proof;

@@ -40,13 +40,20 @@ pub struct ProofOptions<'a> {
 }
 
 /// Returns `document` with a `proof` member signed by `key`.
-pub fn sign(document: &Value, key: &SigningKey, options: &ProofOptions<'_>) -> Result<Value, ProofError> {
+pub fn sign(
+    document: &Value,
+    key: &SigningKey,
+    options: &ProofOptions<'_>,
+) -> Result<Value, ProofError> {
     let mut unsecured = document.as_object().ok_or(ProofError::NotAnObject)?.clone();
     unsecured.remove("proof");
     let mut proof = Map::new();
     proof.insert("type".into(), json!(PROOF_TYPE));
     proof.insert("cryptosuite".into(), json!(CRYPTOSUITE));
-    proof.insert("verificationMethod".into(), json!(options.verification_method));
+    proof.insert(
+        "verificationMethod".into(),
+        json!(options.verification_method),
+    );
     proof.insert("proofPurpose".into(), json!(ASSERTION_METHOD));
     proof.insert("created".into(), json!(options.created));
 
@@ -58,7 +65,10 @@ pub fn sign(document: &Value, key: &SigningKey, options: &ProofOptions<'_>) -> R
     let signature = key.sign(&hash);
     proof.insert(
         "proofValue".into(),
-        json!(format!("z{}", bs58::encode(signature.to_bytes()).into_string())),
+        json!(format!(
+            "z{}",
+            bs58::encode(signature.to_bytes()).into_string()
+        )),
     );
     unsecured.insert("proof".into(), Value::Object(proof));
     Ok(Value::Object(unsecured))
@@ -100,9 +110,12 @@ pub fn verify(document: &Value, key: &VerifyingKey) -> Result<(), ProofError> {
         )));
     }
     if field("proofPurpose") != Some(ASSERTION_METHOD) {
-        return Err(ProofError::Unsupported("proofPurpose other than assertionMethod".into()));
+        return Err(ProofError::Unsupported(
+            "proofPurpose other than assertionMethod".into(),
+        ));
     }
-    let proof_value = field("proofValue").ok_or_else(|| ProofError::Malformed("no proofValue".into()))?;
+    let proof_value =
+        field("proofValue").ok_or_else(|| ProofError::Malformed("no proofValue".into()))?;
     let signature_bytes = proof_value
         .strip_prefix('z')
         .and_then(|encoded| bs58::decode(encoded).into_vec().ok())
@@ -115,10 +128,10 @@ pub fn verify(document: &Value, key: &VerifyingKey) -> Result<(), ProofError> {
     let mut config = proof.clone();
     config.remove("proofValue");
     match (config.get("@context"), unsecured.get("@context")) {
-        (Some(proof_context), Some(document_context)) => {
-            if !context_starts_with(document_context, proof_context) {
-                return Err(ProofError::ContextMismatch);
-            }
+        (Some(proof_context), Some(document_context))
+            if !context_starts_with(document_context, proof_context) =>
+        {
+            return Err(ProofError::ContextMismatch);
         }
         (None, Some(document_context)) => {
             config.insert("@context".into(), document_context.clone());
@@ -126,7 +139,8 @@ pub fn verify(document: &Value, key: &VerifyingKey) -> Result<(), ProofError> {
         _ => {}
     }
     let hash = hash_data(&config, &unsecured)?;
-    key.verify(&hash, &signature).map_err(|_| ProofError::BadSignature)
+    key.verify(&hash, &signature)
+        .map_err(|_| ProofError::BadSignature)
 }
 
 fn context_starts_with(document: &Value, prefix: &Value) -> bool {
@@ -139,7 +153,10 @@ fn context_starts_with(document: &Value, prefix: &Value) -> bool {
 }
 
 /// SHA-256(JCS(proof config)) ‖ SHA-256(JCS(document)).
-fn hash_data(config: &Map<String, Value>, document: &Map<String, Value>) -> Result<Vec<u8>, ProofError> {
+fn hash_data(
+    config: &Map<String, Value>,
+    document: &Map<String, Value>,
+) -> Result<Vec<u8>, ProofError> {
     let canonical_config = canonical(config)?;
     let canonical_document = canonical(document)?;
     let mut hash = Sha256::digest(canonical_config.as_bytes()).to_vec();

@@ -41,7 +41,9 @@ impl ObjectKind {
     }
 
     pub fn from_collection(segment: &str) -> Option<ObjectKind> {
-        ObjectKind::ALL.into_iter().find(|k| k.collection() == segment)
+        ObjectKind::ALL
+            .into_iter()
+            .find(|k| k.collection() == segment)
     }
 
     pub fn parse(name: &str) -> Option<ObjectKind> {

@@ -5,4 +5,8 @@ pub mod discovery;
 pub mod identity;
 pub mod kinds;
 pub mod payload;
+pub mod publish;
+pub mod time;
+pub mod tokens;
 pub mod validation;
+pub mod verification;

@@ -121,7 +121,7 @@ pub struct CommitmentPayload {
 /// A validated payload of any kind.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Payload {
-    Offer(OfferPayload),
+    Offer(Box<OfferPayload>),
     Member(MemberPayload),
     Charter(CharterPayload),
     Commitment(CommitmentPayload),

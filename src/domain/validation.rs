@@ -55,7 +55,9 @@ fn validators() -> &'static Result<HashMap<ObjectKind, Validator>, String> {
 /// Checks `document` against the kind's schema and returns the typed
 /// payload, or every violation with its JSON pointer.
 pub fn validate(kind: ObjectKind, document: &Value) -> Result<Payload> {
-    let validators = validators().as_ref().map_err(|e| Error::Internal(e.clone()))?;
+    let validators = validators()
+        .as_ref()
+        .map_err(|e| Error::Internal(e.clone()))?;
     let validator = validators
         .get(&kind)
         .ok_or_else(|| Error::Internal(format!("no schema for {}", kind.as_str())))?;
@@ -71,7 +73,8 @@ pub fn validate(kind: ObjectKind, document: &Value) -> Result<Payload> {
         return Err(Error::Unprocessable(violations));
     }
     let typed = match kind {
-        ObjectKind::Offer => serde_json::from_value::<OfferPayload>(document.clone()).map(Payload::Offer),
+        ObjectKind::Offer => serde_json::from_value::<OfferPayload>(document.clone())
+            .map(|offer| Payload::Offer(Box::new(offer))),
         ObjectKind::Member => {
             serde_json::from_value::<MemberPayload>(document.clone()).map(Payload::Member)
         }

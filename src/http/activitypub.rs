@@ -1,17 +1,29 @@
-//! ActivityPub resources: the node's actor (and, in later issues, inbox,
-//! outbox, collections and objects).
+//! ActivityPub resources: the node's actor, its published objects and
+//! their collections, the outbox (read, and client-to-server publishing),
+//! activities and the network vocabulary's context.
 
+use axum::Json;
 use axum::Router;
-use axum::extract::State;
-use axum::http::HeaderMap;
+use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use minijinja::context;
+use serde::Deserialize;
+use serde_json::Value;
 
-use crate::apub::actor::{ACTOR_PATH, OrganizationActor};
-use crate::apub::context::{ACTIVITY_JSON, LD_JSON_ACTIVITY_STREAMS};
+use crate::apub::activities::ACTIVITIES_PATH;
+use crate::apub::actor::{ACTOR_PATH, OUTBOX_PATH, OrganizationActor};
+use crate::apub::collection;
+use crate::apub::context::{
+    ACTIVITY_JSON, LD_JSON, LD_JSON_ACTIVITY_STREAMS, NETWORK_CONTEXT, NETWORK_CONTEXT_PATH,
+};
 use crate::domain::discovery;
-use crate::error::Result;
+use crate::domain::kinds::ObjectKind;
+use crate::domain::publish::{self, Change};
+use crate::error::{Error, Result};
+use crate::http::auth::PlatformToken;
 use crate::http::json_response;
 use crate::http::negotiation::{Representation, activitypub_representation};
 use crate::node::AppContext;
@@ -20,6 +32,48 @@ pub fn routes() -> Router<AppContext> {
     Router::new()
         .route("/", get(|| async { Redirect::to(ACTOR_PATH) }))
         .route(ACTOR_PATH, get(actor))
+        .route(OUTBOX_PATH, get(outbox).post(post_outbox))
+        .route(&format!("{ACTIVITIES_PATH}/{{id}}"), get(activity))
+        .route(NETWORK_CONTEXT_PATH, get(network_context))
+        .route("/{collection}", get(object_collection))
+        .route("/{collection}/{local_id}", get(object))
+        .route(
+            "/charters/{local_id}/versions/{version}",
+            get(charter_version),
+        )
+}
+
+/// An ActivityStreams document in the representation the client asked for;
+/// `page` renders it for browsers.
+fn represent(
+    ctx: &AppContext,
+    headers: &HeaderMap,
+    status: StatusCode,
+    document: &Value,
+    page: &str,
+) -> Result<Response> {
+    let representation = activitypub_representation(headers)?;
+    let mut response = match representation {
+        Representation::ActivityJson => json_response(document, ACTIVITY_JSON),
+        Representation::LdJson => json_response(document, LD_JSON_ACTIVITY_STREAMS),
+        Representation::Html => ctx
+            .templates
+            .render(
+                page,
+                context! {
+                    object => document,
+                    handle => format!("@{}", discovery::account(&ctx.settings)),
+                    node_name => &ctx.settings.platform.name,
+                    version => crate::VERSION,
+                },
+            )?
+            .into_response(),
+    };
+    *response.status_mut() = status;
+    response
+        .headers_mut()
+        .insert(header::VARY, HeaderValue::from_static("Accept"));
+    Ok(response)
 }
 
 async fn actor(State(ctx): State<AppContext>, headers: HeaderMap) -> Result<Response> {
@@ -41,9 +95,239 @@ async fn actor(State(ctx): State<AppContext>, headers: HeaderMap) -> Result<Resp
             )?
             .into_response(),
     };
-    response.headers_mut().insert(
-        axum::http::header::VARY,
-        axum::http::HeaderValue::from_static("Accept"),
-    );
+    response
+        .headers_mut()
+        .insert(header::VARY, HeaderValue::from_static("Accept"));
     Ok(response)
+}
+
+fn kind_of(collection: &str) -> Result<ObjectKind> {
+    ObjectKind::from_collection(collection)
+        .ok_or_else(|| Error::NotFound(format!("nothing at /{collection}")))
+}
+
+fn parse_document(text: &str) -> Result<Value> {
+    serde_json::from_str(text).map_err(|e| Error::Internal(format!("stored document: {e}")))
+}
+
+async fn object(
+    State(ctx): State<AppContext>,
+    Path((collection, local_id)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Result<Response> {
+    let kind = kind_of(&collection)?;
+    let hidden = || Error::NotFound(format!("no {} `{local_id}`", kind.as_str()));
+    let row = ctx
+        .store
+        .object(kind.as_str(), &local_id)
+        .await?
+        .ok_or_else(hidden)?;
+    // Followers-only and named-peer objects need a signed request from an
+    // approved follower; until one is made, they do not exist for anyone.
+    if !row.public {
+        return Err(hidden());
+    }
+    let document = parse_document(&row.document)?;
+    if row.deleted_at.is_some() {
+        return represent(&ctx, &headers, StatusCode::GONE, &document, "object.html");
+    }
+    represent(&ctx, &headers, StatusCode::OK, &document, "object.html")
+}
+
+async fn charter_version(
+    State(ctx): State<AppContext>,
+    Path((local_id, version)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Result<Response> {
+    let uri = ctx
+        .settings
+        .url_for(&format!("/charters/{local_id}/versions/{version}"));
+    let missing = || Error::NotFound(format!("no version {version} of charter `{local_id}`"));
+    let (object_id, found) = ctx
+        .store
+        .object_version_by_uri(uri.as_str())
+        .await?
+        .ok_or_else(missing)?;
+    let charter = ctx
+        .store
+        .object(ObjectKind::Charter.as_str(), &local_id)
+        .await?
+        .ok_or_else(missing)?;
+    if charter.id != object_id || !charter.public {
+        return Err(missing());
+    }
+    represent(
+        &ctx,
+        &headers,
+        StatusCode::OK,
+        &parse_document(&found.document)?,
+        "object.html",
+    )
+}
+
+#[derive(Deserialize)]
+struct PageQuery {
+    page: Option<String>,
+    max_id: Option<String>,
+}
+
+impl PageQuery {
+    /// `None` for the collection itself, `Some(max_id)` for a page.
+    fn requested_page(&self) -> Result<Option<Option<i64>>> {
+        let max_id = match &self.max_id {
+            None => None,
+            Some(text) => Some(text.parse::<i64>().ok().filter(|v| *v > 0).ok_or_else(|| {
+                Error::BadRequest(format!("`max_id` must be a positive integer, not `{text}`"))
+            })?),
+        };
+        let paged = max_id.is_some()
+            || self
+                .page
+                .as_deref()
+                .is_some_and(|p| p == "true" || p == "1");
+        Ok(paged.then_some(max_id))
+    }
+}
+
+fn collection_response(document: &Value) -> Response {
+    json_response(document, ACTIVITY_JSON)
+}
+
+/// A page of `(row id, document)` rows fetched one beyond the page size.
+fn page_of(collection_id: &url::Url, max_id: Option<i64>, rows: Vec<(i64, Value)>) -> Value {
+    let more = rows.len() as i64 > collection::PAGE_SIZE;
+    let rows: Vec<_> = rows
+        .into_iter()
+        .take(collection::PAGE_SIZE as usize)
+        .collect();
+    let next = if more {
+        rows.last().map(|(id, _)| *id)
+    } else {
+        None
+    };
+    collection::page(
+        collection_id,
+        max_id,
+        rows.into_iter().map(|(_, d)| d).collect(),
+        next,
+    )
+}
+
+async fn outbox(
+    State(ctx): State<AppContext>,
+    query: std::result::Result<Query<PageQuery>, QueryRejection>,
+) -> Result<Response> {
+    let Query(query) = query?;
+    let id = ctx.settings.url_for(OUTBOX_PATH);
+    let Some(max_id) = query.requested_page()? else {
+        let total = ctx.store.count_public_activities().await?;
+        return Ok(collection_response(&collection::collection(&id, total)));
+    };
+    let rows = ctx
+        .store
+        .public_activities_before(max_id, collection::PAGE_SIZE + 1)
+        .await?;
+    let rows = rows
+        .into_iter()
+        .map(|row| Ok((row.id, parse_document(&row.document)?)))
+        .collect::<Result<Vec<_>>>()?;
+    Ok(collection_response(&page_of(&id, max_id, rows)))
+}
+
+async fn object_collection(
+    State(ctx): State<AppContext>,
+    Path(collection_name): Path<String>,
+    query: std::result::Result<Query<PageQuery>, QueryRejection>,
+) -> Result<Response> {
+    let kind = kind_of(&collection_name)?;
+    let Query(query) = query?;
+    let id = ctx.settings.url_for(&format!("/{}", kind.collection()));
+    let Some(max_id) = query.requested_page()? else {
+        let total = ctx.store.count_public_objects(Some(kind.as_str())).await?;
+        return Ok(collection_response(&collection::collection(&id, total)));
+    };
+    let rows = ctx
+        .store
+        .public_objects_before(kind.as_str(), max_id, collection::PAGE_SIZE + 1)
+        .await?;
+    let rows = rows
+        .into_iter()
+        .map(|row| Ok((row.id, parse_document(&row.document)?)))
+        .collect::<Result<Vec<_>>>()?;
+    Ok(collection_response(&page_of(&id, max_id, rows)))
+}
+
+async fn activity(
+    State(ctx): State<AppContext>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response> {
+    let uri = ctx.settings.url_for(&format!("{ACTIVITIES_PATH}/{id}"));
+    let row = ctx
+        .store
+        .activity_by_uri(uri.as_str())
+        .await?
+        .filter(|row| row.public)
+        .ok_or_else(|| Error::NotFound(format!("no activity {uri}")))?;
+    represent(
+        &ctx,
+        &headers,
+        StatusCode::OK,
+        &parse_document(&row.document)?,
+        "object.html",
+    )
+}
+
+/// Client-to-server publishing: the same validation and publication path
+/// as the REST API.
+async fn post_outbox(
+    _token: PlatformToken,
+    State(ctx): State<AppContext>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Result<Response> {
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    let media_type = content_type.split(';').next().unwrap_or_default().trim();
+    if ![ACTIVITY_JSON, LD_JSON, "application/json"].contains(&media_type) {
+        return Err(Error::UnsupportedMediaType(format!(
+            "POST /outbox takes {ACTIVITY_JSON}, not `{content_type}`"
+        )));
+    }
+    let Json(activity) =
+        Json::<Value>::from_bytes(&body).map_err(|e: JsonRejection| Error::from(e))?;
+    let published = publish::apply_client_activity(&ctx, &activity).await?;
+    let status = if published.change == Change::Unchanged {
+        StatusCode::OK
+    } else {
+        StatusCode::CREATED
+    };
+    let mut response = (
+        status,
+        Json(crate::http::api::objects::ObjectView::from_published(
+            &published,
+        )),
+    )
+        .into_response();
+    if let Some(location) = published
+        .activity_uri
+        .as_deref()
+        .and_then(|l| HeaderValue::from_str(l).ok())
+    {
+        response.headers_mut().insert(header::LOCATION, location);
+    }
+    Ok(response)
+}
+
+async fn network_context() -> Response {
+    let mut response = NETWORK_CONTEXT.into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(LD_JSON));
+    headers.insert(
+        header::ACCESS_CONTROL_ALLOW_ORIGIN,
+        HeaderValue::from_static("*"),
+    );
+    response
 }

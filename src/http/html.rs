@@ -15,6 +15,7 @@ pub struct Templates {
 const TEMPLATES: &[(&str, &str)] = &[
     ("base.html", include_str!("../../templates/base.html")),
     ("actor.html", include_str!("../../templates/actor.html")),
+    ("object.html", include_str!("../../templates/object.html")),
 ];
 
 impl Templates {

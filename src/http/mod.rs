@@ -3,6 +3,8 @@
 //! panic containment). Handlers are thin: parse, call `domain`, map errors.
 
 pub mod activitypub;
+pub mod api;
+pub mod auth;
 pub mod html;
 pub mod negotiation;
 pub mod ops;
@@ -33,6 +35,7 @@ pub fn router(ctx: AppContext) -> Router {
     Router::new()
         .merge(well_known::routes())
         .merge(activitypub::routes())
+        .merge(api::routes())
         .merge(ops::routes())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)

@@ -60,7 +60,7 @@ fn status_of(error: &Error) -> StatusCode {
         Error::Gone(_) => StatusCode::GONE,
         Error::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
         Error::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-        Error::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
+        Error::Unprocessable(_) | Error::UnprocessableAt(..) => StatusCode::UNPROCESSABLE_ENTITY,
         Error::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
         Error::Database(_) | Error::Migration(_) | Error::Keys(_) | Error::Internal(_) => {
             StatusCode::INTERNAL_SERVER_ERROR
@@ -80,8 +80,12 @@ impl IntoResponse for Error {
         } else {
             Problem::new(status, self.to_string())
         };
-        if let Error::Unprocessable(violations) = self {
-            problem.errors = violations;
+        match self {
+            Error::Unprocessable(violations) => problem.errors = violations,
+            Error::UnprocessableAt(pointer, detail) => {
+                problem.errors = vec![Violation { pointer, detail }]
+            }
+            _ => {}
         }
         let mut response = problem.into_response();
         if status == StatusCode::UNAUTHORIZED {

@@ -28,7 +28,11 @@ impl Store {
     /// Public activities with an id below `before` (all when `None`),
     /// newest first. Keyed on the immutable id, pages stay stable while new
     /// activities are published.
-    pub async fn public_activities_before(&self, before: Option<i64>, limit: i64) -> Result<Vec<ActivityRow>> {
+    pub async fn public_activities_before(
+        &self,
+        before: Option<i64>,
+        limit: i64,
+    ) -> Result<Vec<ActivityRow>> {
         let rows = sqlx::query(
             "SELECT id, uri, kind, public, document FROM activities \
              WHERE public = 1 AND id < $1 ORDER BY id DESC LIMIT $2",
@@ -48,10 +52,11 @@ impl Store {
     }
 
     pub async fn activity_by_uri(&self, uri: &str) -> Result<Option<ActivityRow>> {
-        let row = sqlx::query("SELECT id, uri, kind, public, document FROM activities WHERE uri = $1")
-            .bind(uri)
-            .fetch_optional(self.pool())
-            .await?;
+        let row =
+            sqlx::query("SELECT id, uri, kind, public, document FROM activities WHERE uri = $1")
+                .bind(uri)
+                .fetch_optional(self.pool())
+                .await?;
         row.as_ref().map(activity_row).transpose()
     }
 }

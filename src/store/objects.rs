@@ -127,13 +127,42 @@ impl Store {
 
     /// Objects of a kind in creation order, after the row id `after`
     /// (deleted ones included: the platform sees its tombstones).
-    pub async fn list_objects(&self, kind: &str, after: i64, limit: i64, public_only: bool) -> Result<Vec<ObjectRow>> {
-        let filter = if public_only { "AND public = 1 AND deleted_at IS NULL" } else { "" };
+    pub async fn list_objects(
+        &self,
+        kind: &str,
+        after: i64,
+        limit: i64,
+        public_only: bool,
+    ) -> Result<Vec<ObjectRow>> {
+        let filter = if public_only {
+            "AND public = 1 AND deleted_at IS NULL"
+        } else {
+            ""
+        };
         let rows = sqlx::query(&format!(
             "SELECT {COLUMNS} FROM objects WHERE kind = $1 AND id > $2 {filter} ORDER BY id LIMIT $3"
         ))
         .bind(kind)
         .bind(after)
+        .bind(limit)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(object_row).collect()
+    }
+
+    /// Public, live objects of a kind with a row id below `before`, newest first.
+    pub async fn public_objects_before(
+        &self,
+        kind: &str,
+        before: Option<i64>,
+        limit: i64,
+    ) -> Result<Vec<ObjectRow>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM objects WHERE kind = $1 AND public = 1 AND deleted_at IS NULL \
+             AND id < $2 ORDER BY id DESC LIMIT $3"
+        ))
+        .bind(kind)
+        .bind(before.unwrap_or(i64::MAX))
         .bind(limit)
         .fetch_all(self.pool())
         .await?;
@@ -256,16 +285,25 @@ impl PublicationTx {
     /// Replaces the object's document by its tombstone.
     pub async fn mark_deleted(&mut self, id: i64, tombstone: &str) -> Result<()> {
         let now = now_millis();
-        sqlx::query("UPDATE objects SET document = $1, deleted_at = $2, updated_at = $2 WHERE id = $3")
-            .bind(tombstone)
-            .bind(now)
-            .bind(id)
-            .execute(&mut *self.tx)
-            .await?;
+        sqlx::query(
+            "UPDATE objects SET document = $1, deleted_at = $2, updated_at = $2 WHERE id = $3",
+        )
+        .bind(tombstone)
+        .bind(now)
+        .bind(id)
+        .execute(&mut *self.tx)
+        .await?;
         Ok(())
     }
 
-    pub async fn insert_version(&mut self, object_id: i64, version: i64, uri: &str, payload: &str, document: &str) -> Result<()> {
+    pub async fn insert_version(
+        &mut self,
+        object_id: i64,
+        version: i64,
+        uri: &str,
+        payload: &str,
+        document: &str,
+    ) -> Result<()> {
         sqlx::query(
             "INSERT INTO object_versions (object_id, version, uri, payload, document, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6)",

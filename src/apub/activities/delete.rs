@@ -20,6 +20,12 @@ pub fn tombstone(object_uri: &Url, former_type: &str, deleted: &str) -> Value {
     })
 }
 
-pub fn document(settings: &Settings, id: Url, tombstone: Value, audience: &Audience, published: &str) -> Result<Value> {
+pub fn document(
+    settings: &Settings,
+    id: Url,
+    tombstone: Value,
+    audience: &Audience,
+    published: &str,
+) -> Result<Value> {
     super::envelope(settings, TYPE, id, tombstone, audience, published)
 }

@@ -9,6 +9,12 @@ use crate::error::Result;
 
 pub const TYPE: &str = "Update";
 
-pub fn document(settings: &Settings, id: Url, object: Value, audience: &Audience, published: &str) -> Result<Value> {
+pub fn document(
+    settings: &Settings,
+    id: Url,
+    object: Value,
+    audience: &Audience,
+    published: &str,
+) -> Result<Value> {
     super::envelope(settings, TYPE, id, object, audience, published)
 }

@@ -67,17 +67,21 @@ impl Publication<'_> {
     /// The unsigned ActivityStreams document of `payload`.
     pub fn document(&self, payload: &Payload) -> Result<Value> {
         match payload {
-            Payload::Offer(offer) => self.envelope("Proposal", offer::Proposal::from_payload(self.uri, offer)),
-            Payload::Member(member) => {
-                self.envelope(&member.kind, member::MemberBody::from_payload(self.settings, member))
+            Payload::Offer(offer) => {
+                self.envelope("Proposal", offer::Proposal::from_payload(self.uri, offer))
             }
+            Payload::Member(member) => self.envelope(
+                &member.kind,
+                member::MemberBody::from_payload(self.settings, member),
+            ),
             Payload::Charter(charter) => self.envelope(
                 "Charter",
                 charter::CharterBody::from_payload(self.uri, self.version, charter),
             ),
-            Payload::Commitment(commitment) => {
-                self.envelope("CharterCommitment", commitment::CommitmentBody::from_payload(commitment))
-            }
+            Payload::Commitment(commitment) => self.envelope(
+                "CharterCommitment",
+                commitment::CommitmentBody::from_payload(commitment),
+            ),
         }
     }
 }
@@ -112,7 +116,9 @@ pub fn audience_of(settings: &Settings, object: &Value) -> Option<Audience> {
     if recipients.is_empty() {
         return None;
     }
-    if recipients.iter().any(|r| r.as_str() == PUBLIC_COLLECTION || r.as_str() == "as:Public" || r.as_str() == "Public") {
+    if recipients.iter().any(|r| {
+        r.as_str() == PUBLIC_COLLECTION || r.as_str() == "as:Public" || r.as_str() == "Public"
+    }) {
         return Some(Audience::PUBLIC);
     }
     if recipients.contains(&followers) {

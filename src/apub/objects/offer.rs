@@ -93,7 +93,8 @@ impl Proposal {
             kind: "Intent".to_owned(),
             action: "transfer".to_owned(),
             name: None,
-            resource_conforms_to: Url::parse(&format!("{CURRENCY_URN_PREFIX}{}", price.currency)).ok(),
+            resource_conforms_to: Url::parse(&format!("{CURRENCY_URN_PREFIX}{}", price.currency))
+                .ok(),
             resource_quantity: Some(QuantityValue {
                 has_unit: UNIT_ONE.to_owned(),
                 has_numerical_value: price.value.to_string(),
@@ -108,7 +109,10 @@ impl Proposal {
             publishes: Intent {
                 id: Some(fragment(uri, "primary")),
                 kind: "Intent".to_owned(),
-                action: offer.action.clone().unwrap_or_else(|| "transfer".to_owned()),
+                action: offer
+                    .action
+                    .clone()
+                    .unwrap_or_else(|| "transfer".to_owned()),
                 name: Some(offer.resource.name.clone()),
                 resource_conforms_to: offer.resource.conforms_to.clone(),
                 resource_quantity: Some(quantity_value(&offer.quantity)),
@@ -130,12 +134,16 @@ impl Proposal {
 }
 
 fn number(value: &QuantityValue, pointer: &str) -> Result<f64> {
-    value.has_numerical_value.trim().parse::<f64>().map_err(|_| {
-        Error::Unprocessable(vec![Violation {
-            pointer: pointer.to_owned(),
-            detail: format!("`{}` is not a decimal number", value.has_numerical_value),
-        }])
-    })
+    value
+        .has_numerical_value
+        .trim()
+        .parse::<f64>()
+        .map_err(|_| {
+            Error::Unprocessable(vec![Violation {
+                pointer: pointer.to_owned(),
+                detail: format!("`{}` is not a decimal number", value.has_numerical_value),
+            }])
+        })
 }
 
 fn quantity(value: &Option<QuantityValue>, pointer: &str) -> Result<Option<Value>> {
@@ -165,9 +173,21 @@ pub fn payload_from_object(object: &Value) -> Result<Value> {
         fields["resource"]["conformsTo"] = json!(conforms_to);
     }
     for (name, value, pointer) in [
-        ("quantity", &primary.resource_quantity, "/object/publishes/resourceQuantity"),
-        ("available", &primary.available_quantity, "/object/publishes/availableQuantity"),
-        ("minimum", &primary.minimum_quantity, "/object/publishes/minimumQuantity"),
+        (
+            "quantity",
+            &primary.resource_quantity,
+            "/object/publishes/resourceQuantity",
+        ),
+        (
+            "available",
+            &primary.available_quantity,
+            "/object/publishes/availableQuantity",
+        ),
+        (
+            "minimum",
+            &primary.minimum_quantity,
+            "/object/publishes/minimumQuantity",
+        ),
     ] {
         if let Some(quantity) = quantity(value, pointer)? {
             fields.insert(name.into(), quantity);
@@ -183,7 +203,10 @@ pub fn payload_from_object(object: &Value) -> Result<Value> {
             Some(q) => number(q, "/object/reciprocal/resourceQuantity")?,
             None => 0.0,
         };
-        fields.insert("price".into(), json!({"currency": currency, "value": value}));
+        fields.insert(
+            "price".into(),
+            json!({"currency": currency, "value": value}),
+        );
     }
     if let Some(place) = &proposal.location {
         let mut location = json!({"name": place.name});

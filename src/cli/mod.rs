@@ -1,0 +1,126 @@
+//! The `passerelle` command line: each command parses its arguments, calls
+//! the domain, and prints one line per result (errors: one line on stderr
+//! and a non-zero exit code).
+
+mod token;
+mod verify;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::config::Settings;
+use crate::node::{Node, shutdown_signal};
+use crate::observability::logging;
+use crate::store::Store;
+
+/// Exit code for a configuration that cannot be used (as clap uses for bad usage).
+const EXIT_CONFIG: u8 = 2;
+/// Exit code for a failure while running (database unreachable, port taken...).
+const EXIT_FAILURE: u8 = 1;
+
+#[derive(Parser)]
+#[command(
+    name = "passerelle",
+    version,
+    about = "Federation gateway for cooperative platforms",
+    long_about = "Passerelle publishes a cooperative platform's offers, members and charter \
+commitments as signed ActivityStreams objects and shares them only with the peer \
+platforms its administrators approve.\n\n\
+Settings come from a TOML file (--config, or ./passerelle.toml when present) and are \
+overridden by PASSERELLE_* environment variables, nested keys joined with `__` \
+(for example PASSERELLE_PLATFORM__SLUG=ofn). See passerelle.example.toml."
+)]
+struct Cli {
+    /// TOML settings file [default: passerelle.toml when it exists]
+    #[arg(long, short = 'c', global = true, value_name = "FILE")]
+    config: Option<PathBuf>,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the node: migrate the database, then serve HTTP until SIGINT/SIGTERM
+    Serve,
+    /// Apply pending database migrations and exit
+    Migrate,
+    /// Create, list and revoke API tokens
+    #[command(subcommand)]
+    Token(token::TokenCommand),
+    /// Check the integrity proof of an object (a file, or a URL to fetch)
+    Verify(verify::VerifyArgs),
+}
+
+/// Runs the command line; the process exit code is the result.
+pub fn run() -> ExitCode {
+    let cli = Cli::parse();
+    let settings = match Settings::load(cli.config.as_deref()) {
+        Ok(settings) => settings,
+        Err(e) => {
+            eprintln!("passerelle: configuration error: {e}");
+            return ExitCode::from(EXIT_CONFIG);
+        }
+    };
+    if matches!(cli.command, Command::Serve) {
+        logging::init(&settings.log);
+    }
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("passerelle: cannot start the async runtime: {e}");
+            return ExitCode::from(EXIT_FAILURE);
+        }
+    };
+    let outcome = runtime.block_on(async {
+        match cli.command {
+            Command::Serve => serve(settings).await,
+            Command::Migrate => migrate(settings).await,
+            Command::Token(command) => token::run(settings, command).await,
+            Command::Verify(args) => verify::run(settings, args).await,
+        }
+    });
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("passerelle: {message}");
+            ExitCode::from(EXIT_FAILURE)
+        }
+    }
+}
+
+async fn serve(settings: Settings) -> Result<(), String> {
+    let listen = settings.listen;
+    let public_url = settings.public_url.clone();
+    let node = Node::open(settings)
+        .await
+        .map_err(|e| format!("cannot open the node: {e}"))?;
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
+    tracing::info!(%listen, %public_url, version = crate::VERSION, "passerelle node serving");
+    node.serve(listener, shutdown_signal())
+        .await
+        .map_err(|e| e.to_string())
+}
+
+/// Opens the database and brings its schema up to date, for commands that
+/// work on the database without serving.
+async fn open_store(settings: &Settings) -> Result<Store, String> {
+    let kind = settings.database_kind().map_err(|e| e.to_string())?;
+    let store = Store::connect(&settings.database_url, kind)
+        .await
+        .map_err(|e| format!("cannot reach the database: {e}"))?;
+    store.migrate().await.map_err(|e| e.to_string())?;
+    Ok(store)
+}
+
+async fn migrate(settings: Settings) -> Result<(), String> {
+    let store = open_store(&settings).await?;
+    let (expected, applied) = store.migration_status().await.map_err(|e| e.to_string())?;
+    println!("database up to date: {applied} of {expected} migrations applied");
+    store.close().await;
+    Ok(())
+}

@@ -1,0 +1,104 @@
+//! API tokens: who may call the platform API and the admin API. A token is
+//! shown once, when created; the node keeps only its SHA-256 (tokens are
+//! 256 random bits, so a fast hash is as good as a slow one here).
+
+use rand::RngCore;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::error::{Error, Result};
+use crate::store::{Store, TokenRow};
+
+/// Prefix that makes Passerelle tokens recognisable (for secret scanners).
+const TOKEN_PREFIX: &str = "psl_";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Scope {
+    /// The platform pushing its data and reading the catalog.
+    Platform,
+    /// The node's administrators: follows, approvals, exclusions.
+    Admin,
+}
+
+impl Scope {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Scope::Platform => "platform",
+            Scope::Admin => "admin",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Scope> {
+        match text {
+            "platform" => Some(Scope::Platform),
+            "admin" => Some(Scope::Admin),
+            _ => None,
+        }
+    }
+}
+
+fn hash(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+fn valid_name(name: &str) -> bool {
+    (1..=64).contains(&name.len())
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+}
+
+/// Creates a token and returns its secret, the only time it is visible.
+pub async fn create(store: &Store, name: &str, scope: Scope) -> Result<String> {
+    if !valid_name(name) {
+        return Err(Error::BadRequest(
+            "a token name is 1 to 64 characters among letters, digits, `-`, `_` and `.`".into(),
+        ));
+    }
+    let mut secret = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut secret);
+    let token = format!("{TOKEN_PREFIX}{}", hex::encode(secret));
+    store
+        .insert_token(name, scope.as_str(), &hash(&token))
+        .await?;
+    Ok(token)
+}
+
+pub async fn list(store: &Store) -> Result<Vec<TokenRow>> {
+    store.list_tokens().await
+}
+
+pub async fn revoke(store: &Store, name: &str) -> Result<()> {
+    if store.revoke_token(name).await? {
+        Ok(())
+    } else {
+        Err(Error::NotFound(format!("no active token named `{name}`")))
+    }
+}
+
+/// The token presented in an `Authorization: Bearer` header, if it is
+/// active and has the required scope.
+pub async fn authenticate(
+    store: &Store,
+    presented: Option<&str>,
+    required: Scope,
+) -> Result<TokenRow> {
+    let presented = presented.ok_or_else(|| {
+        Error::Unauthorized(
+            "send `Authorization: Bearer TOKEN` (create one with `passerelle token create`)".into(),
+        )
+    })?;
+    let token = store
+        .active_token(&hash(presented))
+        .await?
+        .ok_or_else(|| Error::Unauthorized("unknown or revoked token".into()))?;
+    if token.scope != required.as_str() {
+        return Err(Error::Forbidden(format!(
+            "this endpoint needs a token with scope `{}`; this one has scope `{}`",
+            required.as_str(),
+            token.scope
+        )));
+    }
+    Ok(token)
+}

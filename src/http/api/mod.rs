@@ -1,0 +1,16 @@
+//! `/api/v1`: the platform API (scope `platform`) and, later, the admin API
+//! (scope `admin`), described by the OpenAPI document at
+//! `/api/v1/openapi.json`.
+
+pub mod objects;
+pub mod openapi;
+
+use axum::Router;
+
+use crate::node::AppContext;
+
+pub fn routes() -> Router<AppContext> {
+    Router::new()
+        .merge(objects::routes())
+        .merge(openapi::routes())
+}
