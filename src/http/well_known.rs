@@ -60,8 +60,9 @@ async fn nodeinfo_links(State(ctx): State<AppContext>) -> Response {
     json_with_type(body, "application/json")
 }
 
-async fn nodeinfo(State(ctx): State<AppContext>) -> Response {
+async fn nodeinfo(State(ctx): State<AppContext>) -> Result<Response> {
     let settings = &ctx.settings;
+    let local_posts = ctx.store.count_public_objects(None).await?;
     let body = json!({
         "version": "2.1",
         "software": {
@@ -74,7 +75,8 @@ async fn nodeinfo(State(ctx): State<AppContext>) -> Response {
         "usage": {
             // One actor per node: the platform itself.
             "users": {"total": 1, "activeHalfyear": 1, "activeMonth": 1},
-            "localPosts": 0,
+            // Public offers, members, charters and commitments.
+            "localPosts": local_posts,
         },
         "metadata": {
             "nodeName": settings.platform.name,
@@ -82,10 +84,10 @@ async fn nodeinfo(State(ctx): State<AppContext>) -> Response {
             "account": discovery::account(settings),
         },
     });
-    json_with_type(
+    Ok(json_with_type(
         body,
         "application/json; profile=\"http://nodeinfo.diaspora.software/ns/schema/2.1#\"",
-    )
+    ))
 }
 
 /// Discovery documents are public and read by browser-based clients too.

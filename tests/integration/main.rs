@@ -7,3 +7,4 @@ mod actor;
 mod cli;
 mod discovery;
 mod ops;
+mod publishing;

@@ -5,7 +5,9 @@ use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use passerelle::config::Settings;
+use passerelle::domain::tokens::{self, Scope};
 use passerelle::node::{AppContext, Node};
+use serde_json::Value;
 use sqlx::Connection;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
@@ -233,6 +235,72 @@ impl TestNode {
             .send()
             .await
             .expect("GET")
+    }
+
+    /// A fresh API token of `scope` on this node.
+    pub async fn token(&self, scope: Scope) -> String {
+        let name = format!("test-{}", rand::random::<u32>());
+        tokens::create(&self.context.store, &name, scope)
+            .await
+            .expect("token")
+    }
+
+    pub async fn put_json(&self, path: &str, token: &str, body: &Value) -> reqwest::Response {
+        self.client
+            .put(self.url(path))
+            .bearer_auth(token)
+            .json(body)
+            .send()
+            .await
+            .expect("PUT")
+    }
+
+    pub async fn delete_with(&self, path: &str, token: &str) -> reqwest::Response {
+        self.client
+            .delete(self.url(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("DELETE")
+    }
+
+    pub async fn get_with(&self, path: &str, token: &str) -> reqwest::Response {
+        self.client
+            .get(self.url(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("GET")
+    }
+
+    /// GET with `Accept: application/activity+json`, parsed.
+    pub async fn get_activity_json(&self, path_or_url: &str) -> (u16, Value) {
+        let url = if path_or_url.starts_with("http") {
+            path_or_url.to_owned()
+        } else {
+            self.url(path_or_url)
+        };
+        let response = self
+            .client
+            .get(url)
+            .header("accept", "application/activity+json")
+            .send()
+            .await
+            .expect("GET");
+        let status = response.status().as_u16();
+        (status, response.json().await.unwrap_or(Value::Null))
+    }
+
+    /// The example payload of `kind` from `schemas/examples/`, with the
+    /// quick-start node's URL replaced by this node's.
+    pub fn example(&self, kind: &str) -> Value {
+        let path = format!(
+            "{}/schemas/examples/{kind}.json",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        let text = std::fs::read_to_string(path).expect("example");
+        let origin = self.base.as_str().trim_end_matches('/');
+        serde_json::from_str(&text.replace("http://127.0.0.1:8080", origin)).expect("example JSON")
     }
 
     /// Stops the node gracefully and waits until it has.
