@@ -7,4 +7,5 @@ mod actor;
 mod cli;
 mod discovery;
 mod ops;
+mod outbox;
 mod publishing;
