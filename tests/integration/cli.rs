@@ -256,3 +256,120 @@ async fn serve_from_environment_and_stop_on_sigterm(db: TestDatabase) {
     };
     assert!(status.success(), "graceful shutdown exits 0, got {status}");
 }
+
+on_both_backends!(tokens_and_verify_from_the_command_line);
+
+/// The README's publishing walk-through: a token from the CLI, the four
+/// example payloads pushed over HTTP, `passerelle verify` on each object
+/// (valid) and on a tampered copy (invalid); then revocation.
+async fn tokens_and_verify_from_the_command_line(db: TestDatabase) {
+    let dir = db.dir.path();
+    let cli = |args: &[&str]| {
+        passerelle(dir)
+            .env("PASSERELLE_DATABASE_URL", &db.url)
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let output = cli(&[
+        "token",
+        "create",
+        "--name",
+        "ofn-platform",
+        "--scope",
+        "platform",
+    ]);
+    assert!(output.status.success(), "{}", stderr_of(&output));
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert_eq!(stdout.lines().count(), 1, "the token alone: {stdout}");
+    let token = stdout.trim().to_owned();
+    assert!(token.starts_with("psl_"));
+    let output = cli(&[
+        "token",
+        "create",
+        "--name",
+        "ofn-platform",
+        "--scope",
+        "platform",
+    ]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(stderr_of(&output).contains("already exists"));
+    let output = cli(&["token", "create", "--name", "x", "--scope", "root"]);
+    assert_eq!(output.status.code(), Some(2));
+
+    let node = crate::rig::TestNode::start(&db).await;
+    let mut uris = Vec::new();
+    for (collection, kind) in [
+        ("charters", "charter"),
+        ("offers", "offer"),
+        ("members", "member"),
+        ("commitments", "commitment"),
+    ] {
+        let id = if kind == "charter" {
+            "pec-charter"
+        } else {
+            "example"
+        };
+        let response = node
+            .put_json(
+                &format!("/api/v1/{collection}/{id}"),
+                &token,
+                &node.example(kind),
+            )
+            .await;
+        assert_eq!(response.status(), 201, "{kind}");
+        uris.push(node.url(&format!("/{collection}/{id}")));
+    }
+    let verify = |source: &str| cli(&["verify", "--allow-private-addresses", source]);
+    for uri in &uris {
+        let output = verify(uri);
+        assert!(output.status.success(), "{uri}: {}", stderr_of(&output));
+        assert!(String::from_utf8_lossy(&output.stdout).starts_with("valid"));
+    }
+    // Without permission, the loopback node is not fetched.
+    let output = cli(&["verify", &uris[0]]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr_of(&output).contains("private"),
+        "{}",
+        stderr_of(&output)
+    );
+
+    let (_, object) = node.get_activity_json(&uris[1]).await;
+    let file = dir.join("offer.json");
+    std::fs::write(&file, serde_json::to_vec(&object).unwrap()).unwrap();
+    assert!(verify(file.to_str().unwrap()).status.success());
+    let tampered = serde_json::to_string(&object)
+        .unwrap()
+        .replace("Reinette", "Reinettf");
+    std::fs::write(&file, tampered).unwrap();
+    let output = verify(file.to_str().unwrap());
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr_of(&output).contains("invalid"),
+        "{}",
+        stderr_of(&output)
+    );
+    let output = verify("/nonexistent.json");
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(stderr_of(&output).trim_end().lines().count(), 1);
+
+    let output = cli(&["token", "list"]);
+    let listing = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        listing.contains("ofn-platform") && listing.contains("active"),
+        "{listing}"
+    );
+    assert!(!listing.contains(&token), "secrets are never listed");
+    let output = cli(&["token", "revoke", "ofn-platform"]);
+    assert!(output.status.success(), "{}", stderr_of(&output));
+    assert_eq!(
+        node.get_with("/api/v1/offers/example", &token)
+            .await
+            .status(),
+        401
+    );
+    let output = cli(&["token", "revoke", "ofn-platform"]);
+    assert_eq!(output.status.code(), Some(1));
+    node.stop().await;
+}

@@ -6,6 +6,7 @@ mod rig;
 mod actor;
 mod cli;
 mod discovery;
+mod documents;
 mod ops;
 mod outbox;
 mod publishing;

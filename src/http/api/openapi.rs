@@ -36,7 +36,9 @@ fn title(kind: ObjectKind) -> &'static str {
 /// A schema file as an OpenAPI component: references to the shared
 /// definitions point at their components.
 fn component(source: &str) -> Value {
-    let text = source.replace("common.schema.json#/$defs/", "#/components/schemas/");
+    let text = source
+        .replace("common.schema.json#/$defs/", "#/components/schemas/")
+        .replace("\"#/$defs/", "\"#/components/schemas/");
     let mut schema: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
     if let Value::Object(fields) = &mut schema {
         fields.remove("$schema");
