@@ -164,12 +164,26 @@ pub async fn upsert(
     let (change, activity) = if existing.is_some() {
         (
             Change::Updated,
-            update::document(&ctx.settings, activity_id.clone(), signed, &audience, &now)?,
+            activities::document(
+                &ctx.settings,
+                update::TYPE,
+                activity_id.clone(),
+                signed,
+                &audience,
+                &now,
+            )?,
         )
     } else {
         (
             Change::Created,
-            create::document(&ctx.settings, activity_id.clone(), signed, &audience, &now)?,
+            activities::document(
+                &ctx.settings,
+                create::TYPE,
+                activity_id.clone(),
+                signed,
+                &audience,
+                &now,
+            )?,
         )
     };
     record_activity(
@@ -261,8 +275,9 @@ pub async fn delete(ctx: &AppContext, kind: ObjectKind, local_id: &str) -> Resul
     let tombstone = sign(ctx, &tombstone, &now)?;
     tx.mark_deleted(row.id, &to_json(&tombstone)?).await?;
     let activity_id = activities::new_activity_id(&ctx.settings);
-    let activity = delete::document(
+    let activity = activities::document(
         &ctx.settings,
+        delete::TYPE,
         activity_id.clone(),
         tombstone,
         &audience,

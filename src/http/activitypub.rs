@@ -213,25 +213,48 @@ fn page_of(collection_id: &url::Url, max_id: Option<i64>, rows: Vec<(i64, Value)
     )
 }
 
+/// Serves a paged collection: the `OrderedCollection` (with `count`), or
+/// the page the query asks for (rows from `rows(max_id, limit)`).
+async fn paged_collection<CountFuture, RowsFuture>(
+    id: url::Url,
+    query: std::result::Result<Query<PageQuery>, QueryRejection>,
+    count: impl FnOnce() -> CountFuture,
+    rows: impl FnOnce(Option<i64>, i64) -> RowsFuture,
+) -> Result<Response>
+where
+    CountFuture: std::future::Future<Output = Result<i64>>,
+    RowsFuture: std::future::Future<Output = Result<Vec<(i64, String)>>>,
+{
+    let Query(query) = query?;
+    let Some(max_id) = query.requested_page()? else {
+        return Ok(collection_response(&collection::collection(
+            &id,
+            count().await?,
+        )));
+    };
+    let rows = rows(max_id, collection::PAGE_SIZE + 1)
+        .await?
+        .into_iter()
+        .map(|(row_id, document)| Ok((row_id, parse_document(&document)?)))
+        .collect::<Result<Vec<_>>>()?;
+    Ok(collection_response(&page_of(&id, max_id, rows)))
+}
+
 async fn outbox(
     State(ctx): State<AppContext>,
     query: std::result::Result<Query<PageQuery>, QueryRejection>,
 ) -> Result<Response> {
-    let Query(query) = query?;
-    let id = ctx.settings.url_for(OUTBOX_PATH);
-    let Some(max_id) = query.requested_page()? else {
-        let total = ctx.store.count_public_activities().await?;
-        return Ok(collection_response(&collection::collection(&id, total)));
-    };
-    let rows = ctx
-        .store
-        .public_activities_before(max_id, collection::PAGE_SIZE + 1)
-        .await?;
-    let rows = rows
-        .into_iter()
-        .map(|row| Ok((row.id, parse_document(&row.document)?)))
-        .collect::<Result<Vec<_>>>()?;
-    Ok(collection_response(&page_of(&id, max_id, rows)))
+    let store = &ctx.store;
+    paged_collection(
+        ctx.settings.url_for(OUTBOX_PATH),
+        query,
+        || store.count_public_activities(),
+        |max_id, limit| async move {
+            let rows = store.public_activities_before(max_id, limit).await?;
+            Ok(rows.into_iter().map(|row| (row.id, row.document)).collect())
+        },
+    )
+    .await
 }
 
 async fn object_collection(
@@ -240,21 +263,19 @@ async fn object_collection(
     query: std::result::Result<Query<PageQuery>, QueryRejection>,
 ) -> Result<Response> {
     let kind = kind_of(&collection_name)?;
-    let Query(query) = query?;
-    let id = ctx.settings.url_for(&format!("/{}", kind.collection()));
-    let Some(max_id) = query.requested_page()? else {
-        let total = ctx.store.count_public_objects(Some(kind.as_str())).await?;
-        return Ok(collection_response(&collection::collection(&id, total)));
-    };
-    let rows = ctx
-        .store
-        .public_objects_before(kind.as_str(), max_id, collection::PAGE_SIZE + 1)
-        .await?;
-    let rows = rows
-        .into_iter()
-        .map(|row| Ok((row.id, parse_document(&row.document)?)))
-        .collect::<Result<Vec<_>>>()?;
-    Ok(collection_response(&page_of(&id, max_id, rows)))
+    let store = &ctx.store;
+    paged_collection(
+        ctx.settings.url_for(&format!("/{}", kind.collection())),
+        query,
+        || store.count_public_objects(Some(kind.as_str())),
+        |max_id, limit| async move {
+            let rows = store
+                .public_objects_before(kind.as_str(), max_id, limit)
+                .await?;
+            Ok(rows.into_iter().map(|row| (row.id, row.document)).collect())
+        },
+    )
+    .await
 }
 
 async fn activity(

@@ -46,6 +46,21 @@ fn object_row(row: &AnyRow) -> Result<ObjectRow> {
     })
 }
 
+async fn object_by_local_id<'e>(
+    executor: impl sqlx::Executor<'e, Database = Any>,
+    kind: &str,
+    local_id: &str,
+) -> Result<Option<ObjectRow>> {
+    let row = sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM objects WHERE kind = $1 AND local_id = $2"
+    ))
+    .bind(kind)
+    .bind(local_id)
+    .fetch_optional(executor)
+    .await?;
+    row.as_ref().map(object_row).transpose()
+}
+
 /// The stored state of an object after a change.
 #[derive(Debug, Clone)]
 pub struct ObjectState<'a> {
@@ -107,14 +122,7 @@ impl Store {
     }
 
     pub async fn object(&self, kind: &str, local_id: &str) -> Result<Option<ObjectRow>> {
-        let row = sqlx::query(&format!(
-            "SELECT {COLUMNS} FROM objects WHERE kind = $1 AND local_id = $2"
-        ))
-        .bind(kind)
-        .bind(local_id)
-        .fetch_optional(self.pool())
-        .await?;
-        row.as_ref().map(object_row).transpose()
+        object_by_local_id(self.pool(), kind, local_id).await
     }
 
     pub async fn object_by_uri(&self, uri: &str) -> Result<Option<ObjectRow>> {
@@ -232,14 +240,7 @@ impl Store {
 
 impl PublicationTx {
     pub async fn object(&mut self, kind: &str, local_id: &str) -> Result<Option<ObjectRow>> {
-        let row = sqlx::query(&format!(
-            "SELECT {COLUMNS} FROM objects WHERE kind = $1 AND local_id = $2"
-        ))
-        .bind(kind)
-        .bind(local_id)
-        .fetch_optional(&mut *self.tx)
-        .await?;
-        row.as_ref().map(object_row).transpose()
+        object_by_local_id(&mut *self.tx, kind, local_id).await
     }
 
     pub async fn insert_object(&mut self, state: &ObjectState<'_>) -> Result<i64> {

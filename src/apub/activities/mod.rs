@@ -40,8 +40,9 @@ pub fn new_activity_id(settings: &Settings) -> Url {
     settings.url_for(&format!("{ACTIVITIES_PATH}/{}", uuid::Uuid::new_v4()))
 }
 
-/// The unsigned document of an activity of `kind` about `object`.
-fn envelope(
+/// The unsigned document of an activity of `kind` (`create::TYPE`...)
+/// about `object`.
+pub fn document(
     settings: &Settings,
     kind: &str,
     id: Url,

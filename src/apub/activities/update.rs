@@ -1,20 +1,3 @@
 //! `Update`: an object's content changed; the activity carries it whole.
 
-use serde_json::Value;
-use url::Url;
-
-use crate::config::Settings;
-use crate::domain::kinds::Audience;
-use crate::error::Result;
-
 pub const TYPE: &str = "Update";
-
-pub fn document(
-    settings: &Settings,
-    id: Url,
-    object: Value,
-    audience: &Audience,
-    published: &str,
-) -> Result<Value> {
-    super::envelope(settings, TYPE, id, object, audience, published)
-}
