@@ -45,6 +45,33 @@ pub struct FederationSettings {
     /// Allow fetching from and delivering to loopback and private addresses.
     /// Off in production (SSRF protection); tests and the demo turn it on.
     pub allow_private_addresses: bool,
+    /// How follow requests are decided.
+    pub admission: Admission,
+    /// Charter versions (URIs) whose committed signatories `charter`
+    /// admission approves automatically.
+    pub accepted_charters: Vec<Url>,
+    /// Domains refused at once: their follows are rejected and their
+    /// activities answered 403.
+    pub blocklist: Vec<String>,
+    /// When not empty, only these domains may follow or deliver.
+    pub allowlist: Vec<String>,
+    /// Hide the items of `/followers` and `/following` (counts stay).
+    pub hide_relationships: bool,
+    /// Largest inbox request body, in bytes; larger ones get 413.
+    pub max_body_bytes: usize,
+}
+
+/// Admission policy for follow requests.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum Admission {
+    /// Every request waits for an admin.
+    Manual,
+    /// Requesters with a valid commitment to an accepted charter version are
+    /// approved; the others wait for an admin.
+    Charter,
+    /// Every request not blocked is approved.
+    Open,
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
@@ -83,6 +110,12 @@ impl Default for Settings {
             },
             federation: FederationSettings {
                 allow_private_addresses: false,
+                admission: Admission::Manual,
+                accepted_charters: Vec::new(),
+                blocklist: Vec::new(),
+                allowlist: Vec::new(),
+                hide_relationships: false,
+                max_body_bytes: 1024 * 1024,
             },
             log: LogSettings {
                 format: LogFormat::Text,
@@ -181,6 +214,23 @@ impl Settings {
             });
         }
         self.database_kind()?;
+        for (key, domains) in [
+            ("federation.blocklist", &self.federation.blocklist),
+            ("federation.allowlist", &self.federation.allowlist),
+        ] {
+            if let Some(bad) = domains.iter().find(|d| !valid_domain(d)) {
+                return Err(ConfigError::BadValue {
+                    key,
+                    reason: format!("`{bad}` is not a domain name (host or host:port, no scheme)"),
+                });
+            }
+        }
+        if self.federation.max_body_bytes < 1024 {
+            return Err(ConfigError::BadValue {
+                key: "federation.max_body_bytes",
+                reason: "must be at least 1024".to_owned(),
+            });
+        }
         if self.http.max_body_bytes < 1024 {
             return Err(ConfigError::BadValue {
                 key: "http.max_body_bytes",
@@ -255,6 +305,15 @@ fn describe(error: figment::Error, file: Option<&Path>) -> String {
     } else {
         format!("invalid `{key}` ({source}): {what}")
     }
+}
+
+fn valid_domain(domain: &str) -> bool {
+    !domain.is_empty()
+        && domain.len() <= 253
+        && !domain.contains("://")
+        && domain
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'))
 }
 
 fn one_line(text: &str) -> String {

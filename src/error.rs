@@ -35,6 +35,9 @@ pub enum Error {
     /// One violation, at a JSON pointer.
     #[error("{1} (at {0})")]
     UnprocessableAt(String, String),
+    /// A peer could not be reached or sent something unusable.
+    #[error("peer unavailable: {0}")]
+    PeerUnavailable(String),
     #[error("service unavailable: {0}")]
     Unavailable(String),
     #[error("database error: {0}")]

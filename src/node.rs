@@ -1,20 +1,28 @@
-//! A running node: settings, database, keys and metrics put together, and
-//! the HTTP server that exposes them.
+//! A running node: settings, database, keys and metrics put together, the
+//! federation machinery, and the HTTP server and background work that
+//! expose them.
 
 use std::future::Future;
 use std::sync::Arc;
 
+use activitypub_federation::config::{Data, FederationConfig};
 use axum::Router;
+use axum::extract::FromRef;
 use tokio::net::TcpListener;
+use tokio::sync::{Notify, watch};
 
+use crate::apub::peer::LocalSigner;
 use crate::config::Settings;
 use crate::domain::identity::{self, NodeKeys};
+use crate::domain::policy::PolicyUrlVerifier;
 use crate::error::{Error, Result};
 use crate::http::html::Templates;
 use crate::observability::metrics::Metrics;
 use crate::store::Store;
 
-/// What every request handler and background task of one node shares.
+/// What every request handler, activity handler and background task of one
+/// node shares. It is also the data `activitypub_federation` hands back to
+/// our `Object` and `Activity` implementations.
 #[derive(Clone)]
 pub struct AppContext {
     pub settings: Arc<Settings>,
@@ -22,10 +30,41 @@ pub struct AppContext {
     pub keys: Arc<NodeKeys>,
     pub metrics: Metrics,
     pub templates: Arc<Templates>,
+    /// Wakes the delivery workers when an activity is recorded.
+    pub delivery_wakeup: Arc<Notify>,
+}
+
+/// The HTTP server's state: the context plus the federation configuration
+/// (kept apart so the configuration can hold the context without a cycle).
+#[derive(Clone)]
+pub struct NodeState {
+    pub app: AppContext,
+    pub federation: FederationConfig<AppContext>,
+}
+
+impl NodeState {
+    /// Per-request federation data (counts outgoing fetches against the
+    /// recursion limit).
+    pub fn data(&self) -> Data<AppContext> {
+        self.federation.to_request_data()
+    }
+}
+
+impl FromRef<NodeState> for AppContext {
+    fn from_ref(state: &NodeState) -> AppContext {
+        state.app.clone()
+    }
+}
+
+impl std::ops::Deref for NodeState {
+    type Target = AppContext;
+    fn deref(&self) -> &AppContext {
+        &self.app
+    }
 }
 
 pub struct Node {
-    context: AppContext,
+    state: NodeState,
 }
 
 impl Node {
@@ -38,40 +77,71 @@ impl Node {
         let store = Store::connect(&settings.database_url, kind).await?;
         store.migrate().await?;
         let keys = identity::load_or_create(&store).await?;
+        let app = AppContext {
+            settings: Arc::new(settings),
+            store,
+            keys: Arc::new(keys),
+            metrics: Metrics::new()?,
+            templates: Arc::new(Templates::new()?),
+            delivery_wakeup: Arc::new(Notify::new()),
+        };
+        let federation = federation_config(&app).await?;
         Ok(Node {
-            context: AppContext {
-                settings: Arc::new(settings),
-                store,
-                keys: Arc::new(keys),
-                metrics: Metrics::new()?,
-                templates: Arc::new(Templates::new()?),
-            },
+            state: NodeState { app, federation },
         })
     }
 
     pub fn context(&self) -> &AppContext {
-        &self.context
+        &self.state.app
+    }
+
+    pub fn state(&self) -> &NodeState {
+        &self.state
     }
 
     pub fn router(&self) -> Router {
-        crate::http::router(self.context.clone())
+        crate::http::router(self.state.clone())
     }
 
-    /// Serves HTTP on `listener` until `shutdown` completes, then lets
-    /// requests in flight finish and closes the database pool.
+    /// Serves HTTP on `listener` and runs the delivery workers until
+    /// `shutdown` completes, then lets requests in flight finish and closes
+    /// the database pool.
     pub async fn serve(
         self,
         listener: TcpListener,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> Result<()> {
         let app = self.router();
-        axum::serve(listener, app)
+        let (stop_workers, workers_stopped) = watch::channel(false);
+        let delivery = tokio::spawn(crate::delivery::run(self.state.clone(), workers_stopped));
+        let served = axum::serve(listener, app)
             .with_graceful_shutdown(shutdown)
             .await
-            .map_err(|e| Error::Internal(format!("HTTP server: {e}")))?;
-        self.context.store.close().await;
-        Ok(())
+            .map_err(|e| Error::Internal(format!("HTTP server: {e}")));
+        let _ = stop_workers.send(true);
+        let _ = delivery.await;
+        self.state.app.store.close().await;
+        served
     }
+}
+
+async fn federation_config(app: &AppContext) -> Result<FederationConfig<AppContext>> {
+    let settings = &app.settings;
+    let signer = LocalSigner::for_node(settings, &app.keys);
+    FederationConfig::builder()
+        .domain(settings.public_host())
+        .app_data(app.clone())
+        // Loopback peers (tests, demo) need http and explicit ports.
+        .debug(settings.federation.allow_private_addresses)
+        .allow_http_urls(
+            settings.federation.allow_private_addresses || settings.public_url.scheme() == "http",
+        )
+        .http_fetch_limit(50)
+        .url_verifier(Box::new(PolicyUrlVerifier::new(app.clone())))
+        .signed_fetch_actor(&signer)
+        .build()
+        .await
+        .map_err(|e| Error::Internal(format!("federation configuration: {e}")))
 }
 
 /// Completes on SIGINT (Ctrl-C) or SIGTERM.

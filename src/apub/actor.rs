@@ -5,7 +5,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use url::Url;
 
-use crate::apub::context::{ACTIVITY_STREAMS, DATA_INTEGRITY_V1, SECURITY_V1};
+use crate::apub::context::{
+    ACTIVITY_STREAMS, DATA_INTEGRITY_V1, NETWORK_CONTEXT_PATH, SECURITY_V1,
+};
 use crate::config::Settings;
 use crate::domain::identity::NodeKeys;
 
@@ -50,6 +52,9 @@ pub struct OrganizationActor {
     pub outbox: Url,
     pub followers: Url,
     pub following: Url,
+    /// The node's charter commitments (network vocabulary), so a node
+    /// deciding on a follow request can check them.
+    pub commitments: Url,
     pub endpoints: Endpoints,
     pub manually_approves_followers: bool,
     pub discoverable: bool,
@@ -61,7 +66,12 @@ impl OrganizationActor {
     pub fn for_node(settings: &Settings, keys: &NodeKeys) -> OrganizationActor {
         let id = actor_id(settings);
         OrganizationActor {
-            context: json!([ACTIVITY_STREAMS, SECURITY_V1, DATA_INTEGRITY_V1]),
+            context: json!([
+                ACTIVITY_STREAMS,
+                SECURITY_V1,
+                DATA_INTEGRITY_V1,
+                settings.url_for(NETWORK_CONTEXT_PATH)
+            ]),
             kind: "Organization".to_owned(),
             preferred_username: settings.platform.slug.clone(),
             name: settings.platform.name.clone(),
@@ -71,6 +81,7 @@ impl OrganizationActor {
             outbox: settings.url_for(OUTBOX_PATH),
             followers: settings.url_for(FOLLOWERS_PATH),
             following: settings.url_for(FOLLOWING_PATH),
+            commitments: settings.url_for("/commitments"),
             endpoints: Endpoints {
                 shared_inbox: settings.url_for(INBOX_PATH),
             },

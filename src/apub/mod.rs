@@ -7,4 +7,5 @@ pub mod collection;
 pub mod context;
 pub mod fetch;
 pub mod objects;
+pub mod peer;
 pub mod proof;

@@ -1,10 +1,15 @@
 //! What the node does. The REST API, the ActivityPub inbox and outbox and
 //! the CLI all call into this layer, so each rule lives in one place.
 
+pub mod audit;
+pub mod commitments;
 pub mod discovery;
+pub mod follows;
 pub mod identity;
 pub mod kinds;
 pub mod payload;
+pub mod peers;
+pub mod policy;
 pub mod publish;
 pub mod time;
 pub mod tokens;

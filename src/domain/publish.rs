@@ -197,6 +197,7 @@ pub async fn upsert(
     .await?;
     let object = tx.object(kind.as_str(), local_id).await?;
     tx.commit().await?;
+    ctx.delivery_wakeup.notify_one();
     let object =
         object.ok_or_else(|| Error::Internal("object vanished inside its transaction".into()))?;
     tracing::info!(
@@ -233,6 +234,7 @@ async fn record_activity(
         uri: id.as_str(),
         kind,
         object_id: Some(object_id),
+        target_peer_id: None,
         audience: &to_json(audience)?,
         public: audience.is_public(),
         document: &to_json(signed)?,
@@ -294,6 +296,7 @@ pub async fn delete(ctx: &AppContext, kind: ObjectKind, local_id: &str) -> Resul
     .await?;
     let object = tx.object(kind.as_str(), local_id).await?;
     tx.commit().await?;
+    ctx.delivery_wakeup.notify_one();
     tracing::info!(kind = kind.as_str(), local_id, "deleted");
     Ok(Published {
         change: Change::Deleted,

@@ -14,7 +14,9 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use crate::apub::activities::ACTIVITIES_PATH;
-use crate::apub::actor::{ACTOR_PATH, OUTBOX_PATH, OrganizationActor};
+use crate::apub::actor::{
+    ACTOR_PATH, FOLLOWERS_PATH, FOLLOWING_PATH, OUTBOX_PATH, OrganizationActor,
+};
 use crate::apub::collection;
 use crate::apub::context::{
     ACTIVITY_JSON, LD_JSON, LD_JSON_ACTIVITY_STREAMS, NETWORK_CONTEXT, NETWORK_CONTEXT_PATH,
@@ -26,15 +28,18 @@ use crate::error::{Error, Result};
 use crate::http::auth::PlatformToken;
 use crate::http::json_response;
 use crate::http::negotiation::{Representation, activitypub_representation};
-use crate::node::AppContext;
+use crate::node::{AppContext, NodeState};
+use crate::store::Direction;
 
-pub fn routes() -> Router<AppContext> {
+pub fn routes() -> Router<NodeState> {
     Router::new()
         .route("/", get(|| async { Redirect::to(ACTOR_PATH) }))
         .route(ACTOR_PATH, get(actor))
         .route(OUTBOX_PATH, get(outbox).post(post_outbox))
         .route(&format!("{ACTIVITIES_PATH}/{{id}}"), get(activity))
         .route(NETWORK_CONTEXT_PATH, get(network_context))
+        .route(FOLLOWERS_PATH, get(followers))
+        .route(FOLLOWING_PATH, get(following))
         .route("/{collection}", get(object_collection))
         .route("/{collection}/{local_id}", get(object))
         .route(
@@ -273,6 +278,53 @@ async fn object_collection(
                 .public_objects_before(kind.as_str(), max_id, limit)
                 .await?;
             Ok(rows.into_iter().map(|row| (row.id, row.document)).collect())
+        },
+    )
+    .await
+}
+
+async fn followers(
+    State(ctx): State<AppContext>,
+    query: std::result::Result<Query<PageQuery>, QueryRejection>,
+) -> Result<Response> {
+    relationships(ctx, Direction::Followers, FOLLOWERS_PATH, query).await
+}
+
+async fn following(
+    State(ctx): State<AppContext>,
+    query: std::result::Result<Query<PageQuery>, QueryRejection>,
+) -> Result<Response> {
+    relationships(ctx, Direction::Following, FOLLOWING_PATH, query).await
+}
+
+/// `/followers` and `/following`: approved relationships, items hidden
+/// (count kept) when `federation.hide_relationships` is set.
+async fn relationships(
+    ctx: AppContext,
+    direction: Direction,
+    path: &str,
+    query: std::result::Result<Query<PageQuery>, QueryRejection>,
+) -> Result<Response> {
+    let id = ctx.settings.url_for(path);
+    if ctx.settings.federation.hide_relationships {
+        let total = ctx.store.count_relationships(direction).await?;
+        let mut document = collection::collection(&id, total);
+        if let Value::Object(fields) = &mut document {
+            fields.remove("first");
+        }
+        return Ok(collection_response(&document));
+    }
+    let store = &ctx.store;
+    paged_collection(
+        id,
+        query,
+        || store.count_relationships(direction),
+        |max_id, limit| async move {
+            let rows = store.relationships_before(direction, max_id, limit).await?;
+            Ok(rows
+                .into_iter()
+                .map(|(row_id, uri)| (row_id, Value::String(uri).to_string()))
+                .collect())
         },
     )
     .await

@@ -3,7 +3,7 @@
 
 use std::marker::PhantomData;
 
-use axum::extract::FromRequestParts;
+use axum::extract::{FromRef, FromRequestParts};
 use axum::http::header;
 use axum::http::request::Parts;
 
@@ -45,13 +45,16 @@ pub fn bearer_token(parts: &Parts) -> Option<&str> {
         .filter(|t| !t.is_empty())
 }
 
-impl<S: RequiredScope + Send + Sync> FromRequestParts<AppContext> for Bearer<S> {
+impl<S, State> FromRequestParts<State> for Bearer<S>
+where
+    S: RequiredScope + Send + Sync,
+    State: Send + Sync,
+    AppContext: FromRef<State>,
+{
     type Rejection = Error;
 
-    async fn from_request_parts(
-        parts: &mut Parts,
-        ctx: &AppContext,
-    ) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(parts: &mut Parts, state: &State) -> Result<Self, Self::Rejection> {
+        let ctx = AppContext::from_ref(state);
         let token = tokens::authenticate(&ctx.store, bearer_token(parts), S::SCOPE).await?;
         Ok(Bearer {
             token,

@@ -6,6 +6,7 @@ pub mod activitypub;
 pub mod api;
 pub mod auth;
 pub mod html;
+pub mod inbox;
 pub mod negotiation;
 pub mod ops;
 pub mod problem;
@@ -25,17 +26,18 @@ use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::error::Error;
-use crate::node::AppContext;
+use crate::node::NodeState;
 use crate::observability::metrics::Metrics;
 use problem::Problem;
 
-pub fn router(ctx: AppContext) -> Router {
-    let body_limit = ctx.settings.http.max_body_bytes;
-    let metrics = ctx.metrics.clone();
+pub fn router(state: NodeState) -> Router {
+    let body_limit = state.settings.http.max_body_bytes;
+    let metrics = state.metrics.clone();
     Router::new()
         .merge(well_known::routes())
         .merge(activitypub::routes())
         .merge(api::routes())
+        .merge(inbox::routes())
         .merge(ops::routes())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
@@ -43,7 +45,7 @@ pub fn router(ctx: AppContext) -> Router {
         .layer(middleware::from_fn_with_state(metrics, record_metrics))
         .layer(TraceLayer::new_for_http())
         .layer(CatchPanicLayer::custom(panic_response))
-        .with_state(ctx)
+        .with_state(state)
 }
 
 /// Serialises `body` as JSON with the given media type.

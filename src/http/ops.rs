@@ -10,12 +10,12 @@ use axum::routing::get;
 use serde_json::json;
 
 use crate::error::{Error, Result};
-use crate::node::AppContext;
+use crate::node::{AppContext, NodeState};
 
 /// `/readyz` answers within this even when the database hangs.
 const READINESS_TIMEOUT: Duration = Duration::from_secs(2);
 
-pub fn routes() -> Router<AppContext> {
+pub fn routes() -> Router<NodeState> {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))

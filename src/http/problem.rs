@@ -62,6 +62,7 @@ fn status_of(error: &Error) -> StatusCode {
         Error::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
         Error::Unprocessable(_) | Error::UnprocessableAt(..) => StatusCode::UNPROCESSABLE_ENTITY,
         Error::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+        Error::PeerUnavailable(_) => StatusCode::BAD_GATEWAY,
         Error::Database(_) | Error::Migration(_) | Error::Keys(_) | Error::Internal(_) => {
             StatusCode::INTERNAL_SERVER_ERROR
         }
@@ -71,7 +72,10 @@ fn status_of(error: &Error) -> StatusCode {
 impl IntoResponse for Error {
     fn into_response(self) -> Response {
         let status = status_of(&self);
-        let mut problem = if status.is_server_error() && status != StatusCode::SERVICE_UNAVAILABLE {
+        let mut problem = if status.is_server_error()
+            && status != StatusCode::SERVICE_UNAVAILABLE
+            && status != StatusCode::BAD_GATEWAY
+        {
             tracing::error!(error = %self, "request failed");
             Problem::new(
                 status,

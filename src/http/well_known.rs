@@ -14,12 +14,12 @@ use crate::apub::context::ACTIVITY_JSON;
 use crate::domain::discovery;
 use crate::error::{Error, Result};
 use crate::http::json_response;
-use crate::node::AppContext;
+use crate::node::{AppContext, NodeState};
 
 const NODEINFO_SCHEMA: &str = "http://nodeinfo.diaspora.software/ns/schema/2.1";
 pub const NODEINFO_PATH: &str = "/nodeinfo/2.1";
 
-pub fn routes() -> Router<AppContext> {
+pub fn routes() -> Router<NodeState> {
     Router::new()
         .route("/.well-known/webfinger", get(webfinger))
         .route("/.well-known/nodeinfo", get(nodeinfo_links))

@@ -5,13 +5,21 @@
 //! `migrations/sqlite` and `migrations/postgres`. One file per aggregate.
 
 mod activities;
+mod delivery;
+mod follows;
+mod governance;
 mod identity;
 mod objects;
+mod peers;
 mod tokens;
 
 pub use activities::ActivityRow;
+pub use delivery::{OutgoingActivity, StreamRow};
+pub use follows::{Direction, FollowInRow, FollowOutRow};
+pub use governance::{AuditRow, ExclusionRow};
 pub use identity::StoredKeys;
 pub use objects::{NewActivity, ObjectRow, ObjectState, PublicationTx, VersionRow};
+pub use peers::{PeerActor, PeerRow};
 pub use tokens::TokenRow;
 
 use std::sync::Once;

@@ -80,6 +80,8 @@ pub struct NewActivity<'a> {
     pub uri: &'a str,
     pub kind: &'a str,
     pub object_id: Option<i64>,
+    /// The one peer a governance activity (Follow, Accept...) goes to.
+    pub target_peer_id: Option<i64>,
     pub audience: &'a str,
     pub public: bool,
     pub document: &'a str,
@@ -322,12 +324,13 @@ impl PublicationTx {
 
     pub async fn insert_activity(&mut self, activity: &NewActivity<'_>) -> Result<i64> {
         let id: i64 = sqlx::query_scalar(
-            "INSERT INTO activities (uri, kind, object_id, audience, public, document, published_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+            "INSERT INTO activities (uri, kind, object_id, target_peer_id, audience, public, document, published_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
         )
         .bind(activity.uri)
         .bind(activity.kind)
         .bind(activity.object_id)
+        .bind(activity.target_peer_id)
         .bind(activity.audience)
         .bind(i64::from(activity.public))
         .bind(activity.document)

@@ -1,8 +1,12 @@
 //! Activities the node emits, one file per activity type. Each activity
 //! embeds its object and carries its own integrity proof.
 
+pub mod answer;
 pub mod create;
 pub mod delete;
+pub mod follow;
+pub mod inbox;
+pub mod undo;
 pub mod update;
 
 use serde::{Deserialize, Serialize};

@@ -2,14 +2,15 @@
 //! (scope `admin`), described by the OpenAPI document at
 //! `/api/v1/openapi.json`.
 
+pub mod admin;
 pub mod objects;
 pub mod openapi;
 
 use axum::Router;
 
-use crate::node::AppContext;
+use crate::node::NodeState;
 
-pub fn routes() -> Router<AppContext> {
+pub fn routes() -> Router<NodeState> {
     Router::new()
         .merge(objects::routes())
         .merge(openapi::routes())

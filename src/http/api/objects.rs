@@ -15,13 +15,13 @@ use crate::domain::publish::{self, Change, Published};
 use crate::domain::time::format_millis;
 use crate::error::{Error, Result};
 use crate::http::auth::PlatformToken;
-use crate::node::AppContext;
+use crate::node::{AppContext, NodeState};
 use crate::store::ObjectRow;
 
 const DEFAULT_LIMIT: i64 = 50;
 const MAX_LIMIT: i64 = 200;
 
-pub fn routes() -> Router<AppContext> {
+pub fn routes() -> Router<NodeState> {
     Router::new()
         .route("/api/v1/{collection}", get(list))
         .route(

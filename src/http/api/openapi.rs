@@ -12,11 +12,11 @@ use serde_json::{Map, Value, json};
 use crate::domain::kinds::ObjectKind;
 use crate::domain::validation::{COMMON_SCHEMA, schema_source};
 use crate::http::json_response;
-use crate::node::AppContext;
+use crate::node::NodeState;
 
 pub const OPENAPI_PATH: &str = "/api/v1/openapi.json";
 
-pub fn routes() -> Router<AppContext> {
+pub fn routes() -> Router<NodeState> {
     Router::new().route(OPENAPI_PATH, get(openapi))
 }
 

@@ -1,0 +1,89 @@
+//! `Accept` and `Reject` of a `Follow`: the followed node's decision. The
+//! two differ only in their verdict, so they share this file.
+
+use activitypub_federation::config::Data;
+use activitypub_federation::traits::Activity;
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use url::Url;
+
+use crate::apub::context::{ACTIVITY_STREAMS, DATA_INTEGRITY_V1};
+use crate::domain::follows;
+use crate::error::{Error, Result};
+use crate::node::AppContext;
+
+pub const ACCEPT: &str = "Accept";
+pub const REJECT: &str = "Reject";
+
+/// The id of the activity an `object` designates, embedded or by id.
+pub fn object_id(object: &Value) -> Option<Url> {
+    match object {
+        Value::String(id) => Url::parse(id).ok(),
+        Value::Object(fields) => fields
+            .get("id")
+            .and_then(Value::as_str)
+            .and_then(|id| Url::parse(id).ok()),
+        _ => None,
+    }
+}
+
+/// Our answer (`Accept` or `Reject`) to `follow`, a peer's Follow.
+pub fn document(
+    kind: &str,
+    id: &Url,
+    us: &Url,
+    follow: &Value,
+    follower: &Url,
+    reason: Option<&str>,
+) -> Value {
+    let mut answer = json!({
+        "@context": [ACTIVITY_STREAMS, DATA_INTEGRITY_V1],
+        "id": id,
+        "type": kind,
+        "actor": us,
+        "object": follow,
+        "to": [follower],
+    });
+    if let Some(reason) = reason {
+        answer["summary"] = json!(reason);
+    }
+    answer
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Answer {
+    pub id: Url,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub actor: Url,
+    pub object: Value,
+}
+
+impl Answer {
+    fn follow_id(&self) -> Result<Url> {
+        object_id(&self.object)
+            .ok_or_else(|| Error::UnprocessableAt("/object".into(), "names no Follow".into()))
+    }
+}
+
+#[async_trait::async_trait]
+impl Activity for Answer {
+    type DataType = AppContext;
+    type Error = Error;
+
+    fn id(&self) -> &Url {
+        &self.id
+    }
+
+    fn actor(&self) -> &Url {
+        &self.actor
+    }
+
+    async fn verify(&self, _data: &Data<AppContext>) -> Result<()> {
+        self.follow_id().map(|_| ())
+    }
+
+    async fn receive(self, data: &Data<AppContext>) -> Result<()> {
+        follows::follow_answered(data, &self.actor, &self.follow_id()?, self.kind == ACCEPT).await
+    }
+}

@@ -1,0 +1,104 @@
+//! What the inbox accepts: the activity types this node acts on, and any
+//! other type, acknowledged and ignored.
+
+use activitypub_federation::config::Data;
+use activitypub_federation::traits::Activity;
+use serde::Deserialize;
+use url::Url;
+
+use crate::apub::activities::answer::Answer;
+use crate::apub::activities::follow::Follow;
+use crate::apub::activities::undo::Undo;
+use crate::error::{Error, Result};
+use crate::node::AppContext;
+
+/// An activity type this node does not act on.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Ignored {
+    pub id: Url,
+    pub actor: Url,
+    #[serde(rename = "type")]
+    pub kind: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum InboxActivity {
+    Follow(Follow),
+    Undo(Undo),
+    Answer(Answer),
+    Ignored(Ignored),
+}
+
+impl InboxActivity {
+    fn kind(&self) -> &str {
+        match self {
+            InboxActivity::Follow(_) => "Follow",
+            InboxActivity::Undo(_) => "Undo",
+            InboxActivity::Answer(answer) => &answer.kind,
+            InboxActivity::Ignored(ignored) => &ignored.kind,
+        }
+    }
+}
+
+#[async_trait::async_trait]
+impl Activity for InboxActivity {
+    type DataType = AppContext;
+    type Error = Error;
+
+    fn id(&self) -> &Url {
+        match self {
+            InboxActivity::Follow(a) => &a.id,
+            InboxActivity::Undo(a) => &a.id,
+            InboxActivity::Answer(a) => &a.id,
+            InboxActivity::Ignored(a) => &a.id,
+        }
+    }
+
+    fn actor(&self) -> &Url {
+        match self {
+            InboxActivity::Follow(a) => &a.actor,
+            InboxActivity::Undo(a) => &a.actor,
+            InboxActivity::Answer(a) => &a.actor,
+            InboxActivity::Ignored(a) => &a.actor,
+        }
+    }
+
+    async fn verify(&self, data: &Data<AppContext>) -> Result<()> {
+        match self {
+            InboxActivity::Follow(a) => a.verify(data).await,
+            InboxActivity::Undo(a) => a.verify(data).await,
+            InboxActivity::Answer(a) if a.kind == "Accept" || a.kind == "Reject" => {
+                a.verify(data).await
+            }
+            InboxActivity::Answer(_) | InboxActivity::Ignored(_) => Ok(()),
+        }
+    }
+
+    /// Acts on the activity once: a replayed id is acknowledged and not
+    /// processed again.
+    async fn receive(self, data: &Data<AppContext>) -> Result<()> {
+        let id = self.id().to_string();
+        if !data.store.mark_activity_seen(&id).await? {
+            tracing::info!(%id, "activity seen before: acknowledged, not processed again");
+            return Ok(());
+        }
+        let kind = self.kind().to_owned();
+        let outcome = match self {
+            InboxActivity::Follow(a) => a.receive(data).await,
+            InboxActivity::Undo(a) => a.receive(data).await,
+            InboxActivity::Answer(a) if a.kind == "Accept" || a.kind == "Reject" => {
+                a.receive(data).await
+            }
+            InboxActivity::Answer(_) | InboxActivity::Ignored(_) => {
+                tracing::info!(%id, kind, "activity type not handled here: acknowledged and ignored");
+                Ok(())
+            }
+        };
+        if outcome.is_err() {
+            // Let the sender's retry be processed.
+            data.store.forget_activity_seen(&id).await?;
+        }
+        outcome
+    }
+}

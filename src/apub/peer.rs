@@ -1,0 +1,276 @@
+//! Other nodes' actors as `activitypub_federation` objects: fetched,
+//! verified and stored as peers, so the library can check the HTTP
+//! signatures of their requests. Also the node's own signer.
+
+use activitypub_federation::config::Data;
+use activitypub_federation::protocol::verification::verify_domains_match;
+use activitypub_federation::traits::{Actor, Object};
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+use serde_json::Value;
+use url::Url;
+
+use crate::apub::actor::actor_id;
+use crate::config::Settings;
+use crate::domain::identity::NodeKeys;
+use crate::error::{Error, Result};
+use crate::node::AppContext;
+use crate::store::{PeerActor, PeerRow};
+
+/// The fields of a remote actor the node relies on.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ActorFields {
+    pub id: Url,
+    #[serde(default)]
+    pub preferred_username: Option<String>,
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub summary: Option<String>,
+    pub inbox: Url,
+    #[serde(default)]
+    pub outbox: Option<Url>,
+    #[serde(default)]
+    pub endpoints: Option<Endpoints>,
+    pub public_key: PublicKeyFields,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Endpoints {
+    #[serde(default)]
+    pub shared_inbox: Option<Url>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PublicKeyFields {
+    pub id: String,
+    pub owner: Url,
+    pub public_key_pem: String,
+}
+
+impl ActorFields {
+    pub fn parse(document: &Value) -> Result<ActorFields> {
+        serde_json::from_value(document.clone())
+            .map_err(|e| Error::BadRequest(format!("not an actor this node can use: {e}")))
+    }
+}
+
+/// `host[:port]` of a URL: how domains are named in block and allow lists.
+pub fn domain_of(url: &Url) -> String {
+    match (url.host_str(), url.port()) {
+        (Some(host), Some(port)) => format!("{host}:{port}"),
+        (Some(host), None) => host.to_owned(),
+        _ => String::new(),
+    }
+}
+
+/// A peer node's actor.
+#[derive(Debug, Clone)]
+pub struct Peer {
+    pub row: PeerRow,
+    id: Url,
+}
+
+impl Peer {
+    pub fn from_row(row: PeerRow) -> Result<Peer> {
+        let id = Url::parse(&row.actor_uri)
+            .map_err(|e| Error::Internal(format!("stored peer URI: {e}")))?;
+        Ok(Peer { row, id })
+    }
+
+    pub fn actor_document(&self) -> Value {
+        serde_json::from_str(&self.row.actor_json).unwrap_or(Value::Null)
+    }
+}
+
+#[async_trait::async_trait]
+impl Object for Peer {
+    type DataType = AppContext;
+    type Kind = Value;
+    type Error = Error;
+
+    fn id(&self) -> &Url {
+        &self.id
+    }
+
+    fn last_refreshed_at(&self) -> Option<DateTime<Utc>> {
+        DateTime::from_timestamp_millis(self.row.fetched_at)
+    }
+
+    async fn read_from_id(object_id: Url, data: &Data<AppContext>) -> Result<Option<Peer>> {
+        data.store
+            .peer_by_uri(object_id.as_str())
+            .await?
+            .map(Peer::from_row)
+            .transpose()
+    }
+
+    async fn into_json(self, _data: &Data<AppContext>) -> Result<Value> {
+        Ok(self.actor_document())
+    }
+
+    async fn verify(json: &Value, expected_domain: &Url, _data: &Data<AppContext>) -> Result<()> {
+        let fields = ActorFields::parse(json)?;
+        verify_domains_match(&fields.id, expected_domain).map_err(|_| {
+            Error::BadRequest(format!("actor {} is not on {expected_domain}", fields.id))
+        })?;
+        if fields.public_key.owner != fields.id {
+            return Err(Error::BadRequest(format!(
+                "the key of {} belongs to someone else",
+                fields.id
+            )));
+        }
+        verify_domains_match(&fields.id, &fields.inbox).map_err(|_| {
+            Error::BadRequest(format!("the inbox of {} is on another host", fields.id))
+        })?;
+        Ok(())
+    }
+
+    async fn from_json(json: Value, data: &Data<AppContext>) -> Result<Peer> {
+        let fields = ActorFields::parse(&json)?;
+        let domain = domain_of(&fields.id);
+        let username = fields.preferred_username.clone().unwrap_or_default();
+        let handle = format!("{username}@{domain}");
+        let actor_json =
+            serde_json::to_string(&json).map_err(|e| Error::Internal(e.to_string()))?;
+        let shared_inbox = fields
+            .endpoints
+            .as_ref()
+            .and_then(|e| e.shared_inbox.as_ref())
+            .map(Url::as_str);
+        let row = data
+            .store
+            .upsert_peer(&PeerActor {
+                actor_uri: fields.id.as_str(),
+                domain: &domain,
+                inbox: fields.inbox.as_str(),
+                shared_inbox,
+                handle: &handle,
+                name: fields.name.as_deref().unwrap_or(&username),
+                summary: fields.summary.as_deref().unwrap_or_default(),
+                public_key_pem: &fields.public_key.public_key_pem,
+                actor_json: &actor_json,
+            })
+            .await?;
+        Peer::from_row(row)
+    }
+}
+
+impl Actor for Peer {
+    fn public_key_pem(&self) -> &str {
+        &self.row.public_key_pem
+    }
+
+    fn private_key_pem(&self) -> Option<String> {
+        None
+    }
+
+    fn inbox(&self) -> Url {
+        Url::parse(&self.row.inbox).unwrap_or_else(|_| self.id.clone())
+    }
+
+    fn shared_inbox(&self) -> Option<Url> {
+        self.row
+            .shared_inbox
+            .as_deref()
+            .and_then(|u| Url::parse(u).ok())
+    }
+}
+
+/// The node itself as a signer of outgoing requests.
+#[derive(Debug, Clone)]
+pub struct LocalSigner {
+    id: Url,
+    public_key_pem: String,
+    private_key_pem: String,
+}
+
+impl LocalSigner {
+    pub fn for_node(settings: &Settings, keys: &NodeKeys) -> LocalSigner {
+        LocalSigner {
+            id: actor_id(settings),
+            public_key_pem: keys.rsa_public_pem.clone(),
+            private_key_pem: keys.rsa_private_pem.clone(),
+        }
+    }
+}
+
+#[async_trait::async_trait]
+impl Object for LocalSigner {
+    type DataType = AppContext;
+    type Kind = Value;
+    type Error = Error;
+
+    fn id(&self) -> &Url {
+        &self.id
+    }
+
+    async fn read_from_id(
+        _object_id: Url,
+        _data: &Data<AppContext>,
+    ) -> Result<Option<LocalSigner>> {
+        Ok(None)
+    }
+
+    async fn into_json(self, _data: &Data<AppContext>) -> Result<Value> {
+        Err(Error::Internal(
+            "the local signer has no document of its own".into(),
+        ))
+    }
+
+    async fn verify(_json: &Value, _expected_domain: &Url, _data: &Data<AppContext>) -> Result<()> {
+        Err(Error::Internal("the local signer is never received".into()))
+    }
+
+    async fn from_json(_json: Value, _data: &Data<AppContext>) -> Result<LocalSigner> {
+        Err(Error::Internal("the local signer is never received".into()))
+    }
+}
+
+impl Actor for LocalSigner {
+    fn public_key_pem(&self) -> &str {
+        &self.public_key_pem
+    }
+
+    fn private_key_pem(&self) -> Option<String> {
+        Some(self.private_key_pem.clone())
+    }
+
+    fn inbox(&self) -> Url {
+        self.id.clone()
+    }
+}
+
+impl From<activitypub_federation::error::Error> for Error {
+    fn from(error: activitypub_federation::error::Error) -> Error {
+        use activitypub_federation::error::Error as Federation;
+        match error {
+            Federation::ActivitySignatureInvalid => Error::Unauthorized(
+                "the HTTP signature does not verify with the actor's key".into(),
+            ),
+            Federation::ActivityBodyDigestInvalid => {
+                Error::BadRequest("the Digest header does not match the body".into())
+            }
+            Federation::ParseReceivedActivity { err, .. } => {
+                Error::BadRequest(format!("not an activity this node understands: {err}"))
+            }
+            Federation::UrlVerificationError(why) => Error::Forbidden(why.to_owned()),
+            Federation::NotFound => Error::NotFound("no such object".into()),
+            other @ (Federation::Reqwest(_)
+            | Federation::ReqwestMiddleware(_)
+            | Federation::FetchInvalidContentType(_)
+            | Federation::FetchWrongId(_)
+            | Federation::ParseFetchedObject(..)
+            | Federation::RequestLimit
+            | Federation::ResponseBodyLimit
+            | Federation::ObjectDeleted(_)
+            | Federation::DomainResolveError(_)
+            | Federation::ResolveInternalIpError(..)
+            | Federation::WebfingerResolveFailed(_)) => Error::PeerUnavailable(other.to_string()),
+            other => Error::Internal(other.to_string()),
+        }
+    }
+}

@@ -1,0 +1,35 @@
+//! Which activities a peer receives.
+
+use url::Url;
+
+use crate::domain::kinds::{Audience, AudienceName};
+use crate::store::{OutgoingActivity, PeerRow};
+
+/// What the stream knows of the peer when it decides.
+pub struct Recipient<'a> {
+    pub peer: &'a PeerRow,
+    /// The peer is an approved follower of this node.
+    pub approved_follower: bool,
+}
+
+/// Governance activities go to their one peer; publications to approved
+/// followers allowed by the object's audience.
+pub fn addressed_to(activity: &OutgoingActivity, recipient: &Recipient<'_>) -> bool {
+    if let Some(target) = activity.target_peer_id {
+        return target == recipient.peer.id;
+    }
+    if !recipient.approved_follower {
+        return false;
+    }
+    if activity.public {
+        return true;
+    }
+    match serde_json::from_str::<Audience>(&activity.audience) {
+        Ok(Audience::Named(AudienceName::Followers | AudienceName::Public)) => true,
+        Ok(Audience::Peers(peers)) => {
+            let peer = Url::parse(&recipient.peer.actor_uri).ok();
+            peers.iter().any(|p| Some(p) == peer.as_ref())
+        }
+        Err(_) => false,
+    }
+}

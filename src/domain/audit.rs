@@ -1,0 +1,55 @@
+//! The audit log of governance decisions: appended, never changed.
+
+use crate::error::Result;
+use crate::node::AppContext;
+
+/// Governance events, as named in the log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Event {
+    RequestReceived,
+    RequestApproved,
+    RequestRejected,
+    FollowerUndone,
+    FollowSent,
+    FollowAccepted,
+    FollowRejected,
+    FollowUndone,
+    PeerExcluded,
+    PeerReincluded,
+}
+
+impl Event {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Event::RequestReceived => "request.received",
+            Event::RequestApproved => "request.approved",
+            Event::RequestRejected => "request.rejected",
+            Event::FollowerUndone => "follower.undone",
+            Event::FollowSent => "follow.sent",
+            Event::FollowAccepted => "follow.accepted",
+            Event::FollowRejected => "follow.rejected",
+            Event::FollowUndone => "follow.undone",
+            Event::PeerExcluded => "peer.excluded",
+            Event::PeerReincluded => "peer.reincluded",
+        }
+    }
+}
+
+pub async fn record(
+    ctx: &AppContext,
+    event: Event,
+    peer: Option<&str>,
+    decided_by: &str,
+    detail: &str,
+) -> Result<()> {
+    tracing::info!(
+        event = event.as_str(),
+        peer,
+        decided_by,
+        detail,
+        "governance"
+    );
+    ctx.store
+        .append_audit(event.as_str(), peer, decided_by, detail)
+        .await
+}

@@ -1,0 +1,426 @@
+//! Following and being followed: the governance of who shares with whom.
+//! Every decision is audited; every message to a peer is recorded in the
+//! activity log and delivered by the delivery workers, so it survives a
+//! crash between the decision and the network.
+
+use activitypub_federation::config::Data;
+use activitypub_federation::fetch::object_id::ObjectId;
+use activitypub_federation::fetch::webfinger::webfinger_resolve_actor;
+use serde_json::Value;
+use url::Url;
+
+use crate::apub::activities::{self, answer, follow, undo};
+use crate::apub::actor::{actor_id, ed25519_key_id};
+use crate::apub::peer::{Peer, domain_of};
+use crate::apub::proof::{self, ProofOptions};
+use crate::domain::audit::{self, Event};
+use crate::domain::commitments;
+use crate::domain::policy::{self, Admit};
+use crate::domain::time;
+use crate::error::{Error, Result};
+use crate::node::AppContext;
+use crate::store::{FollowInRow, FollowOutRow, NewActivity};
+
+/// Who takes a decision the policy took.
+const POLICY: &str = "policy";
+
+/// Finds a peer by handle (`@slug@host` or `slug@host`, via WebFinger) or
+/// by actor URL, fetching and storing its actor.
+pub async fn resolve_peer(data: &Data<AppContext>, target: &str) -> Result<Peer> {
+    let target = target.trim();
+    let peer = if target.contains("://") {
+        let url = Url::parse(target)
+            .map_err(|_| Error::BadRequest(format!("`{target}` is not a URL")))?;
+        if !matches!(url.scheme(), "http" | "https") {
+            return Err(Error::BadRequest(format!(
+                "`{target}` is not an http(s) URL"
+            )));
+        }
+        refuse_if_blocked(data, &domain_of(&url)).await?;
+        ObjectId::<Peer>::from(url).dereference(data).await?
+    } else {
+        let handle = target.strip_prefix('@').unwrap_or(target);
+        let Some((user, host)) = handle.split_once('@') else {
+            return Err(Error::BadRequest(format!(
+                "`{target}` is neither @name@host nor an actor URL"
+            )));
+        };
+        if user.is_empty() || host.is_empty() || host.contains('@') {
+            return Err(Error::BadRequest(format!(
+                "`{target}` is neither @name@host nor an actor URL"
+            )));
+        }
+        refuse_if_blocked(data, host).await?;
+        webfinger_resolve_actor::<AppContext, Peer>(handle, data).await?
+    };
+    if peer.row.actor_uri == actor_id(&data.settings).as_str() {
+        return Err(Error::BadRequest("a node cannot follow itself".into()));
+    }
+    Ok(peer)
+}
+
+async fn refuse_if_blocked(ctx: &AppContext, domain: &str) -> Result<()> {
+    match policy::refusal(ctx, domain).await? {
+        Some(reason) => Err(Error::Forbidden(reason)),
+        None => Ok(()),
+    }
+}
+
+fn sign(ctx: &AppContext, document: &Value) -> Result<Value> {
+    let method = ed25519_key_id(&ctx.settings).to_string();
+    let created = time::now();
+    proof::sign(
+        document,
+        &ctx.keys.ed25519,
+        &ProofOptions {
+            verification_method: &method,
+            created: &created,
+        },
+    )
+    .map_err(|e| Error::Internal(format!("signing: {e}")))
+}
+
+/// Records a governance activity for one peer; the delivery workers send it.
+async fn send_to(
+    ctx: &AppContext,
+    peer_id: i64,
+    kind: &str,
+    id: &Url,
+    document: &Value,
+) -> Result<()> {
+    ctx.store.ensure_delivery_stream(peer_id).await?;
+    let signed = sign(ctx, document)?;
+    let text = serde_json::to_string(&signed).map_err(|e| Error::Internal(e.to_string()))?;
+    let mut tx = ctx.store.begin_publication().await?;
+    tx.insert_activity(&NewActivity {
+        uri: id.as_str(),
+        kind,
+        object_id: None,
+        target_peer_id: Some(peer_id),
+        audience: "[]",
+        public: false,
+        document: &text,
+    })
+    .await?;
+    tx.commit().await?;
+    ctx.delivery_wakeup.notify_one();
+    Ok(())
+}
+
+/// Asks `target` to let this node follow it.
+pub async fn follow(
+    data: &Data<AppContext>,
+    target: &str,
+    decided_by: &str,
+) -> Result<(Peer, FollowOutRow)> {
+    let peer = resolve_peer(data, target).await?;
+    if let Some(existing) = data.store.follow_out_by_peer(peer.row.id).await? {
+        if existing.state != "rejected" {
+            return Ok((peer, existing));
+        }
+    }
+    let id = activities::new_activity_id(&data.settings);
+    let us = actor_id(&data.settings);
+    let peer_uri = Url::parse(&peer.row.actor_uri).map_err(|e| Error::Internal(e.to_string()))?;
+    let row = data
+        .store
+        .upsert_follow_out(peer.row.id, id.as_str())
+        .await?;
+    send_to(
+        data,
+        peer.row.id,
+        follow::TYPE,
+        &id,
+        &follow::document(&id, &us, &peer_uri),
+    )
+    .await?;
+    audit::record(
+        data,
+        Event::FollowSent,
+        Some(&peer.row.actor_uri),
+        decided_by,
+        &format!("follow {}", peer.row.handle),
+    )
+    .await?;
+    Ok((peer, row))
+}
+
+/// Stops following: sends `Undo(Follow)` and forgets the follow.
+pub async fn unfollow(ctx: &AppContext, follow_id: i64, decided_by: &str) -> Result<()> {
+    let row = ctx
+        .store
+        .follow_out(follow_id)
+        .await?
+        .ok_or_else(|| Error::NotFound(format!("no follow {follow_id}")))?;
+    let peer = ctx
+        .store
+        .peer(row.peer_id)
+        .await?
+        .ok_or_else(|| Error::Internal("follow without peer".into()))?;
+    undo_our_follow(ctx, &row, &peer.actor_uri).await?;
+    audit::record(
+        ctx,
+        Event::FollowUndone,
+        Some(&peer.actor_uri),
+        decided_by,
+        &format!("unfollow {}", peer.handle),
+    )
+    .await
+}
+
+async fn undo_our_follow(ctx: &AppContext, row: &FollowOutRow, peer_uri: &str) -> Result<()> {
+    let us = actor_id(&ctx.settings);
+    let peer_url = Url::parse(peer_uri).map_err(|e| Error::Internal(e.to_string()))?;
+    let follow_id = Url::parse(&row.follow_uri).map_err(|e| Error::Internal(e.to_string()))?;
+    let id = activities::new_activity_id(&ctx.settings);
+    let document = undo::document(
+        &id,
+        &us,
+        &follow::document(&follow_id, &us, &peer_url),
+        &peer_url,
+    );
+    send_to(ctx, row.peer_id, undo::TYPE, &id, &document).await?;
+    ctx.store.delete_follow_out(row.id).await
+}
+
+/// Finds the follow to `target` (handle, actor URL or follow id).
+pub async fn find_follow(data: &Data<AppContext>, target: &str) -> Result<FollowOutRow> {
+    if let Ok(id) = target.parse::<i64>() {
+        return data
+            .store
+            .follow_out(id)
+            .await?
+            .ok_or_else(|| Error::NotFound(format!("no follow {id}")));
+    }
+    let peer = resolve_peer(data, target).await?;
+    data.store
+        .follow_out_by_peer(peer.row.id)
+        .await?
+        .ok_or_else(|| Error::NotFound(format!("this node does not follow {target}")))
+}
+
+/// A peer's `Follow` of this node: stored as a request, then decided by
+/// the admission policy or left for an admin.
+pub async fn follow_received(data: &Data<AppContext>, actor: &Url, follow_id: &Url) -> Result<()> {
+    let peer = ObjectId::<Peer>::from(actor.clone())
+        .dereference(data)
+        .await?;
+    let checks = commitments::check_peer_commitments(data, &peer).await;
+    let snapshot = peer.row.actor_json.clone();
+    let checks_json = serde_json::to_string(&checks).map_err(|e| Error::Internal(e.to_string()))?;
+    let request = data
+        .store
+        .upsert_follow_in(peer.row.id, follow_id.as_str(), &snapshot, &checks_json)
+        .await?;
+    audit::record(
+        data,
+        Event::RequestReceived,
+        Some(&peer.row.actor_uri),
+        &peer.row.actor_uri,
+        &format!("{} asks to follow", peer.row.handle),
+    )
+    .await?;
+    match policy::admit(data, &checks) {
+        Admit::Approve(reason) => {
+            tracing::info!(peer = %peer.row.actor_uri, reason, "admission: approved");
+            approve(data, request.id, &format!("{POLICY} ({reason})")).await?;
+        }
+        Admit::Wait(reason) => {
+            tracing::info!(peer = %peer.row.actor_uri, reason, "admission: waiting for an admin");
+            data.store
+                .set_follow_in_state(request.id, "pending", Some(&reason))
+                .await?;
+        }
+    }
+    Ok(())
+}
+
+fn their_follow(row: &FollowInRow, follower: &Url, us: &Url) -> Result<Value> {
+    let id = Url::parse(&row.follow_uri).map_err(|e| Error::Internal(e.to_string()))?;
+    Ok(follow::document(&id, follower, us))
+}
+
+/// Approves a follow request: the peer becomes a follower, told by `Accept`.
+pub async fn approve(ctx: &AppContext, request_id: i64, decided_by: &str) -> Result<FollowInRow> {
+    decide(ctx, request_id, answer::ACCEPT, None, decided_by).await
+}
+
+/// Rejects a follow request (or removes a follower), told by `Reject`.
+pub async fn reject(
+    ctx: &AppContext,
+    request_id: i64,
+    reason: Option<&str>,
+    decided_by: &str,
+) -> Result<FollowInRow> {
+    decide(ctx, request_id, answer::REJECT, reason, decided_by).await
+}
+
+async fn decide(
+    ctx: &AppContext,
+    request_id: i64,
+    kind: &str,
+    reason: Option<&str>,
+    decided_by: &str,
+) -> Result<FollowInRow> {
+    let row = ctx
+        .store
+        .follow_in(request_id)
+        .await?
+        .ok_or_else(|| Error::NotFound(format!("no follow request {request_id}")))?;
+    let peer = ctx
+        .store
+        .peer(row.peer_id)
+        .await?
+        .ok_or_else(|| Error::Internal("request without peer".into()))?;
+    let (state, event) = if kind == answer::ACCEPT {
+        ("approved", Event::RequestApproved)
+    } else {
+        ("rejected", Event::RequestRejected)
+    };
+    if row.state == state {
+        return Ok(row);
+    }
+    let us = actor_id(&ctx.settings);
+    let follower = Url::parse(&peer.actor_uri).map_err(|e| Error::Internal(e.to_string()))?;
+    let id = activities::new_activity_id(&ctx.settings);
+    let document = answer::document(
+        kind,
+        &id,
+        &us,
+        &their_follow(&row, &follower, &us)?,
+        &follower,
+        reason,
+    );
+    ctx.store.set_follow_in_state(row.id, state, reason).await?;
+    send_to(ctx, peer.id, kind, &id, &document).await?;
+    let detail = match reason {
+        Some(reason) => format!("{} {}: {reason}", event.as_str(), peer.handle),
+        None => format!("{} {}", event.as_str(), peer.handle),
+    };
+    audit::record(ctx, event, Some(&peer.actor_uri), decided_by, &detail).await?;
+    ctx.store
+        .follow_in(row.id)
+        .await?
+        .ok_or_else(|| Error::Internal("request vanished".into()))
+}
+
+/// A peer answered our `Follow`.
+pub async fn follow_answered(
+    ctx: &AppContext,
+    actor: &Url,
+    follow_id: &Url,
+    accepted: bool,
+) -> Result<()> {
+    let Some(row) = ctx.store.follow_out_by_uri(follow_id.as_str()).await? else {
+        tracing::info!(%follow_id, "answer to a follow this node does not have: ignored");
+        return Ok(());
+    };
+    let peer = ctx
+        .store
+        .peer(row.peer_id)
+        .await?
+        .ok_or_else(|| Error::Internal("follow without peer".into()))?;
+    if peer.actor_uri != actor.as_str() {
+        return Err(Error::Forbidden(format!(
+            "{actor} cannot answer a follow of {}",
+            peer.actor_uri
+        )));
+    }
+    let (state, event) = if accepted {
+        ("active", Event::FollowAccepted)
+    } else {
+        ("rejected", Event::FollowRejected)
+    };
+    ctx.store.set_follow_out_state(row.id, state).await?;
+    audit::record(
+        ctx,
+        event,
+        Some(&peer.actor_uri),
+        &peer.actor_uri,
+        &format!("{} {}", event.as_str(), peer.handle),
+    )
+    .await
+}
+
+/// A follower left.
+pub async fn follow_undone(ctx: &AppContext, actor: &Url, follow_id: &Url) -> Result<()> {
+    let Some(peer) = ctx.store.peer_by_uri(actor.as_str()).await? else {
+        return Ok(());
+    };
+    let Some(row) = ctx.store.follow_in_by_peer(peer.id).await? else {
+        return Ok(());
+    };
+    if row.follow_uri != follow_id.as_str() {
+        tracing::info!(%follow_id, "undo of an older follow: ignored");
+        return Ok(());
+    }
+    ctx.store.delete_follow_in(row.id).await?;
+    audit::record(
+        ctx,
+        Event::FollowerUndone,
+        Some(&peer.actor_uri),
+        &peer.actor_uri,
+        &format!("{} stopped following", peer.handle),
+    )
+    .await
+}
+
+/// Excludes a peer: it stops being a follower, we stop following it, and
+/// its domain is refused until an admin re-includes it.
+pub async fn exclude(ctx: &AppContext, peer_id: i64, reason: &str, decided_by: &str) -> Result<()> {
+    let peer = ctx
+        .store
+        .peer(peer_id)
+        .await?
+        .ok_or_else(|| Error::NotFound(format!("no peer {peer_id}")))?;
+    if reason.trim().is_empty() {
+        return Err(Error::UnprocessableAt(
+            "/reason".into(),
+            "an exclusion needs a reason".into(),
+        ));
+    }
+    if let Some(request) = ctx.store.follow_in_by_peer(peer.id).await? {
+        if request.state != "rejected" {
+            decide(ctx, request.id, answer::REJECT, Some(reason), decided_by).await?;
+        }
+    }
+    if let Some(ours) = ctx.store.follow_out_by_peer(peer.id).await? {
+        undo_our_follow(ctx, &ours, &peer.actor_uri).await?;
+    }
+    ctx.store
+        .insert_exclusion(&peer.domain.to_ascii_lowercase(), reason, decided_by)
+        .await?;
+    audit::record(
+        ctx,
+        Event::PeerExcluded,
+        Some(&peer.actor_uri),
+        decided_by,
+        &format!("excluded {} ({}): {reason}", peer.handle, peer.domain),
+    )
+    .await
+}
+
+/// Lifts an exclusion: the domain may follow and deliver again (nothing
+/// else is restored; follows are asked for anew).
+pub async fn reinclude(ctx: &AppContext, peer_id: i64, decided_by: &str) -> Result<()> {
+    let peer = ctx
+        .store
+        .peer(peer_id)
+        .await?
+        .ok_or_else(|| Error::NotFound(format!("no peer {peer_id}")))?;
+    if !ctx
+        .store
+        .delete_exclusion(&peer.domain.to_ascii_lowercase())
+        .await?
+    {
+        return Err(Error::Conflict(format!("{} is not excluded", peer.domain)));
+    }
+    audit::record(
+        ctx,
+        Event::PeerReincluded,
+        Some(&peer.actor_uri),
+        decided_by,
+        &format!("re-included {} ({})", peer.handle, peer.domain),
+    )
+    .await
+}

@@ -1,0 +1,185 @@
+//! What an admin sees of each peer: relationships both ways, exclusion and
+//! delivery health.
+
+use serde::Serialize;
+
+use crate::domain::policy::CommitmentCheck;
+use crate::domain::time::format_millis;
+use crate::error::{Error, Result};
+use crate::node::AppContext;
+use crate::store::{FollowInRow, FollowOutRow, PeerRow};
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PeerSummary {
+    pub id: i64,
+    pub actor: String,
+    pub handle: String,
+    pub name: String,
+    pub summary: String,
+}
+
+impl PeerSummary {
+    pub fn of(peer: &PeerRow) -> PeerSummary {
+        PeerSummary {
+            id: peer.id,
+            actor: peer.actor_uri.clone(),
+            handle: format!("@{}", peer.handle),
+            name: peer.name.clone(),
+            summary: peer.summary.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct FollowView {
+    pub id: i64,
+    pub peer: PeerSummary,
+    pub state: String,
+    pub follow: String,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+impl FollowView {
+    pub fn of(row: &FollowOutRow, peer: &PeerRow) -> FollowView {
+        FollowView {
+            id: row.id,
+            peer: PeerSummary::of(peer),
+            state: row.state.clone(),
+            follow: row.follow_uri.clone(),
+            created_at: format_millis(row.created_at),
+            updated_at: format_millis(row.updated_at),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RequestView {
+    pub id: i64,
+    pub peer: PeerSummary,
+    pub state: String,
+    /// Why the request waits, or why it was rejected.
+    pub reason: Option<String>,
+    pub commitments: Vec<CommitmentCheck>,
+    pub requested_at: String,
+    pub updated_at: String,
+}
+
+impl RequestView {
+    pub fn of(row: &FollowInRow, peer: &PeerRow) -> RequestView {
+        RequestView {
+            id: row.id,
+            peer: PeerSummary::of(peer),
+            state: row.state.clone(),
+            reason: row.reason.clone(),
+            commitments: serde_json::from_str(&row.commitments).unwrap_or_default(),
+            requested_at: format_millis(row.created_at),
+            updated_at: format_millis(row.updated_at),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Exclusion {
+    pub reason: String,
+    pub by: String,
+    pub at: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DeliveryHealth {
+    pub backlog: i64,
+    pub failures: i64,
+    pub last_success_at: Option<String>,
+    pub last_error: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PeerView {
+    #[serde(flatten)]
+    pub peer: PeerSummary,
+    pub domain: String,
+    /// Our follow of the peer: pending, active or rejected.
+    pub following: Option<String>,
+    /// The peer's follow of us: pending, approved or rejected.
+    pub follower: Option<String>,
+    pub excluded: Option<Exclusion>,
+    pub delivery: Option<DeliveryHealth>,
+}
+
+pub async fn view(ctx: &AppContext, peer: &PeerRow) -> Result<PeerView> {
+    let store = &ctx.store;
+    let following = store.follow_out_by_peer(peer.id).await?.map(|f| f.state);
+    let follower = store.follow_in_by_peer(peer.id).await?.map(|f| f.state);
+    let excluded = store
+        .exclusion(&peer.domain.to_ascii_lowercase())
+        .await?
+        .map(|e| Exclusion {
+            reason: e.reason,
+            by: e.excluded_by,
+            at: format_millis(e.excluded_at),
+        });
+    let delivery = match store.delivery_stream(peer.id).await? {
+        Some(stream) => Some(DeliveryHealth {
+            backlog: store.delivery_backlog(peer.id).await?,
+            failures: stream.failures,
+            last_success_at: stream.last_success_at.map(format_millis),
+            last_error: stream.last_error,
+        }),
+        None => None,
+    };
+    Ok(PeerView {
+        peer: PeerSummary::of(peer),
+        domain: peer.domain.clone(),
+        following,
+        follower,
+        excluded,
+        delivery,
+    })
+}
+
+pub async fn list(ctx: &AppContext) -> Result<Vec<PeerView>> {
+    let mut views = Vec::new();
+    for peer in ctx.store.peers().await? {
+        views.push(view(ctx, &peer).await?);
+    }
+    Ok(views)
+}
+
+/// A known peer by id, actor URL or handle (`@name@host`).
+pub async fn find_known(ctx: &AppContext, target: &str) -> Result<PeerRow> {
+    let target = target.trim();
+    let found = if let Ok(id) = target.parse::<i64>() {
+        ctx.store.peer(id).await?
+    } else if target.contains("://") {
+        ctx.store.peer_by_uri(target).await?
+    } else {
+        let handle = target.strip_prefix('@').unwrap_or(target);
+        ctx.store
+            .peers()
+            .await?
+            .into_iter()
+            .find(|p| p.handle.eq_ignore_ascii_case(handle))
+    };
+    found.ok_or_else(|| Error::NotFound(format!("no known peer `{target}`")))
+}
+
+pub async fn requests(ctx: &AppContext, state: Option<&str>) -> Result<Vec<RequestView>> {
+    let mut views = Vec::new();
+    for row in ctx.store.follows_in(state).await? {
+        if let Some(peer) = ctx.store.peer(row.peer_id).await? {
+            views.push(RequestView::of(&row, &peer));
+        }
+    }
+    Ok(views)
+}
+
+pub async fn follows(ctx: &AppContext) -> Result<Vec<FollowView>> {
+    let mut views = Vec::new();
+    for row in ctx.store.follows_out(None).await? {
+        if let Some(peer) = ctx.store.peer(row.peer_id).await? {
+            views.push(FollowView::of(&row, &peer));
+        }
+    }
+    Ok(views)
+}

@@ -1,0 +1,122 @@
+//! Who may talk to this node: block and allow lists, admin exclusions, and
+//! the admission policy for follow requests.
+
+use activitypub_federation::config::UrlVerifier;
+use serde::Serialize;
+use url::Url;
+
+use crate::apub::peer::domain_of;
+use crate::config::Admission;
+use crate::error::Result;
+use crate::node::AppContext;
+
+/// Why a domain may not follow or deliver, if it may not.
+pub async fn refusal(ctx: &AppContext, domain: &str) -> Result<Option<String>> {
+    let federation = &ctx.settings.federation;
+    let listed = |list: &[String]| list.iter().any(|d| d.eq_ignore_ascii_case(domain));
+    if listed(&federation.blocklist) {
+        return Ok(Some(format!("{domain} is on the blocklist")));
+    }
+    if let Some(exclusion) = ctx.store.exclusion(&domain.to_ascii_lowercase()).await? {
+        return Ok(Some(format!(
+            "{domain} was excluded by {}: {}",
+            exclusion.excluded_by, exclusion.reason
+        )));
+    }
+    if !federation.allowlist.is_empty() && !listed(&federation.allowlist) {
+        return Ok(Some(format!("{domain} is not on the allowlist")));
+    }
+    Ok(None)
+}
+
+/// Lets `activitypub_federation` refuse blocked domains wherever it checks
+/// a URL (received activity ids, fetches).
+#[derive(Clone)]
+pub struct PolicyUrlVerifier {
+    ctx: AppContext,
+}
+
+impl PolicyUrlVerifier {
+    pub fn new(ctx: AppContext) -> PolicyUrlVerifier {
+        PolicyUrlVerifier { ctx }
+    }
+}
+
+#[async_trait::async_trait]
+impl UrlVerifier for PolicyUrlVerifier {
+    async fn verify(&self, url: &Url) -> Result<(), activitypub_federation::error::Error> {
+        match refusal(&self.ctx, &domain_of(url)).await {
+            Ok(None) => Ok(()),
+            Ok(Some(reason)) => {
+                tracing::info!(%url, reason, "refused by policy");
+                Err(activitypub_federation::error::Error::UrlVerificationError(
+                    "domain refused by this node's policy",
+                ))
+            }
+            Err(e) => Err(activitypub_federation::error::Error::Other(e.to_string())),
+        }
+    }
+}
+
+/// What we found of a requester's charter commitment.
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
+pub struct CommitmentCheck {
+    pub id: String,
+    pub charter: Option<String>,
+    pub version: Option<i64>,
+    /// The integrity proof verifies with the requester's published key.
+    pub valid: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub problem: Option<String>,
+    pub published: Option<String>,
+}
+
+/// The admission policy's answer to a follow request.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Admit {
+    Approve(String),
+    Wait(String),
+}
+
+pub fn admit(ctx: &AppContext, commitments: &[CommitmentCheck]) -> Admit {
+    let federation = &ctx.settings.federation;
+    match federation.admission {
+        Admission::Open => Admit::Approve("open admission".into()),
+        Admission::Manual => Admit::Wait("manual admission: an admin decides".into()),
+        Admission::Charter => {
+            let accepted = |c: &CommitmentCheck| {
+                c.charter.as_deref().is_some_and(|charter| {
+                    federation
+                        .accepted_charters
+                        .iter()
+                        .any(|a| a.as_str() == charter)
+                })
+            };
+            if let Some(commitment) = commitments.iter().find(|c| c.valid && accepted(c)) {
+                return Admit::Approve(format!(
+                    "committed to {} (proof verified)",
+                    commitment.charter.as_deref().unwrap_or_default()
+                ));
+            }
+            let reason = if commitments.is_empty() {
+                "no charter commitment found".to_owned()
+            } else if let Some(invalid) = commitments.iter().find(|c| accepted(c) && !c.valid) {
+                format!(
+                    "the commitment to {} has no valid proof: {}",
+                    invalid.charter.as_deref().unwrap_or_default(),
+                    invalid.problem.as_deref().unwrap_or("unknown")
+                )
+            } else {
+                let found: Vec<&str> = commitments
+                    .iter()
+                    .filter_map(|c| c.charter.as_deref())
+                    .collect();
+                format!(
+                    "committed to {} which is not an accepted charter version",
+                    found.join(", ")
+                )
+            };
+            Admit::Wait(format!("charter admission: {reason}; an admin decides"))
+        }
+    }
+}

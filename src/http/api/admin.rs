@@ -1,0 +1,269 @@
+//! The admin API (scope `admin`): follows, follow requests, peers,
+//! exclusions and the audit log. Every decision is recorded with the name
+//! of the token that took it.
+
+use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{delete, get, post};
+use axum::{Json, Router};
+use serde::{Deserialize, Serialize};
+
+use crate::domain::follows;
+use crate::domain::peers::{self, FollowView, PeerView, RequestView};
+use crate::domain::time::format_millis;
+use crate::error::{Error, Result};
+use crate::http::auth::AdminToken;
+use crate::node::{AppContext, NodeState};
+
+pub fn routes() -> Router<NodeState> {
+    Router::new()
+        .route(
+            "/api/v1/admin/follows",
+            get(list_follows).post(create_follow),
+        )
+        .route("/api/v1/admin/follows/{id}", delete(remove_follow))
+        .route("/api/v1/admin/follow-requests", get(list_requests))
+        .route(
+            "/api/v1/admin/follow-requests/{id}/approve",
+            post(approve_request),
+        )
+        .route(
+            "/api/v1/admin/follow-requests/{id}/reject",
+            post(reject_request),
+        )
+        .route("/api/v1/admin/peers", get(list_peers))
+        .route("/api/v1/admin/peers/{id}/exclude", post(exclude_peer))
+        .route("/api/v1/admin/peers/{id}/reinclude", post(reinclude_peer))
+        .route("/api/v1/admin/audit", get(audit))
+}
+
+fn decided_by(token: &AdminToken) -> String {
+    format!("admin token `{}`", token.token.name)
+}
+
+fn body<T>(body: std::result::Result<Json<T>, JsonRejection>) -> Result<T> {
+    body.map(|Json(value)| value).map_err(Error::from)
+}
+
+fn id_of(text: &str) -> Result<i64> {
+    text.parse()
+        .map_err(|_| Error::NotFound(format!("`{text}` is not an id")))
+}
+
+#[derive(Deserialize)]
+struct FollowRequest {
+    target: String,
+}
+
+async fn create_follow(
+    token: AdminToken,
+    State(state): State<NodeState>,
+    request: std::result::Result<Json<FollowRequest>, JsonRejection>,
+) -> Result<Response> {
+    let request = body(request)?;
+    let (peer, row) = follows::follow(&state.data(), &request.target, &decided_by(&token)).await?;
+    let status = if row.state == "pending" {
+        StatusCode::ACCEPTED
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, Json(FollowView::of(&row, &peer.row))).into_response())
+}
+
+async fn list_follows(
+    _token: AdminToken,
+    State(ctx): State<AppContext>,
+) -> Result<Json<Vec<FollowView>>> {
+    Ok(Json(peers::follows(&ctx).await?))
+}
+
+async fn remove_follow(
+    token: AdminToken,
+    State(ctx): State<AppContext>,
+    Path(id): Path<String>,
+) -> Result<StatusCode> {
+    follows::unfollow(&ctx, id_of(&id)?, &decided_by(&token)).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize)]
+struct RequestsQuery {
+    /// pending (default), approved, rejected or all
+    state: Option<String>,
+}
+
+async fn list_requests(
+    _token: AdminToken,
+    State(ctx): State<AppContext>,
+    query: std::result::Result<Query<RequestsQuery>, QueryRejection>,
+) -> Result<Json<Vec<RequestView>>> {
+    let Query(query) = query?;
+    let state = match query.state.as_deref().unwrap_or("pending") {
+        "all" => None,
+        state @ ("pending" | "approved" | "rejected") => Some(state),
+        other => {
+            return Err(Error::BadRequest(format!(
+                "`state` is pending, approved, rejected or all, not `{other}`"
+            )));
+        }
+    };
+    Ok(Json(peers::requests(&ctx, state).await?))
+}
+
+async fn request_view(ctx: &AppContext, id: i64) -> Result<Json<RequestView>> {
+    let row = ctx
+        .store
+        .follow_in(id)
+        .await?
+        .ok_or_else(|| Error::NotFound(format!("no follow request {id}")))?;
+    let peer = ctx
+        .store
+        .peer(row.peer_id)
+        .await?
+        .ok_or_else(|| Error::Internal("request without peer".into()))?;
+    Ok(Json(RequestView::of(&row, &peer)))
+}
+
+async fn approve_request(
+    token: AdminToken,
+    State(ctx): State<AppContext>,
+    Path(id): Path<String>,
+) -> Result<Json<RequestView>> {
+    let id = id_of(&id)?;
+    follows::approve(&ctx, id, &decided_by(&token)).await?;
+    request_view(&ctx, id).await
+}
+
+#[derive(Deserialize, Default)]
+struct RejectRequest {
+    reason: Option<String>,
+}
+
+async fn reject_request(
+    token: AdminToken,
+    State(ctx): State<AppContext>,
+    Path(id): Path<String>,
+    request: std::result::Result<Json<RejectRequest>, JsonRejection>,
+) -> Result<Json<RequestView>> {
+    let id = id_of(&id)?;
+    let request = match request {
+        Err(JsonRejection::MissingJsonContentType(_)) => RejectRequest::default(),
+        other => body(other)?,
+    };
+    follows::reject(
+        &ctx,
+        id,
+        request.reason.as_deref().filter(|r| !r.trim().is_empty()),
+        &decided_by(&token),
+    )
+    .await?;
+    request_view(&ctx, id).await
+}
+
+async fn list_peers(
+    _token: AdminToken,
+    State(ctx): State<AppContext>,
+) -> Result<Json<Vec<PeerView>>> {
+    Ok(Json(peers::list(&ctx).await?))
+}
+
+#[derive(Deserialize)]
+struct ExcludeRequest {
+    reason: String,
+}
+
+async fn exclude_peer(
+    token: AdminToken,
+    State(ctx): State<AppContext>,
+    Path(id): Path<String>,
+    request: std::result::Result<Json<ExcludeRequest>, JsonRejection>,
+) -> Result<Json<PeerView>> {
+    let id = id_of(&id)?;
+    let request = body(request)?;
+    follows::exclude(&ctx, id, &request.reason, &decided_by(&token)).await?;
+    peer_view(&ctx, id).await
+}
+
+async fn reinclude_peer(
+    token: AdminToken,
+    State(ctx): State<AppContext>,
+    Path(id): Path<String>,
+) -> Result<Json<PeerView>> {
+    let id = id_of(&id)?;
+    follows::reinclude(&ctx, id, &decided_by(&token)).await?;
+    peer_view(&ctx, id).await
+}
+
+async fn peer_view(ctx: &AppContext, id: i64) -> Result<Json<PeerView>> {
+    let peer = ctx
+        .store
+        .peer(id)
+        .await?
+        .ok_or_else(|| Error::NotFound(format!("no peer {id}")))?;
+    Ok(Json(peers::view(ctx, &peer).await?))
+}
+
+#[derive(Deserialize)]
+struct AuditQuery {
+    cursor: Option<String>,
+    limit: Option<i64>,
+}
+
+#[derive(Serialize)]
+struct AuditEntry {
+    id: i64,
+    at: String,
+    action: String,
+    peer: Option<String>,
+    decided_by: String,
+    detail: String,
+}
+
+#[derive(Serialize)]
+struct AuditPage {
+    items: Vec<AuditEntry>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    next_cursor: Option<String>,
+}
+
+async fn audit(
+    _token: AdminToken,
+    State(ctx): State<AppContext>,
+    query: std::result::Result<Query<AuditQuery>, QueryRejection>,
+) -> Result<Json<AuditPage>> {
+    let Query(query) = query?;
+    let before =
+        match &query.cursor {
+            None => None,
+            Some(cursor) => Some(cursor.parse::<i64>().ok().filter(|c| *c > 0).ok_or_else(
+                || Error::BadRequest(format!("`{cursor}` is not a cursor this API gave")),
+            )?),
+        };
+    let limit = query.limit.unwrap_or(50);
+    if !(1..=200).contains(&limit) {
+        return Err(Error::BadRequest(
+            "`limit` must be between 1 and 200".into(),
+        ));
+    }
+    let rows = ctx.store.audit_before(before, limit + 1).await?;
+    let more = rows.len() as i64 > limit;
+    let rows = &rows[..rows.len().min(limit as usize)];
+    Ok(Json(AuditPage {
+        next_cursor: more
+            .then(|| rows.last().map(|r| r.id.to_string()))
+            .flatten(),
+        items: rows
+            .iter()
+            .map(|r| AuditEntry {
+                id: r.id,
+                at: format_millis(r.at),
+                action: r.action.clone(),
+                peer: r.peer.clone(),
+                decided_by: r.decided_by.clone(),
+                detail: r.detail.clone(),
+            })
+            .collect(),
+    }))
+}

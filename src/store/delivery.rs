@@ -1,0 +1,154 @@
+//! Delivery streams: each peer's position in the activity log.
+
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+use crate::error::Result;
+use crate::store::{Store, now_millis};
+
+#[derive(Debug, Clone)]
+pub struct StreamRow {
+    pub peer_id: i64,
+    pub cursor: i64,
+    pub failures: i64,
+    pub next_attempt_at: i64,
+    pub last_success_at: Option<i64>,
+    pub last_error: Option<String>,
+}
+
+/// An activity as the delivery worker needs it.
+#[derive(Debug, Clone)]
+pub struct OutgoingActivity {
+    pub id: i64,
+    pub uri: String,
+    pub target_peer_id: Option<i64>,
+    pub public: bool,
+    pub audience: String,
+    pub document: String,
+}
+
+fn stream_row(row: &AnyRow) -> Result<StreamRow> {
+    Ok(StreamRow {
+        peer_id: row.try_get("peer_id")?,
+        cursor: row.try_get("cursor")?,
+        failures: row.try_get("failures")?,
+        next_attempt_at: row.try_get("next_attempt_at")?,
+        last_success_at: row.try_get("last_success_at")?,
+        last_error: row.try_get("last_error")?,
+    })
+}
+
+const STREAM_COLUMNS: &str =
+    "peer_id, cursor, failures, next_attempt_at, last_success_at, last_error";
+
+impl Store {
+    /// Starts a peer's stream at the end of the log (what came before is
+    /// for backfill, not delivery); an existing stream is kept.
+    pub async fn ensure_delivery_stream(&self, peer_id: i64) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO delivery_streams (peer_id, cursor, failures, next_attempt_at) \
+             SELECT $1, COALESCE(MAX(id), 0), 0, 0 FROM activities \
+             ON CONFLICT (peer_id) DO NOTHING",
+        )
+        .bind(peer_id)
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+
+    pub async fn delivery_stream(&self, peer_id: i64) -> Result<Option<StreamRow>> {
+        let row = sqlx::query(&format!(
+            "SELECT {STREAM_COLUMNS} FROM delivery_streams WHERE peer_id = $1"
+        ))
+        .bind(peer_id)
+        .fetch_optional(self.pool())
+        .await?;
+        row.as_ref().map(stream_row).transpose()
+    }
+
+    /// Streams with activities past their cursor whose retry time has come.
+    pub async fn due_delivery_streams(&self) -> Result<Vec<StreamRow>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {STREAM_COLUMNS} FROM delivery_streams s \
+             WHERE next_attempt_at <= $1 AND EXISTS (SELECT 1 FROM activities a WHERE a.id > s.cursor) \
+             ORDER BY peer_id"
+        ))
+        .bind(now_millis())
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(stream_row).collect()
+    }
+
+    /// Activities after `cursor`, oldest first.
+    pub async fn activities_after(&self, cursor: i64, limit: i64) -> Result<Vec<OutgoingActivity>> {
+        let rows = sqlx::query(
+            "SELECT id, uri, target_peer_id, public, audience, document FROM activities \
+             WHERE id > $1 ORDER BY id LIMIT $2",
+        )
+        .bind(cursor)
+        .bind(limit)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(OutgoingActivity {
+                    id: row.try_get("id")?,
+                    uri: row.try_get("uri")?,
+                    target_peer_id: row.try_get("target_peer_id")?,
+                    public: row.try_get::<i64, _>("public")? != 0,
+                    audience: row.try_get("audience")?,
+                    document: row.try_get("document")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Everything up to `cursor` is delivered (or skipped for good).
+    pub async fn advance_delivery_stream(
+        &self,
+        peer_id: i64,
+        cursor: i64,
+        delivered: bool,
+    ) -> Result<()> {
+        let success = if delivered { Some(now_millis()) } else { None };
+        sqlx::query(
+            "UPDATE delivery_streams SET cursor = $1, failures = 0, next_attempt_at = 0, \
+             last_success_at = COALESCE($2, last_success_at), last_error = NULL WHERE peer_id = $3",
+        )
+        .bind(cursor)
+        .bind(success)
+        .bind(peer_id)
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+
+    pub async fn delivery_failed(
+        &self,
+        peer_id: i64,
+        error: &str,
+        next_attempt_at: i64,
+    ) -> Result<()> {
+        sqlx::query(
+            "UPDATE delivery_streams SET failures = failures + 1, next_attempt_at = $1, last_error = $2 \
+             WHERE peer_id = $3",
+        )
+        .bind(next_attempt_at)
+        .bind(error)
+        .bind(peer_id)
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+
+    /// Activities recorded after the stream's cursor (its backlog).
+    pub async fn delivery_backlog(&self, peer_id: i64) -> Result<i64> {
+        let count: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM activities a, delivery_streams s WHERE s.peer_id = $1 AND a.id > s.cursor",
+        )
+        .bind(peer_id)
+        .fetch_one(self.pool())
+        .await?;
+        Ok(count)
+    }
+}

@@ -1,0 +1,270 @@
+//! Follow relationships in both directions.
+
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+use crate::error::Result;
+use crate::store::{Store, now_millis};
+
+#[derive(Debug, Clone)]
+pub struct FollowOutRow {
+    pub id: i64,
+    pub peer_id: i64,
+    pub follow_uri: String,
+    pub state: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+#[derive(Debug, Clone)]
+pub struct FollowInRow {
+    pub id: i64,
+    pub peer_id: i64,
+    pub follow_uri: String,
+    pub state: String,
+    pub reason: Option<String>,
+    pub snapshot: String,
+    pub commitments: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+fn out_row(row: &AnyRow) -> Result<FollowOutRow> {
+    Ok(FollowOutRow {
+        id: row.try_get("id")?,
+        peer_id: row.try_get("peer_id")?,
+        follow_uri: row.try_get("follow_uri")?,
+        state: row.try_get("state")?,
+        created_at: row.try_get("created_at")?,
+        updated_at: row.try_get("updated_at")?,
+    })
+}
+
+fn in_row(row: &AnyRow) -> Result<FollowInRow> {
+    Ok(FollowInRow {
+        id: row.try_get("id")?,
+        peer_id: row.try_get("peer_id")?,
+        follow_uri: row.try_get("follow_uri")?,
+        state: row.try_get("state")?,
+        reason: row.try_get("reason")?,
+        snapshot: row.try_get("snapshot")?,
+        commitments: row.try_get("commitments")?,
+        created_at: row.try_get("created_at")?,
+        updated_at: row.try_get("updated_at")?,
+    })
+}
+
+const OUT_COLUMNS: &str = "id, peer_id, follow_uri, state, created_at, updated_at";
+const IN_COLUMNS: &str =
+    "id, peer_id, follow_uri, state, reason, snapshot, commitments, created_at, updated_at";
+
+impl Store {
+    /// Records (or renews) our follow of a peer, pending.
+    pub async fn upsert_follow_out(&self, peer_id: i64, follow_uri: &str) -> Result<FollowOutRow> {
+        let now = now_millis();
+        sqlx::query(
+            "INSERT INTO follows_out (peer_id, follow_uri, state, created_at, updated_at) \
+             VALUES ($1, $2, 'pending', $3, $3) ON CONFLICT (peer_id) DO UPDATE \
+             SET follow_uri = $2, state = 'pending', updated_at = $3",
+        )
+        .bind(peer_id)
+        .bind(follow_uri)
+        .bind(now)
+        .execute(self.pool())
+        .await?;
+        self.follow_out_by_peer(peer_id)
+            .await?
+            .ok_or_else(|| crate::error::Error::Internal("follow vanished".into()))
+    }
+
+    pub async fn follow_out_by_peer(&self, peer_id: i64) -> Result<Option<FollowOutRow>> {
+        let row = sqlx::query(&format!(
+            "SELECT {OUT_COLUMNS} FROM follows_out WHERE peer_id = $1"
+        ))
+        .bind(peer_id)
+        .fetch_optional(self.pool())
+        .await?;
+        row.as_ref().map(out_row).transpose()
+    }
+
+    pub async fn follow_out(&self, id: i64) -> Result<Option<FollowOutRow>> {
+        let row = sqlx::query(&format!(
+            "SELECT {OUT_COLUMNS} FROM follows_out WHERE id = $1"
+        ))
+        .bind(id)
+        .fetch_optional(self.pool())
+        .await?;
+        row.as_ref().map(out_row).transpose()
+    }
+
+    pub async fn follow_out_by_uri(&self, follow_uri: &str) -> Result<Option<FollowOutRow>> {
+        let row = sqlx::query(&format!(
+            "SELECT {OUT_COLUMNS} FROM follows_out WHERE follow_uri = $1"
+        ))
+        .bind(follow_uri)
+        .fetch_optional(self.pool())
+        .await?;
+        row.as_ref().map(out_row).transpose()
+    }
+
+    pub async fn set_follow_out_state(&self, id: i64, state: &str) -> Result<()> {
+        sqlx::query("UPDATE follows_out SET state = $1, updated_at = $2 WHERE id = $3")
+            .bind(state)
+            .bind(now_millis())
+            .bind(id)
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+
+    pub async fn delete_follow_out(&self, id: i64) -> Result<()> {
+        sqlx::query("DELETE FROM follows_out WHERE id = $1")
+            .bind(id)
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+
+    pub async fn follows_out(&self, state: Option<&str>) -> Result<Vec<FollowOutRow>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {OUT_COLUMNS} FROM follows_out WHERE $1 = '' OR state = $1 ORDER BY id"
+        ))
+        .bind(state.unwrap_or(""))
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(out_row).collect()
+    }
+
+    /// Records a peer's follow request (or a renewed one), pending.
+    pub async fn upsert_follow_in(
+        &self,
+        peer_id: i64,
+        follow_uri: &str,
+        snapshot: &str,
+        commitments: &str,
+    ) -> Result<FollowInRow> {
+        let now = now_millis();
+        sqlx::query(
+            "INSERT INTO follows_in (peer_id, follow_uri, state, snapshot, commitments, created_at, updated_at) \
+             VALUES ($1, $2, 'pending', $3, $4, $5, $5) ON CONFLICT (peer_id) DO UPDATE \
+             SET follow_uri = $2, state = 'pending', reason = NULL, snapshot = $3, commitments = $4, \
+             created_at = $5, updated_at = $5",
+        )
+        .bind(peer_id)
+        .bind(follow_uri)
+        .bind(snapshot)
+        .bind(commitments)
+        .bind(now)
+        .execute(self.pool())
+        .await?;
+        self.follow_in_by_peer(peer_id)
+            .await?
+            .ok_or_else(|| crate::error::Error::Internal("follow request vanished".into()))
+    }
+
+    pub async fn follow_in_by_peer(&self, peer_id: i64) -> Result<Option<FollowInRow>> {
+        let row = sqlx::query(&format!(
+            "SELECT {IN_COLUMNS} FROM follows_in WHERE peer_id = $1"
+        ))
+        .bind(peer_id)
+        .fetch_optional(self.pool())
+        .await?;
+        row.as_ref().map(in_row).transpose()
+    }
+
+    pub async fn follow_in(&self, id: i64) -> Result<Option<FollowInRow>> {
+        let row = sqlx::query(&format!(
+            "SELECT {IN_COLUMNS} FROM follows_in WHERE id = $1"
+        ))
+        .bind(id)
+        .fetch_optional(self.pool())
+        .await?;
+        row.as_ref().map(in_row).transpose()
+    }
+
+    pub async fn set_follow_in_state(
+        &self,
+        id: i64,
+        state: &str,
+        reason: Option<&str>,
+    ) -> Result<()> {
+        sqlx::query("UPDATE follows_in SET state = $1, reason = $2, updated_at = $3 WHERE id = $4")
+            .bind(state)
+            .bind(reason)
+            .bind(now_millis())
+            .bind(id)
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+
+    pub async fn delete_follow_in(&self, id: i64) -> Result<()> {
+        sqlx::query("DELETE FROM follows_in WHERE id = $1")
+            .bind(id)
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+
+    pub async fn follows_in(&self, state: Option<&str>) -> Result<Vec<FollowInRow>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {IN_COLUMNS} FROM follows_in WHERE $1 = '' OR state = $1 ORDER BY id"
+        ))
+        .bind(state.unwrap_or(""))
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(in_row).collect()
+    }
+}
+
+/// Which side of the relationships a collection lists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    /// Approved followers of this node.
+    Followers,
+    /// Peers this node follows, accepted.
+    Following,
+}
+
+impl Direction {
+    fn table_and_state(self) -> (&'static str, &'static str) {
+        match self {
+            Direction::Followers => ("follows_in", "approved"),
+            Direction::Following => ("follows_out", "active"),
+        }
+    }
+}
+
+impl Store {
+    pub async fn count_relationships(&self, direction: Direction) -> Result<i64> {
+        let (table, state) = direction.table_and_state();
+        let count: i64 =
+            sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table} WHERE state = $1"))
+                .bind(state)
+                .fetch_one(self.pool())
+                .await?;
+        Ok(count)
+    }
+
+    /// Actor URIs with a relationship row id below `before`, newest first.
+    pub async fn relationships_before(
+        &self,
+        direction: Direction,
+        before: Option<i64>,
+        limit: i64,
+    ) -> Result<Vec<(i64, String)>> {
+        let (table, state) = direction.table_and_state();
+        let rows = sqlx::query(&format!(
+            "SELECT f.id, p.actor_uri FROM {table} f JOIN peers p ON p.id = f.peer_id \
+             WHERE f.state = $1 AND f.id < $2 ORDER BY f.id DESC LIMIT $3"
+        ))
+        .bind(state)
+        .bind(before.unwrap_or(i64::MAX))
+        .bind(limit)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|row| Ok((row.try_get("id")?, row.try_get("actor_uri")?)))
+            .collect()
+    }
+}

@@ -1,0 +1,107 @@
+//! Peers: other nodes' actors as last fetched.
+
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+use crate::error::Result;
+use crate::store::{Store, now_millis};
+
+#[derive(Debug, Clone)]
+pub struct PeerRow {
+    pub id: i64,
+    pub actor_uri: String,
+    pub domain: String,
+    pub inbox: String,
+    pub shared_inbox: Option<String>,
+    pub handle: String,
+    pub name: String,
+    pub summary: String,
+    pub public_key_pem: String,
+    pub actor_json: String,
+    pub fetched_at: i64,
+}
+
+/// A peer's actor as fetched, to store.
+#[derive(Debug, Clone)]
+pub struct PeerActor<'a> {
+    pub actor_uri: &'a str,
+    pub domain: &'a str,
+    pub inbox: &'a str,
+    pub shared_inbox: Option<&'a str>,
+    pub handle: &'a str,
+    pub name: &'a str,
+    pub summary: &'a str,
+    pub public_key_pem: &'a str,
+    pub actor_json: &'a str,
+}
+
+const COLUMNS: &str = "id, actor_uri, domain, inbox, shared_inbox, handle, name, summary, \
+                       public_key_pem, actor_json, fetched_at";
+
+fn peer_row(row: &AnyRow) -> Result<PeerRow> {
+    Ok(PeerRow {
+        id: row.try_get("id")?,
+        actor_uri: row.try_get("actor_uri")?,
+        domain: row.try_get("domain")?,
+        inbox: row.try_get("inbox")?,
+        shared_inbox: row.try_get("shared_inbox")?,
+        handle: row.try_get("handle")?,
+        name: row.try_get("name")?,
+        summary: row.try_get("summary")?,
+        public_key_pem: row.try_get("public_key_pem")?,
+        actor_json: row.try_get("actor_json")?,
+        fetched_at: row.try_get("fetched_at")?,
+    })
+}
+
+impl Store {
+    pub async fn peer_by_uri(&self, actor_uri: &str) -> Result<Option<PeerRow>> {
+        let row = sqlx::query(&format!("SELECT {COLUMNS} FROM peers WHERE actor_uri = $1"))
+            .bind(actor_uri)
+            .fetch_optional(self.pool())
+            .await?;
+        row.as_ref().map(peer_row).transpose()
+    }
+
+    pub async fn peer(&self, id: i64) -> Result<Option<PeerRow>> {
+        let row = sqlx::query(&format!("SELECT {COLUMNS} FROM peers WHERE id = $1"))
+            .bind(id)
+            .fetch_optional(self.pool())
+            .await?;
+        row.as_ref().map(peer_row).transpose()
+    }
+
+    pub async fn peers(&self) -> Result<Vec<PeerRow>> {
+        let rows = sqlx::query(&format!("SELECT {COLUMNS} FROM peers ORDER BY id"))
+            .fetch_all(self.pool())
+            .await?;
+        rows.iter().map(peer_row).collect()
+    }
+
+    /// Inserts or refreshes a peer's actor; returns the stored row.
+    pub async fn upsert_peer(&self, actor: &PeerActor<'_>) -> Result<PeerRow> {
+        let now = now_millis();
+        sqlx::query(
+            "INSERT INTO peers (actor_uri, domain, inbox, shared_inbox, handle, name, summary, \
+             public_key_pem, actor_json, fetched_at, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) \
+             ON CONFLICT (actor_uri) DO UPDATE SET domain = $2, inbox = $3, shared_inbox = $4, \
+             handle = $5, name = $6, summary = $7, public_key_pem = $8, actor_json = $9, fetched_at = $10",
+        )
+        .bind(actor.actor_uri)
+        .bind(actor.domain)
+        .bind(actor.inbox)
+        .bind(actor.shared_inbox)
+        .bind(actor.handle)
+        .bind(actor.name)
+        .bind(actor.summary)
+        .bind(actor.public_key_pem)
+        .bind(actor.actor_json)
+        .bind(now)
+        .execute(self.pool())
+        .await?;
+        self.peer_by_uri(actor.actor_uri)
+            .await?
+            .ok_or_else(|| crate::error::Error::Internal("peer vanished after upsert".into()))
+    }
+}
