@@ -45,9 +45,10 @@ impl Store {
     /// Starts a peer's stream at the end of the log (what came before is
     /// for backfill, not delivery); an existing stream is kept.
     pub async fn ensure_delivery_stream(&self, peer_id: i64) -> Result<()> {
+        // `WHERE TRUE` resolves SQLite's INSERT … SELECT … ON CONFLICT ambiguity.
         sqlx::query(
             "INSERT INTO delivery_streams (peer_id, cursor, failures, next_attempt_at) \
-             SELECT $1, COALESCE(MAX(id), 0), 0, 0 FROM activities \
+             SELECT $1, COALESCE(MAX(id), 0), 0, 0 FROM activities WHERE TRUE \
              ON CONFLICT (peer_id) DO NOTHING",
         )
         .bind(peer_id)

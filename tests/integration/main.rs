@@ -7,6 +7,7 @@ mod actor;
 mod cli;
 mod discovery;
 mod documents;
+mod federation;
 mod ops;
 mod outbox;
 mod publishing;

@@ -165,7 +165,8 @@ impl Drop for TestDatabase {
 /// Settings for a test node listening on `addr` over `database_url`.
 pub fn test_settings(addr: SocketAddr, database_url: &str) -> Settings {
     let mut settings = Settings {
-        public_url: Url::parse(&format!("http://{addr}")).expect("public URL"),
+        // A host name, not an IP: ActivityPub ids need a domain.
+        public_url: Url::parse(&format!("http://localhost:{}", addr.port())).expect("public URL"),
         listen: addr,
         database_url: database_url.to_owned(),
         ..Settings::default()
@@ -198,8 +199,11 @@ impl TestNode {
             .expect("bind");
         let addr = listener.local_addr().expect("local addr");
         let mut settings = test_settings(addr, database_url);
+        settings.log.level = "error".to_owned();
         adjust(&mut settings);
         settings.validate().expect("test settings are valid");
+        // Errors are printed (and shown with a failing test); RUST_LOG for more.
+        passerelle::observability::logging::init(&settings.log);
         let base = settings.public_url.clone();
         let node = Node::open(settings).await.expect("node opens");
         let context = node.context().clone();
@@ -253,6 +257,40 @@ impl TestNode {
             .send()
             .await
             .expect("PUT")
+    }
+
+    pub async fn post_json(&self, path: &str, token: &str, body: &Value) -> reqwest::Response {
+        self.client
+            .post(self.url(path))
+            .bearer_auth(token)
+            .json(body)
+            .send()
+            .await
+            .expect("POST")
+    }
+
+    /// GET with a token, parsed as JSON.
+    pub async fn api(&self, path: &str, token: &str) -> Value {
+        let response = self.get_with(path, token).await;
+        assert!(
+            response.status().is_success(),
+            "{path}: {}",
+            response.status()
+        );
+        response.json().await.expect("JSON")
+    }
+
+    /// `@slug@host` of this node.
+    pub fn handle(&self) -> String {
+        format!(
+            "@{}@{}",
+            self.context.settings.platform.slug,
+            self.base.authority()
+        )
+    }
+
+    pub fn actor(&self) -> String {
+        self.url("/actor")
     }
 
     pub async fn delete_with(&self, path: &str, token: &str) -> reqwest::Response {
@@ -387,4 +425,23 @@ macro_rules! on_both_backends {
             }
         }
     )+};
+}
+
+/// Polls `check` until it returns `Some`, failing after `seconds`.
+pub async fn eventually<T, F, Fut>(what: &str, seconds: u64, mut check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(seconds);
+    loop {
+        if let Some(value) = check().await {
+            return value;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "timed out waiting for {what}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
 }

@@ -1,4 +1,4 @@
-//! `/api/v1`: the platform API (scope `platform`) and, later, the admin API
+//! `/api/v1`: the platform API (scope `platform`) and the admin API
 //! (scope `admin`), described by the OpenAPI document at
 //! `/api/v1/openapi.json`.
 
@@ -12,6 +12,7 @@ use crate::node::NodeState;
 
 pub fn routes() -> Router<NodeState> {
     Router::new()
+        .merge(admin::routes())
         .merge(objects::routes())
         .merge(openapi::routes())
 }

@@ -1,0 +1,485 @@
+//! Following between real nodes: admin approval, rejection, undo, the
+//! admission policies, block and allow lists, exclusion, key rotation.
+
+use passerelle::config::Admission;
+use passerelle::domain::tokens::Scope;
+use serde_json::{Value, json};
+
+use crate::on_both_backends;
+use crate::rig::{TestDatabase, TestNode, eventually};
+
+on_both_backends!(
+    manual_approval_end_to_end,
+    rejection_and_undo,
+    charter_admission,
+    block_and_allow_lists,
+    exclusion_from_both_sides,
+);
+
+/// A node of its own, on a database next to `db`'s.
+pub async fn node_named(
+    db: &TestDatabase,
+    slug: &str,
+    adjust: impl FnOnce(&mut passerelle::Settings),
+) -> (TestNode, TestDatabase) {
+    let own = TestDatabase::new(db.backend)
+        .await
+        .expect("same backend as the test's");
+    let slug = slug.to_owned();
+    let node = TestNode::start_with(&own.url, |s| {
+        s.platform.slug = slug.clone();
+        s.platform.name = format!("{slug} cooperative");
+        s.platform.summary = format!("The {slug} platform.");
+        adjust(s);
+    })
+    .await;
+    (node, own)
+}
+
+pub async fn admin(node: &TestNode) -> String {
+    node.token(Scope::Admin).await
+}
+
+/// `a` asks to follow `b`; returns `b`'s pending request once it arrived.
+pub async fn ask_to_follow(a: &TestNode, a_admin: &str, b: &TestNode, b_admin: &str) -> Value {
+    let response = a
+        .post_json(
+            "/api/v1/admin/follows",
+            a_admin,
+            &json!({"target": b.handle()}),
+        )
+        .await;
+    assert_eq!(response.status(), 202, "{:?}", response.text().await);
+    let a_actor = a.actor();
+    eventually("the follow request to arrive", 20, || async {
+        let requests = b
+            .api("/api/v1/admin/follow-requests?state=all", b_admin)
+            .await;
+        requests
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["peer"]["actor"] == a_actor)
+            .cloned()
+    })
+    .await
+}
+
+/// State of `a`'s follow of `b`, as `a` sees it.
+pub async fn follow_state(a: &TestNode, a_admin: &str, b: &TestNode) -> Option<String> {
+    let follows = a.api("/api/v1/admin/follows", a_admin).await;
+    follows
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["peer"]["actor"] == b.actor())
+        .map(|f| f["state"].as_str().unwrap().to_owned())
+}
+
+pub async fn wait_follow_state(a: &TestNode, a_admin: &str, b: &TestNode, state: &str) {
+    eventually(&format!("the follow to become {state}"), 20, || async {
+        (follow_state(a, a_admin, b).await.as_deref() == Some(state)).then_some(())
+    })
+    .await;
+}
+
+async fn collection_items(node: &TestNode, path: &str) -> (u64, Vec<String>) {
+    let (_, collection) = node.get_activity_json(path).await;
+    let total = collection["totalItems"].as_u64().unwrap();
+    let (_, page) = node
+        .get_activity_json(collection["first"].as_str().unwrap())
+        .await;
+    let items = page["orderedItems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i.as_str().unwrap().to_owned())
+        .collect();
+    (total, items)
+}
+
+async fn audit_actions(node: &TestNode, token: &str) -> Vec<String> {
+    let page = node.api("/api/v1/admin/audit", token).await;
+    page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+async fn manual_approval_end_to_end(db: TestDatabase) {
+    let (a, _a_db) = node_named(&db, "foodhub", |_| {}).await;
+    let (b, _b_db) = node_named(&db, "velocoop", |_| {}).await;
+    let (a_admin, b_admin) = (admin(&a).await, admin(&b).await);
+    // A has committed to a charter: B's admin sees it with the request.
+    let platform = a.token(Scope::Platform).await;
+    a.put_json(
+        "/api/v1/charters/pec-charter",
+        &platform,
+        &a.example("charter"),
+    )
+    .await;
+    assert_eq!(
+        a.put_json(
+            "/api/v1/commitments/ours",
+            &platform,
+            &a.example("commitment")
+        )
+        .await
+        .status(),
+        201
+    );
+
+    let request = ask_to_follow(&a, &a_admin, &b, &b_admin).await;
+    assert_eq!(request["state"], "pending");
+    assert_eq!(request["peer"]["name"], "foodhub cooperative");
+    assert_eq!(request["peer"]["handle"], a.handle());
+    assert_eq!(request["peer"]["summary"], "The foodhub platform.");
+    assert!(request["reason"].as_str().unwrap().contains("manual"));
+    let commitment = &request["commitments"][0];
+    assert_eq!(
+        commitment["charter"],
+        a.url("/charters/pec-charter/versions/1")
+    );
+    assert_eq!(commitment["version"], 1);
+    assert_eq!(commitment["valid"], true);
+    assert_eq!(
+        follow_state(&a, &a_admin, &b).await.as_deref(),
+        Some("pending")
+    );
+
+    let id = request["id"].as_i64().unwrap();
+    let response = b
+        .post_json(
+            &format!("/api/v1/admin/follow-requests/{id}/approve"),
+            &b_admin,
+            &json!({}),
+        )
+        .await;
+    assert_eq!(response.status(), 200);
+    wait_follow_state(&a, &a_admin, &b, "active").await;
+
+    // Both collections agree.
+    assert_eq!(
+        collection_items(&b, "/followers").await,
+        (1, vec![a.actor()])
+    );
+    assert_eq!(
+        collection_items(&a, "/following").await,
+        (1, vec![b.actor()])
+    );
+    assert_eq!(collection_items(&a, "/followers").await.0, 0);
+
+    // Peers list the relationship in both directions.
+    let peers = b.api("/api/v1/admin/peers", &b_admin).await;
+    assert_eq!(peers[0]["actor"], a.actor());
+    assert_eq!(peers[0]["follower"], "approved");
+    assert_eq!(peers[0]["following"], Value::Null);
+    let peers = a.api("/api/v1/admin/peers", &a_admin).await;
+    assert_eq!(peers[0]["following"], "active");
+
+    let b_audit = audit_actions(&b, &b_admin).await;
+    assert_eq!(b_audit, ["request.approved", "request.received"]);
+    let a_audit = audit_actions(&a, &a_admin).await;
+    assert_eq!(a_audit, ["follow.accepted", "follow.sent"]);
+    let entry = &b.api("/api/v1/admin/audit", &b_admin).await["items"][0];
+    assert!(
+        entry["decided_by"]
+            .as_str()
+            .unwrap()
+            .contains("admin token")
+    );
+    assert_eq!(entry["peer"], a.actor());
+    a.stop().await;
+    b.stop().await;
+}
+
+async fn rejection_and_undo(db: TestDatabase) {
+    let (a, _a_db) = node_named(&db, "foodhub", |_| {}).await;
+    let (b, _b_db) = node_named(&db, "velocoop", |s| {
+        s.federation.admission = Admission::Open
+    })
+    .await;
+    let (c, _c_db) = node_named(&db, "carshare", |_| {}).await;
+    let (a_admin, b_admin, c_admin) = (admin(&a).await, admin(&b).await, admin(&c).await);
+
+    // C rejects A, with a reason.
+    let request = ask_to_follow(&a, &a_admin, &c, &c_admin).await;
+    let id = request["id"].as_i64().unwrap();
+    let response = c
+        .post_json(
+            &format!("/api/v1/admin/follow-requests/{id}/reject"),
+            &c_admin,
+            &json!({"reason": "not a member of the network"}),
+        )
+        .await;
+    assert_eq!(response.status(), 200);
+    let view: Value = response.json().await.unwrap();
+    assert_eq!(view["state"], "rejected");
+    assert_eq!(view["reason"], "not a member of the network");
+    wait_follow_state(&a, &a_admin, &c, "rejected").await;
+    assert_eq!(collection_items(&c, "/followers").await.0, 0);
+
+    // B admits openly; then A leaves.
+    ask_to_follow(&a, &a_admin, &b, &b_admin).await;
+    wait_follow_state(&a, &a_admin, &b, "active").await;
+    assert_eq!(collection_items(&b, "/followers").await.0, 1);
+    let follows = a.api("/api/v1/admin/follows", &a_admin).await;
+    let follow = follows
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["peer"]["actor"] == b.actor())
+        .unwrap();
+    let response = a
+        .delete_with(&format!("/api/v1/admin/follows/{}", follow["id"]), &a_admin)
+        .await;
+    assert_eq!(response.status(), 204);
+    eventually("B to lose its follower", 20, || async {
+        (collection_items(&b, "/followers").await.0 == 0).then_some(())
+    })
+    .await;
+    assert_eq!(follow_state(&a, &a_admin, &b).await, None);
+    let b_audit = audit_actions(&b, &b_admin).await;
+    assert_eq!(b_audit[0], "follower.undone");
+    assert!(b_audit.contains(&"request.approved".to_owned()));
+    assert!(
+        audit_actions(&a, &a_admin)
+            .await
+            .contains(&"follow.undone".to_owned())
+    );
+    for node in [a, b, c] {
+        node.stop().await;
+    }
+}
+
+async fn charter_admission(db: TestDatabase) {
+    // The coordinating node hosts the charter; A commits to it, C does not.
+    let (coord, _coord_db) = node_named(&db, "network", |_| {}).await;
+    let coord_platform = coord.token(Scope::Platform).await;
+    coord
+        .put_json(
+            "/api/v1/charters/pec",
+            &coord_platform,
+            &coord.example("charter"),
+        )
+        .await;
+    let version = coord.url("/charters/pec/versions/1");
+    let accepted = url::Url::parse(&version).unwrap();
+    let (b, _b_db) = node_named(&db, "velocoop", |s| {
+        s.federation.admission = Admission::Charter;
+        s.federation.accepted_charters = vec![accepted];
+    })
+    .await;
+    let (a, _a_db) = node_named(&db, "foodhub", |_| {}).await;
+    let (c, _c_db) = node_named(&db, "carshare", |_| {}).await;
+    let (a_admin, b_admin, c_admin) = (admin(&a).await, admin(&b).await, admin(&c).await);
+
+    let a_platform = a.token(Scope::Platform).await;
+    let mut commitment = a.example("commitment");
+    let text = serde_json::to_string(&commitment)
+        .unwrap()
+        .replace(&a.url("/charters/pec-charter/versions/1"), &version);
+    commitment = serde_json::from_str(&text).unwrap();
+    let response = a
+        .put_json("/api/v1/commitments/pec", &a_platform, &commitment)
+        .await;
+    assert_eq!(response.status(), 201, "{:?}", response.text().await);
+
+    let request = ask_to_follow(&a, &a_admin, &b, &b_admin).await;
+    wait_follow_state(&a, &a_admin, &b, "active").await;
+    assert_eq!(request["commitments"][0]["valid"], true);
+    let entries = b.api("/api/v1/admin/audit", &b_admin).await;
+    let approval = entries["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["action"] == "request.approved")
+        .unwrap();
+    assert!(
+        approval["decided_by"]
+            .as_str()
+            .unwrap()
+            .starts_with("policy"),
+        "{approval}"
+    );
+
+    let request = ask_to_follow(&c, &c_admin, &b, &b_admin).await;
+    assert_eq!(request["state"], "pending");
+    assert!(
+        request["reason"]
+            .as_str()
+            .unwrap()
+            .contains("no charter commitment"),
+        "{request}"
+    );
+    assert_eq!(
+        follow_state(&c, &c_admin, &b).await.as_deref(),
+        Some("pending")
+    );
+    for node in [a, b, c, coord] {
+        node.stop().await;
+    }
+}
+
+async fn block_and_allow_lists(db: TestDatabase) {
+    let (a, _a_db) = node_named(&db, "foodhub", |_| {}).await;
+    let (c, _c_db) = node_named(&db, "carshare", |_| {}).await;
+    let a_domain = a.base.authority().to_owned();
+    let c_domain = c.base.authority().to_owned();
+    let (b, _b_db) = node_named(&db, "velocoop", |s| {
+        s.federation.blocklist = vec![a_domain.clone()]
+    })
+    .await;
+    let (d, _d_db) = node_named(&db, "allowonly", |s| {
+        s.federation.allowlist = vec![c_domain.clone()]
+    })
+    .await;
+    let (a_admin, b_admin, c_admin, d_admin) = (
+        admin(&a).await,
+        admin(&b).await,
+        admin(&c).await,
+        admin(&d).await,
+    );
+
+    // B refuses A's follow outright: nothing stored, A's follow stays pending.
+    let response = a
+        .post_json(
+            "/api/v1/admin/follows",
+            &a_admin,
+            &json!({"target": b.handle()}),
+        )
+        .await;
+    assert_eq!(response.status(), 202);
+    eventually("A's delivery to B to be refused", 20, || async {
+        let peers = a.api("/api/v1/admin/peers", &a_admin).await;
+        let stream = &peers[0]["delivery"];
+        (stream["backlog"] == 0 && stream["last_success_at"].is_null()).then_some(())
+    })
+    .await;
+    assert_eq!(
+        b.api("/api/v1/admin/follow-requests?state=all", &b_admin)
+            .await,
+        json!([])
+    );
+    // And B does not follow a blocked domain either.
+    let response = b
+        .post_json(
+            "/api/v1/admin/follows",
+            &b_admin,
+            &json!({"target": a.handle()}),
+        )
+        .await;
+    assert_eq!(response.status(), 403);
+
+    // D only lets C in.
+    ask_to_follow(&c, &c_admin, &d, &d_admin).await;
+    let response = a
+        .post_json(
+            "/api/v1/admin/follows",
+            &a_admin,
+            &json!({"target": d.handle()}),
+        )
+        .await;
+    assert_eq!(response.status(), 202);
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    let requests = d
+        .api("/api/v1/admin/follow-requests?state=all", &d_admin)
+        .await;
+    assert_eq!(requests.as_array().unwrap().len(), 1, "{requests}");
+    assert_eq!(requests[0]["peer"]["actor"], c.actor());
+    for node in [a, b, c, d] {
+        node.stop().await;
+    }
+}
+
+async fn exclusion_from_both_sides(db: TestDatabase) {
+    let (a, _a_db) = node_named(&db, "foodhub", |s| s.federation.admission = Admission::Open).await;
+    let (b, _b_db) = node_named(&db, "velocoop", |s| {
+        s.federation.admission = Admission::Open
+    })
+    .await;
+    let (a_admin, b_admin) = (admin(&a).await, admin(&b).await);
+    ask_to_follow(&a, &a_admin, &b, &b_admin).await;
+    ask_to_follow(&b, &b_admin, &a, &a_admin).await;
+    wait_follow_state(&a, &a_admin, &b, "active").await;
+    wait_follow_state(&b, &b_admin, &a, "active").await;
+
+    let peers = b.api("/api/v1/admin/peers", &b_admin).await;
+    let a_peer = peers
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["actor"] == a.actor())
+        .unwrap();
+    let path = format!("/api/v1/admin/peers/{}/exclude", a_peer["id"]);
+    assert_eq!(
+        b.post_json(&path, &b_admin, &json!({"reason": ""}))
+            .await
+            .status(),
+        422
+    );
+    let response = b
+        .post_json(&path, &b_admin, &json!({"reason": "left the network"}))
+        .await;
+    assert_eq!(response.status(), 200);
+    let view: Value = response.json().await.unwrap();
+    assert_eq!(view["excluded"]["reason"], "left the network");
+    assert!(
+        view["excluded"]["by"]
+            .as_str()
+            .unwrap()
+            .contains("admin token")
+    );
+
+    // A is told: its follow of B is rejected, and B no longer follows A.
+    wait_follow_state(&a, &a_admin, &b, "rejected").await;
+    eventually("A to lose B as a follower", 20, || async {
+        (collection_items(&a, "/followers").await.0 == 0).then_some(())
+    })
+    .await;
+    assert_eq!(collection_items(&b, "/followers").await.0, 0);
+    assert_eq!(collection_items(&b, "/following").await.0, 0);
+    assert!(
+        audit_actions(&b, &b_admin)
+            .await
+            .contains(&"peer.excluded".to_owned())
+    );
+
+    // A's new follow is refused by B's policy.
+    let response = a
+        .post_json(
+            "/api/v1/admin/follows",
+            &a_admin,
+            &json!({"target": b.handle()}),
+        )
+        .await;
+    assert_eq!(response.status(), 202);
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    let request = &b
+        .api("/api/v1/admin/follow-requests?state=all", &b_admin)
+        .await[0];
+    assert_eq!(request["state"], "rejected");
+
+    // Re-inclusion is explicit; afterwards A may ask again.
+    let path = format!("/api/v1/admin/peers/{}/reinclude", a_peer["id"]);
+    assert_eq!(b.post_json(&path, &b_admin, &json!({})).await.status(), 200);
+    assert_eq!(b.post_json(&path, &b_admin, &json!({})).await.status(), 409);
+    assert_eq!(audit_actions(&b, &b_admin).await[0], "peer.reincluded");
+    let follows = a.api("/api/v1/admin/follows", &a_admin).await;
+    let id = follows[0]["id"].clone();
+    a.delete_with(&format!("/api/v1/admin/follows/{id}"), &a_admin)
+        .await;
+    let request = ask_to_follow(&a, &a_admin, &b, &b_admin).await;
+    eventually("the renewed request", 20, || async {
+        let requests = b
+            .api("/api/v1/admin/follow-requests?state=all", &b_admin)
+            .await;
+        (requests[0]["state"] == "approved").then_some(())
+    })
+    .await;
+    assert_eq!(request["peer"]["actor"], a.actor());
+    a.stop().await;
+    b.stop().await;
+}
