@@ -2,12 +2,14 @@
 //! on SQLite and on PostgreSQL. One test binary keeps link time low.
 
 mod rig;
+mod signing;
 
 mod actor;
 mod cli;
 mod discovery;
 mod documents;
 mod federation;
+mod inbox;
 mod ops;
 mod outbox;
 mod publishing;

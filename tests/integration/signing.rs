@@ -1,0 +1,83 @@
+//! An HTTP signature signer written for the tests (draft-cavage,
+//! rsa-sha256), independent of the node's own, so that tests can send
+//! both well-formed and deliberately broken signed requests.
+
+use std::time::SystemTime;
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use rsa::RsaPrivateKey;
+use rsa::pkcs1v15::SigningKey;
+use rsa::signature::{SignatureEncoding, Signer};
+use sha2::{Digest, Sha256};
+
+pub struct SignedPost {
+    pub url: url::Url,
+    pub body: Vec<u8>,
+    pub key_id: String,
+    pub key: RsaPrivateKey,
+    pub date: SystemTime,
+    /// Sign and send this digest instead of the body's.
+    pub digest_of: Option<Vec<u8>>,
+    pub signed_headers: &'static str,
+}
+
+impl SignedPost {
+    pub fn new(url: &str, body: Vec<u8>, key_id: &str, key: &RsaPrivateKey) -> SignedPost {
+        SignedPost {
+            url: url::Url::parse(url).unwrap(),
+            body,
+            key_id: key_id.to_owned(),
+            key: key.clone(),
+            date: SystemTime::now(),
+            digest_of: None,
+            signed_headers: "(request-target) host date digest",
+        }
+    }
+
+    pub async fn send(&self, client: &reqwest::Client) -> reqwest::Response {
+        let host = format!(
+            "{}:{}",
+            self.url.host_str().unwrap(),
+            self.url.port().unwrap()
+        );
+        let date = httpdate::fmt_http_date(self.date);
+        let digest = format!(
+            "SHA-256={}",
+            STANDARD.encode(Sha256::digest(
+                self.digest_of.as_deref().unwrap_or(&self.body)
+            ))
+        );
+        let values = |name: &str| match name {
+            "(request-target)" => format!("post {}", self.url.path()),
+            "host" => host.clone(),
+            "date" => date.clone(),
+            "digest" => digest.clone(),
+            other => panic!("unsupported header {other}"),
+        };
+        let signing_string = self
+            .signed_headers
+            .split(' ')
+            .map(|name| format!("{name}: {}", values(name)))
+            .collect::<Vec<_>>()
+            .join("\n");
+        let signature = SigningKey::<Sha256>::new(self.key.clone()).sign(signing_string.as_bytes());
+        let header = format!(
+            "keyId=\"{}\",algorithm=\"rsa-sha256\",headers=\"{}\",signature=\"{}\"",
+            self.key_id,
+            self.signed_headers,
+            STANDARD.encode(signature.to_bytes())
+        );
+        client
+            .post(self.url.clone())
+            .header("content-type", "application/activity+json")
+            .header("host", host)
+            .header("date", date)
+            .header("digest", digest)
+            .header("signature", header)
+            .body(self.body.clone())
+            .send()
+            .await
+            .unwrap()
+    }
+}
