@@ -2,6 +2,7 @@
 //! the domain, and prints one line per result (errors: one line on stderr
 //! and a non-zero exit code).
 
+mod federation;
 mod token;
 mod verify;
 
@@ -52,6 +53,24 @@ enum Command {
     Token(token::TokenCommand),
     /// Check the integrity proof of an object (a file, or a URL to fetch)
     Verify(verify::VerifyArgs),
+    /// Ask a peer (@name@host or actor URL) to let this node follow it
+    Follow { target: String },
+    /// Stop following a peer (@name@host, actor URL or follow id)
+    Unfollow { target: String },
+    /// List, approve and reject follow requests
+    #[command(subcommand)]
+    Requests(federation::RequestsCommand),
+    /// List, exclude and re-include peers
+    #[command(subcommand)]
+    Peers(federation::PeersCommand),
+    /// Show the latest governance decisions
+    Audit {
+        #[arg(long, default_value_t = 30)]
+        limit: i64,
+    },
+    /// Manage the node's keys
+    #[command(subcommand)]
+    Keys(federation::KeysCommand),
 }
 
 /// Runs the command line; the process exit code is the result.
@@ -80,6 +99,12 @@ pub fn run() -> ExitCode {
             Command::Migrate => migrate(settings).await,
             Command::Token(command) => token::run(settings, command).await,
             Command::Verify(args) => verify::run(settings, args).await,
+            Command::Follow { target } => federation::follow(settings, target).await,
+            Command::Unfollow { target } => federation::unfollow(settings, target).await,
+            Command::Requests(command) => federation::requests(settings, command).await,
+            Command::Peers(command) => federation::peers(settings, command).await,
+            Command::Audit { limit } => federation::audit(settings, limit.clamp(1, 1000)).await,
+            Command::Keys(command) => federation::keys(settings, command).await,
         }
     });
     match outcome {

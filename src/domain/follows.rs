@@ -10,16 +10,15 @@ use serde_json::Value;
 use url::Url;
 
 use crate::apub::activities::{self, answer, follow, undo};
-use crate::apub::actor::{actor_id, ed25519_key_id};
+use crate::apub::actor::actor_id;
 use crate::apub::peer::{Peer, domain_of};
-use crate::apub::proof::{self, ProofOptions};
 use crate::domain::audit::{self, Event};
 use crate::domain::commitments;
+use crate::domain::outgoing;
 use crate::domain::policy::{self, Admit};
-use crate::domain::time;
 use crate::error::{Error, Result};
 use crate::node::AppContext;
-use crate::store::{FollowInRow, FollowOutRow, NewActivity};
+use crate::store::{FollowInRow, FollowOutRow};
 
 /// Who takes a decision the policy took.
 const POLICY: &str = "policy";
@@ -66,47 +65,6 @@ async fn refuse_if_blocked(ctx: &AppContext, domain: &str) -> Result<()> {
     }
 }
 
-fn sign(ctx: &AppContext, document: &Value) -> Result<Value> {
-    let method = ed25519_key_id(&ctx.settings).to_string();
-    let created = time::now();
-    proof::sign(
-        document,
-        &ctx.keys.ed25519,
-        &ProofOptions {
-            verification_method: &method,
-            created: &created,
-        },
-    )
-    .map_err(|e| Error::Internal(format!("signing: {e}")))
-}
-
-/// Records a governance activity for one peer; the delivery workers send it.
-async fn send_to(
-    ctx: &AppContext,
-    peer_id: i64,
-    kind: &str,
-    id: &Url,
-    document: &Value,
-) -> Result<()> {
-    ctx.store.ensure_delivery_stream(peer_id).await?;
-    let signed = sign(ctx, document)?;
-    let text = serde_json::to_string(&signed).map_err(|e| Error::Internal(e.to_string()))?;
-    let mut tx = ctx.store.begin_publication().await?;
-    tx.insert_activity(&NewActivity {
-        uri: id.as_str(),
-        kind,
-        object_id: None,
-        target_peer_id: Some(peer_id),
-        audience: "[]",
-        public: false,
-        document: &text,
-    })
-    .await?;
-    tx.commit().await?;
-    ctx.delivery_wakeup.notify_one();
-    Ok(())
-}
-
 /// Asks `target` to let this node follow it.
 pub async fn follow(
     data: &Data<AppContext>,
@@ -126,7 +84,7 @@ pub async fn follow(
         .store
         .upsert_follow_out(peer.row.id, id.as_str())
         .await?;
-    send_to(
+    outgoing::send_to_peer(
         data,
         peer.row.id,
         follow::TYPE,
@@ -179,7 +137,7 @@ async fn undo_our_follow(ctx: &AppContext, row: &FollowOutRow, peer_uri: &str) -
         &follow::document(&follow_id, &us, &peer_url),
         &peer_url,
     );
-    send_to(ctx, row.peer_id, undo::TYPE, &id, &document).await?;
+    outgoing::send_to_peer(ctx, row.peer_id, undo::TYPE, &id, &document).await?;
     ctx.store.delete_follow_out(row.id).await
 }
 
@@ -292,7 +250,7 @@ async fn decide(
         reason,
     );
     ctx.store.set_follow_in_state(row.id, state, reason).await?;
-    send_to(ctx, peer.id, kind, &id, &document).await?;
+    outgoing::send_to_peer(ctx, peer.id, kind, &id, &document).await?;
     let detail = match reason {
         Some(reason) => format!("{} {}: {reason}", event.as_str(), peer.handle),
         None => format!("{} {}", event.as_str(), peer.handle),

@@ -100,6 +100,26 @@ pub async fn load_or_create(store: &Store) -> Result<NodeKeys> {
     NodeKeys::from_stored(&kept)
 }
 
+/// Replaces the node's RSA key pair. Peers learn the new key from the
+/// actor `Update` that `outgoing::announce_actor` sends, or when a
+/// signature fails to verify with the key they hold and they refetch.
+pub async fn rotate_rsa_key(store: &Store) -> Result<()> {
+    if store.node_keys().await?.is_none() {
+        return Err(Error::NotFound(
+            "this database has no node keys yet: start the node once".into(),
+        ));
+    }
+    let fresh = tokio::task::spawn_blocking(
+        activitypub_federation::http_signatures::generate_actor_keypair,
+    )
+    .await
+    .map_err(|e| Error::Internal(format!("key generation task: {e}")))?
+    .map_err(|e| Error::Keys(e.to_string()))?;
+    store
+        .replace_rsa_keys(&fresh.private_key, &fresh.public_key)
+        .await
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

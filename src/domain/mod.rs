@@ -7,6 +7,7 @@ pub mod discovery;
 pub mod follows;
 pub mod identity;
 pub mod kinds;
+pub mod outgoing;
 pub mod payload;
 pub mod peers;
 pub mod policy;

@@ -57,6 +57,15 @@ impl Store {
         Ok(())
     }
 
+    /// Peers the node has a delivery stream with.
+    pub async fn delivery_peer_ids(&self) -> Result<Vec<i64>> {
+        let ids: Vec<i64> =
+            sqlx::query_scalar("SELECT peer_id FROM delivery_streams ORDER BY peer_id")
+                .fetch_all(self.pool())
+                .await?;
+        Ok(ids)
+    }
+
     pub async fn delivery_stream(&self, peer_id: i64) -> Result<Option<StreamRow>> {
         let row = sqlx::query(&format!(
             "SELECT {STREAM_COLUMNS} FROM delivery_streams WHERE peer_id = $1"

@@ -27,6 +27,16 @@ impl Store {
         ))
     }
 
+    /// Replaces the RSA key pair (key rotation); the Ed25519 key stays.
+    pub async fn replace_rsa_keys(&self, private_pem: &str, public_pem: &str) -> Result<()> {
+        sqlx::query("UPDATE node_keys SET rsa_private_pem = $1, rsa_public_pem = $2 WHERE id = 1")
+            .bind(private_pem)
+            .bind(public_pem)
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+
     /// Stores `keys` unless keys already exist, and returns the keys that
     /// are now stored: when two replicas start together, both end up using
     /// the first one's keys.

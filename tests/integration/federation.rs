@@ -483,3 +483,175 @@ async fn exclusion_from_both_sides(db: TestDatabase) {
     a.stop().await;
     b.stop().await;
 }
+
+on_both_backends!(key_rotation_is_followed, governance_from_the_command_line);
+
+/// The binary, configured as `node` (its URL, database and slug).
+fn cli_for(node: &TestNode) -> std::process::Command {
+    cli_with(&node.settings)
+}
+
+fn cli_with(settings: &passerelle::Settings) -> std::process::Command {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_passerelle"));
+    for (key, _) in std::env::vars() {
+        if key.starts_with("PASSERELLE_") {
+            command.env_remove(key);
+        }
+    }
+    command
+        .env("PASSERELLE_PUBLIC_URL", settings.public_url.as_str())
+        .env("PASSERELLE_DATABASE_URL", &settings.database_url)
+        .env("PASSERELLE_PLATFORM__SLUG", &settings.platform.slug)
+        .env("PASSERELLE_FEDERATION__ALLOW_PRIVATE_ADDRESSES", "true")
+        .current_dir(std::env::temp_dir())
+        .stdin(std::process::Stdio::null());
+    command
+}
+
+fn run_cli(node: &TestNode, args: &[&str]) -> String {
+    run_cli_with(&node.settings, args)
+}
+
+fn run_cli_with(settings: &passerelle::Settings, args: &[&str]) -> String {
+    let output = cli_with(settings).args(args).output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "passerelle {args:?}: {stderr}");
+    String::from_utf8(output.stdout).unwrap()
+}
+
+/// B replaces its RSA key while A follows it: A refetches B's key when the
+/// first request signed with the new key arrives, and keeps accepting.
+async fn key_rotation_is_followed(db: TestDatabase) {
+    let (a, _a_db) = node_named(&db, "foodhub", |_| {}).await;
+    let (b, _b_db) = node_named(&db, "velocoop", |s| {
+        s.federation.admission = Admission::Open
+    })
+    .await;
+    let a_admin = admin(&a).await;
+    let b_admin = admin(&b).await;
+    ask_to_follow(&a, &a_admin, &b, &b_admin).await;
+    wait_follow_state(&a, &a_admin, &b, "active").await;
+    let old_key = b.context.keys.rsa_public_pem.clone();
+
+    let b_settings = b.settings.clone();
+    b.stop().await;
+    let output = run_cli_with(&b_settings, &["keys", "rotate"]);
+    assert!(output.contains("1 peer(s)"), "{output}");
+    let b = TestNode::start_on(b_settings).await;
+    let new_key = b.context.keys.rsa_public_pem.clone();
+    assert_ne!(old_key, new_key);
+
+    // The actor Update, signed with the new key, is accepted by A.
+    eventually("A to hold B's new key", 20, || async {
+        let peer = a
+            .context
+            .store
+            .peer_by_uri(&b.actor())
+            .await
+            .unwrap()
+            .unwrap();
+        (peer.public_key_pem == new_key).then_some(())
+    })
+    .await;
+    eventually("B's delivery to A to succeed", 20, || async {
+        let peers = b.api("/api/v1/admin/peers", &b_admin).await;
+        let delivery = &peers[0]["delivery"];
+        (delivery["backlog"] == 0 && delivery["last_error"].is_null() && delivery["failures"] == 0)
+            .then_some(())
+    })
+    .await;
+    // And later messages too: B rejects A, signed with the new key.
+    let id = b
+        .api("/api/v1/admin/follow-requests?state=all", &b_admin)
+        .await[0]["id"]
+        .clone();
+    b.post_json(
+        &format!("/api/v1/admin/follow-requests/{id}/reject"),
+        &b_admin,
+        &json!({}),
+    )
+    .await;
+    wait_follow_state(&a, &a_admin, &b, "rejected").await;
+    a.stop().await;
+    b.stop().await;
+}
+
+/// An admin who only uses the command line: follow, list, approve, look at
+/// peers, exclude, read the audit log.
+async fn governance_from_the_command_line(db: TestDatabase) {
+    let (a, _a_db) = node_named(&db, "foodhub", |_| {}).await;
+    let (b, _b_db) = node_named(&db, "velocoop", |_| {}).await;
+    let a_admin = admin(&a).await;
+
+    let output = run_cli(&a, &["follow", &b.handle()]);
+    assert!(output.contains("pending"), "{output}");
+    let listing = eventually("the request to reach B", 20, || async {
+        let listing = run_cli(&b, &["requests", "list"]);
+        listing.contains(&a.handle()).then_some(listing)
+    })
+    .await;
+    assert!(listing.contains("foodhub cooperative"), "{listing}");
+    assert!(listing.contains("no commitment found"), "{listing}");
+    let id = listing
+        .trim_start_matches('#')
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_owned();
+    let output = run_cli(&b, &["requests", "approve", &id]);
+    assert!(output.contains("approved"), "{output}");
+    wait_follow_state(&a, &a_admin, &b, "active").await;
+
+    let peers = run_cli(&b, &["peers", "list"]);
+    assert!(peers.contains("follows us: approved"), "{peers}");
+    let output = run_cli(
+        &b,
+        &[
+            "peers",
+            "exclude",
+            &a.handle(),
+            "--reason",
+            "breach of the charter",
+        ],
+    );
+    assert!(output.contains("excluded"), "{output}");
+    wait_follow_state(&a, &a_admin, &b, "rejected").await;
+    let audit = run_cli(&b, &["audit"]);
+    assert!(
+        audit.contains("peer.excluded") && audit.contains("breach of the charter"),
+        "{audit}"
+    );
+    assert!(audit.contains("cli ("), "{audit}");
+
+    // Bad input: one line, non-zero exit, nothing changed.
+    let output = cli_for(&b)
+        .args(["requests", "approve", "999"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&output.stderr)
+            .trim_end()
+            .lines()
+            .count(),
+        1
+    );
+    let output = cli_for(&b)
+        .args([
+            "peers",
+            "exclude",
+            "@nobody@nowhere.invalid",
+            "--reason",
+            "x",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let output = cli_for(&a)
+        .args(["follow", "not a handle"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    a.stop().await;
+    b.stop().await;
+}

@@ -181,6 +181,7 @@ pub fn test_settings(addr: SocketAddr, database_url: &str) -> Settings {
 /// A node serving HTTP on a loopback port, in this process.
 pub struct TestNode {
     pub base: Url,
+    pub settings: Settings,
     pub context: AppContext,
     pub client: reqwest::Client,
     shutdown: Option<oneshot::Sender<()>>,
@@ -201,11 +202,24 @@ impl TestNode {
         let mut settings = test_settings(addr, database_url);
         settings.log.level = "error".to_owned();
         adjust(&mut settings);
+        Self::serve(listener, settings).await
+    }
+
+    /// Starts a node with exactly these settings (its port included):
+    /// a restart of a node stopped before.
+    pub async fn start_on(settings: Settings) -> TestNode {
+        let listener = tokio::net::TcpListener::bind(settings.listen)
+            .await
+            .expect("bind the same port");
+        Self::serve(listener, settings).await
+    }
+
+    async fn serve(listener: tokio::net::TcpListener, settings: Settings) -> TestNode {
         settings.validate().expect("test settings are valid");
         // Errors are printed (and shown with a failing test); RUST_LOG for more.
         passerelle::observability::logging::init(&settings.log);
         let base = settings.public_url.clone();
-        let node = Node::open(settings).await.expect("node opens");
+        let node = Node::open(settings.clone()).await.expect("node opens");
         let context = node.context().clone();
         let (shutdown, stop) = oneshot::channel::<()>();
         let server = tokio::spawn(async move {
@@ -217,6 +231,7 @@ impl TestNode {
         });
         TestNode {
             base,
+            settings,
             context,
             client: reqwest::Client::new(),
             shutdown: Some(shutdown),

@@ -1,0 +1,78 @@
+//! Messages to one peer (Follow, Accept, Reject, Undo, key updates): signed
+//! and recorded in the activity log, where the delivery workers pick them
+//! up, so a decision is never lost between the database and the network.
+
+use serde_json::{Value, json};
+use url::Url;
+
+use crate::apub::activities;
+use crate::apub::actor::{OrganizationActor, actor_id, ed25519_key_id};
+use crate::apub::context::PUBLIC_COLLECTION;
+use crate::apub::proof::{self, ProofOptions};
+use crate::domain::time;
+use crate::error::{Error, Result};
+use crate::node::AppContext;
+use crate::store::NewActivity;
+
+/// Adds the node's integrity proof to an activity.
+pub fn sign(ctx: &AppContext, document: &Value) -> Result<Value> {
+    let method = ed25519_key_id(&ctx.settings).to_string();
+    let created = time::now();
+    proof::sign(
+        document,
+        &ctx.keys.ed25519,
+        &ProofOptions {
+            verification_method: &method,
+            created: &created,
+        },
+    )
+    .map_err(|e| Error::Internal(format!("signing: {e}")))
+}
+
+/// Records an activity for one peer; the delivery workers send it.
+pub async fn send_to_peer(
+    ctx: &AppContext,
+    peer_id: i64,
+    kind: &str,
+    id: &Url,
+    document: &Value,
+) -> Result<()> {
+    ctx.store.ensure_delivery_stream(peer_id).await?;
+    let signed = sign(ctx, document)?;
+    let text = serde_json::to_string(&signed).map_err(|e| Error::Internal(e.to_string()))?;
+    let mut tx = ctx.store.begin_publication().await?;
+    tx.insert_activity(&NewActivity {
+        uri: id.as_str(),
+        kind,
+        object_id: None,
+        target_peer_id: Some(peer_id),
+        audience: "[]",
+        public: false,
+        document: &text,
+    })
+    .await?;
+    tx.commit().await?;
+    ctx.delivery_wakeup.notify_one();
+    Ok(())
+}
+
+/// Tells every peer the node talks to that its actor changed (after a key
+/// rotation): an `Update` of the actor, signed with the new key.
+pub async fn announce_actor(ctx: &AppContext) -> Result<usize> {
+    let actor = serde_json::to_value(OrganizationActor::for_node(&ctx.settings, &ctx.keys))
+        .map_err(|e| Error::Internal(e.to_string()))?;
+    let peers = ctx.store.delivery_peer_ids().await?;
+    for peer_id in &peers {
+        let id = activities::new_activity_id(&ctx.settings);
+        let update = json!({
+            "@context": actor["@context"],
+            "id": id,
+            "type": activities::update::TYPE,
+            "actor": actor_id(&ctx.settings),
+            "object": actor,
+            "to": [PUBLIC_COLLECTION],
+        });
+        send_to_peer(ctx, *peer_id, activities::update::TYPE, &id, &update).await?;
+    }
+    Ok(peers.len())
+}
