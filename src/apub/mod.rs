@@ -9,3 +9,4 @@ pub mod fetch;
 pub mod objects;
 pub mod peer;
 pub mod proof;
+pub mod signature;

@@ -16,3 +16,4 @@ pub mod time;
 pub mod tokens;
 pub mod validation;
 pub mod verification;
+pub mod visibility;

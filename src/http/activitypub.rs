@@ -2,11 +2,12 @@
 //! their collections, the outbox (read, and client-to-server publishing),
 //! activities and the network vocabulary's context.
 
+use activitypub_federation::fetch::object_id::ObjectId;
 use axum::Json;
 use axum::Router;
 use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use minijinja::context;
@@ -21,15 +22,17 @@ use crate::apub::collection;
 use crate::apub::context::{
     ACTIVITY_JSON, LD_JSON, LD_JSON_ACTIVITY_STREAMS, NETWORK_CONTEXT, NETWORK_CONTEXT_PATH,
 };
-use crate::domain::discovery;
+use crate::apub::peer::Peer;
+use crate::apub::signature;
 use crate::domain::kinds::ObjectKind;
 use crate::domain::publish::{self, Change};
+use crate::domain::{discovery, visibility};
 use crate::error::{Error, Result};
 use crate::http::auth::PlatformToken;
 use crate::http::json_response;
 use crate::http::negotiation::{Representation, activitypub_representation};
 use crate::node::{AppContext, NodeState};
-use crate::store::Direction;
+use crate::store::{Direction, PeerRow};
 
 pub fn routes() -> Router<NodeState> {
     Router::new()
@@ -116,27 +119,72 @@ fn parse_document(text: &str) -> Result<Value> {
 }
 
 async fn object(
-    State(ctx): State<AppContext>,
+    State(state): State<NodeState>,
     Path((collection, local_id)): Path<(String, String)>,
+    method: Method,
+    uri: Uri,
     headers: HeaderMap,
 ) -> Result<Response> {
     let kind = kind_of(&collection)?;
     let hidden = || Error::NotFound(format!("no {} `{local_id}`", kind.as_str()));
-    let row = ctx
+    let row = state
         .store
         .object(kind.as_str(), &local_id)
         .await?
         .ok_or_else(hidden)?;
-    // Followers-only and named-peer objects need a signed request from an
-    // approved follower; until one is made, they do not exist for anyone.
+    // Followers-only and named-peer objects are served only to a request
+    // signed by a peer allowed to read them; to anyone else they do not
+    // exist (404, not 403: existence does not leak).
     if !row.public {
-        return Err(hidden());
+        let reader = signed_reader(&state, &headers, &method, &uri).await;
+        let allowed = match &reader {
+            Some(peer) => visibility::may_read(&state, &row.audience, peer).await?,
+            None => false,
+        };
+        if !allowed {
+            return Err(hidden());
+        }
     }
     let document = parse_document(&row.document)?;
-    if row.deleted_at.is_some() {
-        return represent(&ctx, &headers, StatusCode::GONE, &document, "object.html");
+    let status = if row.deleted_at.is_some() {
+        StatusCode::GONE
+    } else {
+        StatusCode::OK
+    };
+    let mut response = represent(&state, &headers, status, &document, "object.html")?;
+    if !row.public {
+        response.headers_mut().insert(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("private, no-store"),
+        );
     }
-    represent(&ctx, &headers, StatusCode::OK, &document, "object.html")
+    Ok(response)
+}
+
+/// The peer that signed this request, if it is signed and verifies (the
+/// peer's key is refetched once if it does not: it may have rotated).
+async fn signed_reader(
+    state: &NodeState,
+    headers: &HeaderMap,
+    method: &Method,
+    uri: &Uri,
+) -> Option<PeerRow> {
+    headers.get("signature")?;
+    let signer = signature::signer(headers, false).ok()?;
+    let data = state.data();
+    let peer = ObjectId::<Peer>::from(signer.clone())
+        .dereference(&data)
+        .await
+        .ok()?;
+    if signature::verify(headers, method, uri, &peer.row.public_key_pem).is_ok() {
+        return Some(peer.row);
+    }
+    let refreshed = ObjectId::<Peer>::from(signer)
+        .dereference_forced(&data)
+        .await
+        .ok()?;
+    signature::verify(headers, method, uri, &refreshed.row.public_key_pem).ok()?;
+    Some(refreshed.row)
 }
 
 async fn charter_version(

@@ -4,15 +4,13 @@
 //! the signature with the sender's key, and the activity is handled. A key
 //! that no longer verifies is refetched once, for peers that rotated keys.
 
-use std::time::{Duration, SystemTime};
-
 use activitypub_federation::axum::inbox::{ActivityData, receive_activity};
 use activitypub_federation::config::Data;
 use activitypub_federation::fetch::object_id::ObjectId;
 use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::extract::{FromRequest, Request, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use serde_json::Value;
@@ -21,17 +19,10 @@ use url::Url;
 use crate::apub::activities::inbox::InboxActivity;
 use crate::apub::actor::INBOX_PATH;
 use crate::apub::peer::{Peer, domain_of};
+use crate::apub::signature;
 use crate::domain::policy;
 use crate::error::{Error, Result};
 use crate::node::{AppContext, NodeState};
-
-/// A `Date` older than this is refused (as `activitypub_federation` also
-/// refuses signatures older than an hour).
-const MAX_AGE: Duration = Duration::from_secs(60 * 60);
-/// A `Date` further than this in the future is refused (clock skew).
-const MAX_AHEAD: Duration = Duration::from_secs(10 * 60);
-/// Headers a signature must cover.
-const REQUIRED_SIGNED_HEADERS: [&str; 4] = ["(request-target)", "host", "date", "digest"];
 
 pub fn routes() -> Router<NodeState> {
     Router::new().route(INBOX_PATH, post(inbox))
@@ -50,7 +41,12 @@ async fn inbox(State(state): State<NodeState>, request: Request) -> Result<Respo
         tracing::info!(%actor, reason, "inbox: refused by policy");
         return Err(Error::Forbidden(reason));
     }
-    check_signature_shape(&parts.headers, &actor)?;
+    let signer = signature::signer(&parts.headers, true)?;
+    if signer != actor {
+        return Err(Error::Unauthorized(format!(
+            "signed by {signer}, but the activity's actor is {actor}"
+        )));
+    }
 
     let data = state.data();
     let first = receive(&data, &parts, &body).await;
@@ -98,76 +94,4 @@ fn actor_of(envelope: &Value) -> Result<Url> {
         return Err(Error::BadRequest("the activity has no id".into()));
     }
     Url::parse(actor).map_err(|_| Error::BadRequest(format!("actor `{actor}` is not a URL")))
-}
-
-/// The parts of the `Signature` header (draft-cavage).
-fn signature_params(header: &str) -> Vec<(String, String)> {
-    header
-        .split(',')
-        .filter_map(|pair| pair.split_once('='))
-        .map(|(name, value)| {
-            (
-                name.trim().to_ascii_lowercase(),
-                value.trim().trim_matches('"').to_owned(),
-            )
-        })
-        .collect()
-}
-
-/// Refuses unsigned requests, signatures that do not cover the required
-/// headers, keys of another actor than the activity's, and stale dates.
-fn check_signature_shape(headers: &HeaderMap, actor: &Url) -> Result<()> {
-    let signature = headers
-        .get("signature")
-        .and_then(|v| v.to_str().ok())
-        .ok_or_else(|| Error::Unauthorized("the request has no HTTP signature".into()))?;
-    let params = signature_params(signature);
-    let param = |name: &str| {
-        params
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v.as_str())
-    };
-    let covered: Vec<String> = param("headers")
-        .unwrap_or("date")
-        .split_whitespace()
-        .map(str::to_ascii_lowercase)
-        .collect();
-    if let Some(missing) = REQUIRED_SIGNED_HEADERS
-        .iter()
-        .find(|h| !covered.iter().any(|c| c == *h))
-    {
-        return Err(Error::Unauthorized(format!(
-            "the signature must cover (request-target), host, date and digest; `{missing}` is missing"
-        )));
-    }
-    let key_id =
-        param("keyid").ok_or_else(|| Error::Unauthorized("the signature has no keyId".into()))?;
-    let mut key_owner = Url::parse(key_id)
-        .map_err(|_| Error::Unauthorized(format!("keyId `{key_id}` is not a URL")))?;
-    key_owner.set_fragment(None);
-    if key_owner != *actor {
-        return Err(Error::Unauthorized(format!(
-            "signed by {key_owner}, but the activity's actor is {actor}"
-        )));
-    }
-    let date = headers
-        .get("date")
-        .and_then(|v| v.to_str().ok())
-        .ok_or_else(|| Error::Unauthorized("the request has no Date".into()))?;
-    let date = httpdate::parse_http_date(date)
-        .map_err(|_| Error::Unauthorized(format!("unreadable Date `{date}`")))?;
-    let now = SystemTime::now();
-    let too_old = now.duration_since(date).is_ok_and(|age| age > MAX_AGE);
-    let too_new = date
-        .duration_since(now)
-        .is_ok_and(|ahead| ahead > MAX_AHEAD);
-    if too_old || too_new {
-        return Err(Error::Unauthorized(format!(
-            "the Date is outside the accepted window (at most {} minutes old, {} ahead)",
-            MAX_AGE.as_secs() / 60,
-            MAX_AHEAD.as_secs() / 60
-        )));
-    }
-    Ok(())
 }

@@ -655,3 +655,68 @@ async fn governance_from_the_command_line(db: TestDatabase) {
     a.stop().await;
     b.stop().await;
 }
+
+on_both_backends!(followers_only_objects_for_approved_followers);
+
+/// A followers-only member is readable by a request signed by an approved
+/// follower, and by no one else; a named-peer object only by that peer.
+async fn followers_only_objects_for_approved_followers(db: TestDatabase) {
+    let (a, _a_db) = node_named(&db, "foodhub", |_| {}).await;
+    let (c, _c_db) = node_named(&db, "carshare", |_| {}).await;
+    let (b, _b_db) = node_named(&db, "velocoop", |s| {
+        s.federation.admission = Admission::Open
+    })
+    .await;
+    let (a_admin, b_admin) = (admin(&a).await, admin(&b).await);
+    ask_to_follow(&a, &a_admin, &b, &b_admin).await;
+    wait_follow_state(&a, &a_admin, &b, "active").await;
+
+    let platform = b.token(Scope::Platform).await;
+    let person = json!({"type": "Person", "name": "Camille Martin", "role": "worker"});
+    b.put_json("/api/v1/members/camille", &platform, &person)
+        .await;
+    let mut for_c = person.clone();
+    for_c["audience"] = json!([c.actor()]);
+    b.put_json("/api/v1/members/for-c", &platform, &for_c).await;
+    let mut for_a = person.clone();
+    for_a["audience"] = json!([a.actor()]);
+    b.put_json("/api/v1/members/for-a", &platform, &for_a).await;
+
+    let client = reqwest::Client::new();
+    let fetch = |node: &TestNode, path: &str| {
+        crate::signing::SignedPost::get(
+            &b.url(path),
+            &format!("{}#main-key", node.actor()),
+            &node.context.keys.rsa_private,
+        )
+    };
+    let response = fetch(&a, "/members/camille").send(&client).await;
+    assert_eq!(response.status(), 200);
+    let member: Value = response.json().await.unwrap();
+    assert_eq!(member["name"], "Camille Martin");
+    assert_eq!(
+        fetch(&a, "/members/for-a").send(&client).await.status(),
+        200
+    );
+    // Not a follower, or not the named peer, or not signed: no such object.
+    assert_eq!(
+        fetch(&c, "/members/camille").send(&client).await.status(),
+        404
+    );
+    assert_eq!(
+        fetch(&c, "/members/for-c").send(&client).await.status(),
+        404
+    );
+    assert_eq!(
+        fetch(&a, "/members/for-c").send(&client).await.status(),
+        404
+    );
+    assert_eq!(b.get_activity_json("/members/camille").await.0, 404);
+    // A signature made with another key than the signer's.
+    let mut forged = fetch(&a, "/members/camille");
+    forged.key = c.context.keys.rsa_private.clone();
+    assert_eq!(forged.send(&client).await.status(), 404);
+    for node in [a, b, c] {
+        node.stop().await;
+    }
+}

@@ -20,6 +20,7 @@ pub struct SignedPost {
     /// Sign and send this digest instead of the body's.
     pub digest_of: Option<Vec<u8>>,
     pub signed_headers: &'static str,
+    pub method: reqwest::Method,
 }
 
 impl SignedPost {
@@ -32,6 +33,16 @@ impl SignedPost {
             date: SystemTime::now(),
             digest_of: None,
             signed_headers: "(request-target) host date digest",
+            method: reqwest::Method::POST,
+        }
+    }
+
+    /// A signed GET of `url` (authorized fetch).
+    pub fn get(url: &str, key_id: &str, key: &RsaPrivateKey) -> SignedPost {
+        SignedPost {
+            signed_headers: "(request-target) host date",
+            method: reqwest::Method::GET,
+            ..SignedPost::new(url, Vec::new(), key_id, key)
         }
     }
 
@@ -49,7 +60,11 @@ impl SignedPost {
             ))
         );
         let values = |name: &str| match name {
-            "(request-target)" => format!("post {}", self.url.path()),
+            "(request-target)" => format!(
+                "{} {}",
+                self.method.as_str().to_lowercase(),
+                self.url.path()
+            ),
             "host" => host.clone(),
             "date" => date.clone(),
             "digest" => digest.clone(),
@@ -68,9 +83,13 @@ impl SignedPost {
             self.signed_headers,
             STANDARD.encode(signature.to_bytes())
         );
-        client
-            .post(self.url.clone())
-            .header("content-type", "application/activity+json")
+        let request = client.request(self.method.clone(), self.url.clone());
+        let request = if self.method == reqwest::Method::GET {
+            request.header("accept", "application/activity+json")
+        } else {
+            request.header("content-type", "application/activity+json")
+        };
+        request
             .header("host", host)
             .header("date", date)
             .header("digest", digest)
