@@ -210,6 +210,7 @@ fn build() -> Value {
             "responses": {"200": {"description": "The context", "content": {"application/ld+json": {}}}}}
     }));
 
+    admin_paths(&mut paths);
     json!({
         "openapi": "3.1.0",
         "info": {
@@ -224,4 +225,66 @@ fn build() -> Value {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}
         }
     })
+}
+
+/// The admin API (scope `admin`).
+fn admin_paths(paths: &mut Map<String, Value>) {
+    let security = json!([{"bearer": []}]);
+    let id = json!({"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}});
+    let ok = |description: &str| {
+        Map::from_iter([("200".to_owned(), json!({"description": description}))])
+    };
+    paths.insert("/api/v1/admin/follows".into(), json!({
+        "get": {"summary": "This node's follows of peers, with their state (pending, active, rejected)", "tags": ["admin"], "security": security,
+            "responses": with_responses(ok("The follows"), &["401", "403"])},
+        "post": {"summary": "Ask a peer to let this node follow it; target is @name@host (resolved with WebFinger) or an actor URL", "tags": ["admin"], "security": security,
+            "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["target"], "properties": {"target": {"type": "string"}}}}}},
+            "responses": with_responses(Map::from_iter([
+                ("202".to_owned(), json!({"description": "Follow sent, pending"})),
+                ("200".to_owned(), json!({"description": "Already following or pending"})),
+                ("502".to_owned(), json!({"description": "The peer could not be reached or resolved"}))]), &["400", "401", "403", "415", "422"])}
+    }));
+    paths.insert("/api/v1/admin/follows/{id}".into(), json!({
+        "delete": {"summary": "Stop following (sends Undo(Follow))", "tags": ["admin"], "security": security, "parameters": [id],
+            "responses": with_responses(Map::from_iter([("204".to_owned(), json!({"description": "Unfollowed"}))]), &["401", "403", "404"])}
+    }));
+    paths.insert("/api/v1/admin/follow-requests".into(), json!({
+        "get": {"summary": "Follow requests with the requester's name, handle, summary and charter commitments (with proof check)", "tags": ["admin"], "security": security,
+            "parameters": [{"name": "state", "in": "query", "schema": {"enum": ["pending", "approved", "rejected", "all"], "default": "pending"}}],
+            "responses": with_responses(ok("The requests"), &["400", "401", "403"])}
+    }));
+    paths.insert("/api/v1/admin/follow-requests/{id}/approve".into(), json!({
+        "post": {"summary": "Approve: the peer becomes a follower (sends Accept)", "tags": ["admin"], "security": security, "parameters": [id],
+            "responses": with_responses(ok("The request, approved"), &["401", "403", "404"])}
+    }));
+    paths.insert("/api/v1/admin/follow-requests/{id}/reject".into(), json!({
+        "post": {"summary": "Reject, with an optional reason told to the peer (sends Reject)", "tags": ["admin"], "security": security, "parameters": [id],
+            "requestBody": {"content": {"application/json": {"schema": {"type": "object", "properties": {"reason": {"type": "string"}}}}}},
+            "responses": with_responses(ok("The request, rejected"), &["400", "401", "403", "404"])}
+    }));
+    paths.insert("/api/v1/admin/peers".into(), json!({
+        "get": {"summary": "Every known peer: relationship in both directions, exclusion, delivery health", "tags": ["admin"], "security": security,
+            "responses": with_responses(ok("The peers"), &["401", "403"])}
+    }));
+    paths.insert("/api/v1/admin/peers/{id}/exclude".into(), json!({
+        "post": {"summary": "Exclude a peer: removed from followers, our follow undone, its domain refused; recorded with who, when and why", "tags": ["admin"], "security": security, "parameters": [id],
+            "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["reason"], "properties": {"reason": {"type": "string", "minLength": 1}}}}}},
+            "responses": with_responses(ok("The peer, excluded"), &["400", "401", "403", "404", "422"])}
+    }));
+    paths.insert("/api/v1/admin/peers/{id}/reinclude".into(), json!({
+        "post": {"summary": "Lift an exclusion", "tags": ["admin"], "security": security, "parameters": [id],
+            "responses": with_responses(ok("The peer"), &["401", "403", "404", "409"])}
+    }));
+    paths.insert("/api/v1/admin/audit".into(), json!({
+        "get": {"summary": "The audit log of governance decisions, newest first", "tags": ["admin"], "security": security,
+            "parameters": [{"name": "cursor", "in": "query", "schema": {"type": "string"}}, {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 200}}],
+            "responses": with_responses(ok("A page of entries"), &["400", "401", "403"])}
+    }));
+    paths.insert("/inbox".into(), json!({
+        "post": {"summary": "ActivityPub inbox (and shared inbox): HTTP-signed Follow, Accept, Reject, Undo; other types acknowledged and ignored", "tags": ["activitypub"],
+            "responses": {"202": {"description": "Accepted (or seen before)"}, "400": {"description": "Malformed JSON or wrong Digest"},
+                "401": {"description": "No, bad or stale signature, or signed by another actor"}, "403": {"description": "Refused by policy"}, "413": {"description": "Too large"}}}
+    }));
+    paths.insert("/followers".into(), json!({"get": {"summary": "Approved followers (items hidden when federation.hide_relationships)", "tags": ["activitypub"], "responses": {"200": {"description": "OrderedCollection"}}}}));
+    paths.insert("/following".into(), json!({"get": {"summary": "Peers this node follows (accepted)", "tags": ["activitypub"], "responses": {"200": {"description": "OrderedCollection"}}}}));
 }
