@@ -57,11 +57,12 @@ pub fn sign(
     proof.insert("proofPurpose".into(), json!(ASSERTION_METHOD));
     proof.insert("created".into(), json!(options.created));
 
-    let mut config = proof.clone();
+    // The proof carries the document's context, as the spec's test vectors
+    // and FEP-8b32's examples do; it is part of what is signed.
     if let Some(context) = unsecured.get("@context") {
-        config.insert("@context".into(), context.clone());
+        proof.insert("@context".into(), context.clone());
     }
-    let hash = hash_data(&config, &unsecured)?;
+    let hash = hash_data(&proof, &unsecured)?;
     let signature = key.sign(&hash);
     proof.insert(
         "proofValue".into(),
@@ -167,4 +168,190 @@ fn hash_data(
 /// JCS (RFC 8785) serialisation.
 pub fn canonical(value: &impl serde::Serialize) -> Result<String, ProofError> {
     serde_json_canonicalizer::to_string(value).map_err(|e| ProofError::Malformed(e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Multicodec prefix of an Ed25519 secret key (`ed25519-priv`, 0x1300).
+    const ED25519_PRIV_MULTICODEC: [u8; 2] = [0x80, 0x26];
+
+    /// The key pair of the W3C vc-di-eddsa test vectors
+    /// (TestVectors/keyPair.json), also used by FEP-8b32's.
+    fn vector_key() -> SigningKey {
+        let bytes = bs58::decode("3u2en7t5LR2WtQH5PfFqMqwVHBeXouLzo6haApm8XHqvjxq")
+            .into_vec()
+            .unwrap();
+        let seed: [u8; 32] = bytes
+            .strip_prefix(&ED25519_PRIV_MULTICODEC)
+            .unwrap()
+            .try_into()
+            .unwrap();
+        let key = SigningKey::from_bytes(&seed);
+        assert_eq!(
+            crate::domain::identity::encode_ed25519_multibase(key.verifying_key().as_bytes()),
+            "z6MkrJVnaZkeFzdQyMZu1cgjg7k1pZZ6pvBQ7XJPt4swbTQ2"
+        );
+        key
+    }
+
+    /// vc-di-eddsa, TestVectors/eddsa-jcs-2022/signedJCS.json.
+    fn w3c_signed() -> Value {
+        json!({
+            "@context": ["https://www.w3.org/ns/credentials/v2", "https://www.w3.org/ns/credentials/examples/v2"],
+            "id": "urn:uuid:58172aac-d8ba-11ed-83dd-0b3aef56cc33",
+            "type": ["VerifiableCredential", "AlumniCredential"],
+            "name": "Alumni Credential",
+            "description": "A minimum viable example of an Alumni Credential.",
+            "issuer": "https://vc.example/issuers/5678",
+            "validFrom": "2023-01-01T00:00:00Z",
+            "credentialSubject": {"id": "did:example:abcdefgh", "alumniOf": "The School of Examples"},
+            "proof": {
+                "type": "DataIntegrityProof",
+                "cryptosuite": "eddsa-jcs-2022",
+                "created": "2023-02-24T23:36:38Z",
+                "verificationMethod": "https://vc.example/issuers/5678#z6MkrJVnaZkeFzdQyMZu1cgjg7k1pZZ6pvBQ7XJPt4swbTQ2",
+                "proofPurpose": "assertionMethod",
+                "@context": ["https://www.w3.org/ns/credentials/v2", "https://www.w3.org/ns/credentials/examples/v2"],
+                "proofValue": "z63t83Y53KfzJ5ZosfKTnqfMcKB2dmTrfjSaQjeNNjAD5srBowQfmWqeRb8rRjmeEuCBEsddF9LsVogtuTsijJKh4"
+            }
+        })
+    }
+
+    /// FEP-8b32, fep-8b32.feature, scenario "Signing document".
+    fn fep_signed() -> Value {
+        json!({
+            "@context": ["https://www.w3.org/ns/activitystreams", "https://w3id.org/security/data-integrity/v2"],
+            "id": "https://server.example/activities/1",
+            "type": "Create",
+            "actor": "https://server.example/users/alice",
+            "object": {
+                "id": "https://server.example/objects/1",
+                "type": "Note",
+                "attributedTo": "https://server.example/users/alice",
+                "content": "Hello world",
+                "location": {"type": "Place", "longitude": -71.184902, "latitude": 25.273962}
+            },
+            "proof": {
+                "@context": ["https://www.w3.org/ns/activitystreams", "https://w3id.org/security/data-integrity/v2"],
+                "type": "DataIntegrityProof",
+                "cryptosuite": "eddsa-jcs-2022",
+                "verificationMethod": "https://server.example/users/alice#ed25519-key",
+                "proofPurpose": "assertionMethod",
+                "proofValue": "z42ffGu6AUKPCFcFPiabmUvnGLPJzC7e4DGWC52NUasSSH37UMa9c58tdgVszUcZfytxa4fQ5TYHaJENCxUDe9SdL",
+                "created": "2023-02-24T23:36:38Z"
+            }
+        })
+    }
+
+    fn without_proof(document: &Value) -> Value {
+        let mut document = document.clone();
+        document.as_object_mut().unwrap().remove("proof");
+        document
+    }
+
+    fn resign(expected: &Value) -> Value {
+        let proof = &expected["proof"];
+        sign(
+            &without_proof(expected),
+            &vector_key(),
+            &ProofOptions {
+                verification_method: proof["verificationMethod"].as_str().unwrap(),
+                created: proof["created"].as_str().unwrap(),
+            },
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn w3c_vector_document_hash() {
+        // vc-di-eddsa, TestVectors/eddsa-jcs-2022/docHashJCS.txt: the hash of
+        // the canonical document (the second half of the signed data).
+        let signed = w3c_signed();
+        let mut config = signed["proof"].as_object().unwrap().clone();
+        config.remove("proofValue");
+        let document = without_proof(&signed);
+        let hash = hash_data(&config, document.as_object().unwrap()).unwrap();
+        assert_eq!(
+            hex::encode(&hash[32..]),
+            "59b7cb6251b8991add1ce0bc83107e3db9dbbab5bd2c28f687db1a03abc92f19"
+        );
+    }
+
+    #[test]
+    fn w3c_vector_signs_and_verifies() {
+        let expected = w3c_signed();
+        assert_eq!(resign(&expected), expected);
+        verify(&expected, &vector_key().verifying_key()).unwrap();
+    }
+
+    #[test]
+    fn fep_8b32_vector_signs_and_verifies() {
+        let expected = fep_signed();
+        assert_eq!(resign(&expected), expected);
+        verify(&expected, &vector_key().verifying_key()).unwrap();
+    }
+
+    #[test]
+    fn one_changed_byte_fails() {
+        for signed in [w3c_signed(), fep_signed()] {
+            let text = serde_json::to_string(&signed).unwrap();
+            // Change one byte in the signed content, one in the proof options.
+            for (from, to) in [
+                ("Hello world", "Hello World"),
+                ("Alumni Credential\"", "Alumni Credentiak\""),
+                ("2023-02-24T23:36:38Z", "2023-02-24T23:36:39Z"),
+            ] {
+                if !text.contains(from) {
+                    continue;
+                }
+                let tampered: Value = serde_json::from_str(&text.replacen(from, to, 1)).unwrap();
+                assert!(
+                    verify(&tampered, &vector_key().verifying_key()).is_err(),
+                    "{from}"
+                );
+            }
+        }
+        let mut other_key = fep_signed();
+        other_key["proof"]["verificationMethod"] =
+            json!("https://server.example/users/bob#ed25519-key");
+        assert_eq!(
+            verify(&other_key, &vector_key().verifying_key()),
+            Err(ProofError::BadSignature)
+        );
+        let wrong = SigningKey::from_bytes(&[9u8; 32]);
+        assert_eq!(
+            verify(&fep_signed(), &wrong.verifying_key()),
+            Err(ProofError::BadSignature)
+        );
+    }
+
+    #[test]
+    fn malformed_proofs_are_named() {
+        let mut no_proof = fep_signed();
+        no_proof.as_object_mut().unwrap().remove("proof");
+        assert_eq!(
+            verify(&no_proof, &vector_key().verifying_key()),
+            Err(ProofError::Missing)
+        );
+        let mut other_suite = fep_signed();
+        other_suite["proof"]["cryptosuite"] = json!("eddsa-rdfc-2022");
+        assert!(matches!(
+            verify(&other_suite, &vector_key().verifying_key()),
+            Err(ProofError::Unsupported(_))
+        ));
+        let mut garbage = fep_signed();
+        garbage["proof"]["proofValue"] = json!("zzzz");
+        assert!(matches!(
+            verify(&garbage, &vector_key().verifying_key()),
+            Err(ProofError::Malformed(_))
+        ));
+        let mut context = fep_signed();
+        context["proof"]["@context"] = json!(["https://example.org/other"]);
+        assert_eq!(
+            verify(&context, &vector_key().verifying_key()),
+            Err(ProofError::ContextMismatch)
+        );
+    }
 }
