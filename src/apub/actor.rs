@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 use url::Url;
 
 use crate::apub::context::{
-    ACTIVITY_STREAMS, DATA_INTEGRITY_V1, NETWORK_CONTEXT_PATH, SECURITY_V1,
+    ACTIVITY_STREAMS, DATA_INTEGRITY, MULTIKEY_V1, NETWORK_CONTEXT_PATH, SECURITY_V1,
 };
 use crate::config::Settings;
 use crate::domain::identity::NodeKeys;
@@ -69,7 +69,8 @@ impl OrganizationActor {
             context: json!([
                 ACTIVITY_STREAMS,
                 SECURITY_V1,
-                DATA_INTEGRITY_V1,
+                DATA_INTEGRITY,
+                MULTIKEY_V1,
                 settings.url_for(NETWORK_CONTEXT_PATH)
             ]),
             kind: "Organization".to_owned(),

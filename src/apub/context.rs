@@ -7,8 +7,10 @@ use crate::config::Settings;
 pub const ACTIVITY_STREAMS: &str = "https://www.w3.org/ns/activitystreams";
 /// Defines `publicKey` / `publicKeyPem` (HTTP signature keys).
 pub const SECURITY_V1: &str = "https://w3id.org/security/v1";
-/// Defines `assertionMethod`, `Multikey`, `publicKeyMultibase` and the proof terms.
-pub const DATA_INTEGRITY_V1: &str = "https://w3id.org/security/data-integrity/v1";
+/// Defines `assertionMethod` and the proof terms (`DataIntegrityProof`...).
+pub const DATA_INTEGRITY: &str = "https://w3id.org/security/data-integrity/v2";
+/// Defines `Multikey`, `controller` and `publicKeyMultibase` (FEP-521a).
+pub const MULTIKEY_V1: &str = "https://w3id.org/security/multikey/v1";
 /// The ActivityStreams collection of everyone.
 pub const PUBLIC_COLLECTION: &str = "https://www.w3.org/ns/activitystreams#Public";
 /// The network vocabulary: one IRI for every node, whoever serves the context.
@@ -28,7 +30,7 @@ pub const LD_JSON_ACTIVITY_STREAMS: &str =
 pub fn object_context(settings: &Settings) -> Value {
     json!([
         ACTIVITY_STREAMS,
-        DATA_INTEGRITY_V1,
+        DATA_INTEGRITY,
         settings.url_for(NETWORK_CONTEXT_PATH)
     ])
 }

@@ -47,7 +47,7 @@ async fn actor_has_the_organization_shape(db: TestDatabase) {
     let contexts = actor["@context"].as_array().unwrap();
     assert!(contexts.contains(&"https://www.w3.org/ns/activitystreams".into()));
     assert!(contexts.contains(&"https://w3id.org/security/v1".into()));
-    assert!(contexts.contains(&"https://w3id.org/security/data-integrity/v1".into()));
+    assert!(contexts.contains(&"https://w3id.org/security/data-integrity/v2".into()));
 
     assert_eq!(actor["publicKey"]["id"], format!("{id}#main-key"));
     assert_eq!(actor["publicKey"]["owner"], id);

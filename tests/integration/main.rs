@@ -10,6 +10,7 @@ mod discovery;
 mod documents;
 mod federation;
 mod inbox;
+mod jsonld;
 mod ops;
 mod outbox;
 mod publishing;

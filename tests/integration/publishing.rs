@@ -82,7 +82,7 @@ async fn lifecycle(
     );
     assert_eq!(
         object["@context"][1],
-        "https://w3id.org/security/data-integrity/v1"
+        "https://w3id.org/security/data-integrity/v2"
     );
     assert_eq!(object["@context"][2], node.url("/ns"));
     assert_eq!(object["proof"]["cryptosuite"], "eddsa-jcs-2022");

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use url::Url;
 
-use crate::apub::context::{ACTIVITY_STREAMS, DATA_INTEGRITY_V1};
+use crate::apub::context::{ACTIVITY_STREAMS, DATA_INTEGRITY};
 use crate::domain::follows;
 use crate::error::{Error, Result};
 use crate::node::AppContext;
@@ -37,7 +37,7 @@ pub fn document(
     reason: Option<&str>,
 ) -> Value {
     let mut answer = json!({
-        "@context": [ACTIVITY_STREAMS, DATA_INTEGRITY_V1],
+        "@context": [ACTIVITY_STREAMS, DATA_INTEGRITY],
         "id": id,
         "type": kind,
         "actor": us,

@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 use url::Url;
 
 use crate::apub::actor::actor_id;
-use crate::apub::context::{ACTIVITY_STREAMS, DATA_INTEGRITY_V1};
+use crate::apub::context::{ACTIVITY_STREAMS, DATA_INTEGRITY};
 use crate::domain::follows;
 use crate::error::{Error, Result};
 use crate::node::AppContext;
@@ -26,7 +26,7 @@ pub struct Follow {
 /// Our `Follow` of `peer`, as sent (embedded again in `Undo`).
 pub fn document(id: &Url, follower: &Url, followed: &Url) -> Value {
     json!({
-        "@context": [ACTIVITY_STREAMS, DATA_INTEGRITY_V1],
+        "@context": [ACTIVITY_STREAMS, DATA_INTEGRITY],
         "id": id,
         "type": TYPE,
         "actor": follower,

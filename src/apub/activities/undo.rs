@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 use url::Url;
 
 use crate::apub::activities::answer::object_id;
-use crate::apub::context::{ACTIVITY_STREAMS, DATA_INTEGRITY_V1};
+use crate::apub::context::{ACTIVITY_STREAMS, DATA_INTEGRITY};
 use crate::domain::follows;
 use crate::error::{Error, Result};
 use crate::node::AppContext;
@@ -16,7 +16,7 @@ pub const TYPE: &str = "Undo";
 
 pub fn document(id: &Url, us: &Url, follow: &Value, followed: &Url) -> Value {
     json!({
-        "@context": [ACTIVITY_STREAMS, DATA_INTEGRITY_V1],
+        "@context": [ACTIVITY_STREAMS, DATA_INTEGRITY],
         "id": id,
         "type": TYPE,
         "actor": us,

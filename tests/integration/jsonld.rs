@@ -1,0 +1,180 @@
+//! Every term the node emits is defined by one of the contexts its
+//! documents list (checked against copies of those contexts, in
+//! `tests/fixtures/contexts`, and the node's own `/ns`).
+
+use std::collections::HashSet;
+
+use passerelle::domain::tokens::Scope;
+use serde_json::{Value, json};
+
+use crate::federation::{admin, ask_to_follow, node_named, wait_follow_state};
+use crate::on_both_backends;
+use crate::publishing::outbox_items;
+use crate::rig::{TestDatabase, TestNode};
+
+on_both_backends!(every_emitted_term_is_defined);
+
+fn fixture(name: &str) -> Value {
+    let path = format!(
+        "{}/tests/fixtures/contexts/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    serde_json::from_str(&std::fs::read_to_string(path).expect("context fixture")).expect("JSON")
+}
+
+fn collect_terms(context: &Value, terms: &mut HashSet<String>) {
+    match context {
+        Value::Object(definitions) => {
+            for (term, definition) in definitions {
+                terms.insert(term.clone());
+                if let Some(scoped) = definition.get("@context") {
+                    collect_terms(scoped, terms);
+                }
+            }
+        }
+        Value::Array(list) => list.iter().for_each(|c| collect_terms(c, terms)),
+        _ => {}
+    }
+}
+
+/// The terms a document's `@context` defines.
+fn terms_of(node: &TestNode, context: &Value) -> HashSet<String> {
+    let mut terms = HashSet::new();
+    let urls: Vec<&str> = match context {
+        Value::String(one) => vec![one.as_str()],
+        Value::Array(many) => many.iter().filter_map(Value::as_str).collect(),
+        _ => vec![],
+    };
+    let ns = node.url("/ns");
+    for url in urls {
+        let document = match url {
+            "https://www.w3.org/ns/activitystreams" => fixture("activitystreams.jsonld"),
+            "https://w3id.org/security/v1" => fixture("security-v1.jsonld"),
+            "https://w3id.org/security/data-integrity/v2" => fixture("data-integrity-v2.jsonld"),
+            "https://w3id.org/security/multikey/v1" => fixture("multikey-v1.jsonld"),
+            ours if ours == ns => {
+                serde_json::from_str(passerelle::apub::context::NETWORK_CONTEXT).unwrap()
+            }
+            other => panic!("unknown context {other}"),
+        };
+        collect_terms(&document["@context"], &mut terms);
+    }
+    terms
+}
+
+/// Keys and `type` values not defined by the contexts in scope.
+fn undefined(
+    node: &TestNode,
+    value: &Value,
+    inherited: &HashSet<String>,
+    path: &str,
+    found: &mut Vec<String>,
+) {
+    match value {
+        Value::Object(fields) => {
+            let mut terms = inherited.clone();
+            if let Some(context) = fields.get("@context") {
+                terms.extend(terms_of(node, context));
+            }
+            for (key, child) in fields {
+                if key.starts_with('@') {
+                    continue;
+                }
+                if !terms.contains(key) {
+                    found.push(format!("{path}/{key}"));
+                }
+                if key == "type" {
+                    let types = match child {
+                        Value::Array(list) => list.clone(),
+                        one => vec![one.clone()],
+                    };
+                    for t in types.iter().filter_map(Value::as_str) {
+                        if !terms.contains(t) {
+                            found.push(format!("{path}/type={t}"));
+                        }
+                    }
+                }
+                undefined(node, child, &terms, &format!("{path}/{key}"), found);
+            }
+        }
+        Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                undefined(node, item, inherited, &format!("{path}/{i}"), found);
+            }
+        }
+        _ => {}
+    }
+}
+
+fn assert_defined(node: &TestNode, what: &str, document: &Value) {
+    let mut found = Vec::new();
+    undefined(node, document, &HashSet::new(), "", &mut found);
+    assert!(
+        found.is_empty(),
+        "{what}: terms not defined by its contexts: {found:?}\n{document}"
+    );
+}
+
+async fn every_emitted_term_is_defined(db: TestDatabase) {
+    let (a, _a_db) = node_named(&db, "foodhub", |s| {
+        s.federation.admission = passerelle::config::Admission::Open
+    })
+    .await;
+    let (b, _b_db) = node_named(&db, "velocoop", |_| {}).await;
+    let token = a.token(Scope::Platform).await;
+    for (collection, kind, id) in [
+        ("charters", "charter", "pec-charter"),
+        ("offers", "offer", "o"),
+        ("members", "member", "m"),
+        ("commitments", "commitment", "c"),
+    ] {
+        let response = a
+            .put_json(
+                &format!("/api/v1/{collection}/{id}"),
+                &token,
+                &a.example(kind),
+            )
+            .await;
+        assert_eq!(response.status(), 201);
+    }
+    let mut changed = a.example("offer");
+    changed["name"] = json!("Pommes");
+    a.put_json("/api/v1/offers/o", &token, &changed).await;
+    a.delete_with("/api/v1/members/m", &token).await;
+    let (b_admin, a_admin) = (admin(&b).await, admin(&a).await);
+    ask_to_follow(&b, &b_admin, &a, &a_admin).await;
+    wait_follow_state(&b, &b_admin, &a, "active").await;
+
+    assert_defined(&a, "actor", &a.get_activity_json("/actor").await.1);
+    for path in [
+        "/offers/o",
+        "/charters/pec-charter",
+        "/charters/pec-charter/versions/1",
+        "/commitments/c",
+        "/members/m",
+    ] {
+        assert_defined(&a, path, &a.get_activity_json(path).await.1);
+    }
+    for activity in outbox_items(&a).await {
+        assert_defined(&a, activity["type"].as_str().unwrap(), &activity);
+    }
+    // Governance activities (Follow, Accept) as stored for delivery.
+    for node in [&a, &b] {
+        for activity in node.context.store.activities_after(0, 100).await.unwrap() {
+            let document: Value = serde_json::from_str(&activity.document).unwrap();
+            assert_defined(node, &activity.uri, &document);
+        }
+    }
+    for path in [
+        "/outbox",
+        "/outbox?page=true",
+        "/followers",
+        "/followers?page=true",
+        "/offers",
+        "/offers?page=true",
+    ] {
+        assert_defined(&a, path, &a.get_activity_json(path).await.1);
+    }
+    a.stop().await;
+    b.stop().await;
+}
