@@ -186,6 +186,7 @@ async fn serve_from_environment_and_stop_on_sigterm(db: TestDatabase) {
         .env("PASSERELLE_LISTEN", format!("127.0.0.1:{port}"))
         .env("PASSERELLE_DATABASE_URL", &db.url)
         .env("PASSERELLE_PLATFORM__SLUG", "coopcycle")
+        .env("PASSERELLE_LOG__FORMAT", "json")
         .arg("serve")
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
@@ -255,6 +256,13 @@ async fn serve_from_environment_and_stop_on_sigterm(db: TestDatabase) {
         tokio::time::sleep(Duration::from_millis(50)).await;
     };
     assert!(status.success(), "graceful shutdown exits 0, got {status}");
+    // Logs are JSON lines when asked.
+    let mut logs = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut logs).unwrap();
+    let first: Value =
+        serde_json::from_str(logs.lines().next().expect("a log line")).expect("JSON log line");
+    assert_eq!(first["message"], "passerelle node serving");
+    assert_eq!(first["level"], "INFO");
 }
 
 on_both_backends!(tokens_and_verify_from_the_command_line);
