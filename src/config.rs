@@ -28,6 +28,18 @@ pub struct Settings {
     pub federation: FederationSettings,
     pub log: LogSettings,
     pub http: HttpSettings,
+    pub delivery: DeliverySettings,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct DeliverySettings {
+    /// A peer (or webhook) failing for longer than this is unreachable:
+    /// peers are then only probed (hourly), webhooks disabled.
+    #[serde(with = "humantime_serde")]
+    pub dead_after: std::time::Duration,
+    /// Peers whose streams are delivered at the same time.
+    pub parallel_peers: usize,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -123,6 +135,10 @@ impl Default for Settings {
             },
             http: HttpSettings {
                 max_body_bytes: 1024 * 1024,
+            },
+            delivery: DeliverySettings {
+                dead_after: std::time::Duration::from_secs(7 * 24 * 3600),
+                parallel_peers: 32,
             },
         }
     }
@@ -229,6 +245,12 @@ impl Settings {
             return Err(ConfigError::BadValue {
                 key: "federation.max_body_bytes",
                 reason: "must be at least 1024".to_owned(),
+            });
+        }
+        if self.delivery.parallel_peers == 0 {
+            return Err(ConfigError::BadValue {
+                key: "delivery.parallel_peers",
+                reason: "must be at least 1".to_owned(),
             });
         }
         if self.http.max_body_bytes < 1024 {

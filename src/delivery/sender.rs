@@ -1,31 +1,45 @@
 //! Sending one peer's stream: signed POSTs to its inbox, in log order.
 
+use std::time::{Duration, Instant};
+
 use bytes::Bytes;
 use http::StatusCode;
-use reqwest::header::{CONTENT_TYPE, HeaderValue};
+use reqwest::header::{CONTENT_TYPE, HeaderValue, RETRY_AFTER};
 
 use crate::apub::context::ACTIVITY_JSON;
+use crate::delivery::LEASE;
 use crate::delivery::addressing::{Recipient, addressed_to};
 use crate::delivery::backoff::retry_delay_ms;
 use crate::error::{Error, Result};
 use crate::node::NodeState;
 use crate::store::{StreamRow, now_millis};
 
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// How one POST went.
-enum Outcome {
+pub(crate) enum Outcome {
     Delivered,
     /// Refused for good (4xx other than 408/429): skipped for this peer.
     Refused(StatusCode),
-    Failed(String),
+    /// To retry, not before `retry_after` when the peer said so.
+    Failed {
+        error: String,
+        retry_after: Option<Duration>,
+    },
 }
 
-pub async fn deliver_stream(state: &NodeState, stream: StreamRow, batch: i64) {
-    if let Err(e) = deliver(state, &stream, batch).await {
-        tracing::warn!(peer_id = stream.peer_id, error = %e, "delivery: stream error");
+pub async fn deliver_stream(state: &NodeState, owner: &str, stream: StreamRow, batch: i64) {
+    let peer_id = stream.peer_id;
+    if let Err(e) = deliver(state, owner, &stream, batch).await {
+        tracing::warn!(peer_id, error = %e, "delivery: stream error");
+    }
+    if let Err(e) = state.store.release_delivery_stream(peer_id, owner).await {
+        tracing::warn!(peer_id, error = %e, "delivery: cannot release the stream");
     }
 }
 
-async fn deliver(state: &NodeState, stream: &StreamRow, batch: i64) -> Result<()> {
+async fn deliver(state: &NodeState, owner: &str, stream: &StreamRow, batch: i64) -> Result<()> {
+    let started = Instant::now();
     let store = &state.store;
     let Some(peer) = store.peer(stream.peer_id).await? else {
         return Ok(());
@@ -45,19 +59,50 @@ async fn deliver(state: &NodeState, stream: &StreamRow, batch: i64) -> Result<()
     let mut cursor = stream.cursor;
     let mut delivered_any = false;
     for activity in store.activities_after(stream.cursor, batch).await? {
+        // Stop well before the lease runs out, so no other replica can take
+        // the stream over while this one still sends.
+        if started.elapsed() > LEASE / 2 {
+            break;
+        }
         if addressed_to(&activity, &recipient) {
             match post(state, &inbox, &activity.document).await {
-                Outcome::Delivered => delivered_any = true,
+                Outcome::Delivered => {
+                    delivered_any = true;
+                    state
+                        .metrics
+                        .deliveries
+                        .with_label_values(&["peer", "delivered"])
+                        .inc();
+                    let latency = (now_millis() - activity.published_at).max(0) as f64 / 1000.0;
+                    state
+                        .metrics
+                        .delivery_latency
+                        .with_label_values(&["peer"])
+                        .observe(latency);
+                }
                 Outcome::Refused(status) => {
+                    state
+                        .metrics
+                        .deliveries
+                        .with_label_values(&["peer", "refused"])
+                        .inc();
                     tracing::warn!(peer = %peer.actor_uri, activity = %activity.uri, %status, "delivery refused by the peer: skipped");
                 }
-                Outcome::Failed(error) => {
+                Outcome::Failed { error, retry_after } => {
+                    state
+                        .metrics
+                        .deliveries
+                        .with_label_values(&["peer", "failed"])
+                        .inc();
                     store
-                        .advance_delivery_stream(peer.id, cursor, delivered_any)
+                        .advance_delivery_stream(peer.id, owner, cursor, delivered_any)
                         .await?;
-                    let next = now_millis() + retry_delay_ms(stream.failures);
+                    let backoff = retry_delay_ms(stream.failures);
+                    let asked = retry_after.map_or(0, |d| d.as_millis() as i64);
                     tracing::info!(peer = %peer.actor_uri, activity = %activity.uri, error, "delivery failed: will retry");
-                    store.delivery_failed(peer.id, &error, next).await?;
+                    store
+                        .delivery_failed(peer.id, owner, &error, now_millis() + backoff.max(asked))
+                        .await?;
                     return Ok(());
                 }
             }
@@ -65,14 +110,46 @@ async fn deliver(state: &NodeState, stream: &StreamRow, batch: i64) -> Result<()
         cursor = activity.id;
     }
     store
-        .advance_delivery_stream(peer.id, cursor, delivered_any)
+        .advance_delivery_stream(peer.id, owner, cursor, delivered_any)
         .await
 }
 
 async fn post(state: &NodeState, inbox: &str, document: &str) -> Outcome {
     match try_post(state, inbox, document).await {
         Ok(outcome) => outcome,
-        Err(e) => Outcome::Failed(e.to_string()),
+        Err(e) => Outcome::Failed {
+            error: e.to_string(),
+            retry_after: None,
+        },
+    }
+}
+
+/// The delay a `Retry-After` header asks for (seconds or an HTTP date).
+pub(crate) fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
+    let value = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
+    if let Ok(seconds) = value.parse::<u64>() {
+        return Some(Duration::from_secs(seconds.min(7 * 24 * 3600)));
+    }
+    let date = httpdate::parse_http_date(value).ok()?;
+    date.duration_since(std::time::SystemTime::now()).ok()
+}
+
+/// Classifies an HTTP status: 2xx delivered, 4xx (but 408/429) refused for
+/// good, anything else to retry.
+pub(crate) fn outcome_of(response: &reqwest::Response, target: &str) -> Outcome {
+    let status = response.status();
+    if status.is_success() {
+        Outcome::Delivered
+    } else if status.is_client_error()
+        && status != StatusCode::REQUEST_TIMEOUT
+        && status != StatusCode::TOO_MANY_REQUESTS
+    {
+        Outcome::Refused(status)
+    } else {
+        Outcome::Failed {
+            error: format!("{target} answered {status}"),
+            retry_after: retry_after(response.headers()),
+        }
     }
 }
 
@@ -87,31 +164,24 @@ async fn try_post(state: &NodeState, inbox: &str, document: &str) -> Result<Outc
     };
     let builder = signing_client
         .post(inbox_url.as_str())
-        .timeout(std::time::Duration::from_secs(10))
+        .timeout(REQUEST_TIMEOUT)
         .header(CONTENT_TYPE, HeaderValue::from_static(ACTIVITY_JSON))
         .header("host", host)
         .header(
             "date",
             httpdate::fmt_http_date(std::time::SystemTime::now()),
         );
+    // Signed afresh for every request (activitypub_federation's signer).
     let request = state
         .data()
         .sign_request(builder, Bytes::from(document.to_owned()))
         .await
         .map_err(|e| Error::Internal(format!("signing: {e}")))?;
-    let response = match client.execute(request).await {
-        Ok(response) => response,
-        Err(e) => return Ok(Outcome::Failed(e.to_string())),
-    };
-    let status = response.status();
-    Ok(if status.is_success() {
-        Outcome::Delivered
-    } else if status.is_client_error()
-        && status != StatusCode::REQUEST_TIMEOUT
-        && status != StatusCode::TOO_MANY_REQUESTS
-    {
-        Outcome::Refused(status)
-    } else {
-        Outcome::Failed(format!("{inbox} answered {status}"))
+    Ok(match client.execute(request).await {
+        Ok(response) => outcome_of(&response, inbox),
+        Err(e) => Outcome::Failed {
+            error: e.to_string(),
+            retry_after: None,
+        },
     })
 }

@@ -16,6 +16,7 @@ pub enum Event {
     FollowUndone,
     PeerExcluded,
     PeerReincluded,
+    WebhookDisabled,
 }
 
 impl Event {
@@ -31,6 +32,7 @@ impl Event {
             Event::FollowUndone => "follow.undone",
             Event::PeerExcluded => "peer.excluded",
             Event::PeerReincluded => "peer.reincluded",
+            Event::WebhookDisabled => "webhook.disabled",
         }
     }
 }

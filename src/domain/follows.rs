@@ -6,16 +6,16 @@
 use activitypub_federation::config::Data;
 use activitypub_federation::fetch::object_id::ObjectId;
 use activitypub_federation::fetch::webfinger::webfinger_resolve_actor;
-use serde_json::Value;
+use serde_json::{Value, json};
 use url::Url;
 
 use crate::apub::activities::{self, answer, follow, undo};
 use crate::apub::actor::actor_id;
 use crate::apub::peer::{Peer, domain_of};
 use crate::domain::audit::{self, Event};
-use crate::domain::commitments;
 use crate::domain::outgoing;
 use crate::domain::policy::{self, Admit};
+use crate::domain::{backfill, commitments, webhooks};
 use crate::error::{Error, Result};
 use crate::node::AppContext;
 use crate::store::{FollowInRow, FollowOutRow};
@@ -178,6 +178,13 @@ pub async fn follow_received(data: &Data<AppContext>, actor: &Url, follow_id: &U
         &format!("{} asks to follow", peer.row.handle),
     )
     .await?;
+    webhooks::emit(
+        data,
+        webhooks::Event::FollowRequestReceived,
+        follow_id.as_str(),
+        json!({"request": request.id, "peer": peer.row.actor_uri, "handle": format!("@{}", peer.row.handle), "name": peer.row.name}),
+    )
+    .await?;
     match policy::admit(data, &checks) {
         Admit::Approve(reason) => {
             tracing::info!(peer = %peer.row.actor_uri, reason, "admission: approved");
@@ -290,6 +297,23 @@ pub async fn follow_answered(
         ("rejected", Event::FollowRejected)
     };
     ctx.store.set_follow_out_state(row.id, state).await?;
+    let hook = if accepted {
+        webhooks::Event::FollowAccepted
+    } else {
+        webhooks::Event::FollowRejected
+    };
+    webhooks::emit(
+        ctx,
+        hook,
+        &format!("{follow_id}:{state}"),
+        json!({"peer": peer.actor_uri, "handle": format!("@{}", peer.handle)}),
+    )
+    .await?;
+    if accepted {
+        backfill::spawn(ctx.clone(), peer.clone());
+    } else {
+        ctx.store.delete_peer_catalog(peer.id).await?;
+    }
     audit::record(
         ctx,
         event,
@@ -348,6 +372,14 @@ pub async fn exclude(ctx: &AppContext, peer_id: i64, reason: &str, decided_by: &
     ctx.store
         .insert_exclusion(&peer.domain.to_ascii_lowercase(), reason, decided_by)
         .await?;
+    ctx.store.delete_peer_catalog(peer.id).await?;
+    webhooks::emit(
+        ctx,
+        webhooks::Event::PeerExcluded,
+        &format!("{}:excluded:{}", peer.actor_uri, crate::store::now_millis()),
+        json!({"peer": peer.actor_uri, "handle": format!("@{}", peer.handle), "reason": reason}),
+    )
+    .await?;
     audit::record(
         ctx,
         Event::PeerExcluded,

@@ -2,6 +2,8 @@
 //! the CLI all call into this layer, so each rule lives in one place.
 
 pub mod audit;
+pub mod backfill;
+pub mod catalog;
 pub mod commitments;
 pub mod discovery;
 pub mod follows;
@@ -17,3 +19,4 @@ pub mod tokens;
 pub mod validation;
 pub mod verification;
 pub mod visibility;
+pub mod webhooks;

@@ -13,6 +13,14 @@ pub struct Metrics {
     registry: Registry,
     pub http_requests: IntCounterVec,
     pub http_duration: HistogramVec,
+    /// Activities received in the inbox, by type and outcome.
+    pub inbox_activities: IntCounterVec,
+    /// Objects refused from the catalog, by reason.
+    pub catalog_refused: IntCounterVec,
+    /// Delivery attempts to peers and webhooks, by target and outcome.
+    pub deliveries: IntCounterVec,
+    /// Time from an activity being recorded to its delivery.
+    pub delivery_latency: HistogramVec,
 }
 
 impl Metrics {
@@ -38,16 +46,59 @@ impl Metrics {
             &["route", "method"],
         )
         .map_err(metrics_error)?;
-        registry
-            .register(Box::new(http_requests.clone()))
-            .map_err(metrics_error)?;
-        registry
-            .register(Box::new(http_duration.clone()))
-            .map_err(metrics_error)?;
+        let inbox_activities = IntCounterVec::new(
+            Opts::new(
+                "inbox_activities_total",
+                "Activities received, by type and outcome",
+            ),
+            &["type", "outcome"],
+        )
+        .map_err(metrics_error)?;
+        let catalog_refused = IntCounterVec::new(
+            Opts::new(
+                "catalog_refused_total",
+                "Received objects refused, by reason",
+            ),
+            &["reason"],
+        )
+        .map_err(metrics_error)?;
+        let deliveries = IntCounterVec::new(
+            Opts::new(
+                "deliveries_total",
+                "Delivery attempts, by target (peer, webhook) and outcome",
+            ),
+            &["target", "outcome"],
+        )
+        .map_err(metrics_error)?;
+        let delivery_latency = HistogramVec::new(
+            HistogramOpts::new(
+                "delivery_latency_seconds",
+                "Time from an activity being recorded to its delivery to a peer",
+            )
+            .buckets(vec![
+                0.01, 0.05, 0.1, 0.5, 1.0, 5.0, 30.0, 60.0, 300.0, 3600.0, 86400.0,
+            ]),
+            &["target"],
+        )
+        .map_err(metrics_error)?;
+        for collector in [
+            Box::new(http_requests.clone()) as Box<dyn prometheus::core::Collector>,
+            Box::new(http_duration.clone()),
+            Box::new(inbox_activities.clone()),
+            Box::new(catalog_refused.clone()),
+            Box::new(deliveries.clone()),
+            Box::new(delivery_latency.clone()),
+        ] {
+            registry.register(collector).map_err(metrics_error)?;
+        }
         Ok(Metrics {
             registry,
             http_requests,
             http_duration,
+            inbox_activities,
+            catalog_refused,
+            deliveries,
+            delivery_latency,
         })
     }
 

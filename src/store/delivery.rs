@@ -20,6 +20,7 @@ pub struct StreamRow {
 #[derive(Debug, Clone)]
 pub struct OutgoingActivity {
     pub id: i64,
+    pub published_at: i64,
     pub uri: String,
     pub target_peer_id: Option<i64>,
     pub public: bool,
@@ -76,23 +77,54 @@ impl Store {
         row.as_ref().map(stream_row).transpose()
     }
 
-    /// Streams with activities past their cursor whose retry time has come.
-    pub async fn due_delivery_streams(&self) -> Result<Vec<StreamRow>> {
+    /// Claims the streams that have work due and no live lease, for
+    /// `lease_ms`: only the lease holder drives a stream, so no activity is
+    /// sent concurrently by two replicas; a dead replica's leases expire.
+    pub async fn claim_delivery_streams(
+        &self,
+        owner: &str,
+        lease_ms: i64,
+        limit: i64,
+    ) -> Result<Vec<StreamRow>> {
+        let now = now_millis();
+        // SKIP LOCKED: replicas claiming at the same time take different rows.
+        let lock = match self.kind() {
+            crate::config::DatabaseKind::Postgres => "FOR UPDATE SKIP LOCKED",
+            crate::config::DatabaseKind::Sqlite => "",
+        };
         let rows = sqlx::query(&format!(
-            "SELECT {STREAM_COLUMNS} FROM delivery_streams s \
-             WHERE next_attempt_at <= $1 AND EXISTS (SELECT 1 FROM activities a WHERE a.id > s.cursor) \
-             ORDER BY peer_id"
+            "UPDATE delivery_streams SET lease_owner = $1, lease_until = $2 WHERE peer_id IN ( \
+               SELECT s.peer_id FROM delivery_streams s \
+               WHERE s.next_attempt_at <= $3 AND (s.lease_until < $3 OR s.lease_owner = $1) \
+               AND EXISTS (SELECT 1 FROM activities a WHERE a.id > s.cursor) \
+               ORDER BY s.peer_id LIMIT $4 {lock}) \
+             RETURNING {STREAM_COLUMNS}"
         ))
-        .bind(now_millis())
+        .bind(owner)
+        .bind(now + lease_ms)
+        .bind(now)
+        .bind(limit)
         .fetch_all(self.pool())
         .await?;
         rows.iter().map(stream_row).collect()
     }
 
+    /// Gives a stream back before its lease runs out.
+    pub async fn release_delivery_stream(&self, peer_id: i64, owner: &str) -> Result<()> {
+        sqlx::query(
+            "UPDATE delivery_streams SET lease_until = 0 WHERE peer_id = $1 AND lease_owner = $2",
+        )
+        .bind(peer_id)
+        .bind(owner)
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+
     /// Activities after `cursor`, oldest first.
     pub async fn activities_after(&self, cursor: i64, limit: i64) -> Result<Vec<OutgoingActivity>> {
         let rows = sqlx::query(
-            "SELECT id, uri, target_peer_id, public, audience, document FROM activities \
+            "SELECT id, uri, target_peer_id, public, audience, document, published_at FROM activities \
              WHERE id > $1 ORDER BY id LIMIT $2",
         )
         .bind(cursor)
@@ -103,6 +135,7 @@ impl Store {
             .map(|row| {
                 Ok(OutgoingActivity {
                     id: row.try_get("id")?,
+                    published_at: row.try_get("published_at")?,
                     uri: row.try_get("uri")?,
                     target_peer_id: row.try_get("target_peer_id")?,
                     public: row.try_get::<i64, _>("public")? != 0,
@@ -113,21 +146,25 @@ impl Store {
             .collect()
     }
 
-    /// Everything up to `cursor` is delivered (or skipped for good).
+    /// Everything up to `cursor` is delivered (or skipped for good). Only
+    /// the lease holder moves the cursor.
     pub async fn advance_delivery_stream(
         &self,
         peer_id: i64,
+        owner: &str,
         cursor: i64,
         delivered: bool,
     ) -> Result<()> {
         let success = if delivered { Some(now_millis()) } else { None };
         sqlx::query(
             "UPDATE delivery_streams SET cursor = $1, failures = 0, next_attempt_at = 0, \
-             last_success_at = COALESCE($2, last_success_at), last_error = NULL WHERE peer_id = $3",
+             last_success_at = COALESCE($2, last_success_at), last_error = NULL \
+             WHERE peer_id = $3 AND lease_owner = $4",
         )
         .bind(cursor)
         .bind(success)
         .bind(peer_id)
+        .bind(owner)
         .execute(self.pool())
         .await?;
         Ok(())
@@ -136,16 +173,18 @@ impl Store {
     pub async fn delivery_failed(
         &self,
         peer_id: i64,
+        owner: &str,
         error: &str,
         next_attempt_at: i64,
     ) -> Result<()> {
         sqlx::query(
             "UPDATE delivery_streams SET failures = failures + 1, next_attempt_at = $1, last_error = $2 \
-             WHERE peer_id = $3",
+             WHERE peer_id = $3 AND lease_owner = $4",
         )
         .bind(next_attempt_at)
         .bind(error)
         .bind(peer_id)
+        .bind(owner)
         .execute(self.pool())
         .await?;
         Ok(())

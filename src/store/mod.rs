@@ -5,6 +5,7 @@
 //! `migrations/sqlite` and `migrations/postgres`. One file per aggregate.
 
 mod activities;
+mod catalog;
 mod delivery;
 mod follows;
 mod governance;
@@ -12,8 +13,10 @@ mod identity;
 mod objects;
 mod peers;
 mod tokens;
+mod webhooks;
 
 pub use activities::ActivityRow;
+pub use catalog::{CatalogEntry, CatalogFilter, CatalogRow};
 pub use delivery::{OutgoingActivity, StreamRow};
 pub use follows::{Direction, FollowInRow, FollowOutRow};
 pub use governance::{AuditRow, ExclusionRow};
@@ -21,6 +24,7 @@ pub use identity::StoredKeys;
 pub use objects::{NewActivity, ObjectRow, ObjectState, PublicationTx, VersionRow};
 pub use peers::{PeerActor, PeerRow};
 pub use tokens::TokenRow;
+pub use webhooks::{WebhookEventRow, WebhookRow};
 
 use std::sync::Once;
 use std::time::Duration;

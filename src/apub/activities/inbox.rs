@@ -8,6 +8,7 @@ use url::Url;
 
 use crate::apub::activities::answer::Answer;
 use crate::apub::activities::follow::Follow;
+use crate::apub::activities::publication::Publication;
 use crate::apub::activities::undo::Undo;
 use crate::error::{Error, Result};
 use crate::node::AppContext;
@@ -26,6 +27,7 @@ pub struct Ignored {
 pub enum InboxActivity {
     Follow(Follow),
     Undo(Undo),
+    Publication(Publication),
     Answer(Answer),
     Ignored(Ignored),
 }
@@ -35,6 +37,11 @@ impl InboxActivity {
         match self {
             InboxActivity::Follow(_) => "Follow",
             InboxActivity::Undo(_) => "Undo",
+            InboxActivity::Publication(p) => match p.kind {
+                crate::apub::activities::publication::PublicationType::Create => "Create",
+                crate::apub::activities::publication::PublicationType::Update => "Update",
+                crate::apub::activities::publication::PublicationType::Delete => "Delete",
+            },
             InboxActivity::Answer(answer) => &answer.kind,
             InboxActivity::Ignored(ignored) => &ignored.kind,
         }
@@ -50,6 +57,7 @@ impl Activity for InboxActivity {
         match self {
             InboxActivity::Follow(a) => &a.id,
             InboxActivity::Undo(a) => &a.id,
+            InboxActivity::Publication(a) => &a.id,
             InboxActivity::Answer(a) => &a.id,
             InboxActivity::Ignored(a) => &a.id,
         }
@@ -59,6 +67,7 @@ impl Activity for InboxActivity {
         match self {
             InboxActivity::Follow(a) => &a.actor,
             InboxActivity::Undo(a) => &a.actor,
+            InboxActivity::Publication(a) => &a.actor,
             InboxActivity::Answer(a) => &a.actor,
             InboxActivity::Ignored(a) => &a.actor,
         }
@@ -68,6 +77,7 @@ impl Activity for InboxActivity {
         match self {
             InboxActivity::Follow(a) => a.verify(data).await,
             InboxActivity::Undo(a) => a.verify(data).await,
+            InboxActivity::Publication(a) => a.verify(data).await,
             InboxActivity::Answer(a) if a.kind == "Accept" || a.kind == "Reject" => {
                 a.verify(data).await
             }
@@ -87,6 +97,7 @@ impl Activity for InboxActivity {
         let outcome = match self {
             InboxActivity::Follow(a) => a.receive(data).await,
             InboxActivity::Undo(a) => a.receive(data).await,
+            InboxActivity::Publication(a) => a.receive(data).await,
             InboxActivity::Answer(a) if a.kind == "Accept" || a.kind == "Reject" => {
                 a.receive(data).await
             }
@@ -95,6 +106,15 @@ impl Activity for InboxActivity {
                 Ok(())
             }
         };
+        let label = if outcome.is_ok() {
+            "processed"
+        } else {
+            "refused"
+        };
+        data.metrics
+            .inbox_activities
+            .with_label_values(&[&kind, label])
+            .inc();
         if outcome.is_err() {
             // Let the sender's retry be processed.
             data.store.forget_activity_seen(&id).await?;

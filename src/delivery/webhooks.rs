@@ -1,0 +1,124 @@
+//! Delivering webhook events to the platform, signed (Standard Webhooks),
+//! retried with the same backoff as peers; an endpoint failing for longer
+//! than `delivery.dead_after` is disabled, with an audit entry.
+
+use std::time::Duration;
+
+use reqwest::header::CONTENT_TYPE;
+
+use crate::delivery::backoff::retry_delay_ms;
+use crate::delivery::sender::{Outcome, outcome_of};
+use crate::domain::{audit, webhooks};
+use crate::node::NodeState;
+use crate::store::{WebhookEventRow, now_millis};
+
+const BATCH: i64 = 50;
+
+pub async fn deliver_due(state: &NodeState) {
+    let events = match state.store.due_webhook_events(BATCH).await {
+        Ok(events) => events,
+        Err(e) => {
+            tracing::warn!(error = %e, "webhooks: cannot read the queue");
+            return;
+        }
+    };
+    for event in events {
+        if let Err(e) = deliver(state, &event).await {
+            tracing::warn!(event = event.event_id, error = %e, "webhooks: delivery error");
+        }
+    }
+}
+
+async fn deliver(state: &NodeState, event: &WebhookEventRow) -> crate::error::Result<()> {
+    let Some(webhook) = state.store.webhook(event.webhook_id).await? else {
+        return Ok(());
+    };
+    let timestamp = now_millis() / 1000;
+    let signature =
+        webhooks::signature(&webhook.secret, &event.event_id, timestamp, &event.payload)?;
+    let sent = crate::apub::fetch::client()
+        .post(&webhook.url)
+        .timeout(Duration::from_secs(10))
+        .header(CONTENT_TYPE, "application/json")
+        .header("webhook-id", &event.event_id)
+        .header("webhook-timestamp", timestamp.to_string())
+        .header("webhook-signature", signature)
+        .body(event.payload.clone())
+        .send()
+        .await;
+    let outcome = match sent {
+        Ok(response) => outcome_of(&response, &webhook.url),
+        Err(e) => Outcome::Failed {
+            error: e.to_string(),
+            retry_after: None,
+        },
+    };
+    match outcome {
+        Outcome::Delivered => {
+            state
+                .metrics
+                .deliveries
+                .with_label_values(&["webhook", "delivered"])
+                .inc();
+            state.store.webhook_event_delivered(event.id).await
+        }
+        Outcome::Refused(status) => {
+            state
+                .metrics
+                .deliveries
+                .with_label_values(&["webhook", "failed"])
+                .inc();
+            fail(
+                state,
+                event,
+                &webhook.url,
+                &format!("{} answered {status}", webhook.url),
+                None,
+            )
+            .await
+        }
+        Outcome::Failed { error, retry_after } => {
+            state
+                .metrics
+                .deliveries
+                .with_label_values(&["webhook", "failed"])
+                .inc();
+            fail(state, event, &webhook.url, &error, retry_after).await
+        }
+    }
+}
+
+async fn fail(
+    state: &NodeState,
+    event: &WebhookEventRow,
+    url: &str,
+    error: &str,
+    retry_after: Option<Duration>,
+) -> crate::error::Result<()> {
+    let dead_after = state.settings.delivery.dead_after.as_millis() as i64;
+    if now_millis() - event.created_at > dead_after {
+        let reason = format!(
+            "failing for longer than {}: {error}",
+            humantime::format_duration(state.settings.delivery.dead_after)
+        );
+        state
+            .store
+            .disable_webhook(event.webhook_id, &reason)
+            .await?;
+        audit::record(
+            state,
+            audit::Event::WebhookDisabled,
+            None,
+            "delivery",
+            &format!("webhook {url} disabled: {reason}"),
+        )
+        .await?;
+        return Ok(());
+    }
+    let next = now_millis()
+        + retry_delay_ms(event.attempts).max(retry_after.map_or(0, |d| d.as_millis() as i64));
+    state
+        .store
+        .webhook_event_failed(event.id, error, next)
+        .await
+}

@@ -1,0 +1,219 @@
+//! The federated catalog: objects that followed peers publish, received
+//! through the inbox or backfilled from their outboxes. An object is kept
+//! only if it is on its sender's host, its integrity proof verifies with
+//! the sender's published key, and it passes the same schema as local data.
+
+use serde_json::{Value, json};
+use url::Url;
+
+use crate::apub::objects::{kind_of_type, payload_from_object};
+use crate::apub::peer::domain_of;
+use crate::apub::proof;
+use crate::domain::kinds::ObjectKind;
+use crate::domain::verification::assertion_key;
+use crate::domain::{validation, webhooks};
+use crate::error::{Error, Result, Violation};
+use crate::node::AppContext;
+use crate::store::{CatalogEntry, PeerRow};
+
+/// What became of a received object.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Received {
+    Created,
+    Updated,
+    /// Older than (or the same as) what the catalog holds.
+    Stale,
+    Deleted,
+    /// Not one of the four kinds: nothing to keep.
+    Ignored,
+}
+
+fn refuse(ctx: &AppContext, reason: &str, detail: String) -> Error {
+    ctx.metrics
+        .catalog_refused
+        .with_label_values(&[reason])
+        .inc();
+    tracing::info!(reason, detail, "catalog: object refused");
+    Error::Unprocessable(vec![Violation {
+        pointer: "/object".into(),
+        detail,
+    }])
+}
+
+/// Checks and stores an object a followed peer published (Create/Update).
+pub async fn receive_object(ctx: &AppContext, peer: &PeerRow, object: &Value) -> Result<Received> {
+    let Some(kind) = object
+        .get("type")
+        .and_then(Value::as_str)
+        .and_then(kind_of_type)
+    else {
+        return Ok(Received::Ignored);
+    };
+    let id = object
+        .get("id")
+        .and_then(Value::as_str)
+        .and_then(|id| Url::parse(id).ok())
+        .ok_or_else(|| refuse(ctx, "no_id", "the object has no id".into()))?;
+    if domain_of(&id) != peer.domain {
+        return Err(refuse(
+            ctx,
+            "foreign_id",
+            format!("{id} is not on the sender's host {}", peer.domain),
+        ));
+    }
+    verify_proof(ctx, peer, object)?;
+    let payload = payload_from_object(&ctx.settings, kind, object)
+        .map_err(|e| refuse(ctx, "schema", format!("not a valid {}: {e}", kind.as_str())))?;
+    if let Err(e) = validation::validate(kind, &strip_audience(payload)) {
+        let detail = match e {
+            Error::Unprocessable(violations) => violations
+                .iter()
+                .map(|v| format!("{} {}", v.pointer, v.detail))
+                .collect::<Vec<_>>()
+                .join("; "),
+            other => other.to_string(),
+        };
+        return Err(refuse(
+            ctx,
+            "schema",
+            format!("not a valid {}: {detail}", kind.as_str()),
+        ));
+    }
+    let updated = object
+        .get("updated")
+        .or_else(|| object.get("published"))
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned();
+    if let Some(held) = ctx.store.catalog_entry(id.as_str()).await? {
+        if held.peer_id != peer.id {
+            return Err(refuse(
+                ctx,
+                "foreign_id",
+                format!("{id} belongs to another peer"),
+            ));
+        }
+        if updated.as_str() <= held.object_updated.as_str() {
+            return Ok(Received::Stale);
+        }
+    }
+    let document = serde_json::to_string(object).map_err(|e| Error::Internal(e.to_string()))?;
+    let text = |field: &str| {
+        object
+            .get(field)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+    };
+    let summary = if text("content").is_empty() {
+        text("summary")
+    } else {
+        text("content")
+    };
+    let created = ctx
+        .store
+        .upsert_catalog(&CatalogEntry {
+            peer_id: peer.id,
+            kind: kind.as_str(),
+            object_uri: id.as_str(),
+            name: text("name"),
+            summary,
+            purpose: object.get("purpose").and_then(Value::as_str),
+            document: &document,
+            object_updated: &updated,
+        })
+        .await?;
+    let (received, event) = if created {
+        (Received::Created, webhooks::Event::CatalogCreated)
+    } else {
+        (Received::Updated, webhooks::Event::CatalogUpdated)
+    };
+    webhooks::emit(
+        ctx,
+        event,
+        &format!("{}:{updated}", id),
+        json!({"kind": kind.as_str(), "peer": peer.actor_uri, "object": object}),
+    )
+    .await?;
+    Ok(received)
+}
+
+/// The audience is the sender's business; the schema checks the rest.
+fn strip_audience(mut payload: Value) -> Value {
+    if let Value::Object(fields) = &mut payload {
+        fields.remove("audience");
+    }
+    payload
+}
+
+fn verify_proof(ctx: &AppContext, peer: &PeerRow, object: &Value) -> Result<()> {
+    let actor: Value = serde_json::from_str(&peer.actor_json).unwrap_or(Value::Null);
+    let method =
+        proof::verification_method(object).map_err(|e| refuse(ctx, "proof", e.to_string()))?;
+    let key = assertion_key(&actor, method)
+        .ok_or_else(|| {
+            refuse(
+                ctx,
+                "proof",
+                format!("{method} is not one of the sender's keys"),
+            )
+        })?
+        .map_err(|e| refuse(ctx, "proof", e.to_string()))?;
+    proof::verify(object, &key).map_err(|e| refuse(ctx, "proof", e.to_string()))
+}
+
+/// A peer deleted an object: it leaves the catalog (a deletion is honoured,
+/// not archived).
+pub async fn receive_delete(ctx: &AppContext, peer: &PeerRow, object: &Value) -> Result<Received> {
+    let id = match object {
+        Value::String(id) => id.as_str(),
+        Value::Object(fields) => fields.get("id").and_then(Value::as_str).unwrap_or_default(),
+        _ => "",
+    };
+    let Ok(id) = Url::parse(id) else {
+        return Err(refuse(ctx, "no_id", "the Delete names no object".into()));
+    };
+    if domain_of(&id) != peer.domain {
+        return Err(refuse(
+            ctx,
+            "foreign_id",
+            format!("{id} is not on the sender's host"),
+        ));
+    }
+    let Some(held) = ctx.store.catalog_entry(id.as_str()).await? else {
+        return Ok(Received::Ignored);
+    };
+    if held.peer_id != peer.id {
+        return Err(refuse(
+            ctx,
+            "foreign_id",
+            format!("{id} belongs to another peer"),
+        ));
+    }
+    ctx.store.delete_catalog(id.as_str()).await?;
+    webhooks::emit(
+        ctx,
+        webhooks::Event::CatalogDeleted,
+        &format!("{id}:deleted"),
+        json!({"kind": held.kind, "peer": peer.actor_uri, "object": {"id": id, "type": "Tombstone"}}),
+    )
+    .await?;
+    Ok(Received::Deleted)
+}
+
+/// Whether this node follows `peer` (accepted): only then are its objects kept.
+pub async fn follows(ctx: &AppContext, peer: &PeerRow) -> Result<bool> {
+    Ok(ctx
+        .store
+        .follow_out_by_peer(peer.id)
+        .await?
+        .is_some_and(|f| f.state == "active"))
+}
+
+/// Kinds the catalog API serves.
+pub fn kind_of_collection(collection: &str) -> Result<ObjectKind> {
+    ObjectKind::from_collection(collection).ok_or_else(|| {
+        Error::NotFound(format!(
+            "no catalog `{collection}`: use offers, members, charters or commitments"
+        ))
+    })
+}

@@ -1,0 +1,149 @@
+//! The federated catalog: what followed peers published, as received.
+
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+use crate::error::Result;
+use crate::store::{Store, now_millis};
+
+#[derive(Debug, Clone)]
+pub struct CatalogRow {
+    pub id: i64,
+    pub peer_id: i64,
+    pub kind: String,
+    pub object_uri: String,
+    pub name: String,
+    pub summary: String,
+    pub purpose: Option<String>,
+    pub document: String,
+    pub object_updated: String,
+    pub received_at: i64,
+    pub updated_at: i64,
+}
+
+/// A received object to store.
+#[derive(Debug, Clone)]
+pub struct CatalogEntry<'a> {
+    pub peer_id: i64,
+    pub kind: &'a str,
+    pub object_uri: &'a str,
+    pub name: &'a str,
+    pub summary: &'a str,
+    pub purpose: Option<&'a str>,
+    pub document: &'a str,
+    pub object_updated: &'a str,
+}
+
+/// Filters of a catalog listing.
+#[derive(Debug, Clone, Default)]
+pub struct CatalogFilter {
+    pub peer_id: Option<i64>,
+    /// Milliseconds since the epoch.
+    pub updated_since: Option<i64>,
+    pub purpose: Option<String>,
+    /// Text searched in the name and summary, case-insensitively.
+    pub text: Option<String>,
+}
+
+const COLUMNS: &str = "id, peer_id, kind, object_uri, name, summary, purpose, document, object_updated, \
+                       received_at, updated_at";
+
+fn catalog_row(row: &AnyRow) -> Result<CatalogRow> {
+    Ok(CatalogRow {
+        id: row.try_get("id")?,
+        peer_id: row.try_get("peer_id")?,
+        kind: row.try_get("kind")?,
+        object_uri: row.try_get("object_uri")?,
+        name: row.try_get("name")?,
+        summary: row.try_get("summary")?,
+        purpose: row.try_get("purpose")?,
+        document: row.try_get("document")?,
+        object_updated: row.try_get("object_updated")?,
+        received_at: row.try_get("received_at")?,
+        updated_at: row.try_get("updated_at")?,
+    })
+}
+
+impl Store {
+    pub async fn catalog_entry(&self, object_uri: &str) -> Result<Option<CatalogRow>> {
+        let row = sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM catalog WHERE object_uri = $1"
+        ))
+        .bind(object_uri)
+        .fetch_optional(self.pool())
+        .await?;
+        row.as_ref().map(catalog_row).transpose()
+    }
+
+    /// Inserts or replaces a received object; true when it is new.
+    pub async fn upsert_catalog(&self, entry: &CatalogEntry<'_>) -> Result<bool> {
+        let now = now_millis();
+        let existed = self.catalog_entry(entry.object_uri).await?.is_some();
+        sqlx::query(
+            "INSERT INTO catalog (peer_id, kind, object_uri, name, summary, purpose, document, object_updated, \
+             received_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) \
+             ON CONFLICT (object_uri) DO UPDATE SET name = $4, summary = $5, purpose = $6, document = $7, \
+             object_updated = $8, updated_at = $9",
+        )
+        .bind(entry.peer_id)
+        .bind(entry.kind)
+        .bind(entry.object_uri)
+        .bind(entry.name)
+        .bind(entry.summary)
+        .bind(entry.purpose)
+        .bind(entry.document)
+        .bind(entry.object_updated)
+        .bind(now)
+        .execute(self.pool())
+        .await?;
+        Ok(!existed)
+    }
+
+    pub async fn delete_catalog(&self, object_uri: &str) -> Result<bool> {
+        let done = sqlx::query("DELETE FROM catalog WHERE object_uri = $1")
+            .bind(object_uri)
+            .execute(self.pool())
+            .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    /// A peer's objects go when the relationship ends.
+    pub async fn delete_peer_catalog(&self, peer_id: i64) -> Result<u64> {
+        let done = sqlx::query("DELETE FROM catalog WHERE peer_id = $1")
+            .bind(peer_id)
+            .execute(self.pool())
+            .await?;
+        Ok(done.rows_affected())
+    }
+
+    /// Catalog entries of a kind after row id `after`, oldest first.
+    pub async fn list_catalog(
+        &self,
+        kind: &str,
+        filter: &CatalogFilter,
+        after: i64,
+        limit: i64,
+    ) -> Result<Vec<CatalogRow>> {
+        let text = filter
+            .text
+            .as_deref()
+            .map(|t| format!("%{}%", t.to_lowercase()));
+        let rows = sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM catalog WHERE kind = $1 AND id > $2 \
+             AND ($3 = 0 OR peer_id = $3) AND updated_at >= $4 \
+             AND ($5 = '' OR purpose = $5) \
+             AND ($6 = '' OR LOWER(name) LIKE $6 OR LOWER(summary) LIKE $6) \
+             ORDER BY id LIMIT $7"
+        ))
+        .bind(kind)
+        .bind(after)
+        .bind(filter.peer_id.unwrap_or(0))
+        .bind(filter.updated_since.unwrap_or(0))
+        .bind(filter.purpose.as_deref().unwrap_or(""))
+        .bind(text.unwrap_or_default())
+        .bind(limit)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(catalog_row).collect()
+    }
+}

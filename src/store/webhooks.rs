@@ -1,0 +1,177 @@
+//! Webhook endpoints and the events queued for them.
+
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+use crate::error::Result;
+use crate::store::{Store, now_millis};
+
+#[derive(Debug, Clone)]
+pub struct WebhookRow {
+    pub id: i64,
+    pub url: String,
+    pub events: String,
+    pub secret: String,
+    pub created_at: i64,
+    pub disabled_at: Option<i64>,
+    pub disabled_reason: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct WebhookEventRow {
+    pub id: i64,
+    pub webhook_id: i64,
+    pub event_id: String,
+    pub event: String,
+    pub payload: String,
+    pub attempts: i64,
+    pub created_at: i64,
+}
+
+fn webhook_row(row: &AnyRow) -> Result<WebhookRow> {
+    Ok(WebhookRow {
+        id: row.try_get("id")?,
+        url: row.try_get("url")?,
+        events: row.try_get("events")?,
+        secret: row.try_get("secret")?,
+        created_at: row.try_get("created_at")?,
+        disabled_at: row.try_get("disabled_at")?,
+        disabled_reason: row.try_get("disabled_reason")?,
+    })
+}
+
+const COLUMNS: &str = "id, url, events, secret, created_at, disabled_at, disabled_reason";
+
+impl Store {
+    pub async fn insert_webhook(
+        &self,
+        url: &str,
+        events: &str,
+        secret: &str,
+    ) -> Result<WebhookRow> {
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO webhooks (url, events, secret, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
+        )
+        .bind(url)
+        .bind(events)
+        .bind(secret)
+        .bind(now_millis())
+        .fetch_one(self.pool())
+        .await?;
+        self.webhook(id)
+            .await?
+            .ok_or_else(|| crate::error::Error::Internal("webhook vanished".into()))
+    }
+
+    pub async fn webhook(&self, id: i64) -> Result<Option<WebhookRow>> {
+        let row = sqlx::query(&format!("SELECT {COLUMNS} FROM webhooks WHERE id = $1"))
+            .bind(id)
+            .fetch_optional(self.pool())
+            .await?;
+        row.as_ref().map(webhook_row).transpose()
+    }
+
+    pub async fn webhooks(&self) -> Result<Vec<WebhookRow>> {
+        let rows = sqlx::query(&format!("SELECT {COLUMNS} FROM webhooks ORDER BY id"))
+            .fetch_all(self.pool())
+            .await?;
+        rows.iter().map(webhook_row).collect()
+    }
+
+    /// Removes a webhook and what was queued for it.
+    pub async fn delete_webhook(&self, id: i64) -> Result<bool> {
+        let mut tx = self.pool().begin().await?;
+        sqlx::query("DELETE FROM webhook_events WHERE webhook_id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        let done = sqlx::query("DELETE FROM webhooks WHERE id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    pub async fn disable_webhook(&self, id: i64, reason: &str) -> Result<()> {
+        sqlx::query("UPDATE webhooks SET disabled_at = $1, disabled_reason = $2 WHERE id = $3")
+            .bind(now_millis())
+            .bind(reason)
+            .bind(id)
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+
+    pub async fn queue_webhook_event(
+        &self,
+        webhook_id: i64,
+        event_id: &str,
+        event: &str,
+        payload: &str,
+    ) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO webhook_events (webhook_id, event_id, event, payload, attempts, next_attempt_at, created_at) \
+             VALUES ($1, $2, $3, $4, 0, 0, $5) ON CONFLICT (webhook_id, event_id) DO NOTHING",
+        )
+        .bind(webhook_id)
+        .bind(event_id)
+        .bind(event)
+        .bind(payload)
+        .bind(now_millis())
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+
+    /// Undelivered events whose time has come, oldest first.
+    pub async fn due_webhook_events(&self, limit: i64) -> Result<Vec<WebhookEventRow>> {
+        let rows = sqlx::query(
+            "SELECT e.id, e.webhook_id, e.event_id, e.event, e.payload, e.attempts, e.created_at \
+             FROM webhook_events e JOIN webhooks w ON w.id = e.webhook_id \
+             WHERE e.delivered_at IS NULL AND e.next_attempt_at <= $1 AND w.disabled_at IS NULL \
+             ORDER BY e.id LIMIT $2",
+        )
+        .bind(now_millis())
+        .bind(limit)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(WebhookEventRow {
+                    id: row.try_get("id")?,
+                    webhook_id: row.try_get("webhook_id")?,
+                    event_id: row.try_get("event_id")?,
+                    event: row.try_get("event")?,
+                    payload: row.try_get("payload")?,
+                    attempts: row.try_get("attempts")?,
+                    created_at: row.try_get("created_at")?,
+                })
+            })
+            .collect()
+    }
+
+    pub async fn webhook_event_delivered(&self, id: i64) -> Result<()> {
+        sqlx::query("UPDATE webhook_events SET delivered_at = $1, attempts = attempts + 1, last_error = NULL WHERE id = $2")
+            .bind(now_millis())
+            .bind(id)
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+
+    pub async fn webhook_event_failed(
+        &self,
+        id: i64,
+        error: &str,
+        next_attempt_at: i64,
+    ) -> Result<()> {
+        sqlx::query("UPDATE webhook_events SET attempts = attempts + 1, next_attempt_at = $1, last_error = $2 WHERE id = $3")
+            .bind(next_attempt_at)
+            .bind(error)
+            .bind(id)
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+}
