@@ -93,7 +93,7 @@ pub async fn receive_object(ctx: &AppContext, peer: &PeerRow, object: &Value) ->
                 format!("{id} belongs to another peer"),
             ));
         }
-        if updated.as_str() <= held.object_updated.as_str() {
+        if !crate::domain::time::is_later(&updated, &held.object_updated) {
             return Ok(Received::Stale);
         }
     }

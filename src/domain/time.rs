@@ -1,13 +1,26 @@
-//! Timestamps as the wire writes them: XML Schema dateTime, UTC, seconds.
+//! Timestamps as the wire writes them: XML Schema dateTime, UTC, with
+//! milliseconds (receivers order updates by them; seconds are too coarse).
 
 use chrono::{DateTime, SecondsFormat, Utc};
 
 pub fn format_millis(millis: i64) -> String {
     DateTime::<Utc>::from_timestamp_millis(millis)
         .unwrap_or_default()
-        .to_rfc3339_opts(SecondsFormat::Secs, true)
+        .to_rfc3339_opts(SecondsFormat::Millis, true)
 }
 
 pub fn now() -> String {
-    Utc::now().to_rfc3339_opts(SecondsFormat::Secs, true)
+    Utc::now().to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+/// Whether the date-time `candidate` is later than `held` (RFC 3339 of
+/// any precision; unreadable dates compare as text).
+pub fn is_later(candidate: &str, held: &str) -> bool {
+    match (
+        DateTime::parse_from_rfc3339(candidate),
+        DateTime::parse_from_rfc3339(held),
+    ) {
+        (Ok(candidate), Ok(held)) => candidate > held,
+        _ => candidate > held,
+    }
 }

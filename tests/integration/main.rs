@@ -5,6 +5,7 @@ mod rig;
 mod signing;
 
 mod actor;
+mod catalog;
 mod cli;
 mod discovery;
 mod documents;

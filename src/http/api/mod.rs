@@ -3,8 +3,10 @@
 //! `/api/v1/openapi.json`.
 
 pub mod admin;
+pub mod catalog;
 pub mod objects;
 pub mod openapi;
+pub mod webhooks;
 
 use axum::Router;
 
@@ -13,6 +15,8 @@ use crate::node::NodeState;
 pub fn routes() -> Router<NodeState> {
     Router::new()
         .merge(admin::routes())
+        .merge(catalog::routes())
+        .merge(webhooks::routes())
         .merge(objects::routes())
         .merge(openapi::routes())
 }
