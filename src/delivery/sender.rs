@@ -68,6 +68,11 @@ async fn deliver(state: &NodeState, owner: &str, stream: &StreamRow, batch: i64)
             match post(state, &inbox, &activity.document).await {
                 Outcome::Delivered => {
                     delivered_any = true;
+                    if let Some(object_id) = activity.object_id {
+                        store
+                            .record_receipt(object_id, peer.id, activity.id, &activity.kind)
+                            .await?;
+                    }
                     state
                         .metrics
                         .deliveries

@@ -92,6 +92,94 @@ pub struct DeliveryHealth {
     pub failures: i64,
     pub last_success_at: Option<String>,
     pub last_error: Option<String>,
+    pub next_attempt_at: Option<String>,
+    /// Failing for longer than `delivery.dead_after`: only probed.
+    pub unreachable: bool,
+}
+
+async fn health(ctx: &AppContext, stream: &crate::store::StreamRow) -> Result<DeliveryHealth> {
+    let dead_after = ctx.settings.delivery.dead_after.as_millis() as i64;
+    let failing_since = stream.last_success_at.unwrap_or(0);
+    Ok(DeliveryHealth {
+        backlog: ctx.store.delivery_backlog(stream.peer_id).await?,
+        failures: stream.failures,
+        last_success_at: stream.last_success_at.map(format_millis),
+        last_error: stream.last_error.clone(),
+        next_attempt_at: (stream.failures > 0).then(|| format_millis(stream.next_attempt_at)),
+        unreachable: stream.failures > 0 && crate::store::now_millis() - failing_since > dead_after,
+    })
+}
+
+/// A peer's delivery stream, for `GET /api/v1/admin/deliveries`.
+#[derive(Debug, Clone, Serialize)]
+pub struct DeliveryView {
+    pub peer: PeerSummary,
+    #[serde(flatten)]
+    pub health: DeliveryHealth,
+    /// Position in the activity log up to which everything was delivered.
+    pub cursor: i64,
+}
+
+/// Delivery streams, filtered by peer and by state: `pending` (backlog),
+/// `failing`, `unreachable` or `all`.
+pub async fn deliveries(
+    ctx: &AppContext,
+    peer: Option<i64>,
+    state: &str,
+) -> Result<Vec<DeliveryView>> {
+    let mut views = Vec::new();
+    for stream in ctx.store.delivery_streams().await? {
+        if peer.is_some_and(|p| p != stream.peer_id) {
+            continue;
+        }
+        let Some(row) = ctx.store.peer(stream.peer_id).await? else {
+            continue;
+        };
+        let health = health(ctx, &stream).await?;
+        let keep = match state {
+            "pending" => health.backlog > 0,
+            "failing" => health.failures > 0,
+            "unreachable" => health.unreachable,
+            _ => true,
+        };
+        if keep {
+            views.push(DeliveryView {
+                peer: PeerSummary::of(&row),
+                health,
+                cursor: stream.cursor,
+            });
+        }
+    }
+    Ok(views)
+}
+
+/// One of our objects as a peer received it.
+#[derive(Debug, Clone, Serialize)]
+pub struct ReceivedView {
+    pub object: String,
+    pub kind: String,
+    /// The last activity about it the peer acknowledged (Create, Update, Delete).
+    pub activity: String,
+    pub delivered_at: String,
+}
+
+pub async fn received(ctx: &AppContext, peer_id: i64) -> Result<Vec<ReceivedView>> {
+    ctx.store
+        .peer(peer_id)
+        .await?
+        .ok_or_else(|| Error::NotFound(format!("no peer {peer_id}")))?;
+    Ok(ctx
+        .store
+        .receipts(peer_id, 1000)
+        .await?
+        .into_iter()
+        .map(|r| ReceivedView {
+            object: r.object_uri,
+            kind: r.object_kind,
+            activity: r.activity_kind,
+            delivered_at: format_millis(r.delivered_at),
+        })
+        .collect())
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -120,12 +208,7 @@ pub async fn view(ctx: &AppContext, peer: &PeerRow) -> Result<PeerView> {
             at: format_millis(e.excluded_at),
         });
     let delivery = match store.delivery_stream(peer.id).await? {
-        Some(stream) => Some(DeliveryHealth {
-            backlog: store.delivery_backlog(peer.id).await?,
-            failures: stream.failures,
-            last_success_at: stream.last_success_at.map(format_millis),
-            last_error: stream.last_error,
-        }),
+        Some(stream) => Some(health(ctx, &stream).await?),
         None => None,
     };
     Ok(PeerView {

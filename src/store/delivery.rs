@@ -21,6 +21,8 @@ pub struct StreamRow {
 pub struct OutgoingActivity {
     pub id: i64,
     pub published_at: i64,
+    pub kind: String,
+    pub object_id: Option<i64>,
     pub uri: String,
     pub target_peer_id: Option<i64>,
     pub public: bool,
@@ -124,7 +126,7 @@ impl Store {
     /// Activities after `cursor`, oldest first.
     pub async fn activities_after(&self, cursor: i64, limit: i64) -> Result<Vec<OutgoingActivity>> {
         let rows = sqlx::query(
-            "SELECT id, uri, target_peer_id, public, audience, document, published_at FROM activities \
+            "SELECT id, uri, kind, object_id, target_peer_id, public, audience, document, published_at FROM activities \
              WHERE id > $1 ORDER BY id LIMIT $2",
         )
         .bind(cursor)
@@ -136,6 +138,8 @@ impl Store {
                 Ok(OutgoingActivity {
                     id: row.try_get("id")?,
                     published_at: row.try_get("published_at")?,
+                    kind: row.try_get("kind")?,
+                    object_id: row.try_get("object_id")?,
                     uri: row.try_get("uri")?,
                     target_peer_id: row.try_get("target_peer_id")?,
                     public: row.try_get::<i64, _>("public")? != 0,
@@ -199,5 +203,72 @@ impl Store {
         .fetch_one(self.pool())
         .await?;
         Ok(count)
+    }
+}
+
+/// One of our objects as a peer received it.
+#[derive(Debug, Clone)]
+pub struct ReceiptRow {
+    pub object_uri: String,
+    pub object_kind: String,
+    pub activity_kind: String,
+    pub delivered_at: i64,
+}
+
+impl Store {
+    /// Records that `peer_id` acknowledged an activity about `object_id`.
+    pub async fn record_receipt(
+        &self,
+        object_id: i64,
+        peer_id: i64,
+        activity_id: i64,
+        activity_kind: &str,
+    ) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO object_receipts (object_id, peer_id, activity_id, activity_kind, delivered_at) \
+             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (object_id, peer_id) DO UPDATE \
+             SET activity_id = $3, activity_kind = $4, delivered_at = $5",
+        )
+        .bind(object_id)
+        .bind(peer_id)
+        .bind(activity_id)
+        .bind(activity_kind)
+        .bind(now_millis())
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+
+    /// What `peer_id` received of our objects, most recent first.
+    pub async fn receipts(&self, peer_id: i64, limit: i64) -> Result<Vec<ReceiptRow>> {
+        let rows = sqlx::query(
+            "SELECT o.uri, o.kind, r.activity_kind, r.delivered_at FROM object_receipts r \
+             JOIN objects o ON o.id = r.object_id WHERE r.peer_id = $1 \
+             ORDER BY r.delivered_at DESC, r.activity_id DESC LIMIT $2",
+        )
+        .bind(peer_id)
+        .bind(limit)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(ReceiptRow {
+                    object_uri: row.try_get("uri")?,
+                    object_kind: row.try_get("kind")?,
+                    activity_kind: row.try_get("activity_kind")?,
+                    delivered_at: row.try_get("delivered_at")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Every delivery stream.
+    pub async fn delivery_streams(&self) -> Result<Vec<StreamRow>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {STREAM_COLUMNS} FROM delivery_streams ORDER BY peer_id"
+        ))
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(stream_row).collect()
     }
 }

@@ -267,6 +267,67 @@ async fn published_objects_reach_followers(db: TestDatabase) {
     })
     .await;
 
+    // B's admin can tell who received what.
+    let peers = b.api("/api/v1/admin/peers", &b_admin).await;
+    let peer_id = |node: &TestNode| {
+        peers
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["actor"] == node.actor())
+            .unwrap()["id"]
+            .clone()
+    };
+    let received = b
+        .api(
+            &format!("/api/v1/admin/peers/{}/received", peer_id(&a)),
+            &b_admin,
+        )
+        .await;
+    let objects: Vec<&str> = received
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["object"].as_str().unwrap())
+        .collect();
+    assert!(
+        objects.contains(&b.url("/offers/late").as_str()),
+        "{received}"
+    );
+    assert!(
+        objects.contains(&b.url("/members/sam").as_str()),
+        "{received}"
+    );
+    let late = received
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["object"] == b.url("/offers/late"))
+        .unwrap();
+    assert!(late["delivered_at"].is_string());
+    let to_c = b
+        .api(
+            &format!("/api/v1/admin/peers/{}/received", peer_id(&c)),
+            &b_admin,
+        )
+        .await;
+    assert_eq!(to_c, json!([]));
+    let deliveries = b.api("/api/v1/admin/deliveries?state=all", &b_admin).await;
+    assert!(
+        deliveries
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|d| d["peer"]["actor"] == a.actor() && d["backlog"] == 0),
+        "{deliveries}"
+    );
+    assert_eq!(
+        b.get_with("/api/v1/admin/deliveries?state=weird", &b_admin)
+            .await
+            .status(),
+        400
+    );
+
     // The platform heard about all of it, correctly signed.
     let events = eventually("the webhook events", 20, || async {
         let events = receiver.events(&secret);

@@ -65,7 +65,10 @@ async fn openapi_describes_the_api(db: TestDatabase) {
         .keys()
         .filter(|p| p.starts_with("/api/v1/") && !p.ends_with("openapi.json"))
     {
-        let concrete = path.replace("{local_id}", "x").replace("{id}", "1");
+        let concrete = path
+            .replace("{local_id}", "x")
+            .replace("{id}", "1")
+            .replace("{kind}", "offers");
         for (method, _) in paths[path]
             .as_object()
             .unwrap()

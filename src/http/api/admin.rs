@@ -11,7 +11,7 @@ use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 
 use crate::domain::follows;
-use crate::domain::peers::{self, FollowView, PeerView, RequestView};
+use crate::domain::peers::{self, DeliveryView, FollowView, PeerView, ReceivedView, RequestView};
 use crate::domain::time::format_millis;
 use crate::error::{Error, Result};
 use crate::http::auth::AdminToken;
@@ -37,6 +37,8 @@ pub fn routes() -> Router<NodeState> {
         .route("/api/v1/admin/peers/{id}/exclude", post(exclude_peer))
         .route("/api/v1/admin/peers/{id}/reinclude", post(reinclude_peer))
         .route("/api/v1/admin/audit", get(audit))
+        .route("/api/v1/admin/deliveries", get(deliveries))
+        .route("/api/v1/admin/peers/{id}/received", get(received))
 }
 
 fn decided_by(token: &AdminToken) -> String {
@@ -266,4 +268,38 @@ async fn audit(
             })
             .collect(),
     }))
+}
+
+#[derive(Deserialize)]
+struct DeliveriesQuery {
+    peer: Option<String>,
+    /// all (default), pending, failing or unreachable
+    state: Option<String>,
+}
+
+async fn deliveries(
+    _token: AdminToken,
+    State(ctx): State<AppContext>,
+    query: std::result::Result<Query<DeliveriesQuery>, QueryRejection>,
+) -> Result<Json<Vec<DeliveryView>>> {
+    let Query(query) = query?;
+    let state = query.state.as_deref().unwrap_or("all");
+    if !["all", "pending", "failing", "unreachable"].contains(&state) {
+        return Err(Error::BadRequest(format!(
+            "`state` is all, pending, failing or unreachable, not `{state}`"
+        )));
+    }
+    let peer = match query.peer.as_deref().filter(|p| !p.is_empty()) {
+        Some(target) => Some(peers::find_known(&ctx, target).await?.id),
+        None => None,
+    };
+    Ok(Json(peers::deliveries(&ctx, peer, state).await?))
+}
+
+async fn received(
+    _token: AdminToken,
+    State(ctx): State<AppContext>,
+    Path(id): Path<String>,
+) -> Result<Json<Vec<ReceivedView>>> {
+    Ok(Json(peers::received(&ctx, id_of(&id)?).await?))
 }

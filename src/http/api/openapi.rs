@@ -280,6 +280,43 @@ fn admin_paths(paths: &mut Map<String, Value>) {
             "parameters": [{"name": "cursor", "in": "query", "schema": {"type": "string"}}, {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 200}}],
             "responses": with_responses(ok("A page of entries"), &["400", "401", "403"])}
     }));
+    paths.insert("/api/v1/admin/deliveries".into(), json!({
+        "get": {"summary": "Delivery streams per peer: backlog, failures, last success and error, unreachable", "tags": ["admin"], "security": security,
+            "parameters": [{"name": "peer", "in": "query", "schema": {"type": "string"}, "description": "peer id, @name@host or actor URL"},
+                {"name": "state", "in": "query", "schema": {"enum": ["all", "pending", "failing", "unreachable"], "default": "all"}}],
+            "responses": with_responses(ok("The streams"), &["400", "401", "403", "404"])}
+    }));
+    paths.insert("/api/v1/admin/peers/{id}/received".into(), json!({
+        "get": {"summary": "Which of our objects this peer received, and when", "tags": ["admin"], "security": security, "parameters": [id],
+            "responses": with_responses(ok("The objects"), &["401", "403", "404"])}
+    }));
+    paths.insert("/api/v1/catalog/{kind}".into(), json!({
+        "parameters": [{"name": "kind", "in": "path", "required": true, "schema": {"enum": ["offers", "members", "charters", "commitments"]}}],
+        "get": {"summary": "The federated catalog: objects received from followed peers, verified", "tags": ["catalog"], "security": [{"bearer": []}],
+            "parameters": [{"name": "peer", "in": "query", "schema": {"type": "string"}}, {"name": "updated_since", "in": "query", "schema": {"type": "string", "format": "date-time"}},
+                {"name": "purpose", "in": "query", "schema": {"enum": ["offer", "request"]}}, {"name": "q", "in": "query", "schema": {"type": "string"}},
+                {"name": "cursor", "in": "query", "schema": {"type": "string"}}, {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 200}}],
+            "responses": with_responses(ok("A page of items: object, peer, received_at, verified"), &["400", "401", "403", "404"])}
+    }));
+    paths.insert("/api/v1/catalog/{kind}/{id}".into(), json!({
+        "parameters": [{"name": "kind", "in": "path", "required": true, "schema": {"enum": ["offers", "members", "charters", "commitments"]}},
+            {"name": "id", "in": "path", "required": true, "schema": {"type": "string"}, "description": "the object's URI, URL-encoded"}],
+        "get": {"summary": "One catalog item", "tags": ["catalog"], "security": [{"bearer": []}],
+            "responses": with_responses(ok("The item"), &["401", "403", "404"])}
+    }));
+    paths.insert("/api/v1/webhooks".into(), json!({
+        "get": {"summary": "The platform's webhook endpoints (without secrets)", "tags": ["webhooks"], "security": [{"bearer": []}],
+            "responses": with_responses(ok("The webhooks"), &["401", "403"])},
+        "post": {"summary": "Register an endpoint for events: catalog.created|updated|deleted, follow_request.received, follow.accepted|rejected, peer.excluded. The answer holds the signing secret, shown once",
+            "tags": ["webhooks"], "security": [{"bearer": []}],
+            "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["url", "events"],
+                "properties": {"url": {"type": "string", "format": "uri"}, "events": {"type": "array", "items": {"type": "string"}}}}}}},
+            "responses": with_responses(Map::from_iter([("201".to_owned(), json!({"description": "Registered; `secret` signs deliveries (Standard Webhooks)"}))]), &["400", "401", "403", "415", "422"])}
+    }));
+    paths.insert("/api/v1/webhooks/{id}".into(), json!({
+        "delete": {"summary": "Remove an endpoint", "tags": ["webhooks"], "security": [{"bearer": []}], "parameters": [id],
+            "responses": with_responses(Map::from_iter([("204".to_owned(), json!({"description": "Removed"}))]), &["401", "403", "404"])}
+    }));
     paths.insert("/inbox".into(), json!({
         "post": {"summary": "ActivityPub inbox (and shared inbox): HTTP-signed Follow, Accept, Reject, Undo; other types acknowledged and ignored", "tags": ["activitypub"],
             "responses": {"202": {"description": "Accepted (or seen before)"}, "400": {"description": "Malformed JSON or wrong Digest"},
