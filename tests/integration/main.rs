@@ -9,6 +9,7 @@ mod catalog;
 mod cli;
 mod discovery;
 mod documents;
+mod durability;
 mod federation;
 mod inbox;
 mod jsonld;
