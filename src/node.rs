@@ -32,6 +32,8 @@ pub struct AppContext {
     pub templates: Arc<Templates>,
     /// Wakes the delivery workers when an activity is recorded.
     pub delivery_wakeup: Arc<Notify>,
+    /// The node's HTTP client for peers and webhooks (connections reused).
+    pub http: reqwest::Client,
 }
 
 /// The HTTP server's state: the context plus the federation configuration
@@ -84,6 +86,7 @@ impl Node {
             metrics: Metrics::new()?,
             templates: Arc::new(Templates::new()?),
             delivery_wakeup: Arc::new(Notify::new()),
+            http: crate::apub::fetch::client(),
         };
         let federation = federation_config(&app).await?;
         Ok(Node {

@@ -127,8 +127,9 @@ pub async fn fetch_document(
     serde_json::from_slice(&body).map_err(|e| FetchError::NotJson(url.clone(), e.to_string()))
 }
 
-/// A client for federation requests; redirects are not followed, so a
-/// checked URL cannot lead somewhere unchecked.
+/// A client for federation requests (a node keeps one, so connections
+/// are reused); redirects are not followed, so a checked URL cannot lead
+/// somewhere unchecked.
 pub fn client() -> reqwest::Client {
     reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())

@@ -28,21 +28,27 @@ pub(crate) enum Outcome {
     },
 }
 
-pub async fn deliver_stream(state: &NodeState, owner: &str, stream: StreamRow, batch: i64) {
+/// Delivers a pass of one peer's stream; true when more work is waiting.
+pub async fn deliver_stream(state: &NodeState, owner: &str, stream: StreamRow, batch: i64) -> bool {
     let peer_id = stream.peer_id;
-    if let Err(e) = deliver(state, owner, &stream, batch).await {
-        tracing::warn!(peer_id, error = %e, "delivery: stream error");
-    }
+    let more = match deliver(state, owner, &stream, batch).await {
+        Ok(more) => more,
+        Err(e) => {
+            tracing::warn!(peer_id, error = %e, "delivery: stream error");
+            false
+        }
+    };
     if let Err(e) = state.store.release_delivery_stream(peer_id, owner).await {
         tracing::warn!(peer_id, error = %e, "delivery: cannot release the stream");
     }
+    more
 }
 
-async fn deliver(state: &NodeState, owner: &str, stream: &StreamRow, batch: i64) -> Result<()> {
+async fn deliver(state: &NodeState, owner: &str, stream: &StreamRow, batch: i64) -> Result<bool> {
     let started = Instant::now();
     let store = &state.store;
     let Some(peer) = store.peer(stream.peer_id).await? else {
-        return Ok(());
+        return Ok(false);
     };
     let approved_follower = store
         .follow_in_by_peer(peer.id)
@@ -58,11 +64,16 @@ async fn deliver(state: &NodeState, owner: &str, stream: &StreamRow, batch: i64)
         .unwrap_or_else(|| peer.inbox.clone());
     let mut cursor = stream.cursor;
     let mut delivered_any = false;
-    for activity in store.activities_after(stream.cursor, batch).await? {
+    let activities = store.activities_after(stream.cursor, batch).await?;
+    let full_batch = activities.len() as i64 == batch;
+    for activity in activities {
         // Stop well before the lease runs out, so no other replica can take
         // the stream over while this one still sends.
         if started.elapsed() > LEASE / 2 {
-            break;
+            store
+                .advance_delivery_stream(peer.id, owner, cursor, delivered_any)
+                .await?;
+            return Ok(true);
         }
         if addressed_to(&activity, &recipient) {
             match post(state, &inbox, &activity.document).await {
@@ -108,7 +119,7 @@ async fn deliver(state: &NodeState, owner: &str, stream: &StreamRow, batch: i64)
                     store
                         .delivery_failed(peer.id, owner, &error, now_millis() + backoff.max(asked))
                         .await?;
-                    return Ok(());
+                    return Ok(false);
                 }
             }
         }
@@ -116,7 +127,8 @@ async fn deliver(state: &NodeState, owner: &str, stream: &StreamRow, batch: i64)
     }
     store
         .advance_delivery_stream(peer.id, owner, cursor, delivered_any)
-        .await
+        .await?;
+    Ok(full_batch)
 }
 
 async fn post(state: &NodeState, inbox: &str, document: &str) -> Outcome {
@@ -161,7 +173,7 @@ pub(crate) fn outcome_of(response: &reqwest::Response, target: &str) -> Outcome 
 async fn try_post(state: &NodeState, inbox: &str, document: &str) -> Result<Outcome> {
     let inbox_url =
         url::Url::parse(inbox).map_err(|e| Error::Internal(format!("peer inbox: {e}")))?;
-    let client = crate::apub::fetch::client();
+    let client = state.http.clone();
     let signing_client = reqwest_middleware::ClientWithMiddleware::from(client.clone());
     let host = match inbox_url.port() {
         Some(port) => format!("{}:{port}", inbox_url.host_str().unwrap_or_default()),

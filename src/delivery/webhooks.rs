@@ -36,7 +36,8 @@ async fn deliver(state: &NodeState, event: &WebhookEventRow) -> crate::error::Re
     let timestamp = now_millis() / 1000;
     let signature =
         webhooks::signature(&webhook.secret, &event.event_id, timestamp, &event.payload)?;
-    let sent = crate::apub::fetch::client()
+    let sent = state
+        .http
         .post(&webhook.url)
         .timeout(Duration::from_secs(10))
         .header(CONTENT_TYPE, "application/json")

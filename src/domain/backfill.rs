@@ -33,7 +33,7 @@ async fn run(ctx: &AppContext, peer: &PeerRow) -> Result<usize, String> {
         .and_then(Value::as_str)
         .ok_or("the peer has no outbox")?;
     let allow_private = ctx.settings.federation.allow_private_addresses;
-    let client = fetch::client();
+    let client = ctx.http.clone();
     let on_peer = |url: &str| -> Result<Url, String> {
         let url = Url::parse(url).map_err(|e| e.to_string())?;
         if domain_of(&url) == peer.domain {

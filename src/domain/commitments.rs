@@ -43,7 +43,7 @@ async fn fetch_commitments(
         return Err("the commitments collection is on another host".into());
     }
     let allow_private = data.settings.federation.allow_private_addresses;
-    let client = fetch::client();
+    let client = data.http.clone();
     let document = fetch::fetch_document(&client, &collection, allow_private)
         .await
         .map_err(|e| e.to_string())?;

@@ -16,3 +16,4 @@ mod jsonld;
 mod ops;
 mod outbox;
 mod publishing;
+mod replicas;

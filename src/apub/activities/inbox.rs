@@ -89,11 +89,15 @@ impl Activity for InboxActivity {
     /// processed again.
     async fn receive(self, data: &Data<AppContext>) -> Result<()> {
         let id = self.id().to_string();
+        let kind = self.kind().to_owned();
         if !data.store.mark_activity_seen(&id).await? {
             tracing::info!(%id, "activity seen before: acknowledged, not processed again");
+            data.metrics
+                .inbox_activities
+                .with_label_values(&[&kind, "duplicate"])
+                .inc();
             return Ok(());
         }
-        let kind = self.kind().to_owned();
         let outcome = match self {
             InboxActivity::Follow(a) => a.receive(data).await,
             InboxActivity::Undo(a) => a.receive(data).await,

@@ -88,7 +88,7 @@ impl Activity for Publication {
                 let url = Url::parse(id)
                     .map_err(|_| Error::UnprocessableAt("/object".into(), "not a URL".into()))?;
                 fetch::fetch_document(
-                    &fetch::client(),
+                    &data.http,
                     &url,
                     data.settings.federation.allow_private_addresses,
                 )
