@@ -166,9 +166,22 @@ pub async fn follow_received(data: &Data<AppContext>, actor: &Url, follow_id: &U
     let checks = commitments::check_peer_commitments(data, &peer).await;
     let snapshot = peer.row.actor_json.clone();
     let checks_json = serde_json::to_string(&checks).map_err(|e| Error::Internal(e.to_string()))?;
+    // Decided before the request is stored, so it is never seen without
+    // its reason.
+    let decision = policy::admit(data, &checks);
+    let waiting = match &decision {
+        Admit::Wait(reason) => Some(reason.as_str()),
+        Admit::Approve(_) => None,
+    };
     let request = data
         .store
-        .upsert_follow_in(peer.row.id, follow_id.as_str(), &snapshot, &checks_json)
+        .upsert_follow_in(
+            peer.row.id,
+            follow_id.as_str(),
+            &snapshot,
+            &checks_json,
+            waiting,
+        )
         .await?;
     audit::record(
         data,
@@ -185,16 +198,13 @@ pub async fn follow_received(data: &Data<AppContext>, actor: &Url, follow_id: &U
         json!({"request": request.id, "peer": peer.row.actor_uri, "handle": format!("@{}", peer.row.handle), "name": peer.row.name}),
     )
     .await?;
-    match policy::admit(data, &checks) {
+    match decision {
         Admit::Approve(reason) => {
             tracing::info!(peer = %peer.row.actor_uri, reason, "admission: approved");
             approve(data, request.id, &format!("{POLICY} ({reason})")).await?;
         }
         Admit::Wait(reason) => {
             tracing::info!(peer = %peer.row.actor_uri, reason, "admission: waiting for an admin");
-            data.store
-                .set_follow_in_state(request.id, "pending", Some(&reason))
-                .await?;
         }
     }
     Ok(())

@@ -136,22 +136,26 @@ impl Store {
     }
 
     /// Records a peer's follow request (or a renewed one), pending.
+    /// Records a peer's follow request (or a renewed one), pending, with
+    /// why it waits.
     pub async fn upsert_follow_in(
         &self,
         peer_id: i64,
         follow_uri: &str,
         snapshot: &str,
         commitments: &str,
+        reason: Option<&str>,
     ) -> Result<FollowInRow> {
         let now = now_millis();
         sqlx::query(
-            "INSERT INTO follows_in (peer_id, follow_uri, state, snapshot, commitments, created_at, updated_at) \
-             VALUES ($1, $2, 'pending', $3, $4, $5, $5) ON CONFLICT (peer_id) DO UPDATE \
-             SET follow_uri = $2, state = 'pending', reason = NULL, snapshot = $3, commitments = $4, \
-             created_at = $5, updated_at = $5",
+            "INSERT INTO follows_in (peer_id, follow_uri, state, reason, snapshot, commitments, created_at, updated_at) \
+             VALUES ($1, $2, 'pending', $3, $4, $5, $6, $6) ON CONFLICT (peer_id) DO UPDATE \
+             SET follow_uri = $2, state = 'pending', reason = $3, snapshot = $4, commitments = $5, \
+             created_at = $6, updated_at = $6",
         )
         .bind(peer_id)
         .bind(follow_uri)
+        .bind(reason)
         .bind(snapshot)
         .bind(commitments)
         .bind(now)

@@ -61,7 +61,7 @@ async fn two_replicas_deliver_everything_once_in_order() {
     eprintln!("published {ACTIVITIES} offers in {:?}", started.elapsed());
     // Publication order on B: its objects' order, which is the activity
     // log's (both are written in one transaction, publications serialised).
-    let offers = b1.api(&format!("/api/v1/offers?limit=200"), &token).await;
+    let offers = b1.api("/api/v1/offers?limit=200", &token).await;
     let mut published: Vec<String> = Vec::new();
     let mut page = offers;
     loop {
@@ -85,7 +85,7 @@ async fn two_replicas_deliver_everything_once_in_order() {
         let platform = peer.token(Scope::Platform).await;
         let items = eventually("every activity to arrive", 120, || async {
             let page = peer
-                .api(&format!("/api/v1/catalog/offers?limit=200"), &platform)
+                .api("/api/v1/catalog/offers?limit=200", &platform)
                 .await;
             let mut items: Vec<Value> = page["items"].as_array().unwrap().clone();
             let mut cursor = page["next_cursor"].as_str().map(str::to_owned);
