@@ -64,6 +64,7 @@ async fn deliver(state: &NodeState, owner: &str, stream: &StreamRow, batch: i64)
         .unwrap_or_else(|| peer.inbox.clone());
     let mut cursor = stream.cursor;
     let mut delivered_any = false;
+    let mut receipts = Vec::new();
     let activities = store.activities_after(stream.cursor, batch).await?;
     let full_batch = activities.len() as i64 == batch;
     for activity in activities {
@@ -73,6 +74,7 @@ async fn deliver(state: &NodeState, owner: &str, stream: &StreamRow, batch: i64)
             store
                 .advance_delivery_stream(peer.id, owner, cursor, delivered_any)
                 .await?;
+            store.record_receipts(peer.id, &receipts).await?;
             return Ok(true);
         }
         if addressed_to(&activity, &recipient) {
@@ -80,9 +82,7 @@ async fn deliver(state: &NodeState, owner: &str, stream: &StreamRow, batch: i64)
                 Outcome::Delivered => {
                     delivered_any = true;
                     if let Some(object_id) = activity.object_id {
-                        store
-                            .record_receipt(object_id, peer.id, activity.id, &activity.kind)
-                            .await?;
+                        receipts.push((object_id, activity.id, activity.kind.clone()));
                     }
                     state
                         .metrics
@@ -113,6 +113,7 @@ async fn deliver(state: &NodeState, owner: &str, stream: &StreamRow, batch: i64)
                     store
                         .advance_delivery_stream(peer.id, owner, cursor, delivered_any)
                         .await?;
+                    store.record_receipts(peer.id, &receipts).await?;
                     let backoff = retry_delay_ms(stream.failures);
                     let asked = retry_after.map_or(0, |d| d.as_millis() as i64);
                     tracing::info!(peer = %peer.actor_uri, activity = %activity.uri, error, "delivery failed: will retry");
@@ -128,6 +129,7 @@ async fn deliver(state: &NodeState, owner: &str, stream: &StreamRow, batch: i64)
     store
         .advance_delivery_stream(peer.id, owner, cursor, delivered_any)
         .await?;
+    store.record_receipts(peer.id, &receipts).await?;
     Ok(full_batch)
 }
 

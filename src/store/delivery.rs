@@ -216,26 +216,33 @@ pub struct ReceiptRow {
 }
 
 impl Store {
-    /// Records that `peer_id` acknowledged an activity about `object_id`.
-    pub async fn record_receipt(
+    /// Records that `peer_id` acknowledged these activities (object id,
+    /// activity id, activity type), in one transaction.
+    pub async fn record_receipts(
         &self,
-        object_id: i64,
         peer_id: i64,
-        activity_id: i64,
-        activity_kind: &str,
+        receipts: &[(i64, i64, String)],
     ) -> Result<()> {
-        sqlx::query(
-            "INSERT INTO object_receipts (object_id, peer_id, activity_id, activity_kind, delivered_at) \
-             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (object_id, peer_id) DO UPDATE \
-             SET activity_id = $3, activity_kind = $4, delivered_at = $5",
-        )
-        .bind(object_id)
-        .bind(peer_id)
-        .bind(activity_id)
-        .bind(activity_kind)
-        .bind(now_millis())
-        .execute(self.pool())
-        .await?;
+        if receipts.is_empty() {
+            return Ok(());
+        }
+        let now = now_millis();
+        let mut tx = self.pool().begin().await?;
+        for (object_id, activity_id, kind) in receipts {
+            sqlx::query(
+                "INSERT INTO object_receipts (object_id, peer_id, activity_id, activity_kind, delivered_at) \
+                 VALUES ($1, $2, $3, $4, $5) ON CONFLICT (object_id, peer_id) DO UPDATE \
+                 SET activity_id = $3, activity_kind = $4, delivered_at = $5",
+            )
+            .bind(object_id)
+            .bind(peer_id)
+            .bind(activity_id)
+            .bind(kind)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
         Ok(())
     }
 

@@ -69,12 +69,24 @@ impl Store {
             DatabaseKind::Postgres => database_url.to_owned(),
         };
         let in_memory = url.contains(":memory:") || url.contains("mode=memory");
-        let pool = AnyPoolOptions::new()
+        let mut options = AnyPoolOptions::new()
             // Each in-memory SQLite connection would be its own database.
             .max_connections(if in_memory { 1 } else { 10 })
-            .acquire_timeout(ACQUIRE_TIMEOUT)
-            .connect(&url)
-            .await?;
+            .acquire_timeout(ACQUIRE_TIMEOUT);
+        if kind == DatabaseKind::Sqlite {
+            options = options.after_connect(|connection, _| {
+                Box::pin(async move {
+                    // In WAL mode, NORMAL keeps every commit across a crash of
+                    // the process (kill -9); only a power loss can take the
+                    // last ones. FULL would fsync every commit.
+                    sqlx::query("PRAGMA synchronous = NORMAL")
+                        .execute(&mut *connection)
+                        .await?;
+                    Ok(())
+                })
+            });
+        }
+        let pool = options.connect(&url).await?;
         if kind == DatabaseKind::Sqlite && !in_memory {
             // WAL lets readers proceed while a writer commits; the setting
             // persists in the file, so once per start is enough.

@@ -1,0 +1,249 @@
+//! Delivery throughput against its ceiling: how many activities per second
+//! one node delivers to followers on loopback, next to how many RSA-2048
+//! signatures per second this machine makes (every delivery is signed
+//! afresh, so signing bounds fan-out).
+//!
+//! Two runs: to real nodes (end to end: the receivers verify and store,
+//! on the same machine), and to sinks that answer 202 at once (the
+//! sender's own capacity, where signing is the per-delivery cost).
+//!
+//! Run: `cargo bench --bench delivery` (optionally `-- OFFERS PEERS`).
+
+use std::time::{Duration, Instant};
+
+use passerelle::config::{Admission, Settings};
+use passerelle::domain::kinds::ObjectKind;
+use passerelle::domain::{follows, publish};
+use passerelle::node::Node;
+use rsa::pkcs1v15::SigningKey;
+use rsa::signature::Signer;
+use sha2::Sha256;
+use tokio::sync::oneshot;
+
+struct Running {
+    node_state: passerelle::node::NodeState,
+    handle: String,
+    stop: oneshot::Sender<()>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+async fn start(dir: &std::path::Path, slug: &str) -> Running {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    let mut settings = Settings::default();
+    settings.public_url = url::Url::parse(&format!("http://localhost:{port}")).expect("url");
+    settings.listen = listener.local_addr().expect("addr");
+    settings.database_url = format!("sqlite://{}/{slug}.db", dir.display());
+    settings.platform.slug = slug.to_owned();
+    settings.federation.allow_private_addresses = true;
+    settings.federation.admission = Admission::Open;
+    settings.log.level = "error".to_owned();
+    let node = Node::open(settings).await.expect("node");
+    let node_state = node.state().clone();
+    let (stop, stopped) = oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        node.serve(listener, async {
+            let _ = stopped.await;
+        })
+        .await
+        .expect("serve");
+    });
+    Running {
+        node_state,
+        handle: format!("@{slug}@localhost:{port}"),
+        stop,
+        task,
+    }
+}
+
+fn rsa_signatures_per_second(key: &rsa::RsaPrivateKey) -> f64 {
+    let signer = SigningKey::<Sha256>::new(key.clone());
+    let started = Instant::now();
+    let mut count = 0u32;
+    while started.elapsed() < Duration::from_secs(2) {
+        let _ = signer
+            .sign(format!("(request-target): post /inbox\nhost: x\ndate: {count}").as_bytes());
+        count += 1;
+    }
+    f64::from(count) / started.elapsed().as_secs_f64()
+}
+
+#[tokio::main(flavor = "multi_thread")]
+async fn main() {
+    let args: Vec<usize> = std::env::args()
+        .skip(1)
+        .filter_map(|a| a.parse().ok())
+        .collect();
+    let offers = args.first().copied().unwrap_or(300).min(5_000);
+    let peers = args.get(1).copied().unwrap_or(3).clamp(1, 20);
+    let dir = tempfile::tempdir().expect("tempdir");
+
+    let sender = start(dir.path(), "sender").await;
+    let ceiling = rsa_signatures_per_second(&sender.node_state.keys.rsa_private);
+
+    let mut receivers = Vec::new();
+    for n in 0..peers {
+        let peer = start(dir.path(), &format!("peer{n}")).await;
+        follows::follow(&peer.node_state.data(), &sender.handle, "bench")
+            .await
+            .expect("follow");
+        receivers.push(peer);
+    }
+    // Wait for every follow to be accepted.
+    for peer in &receivers {
+        loop {
+            let active = peer
+                .node_state
+                .store
+                .follows_out(Some("active"))
+                .await
+                .expect("follows");
+            if !active.is_empty() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    let example: serde_json::Value =
+        serde_json::from_str(include_str!("../schemas/examples/offer.json")).expect("example");
+    let started = Instant::now();
+    for n in 0..offers {
+        let mut offer = example.clone();
+        offer["name"] = serde_json::json!(format!("Offer {n}"));
+        publish::upsert(
+            &sender.node_state,
+            ObjectKind::Offer,
+            &format!("o{n}"),
+            &offer,
+        )
+        .await
+        .expect("publish");
+    }
+    let published = started.elapsed();
+    let expected = (offers * peers) as i64;
+    loop {
+        let mut received = 0;
+        for peer in &receivers {
+            received += peer
+                .node_state
+                .store
+                .list_catalog("offer", &Default::default(), 0, 10_000)
+                .await
+                .expect("catalog")
+                .len() as i64;
+        }
+        if received >= expected || started.elapsed() > Duration::from_secs(600) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let elapsed = started.elapsed();
+    let rate = expected as f64 / elapsed.as_secs_f64();
+    println!(
+        "publishing: {offers} offers in {published:.2?} ({:.0}/s)",
+        offers as f64 / published.as_secs_f64()
+    );
+    println!(
+        "delivery: {expected} deliveries ({offers} offers x {peers} peers) in {elapsed:.2?} = {rate:.0} deliveries/s \
+         (end to end: sign, send, verify, store at the receiver)"
+    );
+    println!("ceiling: {ceiling:.0} RSA-2048 signatures/s on this machine (one per delivery)");
+    println!("ratio: deliveries/s = {:.2} x signatures/s", rate / ceiling);
+
+    for running in receivers.into_iter().chain(std::iter::once(sender)) {
+        let _ = running.stop.send(());
+        let _ = running.task.await;
+    }
+
+    sink_run(dir.path(), &example, offers, peers, ceiling).await;
+}
+
+/// The sender alone: followers whose inboxes are sinks answering 202.
+async fn sink_run(
+    dir: &std::path::Path,
+    example: &serde_json::Value,
+    offers: usize,
+    peers: usize,
+    ceiling: f64,
+) {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    let sender = start(dir, "sinksender").await;
+    let received = Arc::new(AtomicUsize::new(0));
+    let store = &sender.node_state.store;
+    for n in 0..peers {
+        let counter = received.clone();
+        let app = axum::Router::new().route(
+            "/inbox",
+            axum::routing::post(move || {
+                let counter = counter.clone();
+                async move {
+                    counter.fetch_add(1, Ordering::Relaxed);
+                    axum::http::StatusCode::ACCEPTED
+                }
+            }),
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let port = listener.local_addr().expect("addr").port();
+        tokio::spawn(async move { axum::serve(listener, app).await.expect("sink") });
+        let actor = format!("http://localhost:{port}/actor");
+        let inbox = format!("http://localhost:{port}/inbox");
+        let peer = store
+            .upsert_peer(&passerelle::store::PeerActor {
+                actor_uri: &actor,
+                domain: &format!("localhost:{port}"),
+                inbox: &inbox,
+                shared_inbox: None,
+                handle: &format!("sink{n}@localhost:{port}"),
+                name: "sink",
+                summary: "",
+                public_key_pem: "",
+                actor_json: "{}",
+            })
+            .await
+            .expect("peer");
+        let request = store
+            .upsert_follow_in(peer.id, &format!("{actor}#follow"), "{}", "[]", None)
+            .await
+            .expect("request");
+        store
+            .set_follow_in_state(request.id, "approved", None)
+            .await
+            .expect("approve");
+        store.ensure_delivery_stream(peer.id).await.expect("stream");
+    }
+    let started = Instant::now();
+    for n in 0..offers {
+        let mut offer = example.clone();
+        offer["name"] = serde_json::json!(format!("Offer {n}"));
+        publish::upsert(
+            &sender.node_state,
+            ObjectKind::Offer,
+            &format!("o{n}"),
+            &offer,
+        )
+        .await
+        .expect("publish");
+    }
+    let expected = offers * peers;
+    while received.load(Ordering::Relaxed) < expected
+        && started.elapsed() < Duration::from_secs(600)
+    {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let elapsed = started.elapsed();
+    let rate = received.load(Ordering::Relaxed) as f64 / elapsed.as_secs_f64();
+    println!(
+        "sender alone: {expected} deliveries to {peers} sink inboxes in {elapsed:.2?} = {rate:.0} deliveries/s \
+         = {:.2} x the {ceiling:.0} RSA signatures/s ceiling",
+        rate / ceiling
+    );
+    let _ = sender.stop.send(());
+    let _ = sender.task.await;
+}
