@@ -32,10 +32,12 @@ async fn start(dir: &std::path::Path, slug: &str) -> Running {
         .await
         .expect("bind");
     let port = listener.local_addr().expect("addr").port();
-    let mut settings = Settings::default();
-    settings.public_url = url::Url::parse(&format!("http://localhost:{port}")).expect("url");
-    settings.listen = listener.local_addr().expect("addr");
-    settings.database_url = format!("sqlite://{}/{slug}.db", dir.display());
+    let mut settings = Settings {
+        public_url: url::Url::parse(&format!("http://localhost:{port}")).expect("url"),
+        listen: listener.local_addr().expect("addr"),
+        database_url: format!("sqlite://{}/{slug}.db", dir.display()),
+        ..Settings::default()
+    };
     settings.platform.slug = slug.to_owned();
     settings.federation.allow_private_addresses = true;
     settings.federation.admission = Admission::Open;
