@@ -116,6 +116,8 @@ pub async fn unfollow(ctx: &AppContext, follow_id: i64, decided_by: &str) -> Res
         .await?
         .ok_or_else(|| Error::Internal("follow without peer".into()))?;
     undo_our_follow(ctx, &row, &peer.actor_uri).await?;
+    // What it shared with us was for a follower; we no longer are one.
+    ctx.store.delete_peer_catalog(peer.id).await?;
     audit::record(
         ctx,
         Event::FollowUndone,

@@ -507,3 +507,83 @@ async fn a_peer_down_gets_everything_back(db: TestDatabase) {
     a.stop().await;
     b.stop().await;
 }
+
+on_both_backends!(long_failures_disable_webhooks_and_mark_peers_unreachable);
+
+/// With `delivery.dead_after` short: a webhook endpoint that never answers
+/// is disabled (audited), and a peer that stays down is shown unreachable.
+async fn long_failures_disable_webhooks_and_mark_peers_unreachable(db: TestDatabase) {
+    let (a, _a_db) = node_named(&db, "foodhub", |_| {}).await;
+    let (b, _b_db) = node_named(&db, "velocoop", |s| {
+        s.federation.admission = Admission::Open;
+        s.delivery.dead_after = std::time::Duration::from_secs(1);
+    })
+    .await;
+    let (a_admin, b_admin) = (admin(&a).await, admin(&b).await);
+    let b_platform = b.token(Scope::Platform).await;
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let response = b
+        .post_json(
+            "/api/v1/webhooks",
+            &b_platform,
+            &json!({"url": format!("http://{closed}/hook"), "events": ["follow_request.received"]}),
+        )
+        .await;
+    assert_eq!(response.status(), 201);
+    assert_eq!(
+        b.post_json(
+            "/api/v1/webhooks",
+            &b_platform,
+            &json!({"url": "ftp://x/y", "events": ["follow_request.received"]})
+        )
+        .await
+        .status(),
+        422
+    );
+    assert_eq!(
+        b.post_json(
+            "/api/v1/webhooks",
+            &b_platform,
+            &json!({"url": "http://x/y", "events": ["everything"]})
+        )
+        .await
+        .status(),
+        422
+    );
+    ask_to_follow(&a, &a_admin, &b, &b_admin).await;
+    wait_follow_state(&a, &a_admin, &b, "active").await;
+    eventually("the webhook to be disabled", 30, || async {
+        let hooks = b.api("/api/v1/webhooks", &b_platform).await;
+        hooks[0]["disabled_at"].is_string().then_some(())
+    })
+    .await;
+    let audit = b.api("/api/v1/admin/audit", &b_admin).await;
+    assert!(
+        audit["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["action"] == "webhook.disabled"),
+        "{audit}"
+    );
+
+    // A goes away for good; B keeps failing, then shows A unreachable.
+    a.stop().await;
+    b.put_json(
+        "/api/v1/offers/x",
+        &b_platform,
+        &offer(&b, "Anything", "offer"),
+    )
+    .await;
+    eventually("A to be shown unreachable", 30, || async {
+        let deliveries = b
+            .api("/api/v1/admin/deliveries?state=unreachable", &b_admin)
+            .await;
+        (deliveries.as_array().unwrap().len() == 1).then_some(())
+    })
+    .await;
+    b.stop().await;
+}
