@@ -14,6 +14,7 @@ use crate::domain::follows;
 use crate::domain::peers::{self, DeliveryView, FollowView, PeerView, ReceivedView, RequestView};
 use crate::domain::time::format_millis;
 use crate::error::{Error, Result};
+use crate::http::api::paging::{PageRequest, page_request, split_page};
 use crate::http::auth::AdminToken;
 use crate::node::{AppContext, NodeState};
 
@@ -236,26 +237,11 @@ async fn audit(
     query: std::result::Result<Query<AuditQuery>, QueryRejection>,
 ) -> Result<Json<AuditPage>> {
     let Query(query) = query?;
-    let before =
-        match &query.cursor {
-            None => None,
-            Some(cursor) => Some(cursor.parse::<i64>().ok().filter(|c| *c > 0).ok_or_else(
-                || Error::BadRequest(format!("`{cursor}` is not a cursor this API gave")),
-            )?),
-        };
-    let limit = query.limit.unwrap_or(50);
-    if !(1..=200).contains(&limit) {
-        return Err(Error::BadRequest(
-            "`limit` must be between 1 and 200".into(),
-        ));
-    }
-    let rows = ctx.store.audit_before(before, limit + 1).await?;
-    let more = rows.len() as i64 > limit;
-    let rows = &rows[..rows.len().min(limit as usize)];
+    let PageRequest { cursor, limit } = page_request(query.cursor.as_deref(), query.limit)?;
+    let rows = ctx.store.audit_before(cursor, limit + 1).await?;
+    let (rows, next_cursor) = split_page(rows, limit, |row| row.id);
     Ok(Json(AuditPage {
-        next_cursor: more
-            .then(|| rows.last().map(|r| r.id.to_string()))
-            .flatten(),
+        next_cursor,
         items: rows
             .iter()
             .map(|r| AuditEntry {

@@ -11,12 +11,10 @@ use serde_json::Value;
 use crate::domain::catalog::kind_of_collection;
 use crate::domain::time::format_millis;
 use crate::error::{Error, Result};
+use crate::http::api::paging::{PageRequest, page_request, split_page};
 use crate::http::auth::PlatformToken;
 use crate::node::{AppContext, NodeState};
 use crate::store::{CatalogFilter, CatalogRow};
-
-const DEFAULT_LIMIT: i64 = 50;
-const MAX_LIMIT: i64 = 200;
 
 pub fn routes() -> Router<NodeState> {
     Router::new()
@@ -110,22 +108,8 @@ async fn list(
                 .timestamp_millis(),
         ),
     };
-    let after = match &query.cursor {
-        None => 0,
-        Some(cursor) => cursor
-            .parse::<i64>()
-            .ok()
-            .filter(|c| *c >= 0)
-            .ok_or_else(|| {
-                Error::BadRequest(format!("`{cursor}` is not a cursor this API gave"))
-            })?,
-    };
-    let limit = query.limit.unwrap_or(DEFAULT_LIMIT);
-    if !(1..=MAX_LIMIT).contains(&limit) {
-        return Err(Error::BadRequest(format!(
-            "`limit` must be between 1 and {MAX_LIMIT}"
-        )));
-    }
+    let PageRequest { cursor, limit } = page_request(query.cursor.as_deref(), query.limit)?;
+    let after = cursor.unwrap_or(0);
     let filter = CatalogFilter {
         peer_id,
         updated_since,
@@ -136,18 +120,12 @@ async fn list(
         .store
         .list_catalog(kind.as_str(), &filter, after, limit + 1)
         .await?;
-    let more = rows.len() as i64 > limit;
-    let rows = &rows[..rows.len().min(limit as usize)];
+    let (rows, next_cursor) = split_page(rows, limit, |row| row.id);
     let mut items = Vec::with_capacity(rows.len());
     for row in rows {
-        items.push(item(&ctx, row).await?);
+        items.push(item(&ctx, &row).await?);
     }
-    Ok(Json(CatalogPage {
-        next_cursor: more
-            .then(|| rows.last().map(|r| r.id.to_string()))
-            .flatten(),
-        items,
-    }))
+    Ok(Json(CatalogPage { next_cursor, items }))
 }
 
 async fn show(

@@ -6,6 +6,7 @@ pub mod admin;
 pub mod catalog;
 pub mod objects;
 pub mod openapi;
+pub mod paging;
 pub mod webhooks;
 
 use axum::Router;

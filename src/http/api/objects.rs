@@ -14,12 +14,10 @@ use crate::domain::kinds::ObjectKind;
 use crate::domain::publish::{self, Change, Published};
 use crate::domain::time::format_millis;
 use crate::error::{Error, Result};
+use crate::http::api::paging::{PageRequest, page_request, split_page};
 use crate::http::auth::PlatformToken;
 use crate::node::{AppContext, NodeState};
 use crate::store::ObjectRow;
-
-const DEFAULT_LIMIT: i64 = 50;
-const MAX_LIMIT: i64 = 200;
 
 pub fn routes() -> Router<NodeState> {
     Router::new()
@@ -164,32 +162,15 @@ async fn list(
 ) -> Result<Json<ObjectList>> {
     let kind = kind_of(&collection)?;
     let Query(query) = query?;
-    let after = match &query.cursor {
-        None => 0,
-        Some(cursor) => cursor
-            .parse::<i64>()
-            .ok()
-            .filter(|c| *c >= 0)
-            .ok_or_else(|| {
-                Error::BadRequest(format!("`{cursor}` is not a cursor this API gave"))
-            })?,
-    };
-    let limit = query.limit.unwrap_or(DEFAULT_LIMIT);
-    if !(1..=MAX_LIMIT).contains(&limit) {
-        return Err(Error::BadRequest(format!(
-            "`limit` must be between 1 and {MAX_LIMIT}"
-        )));
-    }
+    let PageRequest { cursor, limit } = page_request(query.cursor.as_deref(), query.limit)?;
+    let after = cursor.unwrap_or(0);
     let rows = ctx
         .store
         .list_objects(kind.as_str(), after, limit + 1, false)
         .await?;
-    let more = rows.len() as i64 > limit;
-    let rows = &rows[..rows.len().min(limit as usize)];
+    let (rows, next_cursor) = split_page(rows, limit, |row| row.id);
     Ok(Json(ObjectList {
-        next_cursor: more
-            .then(|| rows.last().map(|r| r.id.to_string()))
-            .flatten(),
+        next_cursor,
         items: rows.iter().map(ObjectView::from_row).collect(),
     }))
 }
