@@ -587,3 +587,90 @@ async fn long_failures_disable_webhooks_and_mark_peers_unreachable(db: TestDatab
     .await;
     b.stop().await;
 }
+
+on_both_backends!(three_nodes_following_each_other);
+
+/// The "done when" of delivery: A, B and C follow each other; an offer
+/// pushed to B reaches A's and C's catalogs and webhooks; its deletion
+/// removes it everywhere.
+async fn three_nodes_following_each_other(db: TestDatabase) {
+    let open = |s: &mut passerelle::Settings| s.federation.admission = Admission::Open;
+    let (a, _a_db) = node_named(&db, "foodhub", open).await;
+    let (b, _b_db) = node_named(&db, "velocoop", open).await;
+    let (c, _c_db) = node_named(&db, "carshare", open).await;
+    let nodes = [&a, &b, &c];
+    let mut admins = Vec::new();
+    for node in nodes {
+        admins.push(admin(node).await);
+    }
+    for (i, follower) in nodes.iter().enumerate() {
+        for (j, followed) in nodes.iter().enumerate() {
+            if i != j {
+                ask_to_follow(follower, &admins[i], followed, &admins[j]).await;
+                wait_follow_state(follower, &admins[i], followed, "active").await;
+            }
+        }
+    }
+    let mut receivers = Vec::new();
+    for node in [&a, &c] {
+        let platform = node.token(Scope::Platform).await;
+        let (receiver, hook) = Receiver::start().await;
+        let created = node
+            .post_json(
+                "/api/v1/webhooks",
+                &platform,
+                &json!({"url": hook, "events": ["catalog.created", "catalog.deleted"]}),
+            )
+            .await;
+        let secret = created.json::<Value>().await.unwrap()["secret"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        receivers.push((node, platform, receiver, secret));
+    }
+
+    let b_platform = b.token(Scope::Platform).await;
+    b.put_json(
+        "/api/v1/offers/bikes",
+        &b_platform,
+        &offer(&b, "Cargo bikes for hire", "offer"),
+    )
+    .await;
+    for (node, platform, receiver, secret) in &receivers {
+        eventually("the offer in the catalog", 20, || async {
+            (names(&catalog(node, platform, "/api/v1/catalog/offers").await)
+                == ["Cargo bikes for hire"])
+            .then_some(())
+        })
+        .await;
+        eventually("the webhook", 20, || async {
+            receiver
+                .events(secret)
+                .iter()
+                .any(|e| e["type"] == "catalog.created")
+                .then_some(())
+        })
+        .await;
+    }
+    b.delete_with("/api/v1/offers/bikes", &b_platform).await;
+    for (node, platform, receiver, secret) in &receivers {
+        eventually("the deletion everywhere", 20, || async {
+            catalog(node, platform, "/api/v1/catalog/offers")
+                .await
+                .is_empty()
+                .then_some(())
+        })
+        .await;
+        eventually("the deletion webhook", 20, || async {
+            receiver
+                .events(secret)
+                .iter()
+                .any(|e| e["type"] == "catalog.deleted")
+                .then_some(())
+        })
+        .await;
+    }
+    for node in [a, b, c] {
+        node.stop().await;
+    }
+}
