@@ -42,6 +42,11 @@ async fn readyz(State(ctx): State<AppContext>) -> Result<Response> {
 }
 
 async fn metrics(State(ctx): State<AppContext>) -> Result<Response> {
+    // Scrapes still answer when the database does not.
+    if let Ok((deliveries, webhooks)) = ctx.store.queue_depths().await {
+        ctx.metrics.delivery_queue_depth.set(deliveries);
+        ctx.metrics.webhook_queue_depth.set(webhooks);
+    }
     let text = ctx.metrics.render()?;
     let mut response = text.into_response();
     response.headers_mut().insert(

@@ -3,7 +3,7 @@
 //! each report their own figures.
 
 use prometheus::{
-    Encoder, HistogramOpts, HistogramVec, IntCounterVec, Opts, Registry, TextEncoder,
+    Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, Opts, Registry, TextEncoder,
 };
 
 use crate::error::{Error, Result};
@@ -21,6 +21,10 @@ pub struct Metrics {
     pub deliveries: IntCounterVec,
     /// Time from an activity being recorded to its delivery.
     pub delivery_latency: HistogramVec,
+    /// Activities waiting for delivery, summed over peers (set at scrape).
+    pub delivery_queue_depth: IntGauge,
+    /// Webhook events waiting for delivery (set at scrape).
+    pub webhook_queue_depth: IntGauge,
 }
 
 impl Metrics {
@@ -81,8 +85,18 @@ impl Metrics {
             &["target"],
         )
         .map_err(metrics_error)?;
+        let delivery_queue_depth = IntGauge::new(
+            "delivery_queue_depth",
+            "Activities waiting for delivery, summed over peers",
+        )
+        .map_err(metrics_error)?;
+        let webhook_queue_depth =
+            IntGauge::new("webhook_queue_depth", "Webhook events waiting for delivery")
+                .map_err(metrics_error)?;
         for collector in [
-            Box::new(http_requests.clone()) as Box<dyn prometheus::core::Collector>,
+            Box::new(delivery_queue_depth.clone()) as Box<dyn prometheus::core::Collector>,
+            Box::new(webhook_queue_depth.clone()),
+            Box::new(http_requests.clone()),
             Box::new(http_duration.clone()),
             Box::new(inbox_activities.clone()),
             Box::new(catalog_refused.clone()),
@@ -99,6 +113,8 @@ impl Metrics {
             catalog_refused,
             deliveries,
             delivery_latency,
+            delivery_queue_depth,
+            webhook_queue_depth,
         })
     }
 

@@ -279,3 +279,22 @@ impl Store {
         rows.iter().map(stream_row).collect()
     }
 }
+
+impl Store {
+    /// Activities past each stream's cursor, summed, and undelivered
+    /// webhook events: the queue depths.
+    pub async fn queue_depths(&self) -> Result<(i64, i64)> {
+        let deliveries: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM delivery_streams s JOIN activities a ON a.id > s.cursor",
+        )
+        .fetch_one(self.pool())
+        .await?;
+        let webhooks: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM webhook_events e JOIN webhooks w ON w.id = e.webhook_id \
+             WHERE e.delivered_at IS NULL AND w.disabled_at IS NULL",
+        )
+        .fetch_one(self.pool())
+        .await?;
+        Ok((deliveries, webhooks))
+    }
+}

@@ -504,6 +504,15 @@ async fn a_peer_down_gets_everything_back(db: TestDatabase) {
     .await;
     let peers = b.api("/api/v1/admin/peers", &b_admin).await;
     assert_eq!(peers[0]["delivery"]["backlog"], 0);
+    let metrics = b.get("/metrics").await.text().await.unwrap();
+    assert!(
+        metrics.contains("passerelle_delivery_queue_depth 0"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains(r#"passerelle_deliveries_total{outcome="failed",target="peer"}"#),
+        "{metrics}"
+    );
     a.stop().await;
     b.stop().await;
 }
