@@ -40,6 +40,10 @@ pub struct DeliverySettings {
     pub dead_after: std::time::Duration,
     /// Peers whose streams are delivered at the same time.
     pub parallel_peers: usize,
+    /// How long a replica holds a peer's stream: a replica that dies has
+    /// its peers taken over by another after this long.
+    #[serde(with = "humantime_serde")]
+    pub lease: std::time::Duration,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -139,6 +143,7 @@ impl Default for Settings {
             delivery: DeliverySettings {
                 dead_after: std::time::Duration::from_secs(7 * 24 * 3600),
                 parallel_peers: 32,
+                lease: std::time::Duration::from_secs(60),
             },
         }
     }
@@ -251,6 +256,12 @@ impl Settings {
             return Err(ConfigError::BadValue {
                 key: "delivery.parallel_peers",
                 reason: "must be at least 1".to_owned(),
+            });
+        }
+        if self.delivery.lease < std::time::Duration::from_secs(2) {
+            return Err(ConfigError::BadValue {
+                key: "delivery.lease",
+                reason: "must be at least 2s".to_owned(),
             });
         }
         if self.http.max_body_bytes < 1024 {

@@ -7,6 +7,7 @@ pub mod apub;
 pub mod cli;
 pub mod config;
 pub mod delivery;
+pub mod demo;
 pub mod domain;
 pub mod error;
 pub mod http;

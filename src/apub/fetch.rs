@@ -103,13 +103,50 @@ pub async fn fetch_document(
     allow_private: bool,
 ) -> Result<Value, FetchError> {
     check_url(url, allow_private).await?;
-    let mut response = client
+    let response = client
         .get(url.clone())
         .header(reqwest::header::ACCEPT, ACTIVITY_JSON)
         .timeout(TIMEOUT)
         .send()
         .await
         .map_err(|e| FetchError::Request(url.clone(), e.to_string()))?;
+    read_document(url, response).await
+}
+
+/// GETs a document with a request signed by this node (authorized fetch):
+/// what the peer serves to its approved followers.
+pub async fn fetch_signed(
+    data: &activitypub_federation::config::Data<crate::node::AppContext>,
+    url: &Url,
+) -> Result<Value, FetchError> {
+    let allow_private = data.settings.federation.allow_private_addresses;
+    check_url(url, allow_private).await?;
+    let host = match url.port() {
+        Some(port) => format!("{}:{port}", url.host_str().unwrap_or_default()),
+        None => url.host_str().unwrap_or_default().to_owned(),
+    };
+    let builder = reqwest_middleware::ClientWithMiddleware::from(data.http.clone())
+        .get(url.as_str())
+        .timeout(TIMEOUT)
+        .header(reqwest::header::ACCEPT, ACTIVITY_JSON)
+        .header("host", host)
+        .header(
+            "date",
+            httpdate::fmt_http_date(std::time::SystemTime::now()),
+        );
+    let request = data
+        .sign_request(builder, bytes::Bytes::new())
+        .await
+        .map_err(|e| FetchError::Request(url.clone(), e.to_string()))?;
+    let response = data
+        .http
+        .execute(request)
+        .await
+        .map_err(|e| FetchError::Request(url.clone(), e.to_string()))?;
+    read_document(url, response).await
+}
+
+async fn read_document(url: &Url, mut response: reqwest::Response) -> Result<Value, FetchError> {
     if !response.status().is_success() {
         return Err(FetchError::Status(url.clone(), response.status().as_u16()));
     }

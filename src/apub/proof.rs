@@ -219,6 +219,34 @@ mod tests {
         })
     }
 
+    /// vc-di-eddsa at its current head (2025-05): the same credential with
+    /// a did:key verification method, and every intermediate value published.
+    fn w3c_current_signed() -> Value {
+        let mut signed = w3c_signed();
+        signed["proof"]["verificationMethod"] = json!(
+            "did:key:z6MkrJVnaZkeFzdQyMZu1cgjg7k1pZZ6pvBQ7XJPt4swbTQ2#z6MkrJVnaZkeFzdQyMZu1cgjg7k1pZZ6pvBQ7XJPt4swbTQ2"
+        );
+        signed["proof"]["proofValue"] = json!(
+            "z2HnFSSPPBzR36zdDgK8PbEHeXbR56YF24jwMpt3R1eHXQzJDMWS93FCzpvJpwTWd3GAVFuUfjoJdcnTMuVor51aX"
+        );
+        signed
+    }
+
+    #[test]
+    fn w3c_current_vector_hashes_signs_and_verifies() {
+        // TestVectors/eddsa-jcs-2022/combinedHashJCS.txt
+        let expected = w3c_current_signed();
+        let mut config = expected["proof"].as_object().unwrap().clone();
+        config.remove("proofValue");
+        let hash = hash_data(&config, without_proof(&expected).as_object().unwrap()).unwrap();
+        assert_eq!(
+            hex::encode(hash),
+            "66ab154f5c2890a140cb8388a22a160454f80575f6eae09e5a097cabe539a1db59b7cb6251b8991add1ce0bc83107e3db9dbbab5bd2c28f687db1a03abc92f19"
+        );
+        assert_eq!(resign(&expected), expected);
+        verify(&expected, &vector_key().verifying_key()).unwrap();
+    }
+
     /// FEP-8b32, fep-8b32.feature, scenario "Signing document".
     fn fep_signed() -> Value {
         json!({

@@ -2,6 +2,7 @@
 //! the domain, and prints one line per result (errors: one line on stderr
 //! and a non-zero exit code).
 
+mod demo;
 mod federation;
 mod token;
 mod verify;
@@ -68,6 +69,8 @@ enum Command {
         #[arg(long, default_value_t = 30)]
         limit: i64,
     },
+    /// Run three seeded nodes on this machine to try the console
+    Demo(demo::DemoArgs),
     /// Manage the node's keys
     #[command(subcommand)]
     Keys(federation::KeysCommand),
@@ -105,6 +108,7 @@ pub fn run() -> ExitCode {
             Command::Peers(command) => federation::peers(settings, command).await,
             Command::Audit { limit } => federation::audit(settings, limit.clamp(1, 1000)).await,
             Command::Keys(command) => federation::keys(settings, command).await,
+            Command::Demo(args) => demo::run(args).await,
         }
     });
     match outcome {

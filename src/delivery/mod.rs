@@ -20,8 +20,6 @@ use crate::node::NodeState;
 
 /// Activities sent to one peer per pass.
 const BATCH: i64 = 50;
-/// How long a replica holds a stream; passes stop well before.
-const LEASE: Duration = Duration::from_secs(60);
 /// How often streams are looked at when nothing wakes the workers.
 const POLL: Duration = Duration::from_secs(1);
 
@@ -29,13 +27,14 @@ const POLL: Duration = Duration::from_secs(1);
 pub async fn run(state: NodeState, mut stop: watch::Receiver<bool>) {
     let owner = format!("replica-{}", uuid::Uuid::new_v4());
     let parallel = state.settings.delivery.parallel_peers as i64;
+    let lease = state.settings.delivery.lease;
     loop {
         if *stop.borrow() {
             return;
         }
         match state
             .store
-            .claim_delivery_streams(&owner, LEASE.as_millis() as i64, parallel)
+            .claim_delivery_streams(&owner, lease.as_millis() as i64, parallel)
             .await
         {
             Ok(streams) => {

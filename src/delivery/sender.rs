@@ -7,7 +7,6 @@ use http::StatusCode;
 use reqwest::header::{CONTENT_TYPE, HeaderValue, RETRY_AFTER};
 
 use crate::apub::context::ACTIVITY_JSON;
-use crate::delivery::LEASE;
 use crate::delivery::addressing::{Recipient, addressed_to};
 use crate::delivery::backoff::retry_delay_ms;
 use crate::error::{Error, Result};
@@ -15,6 +14,13 @@ use crate::node::NodeState;
 use crate::store::{StreamRow, now_millis};
 
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// A pass stops sending once half the lease is gone and each request is
+/// cut at a quarter of it: the lease always outlives the holder's sends,
+/// so no other replica takes a stream over while a request is in flight.
+fn request_timeout(lease: Duration) -> Duration {
+    REQUEST_TIMEOUT.min(lease / 4)
+}
 
 /// How one POST went.
 pub(crate) enum Outcome {
@@ -70,7 +76,7 @@ async fn deliver(state: &NodeState, owner: &str, stream: &StreamRow, batch: i64)
     for activity in activities {
         // Stop well before the lease runs out, so no other replica can take
         // the stream over while this one still sends.
-        if started.elapsed() > LEASE / 2 {
+        if started.elapsed() > state.settings.delivery.lease / 2 {
             store
                 .advance_delivery_stream(peer.id, owner, cursor, delivered_any)
                 .await?;
@@ -183,7 +189,7 @@ async fn try_post(state: &NodeState, inbox: &str, document: &str) -> Result<Outc
     };
     let builder = signing_client
         .post(inbox_url.as_str())
-        .timeout(REQUEST_TIMEOUT)
+        .timeout(request_timeout(state.settings.delivery.lease))
         .header(CONTENT_TYPE, HeaderValue::from_static(ACTIVITY_JSON))
         .header("host", host)
         .header(

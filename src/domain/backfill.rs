@@ -1,39 +1,64 @@
-//! Backfill: when a peer accepts our follow, the node walks the peer's
-//! outbox (newest first, a bounded number of pages) and imports the
-//! objects it may see, so the catalog does not wait for the next change.
-//! Importing is idempotent (stale versions are skipped), so a backfill cut
-//! short is simply run again at the next acceptance.
+//! Backfill: when a peer accepts our follow, the node imports what the peer
+//! already published and it may see. A Passerelle peer (its actor lists its
+//! `commitments`) serves its object collections, with the non-public objects
+//! we may read when the request is signed by us, an approved follower; from
+//! other software, the public outbox is walked. Pages are bounded; importing
+//! is idempotent (stale versions are skipped), so a backfill cut short is
+//! simply run again at the next acceptance.
 
+use activitypub_federation::config::Data;
 use serde_json::Value;
 use url::Url;
 
 use crate::apub::fetch;
 use crate::apub::peer::domain_of;
 use crate::domain::catalog;
+use crate::domain::kinds::ObjectKind;
 use crate::node::AppContext;
 use crate::store::PeerRow;
 
-/// Pages of a peer's outbox walked at most.
+/// Pages of one collection walked at most.
 const MAX_PAGES: usize = 50;
 
 /// Runs the backfill of `peer` in the background.
-pub fn spawn(ctx: AppContext, peer: PeerRow) {
+pub fn spawn(data: Data<AppContext>, peer: PeerRow) {
     tokio::spawn(async move {
-        match run(&ctx, &peer).await {
+        match run(&data, &peer).await {
             Ok(imported) => tracing::info!(peer = %peer.actor_uri, imported, "backfill done"),
             Err(reason) => tracing::warn!(peer = %peer.actor_uri, reason, "backfill stopped"),
         }
     });
 }
 
-async fn run(ctx: &AppContext, peer: &PeerRow) -> Result<usize, String> {
+async fn run(data: &Data<AppContext>, peer: &PeerRow) -> Result<usize, String> {
     let actor: Value = serde_json::from_str(&peer.actor_json).map_err(|e| e.to_string())?;
+    let actor_id = Url::parse(&peer.actor_uri).map_err(|e| e.to_string())?;
+    if actor.get("commitments").is_some() {
+        let mut imported = 0;
+        for kind in ObjectKind::ALL {
+            let collection = actor_id
+                .join(&format!("/{}", kind.collection()))
+                .map_err(|e| e.to_string())?;
+            imported += walk(data, peer, &collection, true).await?;
+        }
+        return Ok(imported);
+    }
     let outbox = actor
         .get("outbox")
         .and_then(Value::as_str)
         .ok_or("the peer has no outbox")?;
-    let allow_private = ctx.settings.federation.allow_private_addresses;
-    let client = ctx.http.clone();
+    let outbox = Url::parse(outbox).map_err(|e| e.to_string())?;
+    walk(data, peer, &outbox, false).await
+}
+
+/// Walks a collection's pages, importing objects (or the objects of
+/// activities, for an outbox).
+async fn walk(
+    data: &Data<AppContext>,
+    peer: &PeerRow,
+    collection: &Url,
+    signed: bool,
+) -> Result<usize, String> {
     let on_peer = |url: &str| -> Result<Url, String> {
         let url = Url::parse(url).map_err(|e| e.to_string())?;
         if domain_of(&url) == peer.domain {
@@ -42,36 +67,47 @@ async fn run(ctx: &AppContext, peer: &PeerRow) -> Result<usize, String> {
             Err(format!("{url} is not on the peer's host"))
         }
     };
-    let collection = fetch::fetch_document(&client, &on_peer(outbox)?, allow_private)
-        .await
-        .map_err(|e| e.to_string())?;
-    let mut next = collection
+    let get = |url: Url| async move {
+        if signed {
+            fetch::fetch_signed(data, &url).await
+        } else {
+            fetch::fetch_document(
+                &data.http,
+                &url,
+                data.settings.federation.allow_private_addresses,
+            )
+            .await
+        }
+        .map_err(|e| e.to_string())
+    };
+    let first = get(on_peer(collection.as_str())?).await?;
+    let mut next = first
         .get("first")
         .and_then(Value::as_str)
         .map(str::to_owned);
     let mut imported = 0;
     for _ in 0..MAX_PAGES {
         let Some(page_url) = next.take() else { break };
-        let page = fetch::fetch_document(&client, &on_peer(&page_url)?, allow_private)
-            .await
-            .map_err(|e| e.to_string())?;
-        for activity in page
+        let page = get(on_peer(&page_url)?).await?;
+        for item in page
             .get("orderedItems")
             .and_then(Value::as_array)
             .into_iter()
             .flatten()
         {
-            let kind = activity
-                .get("type")
-                .and_then(Value::as_str)
-                .unwrap_or_default();
-            let object = activity.get("object").cloned().unwrap_or(Value::Null);
+            let kind = item.get("type").and_then(Value::as_str).unwrap_or_default();
             let outcome = match kind {
-                "Create" | "Update" if object.is_object() => {
-                    catalog::receive_object(ctx, peer, &object).await
+                "Create" | "Update" => match item.get("object") {
+                    Some(object @ Value::Object(_)) => {
+                        catalog::receive_object(data, peer, object).await
+                    }
+                    _ => continue,
+                },
+                "Delete" => {
+                    catalog::receive_delete(data, peer, item.get("object").unwrap_or(&Value::Null))
+                        .await
                 }
-                "Delete" => catalog::receive_delete(ctx, peer, &object).await,
-                _ => continue,
+                _ => catalog::receive_object(data, peer, item).await,
             };
             match outcome {
                 Ok(catalog::Received::Created | catalog::Received::Updated) => imported += 1,

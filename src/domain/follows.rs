@@ -283,11 +283,12 @@ async fn decide(
 
 /// A peer answered our `Follow`.
 pub async fn follow_answered(
-    ctx: &AppContext,
+    data: &Data<AppContext>,
     actor: &Url,
     follow_id: &Url,
     accepted: bool,
 ) -> Result<()> {
+    let ctx: &AppContext = data;
     let Some(row) = ctx.store.follow_out_by_uri(follow_id.as_str()).await? else {
         tracing::info!(%follow_id, "answer to a follow this node does not have: ignored");
         return Ok(());
@@ -322,7 +323,7 @@ pub async fn follow_answered(
     )
     .await?;
     if accepted {
-        backfill::spawn(ctx.clone(), peer.clone());
+        backfill::spawn(data.clone(), peer.clone());
     } else {
         ctx.store.delete_peer_catalog(peer.id).await?;
     }

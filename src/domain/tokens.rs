@@ -38,8 +38,16 @@ impl Scope {
     }
 }
 
-fn hash(token: &str) -> String {
+/// What is stored of a secret: its SHA-256, hex.
+pub(crate) fn hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+/// 32 random bytes from the OS, hex.
+pub(crate) fn random_secret() -> String {
+    let mut secret = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut secret);
+    hex::encode(secret)
 }
 
 fn valid_name(name: &str) -> bool {
@@ -56,9 +64,7 @@ pub async fn create(store: &Store, name: &str, scope: Scope) -> Result<String> {
             "a token name is 1 to 64 characters among letters, digits, `-`, `_` and `.`".into(),
         ));
     }
-    let mut secret = [0u8; 32];
-    rand::rngs::OsRng.fill_bytes(&mut secret);
-    let token = format!("{TOKEN_PREFIX}{}", hex::encode(secret));
+    let token = format!("{TOKEN_PREFIX}{}", random_secret());
     store
         .insert_token(name, scope.as_str(), &hash(&token))
         .await?;

@@ -8,23 +8,34 @@ use crate::error::Result;
 use crate::node::AppContext;
 use crate::store::PeerRow;
 
-/// Whether `reader` (a peer whose signature was verified) may read an
-/// object with `audience` (as stored, JSON).
-pub async fn may_read(ctx: &AppContext, audience: &str, reader: &PeerRow) -> Result<bool> {
-    let approved = ctx
-        .store
-        .follow_in_by_peer(reader.id)
-        .await?
-        .is_some_and(|request| request.state == "approved");
-    if !approved {
-        return Ok(false);
+/// What a peer whose signature was verified may read, looked up once so a
+/// listing can check many objects without a query per object.
+pub struct ReaderRights {
+    approved_follower: bool,
+    actor: Option<Url>,
+}
+
+impl ReaderRights {
+    pub async fn of(ctx: &AppContext, reader: &PeerRow) -> Result<Self> {
+        let approved_follower = ctx
+            .store
+            .follow_in_by_peer(reader.id)
+            .await?
+            .is_some_and(|request| request.state == "approved");
+        Ok(Self {
+            approved_follower,
+            actor: Url::parse(&reader.actor_uri).ok(),
+        })
     }
-    Ok(match serde_json::from_str::<Audience>(audience) {
-        Ok(Audience::Named(AudienceName::Public | AudienceName::Followers)) => true,
-        Ok(Audience::Peers(peers)) => {
-            let reader = Url::parse(&reader.actor_uri).ok();
-            peers.iter().any(|p| Some(p) == reader.as_ref())
+
+    /// Whether an object with `audience` (as stored, JSON) is readable.
+    pub fn may_read(&self, audience: &str) -> bool {
+        match serde_json::from_str::<Audience>(audience) {
+            Ok(Audience::Named(AudienceName::Public)) => true,
+            _ if !self.approved_follower => false,
+            Ok(Audience::Named(AudienceName::Followers)) => true,
+            Ok(Audience::Peers(peers)) => peers.iter().any(|p| Some(p) == self.actor.as_ref()),
+            Err(_) => false,
         }
-        Err(_) => false,
-    })
+    }
 }

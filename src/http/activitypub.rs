@@ -24,9 +24,10 @@ use crate::apub::context::{
 };
 use crate::apub::peer::Peer;
 use crate::apub::signature;
+use crate::domain::discovery;
 use crate::domain::kinds::ObjectKind;
 use crate::domain::publish::{self, Change};
-use crate::domain::{discovery, visibility};
+use crate::domain::visibility::ReaderRights;
 use crate::error::{Error, Result};
 use crate::http::auth::PlatformToken;
 use crate::http::json_response;
@@ -138,7 +139,9 @@ async fn object(
     if !row.public {
         let reader = signed_reader(&state, &headers, &method, &uri).await;
         let allowed = match &reader {
-            Some(peer) => visibility::may_read(&state, &row.audience, peer).await?,
+            Some(peer) => ReaderRights::of(&state, peer)
+                .await?
+                .may_read(&row.audience),
             None => false,
         };
         if !allowed {
@@ -170,14 +173,27 @@ async fn signed_reader(
     uri: &Uri,
 ) -> Option<PeerRow> {
     headers.get("signature")?;
-    let signer = signature::signer(headers, false).ok()?;
+    let signer = match signature::signer(headers, false) {
+        Ok(signer) => signer,
+        Err(e) => {
+            tracing::info!(error = %e, "signed GET refused");
+            return None;
+        }
+    };
     let data = state.data();
-    let peer = ObjectId::<Peer>::from(signer.clone())
+    let peer = match ObjectId::<Peer>::from(signer.clone())
         .dereference(&data)
         .await
-        .ok()?;
-    if signature::verify(headers, method, uri, &peer.row.public_key_pem).is_ok() {
-        return Some(peer.row);
+    {
+        Ok(peer) => peer,
+        Err(e) => {
+            tracing::info!(%signer, error = %e, "signed GET: unknown signer");
+            return None;
+        }
+    };
+    match signature::verify(headers, method, uri, &peer.row.public_key_pem) {
+        Ok(()) => return Some(peer.row),
+        Err(e) => tracing::info!(%signer, error = %e, "signed GET: refetching the signer's key"),
     }
     let refreshed = ObjectId::<Peer>::from(signer)
         .dereference_forced(&data)
@@ -310,22 +326,66 @@ async fn outbox(
     .await
 }
 
+/// `/offers`, `/members`...: the public objects; a request signed by an
+/// approved follower also lists the non-public ones it may read (what a
+/// follower's backfill walks).
 async fn object_collection(
-    State(ctx): State<AppContext>,
+    State(state): State<NodeState>,
     Path(collection_name): Path<String>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
     query: std::result::Result<Query<PageQuery>, QueryRejection>,
 ) -> Result<Response> {
     let kind = kind_of(&collection_name)?;
-    let store = &ctx.store;
+    let id = state.settings.url_for(&format!("/{}", kind.collection()));
+    let store = &state.store;
+    let reader = signed_reader(&state, &headers, &method, &uri).await;
+    let Some(reader) = reader else {
+        return paged_collection(
+            id,
+            query,
+            || store.count_public_objects(Some(kind.as_str())),
+            |max_id, limit| async move {
+                let rows = store
+                    .public_objects_before(kind.as_str(), max_id, limit)
+                    .await?;
+                Ok(rows.into_iter().map(|row| (row.id, row.document)).collect())
+            },
+        )
+        .await;
+    };
+    let rights = &ReaderRights::of(&state, &reader).await?;
     paged_collection(
-        ctx.settings.url_for(&format!("/{}", kind.collection())),
+        id,
         query,
-        || store.count_public_objects(Some(kind.as_str())),
+        || async move {
+            let audiences = store.live_object_audiences(kind.as_str()).await?;
+            Ok(audiences.iter().filter(|a| rights.may_read(a)).count() as i64)
+        },
         |max_id, limit| async move {
-            let rows = store
-                .public_objects_before(kind.as_str(), max_id, limit)
-                .await?;
-            Ok(rows.into_iter().map(|row| (row.id, row.document)).collect())
+            // Skip what the reader may not see, reading on until the page
+            // is full, so paging stays correct.
+            let mut page = Vec::new();
+            let mut before = max_id;
+            loop {
+                let rows = store
+                    .live_objects_before(kind.as_str(), before, limit)
+                    .await?;
+                let exhausted = (rows.len() as i64) < limit;
+                for row in rows {
+                    before = Some(row.id);
+                    if row.public || rights.may_read(&row.audience) {
+                        page.push((row.id, row.document));
+                        if page.len() as i64 == limit {
+                            return Ok(page);
+                        }
+                    }
+                }
+                if exhausted {
+                    return Ok(page);
+                }
+            }
         },
     )
     .await

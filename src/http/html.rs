@@ -12,10 +12,29 @@ pub struct Templates {
     env: Environment<'static>,
 }
 
+macro_rules! console {
+    ($name:literal) => {
+        (
+            concat!("console/", $name, ".html"),
+            include_str!(concat!("../../templates/console/", $name, ".html")),
+        )
+    };
+}
+
 const TEMPLATES: &[(&str, &str)] = &[
     ("base.html", include_str!("../../templates/base.html")),
     ("actor.html", include_str!("../../templates/actor.html")),
     ("object.html", include_str!("../../templates/object.html")),
+    console!("layout"),
+    console!("sign_in"),
+    console!("error"),
+    console!("dashboard"),
+    console!("requests"),
+    console!("peers"),
+    console!("charter"),
+    console!("published"),
+    console!("catalog"),
+    console!("audit"),
 ];
 
 impl Templates {

@@ -5,6 +5,7 @@
 pub mod activitypub;
 pub mod api;
 pub mod auth;
+pub mod console;
 pub mod html;
 pub mod inbox;
 pub mod negotiation;
@@ -37,6 +38,7 @@ pub fn router(state: NodeState) -> Router {
         .merge(well_known::routes())
         .merge(activitypub::routes())
         .merge(api::routes())
+        .merge(console::routes())
         .merge(inbox::routes())
         .merge(ops::routes())
         .fallback(not_found)

@@ -48,7 +48,7 @@ impl IntoResponse for Problem {
     }
 }
 
-fn status_of(error: &Error) -> StatusCode {
+pub fn status_of(error: &Error) -> StatusCode {
     match error {
         Error::BadRequest(_) => StatusCode::BAD_REQUEST,
         Error::Unauthorized(_) => StatusCode::UNAUTHORIZED,

@@ -116,6 +116,16 @@ impl Store {
         Ok(done.rows_affected())
     }
 
+    /// How many catalog entries of each kind we hold.
+    pub async fn count_catalog_by_kind(&self) -> Result<Vec<(String, i64)>> {
+        let rows = sqlx::query("SELECT kind, COUNT(*) AS n FROM catalog GROUP BY kind")
+            .fetch_all(self.pool())
+            .await?;
+        rows.iter()
+            .map(|row| Ok((row.try_get("kind")?, row.try_get("n")?)))
+            .collect()
+    }
+
     /// Catalog entries of a kind after row id `after`, oldest first.
     pub async fn list_catalog(
         &self,

@@ -269,6 +269,27 @@ impl Store {
             .collect()
     }
 
+    /// Which peers received each object of a kind (object row id, peer id,
+    /// when), for showing an object's recipients.
+    pub async fn recipients_of_kind(&self, kind: &str) -> Result<Vec<(i64, i64, i64)>> {
+        let rows = sqlx::query(
+            "SELECT r.object_id, r.peer_id, r.delivered_at FROM object_receipts r \
+             JOIN objects o ON o.id = r.object_id WHERE o.kind = $1 ORDER BY r.delivered_at",
+        )
+        .bind(kind)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok((
+                    row.try_get("object_id")?,
+                    row.try_get("peer_id")?,
+                    row.try_get("delivered_at")?,
+                ))
+            })
+            .collect()
+    }
+
     /// Every delivery stream.
     pub async fn delivery_streams(&self) -> Result<Vec<StreamRow>> {
         let rows = sqlx::query(&format!(

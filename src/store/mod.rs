@@ -12,6 +12,7 @@ mod governance;
 mod identity;
 mod objects;
 mod peers;
+mod sessions;
 mod tokens;
 mod webhooks;
 
@@ -23,6 +24,7 @@ pub use governance::{AuditRow, ExclusionRow};
 pub use identity::StoredKeys;
 pub use objects::{NewActivity, ObjectRow, ObjectState, PublicationTx, VersionRow};
 pub use peers::{PeerActor, PeerRow};
+pub use sessions::SessionRow;
 pub use tokens::TokenRow;
 pub use webhooks::{WebhookEventRow, WebhookRow};
 

@@ -160,6 +160,49 @@ impl Store {
         rows.iter().map(object_row).collect()
     }
 
+    /// How many live objects of each kind we publish.
+    pub async fn count_live_objects_by_kind(&self) -> Result<Vec<(String, i64)>> {
+        let rows = sqlx::query(
+            "SELECT kind, COUNT(*) AS n FROM objects WHERE deleted_at IS NULL GROUP BY kind",
+        )
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|row| Ok((row.try_get("kind")?, row.try_get("n")?)))
+            .collect()
+    }
+
+    /// Live objects of a kind (any audience) with a row id below `before`,
+    /// newest first: for a reader whose rights are checked row by row.
+    pub async fn live_objects_before(
+        &self,
+        kind: &str,
+        before: Option<i64>,
+        limit: i64,
+    ) -> Result<Vec<ObjectRow>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM objects WHERE kind = $1 AND deleted_at IS NULL \
+             AND id < $2 ORDER BY id DESC LIMIT $3"
+        ))
+        .bind(kind)
+        .bind(before.unwrap_or(i64::MAX))
+        .bind(limit)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(object_row).collect()
+    }
+
+    /// Audiences of the live objects of a kind (to count what a reader may see).
+    pub async fn live_object_audiences(&self, kind: &str) -> Result<Vec<String>> {
+        let audiences: Vec<String> = sqlx::query_scalar(
+            "SELECT audience FROM objects WHERE kind = $1 AND deleted_at IS NULL",
+        )
+        .bind(kind)
+        .fetch_all(self.pool())
+        .await?;
+        Ok(audiences)
+    }
+
     /// Public, live objects of a kind with a row id below `before`, newest first.
     pub async fn public_objects_before(
         &self,

@@ -5,8 +5,11 @@ mod rig;
 mod signing;
 
 mod actor;
+mod browser;
 mod catalog;
 mod cli;
+mod console;
+mod demo;
 mod discovery;
 mod documents;
 mod durability;
@@ -15,5 +18,6 @@ mod inbox;
 mod jsonld;
 mod ops;
 mod outbox;
+mod process;
 mod publishing;
 mod replicas;

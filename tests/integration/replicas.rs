@@ -1,149 +1,228 @@
-//! Two replicas of one node on one PostgreSQL database share the delivery
-//! work: 500 activities reach each of three peers once, in order.
+//! Two `passerelle serve` processes on one PostgreSQL database share the
+//! delivery work: 500 activities reach each of three peers once, in order;
+//! when a replica is killed mid-delivery, the other takes its peers over
+//! once the lease has run out, and nothing is lost.
 
-use passerelle::config::Admission;
+use std::time::Instant;
+
 use passerelle::domain::tokens::Scope;
 use serde_json::{Value, json};
 
-use crate::federation::{admin, ask_to_follow, node_named, wait_follow_state};
-use crate::rig::{Backend, TestDatabase, TestNode, eventually};
+use crate::federation::{admin, node_named};
+use crate::process::{Binary, free_port, kill_9};
+use crate::rig::{Backend, TestDatabase, TestNode, eventually, metric_value};
 
 const ACTIVITIES: usize = 500;
+const AFTER_THE_KILL: usize = 300;
+const LEASE: &str = "4s";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn two_replicas_deliver_everything_once_in_order() {
+async fn two_processes_deliver_everything_once_in_order() {
     let Some(db) = TestDatabase::new(Backend::Postgres).await else {
         return;
     };
-    let b1 = TestNode::start_with(&db.url, |s| {
-        s.platform.slug = "velocoop".into();
-        s.federation.admission = Admission::Open;
-    })
-    .await;
-    // The second replica: same database and public URL, its own port.
-    let b2 = TestNode::start_on({
-        let mut settings = b1.settings.clone();
-        settings.listen = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap();
-        settings
-    })
-    .await;
-    let b_admin = admin(&b1).await;
+    // Two replicas of B: one public URL, two processes.
+    let (public_port, second_port) = (free_port(), free_port());
+    let replica = |port| {
+        Binary::node("velocoop", &db.url, port, public_port)
+            .with_env("PASSERELLE_DELIVERY__LEASE", LEASE)
+    };
+    let (b1, b2) = (replica(public_port), replica(second_port));
+    let mut b1_process = b1.serve().await;
+    let b2_process = b2.serve().await;
+    let token = b1.cli(&[
+        "token", "create", "--name", "platform", "--scope", "platform",
+    ]);
     let mut peers = Vec::new();
     for slug in ["foodhub", "carshare", "freelance"] {
         let (peer, peer_db) = node_named(&db, slug, |_| {}).await;
         let peer_admin = admin(&peer).await;
-        ask_to_follow(&peer, &peer_admin, &b1, &b_admin).await;
-        wait_follow_state(&peer, &peer_admin, &b1, "active").await;
-        peers.push((peer, peer_db));
+        let response = peer
+            .post_json(
+                "/api/v1/admin/follows",
+                &peer_admin,
+                &json!({"target": format!("@velocoop@localhost:{public_port}")}),
+            )
+            .await;
+        assert_eq!(response.status(), 202);
+        peers.push((peer, peer_db, peer_admin));
+    }
+    let b_actor = format!("http://localhost:{public_port}/actor");
+    for (peer, _, peer_admin) in &peers {
+        eventually("the follow to be accepted", 20, || async {
+            let follows = peer.api("/api/v1/admin/follows", peer_admin).await;
+            (follows[0]["peer"]["actor"] == b_actor && follows[0]["state"] == "active")
+                .then_some(())
+        })
+        .await;
     }
 
-    let token = b1.token(Scope::Platform).await;
-    let started = std::time::Instant::now();
-    let client = reqwest::Client::new();
-    let mut example = b1.example("offer");
-    for chunk in (0..ACTIVITIES).collect::<Vec<_>>().chunks(25) {
-        let puts = chunk.iter().map(|n| {
-            example["name"] = json!(format!("Offer {n:03}"));
-            let body = example.clone();
-            let node = if n % 2 == 0 { &b1 } else { &b2 };
-            let request = client
-                .put(node.url(&format!("/api/v1/offers/o{n:03}")))
-                .bearer_auth(&token)
-                .json(&body);
-            async move { assert_eq!(request.send().await.unwrap().status(), 201) }
-        });
-        futures::future::join_all(puts.collect::<Vec<_>>()).await;
-    }
-
+    // Half the offers through each replica, 25 requests at a time.
+    let started = Instant::now();
+    let numbers: Vec<usize> = (0..ACTIVITIES).collect();
+    let (even, odd): (Vec<usize>, Vec<usize>) = numbers.iter().partition(|n| *n % 2 == 0);
+    tokio::join!(
+        b1.publish_offers(&token, "a", &even, 12),
+        b2.publish_offers(&token, "a", &odd, 13),
+    );
     eprintln!("published {ACTIVITIES} offers in {:?}", started.elapsed());
-    // Publication order on B: its objects' order, which is the activity
-    // log's (both are written in one transaction, publications serialised).
-    let offers = b1.api("/api/v1/offers?limit=200", &token).await;
-    let mut published: Vec<String> = Vec::new();
-    let mut page = offers;
+    let published = published_names(&b1, &token).await;
+    assert_eq!(published.len(), ACTIVITIES);
+    for (peer, _, _) in &peers {
+        assert_eq!(arrived_in_order(peer, ACTIVITIES).await, published);
+        let processed = r#"passerelle_inbox_activities_total{outcome="processed",type="Create"}"#;
+        assert_eq!(metric(peer, processed).await, ACTIVITIES as u64);
+        assert_eq!(
+            metric(
+                peer,
+                r#"passerelle_inbox_activities_total{outcome="duplicate""#
+            )
+            .await,
+            0,
+            "an activity was delivered twice"
+        );
+    }
+    eprintln!("delivered to 3 peers after {:?}", started.elapsed());
+    let delivered = r#"passerelle_deliveries_total{outcome="delivered",target="peer"}"#;
+    let (one, two) = (b1.metric(delivered).await, b2.metric(delivered).await);
+    // Each peer also got its `Accept`: sent once too.
+    assert_eq!(one + two, (ACTIVITIES * 3 + 3) as u64, "{one} + {two}");
+    assert!(one > 0 && two > 0, "both replicas took part: {one} + {two}");
+
+    // Takeover: only the second replica runs; it is killed mid-delivery.
+    kill_9(b2_process);
+    b1_process.kill().unwrap();
+    b1_process.wait().unwrap();
+    let b2_process = b2.serve().await;
+    let more: Vec<usize> = (0..AFTER_THE_KILL).collect();
+    // The peers are in back-off while it publishes (as after an outage),
+    // so a long backlog is waiting when they become due again.
+    db.execute("UPDATE delivery_streams SET next_attempt_at = 9000000000000")
+        .await;
+    b2.publish_offers(&token, "b", &more, 25).await;
+    db.execute("UPDATE delivery_streams SET next_attempt_at = 0")
+        .await;
+    // Freeze it (SIGSTOP) until caught holding streams, then SIGKILL it.
+    let held = loop {
+        signal(&b2_process, "-STOP");
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_millis();
+        let held = db
+            .query_i64(&format!(
+                "SELECT COUNT(*) FROM delivery_streams WHERE lease_until > {now}"
+            ))
+            .await;
+        if held > 0 {
+            break held;
+        }
+        let behind = db
+            .query_i64(
+                "SELECT COUNT(*) FROM delivery_streams WHERE cursor < (SELECT MAX(id) FROM activities)",
+            )
+            .await;
+        assert!(behind > 0, "delivered everything before it could be killed");
+        signal(&b2_process, "-CONT");
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    };
+    kill_9(b2_process);
+    let backlog = db
+        .query_i64(
+            "SELECT COUNT(*) FROM delivery_streams s WHERE s.cursor < \
+             (SELECT MAX(id) FROM activities)",
+        )
+        .await;
+    eprintln!("killed with {held} streams leased, {backlog} behind");
+    let taken_over = Instant::now();
+    b1_process = b1.serve().await;
+    let published = published_names(&b1, &token).await;
+    assert_eq!(published.len(), ACTIVITIES + AFTER_THE_KILL);
+    for (peer, _, _) in &peers {
+        assert_eq!(
+            arrived_in_order(peer, ACTIVITIES + AFTER_THE_KILL).await,
+            published
+        );
+    }
+    eprintln!("taken over and delivered in {:?}", taken_over.elapsed());
+    kill_9(b1_process);
+    for (peer, _, _) in peers {
+        peer.stop().await;
+    }
+}
+
+/// B's offers in publication order: its objects' order, which is the
+/// activity log's (both are written in one transaction, publications
+/// serialised).
+async fn published_names(b: &Binary, token: &str) -> Vec<String> {
+    let client = reqwest::Client::new();
+    let mut names = Vec::new();
+    let mut cursor: Option<String> = None;
     loop {
-        published.extend(
+        let mut url = format!("{}/api/v1/offers?limit=200", b.url);
+        if let Some(next) = &cursor {
+            url.push_str(&format!("&cursor={next}"));
+        }
+        let page: Value = client
+            .get(url)
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        names.extend(
             page["items"]
                 .as_array()
                 .unwrap()
                 .iter()
                 .map(|o| o["payload"]["name"].as_str().unwrap().to_owned()),
         );
-        let Some(next) = page["next_cursor"].as_str().map(str::to_owned) else {
-            break;
-        };
-        page = b1
-            .api(&format!("/api/v1/offers?limit=200&cursor={next}"), &token)
-            .await;
-    }
-    assert_eq!(published.len(), ACTIVITIES);
-
-    for (peer, _) in &peers {
-        let platform = peer.token(Scope::Platform).await;
-        let items = eventually("every activity to arrive", 120, || async {
-            let page = peer
-                .api("/api/v1/catalog/offers?limit=200", &platform)
-                .await;
-            let mut items: Vec<Value> = page["items"].as_array().unwrap().clone();
-            let mut cursor = page["next_cursor"].as_str().map(str::to_owned);
-            while let Some(next) = cursor {
-                let page = peer
-                    .api(
-                        &format!("/api/v1/catalog/offers?limit=200&cursor={next}"),
-                        &platform,
-                    )
-                    .await;
-                items.extend(page["items"].as_array().unwrap().iter().cloned());
-                cursor = page["next_cursor"].as_str().map(str::to_owned);
-            }
-            (items.len() == ACTIVITIES).then_some(items)
-        })
-        .await;
-        // The catalog keeps arrival order: it is B's publication order.
-        let arrived: Vec<&str> = items
-            .iter()
-            .map(|i| i["object"]["name"].as_str().unwrap())
-            .collect();
-        assert_eq!(
-            arrived,
-            published.iter().map(String::as_str).collect::<Vec<_>>()
-        );
-        let metrics = peer.get("/metrics").await.text().await.unwrap();
-        assert!(
-            metrics.contains(&format!(r#"passerelle_inbox_activities_total{{outcome="processed",type="Create"}} {ACTIVITIES}"#)),
-            "{metrics}"
-        );
-        assert!(
-            !metrics.contains(r#"outcome="duplicate""#),
-            "an activity was delivered twice: {metrics}"
-        );
-    }
-    eprintln!("delivered to 3 peers after {:?}", started.elapsed());
-    // Both replicas took part.
-    let sent = |node: &TestNode| {
-        let node = node.url("/metrics");
-        let client = client.clone();
-        async move {
-            let text = client.get(node).send().await.unwrap().text().await.unwrap();
-            text.lines()
-                .find(|l| {
-                    l.starts_with(
-                        r#"passerelle_deliveries_total{outcome="delivered",target="peer"}"#,
-                    )
-                })
-                .and_then(|l| l.rsplit(' ').next())
-                .and_then(|v| v.parse::<u64>().ok())
-                .unwrap_or(0)
+        cursor = page["next_cursor"].as_str().map(str::to_owned);
+        if cursor.is_none() {
+            return names;
         }
-    };
-    let (one, two) = (sent(&b1).await, sent(&b2).await);
-    assert!(one + two >= (ACTIVITIES * 3) as u64, "{one} + {two}");
-    for (peer, _) in peers {
-        peer.stop().await;
     }
-    b1.stop().await;
-    b2.stop().await;
+}
+
+/// The peer's catalog once it holds `count` offers, in arrival order.
+async fn arrived_in_order(peer: &TestNode, count: usize) -> Vec<String> {
+    let platform = peer.token(Scope::Platform).await;
+    eventually("every activity to arrive", 120, || async {
+        let mut names = Vec::new();
+        let mut cursor: Option<String> = None;
+        loop {
+            let mut path = "/api/v1/catalog/offers?limit=200".to_owned();
+            if let Some(next) = &cursor {
+                path.push_str(&format!("&cursor={next}"));
+            }
+            let page = peer.api(&path, &platform).await;
+            names.extend(
+                page["items"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|i| i["object"]["name"].as_str().unwrap().to_owned()),
+            );
+            cursor = page["next_cursor"].as_str().map(str::to_owned);
+            if cursor.is_none() {
+                break;
+            }
+        }
+        (names.len() == count).then_some(names)
+    })
+    .await
+}
+
+async fn metric(node: &TestNode, series: &str) -> u64 {
+    metric_value(&node.get("/metrics").await.text().await.unwrap(), series)
+}
+
+fn signal(process: &std::process::Child, signal: &str) {
+    let status = std::process::Command::new("kill")
+        .args([signal, &process.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
 }

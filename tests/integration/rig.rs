@@ -99,26 +99,25 @@ impl TestDatabase {
 
     /// Runs one statement on the test database from outside the node.
     pub async fn execute(&self, statement: &str) {
-        match self.backend {
-            Backend::Sqlite => {
-                let mut conn = sqlx::SqliteConnection::connect(&self.url)
-                    .await
-                    .expect("sqlite");
-                sqlx::query(statement)
-                    .execute(&mut conn)
-                    .await
-                    .expect(statement);
-            }
-            Backend::Postgres => {
-                let mut conn = sqlx::PgConnection::connect(&self.url)
-                    .await
-                    .expect("postgres");
-                sqlx::query(statement)
-                    .execute(&mut conn)
-                    .await
-                    .expect(statement);
-            }
-        }
+        sqlx::query(statement)
+            .execute(&mut self.connect().await)
+            .await
+            .expect(statement);
+    }
+
+    /// One integer read from the test database from outside the node.
+    pub async fn query_i64(&self, query: &str) -> i64 {
+        sqlx::query_scalar(query)
+            .fetch_one(&mut self.connect().await)
+            .await
+            .expect(query)
+    }
+
+    async fn connect(&self) -> sqlx::AnyConnection {
+        sqlx::any::install_default_drivers();
+        sqlx::AnyConnection::connect(&self.url)
+            .await
+            .expect("the test database")
     }
 }
 
@@ -415,6 +414,16 @@ impl TcpProxy {
             relay.abort();
         }
     }
+}
+
+/// The value of the first series starting with `series` in a Prometheus
+/// text exposition (0 when absent).
+pub fn metric_value(text: &str, series: &str) -> u64 {
+    text.lines()
+        .find(|l| l.starts_with(series))
+        .and_then(|l| l.rsplit(' ').next())
+        .and_then(|v| v.parse::<f64>().ok())
+        .map_or(0, |v| v as u64)
 }
 
 /// Declares `mod NAME { sqlite, postgres }` running `async fn NAME(TestDatabase)`

@@ -1,0 +1,268 @@
+//! Read models for the admin console: the node at a glance, what we publish
+//! and who received it, our charters and their versions, the commitments
+//! our peers published, and the federated catalog with its peers' names.
+
+use std::collections::HashMap;
+
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::domain::kinds::ObjectKind;
+use crate::domain::peers::{self, PeerSummary};
+use crate::domain::time::format_millis;
+use crate::error::Result;
+use crate::node::AppContext;
+use crate::store::{CatalogFilter, CatalogRow, ObjectRow, PeerRow};
+
+#[derive(Serialize)]
+pub struct Overview {
+    pub admission: String,
+    pub followers: usize,
+    pub following: usize,
+    pub pending_requests: usize,
+    pub peers: usize,
+    pub excluded: usize,
+    /// Live objects we publish, per kind.
+    pub published: HashMap<String, i64>,
+    /// Objects held in the federated catalog, per kind.
+    pub catalog: HashMap<String, i64>,
+    pub delivery_backlog: i64,
+    pub webhook_backlog: i64,
+    pub failing_peers: usize,
+    pub unreachable_peers: usize,
+}
+
+pub async fn overview(ctx: &AppContext) -> Result<Overview> {
+    let peer_views = peers::list(ctx).await?;
+    let (delivery_backlog, webhook_backlog) = ctx.store.queue_depths().await?;
+    let health = || peer_views.iter().filter_map(|p| p.delivery.as_ref());
+    Ok(Overview {
+        admission: format!("{:?}", ctx.settings.federation.admission).to_lowercase(),
+        followers: peer_views
+            .iter()
+            .filter(|p| p.follower.as_deref() == Some("approved"))
+            .count(),
+        following: peer_views
+            .iter()
+            .filter(|p| p.following.as_deref() == Some("active"))
+            .count(),
+        pending_requests: peer_views
+            .iter()
+            .filter(|p| p.follower.as_deref() == Some("pending"))
+            .count(),
+        peers: peer_views.len(),
+        excluded: peer_views.iter().filter(|p| p.excluded.is_some()).count(),
+        published: ctx
+            .store
+            .count_live_objects_by_kind()
+            .await?
+            .into_iter()
+            .collect(),
+        catalog: ctx
+            .store
+            .count_catalog_by_kind()
+            .await?
+            .into_iter()
+            .collect(),
+        delivery_backlog,
+        webhook_backlog,
+        failing_peers: health().filter(|h| h.failures > 0).count(),
+        unreachable_peers: health().filter(|h| h.unreachable).count(),
+    })
+}
+
+#[derive(Serialize)]
+pub struct Recipient {
+    pub peer: PeerSummary,
+    pub delivered_at: String,
+}
+
+#[derive(Serialize)]
+pub struct PublishedObject {
+    pub id: String,
+    pub local_id: String,
+    pub name: String,
+    pub version: i64,
+    /// `public`, `followers` or the named peers.
+    pub audience: Value,
+    pub updated_at: String,
+    pub recipients: Vec<Recipient>,
+}
+
+fn payload_name(payload: &str) -> String {
+    let payload: Value = serde_json::from_str(payload).unwrap_or(Value::Null);
+    ["name", "title", "summary"]
+        .iter()
+        .find_map(|key| payload.get(key).and_then(Value::as_str))
+        .unwrap_or_default()
+        .to_owned()
+}
+
+async fn peers_by_id(ctx: &AppContext) -> Result<HashMap<i64, PeerRow>> {
+    Ok(ctx
+        .store
+        .peers()
+        .await?
+        .into_iter()
+        .map(|p| (p.id, p))
+        .collect())
+}
+
+/// Our live objects of a kind, newest first, each with who received it.
+pub async fn published(ctx: &AppContext, kind: ObjectKind) -> Result<Vec<PublishedObject>> {
+    let peers = peers_by_id(ctx).await?;
+    let mut recipients: HashMap<i64, Vec<Recipient>> = HashMap::new();
+    for (object_id, peer_id, at) in ctx.store.recipients_of_kind(kind.as_str()).await? {
+        if let Some(peer) = peers.get(&peer_id) {
+            recipients.entry(object_id).or_default().push(Recipient {
+                peer: PeerSummary::of(peer),
+                delivered_at: format_millis(at),
+            });
+        }
+    }
+    let rows = ctx
+        .store
+        .list_objects(kind.as_str(), 0, 1000, false)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .rev()
+        .filter(|row| row.deleted_at.is_none())
+        .map(|row| published_object(row, &mut recipients))
+        .collect())
+}
+
+fn published_object(
+    row: ObjectRow,
+    recipients: &mut HashMap<i64, Vec<Recipient>>,
+) -> PublishedObject {
+    PublishedObject {
+        name: payload_name(&row.payload),
+        audience: serde_json::from_str(&row.audience).unwrap_or(Value::Null),
+        updated_at: format_millis(row.updated_at),
+        recipients: recipients.remove(&row.id).unwrap_or_default(),
+        id: row.uri,
+        local_id: row.local_id,
+        version: row.version,
+    }
+}
+
+#[derive(Serialize)]
+pub struct CharterVersion {
+    pub version: i64,
+    pub uri: String,
+    pub published_at: String,
+    /// The version's object, pretty-printed.
+    pub text: String,
+}
+
+#[derive(Serialize)]
+pub struct HostedCharter {
+    pub local_id: String,
+    pub name: String,
+    pub versions: Vec<CharterVersion>,
+}
+
+fn pretty(document: &str) -> String {
+    serde_json::from_str::<Value>(document)
+        .ok()
+        .and_then(|v| serde_json::to_string_pretty(&v).ok())
+        .unwrap_or_else(|| document.to_owned())
+}
+
+/// The charters we host, each with all its versions (oldest first).
+pub async fn charters(ctx: &AppContext) -> Result<Vec<HostedCharter>> {
+    let mut charters = Vec::new();
+    for row in ctx.store.list_objects("charter", 0, 1000, false).await? {
+        if row.deleted_at.is_some() {
+            continue;
+        }
+        let versions = ctx.store.object_versions(row.id).await?;
+        charters.push(HostedCharter {
+            name: payload_name(&row.payload),
+            local_id: row.local_id,
+            versions: versions
+                .into_iter()
+                .map(|v| CharterVersion {
+                    version: v.version,
+                    uri: v.uri,
+                    published_at: format_millis(v.created_at),
+                    text: pretty(&v.document),
+                })
+                .collect(),
+        });
+    }
+    Ok(charters)
+}
+
+/// One line of a diff between two texts.
+#[derive(Serialize)]
+pub struct DiffLine {
+    /// `+`, `-` or ` `.
+    pub sign: &'static str,
+    pub text: String,
+}
+
+/// A line diff from `old` to `new`.
+pub fn diff(old: &str, new: &str) -> Vec<DiffLine> {
+    similar::TextDiff::from_lines(old, new)
+        .iter_all_changes()
+        .map(|change| DiffLine {
+            sign: match change.tag() {
+                similar::ChangeTag::Delete => "-",
+                similar::ChangeTag::Insert => "+",
+                similar::ChangeTag::Equal => " ",
+            },
+            text: change.value().trim_end_matches('\n').to_owned(),
+        })
+        .collect()
+}
+
+#[derive(Serialize)]
+pub struct CatalogItem {
+    pub peer: PeerSummary,
+    pub id: String,
+    pub kind: String,
+    pub name: String,
+    pub summary: String,
+    pub purpose: Option<String>,
+    pub object: Value,
+    pub received_at: String,
+}
+
+/// Catalog entries of a kind after row id `after`, with their peers; the
+/// cursor of the next page when there is one.
+pub async fn catalog_page(
+    ctx: &AppContext,
+    kind: ObjectKind,
+    filter: &CatalogFilter,
+    after: i64,
+    limit: i64,
+) -> Result<(Vec<CatalogItem>, Option<i64>)> {
+    let peers = peers_by_id(ctx).await?;
+    let mut rows = ctx
+        .store
+        .list_catalog(kind.as_str(), filter, after, limit + 1)
+        .await?;
+    let next = (rows.len() as i64 > limit).then(|| rows[limit as usize - 1].id);
+    rows.truncate(limit as usize);
+    Ok((
+        rows.into_iter()
+            .filter_map(|row| catalog_item(row, &peers))
+            .collect(),
+        next,
+    ))
+}
+
+fn catalog_item(row: CatalogRow, peers: &HashMap<i64, PeerRow>) -> Option<CatalogItem> {
+    Some(CatalogItem {
+        peer: PeerSummary::of(peers.get(&row.peer_id)?),
+        object: serde_json::from_str(&row.document).unwrap_or(Value::Null),
+        received_at: format_millis(row.received_at),
+        id: row.object_uri,
+        kind: row.kind,
+        name: row.name,
+        summary: row.summary,
+        purpose: row.purpose,
+    })
+}

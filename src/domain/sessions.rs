@@ -1,0 +1,56 @@
+//! Web console sessions: an admin token, checked once, exchanged for a
+//! random session id (the cookie) with its own CSRF token. A session ends
+//! when signed out, after `SESSION_LIFETIME`, or when its token is revoked.
+
+use std::time::Duration;
+
+use crate::domain::tokens::{self, Scope};
+use crate::error::{Error, Result};
+use crate::store::{SessionRow, Store, now_millis};
+
+pub const SESSION_LIFETIME: Duration = Duration::from_secs(12 * 3600);
+
+/// A session just opened: the cookie value, shown once.
+pub struct OpenedSession {
+    pub id: String,
+    pub token_name: String,
+}
+
+/// Opens a session for an admin token; a wrong, revoked or non-admin token
+/// is refused with the reason.
+pub async fn open(store: &Store, presented: &str) -> Result<OpenedSession> {
+    let presented = presented.trim();
+    if presented.is_empty() {
+        return Err(Error::Unauthorized("enter an admin token".into()));
+    }
+    let token = tokens::authenticate(store, Some(presented), Scope::Admin).await?;
+    let id = tokens::random_secret();
+    let expires_at = now_millis() + SESSION_LIFETIME.as_millis() as i64;
+    store
+        .insert_session(
+            &tokens::hash(&id),
+            token.id,
+            &tokens::random_secret(),
+            expires_at,
+        )
+        .await?;
+    Ok(OpenedSession {
+        id,
+        token_name: token.name,
+    })
+}
+
+/// The live session behind a cookie value.
+pub async fn find(store: &Store, id: &str) -> Result<Option<SessionRow>> {
+    store.live_session(&tokens::hash(id)).await
+}
+
+pub async fn close(store: &Store, id: &str) -> Result<()> {
+    store.delete_session(&tokens::hash(id)).await
+}
+
+/// Whether a submitted CSRF token is the session's (constant time).
+pub fn csrf_matches(session: &SessionRow, submitted: &str) -> bool {
+    let (a, b) = (session.csrf.as_bytes(), submitted.as_bytes());
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}

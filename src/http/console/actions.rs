@@ -1,0 +1,152 @@
+//! The console's forms (POST): each takes one decision through the same
+//! domain function as the admin API, then redirects back to the page it
+//! came from with what happened (`?done=`) or why it failed (`?error=`).
+
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::post;
+use serde::Deserialize;
+
+use crate::domain::follows;
+use crate::error::{Error, Result};
+use crate::http::console::session::CsrfForm;
+use crate::node::{AppContext, NodeState};
+
+pub fn routes() -> Router<NodeState> {
+    Router::new()
+        .route("/admin/requests/{id}/approve", post(approve))
+        .route("/admin/requests/{id}/reject", post(reject))
+        .route("/admin/peers/follow", post(follow))
+        .route("/admin/peers/{id}/unfollow", post(unfollow))
+        .route("/admin/peers/{id}/exclude", post(exclude))
+        .route("/admin/peers/{id}/reinclude", post(reinclude))
+}
+
+fn id_of(text: &str) -> Result<i64> {
+    text.parse()
+        .map_err(|_| Error::NotFound(format!("`{text}` is not an id")))
+}
+
+/// Back to `page`: with `done` on success, with the error's message when
+/// the decision was refused (nothing changed then).
+fn back(page: &str, outcome: Result<&str>) -> Response {
+    let query = match outcome {
+        Ok(done) => format!("done={done}"),
+        Err(e) => {
+            if matches!(&e, Error::Database(_) | Error::Internal(_)) {
+                tracing::error!(error = %e, "console action failed");
+            }
+            let message = e.to_string();
+            format!(
+                "error={}",
+                url::form_urlencoded::byte_serialize(message.as_bytes()).collect::<String>()
+            )
+        }
+    };
+    Redirect::to(&format!("{page}?{query}")).into_response()
+}
+
+#[derive(Deserialize)]
+struct Empty {}
+
+#[derive(Deserialize)]
+struct Reason {
+    #[serde(default)]
+    reason: String,
+}
+
+#[derive(Deserialize)]
+struct Target {
+    #[serde(default)]
+    handle: String,
+}
+
+async fn approve(
+    State(ctx): State<AppContext>,
+    Path(id): Path<String>,
+    form: CsrfForm<Empty>,
+) -> Response {
+    let by = form.session.decided_by();
+    let outcome = async {
+        follows::approve(&ctx, id_of(&id)?, &by).await?;
+        Ok("approved")
+    };
+    back("/admin/requests", outcome.await)
+}
+
+async fn reject(
+    State(ctx): State<AppContext>,
+    Path(id): Path<String>,
+    form: CsrfForm<Reason>,
+) -> Response {
+    let by = form.session.decided_by();
+    let reason = form.form.reason.trim().to_owned();
+    let outcome = async {
+        let reason = (!reason.is_empty()).then_some(reason.as_str());
+        follows::reject(&ctx, id_of(&id)?, reason, &by).await?;
+        Ok("rejected")
+    };
+    back("/admin/requests", outcome.await)
+}
+
+async fn follow(State(state): State<NodeState>, form: CsrfForm<Target>) -> Response {
+    let by = form.session.decided_by();
+    let handle = form.form.handle.trim().to_owned();
+    let outcome = async {
+        if handle.is_empty() {
+            return Err(Error::BadRequest(
+                form.session.lang.text("error_handle_empty"),
+            ));
+        }
+        follows::follow(&state.data(), &handle, &by).await?;
+        Ok("follow_sent")
+    };
+    back("/admin/peers", outcome.await)
+}
+
+async fn unfollow(
+    State(ctx): State<AppContext>,
+    Path(id): Path<String>,
+    form: CsrfForm<Empty>,
+) -> Response {
+    let by = form.session.decided_by();
+    let outcome = async {
+        let peer_id = id_of(&id)?;
+        let follow = ctx
+            .store
+            .follow_out_by_peer(peer_id)
+            .await?
+            .ok_or_else(|| Error::NotFound(format!("we do not follow peer {peer_id}")))?;
+        follows::unfollow(&ctx, follow.id, &by).await?;
+        Ok("unfollowed")
+    };
+    back("/admin/peers", outcome.await)
+}
+
+async fn exclude(
+    State(ctx): State<AppContext>,
+    Path(id): Path<String>,
+    form: CsrfForm<Reason>,
+) -> Response {
+    let by = form.session.decided_by();
+    let reason = form.form.reason.trim().to_owned();
+    let outcome = async {
+        follows::exclude(&ctx, id_of(&id)?, &reason, &by).await?;
+        Ok("excluded")
+    };
+    back("/admin/peers", outcome.await)
+}
+
+async fn reinclude(
+    State(ctx): State<AppContext>,
+    Path(id): Path<String>,
+    form: CsrfForm<Empty>,
+) -> Response {
+    let by = form.session.decided_by();
+    let outcome = async {
+        follows::reinclude(&ctx, id_of(&id)?, &by).await?;
+        Ok("reincluded")
+    };
+    back("/admin/peers", outcome.await)
+}

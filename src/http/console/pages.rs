@@ -1,0 +1,293 @@
+//! The console's pages (GET): each reads through the domain and renders
+//! one template.
+
+use axum::Router;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Query, State};
+use axum::response::{Redirect, Response};
+use axum::routing::get;
+use serde::Deserialize;
+
+use crate::domain::kinds::ObjectKind;
+use crate::domain::overview;
+use crate::domain::peers;
+use crate::domain::time::format_millis;
+use crate::error::Result;
+use crate::http::console::session::ConsoleSession;
+use crate::http::console::{Page, render_error};
+use crate::node::{AppContext, NodeState};
+use crate::store::CatalogFilter;
+
+pub fn routes() -> Router<NodeState> {
+    Router::new()
+        .route("/admin", get(dashboard))
+        .route("/admin/", get(|| async { Redirect::permanent("/admin") }))
+        .route("/admin/requests", get(requests))
+        .route("/admin/peers", get(peer_list))
+        .route("/admin/charter", get(charter))
+        .route("/admin/published", get(published))
+        .route("/admin/catalog", get(catalog))
+        .route("/admin/audit", get(audit))
+}
+
+/// What an action's redirect says happened (`?done=`), or why it failed
+/// (`?error=`), shown on the page it returns to.
+#[derive(Deserialize, Default)]
+struct Outcome {
+    done: Option<String>,
+    error: Option<String>,
+}
+
+fn with_outcome(
+    page: Page,
+    session: &ConsoleSession,
+    outcome: std::result::Result<Query<Outcome>, QueryRejection>,
+) -> Page {
+    let outcome = outcome.map(|q| q.0).unwrap_or_default();
+    let notice = outcome
+        .done
+        .filter(|key| key.chars().all(|c| c.is_ascii_lowercase() || c == '_'))
+        .map(|key| session.lang.text(&format!("done_{key}")));
+    page.with("notice", notice).with("error", outcome.error)
+}
+
+/// Renders a page built by `build`, or the console's error page.
+async fn page<F>(ctx: &AppContext, session: &ConsoleSession, build: F) -> Response
+where
+    F: AsyncFnOnce() -> Result<Response>,
+{
+    match build().await {
+        Ok(response) => response,
+        Err(e) => render_error(ctx, session.lang, e),
+    }
+}
+
+async fn dashboard(
+    State(ctx): State<AppContext>,
+    session: ConsoleSession,
+    outcome: std::result::Result<Query<Outcome>, QueryRejection>,
+) -> Response {
+    page(&ctx, &session, async || {
+        let overview = overview::overview(&ctx).await?;
+        let recent = audit_entries(&ctx, None, 8).await?.0;
+        Ok(with_outcome(
+            Page::signed_in(&ctx, &session, "dashboard"),
+            &session,
+            outcome,
+        )
+        .with("overview", overview)
+        .with("summary", &ctx.settings.platform.summary)
+        .with("public_url", ctx.settings.public_url.as_str())
+        .with("audit", recent)
+        .render(&ctx, "console/dashboard.html"))
+    })
+    .await
+}
+
+async fn requests(
+    State(ctx): State<AppContext>,
+    session: ConsoleSession,
+    outcome: std::result::Result<Query<Outcome>, QueryRejection>,
+) -> Response {
+    page(&ctx, &session, async || {
+        let pending = peers::requests(&ctx, Some("pending")).await?;
+        let mut decided = peers::requests(&ctx, None).await?;
+        decided.retain(|r| r.state != "pending");
+        Ok(with_outcome(
+            Page::signed_in(&ctx, &session, "requests"),
+            &session,
+            outcome,
+        )
+        .with("pending", pending)
+        .with("decided", decided)
+        .render(&ctx, "console/requests.html"))
+    })
+    .await
+}
+
+async fn peer_list(
+    State(ctx): State<AppContext>,
+    session: ConsoleSession,
+    outcome: std::result::Result<Query<Outcome>, QueryRejection>,
+) -> Response {
+    page(&ctx, &session, async || {
+        Ok(
+            with_outcome(Page::signed_in(&ctx, &session, "peers"), &session, outcome)
+                .with("peers", peers::list(&ctx).await?)
+                .render(&ctx, "console/peers.html"),
+        )
+    })
+    .await
+}
+
+#[derive(Deserialize)]
+struct DiffQuery {
+    charter: Option<String>,
+    from: Option<i64>,
+    to: Option<i64>,
+}
+
+async fn charter(
+    State(ctx): State<AppContext>,
+    session: ConsoleSession,
+    query: std::result::Result<Query<DiffQuery>, QueryRejection>,
+) -> Response {
+    page(&ctx, &session, async || {
+        let charters = overview::charters(&ctx).await?;
+        // The diff asked for, or by default the last change of the first
+        // charter that has one.
+        let query = query?.0;
+        let query = Some(query);
+        let chosen = query.as_ref().and_then(|q| q.charter.clone());
+        let compared = charters
+            .iter()
+            .find(|c| chosen.as_ref().is_none_or(|id| &c.local_id == id) && c.versions.len() > 1)
+            .map(|c| {
+                let last = c.versions.len() as i64;
+                let to = query.as_ref().and_then(|q| q.to).unwrap_or(last);
+                let from = query.as_ref().and_then(|q| q.from).unwrap_or(to - 1);
+                let text = |n: i64| {
+                    c.versions
+                        .iter()
+                        .find(|v| v.version == n)
+                        .map(|v| v.text.as_str())
+                };
+                match (text(from), text(to)) {
+                    (Some(old), Some(new)) => serde_json::json!({
+                        "charter": c.local_id, "name": c.name, "from": from, "to": to,
+                        "lines": overview::diff(old, new),
+                    }),
+                    _ => serde_json::json!({
+                        "charter": c.local_id, "name": c.name, "from": from, "to": to,
+                        "missing": true,
+                    }),
+                }
+            });
+        let ours = overview::published(&ctx, ObjectKind::Commitment).await?;
+        let (theirs, _) = overview::catalog_page(
+            &ctx,
+            ObjectKind::Commitment,
+            &CatalogFilter::default(),
+            0,
+            500,
+        )
+        .await?;
+        Ok(Page::signed_in(&ctx, &session, "charter")
+            .with("charters", charters)
+            .with("diff", compared)
+            .with("our_commitments", ours)
+            .with("peer_commitments", theirs)
+            .render(&ctx, "console/charter.html"))
+    })
+    .await
+}
+
+async fn published(State(ctx): State<AppContext>, session: ConsoleSession) -> Response {
+    page(&ctx, &session, async || {
+        let mut kinds = Vec::new();
+        for kind in ObjectKind::ALL {
+            kinds.push(serde_json::json!({
+                "kind": kind.as_str(),
+                "objects": overview::published(&ctx, kind).await?,
+            }));
+        }
+        Ok(Page::signed_in(&ctx, &session, "published")
+            .with("kinds", kinds)
+            .render(&ctx, "console/published.html"))
+    })
+    .await
+}
+
+#[derive(Deserialize)]
+struct CatalogQuery {
+    peer: Option<String>,
+    q: Option<String>,
+    after: Option<i64>,
+}
+
+const CATALOG_PAGE: i64 = 50;
+
+async fn catalog(
+    State(ctx): State<AppContext>,
+    session: ConsoleSession,
+    query: std::result::Result<Query<CatalogQuery>, QueryRejection>,
+) -> Response {
+    page(&ctx, &session, async || {
+        let query = Some(query?.0);
+        let peer = query
+            .as_ref()
+            .and_then(|q| q.peer.as_deref())
+            .and_then(|p| p.parse::<i64>().ok());
+        let text = query
+            .as_ref()
+            .and_then(|q| q.q.clone())
+            .filter(|t| !t.trim().is_empty());
+        let filter = CatalogFilter {
+            peer_id: peer,
+            text: text.clone(),
+            ..CatalogFilter::default()
+        };
+        let after = query.as_ref().and_then(|q| q.after).unwrap_or(0);
+        let (items, next) =
+            overview::catalog_page(&ctx, ObjectKind::Offer, &filter, after, CATALOG_PAGE).await?;
+        let peers: Vec<_> = peers::list(&ctx)
+            .await?
+            .into_iter()
+            .filter(|p| p.following.is_some())
+            .map(|p| p.peer)
+            .collect();
+        Ok(Page::signed_in(&ctx, &session, "catalog")
+            .with("items", items)
+            .with("next", next)
+            .with("peers", peers)
+            .with("peer", peer)
+            .with("q", text)
+            .render(&ctx, "console/catalog.html"))
+    })
+    .await
+}
+
+#[derive(Deserialize)]
+struct AuditQuery {
+    before: Option<i64>,
+}
+
+const AUDIT_PAGE: i64 = 50;
+
+async fn audit_entries(
+    ctx: &AppContext,
+    before: Option<i64>,
+    limit: i64,
+) -> Result<(Vec<serde_json::Value>, Option<i64>)> {
+    let mut rows = ctx.store.audit_before(before, limit + 1).await?;
+    let next = (rows.len() as i64 > limit).then(|| rows[limit as usize - 1].id);
+    rows.truncate(limit as usize);
+    Ok((
+        rows.into_iter()
+            .map(|r| {
+                serde_json::json!({
+                    "at": format_millis(r.at), "action": r.action, "peer": r.peer,
+                    "decided_by": r.decided_by, "detail": r.detail,
+                })
+            })
+            .collect(),
+        next,
+    ))
+}
+
+async fn audit(
+    State(ctx): State<AppContext>,
+    session: ConsoleSession,
+    query: std::result::Result<Query<AuditQuery>, QueryRejection>,
+) -> Response {
+    page(&ctx, &session, async || {
+        let before = query?.0.before;
+        let (entries, next) = audit_entries(&ctx, before, AUDIT_PAGE).await?;
+        Ok(Page::signed_in(&ctx, &session, "audit")
+            .with("entries", entries)
+            .with("next", next)
+            .with("paged", before.is_some())
+            .render(&ctx, "console/audit.html"))
+    })
+    .await
+}

@@ -1,0 +1,77 @@
+//! Web console sessions. Only the SHA-256 of the cookie value is stored.
+
+use sqlx::Row;
+
+use crate::error::Result;
+use crate::store::{Store, TokenRow, now_millis};
+
+/// A live session and the admin token it was opened with.
+#[derive(Debug, Clone)]
+pub struct SessionRow {
+    pub csrf: String,
+    pub expires_at: i64,
+    pub token: TokenRow,
+}
+
+impl Store {
+    pub async fn insert_session(
+        &self,
+        id_hash: &str,
+        token_id: i64,
+        csrf: &str,
+        expires_at: i64,
+    ) -> Result<()> {
+        // Expired sessions are swept as new ones open.
+        sqlx::query("DELETE FROM console_sessions WHERE expires_at < $1")
+            .bind(now_millis())
+            .execute(self.pool())
+            .await?;
+        sqlx::query(
+            "INSERT INTO console_sessions (id_hash, token_id, csrf, created_at, expires_at) \
+             VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(id_hash)
+        .bind(token_id)
+        .bind(csrf)
+        .bind(now_millis())
+        .bind(expires_at)
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+
+    /// The session with this hash, if it has not expired and its token is
+    /// still active.
+    pub async fn live_session(&self, id_hash: &str) -> Result<Option<SessionRow>> {
+        let row = sqlx::query(
+            "SELECT s.csrf, s.expires_at, t.id, t.name, t.scope, t.created_at, t.last_used_at, \
+             t.revoked_at FROM console_sessions s JOIN api_tokens t ON t.id = s.token_id \
+             WHERE s.id_hash = $1 AND s.expires_at > $2 AND t.revoked_at IS NULL",
+        )
+        .bind(id_hash)
+        .bind(now_millis())
+        .fetch_optional(self.pool())
+        .await?;
+        let Some(row) = row else { return Ok(None) };
+        Ok(Some(SessionRow {
+            csrf: row.try_get("csrf")?,
+            expires_at: row.try_get("expires_at")?,
+            token: TokenRow {
+                id: row.try_get("id")?,
+                name: row.try_get("name")?,
+                scope: row.try_get("scope")?,
+                created_at: row.try_get("created_at")?,
+                last_used_at: row.try_get("last_used_at")?,
+                revoked_at: row.try_get("revoked_at")?,
+            },
+        }))
+    }
+
+    pub async fn delete_session(&self, id_hash: &str) -> Result<()> {
+        sqlx::query("DELETE FROM console_sessions WHERE id_hash = $1")
+            .bind(id_hash)
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+}
