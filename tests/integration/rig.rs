@@ -113,6 +113,14 @@ impl TestDatabase {
             .expect(query)
     }
 
+    /// Each row of `query`'s single text column (for diagnostics).
+    pub async fn query_text(&self, query: &str) -> Vec<String> {
+        sqlx::query_scalar(query)
+            .fetch_all(&mut self.connect().await)
+            .await
+            .expect(query)
+    }
+
     async fn connect(&self) -> sqlx::AnyConnection {
         sqlx::any::install_default_drivers();
         sqlx::AnyConnection::connect(&self.url)
@@ -416,14 +424,13 @@ impl TcpProxy {
     }
 }
 
-/// The value of the first series starting with `series` in a Prometheus
+/// The sum of the series starting with `series` in a Prometheus
 /// text exposition (0 when absent).
 pub fn metric_value(text: &str, series: &str) -> u64 {
     text.lines()
-        .find(|l| l.starts_with(series))
-        .and_then(|l| l.rsplit(' ').next())
-        .and_then(|v| v.parse::<f64>().ok())
-        .map_or(0, |v| v as u64)
+        .filter(|l| l.starts_with(series))
+        .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+        .sum::<f64>() as u64
 }
 
 /// Declares `mod NAME { sqlite, postgres }` running `async fn NAME(TestDatabase)`
