@@ -348,7 +348,7 @@ async fn object_collection(
             || store.count_public_objects(Some(kind.as_str())),
             |max_id, limit| async move {
                 let rows = store
-                    .public_objects_before(kind.as_str(), max_id, limit)
+                    .live_objects_before(kind.as_str(), max_id, limit, true)
                     .await?;
                 Ok(rows.into_iter().map(|row| (row.id, row.document)).collect())
             },
@@ -370,7 +370,7 @@ async fn object_collection(
             let mut before = max_id;
             loop {
                 let rows = store
-                    .live_objects_before(kind.as_str(), before, limit)
+                    .live_objects_before(kind.as_str(), before, limit, false)
                     .await?;
                 let exhausted = (rows.len() as i64) < limit;
                 for row in rows {

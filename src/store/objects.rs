@@ -172,16 +172,19 @@ impl Store {
             .collect()
     }
 
-    /// Live objects of a kind (any audience) with a row id below `before`,
-    /// newest first: for a reader whose rights are checked row by row.
+    /// Live objects of a kind with a row id below `before`, newest first:
+    /// public ones only, or of any audience for a reader whose rights are
+    /// checked row by row.
     pub async fn live_objects_before(
         &self,
         kind: &str,
         before: Option<i64>,
         limit: i64,
+        public_only: bool,
     ) -> Result<Vec<ObjectRow>> {
+        let public = if public_only { "AND public = 1" } else { "" };
         let rows = sqlx::query(&format!(
-            "SELECT {COLUMNS} FROM objects WHERE kind = $1 AND deleted_at IS NULL \
+            "SELECT {COLUMNS} FROM objects WHERE kind = $1 {public} AND deleted_at IS NULL \
              AND id < $2 ORDER BY id DESC LIMIT $3"
         ))
         .bind(kind)
@@ -201,25 +204,6 @@ impl Store {
         .fetch_all(self.pool())
         .await?;
         Ok(audiences)
-    }
-
-    /// Public, live objects of a kind with a row id below `before`, newest first.
-    pub async fn public_objects_before(
-        &self,
-        kind: &str,
-        before: Option<i64>,
-        limit: i64,
-    ) -> Result<Vec<ObjectRow>> {
-        let rows = sqlx::query(&format!(
-            "SELECT {COLUMNS} FROM objects WHERE kind = $1 AND public = 1 AND deleted_at IS NULL \
-             AND id < $2 ORDER BY id DESC LIMIT $3"
-        ))
-        .bind(kind)
-        .bind(before.unwrap_or(i64::MAX))
-        .bind(limit)
-        .fetch_all(self.pool())
-        .await?;
-        rows.iter().map(object_row).collect()
     }
 
     pub async fn count_public_objects(&self, kind: Option<&str>) -> Result<i64> {

@@ -3,6 +3,7 @@
 use sqlx::Row;
 
 use crate::error::Result;
+use crate::store::tokens::token_row;
 use crate::store::{Store, TokenRow, now_millis};
 
 /// A live session and the admin token it was opened with.
@@ -56,14 +57,7 @@ impl Store {
         Ok(Some(SessionRow {
             csrf: row.try_get("csrf")?,
             expires_at: row.try_get("expires_at")?,
-            token: TokenRow {
-                id: row.try_get("id")?,
-                name: row.try_get("name")?,
-                scope: row.try_get("scope")?,
-                created_at: row.try_get("created_at")?,
-                last_used_at: row.try_get("last_used_at")?,
-                revoked_at: row.try_get("revoked_at")?,
-            },
+            token: token_row(&row)?,
         }))
     }
 

@@ -17,7 +17,7 @@ pub struct TokenRow {
 
 const COLUMNS: &str = "id, name, scope, created_at, last_used_at, revoked_at";
 
-fn token_row(row: &sqlx::any::AnyRow) -> Result<TokenRow> {
+pub(super) fn token_row(row: &sqlx::any::AnyRow) -> Result<TokenRow> {
     Ok(TokenRow {
         id: row.try_get("id")?,
         name: row.try_get("name")?,

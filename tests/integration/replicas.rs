@@ -172,14 +172,21 @@ async fn two_processes_deliver_everything_once_in_order() {
 /// activity log's (both are written in one transaction, publications
 /// serialised).
 async fn published_names(b: &Binary, token: &str) -> Vec<String> {
+    let url = format!("{}/api/v1/offers?limit=200", b.url);
+    names_in_pages(&url, token, "/payload/name").await
+}
+
+/// Follows `next_cursor` from `first_page` on, collecting the string at
+/// `pointer` in each item.
+async fn names_in_pages(first_page: &str, token: &str, pointer: &str) -> Vec<String> {
     let client = reqwest::Client::new();
     let mut names = Vec::new();
     let mut cursor: Option<String> = None;
     loop {
-        let mut url = format!("{}/api/v1/offers?limit=200", b.url);
-        if let Some(next) = &cursor {
-            url.push_str(&format!("&cursor={next}"));
-        }
+        let url = match &cursor {
+            Some(next) => format!("{first_page}&cursor={next}"),
+            None => first_page.to_owned(),
+        };
         let page: Value = client
             .get(url)
             .bearer_auth(token)
@@ -189,12 +196,11 @@ async fn published_names(b: &Binary, token: &str) -> Vec<String> {
             .json()
             .await
             .unwrap();
+        let items = page["items"].as_array().unwrap();
         names.extend(
-            page["items"]
-                .as_array()
-                .unwrap()
+            items
                 .iter()
-                .map(|o| o["payload"]["name"].as_str().unwrap().to_owned()),
+                .map(|item| item.pointer(pointer).unwrap().as_str().unwrap().to_owned()),
         );
         cursor = page["next_cursor"].as_str().map(str::to_owned);
         if cursor.is_none() {
@@ -232,26 +238,8 @@ async fn arrived_in_order(peer: &TestNode, count: usize, db: &TestDatabase) -> V
 }
 
 async fn catalog_names(peer: &TestNode, platform: &str) -> Vec<String> {
-    let mut names = Vec::new();
-    let mut cursor: Option<String> = None;
-    loop {
-        let mut path = "/api/v1/catalog/offers?limit=200".to_owned();
-        if let Some(next) = &cursor {
-            path.push_str(&format!("&cursor={next}"));
-        }
-        let page = peer.api(&path, platform).await;
-        names.extend(
-            page["items"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|i| i["object"]["name"].as_str().unwrap().to_owned()),
-        );
-        cursor = page["next_cursor"].as_str().map(str::to_owned);
-        if cursor.is_none() {
-            return names;
-        }
-    }
+    let url = peer.url("/api/v1/catalog/offers?limit=200");
+    names_in_pages(&url, platform, "/object/name").await
 }
 
 async fn metric(node: &TestNode, series: &str) -> u64 {
