@@ -37,9 +37,20 @@ const TEMPLATES: &[(&str, &str)] = &[
     console!("audit"),
 ];
 
+/// A wire timestamp as people read it: to the minute, in UTC (the exact
+/// value stays in the API).
+fn when(timestamp: String) -> String {
+    chrono::DateTime::parse_from_rfc3339(&timestamp).map_or(timestamp, |at| {
+        at.with_timezone(&chrono::Utc)
+            .format("%Y-%m-%d %H:%M UTC")
+            .to_string()
+    })
+}
+
 impl Templates {
     pub fn new() -> Result<Templates> {
         let mut env = Environment::new();
+        env.add_filter("when", when);
         for (name, source) in TEMPLATES {
             env.add_template(name, source)
                 .map_err(|e| Error::Internal(format!("template {name}: {e}")))?;
@@ -56,5 +67,23 @@ impl Templates {
             .render(context)
             .map(Html)
             .map_err(|e| Error::Internal(format!("rendering {name}: {e}")))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timestamps_read_to_the_minute_in_utc() {
+        assert_eq!(
+            when("2026-11-24T22:09:50.498Z".into()),
+            "2026-11-24 22:09 UTC"
+        );
+        assert_eq!(
+            when("2026-11-24T23:09:50+01:00".into()),
+            "2026-11-24 22:09 UTC"
+        );
+        assert_eq!(when("yesterday".into()), "yesterday");
     }
 }
