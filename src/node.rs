@@ -32,6 +32,8 @@ pub struct AppContext {
     pub templates: Arc<Templates>,
     /// Wakes the delivery workers when an activity is recorded.
     pub delivery_wakeup: Arc<Notify>,
+    /// Wakes the webhook worker when an event is queued.
+    pub webhook_wakeup: Arc<Notify>,
     /// The node's HTTP client for peers and webhooks (connections reused).
     pub http: reqwest::Client,
 }
@@ -86,6 +88,7 @@ impl Node {
             metrics: Metrics::new()?,
             templates: Arc::new(Templates::new()?),
             delivery_wakeup: Arc::new(Notify::new()),
+            webhook_wakeup: Arc::new(Notify::new()),
             http: crate::apub::fetch::client(),
         };
         let federation = federation_config(&app).await?;

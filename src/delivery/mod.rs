@@ -13,8 +13,8 @@ mod webhooks;
 
 use std::time::Duration;
 
-use futures::future::join_all;
 use tokio::sync::watch;
+use tokio::task::JoinSet;
 
 use crate::node::NodeState;
 
@@ -23,34 +23,68 @@ const BATCH: i64 = 50;
 /// How often streams are looked at when nothing wakes the workers.
 const POLL: Duration = Duration::from_secs(1);
 
-/// Runs delivery until `stop` turns true.
-pub async fn run(state: NodeState, mut stop: watch::Receiver<bool>) {
+/// Runs delivery until `stop` turns true: peers' streams and webhook events
+/// in two loops, so a slow webhook endpoint never holds peers up.
+pub async fn run(state: NodeState, stop: watch::Receiver<bool>) {
+    tokio::join!(
+        run_streams(state.clone(), stop.clone()),
+        run_webhooks(state, stop)
+    );
+}
+
+/// Keeps up to `delivery.parallel_peers` streams in flight, each pass its
+/// own task: a slow or hanging peer holds only its own stream, and a stream
+/// with more waiting is claimed again as soon as its pass ends.
+async fn run_streams(state: NodeState, mut stop: watch::Receiver<bool>) {
     let owner = format!("replica-{}", uuid::Uuid::new_v4());
-    let parallel = state.settings.delivery.parallel_peers as i64;
+    let parallel = state.settings.delivery.parallel_peers;
     let lease = state.settings.delivery.lease;
+    let mut passes = JoinSet::new();
+    loop {
+        if *stop.borrow() {
+            // In-flight passes end by half their lease and release it.
+            while passes.join_next().await.is_some() {}
+            return;
+        }
+        let free = parallel.saturating_sub(passes.len());
+        if free > 0 {
+            match state
+                .store
+                .claim_delivery_streams(&owner, lease.as_millis() as i64, free as i64)
+                .await
+            {
+                Ok(streams) => {
+                    for stream in streams {
+                        let (state, owner) = (state.clone(), owner.clone());
+                        passes.spawn(async move {
+                            sender::deliver_stream(&state, &owner, stream, BATCH).await
+                        });
+                    }
+                }
+                Err(e) => tracing::warn!(error = %e, "delivery: cannot claim streams"),
+            }
+        }
+        tokio::select! {
+            _ = stop.changed() => {},
+            () = state.delivery_wakeup.notified() => {},
+            Some(_) = passes.join_next(), if !passes.is_empty() => {},
+            () = tokio::time::sleep(POLL) => {},
+        }
+    }
+}
+
+async fn run_webhooks(state: NodeState, mut stop: watch::Receiver<bool>) {
     loop {
         if *stop.borrow() {
             return;
         }
-        match state
-            .store
-            .claim_delivery_streams(&owner, lease.as_millis() as i64, parallel)
-            .await
-        {
-            Ok(streams) => {
-                join_all(
-                    streams
-                        .into_iter()
-                        .map(|stream| sender::deliver_stream(&state, &owner, stream, BATCH)),
-                )
-                .await;
-            }
-            Err(e) => tracing::warn!(error = %e, "delivery: cannot claim streams"),
+        let more = webhooks::deliver_due(&state).await;
+        if more {
+            continue;
         }
-        webhooks::deliver_due(&state).await;
         tokio::select! {
             _ = stop.changed() => {},
-            () = state.delivery_wakeup.notified() => {},
+            () = state.webhook_wakeup.notified() => {},
             () = tokio::time::sleep(POLL) => {},
         }
     }

@@ -14,19 +14,23 @@ use crate::store::{WebhookEventRow, now_millis};
 
 const BATCH: i64 = 50;
 
-pub async fn deliver_due(state: &NodeState) {
+/// Sends the events that are due; true when a full batch was read (more
+/// may be waiting).
+pub async fn deliver_due(state: &NodeState) -> bool {
     let events = match state.store.due_webhook_events(BATCH).await {
         Ok(events) => events,
         Err(e) => {
             tracing::warn!(error = %e, "webhooks: cannot read the queue");
-            return;
+            return false;
         }
     };
+    let full_batch = events.len() as i64 == BATCH;
     for event in events {
         if let Err(e) = deliver(state, &event).await {
             tracing::warn!(event = event.event_id, error = %e, "webhooks: delivery error");
         }
     }
+    full_batch
 }
 
 async fn deliver(state: &NodeState, event: &WebhookEventRow) -> crate::error::Result<()> {

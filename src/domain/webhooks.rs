@@ -122,7 +122,7 @@ pub async fn emit(ctx: &AppContext, event: Event, key: &str, data: Value) -> Res
             .queue_webhook_event(webhook.id, &event_id, event.as_str(), &payload)
             .await?;
     }
-    ctx.delivery_wakeup.notify_one();
+    ctx.webhook_wakeup.notify_one();
     Ok(())
 }
 

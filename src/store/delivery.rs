@@ -90,6 +90,8 @@ impl Store {
     ) -> Result<Vec<StreamRow>> {
         let now = now_millis();
         // SKIP LOCKED: replicas claiming at the same time take different rows.
+        // Only free leases (expired or released): a stream this replica is
+        // driving is never claimed twice.
         let lock = match self.kind() {
             crate::config::DatabaseKind::Postgres => "FOR UPDATE SKIP LOCKED",
             crate::config::DatabaseKind::Sqlite => "",
@@ -97,7 +99,7 @@ impl Store {
         let rows = sqlx::query(&format!(
             "UPDATE delivery_streams SET lease_owner = $1, lease_until = $2 WHERE peer_id IN ( \
                SELECT s.peer_id FROM delivery_streams s \
-               WHERE s.next_attempt_at <= $3 AND (s.lease_until < $3 OR s.lease_owner = $1) \
+               WHERE s.next_attempt_at <= $3 AND s.lease_until < $3 \
                AND EXISTS (SELECT 1 FROM activities a WHERE a.id > s.cursor) \
                ORDER BY s.peer_id LIMIT $4 {lock}) \
              RETURNING {STREAM_COLUMNS}"
