@@ -20,7 +20,8 @@ use crate::signing::SignedPost;
 on_both_backends!(
     published_objects_reach_followers,
     forged_objects_are_refused,
-    a_peer_down_gets_everything_back
+    a_peer_down_gets_everything_back,
+    a_hanging_peer_holds_no_one_up
 );
 
 /// A webhook endpoint that records what it receives.
@@ -518,6 +519,61 @@ async fn a_peer_down_gets_everything_back(db: TestDatabase) {
         metrics.contains(r#"passerelle_deliveries_total{outcome="failed",target="peer"}"#),
         "{metrics}"
     );
+    a.stop().await;
+    b.stop().await;
+}
+
+/// A follower that accepts connections but never answers (requests to it
+/// are cut after 10 s) does not delay what the other followers receive.
+async fn a_hanging_peer_holds_no_one_up(db: TestDatabase) {
+    let (a, _a_db) = node_named(&db, "foodhub", |_| {}).await;
+    let (c, _c_db) = node_named(&db, "carshare", |_| {}).await;
+    let (b, _b_db) = node_named(&db, "velocoop", |s| {
+        s.federation.admission = Admission::Open
+    })
+    .await;
+    let (a_admin, b_admin, c_admin) = (admin(&a).await, admin(&b).await, admin(&c).await);
+    let b_platform = b.token(Scope::Platform).await;
+    for (follower, follower_admin) in [(&a, &a_admin), (&c, &c_admin)] {
+        ask_to_follow(follower, follower_admin, &b, &b_admin).await;
+        wait_follow_state(follower, follower_admin, &b, "active").await;
+    }
+
+    // C's port now takes connections and never answers.
+    let c_addr = c.settings.listen;
+    c.stop().await;
+    let black_hole = tokio::net::TcpListener::bind(c_addr).await.unwrap();
+    let held = Arc::new(Mutex::new(Vec::new()));
+    let holder = held.clone();
+    let black_hole = tokio::spawn(async move {
+        while let Ok((connection, _)) = black_hole.accept().await {
+            holder.lock().unwrap().push(connection);
+        }
+    });
+
+    let a_platform = a.token(Scope::Platform).await;
+    let mut expected = Vec::new();
+    for n in 0..3 {
+        let name = format!("Offer {n}");
+        b.put_json(
+            &format!("/api/v1/offers/o{n}"),
+            &b_platform,
+            &offer(&b, &name, "offer"),
+        )
+        .await;
+        expected.push(name);
+        // Well within the 10 s a request to C is given before it is cut.
+        eventually("A to receive the offer while C hangs", 5, || async {
+            (names(&catalog(&a, &a_platform, "/api/v1/catalog/offers").await) == expected)
+                .then_some(())
+        })
+        .await;
+    }
+    assert!(
+        !held.lock().unwrap().is_empty(),
+        "B was sending to the hanging peer meanwhile"
+    );
+    black_hole.abort();
     a.stop().await;
     b.stop().await;
 }
