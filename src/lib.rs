@@ -13,6 +13,7 @@ pub mod error;
 pub mod http;
 pub mod node;
 pub mod observability;
+pub mod outbound;
 pub mod store;
 
 pub use config::Settings;

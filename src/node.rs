@@ -34,8 +34,9 @@ pub struct AppContext {
     pub delivery_wakeup: Arc<Notify>,
     /// Wakes the webhook worker when an event is queued.
     pub webhook_wakeup: Arc<Notify>,
-    /// The node's HTTP client for peers and webhooks (connections reused).
-    pub http: reqwest::Client,
+    /// The node's one outgoing HTTP client, address-checked, for peers and
+    /// webhooks alike (connections reused).
+    pub http: crate::outbound::Client,
 }
 
 /// The HTTP server's state: the context plus the federation configuration
@@ -81,6 +82,7 @@ impl Node {
         let store = Store::connect(&settings.database_url, kind).await?;
         store.migrate().await?;
         let keys = identity::load_or_create(&store).await?;
+        let settings_allow_private = settings.federation.allow_private_addresses;
         let app = AppContext {
             settings: Arc::new(settings),
             store,
@@ -89,7 +91,7 @@ impl Node {
             templates: Arc::new(Templates::new()?),
             delivery_wakeup: Arc::new(Notify::new()),
             webhook_wakeup: Arc::new(Notify::new()),
-            http: crate::apub::fetch::client(),
+            http: crate::outbound::client(settings_allow_private),
         };
         let federation = federation_config(&app).await?;
         Ok(Node {
@@ -143,6 +145,7 @@ async fn federation_config(app: &AppContext) -> Result<FederationConfig<AppConte
             settings.federation.allow_private_addresses || settings.public_url.scheme() == "http",
         )
         .http_fetch_limit(50)
+        .client(app.http.clone())
         .url_verifier(Box::new(PolicyUrlVerifier::new(app.clone())))
         .signed_fetch_actor(&signer)
         .build()

@@ -1,14 +1,14 @@
-//! Fetching ActivityStreams documents from other servers, defensively:
-//! http(s) only, no private or loopback addresses unless the operator
-//! allows them (SSRF), a size cap and a timeout.
+//! Fetching ActivityStreams documents from other servers through the
+//! node's address-checked client: JSON media types only, a size cap and a
+//! timeout. Error messages name what went wrong, never what was received.
 
-use std::net::IpAddr;
 use std::time::Duration;
 
 use serde_json::Value;
 use url::Url;
 
 use crate::apub::context::ACTIVITY_JSON;
+use crate::outbound::{self, OutboundError};
 
 /// Largest document accepted from a peer.
 pub const MAX_DOCUMENT_BYTES: usize = 1024 * 1024;
@@ -16,100 +16,30 @@ const TIMEOUT: Duration = Duration::from_secs(10);
 
 #[derive(Debug, thiserror::Error)]
 pub enum FetchError {
-    #[error("only http and https URLs can be fetched, not `{0}`")]
-    Scheme(String),
-    #[error("{0} has no host")]
-    NoHost(Url),
-    #[error(
-        "{host} resolves to a private or loopback address ({ip}); allow private addresses to fetch it"
-    )]
-    PrivateAddress { host: String, ip: IpAddr },
-    #[error("cannot resolve {0}: {1}")]
-    Resolve(String, String),
+    #[error("{0}")]
+    Refused(#[from] OutboundError),
     #[error("request to {0} failed: {1}")]
     Request(Url, String),
     #[error("{0} answered {1}")]
     Status(Url, u16),
     #[error("{0} sent more than {MAX_DOCUMENT_BYTES} bytes")]
     TooLarge(Url),
-    #[error("{0} did not send JSON: {1}")]
-    NotJson(Url, String),
-}
-
-/// Addresses no federation request should reach by default.
-pub fn is_private(ip: IpAddr) -> bool {
-    match ip {
-        IpAddr::V4(v4) => {
-            let [a, b, ..] = v4.octets();
-            v4.is_loopback()
-                || v4.is_private()
-                || v4.is_link_local()
-                || v4.is_unspecified()
-                || v4.is_broadcast()
-                || v4.is_multicast()
-                || v4.is_documentation()
-                || a == 0
-                || (a == 100 && (64..128).contains(&b))
-        }
-        IpAddr::V6(v6) => {
-            let first = v6.segments()[0];
-            v6.is_loopback()
-                || v6.is_unspecified()
-                || v6.is_multicast()
-                || (first & 0xfe00) == 0xfc00
-                || (first & 0xffc0) == 0xfe80
-                || v6
-                    .to_ipv4_mapped()
-                    .is_some_and(|v4| is_private(IpAddr::V4(v4)))
-        }
-    }
-}
-
-/// Refuses URLs that are not http(s) or whose host resolves to a private
-/// address (unless `allow_private`).
-pub async fn check_url(url: &Url, allow_private: bool) -> Result<(), FetchError> {
-    if !matches!(url.scheme(), "http" | "https") {
-        return Err(FetchError::Scheme(url.scheme().to_owned()));
-    }
-    let host = url
-        .host_str()
-        .ok_or_else(|| FetchError::NoHost(url.clone()))?;
-    if allow_private {
-        return Ok(());
-    }
-    let port = url.port_or_known_default().unwrap_or(443);
-    let host_for_lookup = host
-        .trim_start_matches('[')
-        .trim_end_matches(']')
-        .to_owned();
-    let addresses = tokio::net::lookup_host((host_for_lookup.as_str(), port))
-        .await
-        .map_err(|e| FetchError::Resolve(host.to_owned(), e.to_string()))?;
-    for address in addresses {
-        if is_private(address.ip()) {
-            return Err(FetchError::PrivateAddress {
-                host: host.to_owned(),
-                ip: address.ip(),
-            });
-        }
-    }
-    Ok(())
+    #[error("{0} did not send JSON (Content-Type `{1}`)")]
+    NotJsonType(Url, String),
+    #[error("{0} sent malformed JSON")]
+    NotJson(Url),
 }
 
 /// GETs an ActivityStreams document.
-pub async fn fetch_document(
-    client: &reqwest::Client,
-    url: &Url,
-    allow_private: bool,
-) -> Result<Value, FetchError> {
-    check_url(url, allow_private).await?;
+pub async fn fetch_document(client: &outbound::Client, url: &Url) -> Result<Value, FetchError> {
+    outbound::check_url_literal(url, true)?;
     let response = client
-        .get(url.clone())
+        .get(url.as_str())
         .header(reqwest::header::ACCEPT, ACTIVITY_JSON)
         .timeout(TIMEOUT)
         .send()
         .await
-        .map_err(|e| FetchError::Request(url.clone(), e.to_string()))?;
+        .map_err(|e| request_error(url, &e))?;
     read_document(url, response).await
 }
 
@@ -119,13 +49,13 @@ pub async fn fetch_signed(
     data: &activitypub_federation::config::Data<crate::node::AppContext>,
     url: &Url,
 ) -> Result<Value, FetchError> {
-    let allow_private = data.settings.federation.allow_private_addresses;
-    check_url(url, allow_private).await?;
+    outbound::check_url_literal(url, true)?;
     let host = match url.port() {
         Some(port) => format!("{}:{port}", url.host_str().unwrap_or_default()),
         None => url.host_str().unwrap_or_default().to_owned(),
     };
-    let builder = reqwest_middleware::ClientWithMiddleware::from(data.http.clone())
+    let builder = data
+        .http
         .get(url.as_str())
         .timeout(TIMEOUT)
         .header(reqwest::header::ACCEPT, ACTIVITY_JSON)
@@ -142,37 +72,61 @@ pub async fn fetch_signed(
         .http
         .execute(request)
         .await
-        .map_err(|e| FetchError::Request(url.clone(), e.to_string()))?;
+        .map_err(|e| request_error(url, &e))?;
     read_document(url, response).await
+}
+
+fn request_error(url: &Url, error: &reqwest_middleware::Error) -> FetchError {
+    match outbound::refusal_of(error) {
+        Some(refusal) => FetchError::Refused(refusal),
+        None => FetchError::Request(url.clone(), outbound::describe(error)),
+    }
+}
+
+/// JSON media types: `application/json` and any `+json` type
+/// (`activity+json`, `ld+json`, `jrd+json`).
+fn is_json_type(content_type: &str) -> bool {
+    let essence = content_type
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    essence == "application/json"
+        || (essence.starts_with("application/") && essence.ends_with("+json"))
 }
 
 async fn read_document(url: &Url, mut response: reqwest::Response) -> Result<Value, FetchError> {
     if !response.status().is_success() {
         return Err(FetchError::Status(url.clone(), response.status().as_u16()));
     }
+    let content_type = response
+        .headers()
+        .get(reqwest::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    if !is_json_type(&content_type) {
+        return Err(FetchError::NotJsonType(url.clone(), content_type));
+    }
+    if response
+        .content_length()
+        .is_some_and(|length| length > MAX_DOCUMENT_BYTES as u64)
+    {
+        return Err(FetchError::TooLarge(url.clone()));
+    }
     let mut body = Vec::new();
     while let Some(chunk) = response
         .chunk()
         .await
-        .map_err(|e| FetchError::Request(url.clone(), e.to_string()))?
+        .map_err(|e| FetchError::Request(url.clone(), outbound::describe(&e)))?
     {
         if body.len() + chunk.len() > MAX_DOCUMENT_BYTES {
             return Err(FetchError::TooLarge(url.clone()));
         }
         body.extend_from_slice(&chunk);
     }
-    serde_json::from_slice(&body).map_err(|e| FetchError::NotJson(url.clone(), e.to_string()))
-}
-
-/// A client for federation requests (a node keeps one, so connections
-/// are reused); redirects are not followed, so a checked URL cannot lead
-/// somewhere unchecked.
-pub fn client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .user_agent(concat!("passerelle/", env!("CARGO_PKG_VERSION")))
-        .build()
-        .unwrap_or_default()
+    serde_json::from_slice(&body).map_err(|_| FetchError::NotJson(url.clone()))
 }
 
 #[cfg(test)]
@@ -180,46 +134,17 @@ mod tests {
     use super::*;
 
     #[test]
-    fn private_ranges_are_recognised() {
-        for private in [
-            "127.0.0.1",
-            "10.1.2.3",
-            "192.168.0.1",
-            "172.16.5.4",
-            "169.254.1.1",
-            "100.64.0.1",
-            "0.0.0.0",
-            "::1",
-            "fd00::1",
-            "fe80::1",
-            "::ffff:127.0.0.1",
+    fn json_media_types_are_recognised() {
+        for json in [
+            "application/activity+json",
+            "application/ld+json; profile=\"https://www.w3.org/ns/activitystreams\"",
+            "application/json; charset=utf-8",
+            "Application/JRD+JSON",
         ] {
-            assert!(is_private(private.parse().unwrap()), "{private}");
+            assert!(is_json_type(json), "{json}");
         }
-        for public in ["8.8.8.8", "2a01:4f8::1", "100.128.0.1"] {
-            assert!(!is_private(public.parse().unwrap()), "{public}");
+        for other in ["text/html", "", "text/json+html", "application/jsonp"] {
+            assert!(!is_json_type(other), "{other}");
         }
-    }
-
-    #[tokio::test]
-    async fn hostile_urls_are_refused() {
-        let refuse = |u: &str| Url::parse(u).unwrap();
-        assert!(matches!(
-            check_url(&refuse("file:///etc/passwd"), true).await,
-            Err(FetchError::Scheme(_))
-        ));
-        assert!(matches!(
-            check_url(&refuse("http://127.0.0.1:8080/actor"), false).await,
-            Err(FetchError::PrivateAddress { .. })
-        ));
-        assert!(matches!(
-            check_url(&refuse("http://[::1]/x"), false).await,
-            Err(FetchError::PrivateAddress { .. })
-        ));
-        assert!(
-            check_url(&refuse("http://127.0.0.1:8080/actor"), true)
-                .await
-                .is_ok()
-        );
     }
 }

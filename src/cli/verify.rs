@@ -21,10 +21,10 @@ pub struct VerifyArgs {
 
 pub async fn run(settings: Settings, args: VerifyArgs) -> Result<(), String> {
     let allow_private = args.allow_private_addresses || settings.federation.allow_private_addresses;
-    let client = fetch::client();
+    let client = crate::outbound::client(allow_private);
     let document: Value = match Url::parse(&args.source) {
         Ok(url) if matches!(url.scheme(), "http" | "https") => {
-            fetch::fetch_document(&client, &url, allow_private)
+            fetch::fetch_document(&client, &url)
                 .await
                 .map_err(|e| e.to_string())?
         }
@@ -39,7 +39,7 @@ pub async fn run(settings: Settings, args: VerifyArgs) -> Result<(), String> {
             serde_json::from_str(&text).map_err(|e| format!("{} is not JSON: {e}", args.source))?
         }
     };
-    match verify_document(&client, &document, allow_private).await {
+    match verify_document(&client, &document).await {
         Ok(method) => {
             println!("valid: signed by {method}");
             Ok(())

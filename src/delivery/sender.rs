@@ -181,13 +181,12 @@ pub(crate) fn outcome_of(response: &reqwest::Response, target: &str) -> Outcome 
 async fn try_post(state: &NodeState, inbox: &str, document: &str) -> Result<Outcome> {
     let inbox_url =
         url::Url::parse(inbox).map_err(|e| Error::Internal(format!("peer inbox: {e}")))?;
-    let client = state.http.clone();
-    let signing_client = reqwest_middleware::ClientWithMiddleware::from(client.clone());
     let host = match inbox_url.port() {
         Some(port) => format!("{}:{port}", inbox_url.host_str().unwrap_or_default()),
         None => inbox_url.host_str().unwrap_or_default().to_owned(),
     };
-    let builder = signing_client
+    let builder = state
+        .http
         .post(inbox_url.as_str())
         .timeout(request_timeout(state.settings.delivery.lease))
         .header(CONTENT_TYPE, HeaderValue::from_static(ACTIVITY_JSON))
@@ -202,10 +201,10 @@ async fn try_post(state: &NodeState, inbox: &str, document: &str) -> Result<Outc
         .sign_request(builder, Bytes::from(document.to_owned()))
         .await
         .map_err(|e| Error::Internal(format!("signing: {e}")))?;
-    Ok(match client.execute(request).await {
+    Ok(match state.http.execute(request).await {
         Ok(response) => outcome_of(&response, inbox),
         Err(e) => Outcome::Failed {
-            error: e.to_string(),
+            error: crate::outbound::describe(&e),
             retry_after: None,
         },
     })

@@ -54,7 +54,7 @@ async fn deliver(state: &NodeState, event: &WebhookEventRow) -> crate::error::Re
     let outcome = match sent {
         Ok(response) => outcome_of(&response, &webhook.url),
         Err(e) => Outcome::Failed {
-            error: e.to_string(),
+            error: crate::outbound::describe(&e),
             retry_after: None,
         },
     };

@@ -71,12 +71,7 @@ async fn walk(
         if signed {
             fetch::fetch_signed(data, &url).await
         } else {
-            fetch::fetch_document(
-                &data.http,
-                &url,
-                data.settings.federation.allow_private_addresses,
-            )
-            .await
+            fetch::fetch_document(&data.http, &url).await
         }
         .map_err(|e| e.to_string())
     };

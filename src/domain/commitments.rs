@@ -42,9 +42,8 @@ async fn fetch_commitments(
     if domain_of(&collection) != peer.row.domain {
         return Err("the commitments collection is on another host".into());
     }
-    let allow_private = data.settings.federation.allow_private_addresses;
     let client = data.http.clone();
-    let document = fetch::fetch_document(&client, &collection, allow_private)
+    let document = fetch::fetch_document(&client, &collection)
         .await
         .map_err(|e| e.to_string())?;
     let page = match document.get("first") {
@@ -53,7 +52,7 @@ async fn fetch_commitments(
             if domain_of(&first) != peer.row.domain {
                 return Err("the commitments page is on another host".into());
             }
-            fetch::fetch_document(&client, &first, allow_private)
+            fetch::fetch_document(&client, &first)
                 .await
                 .map_err(|e| e.to_string())?
         }

@@ -36,6 +36,7 @@ pub async fn resolve_peer(data: &Data<AppContext>, target: &str) -> Result<Peer>
             )));
         }
         refuse_if_blocked(data, &domain_of(&url)).await?;
+        check_reachable(data, &url).await?;
         ObjectId::<Peer>::from(url).dereference(data).await?
     } else {
         let handle = target.strip_prefix('@').unwrap_or(target);
@@ -50,12 +51,23 @@ pub async fn resolve_peer(data: &Data<AppContext>, target: &str) -> Result<Peer>
             )));
         }
         refuse_if_blocked(data, host).await?;
+        let webfinger = Url::parse(&format!("{}://{host}/", data.settings.public_url.scheme()))
+            .map_err(|_| Error::BadRequest(format!("`{host}` is not a host name")))?;
+        check_reachable(data, &webfinger).await?;
         webfinger_resolve_actor::<AppContext, Peer>(handle, data).await?
     };
     if peer.row.actor_uri == actor_id(&data.settings).as_str() {
         return Err(Error::BadRequest("a node cannot follow itself".into()));
     }
     Ok(peer)
+}
+
+/// Refuses at once a target the client would never reach (a private
+/// address on a node that does not allow them), with the reason.
+async fn check_reachable(ctx: &AppContext, url: &Url) -> Result<()> {
+    crate::outbound::check_target(url, ctx.settings.federation.allow_private_addresses)
+        .await
+        .map_err(|e| Error::BadRequest(format!("cannot follow {url}: {e}")))
 }
 
 async fn refuse_if_blocked(ctx: &AppContext, domain: &str) -> Result<()> {

@@ -50,9 +50,8 @@ pub fn assertion_key(
 /// Verifies `document`'s proof, fetching the signer's actor for its key.
 /// Returns the verification method that signed it.
 pub async fn verify_document(
-    client: &reqwest::Client,
+    client: &crate::outbound::Client,
     document: &Value,
-    allow_private: bool,
 ) -> Result<String, VerificationError> {
     let method = proof::verification_method(document)?.to_owned();
     let method_url =
@@ -71,7 +70,7 @@ pub async fn verify_document(
     }
     let mut actor_url = method_url.clone();
     actor_url.set_fragment(None);
-    let actor = fetch::fetch_document(client, &actor_url, allow_private).await?;
+    let actor = fetch::fetch_document(client, &actor_url).await?;
     let key = assertion_key(&actor, &method).ok_or_else(|| VerificationError::UnknownKey {
         actor: actor_url.clone(),
         method: method.clone(),

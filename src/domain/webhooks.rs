@@ -70,6 +70,16 @@ pub async fn create(ctx: &AppContext, url: &str, events: &[String]) -> Result<We
             detail: "must be an http(s) URL with a host".into(),
         }]));
     }
+    // Checked again by the client at every delivery (the name may resolve
+    // elsewhere later).
+    crate::outbound::check_target(&parsed, ctx.settings.federation.allow_private_addresses)
+        .await
+        .map_err(|e| {
+            Error::Unprocessable(vec![Violation {
+                pointer: "/url".into(),
+                detail: e.to_string(),
+            }])
+        })?;
     if events.is_empty() {
         return Err(Error::Unprocessable(vec![Violation {
             pointer: "/events".into(),

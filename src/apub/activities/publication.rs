@@ -87,11 +87,7 @@ impl Activity for Publication {
             (_, Value::String(id)) => {
                 let url = Url::parse(id)
                     .map_err(|_| Error::UnprocessableAt("/object".into(), "not a URL".into()))?;
-                fetch::fetch_document(
-                    &data.http,
-                    &url,
-                    data.settings.federation.allow_private_addresses,
-                )
+                fetch::fetch_document(&data.http, &url)
                 .await
                 .map_err(|e| Error::PeerUnavailable(e.to_string()))?
             }
