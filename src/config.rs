@@ -75,6 +75,11 @@ pub struct FederationSettings {
     pub hide_relationships: bool,
     /// Largest inbox request body, in bytes; larger ones get 413.
     pub max_body_bytes: usize,
+    /// A signer's actor document (its key) is fetched at most once per key
+    /// id in this window, whether the fetch worked or not: forged
+    /// signatures cannot make the node fetch more.
+    #[serde(with = "humantime_serde")]
+    pub key_fetch_window: std::time::Duration,
 }
 
 /// Admission policy for follow requests.
@@ -132,6 +137,7 @@ impl Default for Settings {
                 allowlist: Vec::new(),
                 hide_relationships: false,
                 max_body_bytes: 1024 * 1024,
+                key_fetch_window: std::time::Duration::from_secs(5 * 60),
             },
             log: LogSettings {
                 format: LogFormat::Text,

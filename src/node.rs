@@ -37,6 +37,8 @@ pub struct AppContext {
     /// The node's one outgoing HTTP client, address-checked, for peers and
     /// webhooks alike (connections reused).
     pub http: crate::outbound::Client,
+    /// Signers' actor documents fetched in the current window.
+    pub key_fetches: Arc<crate::apub::signer::KeyFetches>,
 }
 
 /// The HTTP server's state: the context plus the federation configuration
@@ -83,6 +85,7 @@ impl Node {
         store.migrate().await?;
         let keys = identity::load_or_create(&store).await?;
         let settings_allow_private = settings.federation.allow_private_addresses;
+        let key_fetch_window = settings.federation.key_fetch_window;
         let app = AppContext {
             settings: Arc::new(settings),
             store,
@@ -92,6 +95,7 @@ impl Node {
             delivery_wakeup: Arc::new(Notify::new()),
             webhook_wakeup: Arc::new(Notify::new()),
             http: crate::outbound::client(settings_allow_private),
+            key_fetches: Arc::new(crate::apub::signer::KeyFetches::new(key_fetch_window)),
         };
         let federation = federation_config(&app).await?;
         Ok(Node {

@@ -10,3 +10,4 @@ pub mod objects;
 pub mod peer;
 pub mod proof;
 pub mod signature;
+pub mod signer;

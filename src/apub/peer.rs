@@ -56,6 +56,35 @@ impl ActorFields {
         serde_json::from_value(document.clone())
             .map_err(|e| Error::BadRequest(format!("not an actor this node can use: {e}")))
     }
+
+    /// The shared inbox, when it is on the actor's own origin: deliveries
+    /// never go to another origin than the actor's (an actor document
+    /// could otherwise aim the node's signed requests anywhere).
+    pub fn same_origin_shared_inbox(&self) -> Option<&Url> {
+        let shared = self.endpoints.as_ref()?.shared_inbox.as_ref()?;
+        if shared.origin() == self.id.origin() {
+            Some(shared)
+        } else {
+            tracing::warn!(actor = %self.id, shared_inbox = %shared, "shared inbox on another origin: ignored, the actor's inbox is used");
+            None
+        }
+    }
+}
+
+/// The inbox to deliver to: the shared inbox when it shares the actor's
+/// origin, else the actor's own inbox (also for rows stored before the
+/// rule existed).
+pub fn delivery_inbox(peer: &PeerRow) -> Option<Url> {
+    let actor = Url::parse(&peer.actor_uri).ok()?;
+    let same_origin = |url: &str| {
+        Url::parse(url)
+            .ok()
+            .filter(|u| u.origin() == actor.origin())
+    };
+    peer.shared_inbox
+        .as_deref()
+        .and_then(same_origin)
+        .or_else(|| same_origin(&peer.inbox))
 }
 
 /// `host[:port]` of a URL: how domains are named in block and allow lists.
@@ -123,9 +152,12 @@ impl Object for Peer {
                 fields.id
             )));
         }
-        verify_domains_match(&fields.id, &fields.inbox).map_err(|_| {
-            Error::BadRequest(format!("the inbox of {} is on another host", fields.id))
-        })?;
+        if fields.inbox.origin() != fields.id.origin() {
+            return Err(Error::BadRequest(format!(
+                "the inbox of {} is on another origin",
+                fields.id
+            )));
+        }
         Ok(())
     }
 
@@ -136,11 +168,7 @@ impl Object for Peer {
         let handle = format!("{username}@{domain}");
         let actor_json =
             serde_json::to_string(&json).map_err(|e| Error::Internal(e.to_string()))?;
-        let shared_inbox = fields
-            .endpoints
-            .as_ref()
-            .and_then(|e| e.shared_inbox.as_ref())
-            .map(Url::as_str);
+        let shared_inbox = fields.same_origin_shared_inbox().map(Url::as_str);
         let row = data
             .store
             .upsert_peer(&PeerActor {

@@ -23,11 +23,9 @@ pub async fn run(settings: Settings, args: VerifyArgs) -> Result<(), String> {
     let allow_private = args.allow_private_addresses || settings.federation.allow_private_addresses;
     let client = crate::outbound::client(allow_private);
     let document: Value = match Url::parse(&args.source) {
-        Ok(url) if matches!(url.scheme(), "http" | "https") => {
-            fetch::fetch_document(&client, &url)
-                .await
-                .map_err(|e| e.to_string())?
-        }
+        Ok(url) if matches!(url.scheme(), "http" | "https") => fetch::fetch_document(&client, &url)
+            .await
+            .map_err(|e| e.to_string())?,
         _ => {
             let text = if args.source == "-" {
                 std::io::read_to_string(std::io::stdin())

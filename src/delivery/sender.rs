@@ -9,6 +9,7 @@ use reqwest::header::{CONTENT_TYPE, HeaderValue, RETRY_AFTER};
 use crate::apub::context::ACTIVITY_JSON;
 use crate::delivery::addressing::{Recipient, addressed_to};
 use crate::delivery::backoff::retry_delay_ms;
+use crate::domain::policy;
 use crate::error::{Error, Result};
 use crate::node::NodeState;
 use crate::store::{StreamRow, now_millis};
@@ -64,10 +65,16 @@ async fn deliver(state: &NodeState, owner: &str, stream: &StreamRow, batch: i64)
         peer: &peer,
         approved_follower,
     };
-    let inbox = peer
-        .shared_inbox
-        .clone()
-        .unwrap_or_else(|| peer.inbox.clone());
+    let Some(inbox) = crate::apub::peer::delivery_inbox(&peer).map(String::from) else {
+        let error = "the peer has no inbox on its own origin";
+        tracing::warn!(peer = %peer.actor_uri, error, "delivery: nothing sent");
+        let retry_at = now_millis() + retry_delay_ms(stream.failures);
+        store
+            .delivery_failed(peer.id, owner, error, retry_at)
+            .await?;
+        return Ok(false);
+    };
+    let refused = policy::refusal(state, &peer.domain).await?;
     let mut cursor = stream.cursor;
     let mut delivered_any = false;
     let mut receipts = Vec::new();
@@ -83,7 +90,16 @@ async fn deliver(state: &NodeState, owner: &str, stream: &StreamRow, batch: i64)
             store.record_receipts(peer.id, &receipts).await?;
             return Ok(true);
         }
-        if addressed_to(&activity, &recipient) {
+        if let Some(reason) = &refused {
+            // Blocked or excluded since it was followed: it receives
+            // nothing, and nothing waits for it.
+            tracing::info!(peer = %peer.actor_uri, activity = %activity.uri, reason, "delivery skipped by policy");
+            state
+                .metrics
+                .deliveries
+                .with_label_values(&["peer", "refused_by_policy"])
+                .inc();
+        } else if addressed_to(&activity, &recipient) {
             match post(state, &inbox, &activity.document).await {
                 Outcome::Delivered => {
                     delivered_any = true;

@@ -29,6 +29,21 @@ pub async fn refusal(ctx: &AppContext, domain: &str) -> Result<Option<String>> {
     Ok(None)
 }
 
+/// Refuses a sender the policy refuses, telling it no more than that: the
+/// reason (an exclusion's author and grounds) is for the logs and the
+/// admin API, not for strangers.
+pub async fn admit_sender(ctx: &AppContext, domain: &str) -> Result<()> {
+    match refusal(ctx, domain).await? {
+        None => Ok(()),
+        Some(reason) => {
+            tracing::info!(domain, reason, "refused by policy");
+            Err(crate::error::Error::Forbidden(
+                "this node does not accept requests from your domain".into(),
+            ))
+        }
+    }
+}
+
 /// Lets `activitypub_federation` refuse blocked domains wherever it checks
 /// a URL (received activity ids, fetches).
 #[derive(Clone)]

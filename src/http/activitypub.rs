@@ -2,7 +2,6 @@
 //! their collections, the outbox (read, and client-to-server publishing),
 //! activities and the network vocabulary's context.
 
-use activitypub_federation::fetch::object_id::ObjectId;
 use axum::Json;
 use axum::Router;
 use axum::extract::rejection::{JsonRejection, QueryRejection};
@@ -22,10 +21,10 @@ use crate::apub::collection;
 use crate::apub::context::{
     ACTIVITY_JSON, LD_JSON, LD_JSON_ACTIVITY_STREAMS, NETWORK_CONTEXT, NETWORK_CONTEXT_PATH,
 };
-use crate::apub::peer::Peer;
-use crate::apub::signature;
+use crate::apub::signer::{self, SignedRequest};
 use crate::domain::discovery;
 use crate::domain::kinds::ObjectKind;
+use crate::domain::policy;
 use crate::domain::publish::{self, Change};
 use crate::domain::visibility::ReaderRights;
 use crate::error::{Error, Result};
@@ -164,43 +163,33 @@ async fn object(
     Ok(response)
 }
 
-/// The peer that signed this request, if it is signed and verifies (the
-/// peer's key is refetched once if it does not: it may have rotated).
+/// The peer that signed this request, if it is signed, verifies, and the
+/// policy still lets its domain read (a follower blocked or excluded since
+/// it was approved reads what strangers read).
 async fn signed_reader(
     state: &NodeState,
     headers: &HeaderMap,
     method: &Method,
     uri: &Uri,
 ) -> Option<PeerRow> {
-    headers.get("signature")?;
-    let signer = match signature::signer(headers, false) {
-        Ok(signer) => signer,
-        Err(e) => {
-            tracing::info!(error = %e, "signed GET refused");
-            return None;
-        }
+    let request = SignedRequest {
+        headers,
+        method,
+        uri,
+        body: None,
     };
-    let data = state.data();
-    let peer = match ObjectId::<Peer>::from(signer.clone())
-        .dereference(&data)
-        .await
-    {
-        Ok(peer) => peer,
-        Err(e) => {
-            tracing::info!(%signer, error = %e, "signed GET: unknown signer");
-            return None;
+    let reader = signer::reader(&state.data(), &request).await?;
+    match policy::refusal(state, &reader.domain).await {
+        Ok(None) => Some(reader),
+        Ok(Some(reason)) => {
+            tracing::info!(peer = %reader.actor_uri, reason, "signed GET from a refused domain: answered as anonymous");
+            None
         }
-    };
-    match signature::verify(headers, method, uri, &peer.row.public_key_pem) {
-        Ok(()) => return Some(peer.row),
-        Err(e) => tracing::info!(%signer, error = %e, "signed GET: refetching the signer's key"),
+        Err(e) => {
+            tracing::warn!(error = %e, "signed GET: cannot read the policy; answered as anonymous");
+            None
+        }
     }
-    let refreshed = ObjectId::<Peer>::from(signer)
-        .dereference_forced(&data)
-        .await
-        .ok()?;
-    signature::verify(headers, method, uri, &refreshed.row.public_key_pem).ok()?;
-    Some(refreshed.row)
 }
 
 async fn charter_version(

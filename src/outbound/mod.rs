@@ -36,7 +36,7 @@ pub enum OutboundError {
     #[error("the URL has no host")]
     NoHost,
     #[error(
-        "{host} is a {reason} address ({ip}); this node does not send requests to such addresses"
+        "{host} resolves to {ip}, a {reason} address; this node sends no request to private addresses unless federation.allow_private_addresses is set"
     )]
     Forbidden {
         host: String,
@@ -107,7 +107,10 @@ fn check_ip(host: &str, ip: IpAddr, allow_private: bool) -> Result<(), OutboundE
     }
 }
 
-async fn resolve_checked(host: &str, allow_private: bool) -> Result<Vec<SocketAddr>, OutboundError> {
+async fn resolve_checked(
+    host: &str,
+    allow_private: bool,
+) -> Result<Vec<SocketAddr>, OutboundError> {
     let addresses: Vec<SocketAddr> = tokio::net::lookup_host((host, 0))
         .await
         .map_err(|e| OutboundError::Resolve {

@@ -5,6 +5,7 @@ mod rig;
 mod signing;
 
 mod actor;
+mod boundary;
 mod browser;
 mod catalog;
 mod cli;

@@ -12,6 +12,29 @@ use crate::apub::activities::publication::Publication;
 use crate::apub::activities::undo::Undo;
 use crate::error::{Error, Result};
 use crate::node::AppContext;
+use crate::store::PeerRow;
+
+/// Acts on an activity whose sender's signature verified: its id must be
+/// on the sender's origin (a peer speaks only for itself), then the
+/// activity's own checks and handling.
+pub async fn accept(
+    data: &Data<AppContext>,
+    envelope: serde_json::Value,
+    sender: &PeerRow,
+) -> Result<()> {
+    let activity: InboxActivity = serde_json::from_value(envelope)
+        .map_err(|e| Error::BadRequest(format!("not an activity this node understands: {e}")))?;
+    let sender_origin = Url::parse(&sender.actor_uri)
+        .map_err(|e| Error::Internal(format!("stored peer URI: {e}")))?
+        .origin();
+    if activity.id().origin() != sender_origin {
+        return Err(Error::BadRequest(
+            "the activity's id is not on its actor's origin".into(),
+        ));
+    }
+    activity.verify(data).await?;
+    activity.receive(data).await
+}
 
 /// An activity type this node does not act on.
 #[derive(Debug, Clone, Deserialize)]

@@ -88,8 +88,8 @@ impl Activity for Publication {
                 let url = Url::parse(id)
                     .map_err(|_| Error::UnprocessableAt("/object".into(), "not a URL".into()))?;
                 fetch::fetch_document(&data.http, &url)
-                .await
-                .map_err(|e| Error::PeerUnavailable(e.to_string()))?
+                    .await
+                    .map_err(|e| Error::PeerUnavailable(e.to_string()))?
             }
             _ => {
                 return Err(Error::UnprocessableAt(

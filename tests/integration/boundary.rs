@@ -1,0 +1,428 @@
+//! Trust at the boundary, tried as a hostile party would: forged requests,
+//! hostile actor documents and private targets cost the node at most the
+//! allowed fetches, store nothing and echo nothing; policy applies to
+//! relationships that already exist.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+
+use axum::Router;
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use passerelle::config::Admission;
+use passerelle::domain::tokens::Scope;
+use rsa::RsaPrivateKey;
+use rsa::pkcs8::{EncodePublicKey, LineEnding};
+use serde_json::{Value, json};
+use tokio::net::TcpListener;
+
+use crate::federation::{admin, ask_to_follow, node_named, wait_follow_state};
+use crate::on_both_backends;
+use crate::rig::{TestDatabase, TestNode, eventually};
+use crate::signing::SignedPost;
+
+on_both_backends!(
+    forged_signatures_cost_one_fetch_and_store_nothing,
+    shared_inbox_on_another_origin_receives_nothing,
+    private_targets_are_refused_without_a_request,
+    refused_follower_is_cut_off_after_restart,
+);
+
+/// What the mock peer serves at a path: a content type and a body.
+type Documents = HashMap<String, (&'static str, String)>;
+
+/// A stand-in for a remote server, written for the tests: it serves fixed
+/// documents, answers 202 to any POST, and counts every request.
+struct MockPeer {
+    base: String,
+    seen: Arc<Mutex<Vec<(String, String)>>>,
+    listener: Option<TcpListener>,
+}
+
+impl MockPeer {
+    async fn bind() -> MockPeer {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr: SocketAddr = listener.local_addr().unwrap();
+        MockPeer {
+            base: format!("http://localhost:{}", addr.port()),
+            seen: Arc::default(),
+            listener: Some(listener),
+        }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    fn serve(&mut self, documents: Documents) {
+        let state = (Arc::new(documents), self.seen.clone());
+        let app = Router::new().fallback(answer).with_state(state);
+        let listener = self.listener.take().expect("served once");
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+    }
+
+    fn hits(&self, method: &str, path: &str) -> usize {
+        self.seen
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|(m, p)| m == method && p == path)
+            .count()
+    }
+
+    fn total(&self) -> usize {
+        self.seen.lock().unwrap().len()
+    }
+}
+
+type MockState = (Arc<Documents>, Arc<Mutex<Vec<(String, String)>>>);
+
+async fn answer(State((documents, seen)): State<MockState>, request: Request) -> Response {
+    let path = request.uri().path().to_owned();
+    let method = request.method().as_str().to_owned();
+    seen.lock().unwrap().push((method.clone(), path.clone()));
+    if method == "POST" {
+        return StatusCode::ACCEPTED.into_response();
+    }
+    match documents.get(&path) {
+        Some((content_type, body)) => {
+            let mut response = body.clone().into_response();
+            response
+                .headers_mut()
+                .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+            response
+        }
+        None => StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
+fn new_key() -> RsaPrivateKey {
+    RsaPrivateKey::new(&mut rand::thread_rng(), 2048).unwrap()
+}
+
+/// An actor document for the mock peer at `/actor`.
+fn actor_document(peer: &MockPeer, key: &RsaPrivateKey, shared_inbox: Option<String>) -> String {
+    let pem = key
+        .to_public_key()
+        .to_public_key_pem(LineEnding::LF)
+        .unwrap();
+    let mut actor = json!({
+        "@context": ["https://www.w3.org/ns/activitystreams", "https://w3id.org/security/v1"],
+        "id": peer.url("/actor"),
+        "type": "Organization",
+        "preferredUsername": "mock",
+        "name": "Mock platform",
+        "inbox": peer.url("/inbox"),
+        "outbox": peer.url("/outbox"),
+        "publicKey": {"id": peer.url("/actor#main-key"), "owner": peer.url("/actor"), "publicKeyPem": pem},
+    });
+    if let Some(shared) = shared_inbox {
+        actor["endpoints"] = json!({"sharedInbox": shared});
+    }
+    actor.to_string()
+}
+
+fn follow(actor: &str, object: &str) -> Vec<u8> {
+    serde_json::to_vec(&json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": format!("{}/activities/{}", actor.trim_end_matches("/actor"), uuid::Uuid::new_v4()),
+        "type": "Follow",
+        "actor": actor,
+        "object": object,
+    }))
+    .unwrap()
+}
+
+const INTRANET_PAGE: &str = "<html>SECRET-INTRANET-PAGE</html>";
+
+async fn forged_signatures_cost_one_fetch_and_store_nothing(db: TestDatabase) {
+    let b = TestNode::start_with(&db.url, |s| {
+        s.federation.key_fetch_window = std::time::Duration::from_secs(4);
+    })
+    .await;
+    let b_admin = b.token(Scope::Admin).await;
+    let key = new_key();
+    let forger_key = b.context.keys.rsa_private.clone();
+    let mut peer = MockPeer::bind().await;
+    let mut documents = Documents::new();
+    documents.insert(
+        "/actor".into(),
+        (
+            "application/activity+json",
+            actor_document(&peer, &key, None),
+        ),
+    );
+    documents.insert("/page".into(), ("text/html", INTRANET_PAGE.into()));
+    peer.serve(documents);
+    let client = reqwest::Client::new();
+    let actor = peer.url("/actor");
+    let send = |body: Vec<u8>, key_id: String, key: RsaPrivateKey| {
+        let client = client.clone();
+        let inbox = b.url("/inbox");
+        async move {
+            let response = SignedPost::new(&inbox, body, &key_id, &key)
+                .send(&client)
+                .await;
+            let status = response.status().as_u16();
+            let content_type = response.headers().get(header::CONTENT_TYPE).cloned();
+            let text = response.text().await.unwrap();
+            if status >= 400 {
+                assert_eq!(content_type.unwrap(), "application/problem+json", "{text}");
+            }
+            (status, text)
+        }
+    };
+
+    // Ten forgeries under an unknown key id: one fetch of its document.
+    for _ in 0..10 {
+        let (status, _) = send(
+            follow(&actor, &b.actor()),
+            format!("{actor}#main-key"),
+            forger_key.clone(),
+        )
+        .await;
+        assert_eq!(status, 401);
+    }
+    assert_eq!(
+        peer.hits("GET", "/actor"),
+        1,
+        "one fetch per key id per window"
+    );
+
+    // An "actor" that is any page: fetched once, never shown to the caller.
+    let page = peer.url("/page");
+    for _ in 0..10 {
+        let (status, text) = send(
+            follow(&page, &b.actor()),
+            format!("{page}#main-key"),
+            forger_key.clone(),
+        )
+        .await;
+        assert_eq!(
+            status, 401,
+            "an unusable signer is unauthenticated, not a 502"
+        );
+        assert!(!text.contains("SECRET"), "remote content echoed: {text}");
+    }
+    assert_eq!(peer.hits("GET", "/page"), 1);
+
+    // Nothing was stored: no peer, no follow request, no audit entry.
+    assert_eq!(db.query_i64("SELECT COUNT(*) FROM peers").await, 0);
+    assert_eq!(b.api("/api/v1/admin/peers", &b_admin).await, json!([]));
+    assert_eq!(
+        b.api("/api/v1/admin/follow-requests?state=all", &b_admin)
+            .await,
+        json!([])
+    );
+
+    // The real peer, signing with its key, is heard (no new fetch: its
+    // document is the one fetched in this window).
+    let (status, _) = send(
+        follow(&actor, &b.actor()),
+        format!("{actor}#main-key"),
+        key.clone(),
+    )
+    .await;
+    assert_eq!(status, 202);
+    assert_eq!(db.query_i64("SELECT COUNT(*) FROM peers").await, 1);
+    assert_eq!(peer.hits("GET", "/actor"), 1);
+
+    // Forgeries under the now known key: once the window has passed, one
+    // refetch (the peer may have rotated its key), however many there are.
+    tokio::time::sleep(std::time::Duration::from_millis(4500)).await;
+    for _ in 0..10 {
+        let (status, _) = send(
+            follow(&actor, &b.actor()),
+            format!("{actor}#main-key"),
+            forger_key.clone(),
+        )
+        .await;
+        assert_eq!(status, 401);
+    }
+    assert_eq!(peer.hits("GET", "/actor"), 2);
+    b.stop().await;
+}
+
+async fn shared_inbox_on_another_origin_receives_nothing(db: TestDatabase) {
+    let b = TestNode::start(&db).await;
+    let b_admin = b.token(Scope::Admin).await;
+    let key = new_key();
+    let mut elsewhere = MockPeer::bind().await;
+    elsewhere.serve(Documents::new());
+    let mut peer = MockPeer::bind().await;
+    let mut documents = Documents::new();
+    documents.insert(
+        "/actor".into(),
+        (
+            "application/activity+json",
+            actor_document(&peer, &key, Some(elsewhere.url("/inbox"))),
+        ),
+    );
+    peer.serve(documents);
+
+    let response = b
+        .post_json(
+            "/api/v1/admin/follows",
+            &b_admin,
+            &json!({"target": peer.url("/actor")}),
+        )
+        .await;
+    assert_eq!(response.status(), 202, "{:?}", response.text().await);
+    eventually("the Follow to reach the peer's own inbox", 20, || async {
+        (peer.hits("POST", "/inbox") >= 1).then_some(())
+    })
+    .await;
+    assert_eq!(
+        elsewhere.total(),
+        0,
+        "the off-origin shared inbox got a request"
+    );
+    b.stop().await;
+}
+
+async fn private_targets_are_refused_without_a_request(db: TestDatabase) {
+    let node = TestNode::start_with(&db.url, |s| {
+        s.federation.allow_private_addresses = false;
+    })
+    .await;
+    let platform = node.token(Scope::Platform).await;
+    let node_admin = node.token(Scope::Admin).await;
+    let mut target = MockPeer::bind().await;
+    let port = target.base.rsplit(':').next().unwrap().to_owned();
+    target.serve(Documents::new());
+
+    for url in [
+        format!("http://127.0.0.1:{port}/hook"),
+        format!("http://localhost:{port}/hook"),
+        format!("http://[::1]:{port}/hook"),
+        format!("http://[::ffff:127.0.0.1]:{port}/hook"),
+        format!("http://2130706433:{port}/hook"),
+    ] {
+        let response = node
+            .post_json(
+                "/api/v1/webhooks",
+                &platform,
+                &json!({"url": url, "events": ["catalog.created"]}),
+            )
+            .await;
+        assert_eq!(response.status(), 422, "{url}");
+        let problem: Value = response.json().await.unwrap();
+        assert_eq!(problem["errors"][0]["pointer"], "/url", "{problem}");
+        assert!(
+            problem["errors"][0]["detail"]
+                .as_str()
+                .unwrap()
+                .contains("loopback"),
+            "{problem}"
+        );
+    }
+    assert_eq!(node.api("/api/v1/webhooks", &platform).await, json!([]));
+
+    for target_name in [
+        format!("http://127.0.0.1:{port}/actor"),
+        format!("http://localhost:{port}/actor"),
+        format!("mock@localhost:{port}"),
+    ] {
+        let response = node
+            .post_json(
+                "/api/v1/admin/follows",
+                &node_admin,
+                &json!({"target": target_name}),
+            )
+            .await;
+        assert_eq!(response.status(), 400, "{target_name}");
+        let problem: Value = response.json().await.unwrap();
+        assert!(
+            problem["detail"].as_str().unwrap().contains("loopback"),
+            "{problem}"
+        );
+    }
+    assert_eq!(target.total(), 0, "a refused target was contacted");
+    node.stop().await;
+}
+
+async fn refused_follower_is_cut_off_after_restart(db: TestDatabase) {
+    let (a, _a_db) = node_named(&db, "foodhub", |_| {}).await;
+    let (b, _b_db) = node_named(&db, "velocoop", |s| {
+        s.federation.admission = Admission::Open
+    })
+    .await;
+    let (a_admin, b_admin) = (admin(&a).await, admin(&b).await);
+    let (a_platform, b_platform) = (
+        a.token(Scope::Platform).await,
+        b.token(Scope::Platform).await,
+    );
+    ask_to_follow(&a, &a_admin, &b, &b_admin).await;
+    wait_follow_state(&a, &a_admin, &b, "active").await;
+    let member = json!({"type": "Person", "name": "Early Member", "role": "founder"});
+    b.put_json("/api/v1/members/early", &b_platform, &member)
+        .await;
+    let members = |node: &TestNode, token: String| {
+        let node = node.url("/api/v1/catalog/members");
+        async move {
+            let response = reqwest::Client::new()
+                .get(node)
+                .bearer_auth(token)
+                .send()
+                .await
+                .unwrap();
+            response.json::<Value>().await.unwrap()["items"]
+                .as_array()
+                .unwrap()
+                .len()
+        }
+    };
+    eventually("the followers-only member to reach A", 20, || async {
+        (members(&a, a_platform.clone()).await == 1).then_some(())
+    })
+    .await;
+    let signed_get = |node: &TestNode, path: &str| {
+        SignedPost::get(
+            &node.url(path),
+            &format!("{}#main-key", a.actor()),
+            &a.context.keys.rsa_private,
+        )
+    };
+    let client = reqwest::Client::new();
+    assert_eq!(
+        signed_get(&b, "/members/early")
+            .send(&client)
+            .await
+            .status(),
+        200
+    );
+
+    // B's operator blocks A's domain and restarts.
+    let mut settings = b.settings.clone();
+    settings.federation.blocklist = vec![a.base.authority().to_owned()];
+    b.stop().await;
+    let b = TestNode::start_on(settings).await;
+
+    // A's signed reads get what a stranger gets.
+    let response = signed_get(&b, "/members/early").send(&client).await;
+    assert_eq!(response.status(), 404);
+    // New followers-only and public objects are not delivered to A.
+    let later = json!({"type": "Person", "name": "Later Member", "role": "worker"});
+    b.put_json("/api/v1/members/later", &b_platform, &later)
+        .await;
+    b.put_json("/api/v1/offers/later", &b_platform, &b.example("offer"))
+        .await;
+    eventually("both activities to be passed over for A", 20, || async {
+        let metrics = b.get("/metrics").await.text().await.unwrap();
+        let skipped = crate::rig::metric_value(
+            &metrics,
+            "passerelle_deliveries_total{outcome=\"refused_by_policy\",target=\"peer\"}",
+        );
+        (skipped == 2).then_some(())
+    })
+    .await;
+    assert_eq!(members(&a, a_platform.clone()).await, 1);
+    let offers = a.api("/api/v1/catalog/offers", &a_platform).await;
+    assert_eq!(offers["items"], json!([]));
+    a.stop().await;
+    b.stop().await;
+}
