@@ -29,6 +29,15 @@ pub struct Settings {
     pub log: LogSettings,
     pub http: HttpSettings,
     pub delivery: DeliverySettings,
+    pub metrics: MetricsSettings,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[serde(deny_unknown_fields)]
+pub struct MetricsSettings {
+    /// When set, `/metrics` answers only requests that send
+    /// `Authorization: Bearer TOKEN`; when not, it is public.
+    pub token: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -151,6 +160,7 @@ impl Default for Settings {
                 parallel_peers: 32,
                 lease: std::time::Duration::from_secs(60),
             },
+            metrics: MetricsSettings::default(),
         }
     }
 }
@@ -268,6 +278,17 @@ impl Settings {
             return Err(ConfigError::BadValue {
                 key: "delivery.lease",
                 reason: "must be at least 2s".to_owned(),
+            });
+        }
+        if self
+            .metrics
+            .token
+            .as_deref()
+            .is_some_and(|token| token.len() < 16)
+        {
+            return Err(ConfigError::BadValue {
+                key: "metrics.token",
+                reason: "must be at least 16 characters".to_owned(),
             });
         }
         if self.http.max_body_bytes < 1024 {

@@ -90,9 +90,12 @@ async fn deliver(state: &NodeState, owner: &str, stream: &StreamRow, batch: i64)
             store.record_receipts(peer.id, &receipts).await?;
             return Ok(true);
         }
-        if let Some(reason) = &refused {
-            // Blocked or excluded since it was followed: it receives
-            // nothing, and nothing waits for it.
+        let governance = activity.target_peer_id == Some(peer.id);
+        if let (Some(reason), false) = (&refused, governance) {
+            // Blocked or excluded since it was followed: it receives no
+            // publication, and none waits for it. Governance addressed to
+            // it alone (the Reject, the Undo that end the relationship)
+            // still goes out.
             tracing::info!(peer = %peer.actor_uri, activity = %activity.uri, reason, "delivery skipped by policy");
             state
                 .metrics

@@ -51,6 +51,6 @@ pub async fn close(store: &Store, id: &str) -> Result<()> {
 
 /// Whether a submitted CSRF token is the session's (constant time).
 pub fn csrf_matches(session: &SessionRow, submitted: &str) -> bool {
-    let (a, b) = (session.csrf.as_bytes(), submitted.as_bytes());
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    use subtle::ConstantTimeEq;
+    session.csrf.as_bytes().ct_eq(submitted.as_bytes()).into()
 }

@@ -29,6 +29,7 @@ use crate::domain::publish::{self, Change};
 use crate::domain::visibility::ReaderRights;
 use crate::error::{Error, Result};
 use crate::http::auth::PlatformToken;
+use crate::http::hardening::vary_by_reader;
 use crate::http::json_response;
 use crate::http::negotiation::{Representation, activitypub_representation};
 use crate::node::{AppContext, NodeState};
@@ -118,29 +119,44 @@ fn parse_document(text: &str) -> Result<Value> {
     serde_json::from_str(text).map_err(|e| Error::Internal(format!("stored document: {e}")))
 }
 
+/// An object; what a signed request gets (and whether it exists for the
+/// signer) depends on the signer.
 async fn object(
     State(state): State<NodeState>,
     Path((collection, local_id)): Path<(String, String)>,
     method: Method,
     uri: Uri,
     headers: HeaderMap,
+) -> Response {
+    vary_by_reader(
+        object_for_reader(&state, &collection, &local_id, &method, &uri, &headers)
+            .await
+            .unwrap_or_else(IntoResponse::into_response),
+    )
+}
+
+async fn object_for_reader(
+    state: &NodeState,
+    collection: &str,
+    local_id: &str,
+    method: &Method,
+    uri: &Uri,
+    headers: &HeaderMap,
 ) -> Result<Response> {
     let kind = kind_of(&collection)?;
     let hidden = || Error::NotFound(format!("no {} `{local_id}`", kind.as_str()));
     let row = state
         .store
-        .object(kind.as_str(), &local_id)
+        .object(kind.as_str(), local_id)
         .await?
         .ok_or_else(hidden)?;
     // Followers-only and named-peer objects are served only to a request
     // signed by a peer allowed to read them; to anyone else they do not
     // exist (404, not 403: existence does not leak).
     if !row.public {
-        let reader = signed_reader(&state, &headers, &method, &uri).await;
+        let reader = signed_reader(state, headers, method, uri).await;
         let allowed = match &reader {
-            Some(peer) => ReaderRights::of(&state, peer)
-                .await?
-                .may_read(&row.audience),
+            Some(peer) => ReaderRights::of(state, peer).await?.may_read(&row.audience),
             None => false,
         };
         if !allowed {
@@ -153,7 +169,7 @@ async fn object(
     } else {
         StatusCode::OK
     };
-    let mut response = represent(&state, &headers, status, &document, "object.html")?;
+    let mut response = represent(state, headers, status, &document, "object.html")?;
     if !row.public {
         response.headers_mut().insert(
             header::CACHE_CONTROL,
@@ -318,6 +334,7 @@ async fn outbox(
 /// `/offers`, `/members`...: the public objects; a request signed by an
 /// approved follower also lists the non-public ones it may read (what a
 /// follower's backfill walks).
+/// A collection of objects: its items depend on the signer.
 async fn object_collection(
     State(state): State<NodeState>,
     Path(collection_name): Path<String>,
@@ -325,11 +342,26 @@ async fn object_collection(
     uri: Uri,
     headers: HeaderMap,
     query: std::result::Result<Query<PageQuery>, QueryRejection>,
+) -> Response {
+    vary_by_reader(
+        collection_for_reader(&state, &collection_name, &method, &uri, &headers, query)
+            .await
+            .unwrap_or_else(IntoResponse::into_response),
+    )
+}
+
+async fn collection_for_reader(
+    state: &NodeState,
+    collection_name: &str,
+    method: &Method,
+    uri: &Uri,
+    headers: &HeaderMap,
+    query: std::result::Result<Query<PageQuery>, QueryRejection>,
 ) -> Result<Response> {
-    let kind = kind_of(&collection_name)?;
+    let kind = kind_of(collection_name)?;
     let id = state.settings.url_for(&format!("/{}", kind.collection()));
     let store = &state.store;
-    let reader = signed_reader(&state, &headers, &method, &uri).await;
+    let reader = signed_reader(state, headers, method, uri).await;
     let Some(reader) = reader else {
         return paged_collection(
             id,

@@ -6,6 +6,7 @@ pub mod activitypub;
 pub mod api;
 pub mod auth;
 pub mod console;
+pub mod hardening;
 pub mod html;
 pub mod inbox;
 pub mod negotiation;
@@ -44,6 +45,7 @@ pub fn router(state: NodeState) -> Router {
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(body_limit))
+        .layer(middleware::from_fn(hardening::harden))
         .layer(middleware::from_fn_with_state(metrics, record_metrics))
         .layer(TraceLayer::new_for_http())
         .layer(CatchPanicLayer::custom(panic_response))
@@ -87,7 +89,7 @@ async fn record_metrics(State(metrics): State<Metrics>, request: Request, next: 
         .extensions()
         .get::<MatchedPath>()
         .map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
-    let method = request.method().as_str().to_owned();
+    let method = request.method().clone();
     let response = next.run(request).await;
     metrics.observe_http(
         &route,

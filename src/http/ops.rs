@@ -4,10 +4,11 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::extract::State;
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde_json::json;
+use subtle::ConstantTimeEq;
 
 use crate::error::{Error, Result};
 use crate::node::{AppContext, NodeState};
@@ -41,7 +42,20 @@ async fn readyz(State(ctx): State<AppContext>) -> Result<Response> {
     }
 }
 
-async fn metrics(State(ctx): State<AppContext>) -> Result<Response> {
+async fn metrics(State(ctx): State<AppContext>, headers: HeaderMap) -> Result<Response> {
+    if let Some(expected) = &ctx.settings.metrics.token {
+        let presented = headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .unwrap_or_default();
+        let matches: bool = presented.as_bytes().ct_eq(expected.as_bytes()).into();
+        if !matches {
+            return Err(Error::Unauthorized(
+                "the metrics need `Authorization: Bearer` with the metrics token".into(),
+            ));
+        }
+    }
     // Scrapes still answer when the database does not.
     if let Ok((deliveries, webhooks)) = ctx.store.queue_depths().await {
         ctx.metrics.delivery_queue_depth.set(deliveries);

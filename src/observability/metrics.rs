@@ -118,7 +118,10 @@ impl Metrics {
         })
     }
 
-    pub fn observe_http(&self, route: &str, method: &str, status: u16, seconds: f64) {
+    /// Records a request. The method joins a closed set (anything else is
+    /// `other`): clients must not be able to mint series.
+    pub fn observe_http(&self, route: &str, method: &http::Method, status: u16, seconds: f64) {
+        let method = method_label(method);
         self.http_requests
             .with_label_values(&[route, method, &status.to_string()])
             .inc();
@@ -135,6 +138,34 @@ impl Metrics {
             .map_err(metrics_error)?;
         String::from_utf8(buffer).map_err(|e| Error::Internal(e.to_string()))
     }
+}
+
+/// HTTP methods reported by name; the rest are `other`.
+fn method_label(method: &http::Method) -> &'static str {
+    use http::Method;
+    match *method {
+        Method::GET => "GET",
+        Method::HEAD => "HEAD",
+        Method::POST => "POST",
+        Method::PUT => "PUT",
+        Method::PATCH => "PATCH",
+        Method::DELETE => "DELETE",
+        Method::OPTIONS => "OPTIONS",
+        _ => "other",
+    }
+}
+
+/// Activity types reported by name in `inbox_activities_total`; the rest
+/// are `other`.
+pub fn activity_type_label(kind: &str) -> &'static str {
+    const KNOWN: [&str; 10] = [
+        "Follow", "Undo", "Accept", "Reject", "Create", "Update", "Delete", "Announce", "Like",
+        "Offer",
+    ];
+    KNOWN
+        .into_iter()
+        .find(|known| *known == kind)
+        .unwrap_or("other")
 }
 
 fn metrics_error(e: prometheus::Error) -> Error {

@@ -28,6 +28,9 @@ on_both_backends!(
     shared_inbox_on_another_origin_receives_nothing,
     private_targets_are_refused_without_a_request,
     refused_follower_is_cut_off_after_restart,
+    invented_methods_and_types_mint_no_series,
+    every_rejection_is_a_problem_document,
+    reader_dependent_answers_are_private,
 );
 
 /// What the mock peer serves at a path: a content type and a body.
@@ -425,4 +428,135 @@ async fn refused_follower_is_cut_off_after_restart(db: TestDatabase) {
     assert_eq!(offers["items"], json!([]));
     a.stop().await;
     b.stop().await;
+}
+
+async fn invented_methods_and_types_mint_no_series(db: TestDatabase) {
+    let node = TestNode::start_with(&db.url, |s| {
+        s.metrics.token = Some("metrics-token-0123456789".into());
+    })
+    .await;
+    let client = reqwest::Client::new();
+    for n in 0..30 {
+        let method = reqwest::Method::from_bytes(format!("INVENTED{n}").as_bytes()).unwrap();
+        let response = client
+            .request(method, node.url("/actor"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 405);
+    }
+    // Without the token, the metrics are not served.
+    let refused = node.get("/metrics").await;
+    assert_eq!(refused.status(), 401);
+    let metrics = client
+        .get(node.url("/metrics"))
+        .bearer_auth("metrics-token-0123456789")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!metrics.contains("INVENTED"), "{metrics}");
+    let other = crate::rig::metric_value(
+        &metrics,
+        r#"passerelle_http_requests_total{method="other",route="/actor",status="405"}"#,
+    );
+    assert_eq!(other, 30);
+    node.stop().await;
+}
+
+async fn every_rejection_is_a_problem_document(db: TestDatabase) {
+    let node = TestNode::start_with(&db.url, |s| {
+        s.http.max_body_bytes = 2048;
+    })
+    .await;
+    let platform = node.token(Scope::Platform).await;
+    let client = reqwest::Client::new();
+    let big = "x".repeat(4096);
+    let requests = [
+        // A path segment that is not UTF-8.
+        client.get(node.url("/offers/%FF")),
+        client.get(node.url("/charters/a/versions/%FF")),
+        // A query of the wrong type.
+        client.get(node.url("/outbox?max_id=minus-one")),
+        client
+            .get(node.url("/api/v1/catalog/offers?limit=lots"))
+            .bearer_auth(&platform),
+        // JSON of the wrong media type, malformed, of the wrong shape.
+        client
+            .put(node.url("/api/v1/offers/a"))
+            .bearer_auth(&platform)
+            .header("content-type", "text/plain")
+            .body("{}"),
+        client
+            .put(node.url("/api/v1/offers/a"))
+            .bearer_auth(&platform)
+            .header("content-type", "application/json")
+            .body("{"),
+        client
+            .post(node.url("/api/v1/webhooks"))
+            .bearer_auth(&platform)
+            .header("content-type", "application/json")
+            .body(r#"{"url": 5, "events": "all"}"#),
+        // Over the body limit.
+        client
+            .put(node.url("/api/v1/offers/a"))
+            .bearer_auth(&platform)
+            .header("content-type", "application/json")
+            .body(format!(r#"{{"name": "{big}"}}"#)),
+        // A method the route does not have, a path that does not exist.
+        client.delete(node.url("/actor")),
+        client.get(node.url("/no/such/path")),
+        // No token.
+        client.get(node.url("/api/v1/catalog/offers")),
+    ];
+    for request in requests {
+        let request = request.build().unwrap();
+        let what = format!("{} {}", request.method(), request.url());
+        let response = client.execute(request).await.unwrap();
+        let status = response.status();
+        assert!(status.is_client_error(), "{what}: {status}");
+        assert_eq!(
+            response.headers()[header::CONTENT_TYPE],
+            "application/problem+json",
+            "{what}"
+        );
+        assert_eq!(response.headers()["x-content-type-options"], "nosniff");
+        let problem: Value = response.json().await.unwrap();
+        assert_eq!(problem["status"], status.as_u16(), "{what}: {problem}");
+        assert!(problem["detail"].as_str().is_some_and(|d| !d.is_empty()));
+    }
+    node.stop().await;
+}
+
+async fn reader_dependent_answers_are_private(db: TestDatabase) {
+    let node = TestNode::start(&db).await;
+    let platform = node.token(Scope::Platform).await;
+    node.put_json("/api/v1/offers/bikes", &platform, &node.example("offer"))
+        .await;
+    for path in ["/offers", "/offers/bikes", "/members/nobody"] {
+        let response = node.get_accept(path, "application/activity+json").await;
+        let headers = response.headers();
+        let vary = headers[header::VARY].to_str().unwrap();
+        assert!(
+            vary.contains("Signature") && vary.contains("Authorization"),
+            "{path}: {vary}"
+        );
+        assert!(
+            headers[header::CACHE_CONTROL]
+                .to_str()
+                .unwrap()
+                .contains("private"),
+            "{path}"
+        );
+    }
+    // Public pages for people carry a content security policy.
+    let page = node.get_accept("/offers/bikes", "text/html").await;
+    assert_eq!(page.status(), 200);
+    let policy = page.headers()[header::CONTENT_SECURITY_POLICY]
+        .to_str()
+        .unwrap();
+    assert!(policy.contains("default-src 'none'"), "{policy}");
+    node.stop().await;
 }

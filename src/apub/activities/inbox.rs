@@ -112,12 +112,12 @@ impl Activity for InboxActivity {
     /// processed again.
     async fn receive(self, data: &Data<AppContext>) -> Result<()> {
         let id = self.id().to_string();
-        let kind = self.kind().to_owned();
+        let kind = crate::observability::metrics::activity_type_label(self.kind());
         if !data.store.mark_activity_seen(&id).await? {
             tracing::info!(%id, "activity seen before: acknowledged, not processed again");
             data.metrics
                 .inbox_activities
-                .with_label_values(&[&kind, "duplicate"])
+                .with_label_values(&[kind, "duplicate"])
                 .inc();
             return Ok(());
         }
@@ -140,7 +140,7 @@ impl Activity for InboxActivity {
         };
         data.metrics
             .inbox_activities
-            .with_label_values(&[&kind, label])
+            .with_label_values(&[kind, label])
             .inc();
         if outcome.is_err() {
             // Let the sender's retry be processed.
