@@ -39,6 +39,8 @@ pub struct AppContext {
     pub http: crate::outbound::Client,
     /// Signers' actor documents fetched in the current window.
     pub key_fetches: Arc<crate::apub::signer::KeyFetches>,
+    /// Peers whose catalog backfill is running.
+    pub backfills: Arc<crate::domain::backfill::RunningBackfills>,
 }
 
 /// The HTTP server's state: the context plus the federation configuration
@@ -96,6 +98,7 @@ impl Node {
             webhook_wakeup: Arc::new(Notify::new()),
             http: crate::outbound::client(settings_allow_private),
             key_fetches: Arc::new(crate::apub::signer::KeyFetches::new(key_fetch_window)),
+            backfills: Arc::default(),
         };
         let federation = federation_config(&app).await?;
         Ok(Node {

@@ -71,6 +71,15 @@ impl ActorFields {
     }
 }
 
+/// Whether `url` is one the peer may name as its own: on its actor's
+/// origin, and `https` (`http` only where private addresses are allowed,
+/// for tests and the demo). Anything else (`javascript:`, another host)
+/// is refused before storage.
+pub fn is_peer_own(peer: &PeerRow, url: &Url, allow_http: bool) -> bool {
+    let scheme_ok = url.scheme() == "https" || (allow_http && url.scheme() == "http");
+    scheme_ok && Url::parse(&peer.actor_uri).is_ok_and(|actor| actor.origin() == url.origin())
+}
+
 /// The inbox to deliver to: the shared inbox when it shares the actor's
 /// origin, else the actor's own inbox (also for rows stored before the
 /// rule existed).

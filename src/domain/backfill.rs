@@ -6,12 +6,15 @@
 //! is idempotent (stale versions are skipped), so a backfill cut short is
 //! simply run again at the next acceptance.
 
+use std::collections::HashSet;
+use std::sync::Mutex;
+
 use activitypub_federation::config::Data;
 use serde_json::Value;
 use url::Url;
 
 use crate::apub::fetch;
-use crate::apub::peer::domain_of;
+use crate::apub::peer::is_peer_own;
 use crate::domain::catalog;
 use crate::domain::kinds::ObjectKind;
 use crate::node::AppContext;
@@ -20,13 +23,39 @@ use crate::store::PeerRow;
 /// Pages of one collection walked at most.
 const MAX_PAGES: usize = 50;
 
-/// Runs the backfill of `peer` in the background.
+/// The peers whose backfill is running on this node.
+#[derive(Default)]
+pub struct RunningBackfills(Mutex<HashSet<i64>>);
+
+impl RunningBackfills {
+    fn start(&self, peer_id: i64) -> bool {
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .insert(peer_id)
+    }
+
+    fn finish(&self, peer_id: i64) {
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .remove(&peer_id);
+    }
+}
+
+/// Runs the backfill of `peer` in the background, unless one is running
+/// already: a peer cannot make the node walk its collections twice at once.
 pub fn spawn(data: Data<AppContext>, peer: PeerRow) {
+    if !data.backfills.start(peer.id) {
+        tracing::info!(peer = %peer.actor_uri, "backfill already running: not started again");
+        return;
+    }
     tokio::spawn(async move {
         match run(&data, &peer).await {
             Ok(imported) => tracing::info!(peer = %peer.actor_uri, imported, "backfill done"),
             Err(reason) => tracing::warn!(peer = %peer.actor_uri, reason, "backfill stopped"),
         }
+        data.backfills.finish(peer.id);
     });
 }
 
@@ -61,10 +90,10 @@ async fn walk(
 ) -> Result<usize, String> {
     let on_peer = |url: &str| -> Result<Url, String> {
         let url = Url::parse(url).map_err(|e| e.to_string())?;
-        if domain_of(&url) == peer.domain {
+        if is_peer_own(peer, &url, data.settings.federation.allow_private_addresses) {
             Ok(url)
         } else {
-            Err(format!("{url} is not on the peer's host"))
+            Err(format!("{url} is not on the peer's origin"))
         }
     };
     let get = |url: Url| async move {

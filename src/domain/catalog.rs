@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 use url::Url;
 
 use crate::apub::objects::{kind_of_type, payload_from_object};
-use crate::apub::peer::domain_of;
+use crate::apub::peer::is_peer_own;
 use crate::apub::proof;
 use crate::domain::kinds::ObjectKind;
 use crate::domain::verification::assertion_key;
@@ -54,11 +54,11 @@ pub async fn receive_object(ctx: &AppContext, peer: &PeerRow, object: &Value) ->
         .and_then(Value::as_str)
         .and_then(|id| Url::parse(id).ok())
         .ok_or_else(|| refuse(ctx, "no_id", "the object has no id".into()))?;
-    if domain_of(&id) != peer.domain {
+    if !is_peer_own(peer, &id, ctx.settings.federation.allow_private_addresses) {
         return Err(refuse(
             ctx,
             "foreign_id",
-            format!("{id} is not on the sender's host {}", peer.domain),
+            format!("{id} is not an https URL on the sender's origin"),
         ));
     }
     verify_proof(ctx, peer, object)?;
@@ -172,11 +172,11 @@ pub async fn receive_delete(ctx: &AppContext, peer: &PeerRow, object: &Value) ->
     let Ok(id) = Url::parse(id) else {
         return Err(refuse(ctx, "no_id", "the Delete names no object".into()));
     };
-    if domain_of(&id) != peer.domain {
+    if !is_peer_own(peer, &id, ctx.settings.federation.allow_private_addresses) {
         return Err(refuse(
             ctx,
             "foreign_id",
-            format!("{id} is not on the sender's host"),
+            format!("{id} is not an https URL on the sender's origin"),
         ));
     }
     let Some(held) = ctx.store.catalog_entry(id.as_str()).await? else {

@@ -18,7 +18,7 @@ use crate::domain::policy::{self, Admit};
 use crate::domain::{backfill, commitments, webhooks};
 use crate::error::{Error, Result};
 use crate::node::AppContext;
-use crate::store::{FollowInRow, FollowOutRow};
+use crate::store::{FollowInRow, FollowOutRow, PeerRow};
 
 /// Who takes a decision the policy took.
 const POLICY: &str = "policy";
@@ -177,6 +177,21 @@ pub async fn follow_received(data: &Data<AppContext>, actor: &Url, follow_id: &U
     let peer = ObjectId::<Peer>::from(actor.clone())
         .dereference(data)
         .await?;
+    if let Some(existing) = data.store.follow_in_by_peer(peer.row.id).await? {
+        if existing.state == "approved" {
+            // An approved follower that follows again (it lost track, or
+            // retries) stays approved: it is told so again, not queued.
+            data.store
+                .set_follow_in_uri(existing.id, follow_id.as_str())
+                .await?;
+            let existing = FollowInRow {
+                follow_uri: follow_id.to_string(),
+                ..existing
+            };
+            tracing::info!(peer = %peer.row.actor_uri, "repeated Follow from an approved follower: accepted again");
+            return answer_follower(data, &existing, &peer.row, answer::ACCEPT, None).await;
+        }
+    }
     let checks = commitments::check_peer_commitments(data, &peer).await;
     let snapshot = peer.row.actor_json.clone();
     let checks_json = serde_json::to_string(&checks).map_err(|e| Error::Internal(e.to_string()))?;
@@ -269,19 +284,8 @@ async fn decide(
     if row.state == state {
         return Ok(row);
     }
-    let us = actor_id(&ctx.settings);
-    let follower = Url::parse(&peer.actor_uri).map_err(|e| Error::Internal(e.to_string()))?;
-    let id = activities::new_activity_id(&ctx.settings);
-    let document = answer::document(
-        kind,
-        &id,
-        &us,
-        &their_follow(&row, &follower, &us)?,
-        &follower,
-        reason,
-    );
     ctx.store.set_follow_in_state(row.id, state, reason).await?;
-    outgoing::send_to_peer(ctx, peer.id, kind, &id, &document).await?;
+    answer_follower(ctx, &row, &peer, kind, reason).await?;
     let detail = match reason {
         Some(reason) => format!("{} {}: {reason}", event.as_str(), peer.handle),
         None => format!("{} {}", event.as_str(), peer.handle),
@@ -291,6 +295,28 @@ async fn decide(
         .follow_in(row.id)
         .await?
         .ok_or_else(|| Error::Internal("request vanished".into()))
+}
+
+/// Sends a follower the `Accept` or `Reject` of its `Follow`.
+async fn answer_follower(
+    ctx: &AppContext,
+    row: &FollowInRow,
+    peer: &PeerRow,
+    kind: &str,
+    reason: Option<&str>,
+) -> Result<()> {
+    let us = actor_id(&ctx.settings);
+    let follower = Url::parse(&peer.actor_uri).map_err(|e| Error::Internal(e.to_string()))?;
+    let id = activities::new_activity_id(&ctx.settings);
+    let document = answer::document(
+        kind,
+        &id,
+        &us,
+        &their_follow(row, &follower, &us)?,
+        &follower,
+        reason,
+    );
+    outgoing::send_to_peer(ctx, peer.id, kind, &id, &document).await
 }
 
 /// A peer answered our `Follow`.
@@ -334,9 +360,10 @@ pub async fn follow_answered(
         json!({"peer": peer.actor_uri, "handle": format!("@{}", peer.handle)}),
     )
     .await?;
-    if accepted {
+    let became_active = accepted && row.state != "active";
+    if became_active {
         backfill::spawn(data.clone(), peer.clone());
-    } else {
+    } else if !accepted {
         ctx.store.delete_peer_catalog(peer.id).await?;
     }
     audit::record(

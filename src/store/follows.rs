@@ -202,6 +202,18 @@ impl Store {
         Ok(())
     }
 
+    /// Records the id of a follower's latest `Follow` (what an `Accept`
+    /// answers), leaving its state as it is.
+    pub async fn set_follow_in_uri(&self, id: i64, follow_uri: &str) -> Result<()> {
+        sqlx::query("UPDATE follows_in SET follow_uri = $1, updated_at = $2 WHERE id = $3")
+            .bind(follow_uri)
+            .bind(now_millis())
+            .bind(id)
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+
     pub async fn delete_follow_in(&self, id: i64) -> Result<()> {
         sqlx::query("DELETE FROM follows_in WHERE id = $1")
             .bind(id)

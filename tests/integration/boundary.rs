@@ -31,6 +31,7 @@ on_both_backends!(
     invented_methods_and_types_mint_no_series,
     every_rejection_is_a_problem_document,
     reader_dependent_answers_are_private,
+    repeated_follow_stays_approved_and_backfills_once,
 );
 
 /// What the mock peer serves at a path: a content type and a body.
@@ -559,4 +560,104 @@ async fn reader_dependent_answers_are_private(db: TestDatabase) {
         .unwrap();
     assert!(policy.contains("default-src 'none'"), "{policy}");
     node.stop().await;
+}
+
+async fn repeated_follow_stays_approved_and_backfills_once(db: TestDatabase) {
+    let (a, _a_db) = node_named(&db, "foodhub", |_| {}).await;
+    // Manual admission: a follower put back to pending would stay there.
+    let (b, _b_db) = node_named(&db, "velocoop", |_| {}).await;
+    let (a_admin, b_admin) = (admin(&a).await, admin(&b).await);
+    let request = ask_to_follow(&a, &a_admin, &b, &b_admin).await;
+    let approved = b
+        .post_json(
+            &format!("/api/v1/admin/follow-requests/{}/approve", request["id"]),
+            &b_admin,
+            &json!({}),
+        )
+        .await;
+    assert_eq!(approved.status(), 200);
+    wait_follow_state(&a, &a_admin, &b, "active").await;
+    let collection_reads = || async {
+        let metrics = b.get("/metrics").await.text().await.unwrap();
+        crate::rig::metric_value(
+            &metrics,
+            r#"passerelle_http_requests_total{method="GET",route="/{collection}",status="200"}"#,
+        )
+    };
+    let delivered = || async {
+        let metrics = b.get("/metrics").await.text().await.unwrap();
+        crate::rig::metric_value(
+            &metrics,
+            r#"passerelle_deliveries_total{outcome="delivered",target="peer"}"#,
+        )
+    };
+    // The backfill walks B's four collections.
+    let reads = eventually("A's backfill of B", 20, || async {
+        let reads = collection_reads().await;
+        (reads >= 4).then_some(reads)
+    })
+    .await;
+    let accepts = delivered().await;
+
+    // A follows again (as a peer that lost track would): B keeps A
+    // approved and answers Accept again.
+    let client = reqwest::Client::new();
+    let response = SignedPost::new(
+        &b.url("/inbox"),
+        follow(&a.actor(), &b.actor()),
+        &format!("{}#main-key", a.actor()),
+        &a.context.keys.rsa_private,
+    )
+    .send(&client)
+    .await;
+    assert_eq!(response.status(), 202);
+    eventually("the second Accept to reach A", 20, || async {
+        (delivered().await > accepts).then_some(())
+    })
+    .await;
+    let requests = b
+        .api("/api/v1/admin/follow-requests?state=all", &b_admin)
+        .await;
+    assert_eq!(requests.as_array().unwrap().len(), 1);
+    assert_eq!(requests[0]["state"], "approved", "{requests}");
+    wait_follow_state(&a, &a_admin, &b, "active").await;
+
+    // B accepts A's original Follow once more: the follow is active
+    // already, so A starts no second backfill.
+    let b_in_a = a
+        .context
+        .store
+        .peer_by_uri(&b.actor())
+        .await
+        .unwrap()
+        .unwrap();
+    let follow_id = a
+        .context
+        .store
+        .follow_out_by_peer(b_in_a.id)
+        .await
+        .unwrap()
+        .unwrap()
+        .follow_uri;
+    let accept = serde_json::to_vec(&json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": b.url(&format!("/activities/{}", uuid::Uuid::new_v4())),
+        "type": "Accept",
+        "actor": b.actor(),
+        "object": {"id": follow_id, "type": "Follow", "actor": a.actor(), "object": b.actor()},
+    }))
+    .unwrap();
+    let response = SignedPost::new(
+        &a.url("/inbox"),
+        accept,
+        &format!("{}#main-key", b.actor()),
+        &b.context.keys.rsa_private,
+    )
+    .send(&client)
+    .await;
+    assert_eq!(response.status(), 202);
+    tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+    assert_eq!(collection_reads().await, reads);
+    a.stop().await;
+    b.stop().await;
 }
