@@ -30,6 +30,50 @@ pub struct Settings {
     pub http: HttpSettings,
     pub delivery: DeliverySettings,
     pub metrics: MetricsSettings,
+    pub rate_limits: RateLimitSettings,
+}
+
+/// A sustained rate and the burst allowed above it; `per_minute = 0`
+/// turns the limit off.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Rate {
+    pub per_minute: u32,
+    pub burst: u32,
+}
+
+impl Rate {
+    const fn new(per_minute: u32, burst: u32) -> Rate {
+        Rate { per_minute, burst }
+    }
+}
+
+/// How often one client address, signing peer or token may call the node
+/// (429 with `Retry-After` beyond).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct RateLimitSettings {
+    pub inbox_per_address: Rate,
+    pub inbox_per_actor: Rate,
+    pub reads_per_address: Rate,
+    pub reads_per_actor: Rate,
+    pub sign_in_per_address: Rate,
+    pub api_per_token: Rate,
+}
+
+impl Default for RateLimitSettings {
+    fn default() -> Self {
+        // Generous for federation traffic (a large server delivers in
+        // bursts from one address), strict for password guessing.
+        RateLimitSettings {
+            inbox_per_address: Rate::new(18_000, 1_000),
+            inbox_per_actor: Rate::new(6_000, 1_000),
+            reads_per_address: Rate::new(18_000, 1_000),
+            reads_per_actor: Rate::new(6_000, 1_000),
+            sign_in_per_address: Rate::new(10, 10),
+            api_per_token: Rate::new(12_000, 2_000),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
@@ -75,10 +119,14 @@ pub struct FederationSettings {
     /// Charter versions (URIs) whose committed signatories `charter`
     /// admission approves automatically.
     pub accepted_charters: Vec<Url>,
-    /// Domains refused at once: their follows are rejected and their
-    /// activities answered 403.
+    /// Domains refused at once: their follows are rejected, their
+    /// activities answered 403, their signed reads answered as a
+    /// stranger's, and nothing more is delivered to them. `example.org`
+    /// covers its subdomains and every port, `*.example.org` only the
+    /// subdomains, `example.org:8443` that one port.
     pub blocklist: Vec<String>,
-    /// When not empty, only these domains may follow or deliver.
+    /// When not empty, only these domains (same rules) may follow, deliver
+    /// or read as a follower.
     pub allowlist: Vec<String>,
     /// Hide the items of `/followers` and `/following` (counts stay).
     pub hide_relationships: bool,
@@ -125,6 +173,11 @@ pub struct LogSettings {
 pub struct HttpSettings {
     /// Largest request body accepted, in bytes; larger ones get 413.
     pub max_body_bytes: usize,
+    /// Behind a reverse proxy: the header in which it passes the client's
+    /// address (`X-Forwarded-For`, `X-Real-IP`), whose last value is used
+    /// for the per-address rate limits. Unset, the peer address of the
+    /// connection is used.
+    pub client_address_header: Option<String>,
 }
 
 impl Default for Settings {
@@ -154,6 +207,7 @@ impl Default for Settings {
             },
             http: HttpSettings {
                 max_body_bytes: 1024 * 1024,
+                client_address_header: None,
             },
             delivery: DeliverySettings {
                 dead_after: std::time::Duration::from_secs(7 * 24 * 3600),
@@ -161,6 +215,7 @@ impl Default for Settings {
                 lease: std::time::Duration::from_secs(60),
             },
             metrics: MetricsSettings::default(),
+            rate_limits: RateLimitSettings::default(),
         }
     }
 }
@@ -368,6 +423,7 @@ fn describe(error: figment::Error, file: Option<&Path>) -> String {
 }
 
 fn valid_domain(domain: &str) -> bool {
+    let domain = domain.strip_prefix("*.").unwrap_or(domain);
     !domain.is_empty()
         && domain.len() <= 253
         && !domain.contains("://")

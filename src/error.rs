@@ -38,6 +38,8 @@ pub enum Error {
     /// A peer could not be reached or sent something unusable.
     #[error("peer unavailable: {0}")]
     PeerUnavailable(String),
+    #[error("too many requests: try again in {} s", .0.as_secs().max(1))]
+    TooManyRequests(std::time::Duration),
     #[error("service unavailable: {0}")]
     Unavailable(String),
     #[error("database error: {0}")]

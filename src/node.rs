@@ -41,6 +41,7 @@ pub struct AppContext {
     pub key_fetches: Arc<crate::apub::signer::KeyFetches>,
     /// Peers whose catalog backfill is running.
     pub backfills: Arc<crate::domain::backfill::RunningBackfills>,
+    pub limits: Arc<crate::domain::limits::RateLimits>,
 }
 
 /// The HTTP server's state: the context plus the federation configuration
@@ -86,19 +87,23 @@ impl Node {
         let store = Store::connect(&settings.database_url, kind).await?;
         store.migrate().await?;
         let keys = identity::load_or_create(&store).await?;
-        let settings_allow_private = settings.federation.allow_private_addresses;
-        let key_fetch_window = settings.federation.key_fetch_window;
+        let settings = Arc::new(settings);
         let app = AppContext {
-            settings: Arc::new(settings),
+            settings: settings.clone(),
             store,
             keys: Arc::new(keys),
             metrics: Metrics::new()?,
             templates: Arc::new(Templates::new()?),
             delivery_wakeup: Arc::new(Notify::new()),
             webhook_wakeup: Arc::new(Notify::new()),
-            http: crate::outbound::client(settings_allow_private),
-            key_fetches: Arc::new(crate::apub::signer::KeyFetches::new(key_fetch_window)),
+            http: crate::outbound::client(settings.federation.allow_private_addresses),
+            key_fetches: Arc::new(crate::apub::signer::KeyFetches::new(
+                settings.federation.key_fetch_window,
+            )),
             backfills: Arc::default(),
+            limits: Arc::new(crate::domain::limits::RateLimits::new(
+                &settings.rate_limits,
+            )),
         };
         let federation = federation_config(&app).await?;
         Ok(Node {
@@ -129,6 +134,7 @@ impl Node {
         let app = self.router();
         let (stop_workers, workers_stopped) = watch::channel(false);
         let delivery = tokio::spawn(crate::delivery::run(self.state.clone(), workers_stopped));
+        let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
         let served = axum::serve(listener, app)
             .with_graceful_shutdown(shutdown)
             .await

@@ -9,6 +9,7 @@ pub mod discovery;
 pub mod follows;
 pub mod identity;
 pub mod kinds;
+pub mod limits;
 pub mod outgoing;
 pub mod overview;
 pub mod payload;

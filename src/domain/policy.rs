@@ -13,7 +13,7 @@ use crate::node::AppContext;
 /// Why a domain may not follow or deliver, if it may not.
 pub async fn refusal(ctx: &AppContext, domain: &str) -> Result<Option<String>> {
     let federation = &ctx.settings.federation;
-    let listed = |list: &[String]| list.iter().any(|d| d.eq_ignore_ascii_case(domain));
+    let listed = |list: &[String]| list.iter().any(|rule| rule_covers(rule, domain));
     if listed(&federation.blocklist) {
         return Ok(Some(format!("{domain} is on the blocklist")));
     }
@@ -27,6 +27,36 @@ pub async fn refusal(ctx: &AppContext, domain: &str) -> Result<Option<String>> {
         return Ok(Some(format!("{domain} is not on the allowlist")));
     }
     Ok(None)
+}
+
+/// Whether a block or allow list entry covers `domain` (`host[:port]`):
+/// `example.org` covers that host on any port and its subdomains,
+/// `*.example.org` only the subdomains, `host:port` that one port.
+pub fn rule_covers(rule: &str, domain: &str) -> bool {
+    let (rule, domain) = (rule.to_ascii_lowercase(), domain.to_ascii_lowercase());
+    let (rule_host, rule_port) = split_port(&rule);
+    let (host, port) = split_port(&domain);
+    if rule_port.is_some() {
+        return rule_host == host && rule_port == port;
+    }
+    match rule_host.strip_prefix("*.") {
+        Some(parent) => host.ends_with(&format!(".{parent}")),
+        None => host == rule_host || host.ends_with(&format!(".{rule_host}")),
+    }
+}
+
+/// `host[:port]` split in two (an IPv6 host keeps its brackets).
+fn split_port(domain: &str) -> (&str, Option<&str>) {
+    match domain.rsplit_once(':') {
+        Some((host, port))
+            if !port.is_empty()
+                && port.bytes().all(|b| b.is_ascii_digit())
+                && (!host.contains(':') || host.ends_with(']')) =>
+        {
+            (host, Some(port))
+        }
+        _ => (domain, None),
+    }
 }
 
 /// Refuses a sender the policy refuses, telling it no more than that: the
@@ -70,6 +100,26 @@ impl UrlVerifier for PolicyUrlVerifier {
             }
             Err(e) => Err(activitypub_federation::error::Error::Other(e.to_string())),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::rule_covers;
+
+    #[test]
+    fn domain_rules_cover_subdomains_and_ports() {
+        assert!(rule_covers("example.org", "example.org"));
+        assert!(rule_covers("example.org", "EXAMPLE.org:8443"));
+        assert!(rule_covers("example.org", "social.example.org"));
+        assert!(!rule_covers("example.org", "badexample.org"));
+        assert!(!rule_covers("example.org", "example.org.evil.net"));
+        assert!(rule_covers("*.example.org", "a.b.example.org"));
+        assert!(!rule_covers("*.example.org", "example.org"));
+        assert!(rule_covers("localhost:8080", "localhost:8080"));
+        assert!(!rule_covers("localhost:8080", "localhost:8081"));
+        assert!(rule_covers("[::1]:8080", "[::1]:8080"));
+        assert!(rule_covers("[::1]", "[::1]:8080"));
     }
 }
 

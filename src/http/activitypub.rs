@@ -24,6 +24,7 @@ use crate::apub::context::{
 use crate::apub::signer::{self, SignedRequest};
 use crate::domain::discovery;
 use crate::domain::kinds::ObjectKind;
+use crate::domain::limits::Door;
 use crate::domain::policy;
 use crate::domain::publish::{self, Change};
 use crate::domain::visibility::ReaderRights;
@@ -154,7 +155,7 @@ async fn object_for_reader(
     // signed by a peer allowed to read them; to anyone else they do not
     // exist (404, not 403: existence does not leak).
     if !row.public {
-        let reader = signed_reader(state, headers, method, uri).await;
+        let reader = signed_reader(state, headers, method, uri).await?;
         let allowed = match &reader {
             Some(peer) => ReaderRights::of(state, peer).await?.may_read(&row.audience),
             None => false,
@@ -187,23 +188,22 @@ async fn signed_reader(
     headers: &HeaderMap,
     method: &Method,
     uri: &Uri,
-) -> Option<PeerRow> {
+) -> Result<Option<PeerRow>> {
     let request = SignedRequest {
         headers,
         method,
         uri,
         body: None,
     };
-    let reader = signer::reader(&state.data(), &request).await?;
-    match policy::refusal(state, &reader.domain).await {
-        Ok(None) => Some(reader),
-        Ok(Some(reason)) => {
+    let Some(reader) = signer::reader(&state.data(), &request).await else {
+        return Ok(None);
+    };
+    state.limits.check(Door::ReadsPerActor, &reader.actor_uri)?;
+    match policy::refusal(state, &reader.domain).await? {
+        None => Ok(Some(reader)),
+        Some(reason) => {
             tracing::info!(peer = %reader.actor_uri, reason, "signed GET from a refused domain: answered as anonymous");
-            None
-        }
-        Err(e) => {
-            tracing::warn!(error = %e, "signed GET: cannot read the policy; answered as anonymous");
-            None
+            Ok(None)
         }
     }
 }
@@ -361,7 +361,7 @@ async fn collection_for_reader(
     let kind = kind_of(collection_name)?;
     let id = state.settings.url_for(&format!("/{}", kind.collection()));
     let store = &state.store;
-    let reader = signed_reader(state, headers, method, uri).await;
+    let reader = signed_reader(state, headers, method, uri).await?;
     let Some(reader) = reader else {
         return paged_collection(
             id,

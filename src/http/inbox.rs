@@ -16,6 +16,7 @@ use crate::apub::activities::inbox;
 use crate::apub::actor::INBOX_PATH;
 use crate::apub::peer::domain_of;
 use crate::apub::signer::{self, SignedRequest};
+use crate::domain::limits::Door;
 use crate::domain::policy;
 use crate::error::{Error, Result};
 use crate::node::NodeState;
@@ -42,6 +43,7 @@ async fn receive(State(state): State<NodeState>, request: Request) -> Result<Res
         body: Some(&body),
     };
     let sender = signer::authenticate(&data, &request, Some(&actor)).await?;
+    state.limits.check(Door::InboxPerActor, &sender.actor_uri)?;
     inbox::accept(&data, envelope, &sender).await?;
     Ok(StatusCode::ACCEPTED.into_response())
 }

@@ -12,6 +12,7 @@ pub mod inbox;
 pub mod negotiation;
 pub mod ops;
 pub mod problem;
+pub mod rate_limits;
 pub mod well_known;
 
 use std::any::Any;
@@ -35,6 +36,7 @@ use problem::Problem;
 pub fn router(state: NodeState) -> Router {
     let body_limit = state.settings.http.max_body_bytes;
     let metrics = state.metrics.clone();
+    let app = state.app.clone();
     Router::new()
         .merge(well_known::routes())
         .merge(activitypub::routes())
@@ -45,6 +47,7 @@ pub fn router(state: NodeState) -> Router {
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(body_limit))
+        .layer(middleware::from_fn_with_state(app, rate_limits::limit))
         .layer(middleware::from_fn(hardening::harden))
         .layer(middleware::from_fn_with_state(metrics, record_metrics))
         .layer(TraceLayer::new_for_http())

@@ -61,6 +61,7 @@ pub fn status_of(error: &Error) -> StatusCode {
         Error::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
         Error::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
         Error::Unprocessable(_) | Error::UnprocessableAt(..) => StatusCode::UNPROCESSABLE_ENTITY,
+        Error::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
         Error::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
         Error::PeerUnavailable(_) => StatusCode::BAD_GATEWAY,
         Error::Database(_) | Error::Migration(_) | Error::Keys(_) | Error::Internal(_) => {
@@ -84,6 +85,10 @@ impl IntoResponse for Error {
         } else {
             Problem::new(status, self.to_string())
         };
+        let retry_after = match &self {
+            Error::TooManyRequests(wait) => Some(wait.as_secs().max(1)),
+            _ => None,
+        };
         match self {
             Error::Unprocessable(violations) => problem.errors = violations,
             Error::UnprocessableAt(pointer, detail) => {
@@ -92,6 +97,10 @@ impl IntoResponse for Error {
             _ => {}
         }
         let mut response = problem.into_response();
+        if let Some(seconds) = retry_after.and_then(|s| HeaderValue::from_str(&s.to_string()).ok())
+        {
+            response.headers_mut().insert(header::RETRY_AFTER, seconds);
+        }
         if status == StatusCode::UNAUTHORIZED {
             response
                 .headers_mut()

@@ -32,6 +32,7 @@ on_both_backends!(
     every_rejection_is_a_problem_document,
     reader_dependent_answers_are_private,
     repeated_follow_stays_approved_and_backfills_once,
+    rate_limits_answer_429_with_retry_after,
 );
 
 /// What the mock peer serves at a path: a content type and a body.
@@ -658,6 +659,102 @@ async fn repeated_follow_stays_approved_and_backfills_once(db: TestDatabase) {
     assert_eq!(response.status(), 202);
     tokio::time::sleep(std::time::Duration::from_secs(1)).await;
     assert_eq!(collection_reads().await, reads);
+    a.stop().await;
+    b.stop().await;
+}
+
+async fn rate_limits_answer_429_with_retry_after(db: TestDatabase) {
+    use passerelle::config::Rate;
+    let (a, _a_db) = node_named(&db, "foodhub", |_| {}).await;
+    let (b, _b_db) = node_named(&db, "velocoop", |s| {
+        s.rate_limits.sign_in_per_address = Rate {
+            per_minute: 1,
+            burst: 3,
+        };
+        s.rate_limits.api_per_token = Rate {
+            per_minute: 1,
+            burst: 5,
+        };
+        s.rate_limits.inbox_per_actor = Rate {
+            per_minute: 1,
+            burst: 2,
+        };
+        s.rate_limits.reads_per_address = Rate {
+            per_minute: 1,
+            burst: 20,
+        };
+    })
+    .await;
+    let client = reqwest::Client::new();
+    let limited = |response: reqwest::Response, what: &str| {
+        assert_eq!(response.status(), 429, "{what}");
+        let wait: u64 = response.headers()[header::RETRY_AFTER]
+            .to_str()
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert!((1..=60).contains(&wait), "{what}: Retry-After {wait}");
+        assert_eq!(
+            response.headers()[header::CONTENT_TYPE],
+            "application/problem+json"
+        );
+    };
+
+    // Sign-in attempts, per address.
+    let sign_in = || {
+        client
+            .post(b.url("/admin/sign-in"))
+            .form(&[("token", "not-a-token")])
+            .send()
+    };
+    for _ in 0..3 {
+        assert_ne!(sign_in().await.unwrap().status(), 429);
+    }
+    limited(sign_in().await.unwrap(), "fourth sign-in");
+
+    // The API, per token: another token is not held back.
+    let (first, second) = (
+        b.token(Scope::Platform).await,
+        b.token(Scope::Platform).await,
+    );
+    for _ in 0..5 {
+        assert_eq!(b.get_with("/api/v1/offers", &first).await.status(), 200);
+    }
+    limited(b.get_with("/api/v1/offers", &first).await, "sixth API call");
+    assert_eq!(b.get_with("/api/v1/offers", &second).await.status(), 200);
+
+    // The inbox, per signing actor.
+    let like = |n: usize| {
+        serde_json::to_vec(&json!({
+            "id": a.url(&format!("/activities/like-{n}")),
+            "type": "Like",
+            "actor": a.actor(),
+            "object": b.actor(),
+        }))
+        .unwrap()
+    };
+    let signed = |n: usize| {
+        SignedPost::new(
+            &b.url("/inbox"),
+            like(n),
+            &format!("{}#main-key", a.actor()),
+            &a.context.keys.rsa_private,
+        )
+    };
+    for n in 0..2 {
+        assert_eq!(signed(n).send(&client).await.status(), 202);
+    }
+    limited(
+        signed(2).send(&client).await,
+        "third activity from one actor",
+    );
+
+    // Reads, per address.
+    let mut statuses = Vec::new();
+    for _ in 0..25 {
+        statuses.push(b.get("/actor").await.status().as_u16());
+    }
+    assert!(statuses.contains(&429), "{statuses:?}");
     a.stop().await;
     b.stop().await;
 }
