@@ -440,6 +440,21 @@ fn one_line(text: &str) -> String {
 mod tests {
     use super::*;
 
+    #[test]
+    fn the_example_file_states_the_defaults() {
+        let example = load_toml(include_str!("../passerelle.example.toml")).expect("loads");
+        assert_eq!(example, Settings::default());
+    }
+
+    #[test]
+    fn short_metrics_token_and_bad_rules_are_named() {
+        let error = load_toml("[metrics]\ntoken = \"short\"\n").unwrap_err();
+        assert!(error.to_string().contains("metrics.token"), "{error}");
+        assert!(load_toml("[federation]\nblocklist = [\"*.example.org\"]\n").is_ok());
+        let error = load_toml("[federation]\nblocklist = [\"https://x.org\"]\n").unwrap_err();
+        assert!(error.to_string().contains("blocklist"), "{error}");
+    }
+
     fn load_toml(text: &str) -> Result<Settings, ConfigError> {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("p.toml");

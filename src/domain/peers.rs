@@ -163,14 +163,19 @@ pub struct ReceivedView {
     pub delivered_at: String,
 }
 
-pub async fn received(ctx: &AppContext, peer_id: i64) -> Result<Vec<ReceivedView>> {
+pub async fn received(
+    ctx: &AppContext,
+    peer_id: i64,
+    offset: i64,
+    limit: i64,
+) -> Result<Vec<ReceivedView>> {
     ctx.store
         .peer(peer_id)
         .await?
         .ok_or_else(|| Error::NotFound(format!("no peer {peer_id}")))?;
     Ok(ctx
         .store
-        .receipts(peer_id, 1000)
+        .receipts(peer_id, offset, limit)
         .await?
         .into_iter()
         .map(|r| ReceivedView {

@@ -9,7 +9,7 @@ use axum::http::{HeaderValue, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-use crate::http::problem::{PROBLEM_JSON, Problem};
+use crate::http::problem::Problem;
 
 /// The policy of the public HTML pages (the actor's profile, objects):
 /// they load nothing but the node's own styles and images.
@@ -44,7 +44,9 @@ pub async fn harden(request: Request, next: Next) -> Response {
     response
 }
 
-/// An error answered in anything but a problem document or a page.
+/// An error answered in plain text or with no body type: the framework's
+/// own rejections (a `Tombstone` answered 410, a problem document or a
+/// page are left as they are).
 fn needs_problem(response: &Response) -> bool {
     let status = response.status();
     if !(status.is_client_error() || status.is_server_error()) {
@@ -55,7 +57,7 @@ fn needs_problem(response: &Response) -> bool {
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default();
-    !(content_type.starts_with(PROBLEM_JSON) || content_type.starts_with("text/html"))
+    content_type.is_empty() || content_type.starts_with("text/plain")
 }
 
 /// The same answer as a problem document: status and headers kept (an

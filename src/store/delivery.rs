@@ -249,14 +249,15 @@ impl Store {
     }
 
     /// What `peer_id` received of our objects, most recent first.
-    pub async fn receipts(&self, peer_id: i64, limit: i64) -> Result<Vec<ReceiptRow>> {
+    pub async fn receipts(&self, peer_id: i64, offset: i64, limit: i64) -> Result<Vec<ReceiptRow>> {
         let rows = sqlx::query(
             "SELECT o.uri, o.kind, r.activity_kind, r.delivered_at FROM object_receipts r \
              JOIN objects o ON o.id = r.object_id WHERE r.peer_id = $1 \
-             ORDER BY r.delivered_at DESC, r.activity_id DESC LIMIT $2",
+             ORDER BY r.delivered_at DESC, r.activity_id DESC LIMIT $2 OFFSET $3",
         )
         .bind(peer_id)
         .bind(limit)
+        .bind(offset)
         .fetch_all(self.pool())
         .await?;
         rows.iter()

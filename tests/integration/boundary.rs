@@ -33,6 +33,7 @@ on_both_backends!(
     reader_dependent_answers_are_private,
     repeated_follow_stays_approved_and_backfills_once,
     rate_limits_answer_429_with_retry_after,
+    admin_lists_are_paged,
 );
 
 /// What the mock peer serves at a path: a content type and a body.
@@ -592,12 +593,21 @@ async fn repeated_follow_stays_approved_and_backfills_once(db: TestDatabase) {
             r#"passerelle_deliveries_total{outcome="delivered",target="peer"}"#,
         )
     };
-    // The backfill walks B's four collections.
-    let reads = eventually("A's backfill of B", 20, || async {
+    // The backfill walks B's four collections (and their pages): wait
+    // until it is over.
+    let mut reads = eventually("A's backfill of B", 20, || async {
         let reads = collection_reads().await;
         (reads >= 4).then_some(reads)
     })
     .await;
+    loop {
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        let now = collection_reads().await;
+        if now == reads {
+            break;
+        }
+        reads = now;
+    }
     let accepts = delivered().await;
 
     // A follows again (as a peer that lost track would): B keeps A
@@ -756,5 +766,63 @@ async fn rate_limits_answer_429_with_retry_after(db: TestDatabase) {
     }
     assert!(statuses.contains(&429), "{statuses:?}");
     a.stop().await;
+    b.stop().await;
+}
+
+async fn admin_lists_are_paged(db: TestDatabase) {
+    let b = TestNode::start(&db).await;
+    let b_admin = b.token(Scope::Admin).await;
+    let key = new_key();
+    let client = reqwest::Client::new();
+    let mut peers = Vec::new();
+    for _ in 0..3 {
+        let mut peer = MockPeer::bind().await;
+        let mut documents = Documents::new();
+        documents.insert(
+            "/actor".into(),
+            (
+                "application/activity+json",
+                actor_document(&peer, &key, None),
+            ),
+        );
+        peer.serve(documents);
+        let actor = peer.url("/actor");
+        let response = SignedPost::new(
+            &b.url("/inbox"),
+            follow(&actor, &b.actor()),
+            &format!("{actor}#main-key"),
+            &key,
+        )
+        .send(&client)
+        .await;
+        assert_eq!(response.status(), 202);
+        peers.push(peer);
+    }
+    for list in [
+        "/api/v1/admin/peers?limit=2",
+        "/api/v1/admin/follow-requests?state=all&limit=2",
+    ] {
+        let mut next = Some(b.url(list));
+        let mut seen = Vec::new();
+        let mut pages = 0;
+        while let Some(url) = next.take() {
+            let response = client.get(&url).bearer_auth(&b_admin).send().await.unwrap();
+            assert_eq!(response.status(), 200, "{url}");
+            next = response.headers().get(header::LINK).map(|link| {
+                let link = link.to_str().unwrap();
+                assert!(link.ends_with("rel=\"next\""), "{link}");
+                link[1..link.find('>').unwrap()].to_owned()
+            });
+            let page: Vec<Value> = response.json().await.unwrap();
+            assert!(page.len() <= 2);
+            seen.extend(page.into_iter().map(|item| item["id"].clone()));
+            pages += 1;
+        }
+        assert_eq!(pages, 2, "{list}");
+        seen.dedup();
+        assert_eq!(seen.len(), 3, "{list}: {seen:?}");
+    }
+    let bad = b.get_with("/api/v1/admin/peers?limit=0", &b_admin).await;
+    assert_eq!(bad.status(), 400);
     b.stop().await;
 }

@@ -4,17 +4,17 @@
 
 use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
+use axum::http::{StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 
 use crate::domain::follows;
-use crate::domain::peers::{self, DeliveryView, FollowView, PeerView, ReceivedView, RequestView};
+use crate::domain::peers::{self, FollowView, PeerView, RequestView};
 use crate::domain::time::format_millis;
 use crate::error::{Error, Result};
-use crate::http::api::paging::{PageRequest, page_request, split_page};
+use crate::http::api::paging::{PageRequest, linked_page, page_after, page_request, split_page};
 use crate::http::auth::AdminToken;
 use crate::node::{AppContext, NodeState};
 
@@ -75,11 +75,28 @@ async fn create_follow(
     Ok((status, Json(FollowView::of(&row, &peer.row))).into_response())
 }
 
+/// `cursor` and `limit` of an admin list.
+#[derive(Deserialize)]
+struct ListQuery {
+    cursor: Option<String>,
+    limit: Option<i64>,
+}
+
+impl ListQuery {
+    fn page(&self) -> Result<PageRequest> {
+        page_request(self.cursor.as_deref(), self.limit)
+    }
+}
+
 async fn list_follows(
     _token: AdminToken,
     State(ctx): State<AppContext>,
-) -> Result<Json<Vec<FollowView>>> {
-    Ok(Json(peers::follows(&ctx).await?))
+    uri: Uri,
+    query: std::result::Result<Query<ListQuery>, QueryRejection>,
+) -> Result<Response> {
+    let Query(query) = query?;
+    let (items, next) = page_after(peers::follows(&ctx).await?, &query.page()?, |f| f.id);
+    Ok(linked_page(&ctx.settings.public_url, &uri, &items, next))
 }
 
 async fn remove_follow(
@@ -95,13 +112,16 @@ async fn remove_follow(
 struct RequestsQuery {
     /// pending (default), approved, rejected or all
     state: Option<String>,
+    cursor: Option<String>,
+    limit: Option<i64>,
 }
 
 async fn list_requests(
     _token: AdminToken,
     State(ctx): State<AppContext>,
+    uri: Uri,
     query: std::result::Result<Query<RequestsQuery>, QueryRejection>,
-) -> Result<Json<Vec<RequestView>>> {
+) -> Result<Response> {
     let Query(query) = query?;
     let state = match query.state.as_deref().unwrap_or("pending") {
         "all" => None,
@@ -112,7 +132,9 @@ async fn list_requests(
             )));
         }
     };
-    Ok(Json(peers::requests(&ctx, state).await?))
+    let page = page_request(query.cursor.as_deref(), query.limit)?;
+    let (items, next) = page_after(peers::requests(&ctx, state).await?, &page, |r| r.id);
+    Ok(linked_page(&ctx.settings.public_url, &uri, &items, next))
 }
 
 async fn request_view(ctx: &AppContext, id: i64) -> Result<Json<RequestView>> {
@@ -168,8 +190,12 @@ async fn reject_request(
 async fn list_peers(
     _token: AdminToken,
     State(ctx): State<AppContext>,
-) -> Result<Json<Vec<PeerView>>> {
-    Ok(Json(peers::list(&ctx).await?))
+    uri: Uri,
+    query: std::result::Result<Query<ListQuery>, QueryRejection>,
+) -> Result<Response> {
+    let Query(query) = query?;
+    let (items, next) = page_after(peers::list(&ctx).await?, &query.page()?, |p| p.peer.id);
+    Ok(linked_page(&ctx.settings.public_url, &uri, &items, next))
 }
 
 #[derive(Deserialize)]
@@ -261,14 +287,18 @@ struct DeliveriesQuery {
     peer: Option<String>,
     /// all (default), pending, failing or unreachable
     state: Option<String>,
+    cursor: Option<String>,
+    limit: Option<i64>,
 }
 
 async fn deliveries(
     _token: AdminToken,
     State(ctx): State<AppContext>,
+    uri: Uri,
     query: std::result::Result<Query<DeliveriesQuery>, QueryRejection>,
-) -> Result<Json<Vec<DeliveryView>>> {
+) -> Result<Response> {
     let Query(query) = query?;
+    let page = page_request(query.cursor.as_deref(), query.limit)?;
     let state = query.state.as_deref().unwrap_or("all");
     if !["all", "pending", "failing", "unreachable"].contains(&state) {
         return Err(Error::BadRequest(format!(
@@ -279,13 +309,25 @@ async fn deliveries(
         Some(target) => Some(peers::find_known(&ctx, target).await?.id),
         None => None,
     };
-    Ok(Json(peers::deliveries(&ctx, peer, state).await?))
+    let (items, next) = page_after(peers::deliveries(&ctx, peer, state).await?, &page, |d| {
+        d.peer.id
+    });
+    Ok(linked_page(&ctx.settings.public_url, &uri, &items, next))
 }
 
+/// What a peer received, newest first; the cursor is a position.
 async fn received(
     _token: AdminToken,
     State(ctx): State<AppContext>,
     Path(id): Path<String>,
-) -> Result<Json<Vec<ReceivedView>>> {
-    Ok(Json(peers::received(&ctx, id_of(&id)?).await?))
+    uri: Uri,
+    query: std::result::Result<Query<ListQuery>, QueryRejection>,
+) -> Result<Response> {
+    let Query(query) = query?;
+    let PageRequest { cursor, limit } = query.page()?;
+    let offset = cursor.unwrap_or(0);
+    let mut items = peers::received(&ctx, id_of(&id)?, offset, limit + 1).await?;
+    let next = (items.len() as i64 > limit).then(|| (offset + limit).to_string());
+    items.truncate(limit as usize);
+    Ok(linked_page(&ctx.settings.public_url, &uri, &items, next))
 }
