@@ -144,7 +144,7 @@ async fn object_for_reader(
     uri: &Uri,
     headers: &HeaderMap,
 ) -> Result<Response> {
-    let kind = kind_of(&collection)?;
+    let kind = kind_of(collection)?;
     let hidden = || Error::NotFound(format!("no {} `{local_id}`", kind.as_str()));
     let row = state
         .store
@@ -376,7 +376,7 @@ async fn collection_for_reader(
         )
         .await;
     };
-    let rights = &ReaderRights::of(&state, &reader).await?;
+    let rights = &ReaderRights::of(state, &reader).await?;
     paged_collection(
         id,
         query,

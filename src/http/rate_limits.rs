@@ -64,8 +64,7 @@ fn client_address(ctx: &AppContext, request: &Request) -> Option<String> {
             .filter_map(|v| v.to_str().ok())
             .flat_map(|v| v.split(','))
             .map(str::trim)
-            .filter(|v| !v.is_empty())
-            .last();
+            .rfind(|v| !v.is_empty());
         if let Some(address) = forwarded {
             return Some(address.to_owned());
         }

@@ -34,6 +34,7 @@ on_both_backends!(
     repeated_follow_stays_approved_and_backfills_once,
     rate_limits_answer_429_with_retry_after,
     admin_lists_are_paged,
+    proxy_header_keys_the_address_limits,
 );
 
 /// What the mock peer serves at a path: a content type and a body.
@@ -407,6 +408,26 @@ async fn refused_follower_is_cut_off_after_restart(db: TestDatabase) {
     settings.federation.blocklist = vec![a.base.authority().to_owned()];
     b.stop().await;
     let b = TestNode::start_on(settings).await;
+
+    // A's activities are refused, and A is not told why.
+    let like = serde_json::to_vec(&json!({
+        "id": a.url("/activities/like-after-block"),
+        "type": "Like",
+        "actor": a.actor(),
+        "object": b.actor(),
+    }))
+    .unwrap();
+    let refused = SignedPost::new(
+        &b.url("/inbox"),
+        like,
+        &format!("{}#main-key", a.actor()),
+        &a.context.keys.rsa_private,
+    )
+    .send(&client)
+    .await;
+    assert_eq!(refused.status(), 403);
+    let problem = refused.text().await.unwrap();
+    assert!(!problem.contains("blocklist"), "{problem}");
 
     // A's signed reads get what a stranger gets.
     let response = signed_get(&b, "/members/early").send(&client).await;
@@ -825,4 +846,37 @@ async fn admin_lists_are_paged(db: TestDatabase) {
     let bad = b.get_with("/api/v1/admin/peers?limit=0", &b_admin).await;
     assert_eq!(bad.status(), 400);
     b.stop().await;
+}
+
+async fn proxy_header_keys_the_address_limits(db: TestDatabase) {
+    use passerelle::config::Rate;
+    let node = TestNode::start_with(&db.url, |s| {
+        s.http.client_address_header = Some("X-Forwarded-For".into());
+        s.rate_limits.reads_per_address = Rate {
+            per_minute: 1,
+            burst: 3,
+        };
+    })
+    .await;
+    let client = reqwest::Client::new();
+    // Documentation addresses, only ever written in a header.
+    let read = |forwarded: &'static str| {
+        client
+            .get(node.url("/actor"))
+            .header("x-forwarded-for", forwarded)
+            .send()
+    };
+    for _ in 0..3 {
+        assert_eq!(
+            read("203.0.113.9, 198.51.100.1").await.unwrap().status(),
+            200
+        );
+    }
+    assert_eq!(read("198.51.100.1").await.unwrap().status(), 429);
+    // The proxy's last value is the client: another client is not held back.
+    assert_eq!(
+        read("198.51.100.1, 198.51.100.2").await.unwrap().status(),
+        200
+    );
+    node.stop().await;
 }

@@ -413,6 +413,20 @@ async fn forged_objects_are_refused(db: TestDatabase) {
     // An id on another host.
     let foreign = sign_object(&b, proposal(&b, &x.url("/offers/1"), "Elsewhere"));
     assert_eq!(send(&b, foreign).send(&client).await.status(), 422);
+    // Ids that are not http(s) URLs on the sender's origin.
+    let b_other_port = format!(
+        "http://{}:{}/offers/1",
+        b.base.host_str().unwrap(),
+        b.base.port().unwrap() + 1
+    );
+    for id in [
+        "javascript:alert(1)",
+        "data:text/html,x",
+        b_other_port.as_str(),
+    ] {
+        let hostile = sign_object(&b, proposal(&b, id, "Hostile id"));
+        assert_eq!(send(&b, hostile).send(&client).await.status(), 422, "{id}");
+    }
     // A proof that does not verify (signed with another key).
     let mut bad_proof = sign_object(&x, proposal(&b, &b.url("/offers/2"), "Bad proof"));
     bad_proof["proof"]["verificationMethod"] = json!(format!("{}#ed25519-key", b.actor()));
@@ -456,7 +470,7 @@ async fn forged_objects_are_refused(db: TestDatabase) {
         );
     }
     assert!(
-        metrics.contains(r#"passerelle_inbox_activities_total{outcome="refused",type="Create"} 5"#),
+        metrics.contains(r#"passerelle_inbox_activities_total{outcome="refused",type="Create"} 8"#),
         "{metrics}"
     );
     for node in [a, b, x] {
