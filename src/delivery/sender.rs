@@ -12,7 +12,7 @@ use crate::delivery::backoff::retry_delay_ms;
 use crate::domain::policy;
 use crate::error::{Error, Result};
 use crate::node::NodeState;
-use crate::store::{StreamRow, now_millis};
+use crate::store::{StreamProgress, StreamRow, now_millis};
 
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -68,9 +68,14 @@ async fn deliver(state: &NodeState, owner: &str, stream: &StreamRow, batch: i64)
     let Some(inbox) = crate::apub::peer::delivery_inbox(&peer).map(String::from) else {
         let error = "the peer has no inbox on its own origin";
         tracing::warn!(peer = %peer.actor_uri, error, "delivery: nothing sent");
+        let progress = StreamProgress {
+            cursor: stream.cursor,
+            delivered_any: false,
+            failures: stream.failures + 1,
+        };
         let retry_at = now_millis() + retry_delay_ms(stream.failures);
         store
-            .delivery_failed(peer.id, owner, error, retry_at)
+            .delivery_failed(peer.id, owner, &progress, error, retry_at)
             .await?;
         return Ok(false);
     };
@@ -135,15 +140,26 @@ async fn deliver(state: &NodeState, owner: &str, stream: &StreamRow, batch: i64)
                         .deliveries
                         .with_label_values(&["peer", "failed"])
                         .inc();
-                    store
-                        .advance_delivery_stream(peer.id, owner, cursor, delivered_any)
-                        .await?;
                     store.record_receipts(peer.id, &receipts).await?;
-                    let backoff = retry_delay_ms(stream.failures);
+                    // A pass that got something through starts a new run
+                    // of failures; otherwise the run goes on and the wait
+                    // doubles.
+                    let failures = if delivered_any {
+                        1
+                    } else {
+                        stream.failures + 1
+                    };
+                    let progress = StreamProgress {
+                        cursor,
+                        delivered_any,
+                        failures,
+                    };
+                    let backoff = retry_delay_ms(failures - 1);
                     let asked = retry_after.map_or(0, |d| d.as_millis() as i64);
-                    tracing::info!(peer = %peer.actor_uri, activity = %activity.uri, error, "delivery failed: will retry");
+                    tracing::info!(peer = %peer.actor_uri, activity = %activity.uri, error, failures, "delivery failed: will retry");
+                    let retry_at = now_millis() + backoff.max(asked);
                     store
-                        .delivery_failed(peer.id, owner, &error, now_millis() + backoff.max(asked))
+                        .delivery_failed(peer.id, owner, &progress, &error, retry_at)
                         .await?;
                     return Ok(false);
                 }

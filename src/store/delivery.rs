@@ -176,19 +176,29 @@ impl Store {
         Ok(())
     }
 
+    /// Records a failed attempt in one statement: the stream moves up to
+    /// `progress` (what was delivered before the failure) and counts
+    /// `failures` in a row, which the caller computed (one when something
+    /// went through in this pass, one more than before otherwise).
     pub async fn delivery_failed(
         &self,
         peer_id: i64,
         owner: &str,
+        progress: &StreamProgress,
         error: &str,
         next_attempt_at: i64,
     ) -> Result<()> {
+        let success = progress.delivered_any.then(now_millis);
         sqlx::query(
-            "UPDATE delivery_streams SET failures = failures + 1, next_attempt_at = $1, last_error = $2 \
-             WHERE peer_id = $3 AND lease_owner = $4",
+            "UPDATE delivery_streams SET cursor = $1, failures = $2, next_attempt_at = $3, \
+             last_error = $4, last_success_at = COALESCE($5, last_success_at) \
+             WHERE peer_id = $6 AND lease_owner = $7",
         )
+        .bind(progress.cursor)
+        .bind(progress.failures)
         .bind(next_attempt_at)
         .bind(error)
+        .bind(success)
         .bind(peer_id)
         .bind(owner)
         .execute(self.pool())
@@ -209,6 +219,17 @@ impl Store {
 }
 
 /// One of our objects as a peer received it.
+/// Where a stream stands when an attempt fails.
+#[derive(Debug, Clone, Copy)]
+pub struct StreamProgress {
+    /// The last activity handled (delivered or passed over).
+    pub cursor: i64,
+    /// Something was delivered in this pass.
+    pub delivered_any: bool,
+    /// Failed attempts in a row, this one included.
+    pub failures: i64,
+}
+
 #[derive(Debug, Clone)]
 pub struct ReceiptRow {
     pub object_uri: String,

@@ -18,7 +18,7 @@ mod webhooks;
 
 pub use activities::ActivityRow;
 pub use catalog::{CatalogEntry, CatalogFilter, CatalogRow};
-pub use delivery::{OutgoingActivity, ReceiptRow, StreamRow};
+pub use delivery::{OutgoingActivity, ReceiptRow, StreamProgress, StreamRow};
 pub use follows::{Direction, FollowInRow, FollowOutRow};
 pub use governance::{AuditRow, ExclusionRow};
 pub use identity::StoredKeys;

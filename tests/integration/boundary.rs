@@ -3,22 +3,14 @@
 //! allowed fetches, store nothing and echo nothing; policy applies to
 //! relationships that already exist.
 
-use std::collections::HashMap;
-use std::net::SocketAddr;
-use std::sync::{Arc, Mutex};
-
-use axum::Router;
-use axum::extract::{Request, State};
-use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::header;
 use passerelle::config::Admission;
 use passerelle::domain::tokens::Scope;
 use rsa::RsaPrivateKey;
-use rsa::pkcs8::{EncodePublicKey, LineEnding};
 use serde_json::{Value, json};
-use tokio::net::TcpListener;
 
 use crate::federation::{admin, ask_to_follow, node_named, wait_follow_state};
+use crate::mock_peer::{Documents, MockPeer, actor_document, follow, new_key};
 use crate::on_both_backends;
 use crate::rig::{TestDatabase, TestNode, eventually};
 use crate::signing::SignedPost;
@@ -36,113 +28,6 @@ on_both_backends!(
     admin_lists_are_paged,
     proxy_header_keys_the_address_limits,
 );
-
-/// What the mock peer serves at a path: a content type and a body.
-type Documents = HashMap<String, (&'static str, String)>;
-
-/// A stand-in for a remote server, written for the tests: it serves fixed
-/// documents, answers 202 to any POST, and counts every request.
-struct MockPeer {
-    base: String,
-    seen: Arc<Mutex<Vec<(String, String)>>>,
-    listener: Option<TcpListener>,
-}
-
-impl MockPeer {
-    async fn bind() -> MockPeer {
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr: SocketAddr = listener.local_addr().unwrap();
-        MockPeer {
-            base: format!("http://localhost:{}", addr.port()),
-            seen: Arc::default(),
-            listener: Some(listener),
-        }
-    }
-
-    fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.base)
-    }
-
-    fn serve(&mut self, documents: Documents) {
-        let state = (Arc::new(documents), self.seen.clone());
-        let app = Router::new().fallback(answer).with_state(state);
-        let listener = self.listener.take().expect("served once");
-        tokio::spawn(async move {
-            let _ = axum::serve(listener, app).await;
-        });
-    }
-
-    fn hits(&self, method: &str, path: &str) -> usize {
-        self.seen
-            .lock()
-            .unwrap()
-            .iter()
-            .filter(|(m, p)| m == method && p == path)
-            .count()
-    }
-
-    fn total(&self) -> usize {
-        self.seen.lock().unwrap().len()
-    }
-}
-
-type MockState = (Arc<Documents>, Arc<Mutex<Vec<(String, String)>>>);
-
-async fn answer(State((documents, seen)): State<MockState>, request: Request) -> Response {
-    let path = request.uri().path().to_owned();
-    let method = request.method().as_str().to_owned();
-    seen.lock().unwrap().push((method.clone(), path.clone()));
-    if method == "POST" {
-        return StatusCode::ACCEPTED.into_response();
-    }
-    match documents.get(&path) {
-        Some((content_type, body)) => {
-            let mut response = body.clone().into_response();
-            response
-                .headers_mut()
-                .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
-            response
-        }
-        None => StatusCode::NOT_FOUND.into_response(),
-    }
-}
-
-fn new_key() -> RsaPrivateKey {
-    RsaPrivateKey::new(&mut rand::thread_rng(), 2048).unwrap()
-}
-
-/// An actor document for the mock peer at `/actor`.
-fn actor_document(peer: &MockPeer, key: &RsaPrivateKey, shared_inbox: Option<String>) -> String {
-    let pem = key
-        .to_public_key()
-        .to_public_key_pem(LineEnding::LF)
-        .unwrap();
-    let mut actor = json!({
-        "@context": ["https://www.w3.org/ns/activitystreams", "https://w3id.org/security/v1"],
-        "id": peer.url("/actor"),
-        "type": "Organization",
-        "preferredUsername": "mock",
-        "name": "Mock platform",
-        "inbox": peer.url("/inbox"),
-        "outbox": peer.url("/outbox"),
-        "publicKey": {"id": peer.url("/actor#main-key"), "owner": peer.url("/actor"), "publicKeyPem": pem},
-    });
-    if let Some(shared) = shared_inbox {
-        actor["endpoints"] = json!({"sharedInbox": shared});
-    }
-    actor.to_string()
-}
-
-fn follow(actor: &str, object: &str) -> Vec<u8> {
-    serde_json::to_vec(&json!({
-        "@context": "https://www.w3.org/ns/activitystreams",
-        "id": format!("{}/activities/{}", actor.trim_end_matches("/actor"), uuid::Uuid::new_v4()),
-        "type": "Follow",
-        "actor": actor,
-        "object": object,
-    }))
-    .unwrap()
-}
 
 const INTRANET_PAGE: &str = "<html>SECRET-INTRANET-PAGE</html>";
 

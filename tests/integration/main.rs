@@ -1,6 +1,7 @@
 //! Integration tests: real nodes on loopback ports, spoken to over HTTP,
 //! on SQLite and on PostgreSQL. One test binary keeps link time low.
 
+mod mock_peer;
 mod rig;
 mod signing;
 
@@ -21,4 +22,5 @@ mod ops;
 mod outbox;
 mod process;
 mod publishing;
+mod reliability;
 mod replicas;

@@ -1,0 +1,152 @@
+//! A stand-in for a remote server, written for the tests: it serves fixed
+//! documents (an actor, pages), answers POSTs with a chosen status, and
+//! counts every request it receives.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+
+use axum::Router;
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use rsa::RsaPrivateKey;
+use rsa::pkcs8::{EncodePublicKey, LineEnding};
+use serde_json::json;
+use tokio::net::TcpListener;
+
+/// What the mock peer serves at a path: a content type and a body.
+pub type Documents = HashMap<String, (&'static str, String)>;
+
+/// A stand-in for a remote server, written for the tests: it serves fixed
+/// documents, answers 202 to any POST, and counts every request.
+pub struct MockPeer {
+    pub base: String,
+    seen: Arc<Mutex<Vec<(String, String, std::time::Instant)>>>,
+    listener: Option<TcpListener>,
+    /// What POSTs are answered (202 unless set before `serve`).
+    pub post_status: StatusCode,
+}
+
+impl MockPeer {
+    pub async fn bind() -> MockPeer {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr: SocketAddr = listener.local_addr().unwrap();
+        MockPeer {
+            base: format!("http://localhost:{}", addr.port()),
+            seen: Arc::default(),
+            listener: Some(listener),
+            post_status: StatusCode::ACCEPTED,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    pub fn serve(&mut self, documents: Documents) {
+        let state = (Arc::new(documents), self.seen.clone(), self.post_status);
+        let app = Router::new().fallback(answer).with_state(state);
+        let listener = self.listener.take().expect("served once");
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+    }
+
+    pub fn hits(&self, method: &str, path: &str) -> usize {
+        self.seen
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|(m, p, _)| m == method && p == path)
+            .count()
+    }
+
+    pub fn total(&self) -> usize {
+        self.seen.lock().unwrap().len()
+    }
+}
+
+type MockState = (
+    Arc<Documents>,
+    Arc<Mutex<Vec<(String, String, std::time::Instant)>>>,
+    StatusCode,
+);
+
+async fn answer(
+    State((documents, seen, post_status)): State<MockState>,
+    request: Request,
+) -> Response {
+    let path = request.uri().path().to_owned();
+    let method = request.method().as_str().to_owned();
+    seen.lock()
+        .unwrap()
+        .push((method.clone(), path.clone(), std::time::Instant::now()));
+    if method == "POST" {
+        return post_status.into_response();
+    }
+    match documents.get(&path) {
+        Some((content_type, body)) => {
+            let mut response = body.clone().into_response();
+            response
+                .headers_mut()
+                .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+            response
+        }
+        None => StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
+pub fn new_key() -> RsaPrivateKey {
+    RsaPrivateKey::new(&mut rand::thread_rng(), 2048).unwrap()
+}
+
+/// An actor document for the mock peer at `/actor`.
+pub fn actor_document(
+    peer: &MockPeer,
+    key: &RsaPrivateKey,
+    shared_inbox: Option<String>,
+) -> String {
+    let pem = key
+        .to_public_key()
+        .to_public_key_pem(LineEnding::LF)
+        .unwrap();
+    let mut actor = json!({
+        "@context": ["https://www.w3.org/ns/activitystreams", "https://w3id.org/security/v1"],
+        "id": peer.url("/actor"),
+        "type": "Organization",
+        "preferredUsername": "mock",
+        "name": "Mock platform",
+        "inbox": peer.url("/inbox"),
+        "outbox": peer.url("/outbox"),
+        "publicKey": {"id": peer.url("/actor#main-key"), "owner": peer.url("/actor"), "publicKeyPem": pem},
+    });
+    if let Some(shared) = shared_inbox {
+        actor["endpoints"] = json!({"sharedInbox": shared});
+    }
+    actor.to_string()
+}
+
+pub fn follow(actor: &str, object: &str) -> Vec<u8> {
+    serde_json::to_vec(&json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": format!("{}/activities/{}", actor.trim_end_matches("/actor"), uuid::Uuid::new_v4()),
+        "type": "Follow",
+        "actor": actor,
+        "object": object,
+    }))
+    .unwrap()
+}
+
+impl MockPeer {
+    /// When each request with this method and path arrived.
+    pub fn times(&self, method: &str, path: &str) -> Vec<std::time::Instant> {
+        self.seen
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|(m, p, _)| m == method && p == path)
+            .map(|(_, _, at)| *at)
+            .collect()
+    }
+}
