@@ -14,13 +14,15 @@ if [ ${#targets[@]} -eq 0 ]; then
     mapfile -t targets < <(RUSTC_BOOTSTRAP=1 cargo fuzz list)
 fi
 export RUSTC_BOOTSTRAP=1
+# Build first, so that a build failure is not taken for a crash.
+cargo fuzz build -a
 status=0
 for target in "${targets[@]}"; do
     mkdir -p "target/corpus/$target"
     echo "== $target: $seconds s"
     if ! cargo fuzz run -a "$target" "target/corpus/$target" "corpus/$target" -- \
         -max_total_time="$seconds" -print_final_stats=1; then
-        echo "!! $target failed: see artifacts/$target"
+        echo "!! $target stopped on a crash, timeout or out-of-memory: see artifacts/$target"
         status=1
     fi
 done
