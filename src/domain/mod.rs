@@ -16,6 +16,7 @@ pub mod payload;
 pub mod peers;
 pub mod policy;
 pub mod publish;
+pub mod retention;
 pub mod sessions;
 pub mod time;
 pub mod tokens;

@@ -44,7 +44,13 @@ async fn receive(State(state): State<NodeState>, request: Request) -> Result<Res
     };
     let sender = signer::authenticate(&data, &request, Some(&actor)).await?;
     state.limits.check(Door::InboxPerActor, &sender.actor_uri)?;
-    inbox::accept(&data, envelope, &sender).await?;
+    // Processed in a task of its own: a sender that hangs up mid-request
+    // does not cancel the work (it would leave the activity claimed and
+    // unprocessed until the claim goes stale).
+    let processing = tokio::spawn(async move { inbox::accept(&data, envelope, &sender).await });
+    processing
+        .await
+        .map_err(|e| Error::Internal(format!("inbox processing: {e}")))??;
     Ok(StatusCode::ACCEPTED.into_response())
 }
 

@@ -23,6 +23,17 @@ pub struct ExclusionRow {
     pub excluded_at: i64,
 }
 
+/// Where a received activity id stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Claim {
+    /// This request processes it.
+    Claimed,
+    /// Processed before: acknowledged, not redone.
+    Done,
+    /// Another request is processing it right now.
+    InProgress,
+}
+
 impl Store {
     pub async fn append_audit(
         &self,
@@ -111,15 +122,65 @@ impl Store {
     }
 
     /// Records an incoming activity id; false if it was seen before.
-    pub async fn mark_activity_seen(&self, activity_uri: &str) -> Result<bool> {
-        let done = sqlx::query(
-            "INSERT INTO inbox_seen (activity_uri, received_at) VALUES ($1, $2) ON CONFLICT (activity_uri) DO NOTHING",
+    /// Claims a received activity for processing: new, or claimed before
+    /// `stale_before` and never finished (its processing died with a crash).
+    pub async fn claim_activity(&self, activity_uri: &str, stale_before: i64) -> Result<Claim> {
+        let now = now_millis();
+        let inserted = sqlx::query(
+            "INSERT INTO inbox_seen (activity_uri, received_at, done_at) VALUES ($1, $2, NULL) \
+             ON CONFLICT (activity_uri) DO NOTHING",
         )
         .bind(activity_uri)
-        .bind(now_millis())
+        .bind(now)
         .execute(self.pool())
         .await?;
-        Ok(done.rows_affected() > 0)
+        if inserted.rows_affected() > 0 {
+            return Ok(Claim::Claimed);
+        }
+        let taken_over = sqlx::query(
+            "UPDATE inbox_seen SET received_at = $1 \
+             WHERE activity_uri = $2 AND done_at IS NULL AND received_at < $3",
+        )
+        .bind(now)
+        .bind(activity_uri)
+        .bind(stale_before)
+        .execute(self.pool())
+        .await?;
+        if taken_over.rows_affected() > 0 {
+            return Ok(Claim::Claimed);
+        }
+        let done: Option<Option<i64>> =
+            sqlx::query_scalar("SELECT done_at FROM inbox_seen WHERE activity_uri = $1")
+                .bind(activity_uri)
+                .fetch_optional(self.pool())
+                .await?;
+        Ok(match done {
+            Some(Some(_)) => Claim::Done,
+            Some(None) => Claim::InProgress,
+            // Forgotten in between (its processing failed): the sender retries.
+            None => Claim::InProgress,
+        })
+    }
+
+    /// Marks a claimed activity as processed: replays are acknowledged.
+    pub async fn activity_done(&self, activity_uri: &str) -> Result<()> {
+        sqlx::query("UPDATE inbox_seen SET done_at = $1 WHERE activity_uri = $2")
+            .bind(now_millis())
+            .bind(activity_uri)
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+
+    /// Forgets processed activity ids received before `before` (senders
+    /// stop retrying long before); returns how many.
+    pub async fn prune_seen_activities(&self, before: i64) -> Result<u64> {
+        let pruned =
+            sqlx::query("DELETE FROM inbox_seen WHERE done_at IS NOT NULL AND received_at < $1")
+                .bind(before)
+                .execute(self.pool())
+                .await?;
+        Ok(pruned.rows_affected())
     }
 
     pub async fn forget_activity_seen(&self, activity_uri: &str) -> Result<()> {

@@ -20,7 +20,7 @@ pub use activities::ActivityRow;
 pub use catalog::{CatalogEntry, CatalogFilter, CatalogRow};
 pub use delivery::{OutgoingActivity, ReceiptRow, StreamProgress, StreamRow};
 pub use follows::{Direction, FollowInRow, FollowOutRow};
-pub use governance::{AuditRow, ExclusionRow};
+pub use governance::{AuditRow, Claim, ExclusionRow};
 pub use identity::StoredKeys;
 pub use objects::{NewActivity, ObjectRow, ObjectState, PublicationTx, VersionRow};
 pub use peers::{PeerActor, PeerRow};

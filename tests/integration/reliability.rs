@@ -85,3 +85,75 @@ async fn failing_peer_is_retried_on_the_documented_schedule(db: TestDatabase) {
     assert_eq!(deliveries[0]["failures"], 4, "{deliveries}");
     node.stop().await;
 }
+
+on_both_backends!(an_activity_left_half_done_is_processed_once);
+
+/// An activity id claimed by a processing that died (a crash, a database
+/// error) is not answered as a duplicate: while the claim is fresh the
+/// sender is asked to retry (503), once it is stale the retry processes the
+/// activity, and a replay after that is acknowledged without effect.
+async fn an_activity_left_half_done_is_processed_once(db: TestDatabase) {
+    let (a, _a_db) = crate::federation::node_named(&db, "foodhub", |_| {}).await;
+    let (b, b_db) = crate::federation::node_named(&db, "velocoop", |_| {}).await;
+    let b_admin = b.token(Scope::Admin).await;
+    let follow_id = a.url("/activities/follow-before-the-crash");
+    let body = serde_json::to_vec(&json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": follow_id,
+        "type": "Follow",
+        "actor": a.actor(),
+        "object": b.actor(),
+    }))
+    .unwrap();
+    let send = || {
+        SignedPost::new(
+            &b.url("/inbox"),
+            body.clone(),
+            &format!("{}#main-key", a.actor()),
+            &a.context.keys.rsa_private,
+        )
+    };
+    let client = reqwest::Client::new();
+    let requests = || async {
+        b.api("/api/v1/admin/follow-requests?state=all", &b_admin)
+            .await
+            .as_array()
+            .unwrap()
+            .len()
+    };
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis();
+    b_db.execute(&format!(
+        "INSERT INTO inbox_seen (activity_uri, received_at, done_at) VALUES ('{follow_id}', {now}, NULL)"
+    ))
+    .await;
+
+    // Claimed a moment ago: the sender is asked to come back.
+    let response = send().send(&client).await;
+    assert_eq!(response.status(), 503);
+    assert_eq!(requests().await, 0);
+
+    // The claim went stale (its process died): the retry processes it.
+    b_db.execute(&format!(
+        "UPDATE inbox_seen SET received_at = 0 WHERE activity_uri = '{follow_id}'"
+    ))
+    .await;
+    assert_eq!(send().send(&client).await.status(), 202);
+    assert_eq!(requests().await, 1);
+
+    // A replay is acknowledged, not redone.
+    assert_eq!(send().send(&client).await.status(), 202);
+    assert_eq!(requests().await, 1);
+    let metrics = b.get("/metrics").await.text().await.unwrap();
+    let count = |outcome: &str| {
+        crate::rig::metric_value(
+            &metrics,
+            &format!(r#"passerelle_inbox_activities_total{{outcome="{outcome}",type="Follow"}}"#),
+        )
+    };
+    assert_eq!((count("processed"), count("duplicate")), (1, 1));
+    a.stop().await;
+    b.stop().await;
+}

@@ -12,7 +12,11 @@ use crate::apub::activities::publication::Publication;
 use crate::apub::activities::undo::Undo;
 use crate::error::{Error, Result};
 use crate::node::AppContext;
-use crate::store::PeerRow;
+use crate::store::{Claim, PeerRow};
+
+/// A claim on an activity not finished after this long is taken to have
+/// died with its process: longer than any processing (fetches included).
+pub const CLAIM_STALE_AFTER: std::time::Duration = std::time::Duration::from_secs(120);
 
 /// Acts on an activity whose sender's signature verified: its id must be
 /// on the sender's origin (a peer speaks only for itself), then the
@@ -109,17 +113,28 @@ impl Activity for InboxActivity {
     }
 
     /// Acts on the activity once: a replayed id is acknowledged and not
-    /// processed again.
+    /// processed again; one being processed is answered 503 so the sender
+    /// retries; one whose processing died (a crash) is taken over once
+    /// its claim is stale.
     async fn receive(self, data: &Data<AppContext>) -> Result<()> {
         let id = self.id().to_string();
         let kind = crate::observability::metrics::activity_type_label(self.kind());
-        if !data.store.mark_activity_seen(&id).await? {
-            tracing::info!(%id, "activity seen before: acknowledged, not processed again");
-            data.metrics
-                .inbox_activities
-                .with_label_values(&[kind, "duplicate"])
-                .inc();
-            return Ok(());
+        let stale_before = crate::store::now_millis() - CLAIM_STALE_AFTER.as_millis() as i64;
+        match data.store.claim_activity(&id, stale_before).await? {
+            Claim::Claimed => {}
+            Claim::Done => {
+                tracing::info!(%id, "activity seen before: acknowledged, not processed again");
+                data.metrics
+                    .inbox_activities
+                    .with_label_values(&[kind, "duplicate"])
+                    .inc();
+                return Ok(());
+            }
+            Claim::InProgress => {
+                return Err(Error::Unavailable(
+                    "this activity is being processed; retry later".into(),
+                ));
+            }
         }
         let outcome = match self {
             InboxActivity::Follow(a) => a.receive(data).await,
@@ -142,9 +157,10 @@ impl Activity for InboxActivity {
             .inbox_activities
             .with_label_values(&[kind, label])
             .inc();
-        if outcome.is_err() {
+        match &outcome {
+            Ok(()) => data.store.activity_done(&id).await?,
             // Let the sender's retry be processed.
-            data.store.forget_activity_seen(&id).await?;
+            Err(_) => data.store.forget_activity_seen(&id).await?,
         }
         outcome
     }

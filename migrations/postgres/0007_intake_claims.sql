@@ -1,0 +1,7 @@
+-- An activity id is claimed when processing starts and marked done when it
+-- ends: a claim left by a crash is taken over by the sender's retry once
+-- stale, so an acknowledged activity is never lost. Rows from before were
+-- processed.
+ALTER TABLE inbox_seen ADD COLUMN done_at BIGINT;
+UPDATE inbox_seen SET done_at = received_at;
+CREATE INDEX inbox_seen_received ON inbox_seen (received_at);

@@ -1,0 +1,24 @@
+//! What the node forgets, and when: processed inbox activity ids after a
+//! week (senders stop retrying long before). The audit log is never pruned.
+
+use std::time::Duration;
+
+use crate::error::Result;
+use crate::node::AppContext;
+use crate::store::now_millis;
+
+/// Processed activity ids are kept this long, so replays within it are
+/// recognised.
+pub const SEEN_RETENTION: Duration = Duration::from_secs(7 * 24 * 3600);
+/// How often the pruning runs.
+pub const PRUNE_EVERY: Duration = Duration::from_secs(3600);
+
+/// Prunes what is past its retention.
+pub async fn prune(ctx: &AppContext) -> Result<()> {
+    let before = now_millis() - SEEN_RETENTION.as_millis() as i64;
+    let pruned = ctx.store.prune_seen_activities(before).await?;
+    if pruned > 0 {
+        tracing::info!(pruned, "forgot processed activity ids older than a week");
+    }
+    Ok(())
+}
