@@ -96,7 +96,10 @@ async fn deliver(state: &NodeState, owner: &str, stream: &StreamRow, batch: i64)
             return Ok(true);
         }
         let governance = activity.target_peer_id == Some(peer.id);
-        if let (Some(reason), false) = (&refused, governance) {
+        if activity.withdrawn {
+            // Its object was deleted before this peer got it: the content
+            // is gone, and the Delete that follows says so.
+        } else if let (Some(reason), false) = (&refused, governance) {
             // Blocked or excluded since it was followed: it receives no
             // publication, and none waits for it. Governance addressed to
             // it alone (the Reject, the Undo that end the relationship)

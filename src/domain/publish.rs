@@ -276,6 +276,13 @@ pub async fn delete(ctx: &AppContext, kind: ObjectKind, local_id: &str) -> Resul
     }
     let tombstone = sign(ctx, &tombstone, &now)?;
     tx.mark_deleted(row.id, &to_json(&tombstone)?).await?;
+    // Its earlier activities carried its content: they become tombstones.
+    for (activity_row, activity_uri, activity_kind) in tx.activities_of_object(row.id).await? {
+        let activity_uri = Url::parse(&activity_uri).map_err(|e| Error::Internal(e.to_string()))?;
+        let withdrawn = delete::tombstone(&activity_uri, &activity_kind, &now);
+        tx.withdraw_activity(activity_row, &to_json(&withdrawn)?)
+            .await?;
+    }
     let activity_id = activities::new_activity_id(&ctx.settings);
     let activity = activities::document(
         &ctx.settings,

@@ -471,10 +471,15 @@ async fn activity(
         .await?
         .filter(|row| row.public)
         .ok_or_else(|| Error::NotFound(format!("no activity {uri}")))?;
+    let status = if row.withdrawn {
+        StatusCode::GONE
+    } else {
+        StatusCode::OK
+    };
     represent(
         &ctx,
         &headers,
-        StatusCode::OK,
+        status,
         &parse_document(&row.document)?,
         "object.html",
     )

@@ -12,6 +12,8 @@ pub struct ActivityRow {
     pub kind: String,
     pub public: bool,
     pub document: String,
+    /// Withdrawn when its object was deleted: the document is a tombstone.
+    pub withdrawn: bool,
 }
 
 fn activity_row(row: &sqlx::any::AnyRow) -> Result<ActivityRow> {
@@ -21,6 +23,7 @@ fn activity_row(row: &sqlx::any::AnyRow) -> Result<ActivityRow> {
         kind: row.try_get("kind")?,
         public: row.try_get::<i64, _>("public")? != 0,
         document: row.try_get("document")?,
+        withdrawn: row.try_get::<Option<i64>, _>("withdrawn_at")?.is_some(),
     })
 }
 
@@ -34,7 +37,7 @@ impl Store {
         limit: i64,
     ) -> Result<Vec<ActivityRow>> {
         let rows = sqlx::query(
-            "SELECT id, uri, kind, public, document FROM activities \
+            "SELECT id, uri, kind, public, document, withdrawn_at FROM activities \
              WHERE public = 1 AND id < $1 ORDER BY id DESC LIMIT $2",
         )
         .bind(before.unwrap_or(i64::MAX))
@@ -52,11 +55,12 @@ impl Store {
     }
 
     pub async fn activity_by_uri(&self, uri: &str) -> Result<Option<ActivityRow>> {
-        let row =
-            sqlx::query("SELECT id, uri, kind, public, document FROM activities WHERE uri = $1")
-                .bind(uri)
-                .fetch_optional(self.pool())
-                .await?;
+        let row = sqlx::query(
+            "SELECT id, uri, kind, public, document, withdrawn_at FROM activities WHERE uri = $1",
+        )
+        .bind(uri)
+        .fetch_optional(self.pool())
+        .await?;
         row.as_ref().map(activity_row).transpose()
     }
 }

@@ -28,6 +28,8 @@ pub struct OutgoingActivity {
     pub public: bool,
     pub audience: String,
     pub document: String,
+    /// Its object was deleted since: not sent.
+    pub withdrawn: bool,
 }
 
 fn stream_row(row: &AnyRow) -> Result<StreamRow> {
@@ -128,7 +130,7 @@ impl Store {
     /// Activities after `cursor`, oldest first.
     pub async fn activities_after(&self, cursor: i64, limit: i64) -> Result<Vec<OutgoingActivity>> {
         let rows = sqlx::query(
-            "SELECT id, uri, kind, object_id, target_peer_id, public, audience, document, published_at FROM activities \
+            "SELECT id, uri, kind, object_id, target_peer_id, public, audience, document, published_at, withdrawn_at FROM activities \
              WHERE id > $1 ORDER BY id LIMIT $2",
         )
         .bind(cursor)
@@ -147,6 +149,7 @@ impl Store {
                     public: row.try_get::<i64, _>("public")? != 0,
                     audience: row.try_get("audience")?,
                     document: row.try_get("document")?,
+                    withdrawn: row.try_get::<Option<i64>, _>("withdrawn_at")?.is_some(),
                 })
             })
             .collect()

@@ -313,6 +313,40 @@ impl PublicationTx {
     }
 
     /// Replaces the object's document by its tombstone.
+    /// The activities recorded so far about an object: (id, uri, kind).
+    pub async fn activities_of_object(
+        &mut self,
+        object_id: i64,
+    ) -> Result<Vec<(i64, String, String)>> {
+        let rows = sqlx::query(
+            "SELECT id, uri, kind FROM activities WHERE object_id = $1 AND withdrawn_at IS NULL ORDER BY id",
+        )
+        .bind(object_id)
+        .fetch_all(&mut *self.tx)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok((
+                    row.try_get("id")?,
+                    row.try_get("uri")?,
+                    row.try_get("kind")?,
+                ))
+            })
+            .collect()
+    }
+
+    /// Replaces an activity's document with its tombstone: the outbox and
+    /// the activity's URL keep no content, and no peer is sent it.
+    pub async fn withdraw_activity(&mut self, id: i64, tombstone: &str) -> Result<()> {
+        sqlx::query("UPDATE activities SET document = $1, withdrawn_at = $2 WHERE id = $3")
+            .bind(tombstone)
+            .bind(now_millis())
+            .bind(id)
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(())
+    }
+
     pub async fn mark_deleted(&mut self, id: i64, tombstone: &str) -> Result<()> {
         let now = now_millis();
         sqlx::query(

@@ -157,3 +157,59 @@ async fn an_activity_left_half_done_is_processed_once(db: TestDatabase) {
     a.stop().await;
     b.stop().await;
 }
+
+on_both_backends!(deleted_objects_leave_no_content_behind);
+
+/// Once an offer is deleted, its `Create` and `Update` keep no content: in
+/// the outbox and at their own URLs they are tombstones.
+async fn deleted_objects_leave_no_content_behind(db: TestDatabase) {
+    let node = TestNode::start(&db).await;
+    let platform = node.token(Scope::Platform).await;
+    let mut offer = node.example("offer");
+    offer["name"] = json!("Secret recipe jam");
+    assert_eq!(
+        node.put_json("/api/v1/offers/jam", &platform, &offer)
+            .await
+            .status(),
+        201
+    );
+    offer["name"] = json!("Secret recipe jam, second batch");
+    node.put_json("/api/v1/offers/jam", &platform, &offer).await;
+    let page = || async {
+        let (status, page) = node.get_activity_json("/outbox?page=true").await;
+        assert_eq!(status, 200);
+        page
+    };
+    let before = page().await;
+    let earlier: Vec<String> = before["orderedItems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|item| item["id"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(earlier.len(), 2, "{before}");
+    assert!(before.to_string().contains("Secret recipe"));
+
+    assert_eq!(
+        node.delete_with("/api/v1/offers/jam", &platform)
+            .await
+            .status()
+            .as_u16(),
+        204
+    );
+    let after = page().await;
+    assert!(!after.to_string().contains("Secret recipe"), "{after}");
+    let items = after["orderedItems"].as_array().unwrap();
+    assert_eq!(items.len(), 3, "the Delete and two tombstones: {after}");
+    assert_eq!(items[0]["type"], "Delete");
+    for id in &earlier {
+        let (status, document) = node.get_activity_json(id).await;
+        assert_eq!(status, 410, "{id}");
+        assert_eq!(document["type"], "Tombstone");
+        assert!(
+            !document.to_string().contains("Secret recipe"),
+            "{document}"
+        );
+    }
+    node.stop().await;
+}

@@ -5,3 +5,8 @@
 ALTER TABLE inbox_seen ADD COLUMN done_at INTEGER;
 UPDATE inbox_seen SET done_at = received_at;
 CREATE INDEX inbox_seen_received ON inbox_seen (received_at);
+
+-- An object's earlier activities, once it is deleted, are withdrawn: their
+-- document becomes a Tombstone (no content left in the outbox or at the
+-- activity's URL) and lagging peers are not sent them.
+ALTER TABLE activities ADD COLUMN withdrawn_at INTEGER;
