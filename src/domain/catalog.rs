@@ -200,6 +200,27 @@ pub async fn receive_delete(ctx: &AppContext, peer: &PeerRow, object: &Value) ->
     Ok(Received::Deleted)
 }
 
+/// Drops everything held from `peer` (we stopped following it, it refused
+/// or excluded us, it deleted its actor) and tells the platform, one
+/// `catalog.deleted` event per object, so its copy ends up the same.
+pub async fn purge_peer(ctx: &AppContext, peer: &PeerRow, reason: &str) -> Result<usize> {
+    let held = ctx.store.peer_catalog_objects(peer.id).await?;
+    ctx.store.delete_peer_catalog(peer.id).await?;
+    for (object, kind) in &held {
+        webhooks::emit(
+            ctx,
+            webhooks::Event::CatalogDeleted,
+            &format!("{object}:purged:{}", crate::store::now_millis()),
+            json!({"kind": kind, "peer": peer.actor_uri, "object": {"id": object, "type": "Tombstone"}, "reason": reason}),
+        )
+        .await?;
+    }
+    if !held.is_empty() {
+        tracing::info!(peer = %peer.actor_uri, purged = held.len(), reason, "catalog purged");
+    }
+    Ok(held.len())
+}
+
 /// Whether this node follows `peer` (accepted): only then are its objects kept.
 pub async fn follows(ctx: &AppContext, peer: &PeerRow) -> Result<bool> {
     Ok(ctx

@@ -15,7 +15,7 @@ use crate::apub::peer::{Peer, domain_of};
 use crate::domain::audit::{self, Event};
 use crate::domain::outgoing;
 use crate::domain::policy::{self, Admit};
-use crate::domain::{backfill, commitments, webhooks};
+use crate::domain::{backfill, catalog, commitments, webhooks};
 use crate::error::{Error, Result};
 use crate::node::AppContext;
 use crate::store::{FollowInRow, FollowOutRow, PeerRow};
@@ -129,7 +129,7 @@ pub async fn unfollow(ctx: &AppContext, follow_id: i64, decided_by: &str) -> Res
         .ok_or_else(|| Error::Internal("follow without peer".into()))?;
     undo_our_follow(ctx, &row, &peer.actor_uri).await?;
     // What it shared with us was for a follower; we no longer are one.
-    ctx.store.delete_peer_catalog(peer.id).await?;
+    catalog::purge_peer(ctx, &peer, "unfollowed").await?;
     audit::record(
         ctx,
         Event::FollowUndone,
@@ -364,7 +364,7 @@ pub async fn follow_answered(
     if became_active {
         backfill::spawn(data.clone(), peer.clone());
     } else if !accepted {
-        ctx.store.delete_peer_catalog(peer.id).await?;
+        catalog::purge_peer(ctx, &peer, "rejected our follow").await?;
     }
     audit::record(
         ctx,
@@ -424,7 +424,7 @@ pub async fn exclude(ctx: &AppContext, peer_id: i64, reason: &str, decided_by: &
     ctx.store
         .insert_exclusion(&peer.domain.to_ascii_lowercase(), reason, decided_by)
         .await?;
-    ctx.store.delete_peer_catalog(peer.id).await?;
+    catalog::purge_peer(ctx, &peer, "excluded").await?;
     webhooks::emit(
         ctx,
         webhooks::Event::PeerExcluded,

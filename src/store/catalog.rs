@@ -108,6 +108,18 @@ impl Store {
     }
 
     /// A peer's objects go when the relationship ends.
+    /// The objects held from a peer: (object URI, kind).
+    pub async fn peer_catalog_objects(&self, peer_id: i64) -> Result<Vec<(String, String)>> {
+        let rows =
+            sqlx::query("SELECT object_uri, kind FROM catalog WHERE peer_id = $1 ORDER BY id")
+                .bind(peer_id)
+                .fetch_all(self.pool())
+                .await?;
+        rows.iter()
+            .map(|row| Ok((row.try_get("object_uri")?, row.try_get("kind")?)))
+            .collect()
+    }
+
     pub async fn delete_peer_catalog(&self, peer_id: i64) -> Result<u64> {
         let done = sqlx::query("DELETE FROM catalog WHERE peer_id = $1")
             .bind(peer_id)

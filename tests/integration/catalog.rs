@@ -359,6 +359,40 @@ async fn published_objects_reach_followers(db: TestDatabase) {
         .unwrap();
     assert_eq!(created["data"]["kind"], "offer");
     assert_eq!(created["data"]["peer"], b.actor());
+
+    // A stops following B: B's objects leave A's catalog, and the platform
+    // is told of each one.
+    let held = catalog(&a, &a_platform, "/api/v1/catalog/offers")
+        .await
+        .len()
+        + catalog(&a, &a_platform, "/api/v1/catalog/members")
+            .await
+            .len();
+    assert_eq!(held, 4);
+    let follows = a.api("/api/v1/admin/follows", &a_admin).await;
+    let unfollowed = a
+        .delete_with(
+            &format!("/api/v1/admin/follows/{}", follows[0]["id"]),
+            &a_admin,
+        )
+        .await;
+    assert_eq!(unfollowed.status(), 204);
+    assert_eq!(
+        catalog(&a, &a_platform, "/api/v1/catalog/offers")
+            .await
+            .len(),
+        0
+    );
+    let purged = eventually("an event per purged object", 20, || async {
+        let purged: Vec<Value> = receiver
+            .events(&secret)
+            .into_iter()
+            .filter(|e| e["type"] == "catalog.deleted" && e["data"]["reason"] == "unfollowed")
+            .collect();
+        (purged.len() == held).then_some(purged)
+    })
+    .await;
+    assert!(purged.iter().all(|e| e["data"]["peer"] == b.actor()));
     for node in [a, b, c] {
         node.stop().await;
     }

@@ -213,3 +213,55 @@ async fn deleted_objects_leave_no_content_behind(db: TestDatabase) {
     }
     node.stop().await;
 }
+
+on_both_backends!(a_peer_that_deletes_its_actor_leaves_nothing_behind);
+
+/// A followed peer that deletes its actor (it closes) leaves nothing in
+/// the catalog.
+async fn a_peer_that_deletes_its_actor_leaves_nothing_behind(db: TestDatabase) {
+    use crate::federation::{admin, ask_to_follow, node_named, wait_follow_state};
+    let (a, _a_db) = node_named(&db, "foodhub", |_| {}).await;
+    let (b, _b_db) = node_named(&db, "velocoop", |s| {
+        s.federation.admission = passerelle::config::Admission::Open
+    })
+    .await;
+    let (a_admin, b_admin) = (admin(&a).await, admin(&b).await);
+    let (a_platform, b_platform) = (
+        a.token(Scope::Platform).await,
+        b.token(Scope::Platform).await,
+    );
+    ask_to_follow(&a, &a_admin, &b, &b_admin).await;
+    wait_follow_state(&a, &a_admin, &b, "active").await;
+    b.put_json("/api/v1/offers/bikes", &b_platform, &b.example("offer"))
+        .await;
+    let held = || async {
+        a.api("/api/v1/catalog/offers", &a_platform).await["items"]
+            .as_array()
+            .unwrap()
+            .len()
+    };
+    eventually("the offer to reach A", 20, || async {
+        (held().await == 1).then_some(())
+    })
+    .await;
+    let delete = serde_json::to_vec(&json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": b.url("/activities/closing-down"),
+        "type": "Delete",
+        "actor": b.actor(),
+        "object": b.actor(),
+    }))
+    .unwrap();
+    let response = SignedPost::new(
+        &a.url("/inbox"),
+        delete,
+        &format!("{}#main-key", b.actor()),
+        &b.context.keys.rsa_private,
+    )
+    .send(&reqwest::Client::new())
+    .await;
+    assert_eq!(response.status(), 202);
+    assert_eq!(held().await, 0);
+    a.stop().await;
+    b.stop().await;
+}

@@ -63,11 +63,20 @@ impl Activity for Publication {
     async fn receive(self, data: &Data<AppContext>) -> Result<()> {
         let about_actor = self.object_id() == Some(self.actor.as_str());
         if about_actor {
-            if self.kind == PublicationType::Update {
-                // The peer changed its actor (a new key, a new name): refetch it.
-                ObjectId::<Peer>::from(self.actor.clone())
-                    .dereference_forced(data)
-                    .await?;
+            match self.kind {
+                PublicationType::Update => {
+                    // The peer changed its actor (a new key, a new name): refetch it.
+                    ObjectId::<Peer>::from(self.actor.clone())
+                        .dereference_forced(data)
+                        .await?;
+                }
+                PublicationType::Delete => {
+                    // The peer closed: nothing it shared is kept.
+                    if let Some(peer) = data.store.peer_by_uri(self.actor.as_str()).await? {
+                        catalog::purge_peer(data, &peer, "the peer deleted its actor").await?;
+                    }
+                }
+                PublicationType::Create => {}
             }
             return Ok(());
         }
