@@ -145,16 +145,7 @@ async fn shared_inbox_on_another_origin_receives_nothing(db: TestDatabase) {
     let key = new_key();
     let mut elsewhere = MockPeer::bind().await;
     elsewhere.serve(Documents::new());
-    let mut peer = MockPeer::bind().await;
-    let mut documents = Documents::new();
-    documents.insert(
-        "/actor".into(),
-        (
-            "application/activity+json",
-            actor_document(&peer, &key, Some(elsewhere.url("/inbox"))),
-        ),
-    );
-    peer.serve(documents);
+    let peer = MockPeer::with_actor(&key, Some(elsewhere.url("/inbox"))).await;
 
     let response = b
         .post_json(
@@ -302,14 +293,9 @@ async fn refused_follower_is_cut_off_after_restart(db: TestDatabase) {
         "object": b.actor(),
     }))
     .unwrap();
-    let refused = SignedPost::new(
-        &b.url("/inbox"),
-        like,
-        &format!("{}#main-key", a.actor()),
-        &a.context.keys.rsa_private,
-    )
-    .send(&client)
-    .await;
+    let refused = SignedPost::by_node(&a, &b.url("/inbox"), like)
+        .send(&client)
+        .await;
     assert_eq!(refused.status(), 403);
     let problem = refused.text().await.unwrap();
     assert!(!problem.contains("blocklist"), "{problem}");
@@ -519,14 +505,9 @@ async fn repeated_follow_stays_approved_and_backfills_once(db: TestDatabase) {
     // A follows again (as a peer that lost track would): B keeps A
     // approved and answers Accept again.
     let client = reqwest::Client::new();
-    let response = SignedPost::new(
-        &b.url("/inbox"),
-        follow(&a.actor(), &b.actor()),
-        &format!("{}#main-key", a.actor()),
-        &a.context.keys.rsa_private,
-    )
-    .send(&client)
-    .await;
+    let response = SignedPost::by_node(&a, &b.url("/inbox"), follow(&a.actor(), &b.actor()))
+        .send(&client)
+        .await;
     assert_eq!(response.status(), 202);
     eventually("the second Accept to reach A", 20, || async {
         (delivered().await > accepts).then_some(())
@@ -564,14 +545,9 @@ async fn repeated_follow_stays_approved_and_backfills_once(db: TestDatabase) {
         "object": {"id": follow_id, "type": "Follow", "actor": a.actor(), "object": b.actor()},
     }))
     .unwrap();
-    let response = SignedPost::new(
-        &a.url("/inbox"),
-        accept,
-        &format!("{}#main-key", b.actor()),
-        &b.context.keys.rsa_private,
-    )
-    .send(&client)
-    .await;
+    let response = SignedPost::by_node(&b, &a.url("/inbox"), accept)
+        .send(&client)
+        .await;
     assert_eq!(response.status(), 202);
     tokio::time::sleep(std::time::Duration::from_secs(1)).await;
     assert_eq!(collection_reads().await, reads);
@@ -649,14 +625,7 @@ async fn rate_limits_answer_429_with_retry_after(db: TestDatabase) {
         }))
         .unwrap()
     };
-    let signed = |n: usize| {
-        SignedPost::new(
-            &b.url("/inbox"),
-            like(n),
-            &format!("{}#main-key", a.actor()),
-            &a.context.keys.rsa_private,
-        )
-    };
+    let signed = |n: usize| SignedPost::by_node(&a, &b.url("/inbox"), like(n));
     for n in 0..2 {
         assert_eq!(signed(n).send(&client).await.status(), 202);
     }
@@ -682,16 +651,7 @@ async fn admin_lists_are_paged(db: TestDatabase) {
     let client = reqwest::Client::new();
     let mut peers = Vec::new();
     for _ in 0..3 {
-        let mut peer = MockPeer::bind().await;
-        let mut documents = Documents::new();
-        documents.insert(
-            "/actor".into(),
-            (
-                "application/activity+json",
-                actor_document(&peer, &key, None),
-            ),
-        );
-        peer.serve(documents);
+        let peer = MockPeer::with_actor(&key, None).await;
         let actor = peer.url("/actor");
         let response = SignedPost::new(
             &b.url("/inbox"),

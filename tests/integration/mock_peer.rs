@@ -150,3 +150,31 @@ impl MockPeer {
             .collect()
     }
 }
+
+impl MockPeer {
+    /// A peer serving at `/actor` an actor document with `key`'s public
+    /// half (and `shared_inbox` as its shared inbox, if given).
+    pub async fn with_actor(key: &RsaPrivateKey, shared_inbox: Option<String>) -> MockPeer {
+        Self::with_actor_answering(key, shared_inbox, StatusCode::ACCEPTED).await
+    }
+
+    /// The same, answering POSTs with `post_status`.
+    pub async fn with_actor_answering(
+        key: &RsaPrivateKey,
+        shared_inbox: Option<String>,
+        post_status: StatusCode,
+    ) -> MockPeer {
+        let mut peer = MockPeer::bind().await;
+        peer.post_status = post_status;
+        let mut documents = Documents::new();
+        documents.insert(
+            "/actor".into(),
+            (
+                "application/activity+json",
+                actor_document(&peer, key, shared_inbox),
+            ),
+        );
+        peer.serve(documents);
+        peer
+    }
+}

@@ -7,7 +7,7 @@ use axum::http::StatusCode;
 use passerelle::domain::tokens::Scope;
 use serde_json::{Value, json};
 
-use crate::mock_peer::{Documents, MockPeer, actor_document, follow, new_key};
+use crate::mock_peer::{MockPeer, follow, new_key};
 use crate::on_both_backends;
 use crate::rig::{TestDatabase, TestNode, eventually};
 use crate::signing::SignedPost;
@@ -21,17 +21,7 @@ async fn failing_peer_is_retried_on_the_documented_schedule(db: TestDatabase) {
     let node = TestNode::start(&db).await;
     let node_admin = node.token(Scope::Admin).await;
     let key = new_key();
-    let mut peer = MockPeer::bind().await;
-    peer.post_status = StatusCode::SERVICE_UNAVAILABLE;
-    let mut documents = Documents::new();
-    documents.insert(
-        "/actor".into(),
-        (
-            "application/activity+json",
-            actor_document(&peer, &key, None),
-        ),
-    );
-    peer.serve(documents);
+    let peer = MockPeer::with_actor_answering(&key, None, StatusCode::SERVICE_UNAVAILABLE).await;
     let actor = peer.url("/actor");
     let response = SignedPost::new(
         &node.url("/inbox"),
@@ -105,14 +95,7 @@ async fn an_activity_left_half_done_is_processed_once(db: TestDatabase) {
         "object": b.actor(),
     }))
     .unwrap();
-    let send = || {
-        SignedPost::new(
-            &b.url("/inbox"),
-            body.clone(),
-            &format!("{}#main-key", a.actor()),
-            &a.context.keys.rsa_private,
-        )
-    };
+    let send = || SignedPost::by_node(&a, &b.url("/inbox"), body.clone());
     let client = reqwest::Client::new();
     let requests = || async {
         b.api("/api/v1/admin/follow-requests?state=all", &b_admin)
@@ -252,14 +235,9 @@ async fn a_peer_that_deletes_its_actor_leaves_nothing_behind(db: TestDatabase) {
         "object": b.actor(),
     }))
     .unwrap();
-    let response = SignedPost::new(
-        &a.url("/inbox"),
-        delete,
-        &format!("{}#main-key", b.actor()),
-        &b.context.keys.rsa_private,
-    )
-    .send(&reqwest::Client::new())
-    .await;
+    let response = SignedPost::by_node(&b, &a.url("/inbox"), delete)
+        .send(&reqwest::Client::new())
+        .await;
     assert_eq!(response.status(), 202);
     assert_eq!(held().await, 0);
     a.stop().await;

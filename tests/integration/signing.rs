@@ -37,6 +37,16 @@ impl SignedPost {
         }
     }
 
+    /// A POST of `body` to `url`, signed with `node`'s key.
+    pub fn by_node(node: &crate::rig::TestNode, url: &str, body: Vec<u8>) -> SignedPost {
+        SignedPost::new(
+            url,
+            body,
+            &format!("{}#main-key", node.actor()),
+            &node.context.keys.rsa_private,
+        )
+    }
+
     /// A signed GET of `url` (authorized fetch).
     pub fn get(url: &str, key_id: &str, key: &RsaPrivateKey) -> SignedPost {
         SignedPost {
