@@ -10,3 +10,8 @@ CREATE INDEX inbox_seen_received ON inbox_seen (received_at);
 -- document becomes a Tombstone (no content left in the outbox or at the
 -- activity's URL) and lagging peers are not sent them.
 ALTER TABLE activities ADD COLUMN withdrawn_at INTEGER;
+
+-- Activities a peer refused for good (a 4xx) are skipped, never silently:
+-- how many, and the last one with its status.
+ALTER TABLE delivery_streams ADD COLUMN skipped INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE delivery_streams ADD COLUMN last_skipped TEXT;

@@ -111,7 +111,8 @@ async fn deliver(state: &NodeState, owner: &str, stream: &StreamRow, batch: i64)
                 .with_label_values(&["peer", "refused_by_policy"])
                 .inc();
         } else if addressed_to(&activity, &recipient) {
-            match post(state, &inbox, &activity.document).await {
+            let failures_so_far = if delivered_any { 0 } else { stream.failures };
+            match post(state, &inbox, &activity.document, failures_so_far).await {
                 Outcome::Delivered => {
                     delivered_any = true;
                     if let Some(object_id) = activity.object_id {
@@ -136,6 +137,8 @@ async fn deliver(state: &NodeState, owner: &str, stream: &StreamRow, batch: i64)
                         .with_label_values(&["peer", "refused"])
                         .inc();
                     tracing::warn!(peer = %peer.actor_uri, activity = %activity.uri, %status, "delivery refused by the peer: skipped");
+                    let why = format!("{} refused with {status}", activity.uri);
+                    store.delivery_skipped(peer.id, owner, &why).await?;
                 }
                 Outcome::Failed { error, retry_after } => {
                     state
@@ -177,8 +180,8 @@ async fn deliver(state: &NodeState, owner: &str, stream: &StreamRow, batch: i64)
     Ok(full_batch)
 }
 
-async fn post(state: &NodeState, inbox: &str, document: &str) -> Outcome {
-    match try_post(state, inbox, document).await {
+async fn post(state: &NodeState, inbox: &str, document: &str, failures: i64) -> Outcome {
+    match try_post(state, inbox, document, failures).await {
         Ok(outcome) => outcome,
         Err(e) => Outcome::Failed {
             error: e.to_string(),
@@ -197,15 +200,23 @@ pub(crate) fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Durati
     date.duration_since(std::time::SystemTime::now()).ok()
 }
 
-/// Classifies an HTTP status: 2xx delivered, 4xx (but 408/429) refused for
-/// good, anything else to retry.
-pub(crate) fn outcome_of(response: &reqwest::Response, target: &str) -> Outcome {
+/// 401 and 403 are retried this many times in a row before the activity is
+/// skipped: the peer may hold a stale copy of our key, refreshed on retry.
+pub(crate) const AUTH_RETRIES: i64 = 3;
+
+/// Classifies an HTTP status: 2xx delivered, 4xx (but 408/429, and 401/403
+/// while `failures` is below `AUTH_RETRIES`) refused for good, anything else
+/// to retry.
+pub(crate) fn outcome_of(response: &reqwest::Response, target: &str, failures: i64) -> Outcome {
     let status = response.status();
+    let auth_retry = matches!(status, StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN)
+        && failures < AUTH_RETRIES;
     if status.is_success() {
         Outcome::Delivered
     } else if status.is_client_error()
         && status != StatusCode::REQUEST_TIMEOUT
         && status != StatusCode::TOO_MANY_REQUESTS
+        && !auth_retry
     {
         Outcome::Refused(status)
     } else {
@@ -216,7 +227,12 @@ pub(crate) fn outcome_of(response: &reqwest::Response, target: &str) -> Outcome 
     }
 }
 
-async fn try_post(state: &NodeState, inbox: &str, document: &str) -> Result<Outcome> {
+async fn try_post(
+    state: &NodeState,
+    inbox: &str,
+    document: &str,
+    failures: i64,
+) -> Result<Outcome> {
     let inbox_url =
         url::Url::parse(inbox).map_err(|e| Error::Internal(format!("peer inbox: {e}")))?;
     let host = match inbox_url.port() {
@@ -240,7 +256,7 @@ async fn try_post(state: &NodeState, inbox: &str, document: &str) -> Result<Outc
         .await
         .map_err(|e| Error::Internal(format!("signing: {e}")))?;
     Ok(match state.http.execute(request).await {
-        Ok(response) => outcome_of(&response, inbox),
+        Ok(response) => outcome_of(&response, inbox, failures),
         Err(e) => Outcome::Failed {
             error: crate::outbound::describe(&e),
             retry_after: None,

@@ -52,7 +52,7 @@ async fn deliver(state: &NodeState, event: &WebhookEventRow) -> crate::error::Re
         .send()
         .await;
     let outcome = match sent {
-        Ok(response) => outcome_of(&response, &webhook.url),
+        Ok(response) => outcome_of(&response, &webhook.url, event.attempts),
         Err(e) => Outcome::Failed {
             error: crate::outbound::describe(&e),
             retry_after: None,

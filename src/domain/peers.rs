@@ -95,6 +95,9 @@ pub struct DeliveryHealth {
     pub next_attempt_at: Option<String>,
     /// Failing for longer than `delivery.dead_after`: only probed.
     pub unreachable: bool,
+    /// Activities the peer refused for good (a 4xx), and the last one.
+    pub skipped: i64,
+    pub last_skipped: Option<String>,
 }
 
 async fn health(ctx: &AppContext, stream: &crate::store::StreamRow) -> Result<DeliveryHealth> {
@@ -107,6 +110,8 @@ async fn health(ctx: &AppContext, stream: &crate::store::StreamRow) -> Result<De
         last_error: stream.last_error.clone(),
         next_attempt_at: (stream.failures > 0).then(|| format_millis(stream.next_attempt_at)),
         unreachable: stream.failures > 0 && crate::store::now_millis() - failing_since > dead_after,
+        skipped: stream.skipped,
+        last_skipped: stream.last_skipped.clone(),
     })
 }
 

@@ -14,6 +14,9 @@ pub struct StreamRow {
     pub next_attempt_at: i64,
     pub last_success_at: Option<i64>,
     pub last_error: Option<String>,
+    /// Activities the peer refused for good, and the last of them.
+    pub skipped: i64,
+    pub last_skipped: Option<String>,
 }
 
 /// An activity as the delivery worker needs it.
@@ -40,11 +43,13 @@ fn stream_row(row: &AnyRow) -> Result<StreamRow> {
         next_attempt_at: row.try_get("next_attempt_at")?,
         last_success_at: row.try_get("last_success_at")?,
         last_error: row.try_get("last_error")?,
+        skipped: row.try_get("skipped")?,
+        last_skipped: row.try_get("last_skipped")?,
     })
 }
 
-const STREAM_COLUMNS: &str =
-    "peer_id, cursor, failures, next_attempt_at, last_success_at, last_error";
+const STREAM_COLUMNS: &str = "peer_id, cursor, failures, next_attempt_at, last_success_at, \
+     last_error, skipped, last_skipped";
 
 impl Store {
     /// Starts a peer's stream at the end of the log (what came before is
@@ -153,6 +158,20 @@ impl Store {
                 })
             })
             .collect()
+    }
+
+    /// Counts an activity the peer refused for good, with why.
+    pub async fn delivery_skipped(&self, peer_id: i64, owner: &str, why: &str) -> Result<()> {
+        sqlx::query(
+            "UPDATE delivery_streams SET skipped = skipped + 1, last_skipped = $1 \
+             WHERE peer_id = $2 AND lease_owner = $3",
+        )
+        .bind(why)
+        .bind(peer_id)
+        .bind(owner)
+        .execute(self.pool())
+        .await?;
+        Ok(())
     }
 
     /// Everything up to `cursor` is delivered (or skipped for good). Only

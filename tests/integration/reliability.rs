@@ -12,16 +12,16 @@ use crate::on_both_backends;
 use crate::rig::{TestDatabase, TestNode, eventually};
 use crate::signing::SignedPost;
 
-on_both_backends!(failing_peer_is_retried_on_the_documented_schedule);
+on_both_backends!(
+    failing_peer_is_retried_on_the_documented_schedule,
+    refusals_are_retried_then_skipped_in_view,
+);
 
-/// A follower whose inbox always answers 503: the `Accept` it is owed is
-/// retried after about 2 s, then 4 s, then 8 s (±20 %): four attempts in
-/// the first 20 s, not one every few seconds.
-async fn failing_peer_is_retried_on_the_documented_schedule(db: TestDatabase) {
-    let node = TestNode::start(&db).await;
-    let node_admin = node.token(Scope::Admin).await;
+/// A mock peer that follows `node`, approved by its admin; its inbox
+/// answers every POST with `status`.
+async fn approved_follower(node: &TestNode, node_admin: &str, status: StatusCode) -> MockPeer {
     let key = new_key();
-    let peer = MockPeer::with_actor_answering(&key, None, StatusCode::SERVICE_UNAVAILABLE).await;
+    let peer = MockPeer::with_actor_answering(&key, None, status).await;
     let actor = peer.url("/actor");
     let response = SignedPost::new(
         &node.url("/inbox"),
@@ -32,18 +32,52 @@ async fn failing_peer_is_retried_on_the_documented_schedule(db: TestDatabase) {
     .send(&reqwest::Client::new())
     .await;
     assert_eq!(response.status(), 202);
-    let requests = node.api("/api/v1/admin/follow-requests", &node_admin).await;
+    let requests = node.api("/api/v1/admin/follow-requests", node_admin).await;
     let approved = node
         .post_json(
             &format!(
                 "/api/v1/admin/follow-requests/{}/approve",
                 requests[0]["id"]
             ),
-            &node_admin,
+            node_admin,
             &json!({}),
         )
         .await;
     assert_eq!(approved.status(), 200);
+    peer
+}
+
+/// A follower that answers 401 (it may hold a stale copy of our key) is
+/// retried three times with back-off, then the activity is skipped, and
+/// the skip shows in the admin API with its status.
+async fn refusals_are_retried_then_skipped_in_view(db: TestDatabase) {
+    let node = TestNode::start(&db).await;
+    let node_admin = node.token(Scope::Admin).await;
+    let peer = approved_follower(&node, &node_admin, StatusCode::UNAUTHORIZED).await;
+    let deliveries = eventually("the Accept to be skipped", 40, || async {
+        let deliveries = node.api("/api/v1/admin/deliveries", &node_admin).await;
+        (deliveries[0]["skipped"] == 1).then_some(deliveries)
+    })
+    .await;
+    assert_eq!(
+        peer.hits("POST", "/inbox"),
+        4,
+        "one attempt and three retries"
+    );
+    let last = deliveries[0]["last_skipped"].as_str().unwrap();
+    assert!(last.contains("401"), "{deliveries}");
+    assert_eq!(deliveries[0]["failures"], 0, "{deliveries}");
+    assert_eq!(deliveries[0]["backlog"], 0, "{deliveries}");
+    node.stop().await;
+}
+
+/// A follower whose inbox always answers 503: the `Accept` it is owed is
+/// retried after about 2 s, then 4 s, then 8 s (±20 %): four attempts in
+/// the first 20 s, not one every few seconds.
+async fn failing_peer_is_retried_on_the_documented_schedule(db: TestDatabase) {
+    let node = TestNode::start(&db).await;
+    let node_admin = node.token(Scope::Admin).await;
+    let peer = approved_follower(&node, &node_admin, StatusCode::SERVICE_UNAVAILABLE).await;
 
     let first = eventually("the first attempt", 20, || async {
         peer.times("POST", "/inbox").first().copied()
