@@ -9,10 +9,10 @@ use reqwest::header::{CONTENT_TYPE, HeaderValue, RETRY_AFTER};
 use crate::apub::context::ACTIVITY_JSON;
 use crate::delivery::addressing::{Recipient, addressed_to};
 use crate::delivery::backoff::retry_delay_ms;
-use crate::domain::policy;
+use crate::domain::{policy, publish};
 use crate::error::{Error, Result};
 use crate::node::NodeState;
-use crate::store::{StreamProgress, StreamRow, now_millis};
+use crate::store::{OutgoingActivity, PeerRow, StreamProgress, StreamRow, now_millis};
 
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -96,9 +96,10 @@ async fn deliver(state: &NodeState, owner: &str, stream: &StreamRow, batch: i64)
             return Ok(true);
         }
         let governance = activity.target_peer_id == Some(peer.id);
-        if activity.withdrawn {
+        let to_send: Option<(std::borrow::Cow<'_, str>, &str)> = if activity.withdrawn {
             // Its object was deleted before this peer got it: the content
             // is gone, and the Delete that follows says so.
+            None
         } else if let (Some(reason), false) = (&refused, governance) {
             // Blocked or excluded since it was followed: it receives no
             // publication, and none waits for it. Governance addressed to
@@ -110,13 +111,21 @@ async fn deliver(state: &NodeState, owner: &str, stream: &StreamRow, batch: i64)
                 .deliveries
                 .with_label_values(&["peer", "refused_by_policy"])
                 .inc();
+            None
         } else if addressed_to(&activity, &recipient) {
+            Some((activity.document.as_str().into(), activity.kind.as_str()))
+        } else {
+            withdrawal(state, &peer, &activity, &receipts)
+                .await?
+                .map(|document| (document.into(), "Delete"))
+        };
+        if let Some((document, sent_kind)) = to_send {
             let failures_so_far = if delivered_any { 0 } else { stream.failures };
-            match post(state, &inbox, &activity.document, failures_so_far).await {
+            match post(state, &inbox, &document, failures_so_far).await {
                 Outcome::Delivered => {
                     delivered_any = true;
                     if let Some(object_id) = activity.object_id {
-                        receipts.push((object_id, activity.id, activity.kind.clone()));
+                        receipts.push((object_id, activity.id, sent_kind.to_owned()));
                     }
                     state
                         .metrics
@@ -178,6 +187,42 @@ async fn deliver(state: &NodeState, owner: &str, stream: &StreamRow, batch: i64)
         .await?;
     store.record_receipts(peer.id, &receipts).await?;
     Ok(full_batch)
+}
+
+/// The `Delete` a peer is owed when an activity about an object it holds
+/// no longer includes it (the audience was narrowed, the peer stopped
+/// following) or deletes the object: whoever received it is told to drop it.
+async fn withdrawal(
+    state: &NodeState,
+    peer: &PeerRow,
+    activity: &OutgoingActivity,
+    sent_in_this_pass: &[(i64, i64, String)],
+) -> Result<Option<String>> {
+    let Some(object_id) = activity.object_id else {
+        return Ok(None);
+    };
+    if !matches!(activity.kind.as_str(), "Update" | "Delete") {
+        return Ok(None);
+    }
+    let held_kind = match sent_in_this_pass
+        .iter()
+        .rev()
+        .find(|(o, _, _)| *o == object_id)
+    {
+        Some((_, _, kind)) => Some(kind.clone()),
+        None => state.store.receipt_kind(peer.id, object_id).await?,
+    };
+    if held_kind.is_none_or(|kind| kind == "Delete") {
+        return Ok(None);
+    }
+    if activity.kind == "Delete" {
+        return Ok(Some(activity.document.clone()));
+    }
+    let Some(object_uri) = state.store.object_uri(object_id).await? else {
+        return Ok(None);
+    };
+    tracing::info!(peer = %peer.actor_uri, object = %object_uri, "the peer left the object's audience: sending Delete");
+    publish::withdrawal_for(state, &object_uri, &activity.uri, &peer.actor_uri).map(Some)
 }
 
 async fn post(state: &NodeState, inbox: &str, document: &str, failures: i64) -> Outcome {

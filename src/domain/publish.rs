@@ -243,6 +243,36 @@ async fn record_activity(
     Ok(())
 }
 
+/// A `Delete` of `object_uri` for one peer that holds the object but is no
+/// longer in its audience (it was narrowed, or the peer stopped being a
+/// follower). Its id derives from the activity that narrowed the audience
+/// and the peer, so a retry sends the same activity.
+pub fn withdrawal_for(
+    ctx: &AppContext,
+    object_uri: &str,
+    because_of: &str,
+    peer_actor: &str,
+) -> Result<String> {
+    let object = Url::parse(object_uri).map_err(|e| Error::Internal(e.to_string()))?;
+    let peer = Url::parse(peer_actor).map_err(|e| Error::Internal(e.to_string()))?;
+    let seed = format!("{because_of}|{peer_actor}");
+    let id = ctx.settings.url_for(&format!(
+        "{}/{}",
+        crate::apub::activities::ACTIVITIES_PATH,
+        uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_URL, seed.as_bytes())
+    ));
+    let now = time::now();
+    let activity = activities::document(
+        &ctx.settings,
+        delete::TYPE,
+        id,
+        Value::String(object.to_string()),
+        &Audience::Peers(vec![peer]),
+        &now,
+    )?;
+    to_json(&sign(ctx, &activity, &now)?)
+}
+
 /// Withdraws an object: its URL answers 410 with a tombstone and a
 /// `Delete` is recorded for the same audience. Deleting again is a no-op.
 pub async fn delete(ctx: &AppContext, kind: ObjectKind, local_id: &str) -> Result<Published> {

@@ -160,6 +160,27 @@ impl Store {
             .collect()
     }
 
+    /// The kind of the last activity about an object the peer acknowledged.
+    pub async fn receipt_kind(&self, peer_id: i64, object_id: i64) -> Result<Option<String>> {
+        let kind = sqlx::query_scalar(
+            "SELECT activity_kind FROM object_receipts WHERE peer_id = $1 AND object_id = $2",
+        )
+        .bind(peer_id)
+        .bind(object_id)
+        .fetch_optional(self.pool())
+        .await?;
+        Ok(kind)
+    }
+
+    /// The URI of one of our objects.
+    pub async fn object_uri(&self, object_id: i64) -> Result<Option<String>> {
+        let uri = sqlx::query_scalar("SELECT uri FROM objects WHERE id = $1")
+            .bind(object_id)
+            .fetch_optional(self.pool())
+            .await?;
+        Ok(uri)
+    }
+
     /// Counts an activity the peer refused for good, with why.
     pub async fn delivery_skipped(&self, peer_id: i64, owner: &str, why: &str) -> Result<()> {
         sqlx::query(

@@ -277,3 +277,76 @@ async fn a_peer_that_deletes_its_actor_leaves_nothing_behind(db: TestDatabase) {
     a.stop().await;
     b.stop().await;
 }
+
+on_both_backends!(narrowing_and_deletion_reach_every_past_recipient);
+
+/// A followers-only member narrowed to one named follower: the other
+/// follower, which holds it, is sent a `Delete` and drops it; the one still
+/// named keeps the new version. Deleting it then reaches that one too.
+async fn narrowing_and_deletion_reach_every_past_recipient(db: TestDatabase) {
+    use crate::federation::{admin, ask_to_follow, node_named, wait_follow_state};
+    let (a, _a_db) = node_named(&db, "foodhub", |_| {}).await;
+    let (c, _c_db) = node_named(&db, "carshare", |_| {}).await;
+    let (b, _b_db) = node_named(&db, "velocoop", |s| {
+        s.federation.admission = passerelle::config::Admission::Open
+    })
+    .await;
+    let b_admin = admin(&b).await;
+    let b_platform = b.token(Scope::Platform).await;
+    let mut platforms = Vec::new();
+    for follower in [&a, &c] {
+        let follower_admin = admin(follower).await;
+        ask_to_follow(follower, &follower_admin, &b, &b_admin).await;
+        wait_follow_state(follower, &follower_admin, &b, "active").await;
+        platforms.push(follower.token(Scope::Platform).await);
+    }
+    let members = |node: &TestNode, token: &str| {
+        let url = node.url("/api/v1/catalog/members");
+        let token = token.to_owned();
+        async move {
+            let response = reqwest::Client::new()
+                .get(url)
+                .bearer_auth(token)
+                .send()
+                .await
+                .unwrap();
+            let page: Value = response.json().await.unwrap();
+            page["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|item| item["object"]["name"].as_str().unwrap().to_owned())
+                .collect::<Vec<String>>()
+        }
+    };
+    let mut member = json!({"type": "Person", "name": "Sam Courier", "role": "worker"});
+    b.put_json("/api/v1/members/sam", &b_platform, &member)
+        .await;
+    eventually("the member to reach both followers", 20, || async {
+        (members(&a, &platforms[0]).await.len() == 1 && members(&c, &platforms[1]).await.len() == 1)
+            .then_some(())
+    })
+    .await;
+
+    member["name"] = json!("Sam Courier (lead)");
+    member["audience"] = json!([a.actor()]);
+    let narrowed = b
+        .put_json("/api/v1/members/sam", &b_platform, &member)
+        .await;
+    assert_eq!(narrowed.status(), 200);
+    eventually("C to drop the member, A to update it", 20, || async {
+        (members(&c, &platforms[1]).await.is_empty()
+            && members(&a, &platforms[0]).await == ["Sam Courier (lead)"])
+        .then_some(())
+    })
+    .await;
+
+    b.delete_with("/api/v1/members/sam", &b_platform).await;
+    eventually("A to drop the member", 20, || async {
+        members(&a, &platforms[0]).await.is_empty().then_some(())
+    })
+    .await;
+    for node in [a, b, c] {
+        node.stop().await;
+    }
+}
