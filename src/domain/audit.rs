@@ -37,6 +37,26 @@ impl Event {
     }
 }
 
+/// Records a decision in the audit log inside `tx`, so the entry and the
+/// change stand or fall together.
+pub async fn record_in(
+    tx: &mut crate::store::PublicationTx,
+    event: Event,
+    peer: Option<&str>,
+    decided_by: &str,
+    detail: &str,
+) -> Result<()> {
+    tracing::info!(
+        event = event.as_str(),
+        peer,
+        decided_by,
+        detail,
+        "governance"
+    );
+    tx.append_audit(event.as_str(), peer, decided_by, detail)
+        .await
+}
+
 pub async fn record(
     ctx: &AppContext,
     event: Event,

@@ -284,13 +284,20 @@ async fn decide(
     if row.state == state {
         return Ok(row);
     }
-    ctx.store.set_follow_in_state(row.id, state, reason).await?;
-    answer_follower(ctx, &row, &peer, kind, reason).await?;
     let detail = match reason {
         Some(reason) => format!("{} {}: {reason}", event.as_str(), peer.handle),
         None => format!("{} {}", event.as_str(), peer.handle),
     };
-    audit::record(ctx, event, Some(&peer.actor_uri), decided_by, &detail).await?;
+    // The decision, the answer to the peer and the audit entry commit
+    // together: a crash leaves either all of them or none.
+    ctx.store.ensure_delivery_stream(peer.id).await?;
+    let mut tx = ctx.store.begin_publication().await?;
+    tx.set_follow_in_state(row.id, state, reason).await?;
+    let (id, document) = answer_document(ctx, &row, &peer, kind, reason)?;
+    outgoing::record_for_peer(ctx, &mut tx, peer.id, kind, &id, &document).await?;
+    audit::record_in(&mut tx, event, Some(&peer.actor_uri), decided_by, &detail).await?;
+    tx.commit().await?;
+    ctx.delivery_wakeup.notify_one();
     ctx.store
         .follow_in(row.id)
         .await?
@@ -305,6 +312,18 @@ async fn answer_follower(
     kind: &str,
     reason: Option<&str>,
 ) -> Result<()> {
+    let (id, document) = answer_document(ctx, row, peer, kind, reason)?;
+    outgoing::send_to_peer(ctx, peer.id, kind, &id, &document).await
+}
+
+/// The `Accept` or `Reject` of a follower's `Follow`, with its new id.
+fn answer_document(
+    ctx: &AppContext,
+    row: &FollowInRow,
+    peer: &PeerRow,
+    kind: &str,
+    reason: Option<&str>,
+) -> Result<(Url, Value)> {
     let us = actor_id(&ctx.settings);
     let follower = Url::parse(&peer.actor_uri).map_err(|e| Error::Internal(e.to_string()))?;
     let id = activities::new_activity_id(&ctx.settings);
@@ -316,7 +335,7 @@ async fn answer_follower(
         &follower,
         reason,
     );
-    outgoing::send_to_peer(ctx, peer.id, kind, &id, &document).await
+    Ok((id, document))
 }
 
 /// A peer answered our `Follow`.

@@ -12,7 +12,7 @@ use crate::apub::proof::{self, ProofOptions};
 use crate::domain::time;
 use crate::error::{Error, Result};
 use crate::node::AppContext;
-use crate::store::NewActivity;
+use crate::store::{NewActivity, PublicationTx};
 
 /// Adds the node's integrity proof to an activity.
 pub fn sign(ctx: &AppContext, document: &Value) -> Result<Value> {
@@ -38,9 +38,26 @@ pub async fn send_to_peer(
     document: &Value,
 ) -> Result<()> {
     ctx.store.ensure_delivery_stream(peer_id).await?;
+    let mut tx = ctx.store.begin_publication().await?;
+    record_for_peer(ctx, &mut tx, peer_id, kind, id, document).await?;
+    tx.commit().await?;
+    ctx.delivery_wakeup.notify_one();
+    Ok(())
+}
+
+/// Records an activity for one peer inside `tx`, with the change that
+/// caused it; the caller commits, then wakes the delivery workers. The
+/// peer's delivery stream must exist (`Store::ensure_delivery_stream`).
+pub async fn record_for_peer(
+    ctx: &AppContext,
+    tx: &mut PublicationTx,
+    peer_id: i64,
+    kind: &str,
+    id: &Url,
+    document: &Value,
+) -> Result<()> {
     let signed = sign(ctx, document)?;
     let text = serde_json::to_string(&signed).map_err(|e| Error::Internal(e.to_string()))?;
-    let mut tx = ctx.store.begin_publication().await?;
     tx.insert_activity(&NewActivity {
         uri: id.as_str(),
         kind,
@@ -51,8 +68,6 @@ pub async fn send_to_peer(
         document: &text,
     })
     .await?;
-    tx.commit().await?;
-    ctx.delivery_wakeup.notify_one();
     Ok(())
 }
 

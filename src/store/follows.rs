@@ -4,7 +4,7 @@ use sqlx::Row;
 use sqlx::any::AnyRow;
 
 use crate::error::Result;
-use crate::store::{Store, now_millis};
+use crate::store::{PublicationTx, Store, now_millis};
 
 #[derive(Debug, Clone)]
 pub struct FollowOutRow {
@@ -192,14 +192,7 @@ impl Store {
         state: &str,
         reason: Option<&str>,
     ) -> Result<()> {
-        sqlx::query("UPDATE follows_in SET state = $1, reason = $2, updated_at = $3 WHERE id = $4")
-            .bind(state)
-            .bind(reason)
-            .bind(now_millis())
-            .bind(id)
-            .execute(self.pool())
-            .await?;
-        Ok(())
+        set_follow_in_state(self.pool(), id, state, reason).await
     }
 
     /// Records the id of a follower's latest `Follow` (what an `Accept`
@@ -282,5 +275,34 @@ impl Store {
         rows.iter()
             .map(|row| Ok((row.try_get("id")?, row.try_get("actor_uri")?)))
             .collect()
+    }
+}
+
+async fn set_follow_in_state<'e>(
+    executor: impl sqlx::Executor<'e, Database = sqlx::Any>,
+    id: i64,
+    state: &str,
+    reason: Option<&str>,
+) -> Result<()> {
+    sqlx::query("UPDATE follows_in SET state = $1, reason = $2, updated_at = $3 WHERE id = $4")
+        .bind(state)
+        .bind(reason)
+        .bind(now_millis())
+        .bind(id)
+        .execute(executor)
+        .await?;
+    Ok(())
+}
+
+impl PublicationTx {
+    /// Decides a follow request inside the transaction that records the
+    /// answer and its audit entry: all three or none.
+    pub async fn set_follow_in_state(
+        &mut self,
+        id: i64,
+        state: &str,
+        reason: Option<&str>,
+    ) -> Result<()> {
+        set_follow_in_state(self.connection(), id, state, reason).await
     }
 }

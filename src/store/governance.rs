@@ -3,7 +3,7 @@
 use sqlx::Row;
 
 use crate::error::Result;
-use crate::store::{Store, now_millis};
+use crate::store::{PublicationTx, Store, now_millis};
 
 #[derive(Debug, Clone)]
 pub struct AuditRow {
@@ -42,15 +42,7 @@ impl Store {
         decided_by: &str,
         detail: &str,
     ) -> Result<()> {
-        sqlx::query("INSERT INTO audit_log (at, action, peer, decided_by, detail) VALUES ($1, $2, $3, $4, $5)")
-            .bind(now_millis())
-            .bind(action)
-            .bind(peer)
-            .bind(decided_by)
-            .bind(detail)
-            .execute(self.pool())
-            .await?;
-        Ok(())
+        append_audit(self.pool(), action, peer, decided_by, detail).await
     }
 
     /// Audit entries with an id below `before`, newest first.
@@ -189,5 +181,38 @@ impl Store {
             .execute(self.pool())
             .await?;
         Ok(())
+    }
+}
+
+async fn append_audit<'e>(
+    executor: impl sqlx::Executor<'e, Database = sqlx::Any>,
+    action: &str,
+    peer: Option<&str>,
+    decided_by: &str,
+    detail: &str,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO audit_log (at, action, peer, decided_by, detail) VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(now_millis())
+    .bind(action)
+    .bind(peer)
+    .bind(decided_by)
+    .bind(detail)
+    .execute(executor)
+    .await?;
+    Ok(())
+}
+
+impl PublicationTx {
+    /// An audit entry committed with the change it records.
+    pub async fn append_audit(
+        &mut self,
+        action: &str,
+        peer: Option<&str>,
+        decided_by: &str,
+        detail: &str,
+    ) -> Result<()> {
+        append_audit(self.connection(), action, peer, decided_by, detail).await
     }
 }

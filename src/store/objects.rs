@@ -268,6 +268,12 @@ impl Store {
 }
 
 impl PublicationTx {
+    /// The transaction's connection, for the other aggregates' statements
+    /// that take part in a publication (a decision and its audit entry).
+    pub(crate) fn connection(&mut self) -> &mut sqlx::AnyConnection {
+        &mut self.tx
+    }
+
     pub async fn object(&mut self, kind: &str, local_id: &str) -> Result<Option<ObjectRow>> {
         object_by_local_id(&mut *self.tx, kind, local_id).await
     }

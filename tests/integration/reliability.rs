@@ -350,3 +350,56 @@ async fn narrowing_and_deletion_reach_every_past_recipient(db: TestDatabase) {
         node.stop().await;
     }
 }
+
+on_both_backends!(a_decision_commits_whole_or_not_at_all);
+
+/// Approving a request changes its state, records the `Accept` for the
+/// peer and the audit entry in one transaction: when the audit entry cannot
+/// be written (a fault injected in the database), nothing of the decision
+/// remains, and approving again works.
+async fn a_decision_commits_whole_or_not_at_all(db: TestDatabase) {
+    use crate::federation::{admin, ask_to_follow, node_named, wait_follow_state};
+    use crate::rig::Backend;
+    let (a, _a_db) = node_named(&db, "foodhub", |_| {}).await;
+    let (b, b_db) = node_named(&db, "velocoop", |_| {}).await;
+    let (a_admin, b_admin) = (admin(&a).await, admin(&b).await);
+    let request = ask_to_follow(&a, &a_admin, &b, &b_admin).await;
+    let fault = match b_db.backend {
+        Backend::Sqlite => vec![
+            "CREATE TRIGGER injected_fault BEFORE INSERT ON audit_log \
+             BEGIN SELECT RAISE(ABORT, 'injected fault'); END",
+        ],
+        Backend::Postgres => vec![
+            "CREATE FUNCTION injected_fault() RETURNS trigger LANGUAGE plpgsql AS \
+             $$ BEGIN RAISE EXCEPTION 'injected fault'; END $$",
+            "CREATE TRIGGER injected_fault BEFORE INSERT ON audit_log \
+             FOR EACH ROW EXECUTE FUNCTION injected_fault()",
+        ],
+    };
+    for statement in fault {
+        b_db.execute(statement).await;
+    }
+    let approve = format!("/api/v1/admin/follow-requests/{}/approve", request["id"]);
+    let failed = b.post_json(&approve, &b_admin, &json!({})).await;
+    assert_eq!(failed.status(), 500);
+    let requests = b
+        .api("/api/v1/admin/follow-requests?state=all", &b_admin)
+        .await;
+    assert_eq!(requests[0]["state"], "pending", "{requests}");
+    assert_eq!(
+        b_db.query_i64("SELECT COUNT(*) FROM activities WHERE kind = 'Accept'")
+            .await,
+        0
+    );
+
+    b_db.execute(match b_db.backend {
+        Backend::Sqlite => "DROP TRIGGER injected_fault",
+        Backend::Postgres => "DROP TRIGGER injected_fault ON audit_log",
+    })
+    .await;
+    let approved = b.post_json(&approve, &b_admin, &json!({})).await;
+    assert_eq!(approved.status(), 200);
+    wait_follow_state(&a, &a_admin, &b, "active").await;
+    a.stop().await;
+    b.stop().await;
+}
