@@ -309,7 +309,14 @@ pub async fn delete(ctx: &AppContext, kind: ObjectKind, local_id: &str) -> Resul
     // Its earlier activities carried its content: they become tombstones.
     for (activity_row, activity_uri, activity_kind) in tx.activities_of_object(row.id).await? {
         let activity_uri = Url::parse(&activity_uri).map_err(|e| Error::Internal(e.to_string()))?;
-        let withdrawn = delete::tombstone(&activity_uri, &activity_kind, &now);
+        let mut withdrawn = delete::tombstone(&activity_uri, &activity_kind, &now);
+        if let Value::Object(fields) = &mut withdrawn {
+            fields.insert(
+                "@context".into(),
+                crate::apub::context::object_context(&ctx.settings),
+            );
+        }
+        let withdrawn = sign(ctx, &withdrawn, &now)?;
         tx.withdraw_activity(activity_row, &to_json(&withdrawn)?)
             .await?;
     }

@@ -110,7 +110,7 @@ async fn client_to_server_lifecycle(db: TestDatabase) {
         .iter()
         .map(|a| a["type"].as_str().unwrap().to_owned())
         .collect();
-    assert_eq!(types, ["Delete", "Update", "Create"]);
+    assert_eq!(types, ["Delete", "Tombstone", "Tombstone"]);
 
     // A member and a charter through the same door.
     let member = json!({"type": "Organization", "name": "Vélo Coop", "role": "partner",

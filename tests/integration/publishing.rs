@@ -122,18 +122,24 @@ async fn lifecycle(
     assert_eq!(node.delete_with(&api, &token).await.status(), 204);
     assert_eq!(node.put_json(&api, &token, &first).await.status(), 409);
 
-    // Outbox, newest first: Delete, Update, Create — each signed.
+    // Outbox, newest first: the Delete, then the Update and the Create
+    // withdrawn (tombstones: the content is gone) — each signed.
     let items = outbox_items(node).await;
-    let ours: Vec<&Value> = items.iter().filter(|a| a["object"]["id"] == uri).collect();
+    let ours = &items[..3];
     let types: Vec<&str> = ours.iter().map(|a| a["type"].as_str().unwrap()).collect();
-    assert_eq!(types, ["Delete", "Update", "Create"]);
-    for activity in ours {
+    assert_eq!(types, ["Delete", "Tombstone", "Tombstone"]);
+    assert_eq!(ours[0]["object"]["id"], uri);
+    assert_eq!(ours[0]["actor"], node.url("/actor"));
+    assert_eq!(
+        [&ours[1]["formerType"], &ours[2]["formerType"]],
+        ["Update", "Create"]
+    );
+    for (n, activity) in ours.iter().enumerate() {
         proof::verify(activity, &node_key(node)).expect("activity proof verifies");
-        assert_eq!(activity["actor"], node.url("/actor"));
         let (status, fetched) = node
             .get_activity_json(activity["id"].as_str().unwrap())
             .await;
-        assert_eq!(status, 200);
+        assert_eq!(status, if n == 0 { 200 } else { 410 });
         assert_eq!(&fetched, activity);
     }
     assert_eq!(outbox_total(node).await, before + 3);
