@@ -110,6 +110,16 @@ async fn walk(
         .and_then(Value::as_str)
         .map(str::to_owned);
     let mut imported = 0;
+    // Newest first: a deletion is met before the older activities that
+    // created the object, which must then not bring it back.
+    let mut deleted: HashSet<String> = HashSet::new();
+    let id_of = |object: Option<&Value>| -> Option<String> {
+        match object? {
+            Value::String(id) => Some(id.clone()),
+            Value::Object(fields) => fields.get("id").and_then(Value::as_str).map(str::to_owned),
+            _ => None,
+        }
+    };
     for _ in 0..MAX_PAGES {
         let Some(page_url) = next.take() else { break };
         let page = get(on_peer(&page_url)?).await?;
@@ -122,12 +132,17 @@ async fn walk(
             let kind = item.get("type").and_then(Value::as_str).unwrap_or_default();
             let outcome = match kind {
                 "Create" | "Update" => match item.get("object") {
-                    Some(object @ Value::Object(_)) => {
+                    Some(object @ Value::Object(_))
+                        if !id_of(Some(object)).is_some_and(|id| deleted.contains(&id)) =>
+                    {
                         catalog::receive_object(data, peer, object).await
                     }
                     _ => continue,
                 },
                 "Delete" => {
+                    if let Some(id) = id_of(item.get("object")) {
+                        deleted.insert(id);
+                    }
                     catalog::receive_delete(data, peer, item.get("object").unwrap_or(&Value::Null))
                         .await
                 }

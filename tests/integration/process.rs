@@ -67,7 +67,7 @@ impl Binary {
     }
 
     /// Starts `serve` and waits until it is ready.
-    pub async fn serve(&self) -> Child {
+    pub async fn serve(&self) -> Served {
         let mut child = self
             .command()
             .arg("serve")
@@ -84,7 +84,7 @@ impl Binary {
         loop {
             if let Ok(response) = client.get(format!("{}/readyz", self.url)).send().await {
                 if response.status() == 200 {
-                    return child;
+                    return Served(child);
                 }
             }
             assert!(child.try_wait().unwrap().is_none(), "serve exited early");
@@ -145,7 +145,33 @@ impl Binary {
 }
 
 /// SIGKILL: the process gets no chance to clean up.
-pub fn kill_9(mut process: Child) {
+/// A `passerelle serve` process, killed when dropped: a test that fails
+/// half-way leaves no node running behind it.
+pub struct Served(Child);
+
+impl std::ops::Deref for Served {
+    type Target = Child;
+    fn deref(&self) -> &Child {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Served {
+    fn deref_mut(&mut self) -> &mut Child {
+        &mut self.0
+    }
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        if matches!(self.0.try_wait(), Ok(None)) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+}
+
+pub fn kill_9(mut process: Served) {
     process.kill().unwrap();
     process.wait().unwrap();
 }

@@ -403,3 +403,119 @@ async fn a_decision_commits_whole_or_not_at_all(db: TestDatabase) {
     a.stop().await;
     b.stop().await;
 }
+
+on_both_backends!(backfill_does_not_bring_back_what_was_deleted);
+
+/// A peer's outbox, newest first, holds the `Delete` of an offer before the
+/// older `Create` of it: the backfill imports the other offer, not that one.
+async fn backfill_does_not_bring_back_what_was_deleted(db: TestDatabase) {
+    use crate::federation::{admin, node_named};
+    use crate::mock_peer::{Documents, actor_document};
+    let (a, _a_db) = node_named(&db, "foodhub", |_| {}).await;
+    let a_admin = admin(&a).await;
+    let a_platform = a.token(Scope::Platform).await;
+    let key = new_key();
+    let mut peer = MockPeer::bind().await;
+    let proof_key = peer.url("/actor#ed25519-key");
+    // The proofs are made with a key borrowed from node A; the peer's actor
+    // publishes its public half.
+    let signed_offer = |id: String, name: &str| {
+        let offer = json!({
+            "@context": ["https://www.w3.org/ns/activitystreams", "https://w3id.org/security/data-integrity/v2"],
+            "id": id, "type": "Proposal", "attributedTo": peer.url("/actor"), "name": name, "purpose": "offer",
+            "publishes": {"type": "Intent", "action": "transfer", "name": name, "resourceQuantity": {"hasUnit": "kg", "hasNumericalValue": "1"}},
+            "url": "https://platform.example/offer", "updated": "2026-01-01T00:00:00Z"
+        });
+        passerelle::apub::proof::sign(
+            &offer,
+            &a.context.keys.ed25519,
+            &passerelle::apub::proof::ProofOptions {
+                verification_method: &proof_key,
+                created: "2026-01-01T00:00:00Z",
+            },
+        )
+        .unwrap()
+    };
+    let mut actor: Value = serde_json::from_str(&actor_document(&peer, &key, None)).unwrap();
+    actor["assertionMethod"] = json!([{
+        "id": proof_key, "type": "Multikey", "controller": peer.url("/actor"),
+        "publicKeyMultibase": a.context.keys.ed25519_multibase(),
+    }]);
+    let (gone, kept) = (peer.url("/offers/gone"), peer.url("/offers/kept"));
+    let page = json!({
+        "type": "OrderedCollectionPage",
+        "orderedItems": [
+            {"id": peer.url("/activities/3"), "type": "Delete", "actor": peer.url("/actor"), "object": gone},
+            {"id": peer.url("/activities/2"), "type": "Create", "actor": peer.url("/actor"), "object": signed_offer(kept.clone(), "Kept jam")},
+            {"id": peer.url("/activities/1"), "type": "Create", "actor": peer.url("/actor"), "object": signed_offer(gone.clone(), "Deleted jam")},
+        ],
+    });
+    let outbox = json!({"type": "OrderedCollection", "id": peer.url("/outbox"), "totalItems": 3, "first": peer.url("/outbox-page")});
+    let mut documents = Documents::new();
+    for (path, document) in [
+        ("/actor", actor),
+        ("/outbox", outbox),
+        ("/outbox-page", page),
+    ] {
+        documents.insert(
+            path.into(),
+            ("application/activity+json", document.to_string()),
+        );
+    }
+    peer.serve(documents);
+
+    // A follows the peer; the peer accepts.
+    let response = a
+        .post_json(
+            "/api/v1/admin/follows",
+            &a_admin,
+            &json!({"target": peer.url("/actor")}),
+        )
+        .await;
+    assert_eq!(response.status(), 202);
+    let peer_row = a
+        .context
+        .store
+        .peer_by_uri(&peer.url("/actor"))
+        .await
+        .unwrap()
+        .unwrap();
+    let follow_id = a
+        .context
+        .store
+        .follow_out_by_peer(peer_row.id)
+        .await
+        .unwrap()
+        .unwrap()
+        .follow_uri;
+    let accept = serde_json::to_vec(&json!({
+        "id": peer.url("/activities/accept"),
+        "type": "Accept",
+        "actor": peer.url("/actor"),
+        "object": {"id": follow_id, "type": "Follow", "actor": a.actor(), "object": peer.url("/actor")},
+    }))
+    .unwrap();
+    let response = SignedPost::new(
+        &a.url("/inbox"),
+        accept,
+        &format!("{}#main-key", peer.url("/actor")),
+        &key,
+    )
+    .send(&reqwest::Client::new())
+    .await;
+    assert_eq!(response.status(), 202);
+
+    let names = eventually("the backfill", 20, || async {
+        let page = a.api("/api/v1/catalog/offers", &a_platform).await;
+        let names: Vec<String> = page["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|item| item["object"]["name"].as_str().unwrap().to_owned())
+            .collect();
+        (!names.is_empty()).then_some(names)
+    })
+    .await;
+    assert_eq!(names, ["Kept jam"]);
+    a.stop().await;
+}
