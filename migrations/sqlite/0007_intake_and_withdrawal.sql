@@ -15,3 +15,7 @@ ALTER TABLE activities ADD COLUMN withdrawn_at INTEGER;
 -- how many, and the last one with its status.
 ALTER TABLE delivery_streams ADD COLUMN skipped INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE delivery_streams ADD COLUMN last_skipped TEXT;
+
+-- A peer whose inbox answered 404 or 410 is gone: its stream is not
+-- claimed again until the peer is heard from (a verified request).
+ALTER TABLE delivery_streams ADD COLUMN gone_at INTEGER;

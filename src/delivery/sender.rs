@@ -28,6 +28,8 @@ pub(crate) enum Outcome {
     Delivered,
     /// Refused for good (4xx other than 408/429): skipped for this peer.
     Refused(StatusCode),
+    /// 404 or 410 from the inbox itself: the peer is gone.
+    Gone(StatusCode),
     /// To retry, not before `retry_after` when the peer said so.
     Failed {
         error: String,
@@ -149,6 +151,21 @@ async fn deliver(state: &NodeState, owner: &str, stream: &StreamRow, batch: i64)
                     let why = format!("{} refused with {status}", activity.uri);
                     store.delivery_skipped(peer.id, owner, &why).await?;
                 }
+                Outcome::Gone(status) => {
+                    state
+                        .metrics
+                        .deliveries
+                        .with_label_values(&["peer", "gone"])
+                        .inc();
+                    let why = format!("{inbox} answered {status}: the peer is gone");
+                    tracing::warn!(peer = %peer.actor_uri, %status, "the peer's inbox is gone: delivery paused until it is heard from");
+                    store
+                        .advance_delivery_stream(peer.id, owner, cursor, delivered_any)
+                        .await?;
+                    store.record_receipts(peer.id, &receipts).await?;
+                    store.delivery_gone(peer.id, owner, &why).await?;
+                    return Ok(false);
+                }
                 Outcome::Failed { error, retry_after } => {
                     state
                         .metrics
@@ -258,6 +275,8 @@ pub(crate) fn outcome_of(response: &reqwest::Response, target: &str, failures: i
         && failures < AUTH_RETRIES;
     if status.is_success() {
         Outcome::Delivered
+    } else if matches!(status, StatusCode::NOT_FOUND | StatusCode::GONE) {
+        Outcome::Gone(status)
     } else if status.is_client_error()
         && status != StatusCode::REQUEST_TIMEOUT
         && status != StatusCode::TOO_MANY_REQUESTS

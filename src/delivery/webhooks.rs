@@ -67,7 +67,7 @@ async fn deliver(state: &NodeState, event: &WebhookEventRow) -> crate::error::Re
                 .inc();
             state.store.webhook_event_delivered(event.id).await
         }
-        Outcome::Refused(status) => {
+        Outcome::Refused(status) | Outcome::Gone(status) => {
             state
                 .metrics
                 .deliveries

@@ -98,6 +98,9 @@ pub struct DeliveryHealth {
     /// Activities the peer refused for good (a 4xx), and the last one.
     pub skipped: i64,
     pub last_skipped: Option<String>,
+    /// Since when its inbox answers 404 or 410 (nothing is sent until the
+    /// peer is heard from again).
+    pub gone_since: Option<String>,
 }
 
 async fn health(ctx: &AppContext, stream: &crate::store::StreamRow) -> Result<DeliveryHealth> {
@@ -112,6 +115,7 @@ async fn health(ctx: &AppContext, stream: &crate::store::StreamRow) -> Result<De
         unreachable: stream.failures > 0 && crate::store::now_millis() - failing_since > dead_after,
         skipped: stream.skipped,
         last_skipped: stream.last_skipped.clone(),
+        gone_since: stream.gone_at.map(format_millis),
     })
 }
 

@@ -17,6 +17,8 @@ pub struct StreamRow {
     /// Activities the peer refused for good, and the last of them.
     pub skipped: i64,
     pub last_skipped: Option<String>,
+    /// When the peer's inbox answered 404 or 410: not delivered to since.
+    pub gone_at: Option<i64>,
 }
 
 /// An activity as the delivery worker needs it.
@@ -45,11 +47,12 @@ fn stream_row(row: &AnyRow) -> Result<StreamRow> {
         last_error: row.try_get("last_error")?,
         skipped: row.try_get("skipped")?,
         last_skipped: row.try_get("last_skipped")?,
+        gone_at: row.try_get("gone_at")?,
     })
 }
 
 const STREAM_COLUMNS: &str = "peer_id, cursor, failures, next_attempt_at, last_success_at, \
-     last_error, skipped, last_skipped";
+     last_error, skipped, last_skipped, gone_at";
 
 impl Store {
     /// Starts a peer's stream at the end of the log (what came before is
@@ -106,7 +109,7 @@ impl Store {
         let rows = sqlx::query(&format!(
             "UPDATE delivery_streams SET lease_owner = $1, lease_until = $2 WHERE peer_id IN ( \
                SELECT s.peer_id FROM delivery_streams s \
-               WHERE s.next_attempt_at <= $3 AND s.lease_until < $3 \
+               WHERE s.next_attempt_at <= $3 AND s.lease_until < $3 AND s.gone_at IS NULL \
                AND EXISTS (SELECT 1 FROM activities a WHERE a.id > s.cursor) \
                ORDER BY s.peer_id LIMIT $4 {lock}) \
              RETURNING {STREAM_COLUMNS}"
@@ -179,6 +182,34 @@ impl Store {
             .fetch_optional(self.pool())
             .await?;
         Ok(uri)
+    }
+
+    /// Marks the peer gone (its inbox answered 404 or 410): its stream is
+    /// left alone, cursor unmoved, until the peer is heard from again.
+    pub async fn delivery_gone(&self, peer_id: i64, owner: &str, why: &str) -> Result<()> {
+        sqlx::query(
+            "UPDATE delivery_streams SET gone_at = $1, last_error = $2 \
+             WHERE peer_id = $3 AND lease_owner = $4",
+        )
+        .bind(now_millis())
+        .bind(why)
+        .bind(peer_id)
+        .bind(owner)
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+
+    /// A peer marked gone sent a verified request: it is delivered to again.
+    pub async fn delivery_peer_back(&self, peer_id: i64) -> Result<()> {
+        sqlx::query(
+            "UPDATE delivery_streams SET gone_at = NULL, next_attempt_at = 0, failures = 0 \
+             WHERE peer_id = $1 AND gone_at IS NOT NULL",
+        )
+        .bind(peer_id)
+        .execute(self.pool())
+        .await?;
+        Ok(())
     }
 
     /// Counts an activity the peer refused for good, with why.
@@ -373,7 +404,8 @@ impl Store {
     /// webhook events: the queue depths.
     pub async fn queue_depths(&self) -> Result<(i64, i64)> {
         let deliveries: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM delivery_streams s JOIN activities a ON a.id > s.cursor",
+            "SELECT COUNT(*) FROM delivery_streams s JOIN activities a ON a.id > s.cursor \
+             WHERE s.gone_at IS NULL",
         )
         .fetch_one(self.pool())
         .await?;

@@ -15,11 +15,65 @@ use crate::signing::SignedPost;
 on_both_backends!(
     failing_peer_is_retried_on_the_documented_schedule,
     refusals_are_retried_then_skipped_in_view,
+    a_gone_inbox_pauses_delivery_until_the_peer_speaks,
 );
+
+/// A follower whose inbox answers 410 is marked gone after one attempt and
+/// not retried; once it sends a verified activity, delivery resumes.
+async fn a_gone_inbox_pauses_delivery_until_the_peer_speaks(db: TestDatabase) {
+    let node = TestNode::start(&db).await;
+    let node_admin = node.token(Scope::Admin).await;
+    let (peer, key) = approved_follower(&node, &node_admin, StatusCode::GONE).await;
+    let deliveries = eventually("the peer to be marked gone", 20, || async {
+        let deliveries = node.api("/api/v1/admin/deliveries", &node_admin).await;
+        deliveries[0]["gone_since"]
+            .is_string()
+            .then_some(deliveries)
+    })
+    .await;
+    assert!(
+        deliveries[0]["last_error"]
+            .as_str()
+            .unwrap()
+            .contains("410"),
+        "{deliveries}"
+    );
+    // A retry would come after about 2 s: none comes.
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    assert_eq!(peer.hits("POST", "/inbox"), 1);
+
+    // The peer speaks: its stream is taken up again.
+    let actor = peer.url("/actor");
+    let like = serde_json::to_vec(&json!({
+        "id": peer.url("/activities/like"),
+        "type": "Like",
+        "actor": actor,
+        "object": node.actor(),
+    }))
+    .unwrap();
+    let response = SignedPost::new(
+        &node.url("/inbox"),
+        like,
+        &format!("{actor}#main-key"),
+        &key,
+    )
+    .send(&reqwest::Client::new())
+    .await;
+    assert_eq!(response.status(), 202);
+    eventually("a new attempt", 20, || async {
+        (peer.hits("POST", "/inbox") == 2).then_some(())
+    })
+    .await;
+    node.stop().await;
+}
 
 /// A mock peer that follows `node`, approved by its admin; its inbox
 /// answers every POST with `status`.
-async fn approved_follower(node: &TestNode, node_admin: &str, status: StatusCode) -> MockPeer {
+async fn approved_follower(
+    node: &TestNode,
+    node_admin: &str,
+    status: StatusCode,
+) -> (MockPeer, rsa::RsaPrivateKey) {
     let key = new_key();
     let peer = MockPeer::with_actor_answering(&key, None, status).await;
     let actor = peer.url("/actor");
@@ -44,7 +98,7 @@ async fn approved_follower(node: &TestNode, node_admin: &str, status: StatusCode
         )
         .await;
     assert_eq!(approved.status(), 200);
-    peer
+    (peer, key)
 }
 
 /// A follower that answers 401 (it may hold a stale copy of our key) is
@@ -53,7 +107,7 @@ async fn approved_follower(node: &TestNode, node_admin: &str, status: StatusCode
 async fn refusals_are_retried_then_skipped_in_view(db: TestDatabase) {
     let node = TestNode::start(&db).await;
     let node_admin = node.token(Scope::Admin).await;
-    let peer = approved_follower(&node, &node_admin, StatusCode::UNAUTHORIZED).await;
+    let (peer, _) = approved_follower(&node, &node_admin, StatusCode::UNAUTHORIZED).await;
     let deliveries = eventually("the Accept to be skipped", 40, || async {
         let deliveries = node.api("/api/v1/admin/deliveries", &node_admin).await;
         (deliveries[0]["skipped"] == 1).then_some(deliveries)
@@ -77,7 +131,7 @@ async fn refusals_are_retried_then_skipped_in_view(db: TestDatabase) {
 async fn failing_peer_is_retried_on_the_documented_schedule(db: TestDatabase) {
     let node = TestNode::start(&db).await;
     let node_admin = node.token(Scope::Admin).await;
-    let peer = approved_follower(&node, &node_admin, StatusCode::SERVICE_UNAVAILABLE).await;
+    let (peer, _) = approved_follower(&node, &node_admin, StatusCode::SERVICE_UNAVAILABLE).await;
 
     let first = eventually("the first attempt", 20, || async {
         peer.times("POST", "/inbox").first().copied()

@@ -36,6 +36,8 @@ pub async fn accept(
             "the activity's id is not on its actor's origin".into(),
         ));
     }
+    // A peer marked gone that speaks again is delivered to again.
+    data.store.delivery_peer_back(sender.id).await?;
     activity.verify(data).await?;
     activity.receive(data).await
 }
