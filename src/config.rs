@@ -97,6 +97,10 @@ pub struct DeliverySettings {
     /// its peers taken over by another after this long.
     #[serde(with = "humantime_serde")]
     pub lease: std::time::Duration,
+    /// Delivered webhook events (their payloads) are kept this long, then
+    /// pruned.
+    #[serde(with = "humantime_serde")]
+    pub webhook_retention: std::time::Duration,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -213,6 +217,7 @@ impl Default for Settings {
                 dead_after: std::time::Duration::from_secs(7 * 24 * 3600),
                 parallel_peers: 32,
                 lease: std::time::Duration::from_secs(60),
+                webhook_retention: std::time::Duration::from_secs(7 * 24 * 3600),
             },
             metrics: MetricsSettings::default(),
             rate_limits: RateLimitSettings::default(),

@@ -1,5 +1,6 @@
 //! What the node forgets, and when: processed inbox activity ids after a
-//! week (senders stop retrying long before). The audit log is never pruned.
+//! week (senders stop retrying long before), delivered webhook events after
+//! `delivery.webhook_retention`. The audit log is never pruned.
 
 use std::time::Duration;
 
@@ -19,6 +20,17 @@ pub async fn prune(ctx: &AppContext) -> Result<()> {
     let pruned = ctx.store.prune_seen_activities(before).await?;
     if pruned > 0 {
         tracing::info!(pruned, "forgot processed activity ids older than a week");
+    }
+    let retention = ctx.settings.delivery.webhook_retention.as_millis() as i64;
+    let pruned = ctx
+        .store
+        .prune_delivered_webhook_events(now_millis() - retention)
+        .await?;
+    if pruned > 0 {
+        tracing::info!(
+            pruned,
+            "forgot delivered webhook events past their retention"
+        );
     }
     Ok(())
 }

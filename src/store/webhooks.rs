@@ -174,4 +174,16 @@ impl Store {
             .await?;
         Ok(())
     }
+
+    /// Forgets webhook events delivered before `before`, payloads
+    /// included; returns how many.
+    pub async fn prune_delivered_webhook_events(&self, before: i64) -> Result<u64> {
+        let pruned = sqlx::query(
+            "DELETE FROM webhook_events WHERE delivered_at IS NOT NULL AND delivered_at < $1",
+        )
+        .bind(before)
+        .execute(self.pool())
+        .await?;
+        Ok(pruned.rows_affected())
+    }
 }

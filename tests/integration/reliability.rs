@@ -573,3 +573,58 @@ async fn backfill_does_not_bring_back_what_was_deleted(db: TestDatabase) {
     assert_eq!(names, ["Kept jam"]);
     a.stop().await;
 }
+
+on_both_backends!(delivered_webhook_events_are_pruned_after_their_retention);
+
+/// Delivered webhook events older than `delivery.webhook_retention` are
+/// pruned (at start, then hourly); recent and undelivered ones stay.
+async fn delivered_webhook_events_are_pruned_after_their_retention(db: TestDatabase) {
+    let node = TestNode::start_with(&db.url, |s| {
+        s.delivery.webhook_retention = Duration::from_secs(3600);
+    })
+    .await;
+    let platform = node.token(Scope::Platform).await;
+    let created = node
+        .post_json(
+            "/api/v1/webhooks",
+            &platform,
+            &json!({"url": "http://127.0.0.1:9/hook", "events": ["catalog.created"]}),
+        )
+        .await;
+    assert_eq!(created.status(), 201);
+    let webhook: Value = created.json().await.unwrap();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64;
+    let (two_hours_ago, tomorrow) = (now - 2 * 3600 * 1000, now + 24 * 3600 * 1000);
+    for (event, next_attempt, delivered, created) in [
+        ("old", "0", two_hours_ago.to_string(), two_hours_ago),
+        ("recent", "0", now.to_string(), now),
+        (
+            "pending",
+            &tomorrow.to_string(),
+            "NULL".to_owned(),
+            two_hours_ago,
+        ),
+    ] {
+        db.execute(&format!(
+            "INSERT INTO webhook_events (webhook_id, event_id, event, payload, attempts, \
+             next_attempt_at, delivered_at, created_at) VALUES ({}, '{event}', 'catalog.created', \
+             '{{}}', 1, {next_attempt}, {delivered}, {created})",
+            webhook["id"]
+        ))
+        .await;
+    }
+    let settings = node.settings.clone();
+    node.stop().await;
+    let node = TestNode::start_on(settings).await;
+    eventually("the old delivered event to be pruned", 20, || async {
+        let left = db
+            .query_text("SELECT event_id FROM webhook_events ORDER BY event_id")
+            .await;
+        (left == ["pending", "recent"]).then_some(())
+    })
+    .await;
+    node.stop().await;
+}
