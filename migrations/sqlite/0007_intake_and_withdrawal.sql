@@ -19,3 +19,7 @@ ALTER TABLE delivery_streams ADD COLUMN last_skipped TEXT;
 -- A peer whose inbox answered 404 or 410 is gone: its stream is not
 -- claimed again until the peer is heard from (a verified request).
 ALTER TABLE delivery_streams ADD COLUMN gone_at INTEGER;
+
+-- The peer a webhook event is about, so that purging a peer drops its
+-- catalog events still queued.
+ALTER TABLE webhook_events ADD COLUMN peer_uri TEXT;

@@ -206,6 +206,10 @@ pub async fn receive_delete(ctx: &AppContext, peer: &PeerRow, object: &Value) ->
 pub async fn purge_peer(ctx: &AppContext, peer: &PeerRow, reason: &str) -> Result<usize> {
     let held = ctx.store.peer_catalog_objects(peer.id).await?;
     ctx.store.delete_peer_catalog(peer.id).await?;
+    // What was queued about it is moot now: only the deletions go out.
+    ctx.store
+        .drop_queued_catalog_events(&peer.actor_uri)
+        .await?;
     for (object, kind) in &held {
         webhooks::emit(
             ctx,

@@ -125,11 +125,13 @@ pub async fn emit(ctx: &AppContext, event: Event, key: &str, data: Value) -> Res
         )
         .simple()
     );
+    let peer = data.get("peer").and_then(Value::as_str).map(str::to_owned);
+    let peer = peer.as_deref();
     let payload = json!({"type": event.as_str(), "timestamp": time::now(), "data": data});
     let payload = serde_json::to_string(&payload).map_err(|e| Error::Internal(e.to_string()))?;
     for webhook in webhooks.iter().filter(|w| subscribed(w, event)) {
         ctx.store
-            .queue_webhook_event(webhook.id, &event_id, event.as_str(), &payload)
+            .queue_webhook_event(webhook.id, &event_id, event.as_str(), &payload, peer)
             .await?;
     }
     ctx.webhook_wakeup.notify_one();

@@ -109,16 +109,18 @@ impl Store {
         event_id: &str,
         event: &str,
         payload: &str,
+        peer_uri: Option<&str>,
     ) -> Result<()> {
         sqlx::query(
-            "INSERT INTO webhook_events (webhook_id, event_id, event, payload, attempts, next_attempt_at, created_at) \
-             VALUES ($1, $2, $3, $4, 0, 0, $5) ON CONFLICT (webhook_id, event_id) DO NOTHING",
+            "INSERT INTO webhook_events (webhook_id, event_id, event, payload, attempts, next_attempt_at, created_at, peer_uri) \
+             VALUES ($1, $2, $3, $4, 0, 0, $5, $6) ON CONFLICT (webhook_id, event_id) DO NOTHING",
         )
         .bind(webhook_id)
         .bind(event_id)
         .bind(event)
         .bind(payload)
         .bind(now_millis())
+        .bind(peer_uri)
         .execute(self.pool())
         .await?;
         Ok(())
@@ -173,6 +175,19 @@ impl Store {
             .execute(self.pool())
             .await?;
         Ok(())
+    }
+
+    /// Drops the catalog events about a peer still waiting to be sent (its
+    /// catalog was purged); returns how many.
+    pub async fn drop_queued_catalog_events(&self, peer_uri: &str) -> Result<u64> {
+        let dropped = sqlx::query(
+            "DELETE FROM webhook_events WHERE delivered_at IS NULL AND peer_uri = $1 \
+             AND event IN ('catalog.created', 'catalog.updated', 'catalog.deleted')",
+        )
+        .bind(peer_uri)
+        .execute(self.pool())
+        .await?;
+        Ok(dropped.rows_affected())
     }
 
     /// Forgets webhook events delivered before `before`, payloads

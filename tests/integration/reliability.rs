@@ -628,3 +628,62 @@ async fn delivered_webhook_events_are_pruned_after_their_retention(db: TestDatab
     .await;
     node.stop().await;
 }
+
+on_both_backends!(a_purge_drops_the_peers_queued_catalog_events);
+
+/// The platform's endpoint is down while a followed peer's offers arrive;
+/// then the peer is unfollowed: its queued `catalog.created` events are
+/// dropped, and only the deletions wait for the platform.
+async fn a_purge_drops_the_peers_queued_catalog_events(db: TestDatabase) {
+    use crate::federation::{admin, ask_to_follow, node_named, wait_follow_state};
+    let (a, a_db) = node_named(&db, "foodhub", |_| {}).await;
+    let (b, _b_db) = node_named(&db, "velocoop", |s| {
+        s.federation.admission = passerelle::config::Admission::Open
+    })
+    .await;
+    let (a_admin, b_admin) = (admin(&a).await, admin(&b).await);
+    let (a_platform, b_platform) = (
+        a.token(Scope::Platform).await,
+        b.token(Scope::Platform).await,
+    );
+    // Nothing listens there: every event stays queued.
+    let hook = a
+        .post_json(
+            "/api/v1/webhooks",
+            &a_platform,
+            &json!({"url": "http://127.0.0.1:9/hook", "events": ["catalog.created", "catalog.deleted"]}),
+        )
+        .await;
+    assert_eq!(hook.status(), 201);
+    ask_to_follow(&a, &a_admin, &b, &b_admin).await;
+    wait_follow_state(&a, &a_admin, &b, "active").await;
+    for id in ["one", "two"] {
+        b.put_json(
+            &format!("/api/v1/offers/{id}"),
+            &b_platform,
+            &b.example("offer"),
+        )
+        .await;
+    }
+    let queued = || async {
+        a_db.query_text(
+            "SELECT event FROM webhook_events WHERE delivered_at IS NULL ORDER BY event",
+        )
+        .await
+    };
+    eventually("two creations queued", 20, || async {
+        (queued().await == ["catalog.created", "catalog.created"]).then_some(())
+    })
+    .await;
+    let follows = a.api("/api/v1/admin/follows", &a_admin).await;
+    let unfollowed = a
+        .delete_with(
+            &format!("/api/v1/admin/follows/{}", follows[0]["id"]),
+            &a_admin,
+        )
+        .await;
+    assert_eq!(unfollowed.status(), 204);
+    assert_eq!(queued().await, ["catalog.deleted", "catalog.deleted"]);
+    a.stop().await;
+    b.stop().await;
+}
