@@ -84,11 +84,23 @@ async fn run_streams(state: NodeState, mut stop: watch::Receiver<bool>) {
         tokio::select! {
             _ = stop.changed() => {},
             () = state.delivery_wakeup.notified() => {},
-            Some(_) = passes.join_next(), if !passes.is_empty() => {},
+            Some(pass) = passes.join_next(), if !passes.is_empty() => {
+                if matches!(pass, Ok(true)) {
+                    // The stream still has work and was just released: a
+                    // moment's pause lets another replica claim it, so
+                    // replicas share a backlog instead of one keeping it.
+                    let pause = rand::Rng::gen_range(&mut rand::thread_rng(), 1..=HANDOFF_MS);
+                    tokio::time::sleep(Duration::from_millis(pause)).await;
+                }
+            },
             () = tokio::time::sleep(POLL) => {},
         }
     }
 }
+
+/// Longest pause before a replica claims again a stream it released with
+/// work still waiting.
+const HANDOFF_MS: u64 = 20;
 
 async fn run_webhooks(state: NodeState, mut stop: watch::Receiver<bool>) {
     loop {
