@@ -37,6 +37,17 @@ impl Event {
     }
 }
 
+/// Every audit entry is also a log line.
+fn log(event: Event, peer: Option<&str>, decided_by: &str, detail: &str) {
+    tracing::info!(
+        event = event.as_str(),
+        peer,
+        decided_by,
+        detail,
+        "governance"
+    );
+}
+
 /// Records a decision in the audit log inside `tx`, so the entry and the
 /// change stand or fall together.
 pub async fn record_in(
@@ -46,13 +57,7 @@ pub async fn record_in(
     decided_by: &str,
     detail: &str,
 ) -> Result<()> {
-    tracing::info!(
-        event = event.as_str(),
-        peer,
-        decided_by,
-        detail,
-        "governance"
-    );
+    log(event, peer, decided_by, detail);
     tx.append_audit(event.as_str(), peer, decided_by, detail)
         .await
 }
@@ -64,13 +69,7 @@ pub async fn record(
     decided_by: &str,
     detail: &str,
 ) -> Result<()> {
-    tracing::info!(
-        event = event.as_str(),
-        peer,
-        decided_by,
-        detail,
-        "governance"
-    );
+    log(event, peer, decided_by, detail);
     ctx.store
         .append_audit(event.as_str(), peer, decided_by, detail)
         .await
