@@ -8,6 +8,7 @@
 
 mod addressing;
 mod backoff;
+mod replicas;
 mod sender;
 mod webhooks;
 
@@ -53,7 +54,7 @@ async fn run_retention(state: NodeState, mut stop: watch::Receiver<bool>) {
 /// own task: a slow or hanging peer holds only its own stream, and a stream
 /// with more waiting is claimed again as soon as its pass ends.
 async fn run_streams(state: NodeState, mut stop: watch::Receiver<bool>) {
-    let owner = format!("replica-{}", uuid::Uuid::new_v4());
+    let mut share = replicas::Share::new(format!("replica-{}", uuid::Uuid::new_v4()), POLL);
     let parallel = state.settings.delivery.parallel_peers;
     let lease = state.settings.delivery.lease;
     let mut passes = JoinSet::new();
@@ -61,18 +62,20 @@ async fn run_streams(state: NodeState, mut stop: watch::Receiver<bool>) {
         if *stop.borrow() {
             // In-flight passes end by half their lease and release it.
             while passes.join_next().await.is_some() {}
+            share.leave(&state).await;
             return;
         }
         let free = parallel.saturating_sub(passes.len());
+        let free = share.claimable(&state, passes.len(), free).await;
         if free > 0 {
             match state
                 .store
-                .claim_delivery_streams(&owner, lease.as_millis() as i64, free as i64)
+                .claim_delivery_streams(share.owner(), lease.as_millis() as i64, free as i64)
                 .await
             {
                 Ok(streams) => {
                     for stream in streams {
-                        let (state, owner) = (state.clone(), owner.clone());
+                        let (state, owner) = (state.clone(), share.owner().to_owned());
                         passes.spawn(async move {
                             sender::deliver_stream(&state, &owner, stream, BATCH).await
                         });
