@@ -210,14 +210,15 @@ async fn sink_run(
             })
             .await
             .expect("peer");
-        let request = store
+        let mut tx = store.begin_change().await.expect("transaction");
+        let request = tx
             .upsert_follow_in(peer.id, &format!("{actor}#follow"), "{}", "[]", None)
             .await
             .expect("request");
-        store
-            .set_follow_in_state(request.id, "approved", None)
+        tx.set_follow_in_state(request.id, "approved", None)
             .await
             .expect("approve");
+        tx.commit().await.expect("commit");
         store.ensure_delivery_stream(peer.id).await.expect("stream");
     }
     let started = Instant::now();

@@ -106,19 +106,17 @@ async fn fail(
             "failing for longer than {}: {error}",
             humantime::format_duration(state.settings.delivery.dead_after)
         );
-        state
-            .store
-            .disable_webhook(event.webhook_id, &reason)
-            .await?;
+        let mut tx = state.store.begin_change().await?;
+        tx.disable_webhook(event.webhook_id, &reason).await?;
         audit::record(
-            state,
+            &mut tx,
             audit::Event::WebhookDisabled,
             None,
             "delivery",
             &format!("webhook {url} disabled: {reason}"),
         )
         .await?;
-        return Ok(());
+        return tx.commit().await;
     }
     let next = now_millis()
         + retry_delay_ms(event.attempts).max(retry_after.map_or(0, |d| d.as_millis() as i64));

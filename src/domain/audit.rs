@@ -1,7 +1,6 @@
 //! The audit log of governance decisions: appended, never changed.
 
 use crate::error::Result;
-use crate::node::AppContext;
 
 /// Governance events, as named in the log.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -50,8 +49,8 @@ fn log(event: Event, peer: Option<&str>, decided_by: &str, detail: &str) {
 
 /// Records a decision in the audit log inside `tx`, so the entry and the
 /// change stand or fall together.
-pub async fn record_in(
-    tx: &mut crate::store::PublicationTx,
+pub async fn record(
+    tx: &mut crate::store::ChangeTx,
     event: Event,
     peer: Option<&str>,
     decided_by: &str,
@@ -59,18 +58,5 @@ pub async fn record_in(
 ) -> Result<()> {
     log(event, peer, decided_by, detail);
     tx.append_audit(event.as_str(), peer, decided_by, detail)
-        .await
-}
-
-pub async fn record(
-    ctx: &AppContext,
-    event: Event,
-    peer: Option<&str>,
-    decided_by: &str,
-    detail: &str,
-) -> Result<()> {
-    log(event, peer, decided_by, detail);
-    ctx.store
-        .append_audit(event.as_str(), peer, decided_by, detail)
         .await
 }

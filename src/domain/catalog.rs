@@ -11,10 +11,10 @@ use crate::apub::peer::is_peer_own;
 use crate::apub::proof;
 use crate::domain::kinds::ObjectKind;
 use crate::domain::verification::assertion_key;
-use crate::domain::{validation, webhooks};
+use crate::domain::{change, validation, webhooks};
 use crate::error::{Error, Result, Violation};
 use crate::node::AppContext;
-use crate::store::{CatalogEntry, PeerRow};
+use crate::store::{CatalogEntry, ChangeTx, PeerRow};
 
 /// What became of a received object.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -85,7 +85,8 @@ pub async fn receive_object(ctx: &AppContext, peer: &PeerRow, object: &Value) ->
         .and_then(Value::as_str)
         .unwrap_or_default()
         .to_owned();
-    if let Some(held) = ctx.store.catalog_entry(id.as_str()).await? {
+    let mut tx = change::begin(ctx).await?;
+    if let Some(held) = tx.catalog_entry(id.as_str()).await? {
         if held.peer_id != peer.id {
             return Err(refuse(
                 ctx,
@@ -109,8 +110,7 @@ pub async fn receive_object(ctx: &AppContext, peer: &PeerRow, object: &Value) ->
     } else {
         text("content")
     };
-    let created = ctx
-        .store
+    let created = tx
         .upsert_catalog(&CatalogEntry {
             peer_id: peer.id,
             kind: kind.as_str(),
@@ -128,12 +128,13 @@ pub async fn receive_object(ctx: &AppContext, peer: &PeerRow, object: &Value) ->
         (Received::Updated, webhooks::Event::CatalogUpdated)
     };
     webhooks::emit(
-        ctx,
+        &mut tx,
         event,
         &format!("{}:{updated}", id),
         json!({"kind": kind.as_str(), "peer": peer.actor_uri, "object": object}),
     )
     .await?;
+    change::commit(ctx, tx).await?;
     Ok(received)
 }
 
@@ -179,7 +180,8 @@ pub async fn receive_delete(ctx: &AppContext, peer: &PeerRow, object: &Value) ->
             format!("{id} is not an https URL on the sender's origin"),
         ));
     }
-    let Some(held) = ctx.store.catalog_entry(id.as_str()).await? else {
+    let mut tx = change::begin(ctx).await?;
+    let Some(held) = tx.catalog_entry(id.as_str()).await? else {
         return Ok(Received::Ignored);
     };
     if held.peer_id != peer.id {
@@ -189,30 +191,30 @@ pub async fn receive_delete(ctx: &AppContext, peer: &PeerRow, object: &Value) ->
             format!("{id} belongs to another peer"),
         ));
     }
-    ctx.store.delete_catalog(id.as_str()).await?;
+    tx.delete_catalog(id.as_str()).await?;
     webhooks::emit(
-        ctx,
+        &mut tx,
         webhooks::Event::CatalogDeleted,
         &format!("{id}:deleted"),
         json!({"kind": held.kind, "peer": peer.actor_uri, "object": {"id": id, "type": "Tombstone"}}),
     )
     .await?;
+    change::commit(ctx, tx).await?;
     Ok(Received::Deleted)
 }
 
 /// Drops everything held from `peer` (we stopped following it, it refused
 /// or excluded us, it deleted its actor) and tells the platform, one
-/// `catalog.deleted` event per object, so its copy ends up the same.
-pub async fn purge_peer(ctx: &AppContext, peer: &PeerRow, reason: &str) -> Result<usize> {
-    let held = ctx.store.peer_catalog_objects(peer.id).await?;
-    ctx.store.delete_peer_catalog(peer.id).await?;
+/// `catalog.deleted` event per object, so its copy ends up the same; all
+/// in `tx`, with the change that ended the relationship.
+pub async fn purge_peer(tx: &mut ChangeTx, peer: &PeerRow, reason: &str) -> Result<usize> {
+    let held = tx.peer_catalog_objects(peer.id).await?;
+    tx.delete_peer_catalog(peer.id).await?;
     // What was queued about it is moot now: only the deletions go out.
-    ctx.store
-        .drop_queued_catalog_events(&peer.actor_uri)
-        .await?;
+    tx.drop_queued_catalog_events(&peer.actor_uri).await?;
     for (object, kind) in &held {
         webhooks::emit(
-            ctx,
+            tx,
             webhooks::Event::CatalogDeleted,
             &format!("{object}:purged:{}", crate::store::now_millis()),
             json!({"kind": kind, "peer": peer.actor_uri, "object": {"id": object, "type": "Tombstone"}, "reason": reason}),
@@ -223,6 +225,14 @@ pub async fn purge_peer(ctx: &AppContext, peer: &PeerRow, reason: &str) -> Resul
         tracing::info!(peer = %peer.actor_uri, purged = held.len(), reason, "catalog purged");
     }
     Ok(held.len())
+}
+
+/// A peer deleted its actor: nothing it shared is kept.
+pub async fn peer_closed(ctx: &AppContext, peer: &PeerRow) -> Result<usize> {
+    let mut tx = change::begin(ctx).await?;
+    let purged = purge_peer(&mut tx, peer, "the peer deleted its actor").await?;
+    change::commit(ctx, tx).await?;
+    Ok(purged)
 }
 
 /// Whether this node follows `peer` (accepted): only then are its objects kept.

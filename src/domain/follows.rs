@@ -15,10 +15,10 @@ use crate::apub::peer::{Peer, domain_of};
 use crate::domain::audit::{self, Event};
 use crate::domain::outgoing;
 use crate::domain::policy::{self, Admit};
-use crate::domain::{backfill, catalog, commitments, webhooks};
+use crate::domain::{backfill, catalog, change, commitments, webhooks};
 use crate::error::{Error, Result};
 use crate::node::AppContext;
-use crate::store::{FollowInRow, FollowOutRow, PeerRow};
+use crate::store::{ChangeTx, FollowInRow, FollowOutRow, PeerRow};
 
 /// Who takes a decision the policy took.
 const POLICY: &str = "policy";
@@ -92,12 +92,12 @@ pub async fn follow(
     let id = activities::new_activity_id(&data.settings);
     let us = actor_id(&data.settings);
     let peer_uri = Url::parse(&peer.row.actor_uri).map_err(|e| Error::Internal(e.to_string()))?;
-    let row = data
-        .store
-        .upsert_follow_out(peer.row.id, id.as_str())
-        .await?;
-    outgoing::send_to_peer(
+    data.store.ensure_delivery_stream(peer.row.id).await?;
+    let mut tx = change::begin(data).await?;
+    let row = tx.upsert_follow_out(peer.row.id, id.as_str()).await?;
+    outgoing::record_for_peer(
         data,
+        &mut tx,
         peer.row.id,
         follow::TYPE,
         &id,
@@ -105,13 +105,14 @@ pub async fn follow(
     )
     .await?;
     audit::record(
-        data,
+        &mut tx,
         Event::FollowSent,
         Some(&peer.row.actor_uri),
         decided_by,
         &format!("follow {}", peer.row.handle),
     )
     .await?;
+    change::commit(data, tx).await?;
     Ok((peer, row))
 }
 
@@ -127,20 +128,30 @@ pub async fn unfollow(ctx: &AppContext, follow_id: i64, decided_by: &str) -> Res
         .peer(row.peer_id)
         .await?
         .ok_or_else(|| Error::Internal("follow without peer".into()))?;
-    undo_our_follow(ctx, &row, &peer.actor_uri).await?;
+    ctx.store.ensure_delivery_stream(peer.id).await?;
+    let mut tx = change::begin(ctx).await?;
+    undo_our_follow(ctx, &mut tx, &row, &peer.actor_uri).await?;
     // What it shared with us was for a follower; we no longer are one.
-    catalog::purge_peer(ctx, &peer, "unfollowed").await?;
+    catalog::purge_peer(&mut tx, &peer, "unfollowed").await?;
     audit::record(
-        ctx,
+        &mut tx,
         Event::FollowUndone,
         Some(&peer.actor_uri),
         decided_by,
         &format!("unfollow {}", peer.handle),
     )
-    .await
+    .await?;
+    change::commit(ctx, tx).await
 }
 
-async fn undo_our_follow(ctx: &AppContext, row: &FollowOutRow, peer_uri: &str) -> Result<()> {
+/// Records the `Undo` of our follow and forgets the follow, in `tx`; the
+/// peer's delivery stream must exist.
+async fn undo_our_follow(
+    ctx: &AppContext,
+    tx: &mut ChangeTx,
+    row: &FollowOutRow,
+    peer_uri: &str,
+) -> Result<()> {
     let us = actor_id(&ctx.settings);
     let peer_url = Url::parse(peer_uri).map_err(|e| Error::Internal(e.to_string()))?;
     let follow_id = Url::parse(&row.follow_uri).map_err(|e| Error::Internal(e.to_string()))?;
@@ -151,8 +162,8 @@ async fn undo_our_follow(ctx: &AppContext, row: &FollowOutRow, peer_uri: &str) -
         &follow::document(&follow_id, &us, &peer_url),
         &peer_url,
     );
-    outgoing::send_to_peer(ctx, row.peer_id, undo::TYPE, &id, &document).await?;
-    ctx.store.delete_follow_out(row.id).await
+    outgoing::record_for_peer(ctx, tx, row.peer_id, undo::TYPE, &id, &document).await?;
+    tx.delete_follow_out(row.id).await
 }
 
 /// Finds the follow to `target` (handle, actor URL or follow id).
@@ -177,19 +188,23 @@ pub async fn follow_received(data: &Data<AppContext>, actor: &Url, follow_id: &U
     let peer = ObjectId::<Peer>::from(actor.clone())
         .dereference(data)
         .await?;
+    data.store.ensure_delivery_stream(peer.row.id).await?;
     if let Some(existing) = data.store.follow_in_by_peer(peer.row.id).await? {
         if existing.state == "approved" {
             // An approved follower that follows again (it lost track, or
             // retries) stays approved: it is told so again, not queued.
-            data.store
-                .set_follow_in_uri(existing.id, follow_id.as_str())
+            let mut tx = change::begin(data).await?;
+            tx.set_follow_in_uri(existing.id, follow_id.as_str())
                 .await?;
             let existing = FollowInRow {
                 follow_uri: follow_id.to_string(),
                 ..existing
             };
             tracing::info!(peer = %peer.row.actor_uri, "repeated Follow from an approved follower: accepted again");
-            return answer_follower(data, &existing, &peer.row, answer::ACCEPT, None).await;
+            let (id, document) = answer_document(data, &existing, &peer.row, answer::ACCEPT, None)?;
+            outgoing::record_for_peer(data, &mut tx, peer.row.id, answer::ACCEPT, &id, &document)
+                .await?;
+            return change::commit(data, tx).await;
         }
     }
     let checks = commitments::check_peer_commitments(data, &peer).await;
@@ -202,8 +217,10 @@ pub async fn follow_received(data: &Data<AppContext>, actor: &Url, follow_id: &U
         Admit::Wait(reason) => Some(reason.as_str()),
         Admit::Approve(_) => None,
     };
-    let request = data
-        .store
+    // The request, its audit entry, the platform's event and the policy's
+    // decision commit together.
+    let mut tx = change::begin(data).await?;
+    let request = tx
         .upsert_follow_in(
             peer.row.id,
             follow_id.as_str(),
@@ -213,7 +230,7 @@ pub async fn follow_received(data: &Data<AppContext>, actor: &Url, follow_id: &U
         )
         .await?;
     audit::record(
-        data,
+        &mut tx,
         Event::RequestReceived,
         Some(&peer.row.actor_uri),
         &peer.row.actor_uri,
@@ -221,7 +238,7 @@ pub async fn follow_received(data: &Data<AppContext>, actor: &Url, follow_id: &U
     )
     .await?;
     webhooks::emit(
-        data,
+        &mut tx,
         webhooks::Event::FollowRequestReceived,
         follow_id.as_str(),
         json!({"request": request.id, "peer": peer.row.actor_uri, "handle": format!("@{}", peer.row.handle), "name": peer.row.name}),
@@ -230,13 +247,23 @@ pub async fn follow_received(data: &Data<AppContext>, actor: &Url, follow_id: &U
     match decision {
         Admit::Approve(reason) => {
             tracing::info!(peer = %peer.row.actor_uri, reason, "admission: approved");
-            approve(data, request.id, &format!("{POLICY} ({reason})")).await?;
+            let decided_by = format!("{POLICY} ({reason})");
+            decide_in(
+                data,
+                &mut tx,
+                &request,
+                &peer.row,
+                answer::ACCEPT,
+                None,
+                &decided_by,
+            )
+            .await?;
         }
         Admit::Wait(reason) => {
             tracing::info!(peer = %peer.row.actor_uri, reason, "admission: waiting for an admin");
         }
     }
-    Ok(())
+    change::commit(data, tx).await
 }
 
 fn their_follow(row: &FollowInRow, follower: &Url, us: &Url) -> Result<Value> {
@@ -276,44 +303,49 @@ async fn decide(
         .peer(row.peer_id)
         .await?
         .ok_or_else(|| Error::Internal("request without peer".into()))?;
-    let (state, event) = if kind == answer::ACCEPT {
-        ("approved", Event::RequestApproved)
+    let state = if kind == answer::ACCEPT {
+        "approved"
     } else {
-        ("rejected", Event::RequestRejected)
+        "rejected"
     };
     if row.state == state {
         return Ok(row);
     }
-    let detail = match reason {
-        Some(reason) => format!("{} {}: {reason}", event.as_str(), peer.handle),
-        None => format!("{} {}", event.as_str(), peer.handle),
-    };
-    // The decision, the answer to the peer and the audit entry commit
-    // together: a crash leaves either all of them or none.
     ctx.store.ensure_delivery_stream(peer.id).await?;
-    let mut tx = ctx.store.begin_publication().await?;
-    tx.set_follow_in_state(row.id, state, reason).await?;
-    let (id, document) = answer_document(ctx, &row, &peer, kind, reason)?;
-    outgoing::record_for_peer(ctx, &mut tx, peer.id, kind, &id, &document).await?;
-    audit::record_in(&mut tx, event, Some(&peer.actor_uri), decided_by, &detail).await?;
-    tx.commit().await?;
-    ctx.delivery_wakeup.notify_one();
+    let mut tx = change::begin(ctx).await?;
+    decide_in(ctx, &mut tx, &row, &peer, kind, reason, decided_by).await?;
+    change::commit(ctx, tx).await?;
     ctx.store
         .follow_in(row.id)
         .await?
         .ok_or_else(|| Error::Internal("request vanished".into()))
 }
 
-/// Sends a follower the `Accept` or `Reject` of its `Follow`.
-async fn answer_follower(
+/// Decides a follow request in `tx`: the decision, the answer to the peer
+/// and the audit entry commit together, so a crash leaves all of them or
+/// none. The peer's delivery stream must exist.
+async fn decide_in(
     ctx: &AppContext,
+    tx: &mut ChangeTx,
     row: &FollowInRow,
     peer: &PeerRow,
     kind: &str,
     reason: Option<&str>,
+    decided_by: &str,
 ) -> Result<()> {
+    let (state, event) = if kind == answer::ACCEPT {
+        ("approved", Event::RequestApproved)
+    } else {
+        ("rejected", Event::RequestRejected)
+    };
+    let detail = match reason {
+        Some(reason) => format!("{} {}: {reason}", event.as_str(), peer.handle),
+        None => format!("{} {}", event.as_str(), peer.handle),
+    };
+    tx.set_follow_in_state(row.id, state, reason).await?;
     let (id, document) = answer_document(ctx, row, peer, kind, reason)?;
-    outgoing::send_to_peer(ctx, peer.id, kind, &id, &document).await
+    outgoing::record_for_peer(ctx, tx, peer.id, kind, &id, &document).await?;
+    audit::record(tx, event, Some(&peer.actor_uri), decided_by, &detail).await
 }
 
 /// The `Accept` or `Reject` of a follower's `Follow`, with its new id.
@@ -366,33 +398,36 @@ pub async fn follow_answered(
     } else {
         ("rejected", Event::FollowRejected)
     };
-    ctx.store.set_follow_out_state(row.id, state).await?;
+    let mut tx = change::begin(ctx).await?;
+    tx.set_follow_out_state(row.id, state).await?;
     let hook = if accepted {
         webhooks::Event::FollowAccepted
     } else {
         webhooks::Event::FollowRejected
     };
     webhooks::emit(
-        ctx,
+        &mut tx,
         hook,
         &format!("{follow_id}:{state}"),
         json!({"peer": peer.actor_uri, "handle": format!("@{}", peer.handle)}),
     )
     .await?;
-    let became_active = accepted && row.state != "active";
-    if became_active {
-        backfill::spawn(data.clone(), peer.clone());
-    } else if !accepted {
-        catalog::purge_peer(ctx, &peer, "rejected our follow").await?;
+    if !accepted {
+        catalog::purge_peer(&mut tx, &peer, "rejected our follow").await?;
     }
     audit::record(
-        ctx,
+        &mut tx,
         event,
         Some(&peer.actor_uri),
         &peer.actor_uri,
         &format!("{} {}", event.as_str(), peer.handle),
     )
-    .await
+    .await?;
+    change::commit(ctx, tx).await?;
+    if accepted && row.state != "active" {
+        backfill::spawn(data.clone(), peer.clone());
+    }
+    Ok(())
 }
 
 /// A follower left.
@@ -407,15 +442,17 @@ pub async fn follow_undone(ctx: &AppContext, actor: &Url, follow_id: &Url) -> Re
         tracing::info!(%follow_id, "undo of an older follow: ignored");
         return Ok(());
     }
-    ctx.store.delete_follow_in(row.id).await?;
+    let mut tx = change::begin(ctx).await?;
+    tx.delete_follow_in(row.id).await?;
     audit::record(
-        ctx,
+        &mut tx,
         Event::FollowerUndone,
         Some(&peer.actor_uri),
         &peer.actor_uri,
         &format!("{} stopped following", peer.handle),
     )
-    .await
+    .await?;
+    change::commit(ctx, tx).await
 }
 
 /// Excludes a peer: it stops being a follower, we stop following it, and
@@ -432,33 +469,45 @@ pub async fn exclude(ctx: &AppContext, peer_id: i64, reason: &str, decided_by: &
             "an exclusion needs a reason".into(),
         ));
     }
-    if let Some(request) = ctx.store.follow_in_by_peer(peer.id).await? {
-        if request.state != "rejected" {
-            decide(ctx, request.id, answer::REJECT, Some(reason), decided_by).await?;
-        }
-    }
-    if let Some(ours) = ctx.store.follow_out_by_peer(peer.id).await? {
-        undo_our_follow(ctx, &ours, &peer.actor_uri).await?;
-    }
-    ctx.store
-        .insert_exclusion(&peer.domain.to_ascii_lowercase(), reason, decided_by)
+    // Everything an exclusion ends commits together.
+    ctx.store.ensure_delivery_stream(peer.id).await?;
+    let request = ctx.store.follow_in_by_peer(peer.id).await?;
+    let ours = ctx.store.follow_out_by_peer(peer.id).await?;
+    let mut tx = change::begin(ctx).await?;
+    if let Some(request) = request.filter(|r| r.state != "rejected") {
+        decide_in(
+            ctx,
+            &mut tx,
+            &request,
+            &peer,
+            answer::REJECT,
+            Some(reason),
+            decided_by,
+        )
         .await?;
-    catalog::purge_peer(ctx, &peer, "excluded").await?;
+    }
+    if let Some(ours) = ours {
+        undo_our_follow(ctx, &mut tx, &ours, &peer.actor_uri).await?;
+    }
+    tx.insert_exclusion(&peer.domain.to_ascii_lowercase(), reason, decided_by)
+        .await?;
+    catalog::purge_peer(&mut tx, &peer, "excluded").await?;
     webhooks::emit(
-        ctx,
+        &mut tx,
         webhooks::Event::PeerExcluded,
         &format!("{}:excluded:{}", peer.actor_uri, crate::store::now_millis()),
         json!({"peer": peer.actor_uri, "handle": format!("@{}", peer.handle), "reason": reason}),
     )
     .await?;
     audit::record(
-        ctx,
+        &mut tx,
         Event::PeerExcluded,
         Some(&peer.actor_uri),
         decided_by,
         &format!("excluded {} ({}): {reason}", peer.handle, peer.domain),
     )
-    .await
+    .await?;
+    change::commit(ctx, tx).await
 }
 
 /// Lifts an exclusion: the domain may follow and deliver again (nothing
@@ -469,19 +518,20 @@ pub async fn reinclude(ctx: &AppContext, peer_id: i64, decided_by: &str) -> Resu
         .peer(peer_id)
         .await?
         .ok_or_else(|| Error::NotFound(format!("no peer {peer_id}")))?;
-    if !ctx
-        .store
+    let mut tx = change::begin(ctx).await?;
+    if !tx
         .delete_exclusion(&peer.domain.to_ascii_lowercase())
         .await?
     {
         return Err(Error::Conflict(format!("{} is not excluded", peer.domain)));
     }
     audit::record(
-        ctx,
+        &mut tx,
         Event::PeerReincluded,
         Some(&peer.actor_uri),
         decided_by,
         &format!("re-included {} ({})", peer.handle, peer.domain),
     )
-    .await
+    .await?;
+    change::commit(ctx, tx).await
 }

@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod backfill;
 pub mod catalog;
+pub mod change;
 pub mod commitments;
 pub mod discovery;
 pub mod follows;

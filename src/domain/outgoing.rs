@@ -12,7 +12,7 @@ use crate::apub::proof::{self, ProofOptions};
 use crate::domain::time;
 use crate::error::{Error, Result};
 use crate::node::AppContext;
-use crate::store::{NewActivity, PublicationTx};
+use crate::store::{ChangeTx, NewActivity};
 
 /// Adds the node's integrity proof to an activity.
 pub fn sign(ctx: &AppContext, document: &Value) -> Result<Value> {
@@ -38,7 +38,7 @@ pub async fn send_to_peer(
     document: &Value,
 ) -> Result<()> {
     ctx.store.ensure_delivery_stream(peer_id).await?;
-    let mut tx = ctx.store.begin_publication().await?;
+    let mut tx = ctx.store.begin_change().await?;
     record_for_peer(ctx, &mut tx, peer_id, kind, id, document).await?;
     tx.commit().await?;
     ctx.delivery_wakeup.notify_one();
@@ -50,7 +50,7 @@ pub async fn send_to_peer(
 /// peer's delivery stream must exist (`Store::ensure_delivery_stream`).
 pub async fn record_for_peer(
     ctx: &AppContext,
-    tx: &mut PublicationTx,
+    tx: &mut ChangeTx,
     peer_id: i64,
     kind: &str,
     id: &Url,

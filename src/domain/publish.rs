@@ -98,7 +98,7 @@ pub async fn upsert(
     let audience = payload.audience();
     let audience_json = to_json(&audience)?;
 
-    let mut tx = ctx.store.begin_publication().await?;
+    let mut tx = ctx.store.begin_change().await?;
     let existing = tx.object(kind.as_str(), local_id).await?;
     let (version, published) = match &existing {
         Some(row) if row.deleted_at.is_some() => {
@@ -223,7 +223,7 @@ fn change_type(change: Change) -> &'static str {
 }
 
 async fn record_activity(
-    tx: &mut crate::store::PublicationTx,
+    tx: &mut crate::store::ChangeTx,
     id: &Url,
     kind: &str,
     object_id: i64,
@@ -277,7 +277,7 @@ pub fn withdrawal_for(
 /// `Delete` is recorded for the same audience. Deleting again is a no-op.
 pub async fn delete(ctx: &AppContext, kind: ObjectKind, local_id: &str) -> Result<Published> {
     check_local_id(local_id)?;
-    let mut tx = ctx.store.begin_publication().await?;
+    let mut tx = ctx.store.begin_change().await?;
     let row = tx
         .object(kind.as_str(), local_id)
         .await?

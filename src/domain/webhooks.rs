@@ -14,7 +14,7 @@ use url::Url;
 use crate::domain::time;
 use crate::error::{Error, Result, Violation};
 use crate::node::AppContext;
-use crate::store::WebhookRow;
+use crate::store::{ChangeTx, WebhookRow};
 
 /// Events a webhook can subscribe to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -110,10 +110,11 @@ fn subscribed(webhook: &WebhookRow, event: Event) -> bool {
             .is_ok_and(|events| events.iter().any(|e| e == event.as_str()))
 }
 
-/// Queues `event` for every endpoint subscribed to it. `key` identifies the
+/// Queues `event` for every endpoint subscribed to it, in the change that
+/// raised it (the worker is woken when it commits). `key` identifies the
 /// event so that the same change is never queued twice.
-pub async fn emit(ctx: &AppContext, event: Event, key: &str, data: Value) -> Result<()> {
-    let webhooks = ctx.store.webhooks().await?;
+pub async fn emit(tx: &mut ChangeTx, event: Event, key: &str, data: Value) -> Result<()> {
+    let webhooks = tx.webhooks().await?;
     if !webhooks.iter().any(|w| subscribed(w, event)) {
         return Ok(());
     }
@@ -130,11 +131,9 @@ pub async fn emit(ctx: &AppContext, event: Event, key: &str, data: Value) -> Res
     let payload = json!({"type": event.as_str(), "timestamp": time::now(), "data": data});
     let payload = serde_json::to_string(&payload).map_err(|e| Error::Internal(e.to_string()))?;
     for webhook in webhooks.iter().filter(|w| subscribed(w, event)) {
-        ctx.store
-            .queue_webhook_event(webhook.id, &event_id, event.as_str(), &payload, peer)
+        tx.queue_webhook_event(webhook.id, &event_id, event.as_str(), &payload, peer)
             .await?;
     }
-    ctx.webhook_wakeup.notify_one();
     Ok(())
 }
 

@@ -4,7 +4,7 @@ use sqlx::Row;
 use sqlx::any::AnyRow;
 
 use crate::error::Result;
-use crate::store::{Store, now_millis};
+use crate::store::{ChangeTx, Store, now_millis};
 
 #[derive(Debug, Clone)]
 pub struct CatalogRow {
@@ -66,66 +66,7 @@ fn catalog_row(row: &AnyRow) -> Result<CatalogRow> {
 
 impl Store {
     pub async fn catalog_entry(&self, object_uri: &str) -> Result<Option<CatalogRow>> {
-        let row = sqlx::query(&format!(
-            "SELECT {COLUMNS} FROM catalog WHERE object_uri = $1"
-        ))
-        .bind(object_uri)
-        .fetch_optional(self.pool())
-        .await?;
-        row.as_ref().map(catalog_row).transpose()
-    }
-
-    /// Inserts or replaces a received object; true when it is new.
-    pub async fn upsert_catalog(&self, entry: &CatalogEntry<'_>) -> Result<bool> {
-        let now = now_millis();
-        let existed = self.catalog_entry(entry.object_uri).await?.is_some();
-        sqlx::query(
-            "INSERT INTO catalog (peer_id, kind, object_uri, name, summary, purpose, document, object_updated, \
-             received_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) \
-             ON CONFLICT (object_uri) DO UPDATE SET name = $4, summary = $5, purpose = $6, document = $7, \
-             object_updated = $8, updated_at = $9",
-        )
-        .bind(entry.peer_id)
-        .bind(entry.kind)
-        .bind(entry.object_uri)
-        .bind(entry.name)
-        .bind(entry.summary)
-        .bind(entry.purpose)
-        .bind(entry.document)
-        .bind(entry.object_updated)
-        .bind(now)
-        .execute(self.pool())
-        .await?;
-        Ok(!existed)
-    }
-
-    pub async fn delete_catalog(&self, object_uri: &str) -> Result<bool> {
-        let done = sqlx::query("DELETE FROM catalog WHERE object_uri = $1")
-            .bind(object_uri)
-            .execute(self.pool())
-            .await?;
-        Ok(done.rows_affected() > 0)
-    }
-
-    /// A peer's objects go when the relationship ends.
-    /// The objects held from a peer: (object URI, kind).
-    pub async fn peer_catalog_objects(&self, peer_id: i64) -> Result<Vec<(String, String)>> {
-        let rows =
-            sqlx::query("SELECT object_uri, kind FROM catalog WHERE peer_id = $1 ORDER BY id")
-                .bind(peer_id)
-                .fetch_all(self.pool())
-                .await?;
-        rows.iter()
-            .map(|row| Ok((row.try_get("object_uri")?, row.try_get("kind")?)))
-            .collect()
-    }
-
-    pub async fn delete_peer_catalog(&self, peer_id: i64) -> Result<u64> {
-        let done = sqlx::query("DELETE FROM catalog WHERE peer_id = $1")
-            .bind(peer_id)
-            .execute(self.pool())
-            .await?;
-        Ok(done.rows_affected())
+        catalog_entry(self.pool(), object_uri).await
     }
 
     /// How many catalog entries of each kind we hold.
@@ -167,5 +108,78 @@ impl Store {
         .fetch_all(self.pool())
         .await?;
         rows.iter().map(catalog_row).collect()
+    }
+}
+
+async fn catalog_entry<'e>(
+    executor: impl sqlx::Executor<'e, Database = sqlx::Any>,
+    object_uri: &str,
+) -> Result<Option<CatalogRow>> {
+    let row = sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM catalog WHERE object_uri = $1"
+    ))
+    .bind(object_uri)
+    .fetch_optional(executor)
+    .await?;
+    row.as_ref().map(catalog_row).transpose()
+}
+
+impl ChangeTx {
+    /// What the catalog holds under `object_uri`, as this change sees it.
+    pub async fn catalog_entry(&mut self, object_uri: &str) -> Result<Option<CatalogRow>> {
+        catalog_entry(self.connection(), object_uri).await
+    }
+
+    /// Inserts or replaces a received object; true when it is new.
+    pub async fn upsert_catalog(&mut self, entry: &CatalogEntry<'_>) -> Result<bool> {
+        let now = now_millis();
+        let existed = self.catalog_entry(entry.object_uri).await?.is_some();
+        sqlx::query(
+            "INSERT INTO catalog (peer_id, kind, object_uri, name, summary, purpose, document, object_updated, \
+             received_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) \
+             ON CONFLICT (object_uri) DO UPDATE SET name = $4, summary = $5, purpose = $6, document = $7, \
+             object_updated = $8, updated_at = $9",
+        )
+        .bind(entry.peer_id)
+        .bind(entry.kind)
+        .bind(entry.object_uri)
+        .bind(entry.name)
+        .bind(entry.summary)
+        .bind(entry.purpose)
+        .bind(entry.document)
+        .bind(entry.object_updated)
+        .bind(now)
+        .execute(self.connection())
+        .await?;
+        Ok(!existed)
+    }
+
+    pub async fn delete_catalog(&mut self, object_uri: &str) -> Result<bool> {
+        let done = sqlx::query("DELETE FROM catalog WHERE object_uri = $1")
+            .bind(object_uri)
+            .execute(self.connection())
+            .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    /// A peer's objects go when the relationship ends.
+    /// The objects held from a peer: (object URI, kind).
+    pub async fn peer_catalog_objects(&mut self, peer_id: i64) -> Result<Vec<(String, String)>> {
+        let rows =
+            sqlx::query("SELECT object_uri, kind FROM catalog WHERE peer_id = $1 ORDER BY id")
+                .bind(peer_id)
+                .fetch_all(self.connection())
+                .await?;
+        rows.iter()
+            .map(|row| Ok((row.try_get("object_uri")?, row.try_get("kind")?)))
+            .collect()
+    }
+
+    pub async fn delete_peer_catalog(&mut self, peer_id: i64) -> Result<u64> {
+        let done = sqlx::query("DELETE FROM catalog WHERE peer_id = $1")
+            .bind(peer_id)
+            .execute(self.connection())
+            .await?;
+        Ok(done.rows_affected())
     }
 }

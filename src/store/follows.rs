@@ -4,7 +4,7 @@ use sqlx::Row;
 use sqlx::any::AnyRow;
 
 use crate::error::Result;
-use crate::store::{PublicationTx, Store, now_millis};
+use crate::store::{ChangeTx, Store, now_millis};
 
 #[derive(Debug, Clone)]
 pub struct FollowOutRow {
@@ -59,24 +59,6 @@ const IN_COLUMNS: &str =
     "id, peer_id, follow_uri, state, reason, snapshot, commitments, created_at, updated_at";
 
 impl Store {
-    /// Records (or renews) our follow of a peer, pending.
-    pub async fn upsert_follow_out(&self, peer_id: i64, follow_uri: &str) -> Result<FollowOutRow> {
-        let now = now_millis();
-        sqlx::query(
-            "INSERT INTO follows_out (peer_id, follow_uri, state, created_at, updated_at) \
-             VALUES ($1, $2, 'pending', $3, $3) ON CONFLICT (peer_id) DO UPDATE \
-             SET follow_uri = $2, state = 'pending', updated_at = $3",
-        )
-        .bind(peer_id)
-        .bind(follow_uri)
-        .bind(now)
-        .execute(self.pool())
-        .await?;
-        self.follow_out_by_peer(peer_id)
-            .await?
-            .ok_or_else(|| crate::error::Error::Internal("follow vanished".into()))
-    }
-
     pub async fn follow_out_by_peer(&self, peer_id: i64) -> Result<Option<FollowOutRow>> {
         let row = sqlx::query(&format!(
             "SELECT {OUT_COLUMNS} FROM follows_out WHERE peer_id = $1"
@@ -107,24 +89,6 @@ impl Store {
         row.as_ref().map(out_row).transpose()
     }
 
-    pub async fn set_follow_out_state(&self, id: i64, state: &str) -> Result<()> {
-        sqlx::query("UPDATE follows_out SET state = $1, updated_at = $2 WHERE id = $3")
-            .bind(state)
-            .bind(now_millis())
-            .bind(id)
-            .execute(self.pool())
-            .await?;
-        Ok(())
-    }
-
-    pub async fn delete_follow_out(&self, id: i64) -> Result<()> {
-        sqlx::query("DELETE FROM follows_out WHERE id = $1")
-            .bind(id)
-            .execute(self.pool())
-            .await?;
-        Ok(())
-    }
-
     pub async fn follows_out(&self, state: Option<&str>) -> Result<Vec<FollowOutRow>> {
         let rows = sqlx::query(&format!(
             "SELECT {OUT_COLUMNS} FROM follows_out WHERE $1 = '' OR state = $1 ORDER BY id"
@@ -133,37 +97,6 @@ impl Store {
         .fetch_all(self.pool())
         .await?;
         rows.iter().map(out_row).collect()
-    }
-
-    /// Records a peer's follow request (or a renewed one), pending.
-    /// Records a peer's follow request (or a renewed one), pending, with
-    /// why it waits.
-    pub async fn upsert_follow_in(
-        &self,
-        peer_id: i64,
-        follow_uri: &str,
-        snapshot: &str,
-        commitments: &str,
-        reason: Option<&str>,
-    ) -> Result<FollowInRow> {
-        let now = now_millis();
-        sqlx::query(
-            "INSERT INTO follows_in (peer_id, follow_uri, state, reason, snapshot, commitments, created_at, updated_at) \
-             VALUES ($1, $2, 'pending', $3, $4, $5, $6, $6) ON CONFLICT (peer_id) DO UPDATE \
-             SET follow_uri = $2, state = 'pending', reason = $3, snapshot = $4, commitments = $5, \
-             created_at = $6, updated_at = $6",
-        )
-        .bind(peer_id)
-        .bind(follow_uri)
-        .bind(reason)
-        .bind(snapshot)
-        .bind(commitments)
-        .bind(now)
-        .execute(self.pool())
-        .await?;
-        self.follow_in_by_peer(peer_id)
-            .await?
-            .ok_or_else(|| crate::error::Error::Internal("follow request vanished".into()))
     }
 
     pub async fn follow_in_by_peer(&self, peer_id: i64) -> Result<Option<FollowInRow>> {
@@ -184,35 +117,6 @@ impl Store {
         .fetch_optional(self.pool())
         .await?;
         row.as_ref().map(in_row).transpose()
-    }
-
-    pub async fn set_follow_in_state(
-        &self,
-        id: i64,
-        state: &str,
-        reason: Option<&str>,
-    ) -> Result<()> {
-        set_follow_in_state(self.pool(), id, state, reason).await
-    }
-
-    /// Records the id of a follower's latest `Follow` (what an `Accept`
-    /// answers), leaving its state as it is.
-    pub async fn set_follow_in_uri(&self, id: i64, follow_uri: &str) -> Result<()> {
-        sqlx::query("UPDATE follows_in SET follow_uri = $1, updated_at = $2 WHERE id = $3")
-            .bind(follow_uri)
-            .bind(now_millis())
-            .bind(id)
-            .execute(self.pool())
-            .await?;
-        Ok(())
-    }
-
-    pub async fn delete_follow_in(&self, id: i64) -> Result<()> {
-        sqlx::query("DELETE FROM follows_in WHERE id = $1")
-            .bind(id)
-            .execute(self.pool())
-            .await?;
-        Ok(())
     }
 
     pub async fn follows_in(&self, state: Option<&str>) -> Result<Vec<FollowInRow>> {
@@ -294,7 +198,7 @@ async fn set_follow_in_state<'e>(
     Ok(())
 }
 
-impl PublicationTx {
+impl ChangeTx {
     /// Decides a follow request inside the transaction that records the
     /// answer and its audit entry: all three or none.
     pub async fn set_follow_in_state(
@@ -304,5 +208,94 @@ impl PublicationTx {
         reason: Option<&str>,
     ) -> Result<()> {
         set_follow_in_state(self.connection(), id, state, reason).await
+    }
+}
+
+impl ChangeTx {
+    /// Records (or renews) our follow of a peer, pending.
+    pub async fn upsert_follow_out(
+        &mut self,
+        peer_id: i64,
+        follow_uri: &str,
+    ) -> Result<FollowOutRow> {
+        let now = now_millis();
+        let row = sqlx::query(&format!(
+            "INSERT INTO follows_out (peer_id, follow_uri, state, created_at, updated_at) \
+             VALUES ($1, $2, 'pending', $3, $3) ON CONFLICT (peer_id) DO UPDATE \
+             SET follow_uri = $2, state = 'pending', updated_at = $3 RETURNING {OUT_COLUMNS}",
+        ))
+        .bind(peer_id)
+        .bind(follow_uri)
+        .bind(now)
+        .fetch_one(self.connection())
+        .await?;
+        out_row(&row)
+    }
+
+    pub async fn set_follow_out_state(&mut self, id: i64, state: &str) -> Result<()> {
+        sqlx::query("UPDATE follows_out SET state = $1, updated_at = $2 WHERE id = $3")
+            .bind(state)
+            .bind(now_millis())
+            .bind(id)
+            .execute(self.connection())
+            .await?;
+        Ok(())
+    }
+
+    pub async fn delete_follow_out(&mut self, id: i64) -> Result<()> {
+        sqlx::query("DELETE FROM follows_out WHERE id = $1")
+            .bind(id)
+            .execute(self.connection())
+            .await?;
+        Ok(())
+    }
+
+    /// Records a peer's follow request (or a renewed one), pending.
+    /// Records a peer's follow request (or a renewed one), pending, with
+    /// why it waits.
+    pub async fn upsert_follow_in(
+        &mut self,
+        peer_id: i64,
+        follow_uri: &str,
+        snapshot: &str,
+        commitments: &str,
+        reason: Option<&str>,
+    ) -> Result<FollowInRow> {
+        let now = now_millis();
+        let row = sqlx::query(&format!(
+            "INSERT INTO follows_in (peer_id, follow_uri, state, reason, snapshot, commitments, created_at, updated_at) \
+             VALUES ($1, $2, 'pending', $3, $4, $5, $6, $6) ON CONFLICT (peer_id) DO UPDATE \
+             SET follow_uri = $2, state = 'pending', reason = $3, snapshot = $4, commitments = $5, \
+             created_at = $6, updated_at = $6 RETURNING {IN_COLUMNS}",
+        ))
+        .bind(peer_id)
+        .bind(follow_uri)
+        .bind(reason)
+        .bind(snapshot)
+        .bind(commitments)
+        .bind(now)
+        .fetch_one(self.connection())
+        .await?;
+        in_row(&row)
+    }
+
+    /// Records the id of a follower's latest `Follow` (what an `Accept`
+    /// answers), leaving its state as it is.
+    pub async fn set_follow_in_uri(&mut self, id: i64, follow_uri: &str) -> Result<()> {
+        sqlx::query("UPDATE follows_in SET follow_uri = $1, updated_at = $2 WHERE id = $3")
+            .bind(follow_uri)
+            .bind(now_millis())
+            .bind(id)
+            .execute(self.connection())
+            .await?;
+        Ok(())
+    }
+
+    pub async fn delete_follow_in(&mut self, id: i64) -> Result<()> {
+        sqlx::query("DELETE FROM follows_in WHERE id = $1")
+            .bind(id)
+            .execute(self.connection())
+            .await?;
+        Ok(())
     }
 }

@@ -3,7 +3,7 @@
 use sqlx::Row;
 
 use crate::error::Result;
-use crate::store::{PublicationTx, Store, now_millis};
+use crate::store::{ChangeTx, Store, now_millis};
 
 #[derive(Debug, Clone)]
 pub struct AuditRow {
@@ -35,16 +35,6 @@ pub enum Claim {
 }
 
 impl Store {
-    pub async fn append_audit(
-        &self,
-        action: &str,
-        peer: Option<&str>,
-        decided_by: &str,
-        detail: &str,
-    ) -> Result<()> {
-        append_audit(self.pool(), action, peer, decided_by, detail).await
-    }
-
     /// Audit entries with an id below `before`, newest first.
     pub async fn audit_before(&self, before: Option<i64>, limit: i64) -> Result<Vec<AuditRow>> {
         let rows = sqlx::query(
@@ -84,33 +74,6 @@ impl Store {
             })
         })
         .transpose()
-    }
-
-    pub async fn insert_exclusion(
-        &self,
-        domain: &str,
-        reason: &str,
-        excluded_by: &str,
-    ) -> Result<()> {
-        sqlx::query(
-            "INSERT INTO exclusions (domain, reason, excluded_by, excluded_at) VALUES ($1, $2, $3, $4) \
-             ON CONFLICT (domain) DO UPDATE SET reason = $2, excluded_by = $3, excluded_at = $4",
-        )
-        .bind(domain)
-        .bind(reason)
-        .bind(excluded_by)
-        .bind(now_millis())
-        .execute(self.pool())
-        .await?;
-        Ok(())
-    }
-
-    pub async fn delete_exclusion(&self, domain: &str) -> Result<bool> {
-        let done = sqlx::query("DELETE FROM exclusions WHERE domain = $1")
-            .bind(domain)
-            .execute(self.pool())
-            .await?;
-        Ok(done.rows_affected() > 0)
     }
 
     /// Records an incoming activity id; false if it was seen before.
@@ -204,7 +167,7 @@ async fn append_audit<'e>(
     Ok(())
 }
 
-impl PublicationTx {
+impl ChangeTx {
     /// An audit entry committed with the change it records.
     pub async fn append_audit(
         &mut self,
@@ -214,5 +177,34 @@ impl PublicationTx {
         detail: &str,
     ) -> Result<()> {
         append_audit(self.connection(), action, peer, decided_by, detail).await
+    }
+}
+
+impl ChangeTx {
+    pub async fn insert_exclusion(
+        &mut self,
+        domain: &str,
+        reason: &str,
+        excluded_by: &str,
+    ) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO exclusions (domain, reason, excluded_by, excluded_at) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (domain) DO UPDATE SET reason = $2, excluded_by = $3, excluded_at = $4",
+        )
+        .bind(domain)
+        .bind(reason)
+        .bind(excluded_by)
+        .bind(now_millis())
+        .execute(self.connection())
+        .await?;
+        Ok(())
+    }
+
+    pub async fn delete_exclusion(&mut self, domain: &str) -> Result<bool> {
+        let done = sqlx::query("DELETE FROM exclusions WHERE domain = $1")
+            .bind(domain)
+            .execute(self.connection())
+            .await?;
+        Ok(done.rows_affected() > 0)
     }
 }

@@ -6,6 +6,7 @@
 
 mod activities;
 mod catalog;
+mod change;
 mod delivery;
 mod follows;
 mod governance;
@@ -18,11 +19,12 @@ mod webhooks;
 
 pub use activities::ActivityRow;
 pub use catalog::{CatalogEntry, CatalogFilter, CatalogRow};
+pub use change::ChangeTx;
 pub use delivery::{OutgoingActivity, ReceiptRow, StreamProgress, StreamRow};
 pub use follows::{Direction, FollowInRow, FollowOutRow};
 pub use governance::{AuditRow, Claim, ExclusionRow};
 pub use identity::StoredKeys;
-pub use objects::{NewActivity, ObjectRow, ObjectState, PublicationTx, VersionRow};
+pub use objects::{NewActivity, ObjectRow, ObjectState, VersionRow};
 pub use peers::{PeerActor, PeerRow};
 pub use sessions::SessionRow;
 pub use tokens::TokenRow;

@@ -1,12 +1,11 @@
-//! Published objects, their kept versions, and the publication transaction
-//! that changes an object and records its activity atomically.
+//! Published objects and their kept versions; an object changes, with its
+//! activity, inside a `ChangeTx`.
 
 use sqlx::any::AnyRow;
-use sqlx::{Any, Row, Transaction};
+use sqlx::{Any, Row};
 
-use crate::config::DatabaseKind;
 use crate::error::Result;
-use crate::store::{Store, now_millis};
+use crate::store::{ChangeTx, Store, now_millis};
 
 #[derive(Debug, Clone)]
 pub struct ObjectRow {
@@ -95,34 +94,7 @@ pub struct VersionRow {
     pub created_at: i64,
 }
 
-/// Arbitrary key of the advisory lock that serialises publications on
-/// PostgreSQL, so activity ids become visible in increasing order (a
-/// delivery cursor never skips a late-committing lower id).
-const PUBLICATION_LOCK: i64 = 0x7061_7373_6572_656c;
-
-/// One publication: everything in it commits together or not at all.
-pub struct PublicationTx {
-    tx: Transaction<'static, Any>,
-}
-
 impl Store {
-    pub async fn begin_publication(&self) -> Result<PublicationTx> {
-        let tx = match self.kind() {
-            // IMMEDIATE takes the write lock now: no deadlock between two
-            // transactions that both read, then both try to write.
-            DatabaseKind::Sqlite => self.pool().begin_with("BEGIN IMMEDIATE").await?,
-            DatabaseKind::Postgres => {
-                let mut tx = self.pool().begin().await?;
-                sqlx::query("SELECT pg_advisory_xact_lock($1)")
-                    .bind(PUBLICATION_LOCK)
-                    .execute(&mut *tx)
-                    .await?;
-                tx
-            }
-        };
-        Ok(PublicationTx { tx })
-    }
-
     pub async fn object(&self, kind: &str, local_id: &str) -> Result<Option<ObjectRow>> {
         object_by_local_id(self.pool(), kind, local_id).await
     }
@@ -267,15 +239,9 @@ impl Store {
     }
 }
 
-impl PublicationTx {
-    /// The transaction's connection, for the other aggregates' statements
-    /// that take part in a publication (a decision and its audit entry).
-    pub(crate) fn connection(&mut self) -> &mut sqlx::AnyConnection {
-        &mut self.tx
-    }
-
+impl ChangeTx {
     pub async fn object(&mut self, kind: &str, local_id: &str) -> Result<Option<ObjectRow>> {
-        object_by_local_id(&mut *self.tx, kind, local_id).await
+        object_by_local_id(self.connection(), kind, local_id).await
     }
 
     pub async fn insert_object(&mut self, state: &ObjectState<'_>) -> Result<i64> {
@@ -295,7 +261,7 @@ impl PublicationTx {
         .bind(state.content_hash)
         .bind(state.document)
         .bind(now)
-        .fetch_one(&mut *self.tx)
+        .fetch_one(self.connection())
         .await?;
         Ok(id)
     }
@@ -313,7 +279,7 @@ impl PublicationTx {
         .bind(state.document)
         .bind(now_millis())
         .bind(id)
-        .execute(&mut *self.tx)
+        .execute(self.connection())
         .await?;
         Ok(())
     }
@@ -328,7 +294,7 @@ impl PublicationTx {
             "SELECT id, uri, kind FROM activities WHERE object_id = $1 AND withdrawn_at IS NULL ORDER BY id",
         )
         .bind(object_id)
-        .fetch_all(&mut *self.tx)
+        .fetch_all(self.connection())
         .await?;
         rows.iter()
             .map(|row| {
@@ -348,7 +314,7 @@ impl PublicationTx {
             .bind(tombstone)
             .bind(now_millis())
             .bind(id)
-            .execute(&mut *self.tx)
+            .execute(self.connection())
             .await?;
         Ok(())
     }
@@ -361,7 +327,7 @@ impl PublicationTx {
         .bind(tombstone)
         .bind(now)
         .bind(id)
-        .execute(&mut *self.tx)
+        .execute(self.connection())
         .await?;
         Ok(())
     }
@@ -384,7 +350,7 @@ impl PublicationTx {
         .bind(payload)
         .bind(document)
         .bind(now_millis())
-        .execute(&mut *self.tx)
+        .execute(self.connection())
         .await?;
         Ok(())
     }
@@ -402,13 +368,8 @@ impl PublicationTx {
         .bind(i64::from(activity.public))
         .bind(activity.document)
         .bind(now_millis())
-        .fetch_one(&mut *self.tx)
+        .fetch_one(self.connection())
         .await?;
         Ok(id)
-    }
-
-    pub async fn commit(self) -> Result<()> {
-        self.tx.commit().await?;
-        Ok(())
     }
 }

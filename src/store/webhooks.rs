@@ -4,7 +4,7 @@ use sqlx::Row;
 use sqlx::any::AnyRow;
 
 use crate::error::Result;
-use crate::store::{Store, now_millis};
+use crate::store::{ChangeTx, Store, now_millis};
 
 #[derive(Debug, Clone)]
 pub struct WebhookRow {
@@ -72,10 +72,7 @@ impl Store {
     }
 
     pub async fn webhooks(&self) -> Result<Vec<WebhookRow>> {
-        let rows = sqlx::query(&format!("SELECT {COLUMNS} FROM webhooks ORDER BY id"))
-            .fetch_all(self.pool())
-            .await?;
-        rows.iter().map(webhook_row).collect()
+        webhooks(self.pool()).await
     }
 
     /// Removes a webhook and what was queued for it.
@@ -91,39 +88,6 @@ impl Store {
             .await?;
         tx.commit().await?;
         Ok(done.rows_affected() > 0)
-    }
-
-    pub async fn disable_webhook(&self, id: i64, reason: &str) -> Result<()> {
-        sqlx::query("UPDATE webhooks SET disabled_at = $1, disabled_reason = $2 WHERE id = $3")
-            .bind(now_millis())
-            .bind(reason)
-            .bind(id)
-            .execute(self.pool())
-            .await?;
-        Ok(())
-    }
-
-    pub async fn queue_webhook_event(
-        &self,
-        webhook_id: i64,
-        event_id: &str,
-        event: &str,
-        payload: &str,
-        peer_uri: Option<&str>,
-    ) -> Result<()> {
-        sqlx::query(
-            "INSERT INTO webhook_events (webhook_id, event_id, event, payload, attempts, next_attempt_at, created_at, peer_uri) \
-             VALUES ($1, $2, $3, $4, 0, 0, $5, $6) ON CONFLICT (webhook_id, event_id) DO NOTHING",
-        )
-        .bind(webhook_id)
-        .bind(event_id)
-        .bind(event)
-        .bind(payload)
-        .bind(now_millis())
-        .bind(peer_uri)
-        .execute(self.pool())
-        .await?;
-        Ok(())
     }
 
     /// Undelivered events whose time has come, oldest first.
@@ -177,19 +141,6 @@ impl Store {
         Ok(())
     }
 
-    /// Drops the catalog events about a peer still waiting to be sent (its
-    /// catalog was purged); returns how many.
-    pub async fn drop_queued_catalog_events(&self, peer_uri: &str) -> Result<u64> {
-        let dropped = sqlx::query(
-            "DELETE FROM webhook_events WHERE delivered_at IS NULL AND peer_uri = $1 \
-             AND event IN ('catalog.created', 'catalog.updated', 'catalog.deleted')",
-        )
-        .bind(peer_uri)
-        .execute(self.pool())
-        .await?;
-        Ok(dropped.rows_affected())
-    }
-
     /// Forgets webhook events delivered before `before`, payloads
     /// included; returns how many.
     pub async fn prune_delivered_webhook_events(&self, before: i64) -> Result<u64> {
@@ -200,5 +151,67 @@ impl Store {
         .execute(self.pool())
         .await?;
         Ok(pruned.rows_affected())
+    }
+}
+
+async fn webhooks<'e>(
+    executor: impl sqlx::Executor<'e, Database = sqlx::Any>,
+) -> Result<Vec<WebhookRow>> {
+    let rows = sqlx::query(&format!("SELECT {COLUMNS} FROM webhooks ORDER BY id"))
+        .fetch_all(executor)
+        .await?;
+    rows.iter().map(webhook_row).collect()
+}
+
+impl ChangeTx {
+    /// The endpoints an event raised in this change is queued for.
+    pub async fn webhooks(&mut self) -> Result<Vec<WebhookRow>> {
+        webhooks(self.connection()).await
+    }
+
+    pub async fn queue_webhook_event(
+        &mut self,
+        webhook_id: i64,
+        event_id: &str,
+        event: &str,
+        payload: &str,
+        peer_uri: Option<&str>,
+    ) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO webhook_events (webhook_id, event_id, event, payload, attempts, next_attempt_at, created_at, peer_uri) \
+             VALUES ($1, $2, $3, $4, 0, 0, $5, $6) ON CONFLICT (webhook_id, event_id) DO NOTHING",
+        )
+        .bind(webhook_id)
+        .bind(event_id)
+        .bind(event)
+        .bind(payload)
+        .bind(now_millis())
+        .bind(peer_uri)
+        .execute(self.connection())
+        .await?;
+        Ok(())
+    }
+
+    /// Drops the catalog events about a peer still waiting to be sent (its
+    /// catalog was purged); returns how many.
+    pub async fn drop_queued_catalog_events(&mut self, peer_uri: &str) -> Result<u64> {
+        let dropped = sqlx::query(
+            "DELETE FROM webhook_events WHERE delivered_at IS NULL AND peer_uri = $1 \
+             AND event IN ('catalog.created', 'catalog.updated', 'catalog.deleted')",
+        )
+        .bind(peer_uri)
+        .execute(self.connection())
+        .await?;
+        Ok(dropped.rows_affected())
+    }
+
+    pub async fn disable_webhook(&mut self, id: i64, reason: &str) -> Result<()> {
+        sqlx::query("UPDATE webhooks SET disabled_at = $1, disabled_reason = $2 WHERE id = $3")
+            .bind(now_millis())
+            .bind(reason)
+            .bind(id)
+            .execute(self.connection())
+            .await?;
+        Ok(())
     }
 }

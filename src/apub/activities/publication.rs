@@ -73,7 +73,7 @@ impl Activity for Publication {
                 PublicationType::Delete => {
                     // The peer closed: nothing it shared is kept.
                     if let Some(peer) = data.store.peer_by_uri(self.actor.as_str()).await? {
-                        catalog::purge_peer(data, &peer, "the peer deleted its actor").await?;
+                        catalog::peer_closed(data, &peer).await?;
                     }
                 }
                 PublicationType::Create => {}

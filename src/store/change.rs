@@ -1,0 +1,51 @@
+//! The change transaction: one decision or one publication, with everything
+//! it causes (the state it changes, the activities it sends, its audit
+//! entry, the webhook events it raises), commits whole or not at all. Each
+//! aggregate's file adds the statements it takes part with.
+
+use sqlx::{Any, Transaction};
+
+use crate::config::DatabaseKind;
+use crate::error::Result;
+use crate::store::Store;
+
+/// Arbitrary key of the advisory lock that serialises changes on
+/// PostgreSQL, so activity ids become visible in increasing order (a
+/// delivery cursor never skips a late-committing lower id).
+const CHANGE_LOCK: i64 = 0x7061_7373_6572_656c;
+
+/// One change: everything in it commits together or not at all.
+pub struct ChangeTx {
+    tx: Transaction<'static, Any>,
+}
+
+impl Store {
+    pub async fn begin_change(&self) -> Result<ChangeTx> {
+        let tx = match self.kind() {
+            // IMMEDIATE takes the write lock now: no deadlock between two
+            // transactions that both read, then both try to write.
+            DatabaseKind::Sqlite => self.pool().begin_with("BEGIN IMMEDIATE").await?,
+            DatabaseKind::Postgres => {
+                let mut tx = self.pool().begin().await?;
+                sqlx::query("SELECT pg_advisory_xact_lock($1)")
+                    .bind(CHANGE_LOCK)
+                    .execute(&mut *tx)
+                    .await?;
+                tx
+            }
+        };
+        Ok(ChangeTx { tx })
+    }
+}
+
+impl ChangeTx {
+    /// The transaction's connection, for each aggregate's statements.
+    pub(crate) fn connection(&mut self) -> &mut sqlx::AnyConnection {
+        &mut self.tx
+    }
+
+    pub async fn commit(self) -> Result<()> {
+        self.tx.commit().await?;
+        Ok(())
+    }
+}
