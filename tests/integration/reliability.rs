@@ -413,26 +413,11 @@ on_both_backends!(a_decision_commits_whole_or_not_at_all);
 /// remains, and approving again works.
 async fn a_decision_commits_whole_or_not_at_all(db: TestDatabase) {
     use crate::federation::{admin, ask_to_follow, node_named, wait_follow_state};
-    use crate::rig::Backend;
     let (a, _a_db) = node_named(&db, "foodhub", |_| {}).await;
     let (b, b_db) = node_named(&db, "velocoop", |_| {}).await;
     let (a_admin, b_admin) = (admin(&a).await, admin(&b).await);
     let request = ask_to_follow(&a, &a_admin, &b, &b_admin).await;
-    let fault = match b_db.backend {
-        Backend::Sqlite => vec![
-            "CREATE TRIGGER injected_fault BEFORE INSERT ON audit_log \
-             BEGIN SELECT RAISE(ABORT, 'injected fault'); END",
-        ],
-        Backend::Postgres => vec![
-            "CREATE FUNCTION injected_fault() RETURNS trigger LANGUAGE plpgsql AS \
-             $$ BEGIN RAISE EXCEPTION 'injected fault'; END $$",
-            "CREATE TRIGGER injected_fault BEFORE INSERT ON audit_log \
-             FOR EACH ROW EXECUTE FUNCTION injected_fault()",
-        ],
-    };
-    for statement in fault {
-        b_db.execute(statement).await;
-    }
+    b_db.inject_insert_fault("audit_log").await;
     let approve = format!("/api/v1/admin/follow-requests/{}/approve", request["id"]);
     let failed = b.post_json(&approve, &b_admin, &json!({})).await;
     assert_eq!(failed.status(), 500);
@@ -446,14 +431,142 @@ async fn a_decision_commits_whole_or_not_at_all(db: TestDatabase) {
         0
     );
 
-    b_db.execute(match b_db.backend {
-        Backend::Sqlite => "DROP TRIGGER injected_fault",
-        Backend::Postgres => "DROP TRIGGER injected_fault ON audit_log",
-    })
-    .await;
+    b_db.lift_insert_fault("audit_log").await;
     let approved = b.post_json(&approve, &b_admin, &json!({})).await;
     assert_eq!(approved.status(), 200);
     wait_follow_state(&a, &a_admin, &b, "active").await;
+    a.stop().await;
+    b.stop().await;
+}
+
+on_both_backends!(an_exclusion_commits_whole_or_not_at_all);
+
+/// Excluding a peer ends everything at once (its request rejected, our
+/// follow undone, its catalog purged, the exclusion recorded, the audit
+/// entry): when the audit entry cannot be written, none of it happened.
+async fn an_exclusion_commits_whole_or_not_at_all(db: TestDatabase) {
+    use crate::federation::{admin, ask_to_follow, node_named, wait_follow_state};
+    let open = |s: &mut passerelle::config::Settings| {
+        s.federation.admission = passerelle::config::Admission::Open
+    };
+    let (a, _a_db) = node_named(&db, "foodhub", open).await;
+    let (b, b_db) = node_named(&db, "velocoop", open).await;
+    let (a_admin, b_admin) = (admin(&a).await, admin(&b).await);
+    // Each follows the other; B holds A's offer.
+    ask_to_follow(&a, &a_admin, &b, &b_admin).await;
+    ask_to_follow(&b, &b_admin, &a, &a_admin).await;
+    wait_follow_state(&a, &a_admin, &b, "active").await;
+    wait_follow_state(&b, &b_admin, &a, "active").await;
+    let a_platform = a.token(Scope::Platform).await;
+    let put = a
+        .put_json("/api/v1/offers/jam", &a_platform, &a.example("offer"))
+        .await;
+    assert!(put.status().is_success());
+    let held = || async { b_db.query_i64("SELECT COUNT(*) FROM catalog").await };
+    eventually("B to hold A's offer", 20, || async {
+        (held().await == 1).then_some(())
+    })
+    .await;
+    let state = || async {
+        (
+            b_db.query_text("SELECT state FROM follows_in").await,
+            b_db.query_text("SELECT state FROM follows_out").await,
+            b_db.query_i64("SELECT COUNT(*) FROM exclusions").await,
+            b_db.query_i64("SELECT COUNT(*) FROM activities WHERE kind IN ('Reject', 'Undo')")
+                .await,
+        )
+    };
+    let before = state().await;
+    assert_eq!(
+        before,
+        (vec!["approved".into()], vec!["active".into()], 0, 0)
+    );
+
+    b_db.inject_insert_fault("audit_log").await;
+    let peers = b.api("/api/v1/admin/peers", &b_admin).await;
+    let exclude = format!("/api/v1/admin/peers/{}/exclude", peers[0]["id"]);
+    let reason = json!({"reason": "left the network"});
+    let failed = b.post_json(&exclude, &b_admin, &reason).await;
+    assert_eq!(failed.status(), 500);
+    assert_eq!(
+        state().await,
+        before,
+        "a failed exclusion left something behind"
+    );
+    assert_eq!(held().await, 1);
+
+    b_db.lift_insert_fault("audit_log").await;
+    let excluded = b.post_json(&exclude, &b_admin, &reason).await;
+    assert!(excluded.status().is_success(), "{}", excluded.status());
+    assert_eq!(state().await, (vec!["rejected".into()], vec![], 1, 2));
+    assert_eq!(held().await, 0);
+    wait_follow_state(&a, &a_admin, &b, "rejected").await;
+    a.stop().await;
+    b.stop().await;
+}
+
+on_both_backends!(a_catalog_change_and_its_event_commit_together);
+
+/// A received offer and the platform's `catalog.created` event commit
+/// together: while the event cannot be queued (a database fault), the
+/// offer is not in the catalog and the sender is told to retry; once the
+/// fault is gone, the retry brings both, once.
+async fn a_catalog_change_and_its_event_commit_together(db: TestDatabase) {
+    use crate::federation::{admin, ask_to_follow, node_named, wait_follow_state};
+    let (a, a_db) = node_named(&db, "foodhub", |_| {}).await;
+    let (b, b_db) = node_named(&db, "velocoop", |s| {
+        s.federation.admission = passerelle::config::Admission::Open
+    })
+    .await;
+    let (a_admin, b_admin) = (admin(&a).await, admin(&b).await);
+    let (a_platform, b_platform) = (
+        a.token(Scope::Platform).await,
+        b.token(Scope::Platform).await,
+    );
+    // Nothing listens there: the event stays queued, where it is counted.
+    let hook = a
+        .post_json(
+            "/api/v1/webhooks",
+            &a_platform,
+            &json!({"url": "http://127.0.0.1:9/hook", "events": ["catalog.created"]}),
+        )
+        .await;
+    assert_eq!(hook.status(), 201);
+    ask_to_follow(&a, &a_admin, &b, &b_admin).await;
+    wait_follow_state(&a, &a_admin, &b, "active").await;
+
+    a_db.inject_insert_fault("webhook_events").await;
+    let put = b
+        .put_json("/api/v1/offers/jam", &b_platform, &b.example("offer"))
+        .await;
+    assert!(put.status().is_success());
+    eventually("B's delivery to fail", 20, || async {
+        (b_db
+            .query_i64("SELECT COALESCE(MAX(failures), 0) FROM delivery_streams")
+            .await
+            > 0)
+        .then_some(())
+    })
+    .await;
+    let count = |table: &'static str| {
+        let a_db = &a_db;
+        async move {
+            a_db.query_i64(&format!("SELECT COUNT(*) FROM {table}"))
+                .await
+        }
+    };
+    assert_eq!(
+        count("catalog").await,
+        0,
+        "the offer was kept without its event"
+    );
+
+    a_db.lift_insert_fault("webhook_events").await;
+    eventually("the retry to bring the offer", 30, || async {
+        (count("catalog").await == 1).then_some(())
+    })
+    .await;
+    assert_eq!(count("webhook_events").await, 1);
     a.stop().await;
     b.stop().await;
 }

@@ -113,6 +113,38 @@ impl TestDatabase {
             .expect(query)
     }
 
+    /// Makes every insert into `table` fail (a trigger raises), as a
+    /// database fault in the middle of a transaction.
+    pub async fn inject_insert_fault(&self, table: &str) {
+        let statements = match self.backend {
+            Backend::Sqlite => vec![format!(
+                "CREATE TRIGGER injected_fault_{table} BEFORE INSERT ON {table} \
+                 BEGIN SELECT RAISE(ABORT, 'injected fault'); END"
+            )],
+            Backend::Postgres => vec![
+                "CREATE OR REPLACE FUNCTION injected_fault() RETURNS trigger LANGUAGE plpgsql AS \
+                 $$ BEGIN RAISE EXCEPTION 'injected fault'; END $$"
+                    .to_owned(),
+                format!(
+                    "CREATE TRIGGER injected_fault_{table} BEFORE INSERT ON {table} \
+                     FOR EACH ROW EXECUTE FUNCTION injected_fault()"
+                ),
+            ],
+        };
+        for statement in statements {
+            self.execute(&statement).await;
+        }
+    }
+
+    /// Lifts `inject_insert_fault`.
+    pub async fn lift_insert_fault(&self, table: &str) {
+        self.execute(&match self.backend {
+            Backend::Sqlite => format!("DROP TRIGGER injected_fault_{table}"),
+            Backend::Postgres => format!("DROP TRIGGER injected_fault_{table} ON {table}"),
+        })
+        .await;
+    }
+
     /// Each row of `query`'s single text column (for diagnostics).
     pub async fn query_text(&self, query: &str) -> Vec<String> {
         sqlx::query_scalar(query)
