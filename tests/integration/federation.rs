@@ -383,7 +383,7 @@ async fn block_and_allow_lists(db: TestDatabase) {
         )
         .await;
     assert_eq!(response.status(), 202);
-    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    a.delivery_attempted().await;
     let requests = d
         .api("/api/v1/admin/follow-requests?state=all", &d_admin)
         .await;
@@ -456,7 +456,7 @@ async fn exclusion_from_both_sides(db: TestDatabase) {
         )
         .await;
     assert_eq!(response.status(), 202);
-    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    a.delivery_attempted().await;
     let request = &b
         .api("/api/v1/admin/follow-requests?state=all", &b_admin)
         .await[0];

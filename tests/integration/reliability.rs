@@ -800,3 +800,35 @@ async fn a_purge_drops_the_peers_queued_catalog_events(db: TestDatabase) {
     a.stop().await;
     b.stop().await;
 }
+
+on_both_backends!(processed_activity_ids_are_kept_a_week_then_pruned);
+
+/// Processed activity ids are what recognises a replay: one processed six
+/// days ago is still known, one processed eight days ago is forgotten (at
+/// start, then hourly).
+async fn processed_activity_ids_are_kept_a_week_then_pruned(db: TestDatabase) {
+    let node = TestNode::start(&db).await;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64;
+    let day = 24 * 3600 * 1000;
+    for (id, at) in [("six-days", now - 6 * day), ("eight-days", now - 8 * day)] {
+        db.execute(&format!(
+            "INSERT INTO inbox_seen (activity_uri, received_at, done_at) \
+             VALUES ('https://peer.example/activities/{id}', {at}, {at})"
+        ))
+        .await;
+    }
+    let settings = node.settings.clone();
+    node.stop().await;
+    let node = TestNode::start_on(settings).await;
+    eventually("the week-old id to be forgotten", 20, || async {
+        let left = db
+            .query_text("SELECT activity_uri FROM inbox_seen ORDER BY activity_uri")
+            .await;
+        (left == ["https://peer.example/activities/six-days"]).then_some(())
+    })
+    .await;
+    node.stop().await;
+}

@@ -334,6 +334,38 @@ impl TestNode {
         response.json().await.expect("JSON")
     }
 
+    /// Waits until every peer has received everything this node recorded
+    /// for it (no delivery stream with a backlog): tests wait for delivery
+    /// with this, never with a sleep.
+    pub async fn caught_up(&self) {
+        self.wait_for_streams("every delivery stream to catch up", |stream| {
+            stream["backlog"] == 0
+        })
+        .await;
+    }
+
+    /// Waits until every activity this node recorded was delivered or
+    /// answered with an error (a refusal, a peer down): nothing waits for
+    /// its first attempt.
+    pub async fn delivery_attempted(&self) {
+        self.wait_for_streams("every delivery to be attempted", |stream| {
+            stream["backlog"] == 0 || stream["failures"].as_i64() > Some(0)
+        })
+        .await;
+    }
+
+    async fn wait_for_streams(&self, what: &str, settled: impl Fn(&Value) -> bool) {
+        let admin = self.token(Scope::Admin).await;
+        eventually(what, 60, || async {
+            let streams = self.api("/api/v1/admin/deliveries?state=all", &admin).await;
+            streams
+                .as_array()
+                .is_some_and(|streams| streams.iter().all(&settled))
+                .then_some(())
+        })
+        .await;
+    }
+
     /// `@slug@host` of this node.
     pub fn handle(&self) -> String {
         format!(
