@@ -463,10 +463,8 @@ async fn an_exclusion_commits_whole_or_not_at_all(db: TestDatabase) {
         .await;
     assert!(put.status().is_success());
     let held = || async { b_db.query_i64("SELECT COUNT(*) FROM catalog").await };
-    eventually("B to hold A's offer", 20, || async {
-        (held().await == 1).then_some(())
-    })
-    .await;
+    a.caught_up().await;
+    assert_eq!(held().await, 1);
     let state = || async {
         (
             b_db.query_text("SELECT state FROM follows_in").await,
