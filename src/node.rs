@@ -42,6 +42,8 @@ pub struct AppContext {
     /// Peers whose catalog backfill is running.
     pub backfills: Arc<crate::domain::backfill::RunningBackfills>,
     pub limits: Arc<crate::domain::limits::RateLimits>,
+    /// This serving process, among those sharing the database.
+    pub process: Arc<str>,
 }
 
 /// The HTTP server's state: the context plus the federation configuration
@@ -104,6 +106,7 @@ impl Node {
             limits: Arc::new(crate::domain::limits::RateLimits::new(
                 &settings.rate_limits,
             )),
+            process: format!("process-{}", uuid::Uuid::new_v4()).into(),
         };
         let federation = federation_config(&app).await?;
         Ok(Node {
@@ -132,6 +135,9 @@ impl Node {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> Result<()> {
         let app = self.router();
+        // Known alive before the first request: its inbox claims are not
+        // taken for a dead process's.
+        crate::domain::liveness::heartbeat(&self.state.app).await?;
         let (stop_workers, workers_stopped) = watch::channel(false);
         let delivery = tokio::spawn(crate::delivery::run(self.state.clone(), workers_stopped));
         let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
@@ -141,6 +147,7 @@ impl Node {
             .map_err(|e| Error::Internal(format!("HTTP server: {e}")));
         let _ = stop_workers.send(true);
         let _ = delivery.await;
+        crate::domain::liveness::leave(&self.state.app).await;
         self.state.app.store.close().await;
         served
     }

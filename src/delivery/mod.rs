@@ -54,7 +54,8 @@ async fn run_retention(state: NodeState, mut stop: watch::Receiver<bool>) {
 /// own task: a slow or hanging peer holds only its own stream, and a stream
 /// with more waiting is claimed again as soon as its pass ends.
 async fn run_streams(state: NodeState, mut stop: watch::Receiver<bool>) {
-    let mut share = replicas::Share::new(format!("replica-{}", uuid::Uuid::new_v4()), POLL);
+    let mut share = replicas::Share::new(POLL);
+    let owner = state.process.to_string();
     let parallel = state.settings.delivery.parallel_peers;
     let lease = state.settings.delivery.lease;
     let mut passes = JoinSet::new();
@@ -62,7 +63,6 @@ async fn run_streams(state: NodeState, mut stop: watch::Receiver<bool>) {
         if *stop.borrow() {
             // In-flight passes end by half their lease and release it.
             while passes.join_next().await.is_some() {}
-            share.leave(&state).await;
             return;
         }
         let free = parallel.saturating_sub(passes.len());
@@ -70,12 +70,12 @@ async fn run_streams(state: NodeState, mut stop: watch::Receiver<bool>) {
         if free > 0 {
             match state
                 .store
-                .claim_delivery_streams(share.owner(), lease.as_millis() as i64, free as i64)
+                .claim_delivery_streams(&owner, lease.as_millis() as i64, free as i64)
                 .await
             {
                 Ok(streams) => {
                     for stream in streams {
-                        let (state, owner) = (state.clone(), share.owner().to_owned());
+                        let (state, owner) = (state.clone(), owner.clone());
                         passes.spawn(async move {
                             sender::deliver_stream(&state, &owner, stream, BATCH).await
                         });

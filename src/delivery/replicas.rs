@@ -1,46 +1,34 @@
 //! How replicas on one database split the delivery streams: each says it
-//! is alive once per poll and claims at most its fair share of the busy
-//! streams, so a backlog is driven by every replica rather than by the
-//! first to ask. A replica that stops answering is forgotten after
-//! `ALIVE`, and the others take its share once its leases lapse.
+//! is alive once per poll (`domain::liveness`) and claims at most its fair
+//! share of the busy streams, so a backlog is driven by every replica
+//! rather than by the first to ask. A replica that stops answering is no
+//! longer counted, and the others take its share once its leases lapse.
 
 use std::time::{Duration, Instant};
 
+use crate::domain::liveness;
 use crate::node::NodeState;
 
-/// How long a replica counts as alive after it last said so.
-const ALIVE: Duration = Duration::from_secs(5);
-
 pub struct Share {
-    owner: String,
     replicas: i64,
     said_at: Option<Instant>,
     every: Duration,
 }
 
 impl Share {
-    pub fn new(owner: String, every: Duration) -> Self {
+    pub fn new(every: Duration) -> Self {
         Share {
-            owner,
             replicas: 1,
             said_at: None,
             every,
         }
     }
 
-    pub fn owner(&self) -> &str {
-        &self.owner
-    }
-
     /// How many more streams this replica may claim, holding `held` and
     /// with room for `free`.
     pub async fn claimable(&mut self, state: &NodeState, held: usize, free: usize) -> usize {
         if self.said_at.is_none_or(|at| at.elapsed() >= self.every) {
-            match state
-                .store
-                .replica_heartbeat(&self.owner, ALIVE.as_millis() as i64)
-                .await
-            {
+            match liveness::heartbeat(state).await {
                 Ok(alive) => self.replicas = alive.max(1),
                 Err(e) => tracing::warn!(error = %e, "delivery: cannot record this replica"),
             }
@@ -57,13 +45,6 @@ impl Share {
                 tracing::warn!(error = %e, "delivery: cannot count busy streams");
                 free
             }
-        }
-    }
-
-    /// Leaves the others this replica's share at once.
-    pub async fn leave(&self, state: &NodeState) {
-        if let Err(e) = state.store.replica_leaving(&self.owner).await {
-            tracing::warn!(error = %e, "delivery: cannot record this replica leaving");
         }
     }
 }

@@ -11,6 +11,7 @@ pub mod follows;
 pub mod identity;
 pub mod kinds;
 pub mod limits;
+pub mod liveness;
 pub mod outgoing;
 pub mod overview;
 pub mod payload;

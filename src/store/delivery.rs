@@ -123,39 +123,6 @@ impl Store {
         rows.iter().map(stream_row).collect()
     }
 
-    /// Records that replica `owner` is alive, forgets replicas not heard
-    /// from for `alive_ms`, and tells how many are alive (this one included).
-    pub async fn replica_heartbeat(&self, owner: &str, alive_ms: i64) -> Result<i64> {
-        let now = now_millis();
-        let mut tx = self.pool().begin().await?;
-        sqlx::query(
-            "INSERT INTO delivery_replicas (owner, seen_at) VALUES ($1, $2) \
-             ON CONFLICT (owner) DO UPDATE SET seen_at = excluded.seen_at",
-        )
-        .bind(owner)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
-        sqlx::query("DELETE FROM delivery_replicas WHERE seen_at < $1")
-            .bind(now - alive_ms)
-            .execute(&mut *tx)
-            .await?;
-        let alive: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM delivery_replicas")
-            .fetch_one(&mut *tx)
-            .await?;
-        tx.commit().await?;
-        Ok(alive)
-    }
-
-    /// A replica stopping cleanly leaves the others its share at once.
-    pub async fn replica_leaving(&self, owner: &str) -> Result<()> {
-        sqlx::query("DELETE FROM delivery_replicas WHERE owner = $1")
-            .bind(owner)
-            .execute(self.pool())
-            .await?;
-        Ok(())
-    }
-
     /// Streams being driven or with work due: what the replicas share.
     pub async fn busy_delivery_streams(&self) -> Result<i64> {
         let now = now_millis();

@@ -77,28 +77,40 @@ impl Store {
     }
 
     /// Records an incoming activity id; false if it was seen before.
-    /// Claims a received activity for processing: new, or claimed before
-    /// `stale_before` and never finished (its processing died with a crash).
-    pub async fn claim_activity(&self, activity_uri: &str, stale_before: i64) -> Result<Claim> {
+    /// Claims a received activity for `process`: new, or claimed and never
+    /// finished, either before `stale_before` or by a process not alive
+    /// since `alive_since` (its processing died with it).
+    pub async fn claim_activity(
+        &self,
+        activity_uri: &str,
+        process: &str,
+        stale_before: i64,
+        alive_since: i64,
+    ) -> Result<Claim> {
         let now = now_millis();
         let inserted = sqlx::query(
-            "INSERT INTO inbox_seen (activity_uri, received_at, done_at) VALUES ($1, $2, NULL) \
-             ON CONFLICT (activity_uri) DO NOTHING",
+            "INSERT INTO inbox_seen (activity_uri, received_at, done_at, claimed_by) \
+             VALUES ($1, $2, NULL, $3) ON CONFLICT (activity_uri) DO NOTHING",
         )
         .bind(activity_uri)
         .bind(now)
+        .bind(process)
         .execute(self.pool())
         .await?;
         if inserted.rows_affected() > 0 {
             return Ok(Claim::Claimed);
         }
         let taken_over = sqlx::query(
-            "UPDATE inbox_seen SET received_at = $1 \
-             WHERE activity_uri = $2 AND done_at IS NULL AND received_at < $3",
+            "UPDATE inbox_seen SET received_at = $1, claimed_by = $2 \
+             WHERE activity_uri = $3 AND done_at IS NULL AND (received_at < $4 \
+               OR (received_at < $5 AND (claimed_by IS NULL OR claimed_by NOT IN \
+                 (SELECT process FROM live_processes WHERE seen_at >= $5))))",
         )
         .bind(now)
+        .bind(process)
         .bind(activity_uri)
         .bind(stale_before)
+        .bind(alive_since)
         .execute(self.pool())
         .await?;
         if taken_over.rows_affected() > 0 {

@@ -13,6 +13,7 @@ mod governance;
 mod identity;
 mod objects;
 mod peers;
+mod processes;
 mod sessions;
 mod tokens;
 mod webhooks;

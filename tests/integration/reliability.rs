@@ -196,19 +196,30 @@ async fn an_activity_left_half_done_is_processed_once(db: TestDatabase) {
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
         .as_millis();
+    let process = b.context.process.to_string();
     b_db.execute(&format!(
-        "INSERT INTO inbox_seen (activity_uri, received_at, done_at) VALUES ('{follow_id}', {now}, NULL)"
+        "INSERT INTO inbox_seen (activity_uri, received_at, done_at, claimed_by) \
+         VALUES ('{follow_id}', {now}, NULL, '{process}')"
     ))
     .await;
 
-    // Claimed a moment ago: the sender is asked to come back.
+    // Claimed a moment ago by a live process: the sender is asked to come back.
     let response = send().send(&client).await;
     assert_eq!(response.status(), 503);
     assert_eq!(requests().await, 0);
-
-    // The claim went stale (its process died): the retry processes it.
+    // A minute later, still held by a live process: still being processed.
+    let a_minute_ago = now - 60_000;
     b_db.execute(&format!(
-        "UPDATE inbox_seen SET received_at = 0 WHERE activity_uri = '{follow_id}'"
+        "UPDATE inbox_seen SET received_at = {a_minute_ago} WHERE activity_uri = '{follow_id}'"
+    ))
+    .await;
+    assert_eq!(send().send(&client).await.status(), 503);
+    assert_eq!(requests().await, 0);
+
+    // Its process died (it is not among the live ones): the retry
+    // processes it, without waiting for the claim to go stale.
+    b_db.execute(&format!(
+        "UPDATE inbox_seen SET claimed_by = 'process-killed' WHERE activity_uri = '{follow_id}'"
     ))
     .await;
     assert_eq!(send().send(&client).await.status(), 202);

@@ -116,13 +116,19 @@ impl Activity for InboxActivity {
 
     /// Acts on the activity once: a replayed id is acknowledged and not
     /// processed again; one being processed is answered 503 so the sender
-    /// retries; one whose processing died (a crash) is taken over once
-    /// its claim is stale.
+    /// retries; one whose processing died (a crash) is taken over once its
+    /// process is known dead, or its claim is stale.
     async fn receive(self, data: &Data<AppContext>) -> Result<()> {
         let id = self.id().to_string();
         let kind = crate::observability::metrics::activity_type_label(self.kind());
-        let stale_before = crate::store::now_millis() - CLAIM_STALE_AFTER.as_millis() as i64;
-        match data.store.claim_activity(&id, stale_before).await? {
+        let now = crate::store::now_millis();
+        let stale_before = now - CLAIM_STALE_AFTER.as_millis() as i64;
+        let alive_since = now - crate::domain::liveness::ALIVE.as_millis() as i64;
+        match data
+            .store
+            .claim_activity(&id, &data.process, stale_before, alive_since)
+            .await?
+        {
             Claim::Claimed => {}
             Claim::Done => {
                 tracing::info!(%id, "activity seen before: acknowledged, not processed again");
