@@ -35,19 +35,22 @@ async fn receive(State(state): State<NodeState>, request: Request) -> Result<Res
         .map_err(|e| Error::BadRequest(format!("malformed JSON: {e}")))?;
     let actor = actor_of(&envelope)?;
     policy::admit_sender(&state, &domain_of(&actor)).await?;
-    let data = state.data();
-    let request = SignedRequest {
-        headers: &parts.headers,
-        method: &parts.method,
-        uri: &parts.uri,
-        body: Some(&body),
-    };
-    let sender = signer::authenticate(&data, &request, Some(&actor)).await?;
-    state.limits.check(Door::InboxPerActor, &sender.actor_uri)?;
-    // Processed in a task of its own: a sender that hangs up mid-request
-    // does not cancel the work (it would leave the activity claimed and
-    // unprocessed until the claim goes stale).
-    let processing = tokio::spawn(async move { inbox::accept(&data, envelope, &sender).await });
+    // Authenticated and processed in a task of its own: a sender that
+    // hangs up mid-request (it timed out) does not cancel the work, which
+    // would leave a key half-fetched or the activity claimed and
+    // unprocessed; its retry then finds the work done.
+    let processing = tokio::spawn(async move {
+        let data = state.data();
+        let request = SignedRequest {
+            headers: &parts.headers,
+            method: &parts.method,
+            uri: &parts.uri,
+            body: Some(&body),
+        };
+        let sender = signer::authenticate(&data, &request, Some(&actor)).await?;
+        state.limits.check(Door::InboxPerActor, &sender.actor_uri)?;
+        inbox::accept(&data, envelope, &sender).await
+    });
     processing
         .await
         .map_err(|e| Error::Internal(format!("inbox processing: {e}")))??;

@@ -240,6 +240,51 @@ async fn an_activity_left_half_done_is_processed_once(db: TestDatabase) {
     b.stop().await;
 }
 
+on_both_backends!(a_sender_that_hangs_up_is_processed_once);
+
+/// A sender that closes its connection as soon as its request is written
+/// (it timed out) does not cancel the processing: the activity is applied,
+/// once; the sender's retry is acknowledged as a duplicate.
+async fn a_sender_that_hangs_up_is_processed_once(db: TestDatabase) {
+    let (a, _a_db) = crate::federation::node_named(&db, "foodhub", |_| {}).await;
+    let (b, _b_db) = crate::federation::node_named(&db, "velocoop", |_| {}).await;
+    let b_admin = b.token(Scope::Admin).await;
+    let body = serde_json::to_vec(&json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": a.url("/activities/follow-then-hang-up"),
+        "type": "Follow",
+        "actor": a.actor(),
+        "object": b.actor(),
+    }))
+    .unwrap();
+    let send = || SignedPost::by_node(&a, &b.url("/inbox"), body.clone());
+    let requests = || async {
+        b.api("/api/v1/admin/follow-requests?state=all", &b_admin)
+            .await
+            .as_array()
+            .unwrap()
+            .len()
+    };
+    send().send_and_hang_up().await;
+    eventually("the request to be processed all the same", 20, || async {
+        (requests().await == 1).then_some(())
+    })
+    .await;
+    let retry = send().send(&reqwest::Client::new()).await;
+    assert_eq!(retry.status(), 202);
+    assert_eq!(requests().await, 1);
+    let metrics = b.get("/metrics").await.text().await.unwrap();
+    let count = |outcome: &str| {
+        crate::rig::metric_value(
+            &metrics,
+            &format!(r#"passerelle_inbox_activities_total{{outcome="{outcome}",type="Follow"}}"#),
+        )
+    };
+    assert_eq!((count("processed"), count("duplicate")), (1, 1));
+    a.stop().await;
+    b.stop().await;
+}
+
 on_both_backends!(deleted_objects_leave_no_content_behind);
 
 /// Once an offer is deleted, its `Create` and `Update` keep no content: in

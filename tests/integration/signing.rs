@@ -56,7 +56,8 @@ impl SignedPost {
         }
     }
 
-    pub async fn send(&self, client: &reqwest::Client) -> reqwest::Response {
+    /// The request's headers, signed.
+    fn headers(&self) -> Vec<(&'static str, String)> {
         let host = format!(
             "{}:{}",
             self.url.host_str().unwrap(),
@@ -93,20 +94,49 @@ impl SignedPost {
             self.signed_headers,
             STANDARD.encode(signature.to_bytes())
         );
-        let request = client.request(self.method.clone(), self.url.clone());
-        let request = if self.method == reqwest::Method::GET {
-            request.header("accept", "application/activity+json")
+        let media = if self.method == reqwest::Method::GET {
+            ("accept", "application/activity+json".to_owned())
         } else {
-            request.header("content-type", "application/activity+json")
+            ("content-type", "application/activity+json".to_owned())
         };
-        request
-            .header("host", host)
-            .header("date", date)
-            .header("digest", digest)
-            .header("signature", header)
-            .body(self.body.clone())
-            .send()
-            .await
-            .unwrap()
+        vec![
+            media,
+            ("host", host),
+            ("date", date),
+            ("digest", digest),
+            ("signature", header),
+        ]
+    }
+
+    pub async fn send(&self, client: &reqwest::Client) -> reqwest::Response {
+        let mut request = client.request(self.method.clone(), self.url.clone());
+        for (name, value) in self.headers() {
+            request = request.header(name, value);
+        }
+        request.body(self.body.clone()).send().await.unwrap()
+    }
+
+    /// Sends the request whole and closes the connection without reading
+    /// the answer, as a sender that timed out does.
+    pub async fn send_and_hang_up(&self) {
+        use tokio::io::AsyncWriteExt;
+        let mut request = format!("{} {} HTTP/1.1\r\n", self.method, self.url.path());
+        for (name, value) in self.headers() {
+            request.push_str(&format!("{name}: {value}\r\n"));
+        }
+        request.push_str(&format!(
+            "content-length: {}\r\nconnection: close\r\n\r\n",
+            self.body.len()
+        ));
+        let address = format!(
+            "{}:{}",
+            self.url.host_str().unwrap(),
+            self.url.port().unwrap()
+        );
+        let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
+        stream.write_all(request.as_bytes()).await.unwrap();
+        stream.write_all(&self.body).await.unwrap();
+        stream.flush().await.unwrap();
+        drop(stream);
     }
 }
