@@ -1,5 +1,6 @@
 //! Nothing accepted is lost: the real binary killed with SIGKILL while it
-//! has deliveries pending sends them all after a restart.
+//! has deliveries pending sends them all after a restart; killed again and
+//! again while receiving, it ends up with every object, each processed once.
 
 use std::time::Duration;
 
@@ -11,7 +12,10 @@ use crate::on_both_backends;
 use crate::process::{Binary, free_port, kill_9};
 use crate::rig::{TestDatabase, TestNode, eventually};
 
-on_both_backends!(kill_9_loses_nothing);
+on_both_backends!(
+    kill_9_loses_nothing,
+    a_receiver_killed_again_and_again_loses_nothing
+);
 
 async fn kill_9_loses_nothing(db: TestDatabase) {
     let (a, _a_db) = node_named(&db, "foodhub", |_| {}).await;
@@ -55,6 +59,112 @@ async fn kill_9_loses_nothing(db: TestDatabase) {
         (page["items"].as_array().unwrap().len() == 20).then_some(())
     })
     .await;
+    kill_9(process);
+    a.stop().await;
+}
+
+const OFFERS: usize = 300;
+const KILLS: usize = 3;
+
+/// B (the real binary) follows A; while A publishes 300 offers, B is
+/// killed with SIGKILL three times at random points and restarted. Once A
+/// has caught up, B holds every offer, every activity A sent it is
+/// recorded as processed, and none is left half-done.
+async fn a_receiver_killed_again_and_again_loses_nothing(db: TestDatabase) {
+    use rand::Rng;
+    let (a, a_db) = node_named(&db, "foodhub", |s| {
+        s.federation.admission = passerelle::config::Admission::Open
+    })
+    .await;
+    let port = free_port();
+    let b = Binary::node("velocoop", &db.url, port, port);
+    let process = b.serve().await;
+    let b_admin = b.cli(&["token", "create", "--name", "admin", "--scope", "admin"]);
+    let client = reqwest::Client::new();
+    let follow = client
+        .post(format!("{}/api/v1/admin/follows", b.url))
+        .bearer_auth(&b_admin)
+        .json(&json!({"target": a.handle()}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(follow.status(), 202);
+    eventually("B's follow to be accepted", 20, || async {
+        let follows: serde_json::Value = client
+            .get(format!("{}/api/v1/admin/follows", b.url))
+            .bearer_auth(&b_admin)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        (follows[0]["state"] == "active").then_some(())
+    })
+    .await;
+
+    let a_platform = a.token(Scope::Platform).await;
+    let publish = async {
+        for chunk in (0..OFFERS).collect::<Vec<_>>().chunks(10) {
+            let puts = chunk.iter().map(|n| {
+                let mut offer = a.example("offer");
+                offer["name"] = json!(format!("Offer {n:03}"));
+                let (a, token) = (&a, &a_platform);
+                async move {
+                    let put = a
+                        .put_json(&format!("/api/v1/offers/o{n:03}"), token, &offer)
+                        .await;
+                    assert!(put.status().is_success(), "{}", put.status());
+                }
+            });
+            futures::future::join_all(puts).await;
+        }
+    };
+    // Killed at random points spread over the stream: once B holds about
+    // a quarter, a half, three quarters of the offers.
+    let db_ref = &db;
+    let kill_and_restart = async move {
+        let mut process = process;
+        for k in 1..=KILLS {
+            let at = k * OFFERS / (KILLS + 1) + rand::thread_rng().gen_range(0..20);
+            eventually("B to receive some more", 60, || async {
+                (db_ref.query_i64("SELECT COUNT(*) FROM catalog").await >= at as i64).then_some(())
+            })
+            .await;
+            kill_9(process);
+            process = b.serve().await;
+        }
+        process
+    };
+    let ((), process) = tokio::join!(publish, kill_and_restart);
+
+    a.caught_up().await;
+    let metrics = a.get("/metrics").await.text().await.unwrap();
+    let failed = crate::rig::metric_value(
+        &metrics,
+        r#"passerelle_deliveries_total{outcome="failed",target="peer"}"#,
+    );
+    eprintln!("{KILLS} kills of the receiver: {failed} deliveries failed and were retried");
+    let sent = a_db.query_i64("SELECT COUNT(*) FROM activities").await;
+    assert_eq!(
+        sent,
+        OFFERS as i64 + 1,
+        "the Accept and one Create per offer"
+    );
+    assert_eq!(
+        db.query_i64("SELECT COUNT(*) FROM catalog").await,
+        OFFERS as i64
+    );
+    assert_eq!(
+        db.query_i64("SELECT COUNT(*) FROM inbox_seen WHERE done_at IS NOT NULL")
+            .await,
+        sent
+    );
+    assert_eq!(
+        db.query_i64("SELECT COUNT(*) FROM inbox_seen WHERE done_at IS NULL")
+            .await,
+        0
+    );
     kill_9(process);
     a.stop().await;
 }
