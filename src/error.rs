@@ -53,3 +53,27 @@ pub enum Error {
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    /// The database is out of reach (down, restarting, the network to it
+    /// cut) rather than refusing this request: worth retrying shortly.
+    pub fn is_database_unavailable(&self) -> bool {
+        let Error::Database(e) = self else {
+            return false;
+        };
+        match e {
+            sqlx::Error::PoolTimedOut
+            | sqlx::Error::PoolClosed
+            | sqlx::Error::Io(_)
+            | sqlx::Error::Tls(_)
+            | sqlx::Error::Protocol(_) => true,
+            // SQLSTATE class 08 (connection exception) and 57P (the server
+            // shutting down or starting: admin_shutdown, crash_shutdown,
+            // cannot_connect_now).
+            sqlx::Error::Database(e) => e
+                .code()
+                .is_some_and(|code| code.starts_with("08") || code.starts_with("57P")),
+            _ => false,
+        }
+    }
+}

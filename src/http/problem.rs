@@ -63,6 +63,7 @@ pub fn status_of(error: &Error) -> StatusCode {
         Error::Unprocessable(_) | Error::UnprocessableAt(..) => StatusCode::UNPROCESSABLE_ENTITY,
         Error::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
         Error::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+        e if e.is_database_unavailable() => StatusCode::SERVICE_UNAVAILABLE,
         Error::PeerUnavailable(_) => StatusCode::BAD_GATEWAY,
         Error::Database(_) | Error::Migration(_) | Error::Keys(_) | Error::Internal(_) => {
             StatusCode::INTERNAL_SERVER_ERROR
@@ -70,10 +71,19 @@ pub fn status_of(error: &Error) -> StatusCode {
     }
 }
 
+/// What a client is told to wait while the database is out of reach.
+const DATABASE_RETRY_AFTER_SECONDS: u64 = 5;
+
 impl IntoResponse for Error {
     fn into_response(self) -> Response {
         let status = status_of(&self);
-        let mut problem = if status.is_server_error()
+        let mut problem = if self.is_database_unavailable() {
+            tracing::warn!(error = %self, "database unavailable");
+            Problem::new(
+                status,
+                "the node's database is unavailable for a moment; nothing was changed, retry shortly",
+            )
+        } else if status.is_server_error()
             && status != StatusCode::SERVICE_UNAVAILABLE
             && status != StatusCode::BAD_GATEWAY
         {
@@ -87,6 +97,7 @@ impl IntoResponse for Error {
         };
         let retry_after = match &self {
             Error::TooManyRequests(wait) => Some(wait.as_secs().max(1)),
+            e if e.is_database_unavailable() => Some(DATABASE_RETRY_AFTER_SECONDS),
             _ => None,
         };
         match self {

@@ -20,6 +20,7 @@ mod inbox;
 mod jsonld;
 mod ops;
 mod outbox;
+mod postgres_restart;
 mod process;
 mod publishing;
 mod reliability;
