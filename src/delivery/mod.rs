@@ -70,7 +70,12 @@ async fn run_streams(state: NodeState, mut stop: watch::Receiver<bool>) {
         if free > 0 {
             match state
                 .store
-                .claim_delivery_streams(&owner, lease.as_millis() as i64, free as i64)
+                .claim_delivery_streams(
+                    &owner,
+                    lease.as_millis() as i64,
+                    free as i64,
+                    crate::store::now_millis() - crate::domain::liveness::ALIVE.as_millis() as i64,
+                )
                 .await
             {
                 Ok(streams) => {

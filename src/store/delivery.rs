@@ -97,11 +97,13 @@ impl Store {
         owner: &str,
         lease_ms: i64,
         limit: i64,
+        alive_since: i64,
     ) -> Result<Vec<StreamRow>> {
         let now = now_millis();
         // SKIP LOCKED: replicas claiming at the same time take different rows.
-        // Only free leases (expired or released): a stream this replica is
-        // driving is never claimed twice.
+        // Only free leases (expired, released, or held by a process not
+        // alive since `alive_since`: it was killed): a stream a live
+        // process is driving is never claimed twice.
         let lock = match self.kind() {
             crate::config::DatabaseKind::Postgres => "FOR UPDATE SKIP LOCKED",
             crate::config::DatabaseKind::Sqlite => "",
@@ -109,7 +111,9 @@ impl Store {
         let rows = sqlx::query(&format!(
             "UPDATE delivery_streams SET lease_owner = $1, lease_until = $2 WHERE peer_id IN ( \
                SELECT s.peer_id FROM delivery_streams s \
-               WHERE s.next_attempt_at <= $3 AND s.lease_until < $3 AND s.gone_at IS NULL \
+               WHERE s.next_attempt_at <= $3 AND s.gone_at IS NULL \
+               AND (s.lease_until < $3 OR s.lease_owner NOT IN \
+                 (SELECT process FROM live_processes WHERE seen_at >= $5)) \
                AND EXISTS (SELECT 1 FROM activities a WHERE a.id > s.cursor) \
                ORDER BY s.peer_id LIMIT $4 {lock}) \
              RETURNING {STREAM_COLUMNS}"
@@ -118,6 +122,7 @@ impl Store {
         .bind(now + lease_ms)
         .bind(now)
         .bind(limit)
+        .bind(alive_since)
         .fetch_all(self.pool())
         .await?;
         rows.iter().map(stream_row).collect()

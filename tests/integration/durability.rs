@@ -14,7 +14,8 @@ use crate::rig::{TestDatabase, TestNode, eventually};
 
 on_both_backends!(
     kill_9_loses_nothing,
-    a_receiver_killed_again_and_again_loses_nothing
+    a_receiver_killed_again_and_again_loses_nothing,
+    a_sender_killed_again_and_again_delivers_everything_once_in_order,
 );
 
 async fn kill_9_loses_nothing(db: TestDatabase) {
@@ -167,4 +168,83 @@ async fn a_receiver_killed_again_and_again_loses_nothing(db: TestDatabase) {
     );
     kill_9(process);
     a.stop().await;
+}
+
+const FANNED_OUT: usize = 1000;
+const FOLLOWERS: usize = 3;
+
+/// B (the real binary) has three followers and 1,000 offers to fan out;
+/// it is killed with SIGKILL three times at random points of the fan-out
+/// (once its first follower holds about a quarter, a half, three quarters)
+/// and restarted. Every follower ends up with every offer, in publication
+/// order, each processed once.
+async fn a_sender_killed_again_and_again_delivers_everything_once_in_order(db: TestDatabase) {
+    use rand::Rng;
+
+    use crate::replicas::{arrived_in_order, published_names};
+    let port = free_port();
+    let b = Binary::node("velocoop", &db.url, port, port);
+    let process = b.serve().await;
+    let token = b.cli(&[
+        "token", "create", "--name", "platform", "--scope", "platform",
+    ]);
+    let mut followers = Vec::new();
+    for n in 0..FOLLOWERS {
+        let (peer, peer_db) = node_named(&db, &format!("follower{n}"), |_| {}).await;
+        let peer_admin = admin(&peer).await;
+        let follow = peer
+            .post_json(
+                "/api/v1/admin/follows",
+                &peer_admin,
+                &json!({"target": format!("@velocoop@localhost:{port}")}),
+            )
+            .await;
+        assert_eq!(follow.status(), 202);
+        eventually("the follow to be accepted", 20, || async {
+            let follows = peer.api("/api/v1/admin/follows", &peer_admin).await;
+            (follows[0]["state"] == "active").then_some(())
+        })
+        .await;
+        followers.push((peer, peer_db));
+    }
+
+    // Published while the streams wait (as after an outage), so the whole
+    // fan-out happens under the kills.
+    db.execute("UPDATE delivery_streams SET next_attempt_at = 9000000000000")
+        .await;
+    let numbers: Vec<usize> = (0..FANNED_OUT).collect();
+    let started = std::time::Instant::now();
+    b.publish_offers(&token, "f", &numbers, 25).await;
+    eprintln!("published {FANNED_OUT} offers in {:?}", started.elapsed());
+    db.execute("UPDATE delivery_streams SET next_attempt_at = 0")
+        .await;
+    let mut process = process;
+    let first_db = &followers[0].1;
+    for k in 1..=KILLS {
+        let at = k * FANNED_OUT / (KILLS + 1) + rand::thread_rng().gen_range(0..50);
+        eventually("the first follower to receive some more", 120, || async {
+            (first_db.query_i64("SELECT COUNT(*) FROM catalog").await >= at as i64).then_some(())
+        })
+        .await;
+        eprintln!("kill {k} after {:?}", started.elapsed());
+        kill_9(process);
+        process = b.serve().await;
+    }
+
+    let published = published_names(&b, &token).await;
+    assert_eq!(published.len(), FANNED_OUT);
+    for (peer, _) in &followers {
+        assert_eq!(arrived_in_order(peer, FANNED_OUT, &db).await, published);
+        let metrics = peer.get("/metrics").await.text().await.unwrap();
+        let processed = crate::rig::metric_value(
+            &metrics,
+            r#"passerelle_inbox_activities_total{outcome="processed",type="Create"}"#,
+        );
+        assert_eq!(processed, FANNED_OUT as u64, "each offer processed once");
+    }
+    eprintln!("all delivered after {:?}", started.elapsed());
+    kill_9(process);
+    for (peer, _) in followers {
+        peer.stop().await;
+    }
 }

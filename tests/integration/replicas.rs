@@ -176,7 +176,7 @@ async fn two_processes_deliver_everything_once_in_order() {
 /// B's offers in publication order: its objects' order, which is the
 /// activity log's (both are written in one transaction, publications
 /// serialised).
-async fn published_names(b: &Binary, token: &str) -> Vec<String> {
+pub async fn published_names(b: &Binary, token: &str) -> Vec<String> {
     let url = format!("{}/api/v1/offers?limit=200", b.url);
     names_in_pages(&url, token, "/payload/name").await
 }
@@ -216,7 +216,7 @@ async fn names_in_pages(first_page: &str, token: &str, pointer: &str) -> Vec<Str
 
 /// The peer's catalog once it holds `count` offers, in arrival order; on
 /// timeout, the senders' stream states say where delivery stalled.
-async fn arrived_in_order(peer: &TestNode, count: usize, db: &TestDatabase) -> Vec<String> {
+pub async fn arrived_in_order(peer: &TestNode, count: usize, db: &TestDatabase) -> Vec<String> {
     let platform = peer.token(Scope::Platform).await;
     let deadline = Instant::now() + std::time::Duration::from_secs(ARRIVAL_SECONDS);
     loop {
