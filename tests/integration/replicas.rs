@@ -1,7 +1,8 @@
 //! Two `passerelle serve` processes on one PostgreSQL database share the
 //! delivery work: 500 activities reach each of three peers once, in order;
 //! when a replica is killed mid-delivery, the other takes its peers over
-//! once the lease has run out, and nothing is lost.
+//! as soon as it is known dead (or its lease has run out), and nothing is
+//! lost.
 
 use std::time::Instant;
 
