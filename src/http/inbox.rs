@@ -25,7 +25,17 @@ pub fn routes() -> Router<NodeState> {
     Router::new().route(INBOX_PATH, post(receive))
 }
 
+/// Runs in a task of its own from the first byte on: a sender that hangs
+/// up mid-request (it timed out) cancels nothing, neither the checks (a
+/// key half-fetched) nor the processing (an activity claimed and left
+/// unprocessed); its retry then finds the work done.
 async fn receive(State(state): State<NodeState>, request: Request) -> Result<Response> {
+    tokio::spawn(receive_whole(state, request))
+        .await
+        .map_err(|e| Error::Internal(format!("inbox processing: {e}")))?
+}
+
+async fn receive_whole(state: NodeState, request: Request) -> Result<Response> {
     let (parts, body) = request.into_parts();
     let limit = state.settings.federation.max_body_bytes;
     let body = axum::body::to_bytes(body, limit).await.map_err(|_| {
@@ -35,25 +45,16 @@ async fn receive(State(state): State<NodeState>, request: Request) -> Result<Res
         .map_err(|e| Error::BadRequest(format!("malformed JSON: {e}")))?;
     let actor = actor_of(&envelope)?;
     policy::admit_sender(&state, &domain_of(&actor)).await?;
-    // Authenticated and processed in a task of its own: a sender that
-    // hangs up mid-request (it timed out) does not cancel the work, which
-    // would leave a key half-fetched or the activity claimed and
-    // unprocessed; its retry then finds the work done.
-    let processing = tokio::spawn(async move {
-        let data = state.data();
-        let request = SignedRequest {
-            headers: &parts.headers,
-            method: &parts.method,
-            uri: &parts.uri,
-            body: Some(&body),
-        };
-        let sender = signer::authenticate(&data, &request, Some(&actor)).await?;
-        state.limits.check(Door::InboxPerActor, &sender.actor_uri)?;
-        inbox::accept(&data, envelope, &sender).await
-    });
-    processing
-        .await
-        .map_err(|e| Error::Internal(format!("inbox processing: {e}")))??;
+    let data = state.data();
+    let request = SignedRequest {
+        headers: &parts.headers,
+        method: &parts.method,
+        uri: &parts.uri,
+        body: Some(&body),
+    };
+    let sender = signer::authenticate(&data, &request, Some(&actor)).await?;
+    state.limits.check(Door::InboxPerActor, &sender.actor_uri)?;
+    inbox::accept(&data, envelope, &sender).await?;
     Ok(StatusCode::ACCEPTED.into_response())
 }
 

@@ -26,6 +26,9 @@ pub struct MockPeer {
     listener: Option<TcpListener>,
     /// What POSTs are answered (202 unless set before `serve`).
     pub post_status: StatusCode,
+    /// How long each GET waits before it is answered (none unless set
+    /// before `serve`): a slow server.
+    pub get_delay: std::time::Duration,
 }
 
 impl MockPeer {
@@ -37,6 +40,7 @@ impl MockPeer {
             seen: Arc::default(),
             listener: Some(listener),
             post_status: StatusCode::ACCEPTED,
+            get_delay: std::time::Duration::ZERO,
         }
     }
 
@@ -45,7 +49,12 @@ impl MockPeer {
     }
 
     pub fn serve(&mut self, documents: Documents) {
-        let state = (Arc::new(documents), self.seen.clone(), self.post_status);
+        let state = (
+            Arc::new(documents),
+            self.seen.clone(),
+            self.post_status,
+            self.get_delay,
+        );
         let app = Router::new().fallback(answer).with_state(state);
         let listener = self.listener.take().expect("served once");
         tokio::spawn(async move {
@@ -71,10 +80,11 @@ type MockState = (
     Arc<Documents>,
     Arc<Mutex<Vec<(String, String, std::time::Instant)>>>,
     StatusCode,
+    std::time::Duration,
 );
 
 async fn answer(
-    State((documents, seen, post_status)): State<MockState>,
+    State((documents, seen, post_status, get_delay)): State<MockState>,
     request: Request,
 ) -> Response {
     let path = request.uri().path().to_owned();
@@ -85,6 +95,7 @@ async fn answer(
     if method == "POST" {
         return post_status.into_response();
     }
+    tokio::time::sleep(get_delay).await;
     match documents.get(&path) {
         Some((content_type, body)) => {
             let mut response = body.clone().into_response();

@@ -7,7 +7,7 @@ use axum::http::StatusCode;
 use passerelle::domain::tokens::Scope;
 use serde_json::{Value, json};
 
-use crate::mock_peer::{MockPeer, follow, new_key};
+use crate::mock_peer::{Documents, MockPeer, actor_document, follow, new_key};
 use crate::on_both_backends;
 use crate::rig::{TestDatabase, TestNode, eventually};
 use crate::signing::SignedPost;
@@ -242,22 +242,34 @@ async fn an_activity_left_half_done_is_processed_once(db: TestDatabase) {
 
 on_both_backends!(a_sender_that_hangs_up_is_processed_once);
 
-/// A sender that closes its connection as soon as its request is written
-/// (it timed out) does not cancel the processing: the activity is applied,
-/// once; the sender's retry is acknowledged as a duplicate.
+/// A sender that gives up while the node is still fetching its key (its
+/// actor answers slowly) and closes the connection does not cancel the
+/// work: the activity is applied, once; the sender's retry is
+/// acknowledged as a duplicate.
 async fn a_sender_that_hangs_up_is_processed_once(db: TestDatabase) {
-    let (a, _a_db) = crate::federation::node_named(&db, "foodhub", |_| {}).await;
-    let (b, _b_db) = crate::federation::node_named(&db, "velocoop", |_| {}).await;
+    let b = TestNode::start(&db).await;
     let b_admin = b.token(Scope::Admin).await;
-    let body = serde_json::to_vec(&json!({
-        "@context": "https://www.w3.org/ns/activitystreams",
-        "id": a.url("/activities/follow-then-hang-up"),
-        "type": "Follow",
-        "actor": a.actor(),
-        "object": b.actor(),
-    }))
-    .unwrap();
-    let send = || SignedPost::by_node(&a, &b.url("/inbox"), body.clone());
+    let key = new_key();
+    let mut peer = MockPeer::bind().await;
+    peer.get_delay = Duration::from_secs(1);
+    let mut documents = Documents::new();
+    documents.insert(
+        "/actor".into(),
+        (
+            "application/activity+json",
+            actor_document(&peer, &key, None),
+        ),
+    );
+    peer.serve(documents);
+    let body = follow(&peer.url("/actor"), &b.actor());
+    let send = || {
+        SignedPost::new(
+            &b.url("/inbox"),
+            body.clone(),
+            &peer.url("/actor#main-key"),
+            &key,
+        )
+    };
     let requests = || async {
         b.api("/api/v1/admin/follow-requests?state=all", &b_admin)
             .await
@@ -265,7 +277,9 @@ async fn a_sender_that_hangs_up_is_processed_once(db: TestDatabase) {
             .unwrap()
             .len()
     };
-    send().send_and_hang_up().await;
+    // Gone after 300 ms, while the node waits for the actor document.
+    send().send_and_hang_up(Duration::from_millis(300)).await;
+    assert_eq!(peer.hits("GET", "/actor"), 1, "the key fetch had started");
     eventually("the request to be processed all the same", 20, || async {
         (requests().await == 1).then_some(())
     })
@@ -281,7 +295,6 @@ async fn a_sender_that_hangs_up_is_processed_once(db: TestDatabase) {
         )
     };
     assert_eq!((count("processed"), count("duplicate")), (1, 1));
-    a.stop().await;
     b.stop().await;
 }
 
@@ -631,7 +644,6 @@ on_both_backends!(backfill_does_not_bring_back_what_was_deleted);
 /// older `Create` of it: the backfill imports the other offer, not that one.
 async fn backfill_does_not_bring_back_what_was_deleted(db: TestDatabase) {
     use crate::federation::{admin, node_named};
-    use crate::mock_peer::{Documents, actor_document};
     let (a, _a_db) = node_named(&db, "foodhub", |_| {}).await;
     let a_admin = admin(&a).await;
     let a_platform = a.token(Scope::Platform).await;
