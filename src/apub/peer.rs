@@ -33,7 +33,10 @@ pub struct ActorFields {
     pub outbox: Option<Url>,
     #[serde(default)]
     pub endpoints: Option<Endpoints>,
-    pub public_key: PublicKeyFields,
+    /// One key (Mastodon, GoToSocial, Lemmy) or several (an array): the
+    /// first is the main one.
+    #[serde(deserialize_with = "one_or_many")]
+    pub public_key: Vec<PublicKeyFields>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -43,18 +46,52 @@ pub struct Endpoints {
     pub shared_inbox: Option<Url>,
 }
 
+/// A key as actors publish it, inline or as a document of its own
+/// (GoToSocial serves one at a path such as `/users/x/main-key`).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PublicKeyFields {
-    pub id: String,
-    pub owner: Url,
+    pub id: Url,
+    /// Who holds the key: `owner` (security v1) or `controller` (Multikey).
+    #[serde(default, alias = "controller")]
+    pub owner: Option<Url>,
     pub public_key_pem: String,
+}
+
+fn one_or_many<'de, D>(deserializer: D) -> std::result::Result<Vec<PublicKeyFields>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum OneOrMany {
+        One(PublicKeyFields),
+        Many(Vec<PublicKeyFields>),
+    }
+    let keys = match OneOrMany::deserialize(deserializer)? {
+        OneOrMany::One(key) => vec![key],
+        OneOrMany::Many(keys) => keys,
+    };
+    if keys.is_empty() {
+        return Err(serde::de::Error::custom("the actor publishes no key"));
+    }
+    Ok(keys)
 }
 
 impl ActorFields {
     pub fn parse(document: &Value) -> Result<ActorFields> {
         serde_json::from_value(document.clone())
             .map_err(|e| Error::BadRequest(format!("not an actor this node can use: {e}")))
+    }
+
+    /// The actor's main key (the first it lists).
+    pub fn main_key(&self) -> &PublicKeyFields {
+        &self.public_key[0]
+    }
+
+    /// The key the actor lists under `key_id`.
+    pub fn key(&self, key_id: &Url) -> Option<&PublicKeyFields> {
+        self.public_key.iter().find(|key| key.id == *key_id)
     }
 
     /// The shared inbox, when it is on the actor's own origin: deliveries
@@ -155,11 +192,15 @@ impl Object for Peer {
         verify_domains_match(&fields.id, expected_domain).map_err(|_| {
             Error::BadRequest(format!("actor {} is not on {expected_domain}", fields.id))
         })?;
-        if fields.public_key.owner != fields.id {
-            return Err(Error::BadRequest(format!(
-                "the key of {} belongs to someone else",
-                fields.id
-            )));
+        for key in &fields.public_key {
+            if key.owner.as_ref().is_some_and(|owner| *owner != fields.id)
+                || key.id.origin() != fields.id.origin()
+            {
+                return Err(Error::BadRequest(format!(
+                    "a key of {} belongs to someone else",
+                    fields.id
+                )));
+            }
         }
         if fields.inbox.origin() != fields.id.origin() {
             return Err(Error::BadRequest(format!(
@@ -171,6 +212,19 @@ impl Object for Peer {
     }
 
     async fn from_json(json: Value, data: &Data<AppContext>) -> Result<Peer> {
+        Peer::store(json, None, data).await
+    }
+}
+
+impl Peer {
+    /// Stores a verified actor document, with the key its requests are
+    /// checked by: `key_pem` (the one a request was just verified with)
+    /// or else its main key.
+    pub async fn store(
+        json: Value,
+        key_pem: Option<&str>,
+        data: &Data<AppContext>,
+    ) -> Result<Peer> {
         let fields = ActorFields::parse(&json)?;
         let domain = domain_of(&fields.id);
         let username = fields.preferred_username.clone().unwrap_or_default();
@@ -188,7 +242,7 @@ impl Object for Peer {
                 handle: &handle,
                 name: fields.name.as_deref().unwrap_or(&username),
                 summary: fields.summary.as_deref().unwrap_or_default(),
-                public_key_pem: &fields.public_key.public_key_pem,
+                public_key_pem: key_pem.unwrap_or(&fields.main_key().public_key_pem),
                 actor_json: &actor_json,
             })
             .await?;

@@ -60,10 +60,11 @@ fn single<'h>(headers: &'h HeaderMap, name: &str) -> Result<Option<&'h str>> {
         .map_err(|_| Error::Unauthorized(format!("the `{name}` header is not text")))
 }
 
-/// Checks the signature's shape and returns the actor whose key signed:
-/// one `Signature` (and one `Date`, one `Digest` when `with_digest`)
-/// header, covering `SIGNED_HEADERS` (and `digest`), a recent `Date`.
-pub fn signer(headers: &HeaderMap, with_digest: bool) -> Result<Url> {
+/// Checks the signature's shape and returns the id of the key that
+/// signed: one `Signature` (and one `Date`, one `Digest` when
+/// `with_digest`) header, covering `SIGNED_HEADERS` (and `digest`), a
+/// recent `Date`.
+pub fn key_id(headers: &HeaderMap, with_digest: bool) -> Result<Url> {
     let signature = single(headers, "signature")?
         .ok_or_else(|| Error::Unauthorized("the request has no HTTP signature".into()))?;
     if single(headers, "authorization")?.is_some_and(|a| a.starts_with("Signature ")) {
@@ -106,19 +107,18 @@ pub fn signer(headers: &HeaderMap, with_digest: bool) -> Result<Url> {
     }
     let key_id =
         param("keyid").ok_or_else(|| Error::Unauthorized("the signature has no keyId".into()))?;
-    let mut owner = Url::parse(key_id)
+    let key_id = Url::parse(key_id)
         .map_err(|_| Error::Unauthorized("the signature's keyId is not a URL".into()))?;
-    if !matches!(owner.scheme(), "http" | "https") || owner.host_str().is_none() {
+    if !matches!(key_id.scheme(), "http" | "https") || key_id.host_str().is_none() {
         return Err(Error::Unauthorized(
             "the signature's keyId is not an http(s) URL".into(),
         ));
     }
-    owner.set_fragment(None);
     check_date(headers)?;
     if with_digest && single(headers, "digest")?.is_none() {
         return Err(Error::Unauthorized("the request has no Digest".into()));
     }
-    Ok(owner)
+    Ok(key_id)
 }
 
 /// Checks the `Digest` header (RFC 3230, `SHA-256=`) against the body.

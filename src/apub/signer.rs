@@ -19,7 +19,7 @@ use tokio::sync::OnceCell;
 use url::Url;
 
 use crate::apub::fetch;
-use crate::apub::peer::{ActorFields, Peer};
+use crate::apub::peer::{ActorFields, Peer, PublicKeyFields};
 use crate::apub::signature;
 use crate::error::{Error, Result};
 use crate::node::AppContext;
@@ -97,17 +97,19 @@ impl KeyFetches {
 /// it, stored (or refreshed) only now that it is verified. When
 /// `expected_signer` is given (an activity's actor), a request signed by
 /// anyone else is refused before any key is looked up.
+///
+/// Key ids come in the forms servers use: a fragment of the actor's id
+/// (`#main-key`: Mastodon, Misskey, Pleroma, Lemmy), a path of its own
+/// (`/main-key`: GoToSocial), or a key document naming its `owner` (or
+/// `controller`). Key, owner and actor are resolved in that order; the
+/// owner must be the activity's actor, on the key id's origin.
 pub async fn authenticate(
     data: &Data<AppContext>,
     request: &SignedRequest<'_>,
     expected_signer: Option<&Url>,
 ) -> Result<PeerRow> {
-    let owner = signature::signer(request.headers, request.body.is_some())?;
-    if expected_signer.is_some_and(|expected| *expected != owner) {
-        return Err(Error::Unauthorized(
-            "the request is not signed by the activity's actor".into(),
-        ));
-    }
+    let key_id = signature::key_id(request.headers, request.body.is_some())?;
+    let owner = key_owner(data, &key_id, expected_signer).await?;
     if let Some(body) = request.body {
         signature::verify_digest(request.headers, body)?;
     }
@@ -119,19 +121,21 @@ pub async fn authenticate(
             return Ok(peer.clone());
         }
     }
-    let Some(document) = actor_document(data, &owner).await else {
-        return Err(Error::Unauthorized(
-            "the signer's key could not be obtained".into(),
-        ));
+    let Some(document) = fetched(data, &owner).await else {
+        return Err(unobtainable());
     };
     let fields = ActorFields::parse(&document)
         .ok()
         .filter(|fields| fields.id == owner)
-        .ok_or_else(|| Error::Unauthorized("the signer's key could not be obtained".into()))?;
+        .ok_or_else(unobtainable)?;
+    let pem = match fields.key(&key_id) {
+        Some(key) => key.public_key_pem.clone(),
+        None => key_document_pem(data, &key_id, &owner).await?,
+    };
     let unchanged = stored
         .as_ref()
-        .is_some_and(|peer| peer.public_key_pem == fields.public_key.public_key_pem);
-    if unchanged || !verifies(&fields.public_key.public_key_pem) {
+        .is_some_and(|peer| peer.public_key_pem == pem);
+    if unchanged || !verifies(&pem) {
         return Err(Error::Unauthorized(
             "the HTTP signature does not verify with the signer's key".into(),
         ));
@@ -142,19 +146,105 @@ pub async fn authenticate(
     if stored.is_some() {
         tracing::info!(signer = %owner, "the signer rotated its key: stored the new one");
     }
-    Ok(Peer::from_json(document, data).await?.row)
+    Ok(Peer::store(document, Some(&pem), data).await?.row)
 }
 
-/// `owner`'s actor document, fetched once per window.
-async fn actor_document(data: &Data<AppContext>, owner: &Url) -> Option<Value> {
-    let fetch = data.key_fetches.slot(owner.as_str());
+fn unobtainable() -> Error {
+    Error::Unauthorized("the signer's key could not be obtained".into())
+}
+
+/// Whose key `key_id` is. With an expected signer, that actor, if the key
+/// is on its origin (whether it really holds the key is checked against
+/// its documents). Otherwise the id without its fragment, or, for a key
+/// id without one, the owner its key document names.
+async fn key_owner(
+    data: &Data<AppContext>,
+    key_id: &Url,
+    expected_signer: Option<&Url>,
+) -> Result<Url> {
+    if let Some(expected) = expected_signer {
+        return if expected.origin() == key_id.origin() {
+            Ok(expected.clone())
+        } else {
+            Err(Error::Unauthorized(
+                "the request is not signed by the activity's actor".into(),
+            ))
+        };
+    }
+    if key_id.fragment().is_some() {
+        let mut owner = key_id.clone();
+        owner.set_fragment(None);
+        return Ok(owner);
+    }
+    let document = fetched(data, key_id).await.ok_or_else(unobtainable)?;
+    let owner = named_owner(&document, key_id).ok_or_else(unobtainable)?;
+    if owner.origin() == key_id.origin() {
+        Ok(owner)
+    } else {
+        Err(Error::Unauthorized(
+            "the signer's key is not on its owner's origin".into(),
+        ))
+    }
+}
+
+/// The owner a key document names: its `owner` or `controller`, or, for
+/// an actor (or the stub GoToSocial serves at a key's path) listing the
+/// key, the actor itself.
+fn named_owner(document: &Value, key_id: &Url) -> Option<Url> {
+    let text = |field: &str| document.get(field).and_then(Value::as_str);
+    if let Some(owner) = text("owner").or_else(|| text("controller")) {
+        return Url::parse(owner).ok();
+    }
+    let lists_key = listed_keys(document).iter().any(|key| key.id == *key_id);
+    lists_key.then(|| text("id").and_then(|id| Url::parse(id).ok()))?
+}
+
+/// The keys a document lists under `publicKey` (one or several).
+fn listed_keys(document: &Value) -> Vec<PublicKeyFields> {
+    match document.get("publicKey") {
+        Some(Value::Array(keys)) => keys
+            .iter()
+            .filter_map(|key| serde_json::from_value(key.clone()).ok())
+            .collect(),
+        Some(key) => serde_json::from_value(key.clone()).into_iter().collect(),
+        None => Vec::new(),
+    }
+}
+
+/// The PEM of a key its owner's actor document does not list: the key
+/// document at `key_id` must name `owner` as its owner.
+async fn key_document_pem(data: &Data<AppContext>, key_id: &Url, owner: &Url) -> Result<String> {
+    if key_id.origin() != owner.origin() {
+        return Err(unobtainable());
+    }
+    let document = fetched(data, key_id).await.ok_or_else(unobtainable)?;
+    if named_owner(&document, key_id).as_ref() != Some(owner) {
+        return Err(Error::Unauthorized(
+            "the signing key does not belong to the activity's actor".into(),
+        ));
+    }
+    let key = serde_json::from_value::<PublicKeyFields>(document.clone())
+        .ok()
+        .filter(|key| key.id == *key_id)
+        .or_else(|| {
+            listed_keys(&document)
+                .into_iter()
+                .find(|key| key.id == *key_id)
+        })
+        .ok_or_else(unobtainable)?;
+    Ok(key.public_key_pem)
+}
+
+/// The document at `url` (an actor, a key), fetched once per window.
+async fn fetched(data: &Data<AppContext>, url: &Url) -> Option<Value> {
+    let fetch = data.key_fetches.slot(url.as_str());
     fetch
         .document
         .get_or_init(|| async {
-            match fetch::fetch_signed(data, owner).await {
+            match fetch::fetch_signed(data, url).await {
                 Ok(document) => Some(document),
                 Err(e) => {
-                    tracing::info!(signer = %owner, error = %e, "cannot fetch the signer's key");
+                    tracing::info!(%url, error = %e, "cannot fetch the signer's key");
                     None
                 }
             }

@@ -17,6 +17,7 @@ mod documents;
 mod durability;
 mod federation;
 mod inbox;
+mod interop;
 mod jsonld;
 mod ops;
 mod outbox;

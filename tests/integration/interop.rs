@@ -1,0 +1,176 @@
+//! What other servers send, as they send it: key ids of every common form
+//! (a fragment, a path of its own as GoToSocial publishes, a key document
+//! naming its owner, several keys on one actor).
+
+use rsa::RsaPrivateKey;
+use rsa::pkcs8::{EncodePublicKey, LineEnding};
+use serde_json::{Value, json};
+
+use crate::mock_peer::{Documents, MockPeer, follow, new_key};
+use crate::on_both_backends;
+use crate::rig::{TestDatabase, TestNode};
+use crate::signing::SignedPost;
+
+on_both_backends!(
+    key_ids_of_every_common_form_are_accepted,
+    keys_that_are_not_the_actors_are_refused
+);
+
+fn pem(key: &RsaPrivateKey) -> String {
+    key.to_public_key()
+        .to_public_key_pem(LineEnding::LF)
+        .unwrap()
+}
+
+fn json_document(value: &Value) -> (&'static str, String) {
+    ("application/activity+json", value.to_string())
+}
+
+/// A peer at `/actor` publishing `keys` (id, key) under `publicKey` (an
+/// object for one, an array for several), plus `extra` documents.
+fn peer_serving(peer: &mut MockPeer, keys: &[(String, &RsaPrivateKey)], extra: Vec<(&str, Value)>) {
+    let actor = peer.url("/actor");
+    let listed: Vec<Value> = keys
+        .iter()
+        .map(|(id, key)| json!({"id": id, "owner": actor, "publicKeyPem": pem(key)}))
+        .collect();
+    let public_key = if listed.len() == 1 {
+        listed[0].clone()
+    } else {
+        Value::Array(listed)
+    };
+    let mut documents = Documents::new();
+    documents.insert(
+        "/actor".into(),
+        json_document(&json!({
+            "@context": ["https://www.w3.org/ns/activitystreams", "https://w3id.org/security/v1"],
+            "id": actor, "type": "Person", "preferredUsername": "someone",
+            "inbox": peer.url("/inbox"), "outbox": peer.url("/outbox"),
+            "publicKey": public_key,
+        })),
+    );
+    for (path, document) in extra {
+        documents.insert(path.into(), json_document(&document));
+    }
+    peer.serve(documents);
+}
+
+async fn follow_with(node: &TestNode, peer: &MockPeer, key_id: &str, key: &RsaPrivateKey) -> u16 {
+    SignedPost::new(
+        &node.url("/inbox"),
+        follow(&peer.url("/actor"), &node.actor()),
+        key_id,
+        key,
+    )
+    .send(&reqwest::Client::new())
+    .await
+    .status()
+    .as_u16()
+}
+
+async fn requests(node: &TestNode, admin: &str) -> usize {
+    node.api("/api/v1/admin/follow-requests?state=all", admin)
+        .await
+        .as_array()
+        .unwrap()
+        .len()
+}
+
+async fn key_ids_of_every_common_form_are_accepted(db: TestDatabase) {
+    let node = TestNode::start(&db).await;
+    let admin = node.token(passerelle::domain::tokens::Scope::Admin).await;
+
+    // GoToSocial: the key at a path of its own, served there as a stub
+    // of the actor.
+    let key = new_key();
+    let mut gotosocial = MockPeer::bind().await;
+    let key_id = gotosocial.url("/actor/main-key");
+    let stub = json!({
+        "@context": ["https://www.w3.org/ns/activitystreams", "https://w3id.org/security/v1"],
+        "id": gotosocial.url("/actor"), "type": "Person",
+        "publicKey": {"id": key_id, "owner": gotosocial.url("/actor"), "publicKeyPem": pem(&key)},
+    });
+    peer_serving(
+        &mut gotosocial,
+        &[(key_id.clone(), &key)],
+        vec![("/actor/main-key", stub)],
+    );
+    assert_eq!(follow_with(&node, &gotosocial, &key_id, &key).await, 202);
+    assert_eq!(requests(&node, &admin).await, 1);
+
+    // Several keys on one actor: signed with the second.
+    let (first, second) = (new_key(), new_key());
+    let mut two_keys = MockPeer::bind().await;
+    let (first_id, second_id) = (
+        two_keys.url("/actor#main-key"),
+        two_keys.url("/actor#second-key"),
+    );
+    peer_serving(
+        &mut two_keys,
+        &[(first_id, &first), (second_id.clone(), &second)],
+        vec![],
+    );
+    assert_eq!(
+        follow_with(&node, &two_keys, &second_id, &second).await,
+        202
+    );
+    assert_eq!(requests(&node, &admin).await, 2);
+
+    // A key document of its own, not listed on the actor, naming the
+    // actor as its owner.
+    let (listed, separate) = (new_key(), new_key());
+    let mut key_document = MockPeer::bind().await;
+    let separate_id = key_document.url("/keys/1");
+    let document = json!({
+        "@context": "https://w3id.org/security/v1",
+        "id": separate_id, "type": "Key", "owner": key_document.url("/actor"),
+        "publicKeyPem": pem(&separate),
+    });
+    let listed_id = key_document.url("/actor#main-key");
+    peer_serving(
+        &mut key_document,
+        &[(listed_id, &listed)],
+        vec![("/keys/1", document)],
+    );
+    assert_eq!(
+        follow_with(&node, &key_document, &separate_id, &separate).await,
+        202
+    );
+    assert_eq!(requests(&node, &admin).await, 3);
+    node.stop().await;
+}
+
+async fn keys_that_are_not_the_actors_are_refused(db: TestDatabase) {
+    let node = TestNode::start(&db).await;
+    let admin = node.token(passerelle::domain::tokens::Scope::Admin).await;
+    let (actors, strangers) = (new_key(), new_key());
+    let mut peer = MockPeer::bind().await;
+    let foreign = json!({
+        "id": peer.url("/keys/foreign"), "type": "Key", "owner": peer.url("/someone-else"),
+        "publicKeyPem": pem(&strangers),
+    });
+    let main_id = peer.url("/actor#main-key");
+    peer_serving(
+        &mut peer,
+        &[(main_id, &actors)],
+        vec![("/keys/foreign", foreign)],
+    );
+    // A key document naming another owner.
+    assert_eq!(
+        follow_with(&node, &peer, &peer.url("/keys/foreign"), &strangers).await,
+        401
+    );
+    // A key id the actor lists, signed with another key.
+    assert_eq!(
+        follow_with(&node, &peer, &peer.url("/actor#main-key"), &strangers).await,
+        401
+    );
+    // A key on another origin than the actor.
+    let elsewhere = MockPeer::bind().await;
+    assert_eq!(
+        follow_with(&node, &peer, &elsewhere.url("/actor#main-key"), &actors).await,
+        401
+    );
+    assert_eq!(requests(&node, &admin).await, 0);
+    node.stop().await;
+}
