@@ -22,6 +22,7 @@ pub mod retention;
 pub mod sessions;
 pub mod time;
 pub mod tokens;
+pub mod units;
 pub mod validation;
 pub mod verification;
 pub mod visibility;

@@ -161,7 +161,22 @@ async fn offer_lifecycle(db: TestDatabase) {
     assert_eq!(proposal["purpose"], "offer");
     assert_eq!(proposal["publishes"]["id"], format!("{uri}#primary"));
     assert_eq!(proposal["publishes"]["type"], "Intent");
-    assert_eq!(proposal["publishes"]["resourceQuantity"]["hasUnit"], "kg");
+    // The platform wrote `kg`; the wire carries the OM 2 name.
+    assert_eq!(
+        proposal["publishes"]["resourceQuantity"]["hasUnit"],
+        "kilogram"
+    );
+    let (status, platform_view) = (
+        node.get_with("/api/v1/offers/apples", &token)
+            .await
+            .status(),
+        node.api("/api/v1/offers/apples", &token).await,
+    );
+    assert_eq!(status, 200);
+    assert_eq!(
+        platform_view["payload"]["quantity"]["unit"], "kg",
+        "the platform's own data is kept as written: {platform_view}"
+    );
     assert_eq!(
         proposal["publishes"]["resourceQuantity"]["hasNumericalValue"],
         "1"

@@ -1,6 +1,7 @@
 //! Offers as FEP-0837 `Proposal`s in the ValueFlows vocabulary: a primary
 //! `Intent` (what is offered or requested) and, when there is a price, a
-//! reciprocal `Intent` (what is asked in return).
+//! reciprocal `Intent` (what is asked in return). Units go out as OM 2
+//! names (`domain::units`).
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -8,6 +9,7 @@ use url::Url;
 
 use crate::apub::objects::field;
 use crate::domain::payload::{Location, OfferPayload, Quantity};
+use crate::domain::units;
 use crate::error::{Error, Result, Violation};
 
 /// Currencies are named by their ISO 4217 URN in `resourceConformsTo`.
@@ -75,7 +77,7 @@ pub struct Proposal {
 
 fn quantity_value(quantity: &Quantity) -> QuantityValue {
     QuantityValue {
-        has_unit: quantity.unit.clone(),
+        has_unit: units::om_name(&quantity.unit),
         has_numerical_value: quantity.value.to_string(),
     }
 }
@@ -149,7 +151,7 @@ fn number(value: &QuantityValue, pointer: &str) -> Result<f64> {
 fn quantity(value: &Option<QuantityValue>, pointer: &str) -> Result<Option<Value>> {
     value
         .as_ref()
-        .map(|v| Ok(json!({"unit": v.has_unit, "value": number(v, pointer)?})))
+        .map(|v| Ok(json!({"unit": units::om_name(&v.has_unit), "value": number(v, pointer)?})))
         .transpose()
 }
 
