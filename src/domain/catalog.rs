@@ -6,7 +6,7 @@
 use serde_json::{Value, json};
 use url::Url;
 
-use crate::apub::objects::{kind_of_type, payload_from_object};
+use crate::apub::objects::{kind_of, payload_from_object};
 use crate::apub::peer::is_peer_own;
 use crate::apub::proof;
 use crate::domain::kinds::ObjectKind;
@@ -42,11 +42,7 @@ fn refuse(ctx: &AppContext, reason: &str, detail: String) -> Error {
 
 /// Checks and stores an object a followed peer published (Create/Update).
 pub async fn receive_object(ctx: &AppContext, peer: &PeerRow, object: &Value) -> Result<Received> {
-    let Some(kind) = object
-        .get("type")
-        .and_then(Value::as_str)
-        .and_then(kind_of_type)
-    else {
+    let Some(kind) = kind_of(object) else {
         return Ok(Received::Ignored);
     };
     let id = object

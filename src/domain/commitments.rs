@@ -8,8 +8,10 @@ use url::Url;
 
 use crate::apub::fetch;
 use crate::apub::objects::charter::parse_version_uri;
+use crate::apub::objects::kind_of;
 use crate::apub::peer::{Peer, domain_of};
 use crate::apub::proof;
+use crate::domain::kinds::ObjectKind;
 use crate::domain::policy::CommitmentCheck;
 use crate::domain::verification::assertion_key;
 use crate::node::AppContext;
@@ -67,7 +69,7 @@ async fn fetch_commitments(
         .unwrap_or_default();
     Ok(items
         .iter()
-        .filter(|item| item.get("type").and_then(Value::as_str) == Some("CharterCommitment"))
+        .filter(|item| kind_of(item) == Some(ObjectKind::Commitment))
         .take(MAX_COMMITMENTS)
         .map(|item| check(&actor, peer, item))
         .collect())

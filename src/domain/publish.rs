@@ -292,7 +292,7 @@ pub async fn delete(ctx: &AppContext, kind: ObjectKind, local_id: &str) -> Resul
     let now = time::now();
     let former_type = serde_json::from_str::<Value>(&row.document)
         .ok()
-        .and_then(|d| d.get("type").and_then(Value::as_str).map(str::to_owned))
+        .and_then(|d| d.get("type").cloned())
         .unwrap_or_default();
     let uri = Url::parse(&row.uri).map_err(|e| Error::Internal(e.to_string()))?;
     let audience: Audience =
@@ -309,7 +309,8 @@ pub async fn delete(ctx: &AppContext, kind: ObjectKind, local_id: &str) -> Resul
     // Its earlier activities carried its content: they become tombstones.
     for (activity_row, activity_uri, activity_kind) in tx.activities_of_object(row.id).await? {
         let activity_uri = Url::parse(&activity_uri).map_err(|e| Error::Internal(e.to_string()))?;
-        let mut withdrawn = delete::tombstone(&activity_uri, &activity_kind, &now);
+        let mut withdrawn =
+            delete::tombstone(&activity_uri, &Value::from(activity_kind.as_str()), &now);
         if let Value::Object(fields) = &mut withdrawn {
             fields.insert(
                 "@context".into(),
@@ -495,13 +496,19 @@ pub async fn apply_client_activity(ctx: &AppContext, activity: &Value) -> Result
     };
     match kind_name {
         "Create" | "Update" => {
-            let type_name = object.get("type").and_then(Value::as_str).ok_or_else(|| {
-                Error::UnprocessableAt("/object/type".into(), "the object has no `type`".into())
-            })?;
-            let kind = objects::kind_of_type(type_name).ok_or_else(|| {
+            if object.get("type").is_none() {
+                return Err(Error::UnprocessableAt(
+                    "/object/type".into(),
+                    "the object has no `type`".into(),
+                ));
+            }
+            let kind = objects::kind_of(object).ok_or_else(|| {
                 Error::UnprocessableAt(
                     "/object/type".into(),
-                    format!("`{type_name}` is not one of Proposal, Person, Organization, Charter, CharterCommitment"),
+                    format!(
+                        "`{}` is not one of Proposal, Person, Organization, Charter, CharterCommitment",
+                        object["type"]
+                    ),
                 )
             })?;
             let local_id = match (&target, kind_name) {
@@ -509,7 +516,8 @@ pub async fn apply_client_activity(ctx: &AppContext, activity: &Value) -> Result
                     return Err(Error::UnprocessableAt(
                         "/object/type".into(),
                         format!(
-                            "a {type_name} cannot live at a {} URL",
+                            "a {} cannot live at a {} URL",
+                            kind.as_str(),
                             target_kind.as_str()
                         ),
                     ));

@@ -1,6 +1,8 @@
 //! Every term the node emits is defined by one of the contexts its
 //! documents list (checked against copies of those contexts, in
-//! `tests/fixtures/contexts`, and the node's own `/ns`).
+//! `tests/fixtures/contexts`, and the node's own `/ns`), and every object
+//! and activity has at least one ActivityStreams type, as strict parsers
+//! (Fedify's) require.
 
 use std::collections::HashSet;
 
@@ -106,7 +108,69 @@ fn undefined(
     }
 }
 
+/// The ActivityStreams classes: the context's terms mapped to `as:` names
+/// that start with a capital.
+fn activitystreams_types() -> HashSet<String> {
+    let context = fixture("activitystreams.jsonld");
+    context["@context"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .filter(|(term, definition)| {
+            term.starts_with(char::is_uppercase)
+                && definition
+                    .as_str()
+                    .is_some_and(|iri| iri == format!("as:{term}"))
+        })
+        .map(|(term, _)| term.clone())
+        .collect()
+}
+
+/// Objects (the document, what its `object` and collection items hold)
+/// whose types include no ActivityStreams type.
+fn without_activitystreams_type(
+    value: &Value,
+    types: &HashSet<String>,
+    path: &str,
+    found: &mut Vec<String>,
+) {
+    let Value::Object(fields) = value else {
+        return;
+    };
+    if let Some(kind) = fields.get("type") {
+        let names: Vec<&str> = match kind {
+            Value::Array(list) => list.iter().filter_map(Value::as_str).collect(),
+            one => one.as_str().into_iter().collect(),
+        };
+        if !names.iter().any(|name| types.contains(*name)) {
+            found.push(format!("{path} ({kind})"));
+        }
+    }
+    for key in ["object", "first"] {
+        if let Some(child) = fields.get(key) {
+            without_activitystreams_type(child, types, &format!("{path}/{key}"), found);
+        }
+    }
+    for key in ["orderedItems", "items"] {
+        for (i, item) in fields
+            .get(key)
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .enumerate()
+        {
+            without_activitystreams_type(item, types, &format!("{path}/{key}/{i}"), found);
+        }
+    }
+}
+
 fn assert_defined(node: &TestNode, what: &str, document: &Value) {
+    let mut untyped = Vec::new();
+    without_activitystreams_type(document, &activitystreams_types(), "", &mut untyped);
+    assert!(
+        untyped.is_empty(),
+        "{what}: objects with no ActivityStreams type: {untyped:?}\n{document}"
+    );
     let mut found = Vec::new();
     undefined(node, document, &HashSet::new(), "", &mut found);
     assert!(

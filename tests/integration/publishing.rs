@@ -52,7 +52,7 @@ async fn lifecycle(
     kind: &str,
     first: Value,
     changed: Value,
-    ap_type: &str,
+    ap_type: Value,
 ) {
     let token = node.token(Scope::Platform).await;
     let api = format!("/api/v1/{collection}/item-1");
@@ -75,6 +75,7 @@ async fn lifecycle(
     assert_eq!(status, 200);
     assert_eq!(object["id"], uri);
     assert_eq!(object["type"], ap_type);
+    assert_eq!(view["object"]["type"], ap_type);
     assert_eq!(object["attributedTo"], node.url("/actor"));
     assert_eq!(
         object["@context"][0],
@@ -150,7 +151,15 @@ async fn offer_lifecycle(db: TestDatabase) {
     let first = node.example("offer");
     let mut changed = first.clone();
     changed["available"]["value"] = json!(80);
-    lifecycle(&node, "offers", "offer", first, changed, "Proposal").await;
+    lifecycle(
+        &node,
+        "offers",
+        "offer",
+        first,
+        changed,
+        json!(["Proposal", "Object"]),
+    )
+    .await;
 
     // FEP-0837 shape of a fresh offer.
     let token = node.token(Scope::Platform).await;
@@ -208,7 +217,15 @@ async fn member_lifecycle(db: TestDatabase) {
     let first = node.example("member");
     let mut changed = first.clone();
     changed["region"] = json!("Occitanie");
-    lifecycle(&node, "members", "member", first, changed, "Organization").await;
+    lifecycle(
+        &node,
+        "members",
+        "member",
+        first,
+        changed,
+        json!("Organization"),
+    )
+    .await;
     node.stop().await;
 }
 
@@ -263,7 +280,15 @@ async fn charter_lifecycle_keeps_versions(db: TestDatabase) {
 
     let mut third = changed.clone();
     third["name"] = json!("Charte v3");
-    lifecycle(&node, "charters", "charter", first, third, "Charter").await;
+    lifecycle(
+        &node,
+        "charters",
+        "charter",
+        first,
+        third,
+        json!(["Charter", "Document"]),
+    )
+    .await;
     node.stop().await;
 }
 
@@ -289,7 +314,7 @@ async fn commitment_lifecycle(db: TestDatabase) {
         "commitment",
         first.clone(),
         changed,
-        "CharterCommitment",
+        json!(["CharterCommitment", "Object"]),
     )
     .await;
 

@@ -6,8 +6,9 @@ use url::Url;
 
 pub const TYPE: &str = "Delete";
 
-/// What remains at a deleted object's URL.
-pub fn tombstone(object_uri: &Url, former_type: &str, deleted: &str) -> Value {
+/// What remains at a deleted object's URL; `former_type` as the object
+/// had it (one type or several).
+pub fn tombstone(object_uri: &Url, former_type: &Value, deleted: &str) -> Value {
     json!({
         "id": object_uri,
         "type": "Tombstone",

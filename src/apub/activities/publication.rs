@@ -10,6 +10,7 @@ use serde_json::Value;
 use url::Url;
 
 use crate::apub::fetch;
+use crate::apub::objects::kind_of;
 use crate::apub::peer::Peer;
 use crate::domain::catalog;
 use crate::error::{Error, Result};
@@ -79,6 +80,14 @@ impl Activity for Publication {
                 PublicationType::Create => {}
             }
             return Ok(());
+        }
+        if let Value::Object(_) = &self.object {
+            if self.kind != PublicationType::Delete && kind_of(&self.object).is_none() {
+                // A `Note`, a video, a post: what other servers publish
+                // and this node has no use for.
+                tracing::info!(activity = %self.id, "object of a type this node does not keep: acknowledged and ignored");
+                return Ok(());
+            }
         }
         let peer = data
             .store

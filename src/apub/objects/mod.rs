@@ -8,7 +8,7 @@ pub mod member;
 pub mod offer;
 
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
+use serde_json::{Value, json};
 use url::Url;
 
 use crate::apub::actor::{FOLLOWERS_PATH, actor_id};
@@ -18,6 +18,19 @@ use crate::domain::kinds::{Audience, AudienceName, ObjectKind};
 use crate::domain::payload::Payload;
 use crate::error::{Error, Result};
 
+// Strict ActivityStreams parsers (Fedify's among them) drop an object whose
+// types include none of theirs; so each of our own types travels with an
+// ActivityStreams type, ours first (some consumers read only the first).
+// `Object` and `Document` claim nothing more: Mastodon does not turn them
+// into posts, and Fedify reads them as plain objects. Members are already
+// ActivityStreams actors (`Organization`, `Person`).
+/// An offer: an FEP-0837 `Proposal`, and an ActivityStreams `Object`.
+pub const OFFER_TYPES: [&str; 2] = ["Proposal", "Object"];
+/// A charter: a text, an ActivityStreams `Document`.
+pub const CHARTER_TYPES: [&str; 2] = ["Charter", "Document"];
+/// A commitment to a charter: a relation, an ActivityStreams `Object`.
+pub const COMMITMENT_TYPES: [&str; 2] = ["CharterCommitment", "Object"];
+
 /// Fields every published object carries, around its kind's own body.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -25,8 +38,9 @@ pub struct Envelope<T> {
     #[serde(rename = "@context")]
     pub context: Value,
     pub id: Url,
+    /// One type, or our vocabulary's type and an ActivityStreams one.
     #[serde(rename = "type")]
-    pub kind: String,
+    pub kind: Value,
     pub attributed_to: Url,
     #[serde(flatten)]
     pub body: T,
@@ -48,12 +62,12 @@ pub struct Publication<'a> {
 }
 
 impl Publication<'_> {
-    fn envelope<T: Serialize>(&self, kind: &str, body: T) -> Result<Value> {
+    fn envelope<T: Serialize>(&self, kind: Value, body: T) -> Result<Value> {
         let (to, cc) = addressing(self.settings, self.audience);
         let envelope = Envelope {
             context: object_context(self.settings),
             id: self.uri.clone(),
-            kind: kind.to_owned(),
+            kind,
             attributed_to: actor_id(self.settings),
             body,
             to,
@@ -67,19 +81,20 @@ impl Publication<'_> {
     /// The unsigned ActivityStreams document of `payload`.
     pub fn document(&self, payload: &Payload) -> Result<Value> {
         match payload {
-            Payload::Offer(offer) => {
-                self.envelope("Proposal", offer::Proposal::from_payload(self.uri, offer))
-            }
+            Payload::Offer(offer) => self.envelope(
+                json!(OFFER_TYPES),
+                offer::Proposal::from_payload(self.uri, offer),
+            ),
             Payload::Member(member) => self.envelope(
-                &member.kind,
+                json!(member.kind),
                 member::MemberBody::from_payload(self.settings, member),
             ),
             Payload::Charter(charter) => self.envelope(
-                "Charter",
+                json!(CHARTER_TYPES),
                 charter::CharterBody::from_payload(self.uri, self.version, charter),
             ),
             Payload::Commitment(commitment) => self.envelope(
-                "CharterCommitment",
+                json!(COMMITMENT_TYPES),
                 commitment::CommitmentBody::from_payload(commitment),
             ),
         }
@@ -127,8 +142,22 @@ pub fn audience_of(settings: &Settings, object: &Value) -> Option<Audience> {
     Some(Audience::Peers(recipients))
 }
 
+/// Which of our kinds an object is: its `type`, one name or several (an
+/// FEP-0837 `Proposal` also carries an ActivityStreams type for strict
+/// parsers), names one.
+pub fn kind_of(object: &Value) -> Option<ObjectKind> {
+    match object.get("type")? {
+        Value::String(name) => kind_of_type(name),
+        Value::Array(names) => names
+            .iter()
+            .filter_map(Value::as_str)
+            .find_map(kind_of_type),
+        _ => None,
+    }
+}
+
 /// Which kind an ActivityStreams `type` designates.
-pub fn kind_of_type(type_name: &str) -> Option<ObjectKind> {
+fn kind_of_type(type_name: &str) -> Option<ObjectKind> {
     match type_name {
         "Proposal" => Some(ObjectKind::Offer),
         "Person" | "Organization" => Some(ObjectKind::Member),

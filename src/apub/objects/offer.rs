@@ -49,7 +49,9 @@ pub struct Intent {
 pub struct Place {
     #[serde(rename = "type")]
     pub kind: String,
-    pub name: String,
+    /// Always sent; FEP-0837's examples leave it out.
+    #[serde(default)]
+    pub name: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub address: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -61,7 +63,9 @@ pub struct Place {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Proposal {
-    pub name: String,
+    /// Always sent; optional in FEP-0837.
+    #[serde(default)]
+    pub name: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub content: Option<String>,
     pub purpose: String,
@@ -72,7 +76,13 @@ pub struct Proposal {
     pub unit_based: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location: Option<Place>,
-    pub url: Url,
+    /// Where the platform shows the offer: always sent; absent from
+    /// FEP-0837, where the proposal's own id is its page.
+    #[serde(default)]
+    pub url: Option<Url>,
+    /// Read from a received object (the envelope writes it on ours).
+    #[serde(default, skip_serializing)]
+    pub id: Option<Url>,
 }
 
 fn quantity_value(quantity: &Quantity) -> QuantityValue {
@@ -105,7 +115,7 @@ impl Proposal {
             minimum_quantity: None,
         });
         Proposal {
-            name: offer.name.clone(),
+            name: Some(offer.name.clone()),
             content: offer.summary.clone(),
             purpose: offer.purpose.clone(),
             publishes: Intent {
@@ -125,12 +135,13 @@ impl Proposal {
             unit_based: offer.unit_based.unwrap_or(false),
             location: offer.location.as_ref().map(|l: &Location| Place {
                 kind: "Place".to_owned(),
-                name: l.name.clone(),
+                name: Some(l.name.clone()),
                 address: l.address.clone(),
                 latitude: l.latitude,
                 longitude: l.longitude,
             }),
-            url: offer.url.clone(),
+            url: Some(offer.url.clone()),
+            id: None,
         }
     }
 }
@@ -159,13 +170,29 @@ fn quantity(value: &Option<QuantityValue>, pointer: &str) -> Result<Option<Value
 pub fn payload_from_object(object: &Value) -> Result<Value> {
     let proposal: Proposal = field(object)?;
     let primary = &proposal.publishes;
+    let page = proposal
+        .url
+        .as_ref()
+        .or(proposal.id.as_ref())
+        .ok_or_else(|| {
+            Error::UnprocessableAt(
+                "/object/url".into(),
+                "the offer has no url and no id".into(),
+            )
+        })?;
+    let name = proposal
+        .name
+        .clone()
+        .or_else(|| primary.name.clone())
+        .or_else(|| proposal.content.as_deref().map(title_of))
+        .unwrap_or_else(|| page.to_string());
     let mut payload = json!({
-        "name": proposal.name,
+        "name": name,
         "purpose": proposal.purpose,
         "action": primary.action,
-        "resource": {"name": primary.name.clone().unwrap_or_else(|| proposal.name.clone())},
+        "resource": {"name": primary.name.clone().unwrap_or_else(|| name.clone())},
         "unitBased": proposal.unit_based,
-        "url": proposal.url,
+        "url": page,
     });
     let fields = payload.as_object_mut().expect("literal object");
     if let Some(content) = &proposal.content {
@@ -195,23 +222,33 @@ pub fn payload_from_object(object: &Value) -> Result<Value> {
             fields.insert(name.into(), quantity);
         }
     }
+    // A price in a currency this node cannot name is left out of the
+    // payload (the catalog keeps the whole object).
     if let Some(reciprocal) = &proposal.reciprocal {
-        let currency = reciprocal
+        if let Some(currency) = reciprocal
             .resource_conforms_to
             .as_ref()
-            .and_then(|u| u.as_str().strip_prefix(CURRENCY_URN_PREFIX))
-            .unwrap_or_default();
-        let value = match &reciprocal.resource_quantity {
-            Some(q) => number(q, "/object/reciprocal/resourceQuantity")?,
-            None => 0.0,
-        };
-        fields.insert(
-            "price".into(),
-            json!({"currency": currency, "value": value}),
-        );
+            .and_then(currency_of)
+        {
+            let value = match &reciprocal.resource_quantity {
+                Some(q) => number(q, "/object/reciprocal/resourceQuantity")?,
+                None => 0.0,
+            };
+            fields.insert(
+                "price".into(),
+                json!({"currency": currency, "value": value}),
+            );
+        }
     }
     if let Some(place) = &proposal.location {
-        let mut location = json!({"name": place.name});
+        let name = place
+            .name
+            .clone()
+            .unwrap_or_else(|| match (place.latitude, place.longitude) {
+                (Some(latitude), Some(longitude)) => format!("{latitude}, {longitude}"),
+                _ => "Unnamed place".to_owned(),
+            });
+        let mut location = json!({"name": name});
         for (key, value) in [
             ("address", place.address.as_ref().map(|a| json!(a))),
             ("latitude", place.latitude.map(|v| json!(v))),
@@ -224,4 +261,94 @@ pub fn payload_from_object(object: &Value) -> Result<Value> {
         fields.insert("location".into(), location);
     }
     Ok(payload)
+}
+
+/// Wikidata items of the currencies FEP-0837's examples name that way.
+const WIKIDATA_CURRENCIES: &[(&str, &str)] = &[
+    ("Q4916", "EUR"),
+    ("Q4917", "USD"),
+    ("Q25224", "GBP"),
+    ("Q25344", "CHF"),
+    ("Q8146", "JPY"),
+    ("Q1104069", "CAD"),
+];
+
+/// The ISO 4217 code a reciprocal intent's resource names: our URN form,
+/// or a Wikidata item.
+fn currency_of(resource: &Url) -> Option<String> {
+    if let Some(code) = resource.as_str().strip_prefix(CURRENCY_URN_PREFIX) {
+        return Some(code.to_owned());
+    }
+    let item = resource
+        .as_str()
+        .strip_prefix("https://www.wikidata.org/wiki/")
+        .or_else(|| {
+            resource
+                .as_str()
+                .strip_prefix("http://www.wikidata.org/entity/")
+        })?;
+    WIKIDATA_CURRENCIES
+        .iter()
+        .find(|(q, _)| *q == item)
+        .map(|(_, code)| (*code).to_owned())
+}
+
+/// A title from a description: its first line, markup left out, at most
+/// 120 characters.
+fn title_of(content: &str) -> String {
+    let mut text = String::new();
+    let mut in_tag = false;
+    for c in content.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' => in_tag = false,
+            c if !in_tag => text.push(c),
+            _ => {}
+        }
+    }
+    let line = text
+        .lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty())
+        .unwrap_or("");
+    line.chars().take(120).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::Value;
+
+    use super::payload_from_object;
+    use crate::domain::kinds::ObjectKind;
+    use crate::domain::validation;
+
+    fn fep_example(text: &str) -> Value {
+        let payload = payload_from_object(&serde_json::from_str(text).unwrap()).unwrap();
+        validation::validate(ObjectKind::Offer, &payload).unwrap();
+        payload
+    }
+
+    #[test]
+    fn fep_0837_minimal_example_is_understood() {
+        let payload = fep_example(include_str!(
+            "../../../tests/fixtures/fep-0837/minimal.json"
+        ));
+        let id = "https://market.example/proposals/ddde9d6f-6f3b-4770-a966-3a18ef006930";
+        assert_eq!(payload["url"], id);
+        assert_eq!(payload["name"], id);
+        assert_eq!(payload["quantity"]["unit"], "one");
+    }
+
+    #[test]
+    fn fep_0837_full_example_is_understood() {
+        let payload = fep_example(include_str!("../../../tests/fixtures/fep-0837/full.json"));
+        assert_eq!(payload["name"], "Offering used bike");
+        assert_eq!(payload["price"]["currency"], "USD");
+        assert_eq!(payload["price"]["value"], 30.0);
+        assert_eq!(payload["location"]["name"], "25, -71");
+        assert_eq!(
+            payload["resource"]["conformsTo"],
+            "https://www.wikidata.org/wiki/Q11442"
+        );
+    }
 }
