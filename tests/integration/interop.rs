@@ -174,3 +174,103 @@ async fn keys_that_are_not_the_actors_are_refused(db: TestDatabase) {
     assert_eq!(requests(&node, &admin).await, 0);
     node.stop().await;
 }
+
+on_both_backends!(the_shapes_other_servers_send_are_understood_or_ignored);
+
+/// Every server's fixtures (`tests/fixtures/peers/`): its actors served by
+/// a stand-in peer, each activity signed with its actor's key as the server
+/// names it, posted to the inbox: 202 for each, never a refusal of its
+/// shape, never a 5xx.
+async fn the_shapes_other_servers_send_are_understood_or_ignored(db: TestDatabase) {
+    let node = TestNode::start(&db).await;
+    let key = new_key();
+    let pem_in_json = serde_json::to_string(&pem(&key)).unwrap();
+    let pem_in_json = pem_in_json.trim_matches('"');
+    let root = format!("{}/tests/fixtures/peers", env!("CARGO_MANIFEST_DIR"));
+    let mut servers: Vec<_> = std::fs::read_dir(&root)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.is_dir())
+        .collect();
+    servers.sort();
+    assert_eq!(servers.len(), 8, "one folder per server");
+    let client = reqwest::Client::new();
+    for server in servers {
+        let name = server.file_name().unwrap().to_string_lossy().into_owned();
+        let mut peer = MockPeer::bind().await;
+        let origin = format!("https://{name}.example");
+        let node_origin = node.url("");
+        let base = peer.base.clone();
+        let rewrite = |text: &str| {
+            text.replace(&origin, &base)
+                .replace("https://node.example/", &node_origin)
+                .replace("{{PUBLIC_KEY_PEM}}", pem_in_json)
+        };
+        let mut files: Vec<_> = std::fs::read_dir(&server)
+            .unwrap()
+            .map(|entry| entry.unwrap().path())
+            .collect();
+        files.sort();
+        let (actors, activities): (Vec<_>, Vec<_>) = files.into_iter().partition(|path| {
+            path.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with("actor")
+        });
+        // Each actor served at its path; its key as the node will read it.
+        let mut documents = Documents::new();
+        let mut key_ids = std::collections::HashMap::new();
+        for path in &actors {
+            let text = rewrite(&std::fs::read_to_string(path).unwrap());
+            let actor: Value = serde_json::from_str(&text).unwrap();
+            let fields = passerelle::apub::peer::ActorFields::parse(&actor)
+                .unwrap_or_else(|e| panic!("{name}: {}: {e}", path.display()));
+            assert_eq!(fields.main_key().public_key_pem, pem(&key), "{name}");
+            let id = url::Url::parse(actor["id"].as_str().unwrap()).unwrap();
+            key_ids.insert(id.to_string(), fields.main_key().id.to_string());
+            documents.insert(id.path().to_owned(), ("application/activity+json", text));
+        }
+        peer.serve(documents);
+        assert!(!activities.is_empty(), "{name} has activities");
+        for path in activities {
+            let body = rewrite(&std::fs::read_to_string(&path).unwrap());
+            let activity: Value = serde_json::from_str(&body).unwrap();
+            let key_id = &key_ids[activity["actor"].as_str().unwrap()];
+            let response =
+                SignedPost::new(&node.url("/inbox"), body.clone().into_bytes(), key_id, &key)
+                    .send(&client)
+                    .await;
+            let status = response.status();
+            let answer = response.text().await.unwrap();
+            assert_eq!(
+                status,
+                202,
+                "{name}/{}: {answer}",
+                path.file_name().unwrap().to_string_lossy()
+            );
+        }
+    }
+    // Understood, not only acknowledged: each Follow left a request, but
+    // those its server undid (Mastodon, GoToSocial, Lemmy).
+    let admin = node.token(passerelle::domain::tokens::Scope::Admin).await;
+    let mut requesters: Vec<String> = node
+        .api("/api/v1/admin/follow-requests?state=all", &admin)
+        .await
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            r["peer"]["handle"]
+                .as_str()
+                .unwrap()
+                .trim_start_matches('@')
+                .split('@')
+                .next()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    requesters.sort();
+    assert_eq!(requesters, ["carol", "dave", "frank", "grace", "heidi"]);
+    node.stop().await;
+}
