@@ -19,8 +19,10 @@ use tokio::sync::OnceCell;
 use url::Url;
 
 use crate::apub::fetch;
+use crate::apub::message_signature::{self, MessageSignature, PublicKey};
 use crate::apub::peer::{ActorFields, Peer, PublicKeyFields};
 use crate::apub::signature;
+use crate::domain::verification::assertion_key;
 use crate::error::{Error, Result};
 use crate::node::AppContext;
 use crate::store::PeerRow;
@@ -108,34 +110,62 @@ pub async fn authenticate(
     request: &SignedRequest<'_>,
     expected_signer: Option<&Url>,
 ) -> Result<PeerRow> {
-    let key_id = signature::key_id(request.headers, request.body.is_some())?;
+    let with_body = request.body.is_some();
+    // RFC 9421 when the request has a `Signature-Input`, draft-cavage
+    // otherwise; the same key resolution for both.
+    let (signed, key_id) = if message_signature::present(request.headers) {
+        let signature = MessageSignature::read(request.headers, with_body)?;
+        let key_id = signature.key_id()?;
+        (Signed::Rfc9421(signature), key_id)
+    } else {
+        let key_id = signature::key_id(request.headers, with_body)?;
+        (Signed::Cavage, key_id)
+    };
     let owner = key_owner(data, &key_id, expected_signer).await?;
     if let Some(body) = request.body {
-        signature::verify_digest(request.headers, body)?;
+        match &signed {
+            Signed::Cavage => signature::verify_digest(request.headers, body)?,
+            Signed::Rfc9421(_) => message_signature::verify_content_digest(request.headers, body)?,
+        }
     }
-    let verifies =
-        |pem: &str| signature::verify(request.headers, request.method, request.uri, pem).is_ok();
+    let base = match &signed {
+        Signed::Rfc9421(signature) => Some(signature.base(
+            request.headers,
+            request.method,
+            request.uri,
+            data.settings.public_url.scheme(),
+        )?),
+        Signed::Cavage => None,
+    };
+    let verifies = |key: &PublicKey| match (&signed, key) {
+        (Signed::Cavage, PublicKey::Rsa(pem)) => {
+            signature::verify(request.headers, request.method, request.uri, pem).is_ok()
+        }
+        (Signed::Cavage, PublicKey::Ed25519(_)) => false,
+        (Signed::Rfc9421(signature), key) => {
+            signature.verify(base.as_deref().unwrap_or_default(), key)
+        }
+    };
     let stored = data.store.peer_by_uri(owner.as_str()).await?;
-    if let Some(peer) = &stored {
-        if verifies(&peer.public_key_pem) {
+    let stored_key = stored.as_ref().map(|peer| stored_key(peer, &key_id));
+    if let (Some(peer), Some(key)) = (&stored, &stored_key) {
+        if verifies(key) {
             return Ok(peer.clone());
         }
     }
     let Some(document) = fetched(data, &owner).await else {
         return Err(unobtainable());
     };
-    let fields = ActorFields::parse(&document)
+    // An actor this node can use, and the one the key names.
+    ActorFields::parse(&document)
         .ok()
         .filter(|fields| fields.id == owner)
         .ok_or_else(unobtainable)?;
-    let pem = match fields.key(&key_id) {
-        Some(key) => key.public_key_pem.clone(),
-        None => key_document_pem(data, &key_id, &owner).await?,
+    let key = match key_in(&document, &key_id) {
+        Some(key) => key,
+        None => PublicKey::Rsa(key_document_pem(data, &key_id, &owner).await?),
     };
-    let unchanged = stored
-        .as_ref()
-        .is_some_and(|peer| peer.public_key_pem == pem);
-    if unchanged || !verifies(&pem) {
+    if stored_key.as_ref() == Some(&key) || !verifies(&key) {
         return Err(Error::Unauthorized(
             "the HTTP signature does not verify with the signer's key".into(),
         ));
@@ -146,7 +176,43 @@ pub async fn authenticate(
     if stored.is_some() {
         tracing::info!(signer = %owner, "the signer rotated its key: stored the new one");
     }
-    Ok(Peer::store(document, Some(&pem), data).await?.row)
+    let pem = match &key {
+        PublicKey::Rsa(pem) => Some(pem.as_str()),
+        PublicKey::Ed25519(_) => None,
+    };
+    Ok(Peer::store(document, pem, data).await?.row)
+}
+
+/// How a request is signed.
+enum Signed {
+    /// draft-cavage-http-signatures (`Signature`, `Digest`).
+    Cavage,
+    /// RFC 9421 (`Signature-Input`, `Signature`, `Content-Digest`).
+    Rfc9421(MessageSignature),
+}
+
+/// The key `key_id` names in an actor document: an RSA key under
+/// `publicKey`, or an Ed25519 Multikey under `assertionMethod` (FEP-521a).
+fn key_in(document: &Value, key_id: &Url) -> Option<PublicKey> {
+    if let Some(key) = listed_keys(document)
+        .into_iter()
+        .find(|key| key.id == *key_id)
+    {
+        return Some(PublicKey::Rsa(key.public_key_pem));
+    }
+    match assertion_key(document, key_id.as_str())? {
+        Ok(key) => Some(PublicKey::Ed25519(key)),
+        Err(_) => None,
+    }
+}
+
+/// The key a stored peer signs with under `key_id`: from its stored actor
+/// document, else the RSA key last verified.
+fn stored_key(peer: &PeerRow, key_id: &Url) -> PublicKey {
+    serde_json::from_str::<Value>(&peer.actor_json)
+        .ok()
+        .and_then(|document| key_in(&document, key_id))
+        .unwrap_or_else(|| PublicKey::Rsa(peer.public_key_pem.clone()))
 }
 
 fn unobtainable() -> Error {

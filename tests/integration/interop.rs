@@ -1,6 +1,7 @@
 //! What other servers send, as they send it: key ids of every common form
 //! (a fragment, a path of its own as GoToSocial publishes, a key document
-//! naming its owner, several keys on one actor).
+//! naming its owner, several keys on one actor), RFC 9421 signatures, and
+//! the shapes eight servers send.
 
 use rsa::RsaPrivateKey;
 use rsa::pkcs8::{EncodePublicKey, LineEnding};
@@ -9,7 +10,7 @@ use serde_json::{Value, json};
 use crate::mock_peer::{Documents, MockPeer, follow, new_key};
 use crate::on_both_backends;
 use crate::rig::{TestDatabase, TestNode};
-use crate::signing::SignedPost;
+use crate::signing::{MessageKey, MessagePost, SignedPost};
 
 on_both_backends!(
     key_ids_of_every_common_form_are_accepted,
@@ -272,5 +273,114 @@ async fn the_shapes_other_servers_send_are_understood_or_ignored(db: TestDatabas
         .collect();
     requesters.sort();
     assert_eq!(requesters, ["carol", "dave", "frank", "grace", "heidi"]);
+    node.stop().await;
+}
+
+on_both_backends!(
+    rfc_9421_signatures_are_accepted,
+    rfc_9421_signatures_that_do_not_hold_are_refused
+);
+
+const FULL: &[&str] = &["@method", "@target-uri", "content-digest", "content-type"];
+
+/// RFC 9421 requests, as Fedify sends them first: with an RSA key
+/// (`rsa-v1_5-sha256`, `rsa-pss-sha512`) and with an Ed25519 Multikey
+/// listed under `assertionMethod`, covering `@target-uri` or `@authority`
+/// with `@path`.
+async fn rfc_9421_signatures_are_accepted(db: TestDatabase) {
+    let node = TestNode::start(&db).await;
+    let admin = node.token(passerelle::domain::tokens::Scope::Admin).await;
+    let client = reqwest::Client::new();
+    let rsa = new_key();
+    let ed25519 = ed25519_dalek::SigningKey::generate(&mut rand::thread_rng());
+    let cases: [(MessageKey, &[&str], &str); 4] = [
+        (MessageKey::RsaV15(&rsa), FULL, "#main-key"),
+        (MessageKey::RsaPss(&rsa), FULL, "#main-key"),
+        (MessageKey::Ed25519(&ed25519), FULL, "#ed25519-key"),
+        (
+            MessageKey::RsaV15(&rsa),
+            &["@method", "@authority", "@path", "content-digest"],
+            "#main-key",
+        ),
+    ];
+    for (n, (key, components, fragment)) in cases.into_iter().enumerate() {
+        let mut peer = MockPeer::bind().await;
+        let actor = peer.url("/actor");
+        let mut documents = Documents::new();
+        documents.insert(
+            "/actor".into(),
+            json_document(&json!({
+                "@context": ["https://www.w3.org/ns/activitystreams", "https://w3id.org/security/v1"],
+                "id": actor, "type": "Person", "preferredUsername": format!("signer{n}"),
+                "inbox": peer.url("/inbox"),
+                "publicKey": {"id": format!("{actor}#main-key"), "owner": actor, "publicKeyPem": pem(&rsa)},
+                "assertionMethod": [{
+                    "id": format!("{actor}#ed25519-key"), "type": "Multikey", "controller": actor,
+                    "publicKeyMultibase": passerelle::domain::identity::encode_ed25519_multibase(
+                        ed25519.verifying_key().as_bytes()
+                    ),
+                }],
+            })),
+        );
+        peer.serve(documents);
+        let post = MessagePost {
+            url: url::Url::parse(&node.url("/inbox")).unwrap(),
+            body: follow(&actor, &node.actor()),
+            key_id: format!("{actor}{fragment}"),
+            key,
+            components,
+            digest_of: None,
+        };
+        let response = post.send(&client).await;
+        assert_eq!(
+            response.status(),
+            202,
+            "case {n}: {:?}",
+            response.text().await
+        );
+        assert_eq!(requests(&node, &admin).await, n + 1);
+    }
+    node.stop().await;
+}
+
+/// RFC 9421 requests that do not hold: another key, a body that is not the
+/// one digested, a signature that leaves the digest or the target out.
+async fn rfc_9421_signatures_that_do_not_hold_are_refused(db: TestDatabase) {
+    let node = TestNode::start(&db).await;
+    let admin = node.token(passerelle::domain::tokens::Scope::Admin).await;
+    let client = reqwest::Client::new();
+    let (key, stranger) = (new_key(), new_key());
+    let mut peer = MockPeer::bind().await;
+    let main_id = peer.url("/actor#main-key");
+    peer_serving(&mut peer, &[(main_id.clone(), &key)], vec![]);
+    let actor = peer.url("/actor");
+    let inbox = url::Url::parse(&node.url("/inbox")).unwrap();
+    let post = |key, components| MessagePost {
+        url: inbox.clone(),
+        body: follow(&actor, &node.actor()),
+        key_id: main_id.clone(),
+        key,
+        components,
+        digest_of: None,
+    };
+    let wrong_key = post(MessageKey::RsaV15(&stranger), FULL)
+        .send(&client)
+        .await;
+    assert_eq!(wrong_key.status(), 401);
+    let no_digest = post(MessageKey::RsaV15(&key), &["@method", "@target-uri"])
+        .send(&client)
+        .await;
+    assert_eq!(no_digest.status(), 401);
+    let no_target = post(MessageKey::RsaV15(&key), &["@method", "content-digest"])
+        .send(&client)
+        .await;
+    assert_eq!(no_target.status(), 401);
+    // Signed with the digest of another body.
+    let tampered = MessagePost {
+        digest_of: Some(b"{}".to_vec()),
+        ..post(MessageKey::RsaV15(&key), FULL)
+    };
+    assert_eq!(tampered.send(&client).await.status(), 400);
+    assert_eq!(requests(&node, &admin).await, 0);
     node.stop().await;
 }
