@@ -141,6 +141,21 @@ pub struct FederationSettings {
     /// signatures cannot make the node fetch more.
     #[serde(with = "humantime_serde")]
     pub key_fetch_window: std::time::Duration,
+    /// Which HTTP signature to try first with a server not known yet;
+    /// the other follows a 400 or 401 ("double knocking"), and what worked
+    /// is remembered per origin. Other Passerelle nodes get RFC 9421 with
+    /// Ed25519 at once.
+    pub first_signature: SignatureScheme,
+}
+
+/// An HTTP signature scheme.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum SignatureScheme {
+    /// RFC 9421 HTTP Message Signatures (Fedify's first knock, Mastodon 4.5+).
+    Rfc9421,
+    /// draft-cavage-http-signatures (every fediverse server).
+    Cavage,
 }
 
 /// Admission policy for follow requests.
@@ -204,6 +219,7 @@ impl Default for Settings {
                 hide_relationships: false,
                 max_body_bytes: 1024 * 1024,
                 key_fetch_window: std::time::Duration::from_secs(5 * 60),
+                first_signature: SignatureScheme::Rfc9421,
             },
             log: LogSettings {
                 format: LogFormat::Text,

@@ -44,6 +44,8 @@ pub struct AppContext {
     pub limits: Arc<crate::domain::limits::RateLimits>,
     /// This serving process, among those sharing the database.
     pub process: Arc<str>,
+    /// Which HTTP signature each server accepted.
+    pub knocking: Arc<crate::apub::knocking::Knocking>,
 }
 
 /// The HTTP server's state: the context plus the federation configuration
@@ -107,6 +109,7 @@ impl Node {
                 &settings.rate_limits,
             )),
             process: format!("process-{}", uuid::Uuid::new_v4()).into(),
+            knocking: Arc::default(),
         };
         let federation = federation_config(&app).await?;
         Ok(Node {

@@ -60,6 +60,9 @@ pub struct OrganizationActor {
     pub discoverable: bool,
     pub public_key: PublicKey,
     pub assertion_method: Vec<Multikey>,
+    /// FEP-844e: what the node implements beyond ActivityPub (RFC 9421
+    /// signatures, with Ed25519 keys).
+    pub implements: Value,
 }
 
 impl OrganizationActor {
@@ -99,6 +102,7 @@ impl OrganizationActor {
                 controller: id.clone(),
                 public_key_multibase: keys.ed25519_multibase(),
             }],
+            implements: crate::apub::knocking::implements(),
             id,
         }
     }

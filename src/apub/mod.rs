@@ -6,6 +6,7 @@ pub mod actor;
 pub mod collection;
 pub mod context;
 pub mod fetch;
+pub mod knocking;
 pub mod message_signature;
 pub mod objects;
 pub mod peer;

@@ -150,6 +150,7 @@ pub async fn authenticate(
     let stored_key = stored.as_ref().map(|peer| stored_key(peer, &key_id));
     if let (Some(peer), Some(key)) = (&stored, &stored_key) {
         if verifies(key) {
+            count_verified(data, &signed, key);
             return Ok(peer.clone());
         }
     }
@@ -176,11 +177,24 @@ pub async fn authenticate(
     if stored.is_some() {
         tracing::info!(signer = %owner, "the signer rotated its key: stored the new one");
     }
+    count_verified(data, &signed, &key);
     let pem = match &key {
         PublicKey::Rsa(pem) => Some(pem.as_str()),
         PublicKey::Ed25519(_) => None,
     };
     Ok(Peer::store(document, pem, data).await?.row)
+}
+
+fn count_verified(data: &AppContext, signed: &Signed, key: &PublicKey) {
+    let scheme = match (signed, key) {
+        (Signed::Cavage, _) => "cavage",
+        (Signed::Rfc9421(_), PublicKey::Rsa(_)) => "rfc9421-rsa",
+        (Signed::Rfc9421(_), PublicKey::Ed25519(_)) => "rfc9421-ed25519",
+    };
+    data.metrics
+        .verified_signatures
+        .with_label_values(&[scheme])
+        .inc();
 }
 
 /// How a request is signed.

@@ -6,7 +6,10 @@ use bytes::Bytes;
 use http::StatusCode;
 use reqwest::header::{CONTENT_TYPE, HeaderValue, RETRY_AFTER};
 
+use crate::apub::actor::{actor_id, ed25519_key_id};
 use crate::apub::context::ACTIVITY_JSON;
+use crate::apub::knocking::Signing;
+use crate::apub::message_signature::{self, PrivateKey};
 use crate::delivery::addressing::{Recipient, addressed_to};
 use crate::delivery::backoff::retry_delay_ms;
 use crate::domain::{policy, publish};
@@ -123,7 +126,7 @@ async fn deliver(state: &NodeState, owner: &str, stream: &StreamRow, batch: i64)
         };
         if let Some((document, sent_kind)) = to_send {
             let failures_so_far = if delivered_any { 0 } else { stream.failures };
-            match post(state, &inbox, &document, failures_so_far).await {
+            match post(state, &peer, &inbox, &document, failures_so_far).await {
                 Outcome::Delivered => {
                     delivered_any = true;
                     if let Some(object_id) = activity.object_id {
@@ -242,8 +245,14 @@ async fn withdrawal(
     publish::withdrawal_for(state, &object_uri, &activity.uri, &peer.actor_uri).map(Some)
 }
 
-async fn post(state: &NodeState, inbox: &str, document: &str, failures: i64) -> Outcome {
-    match try_post(state, inbox, document, failures).await {
+async fn post(
+    state: &NodeState,
+    peer: &PeerRow,
+    inbox: &str,
+    document: &str,
+    failures: i64,
+) -> Outcome {
+    match try_post(state, peer, inbox, document, failures).await {
         Ok(outcome) => outcome,
         Err(e) => Outcome::Failed {
             error: e.to_string(),
@@ -291,39 +300,108 @@ pub(crate) fn outcome_of(response: &reqwest::Response, target: &str, failures: i
     }
 }
 
+/// POSTs `document` to `inbox`, signed as the peer is known to accept, or
+/// knocking twice (RFC 9421, then draft-cavage after a 400 or 401, or the
+/// reverse by `federation.first_signature`) when it is not known yet.
 async fn try_post(
     state: &NodeState,
+    peer: &PeerRow,
     inbox: &str,
     document: &str,
     failures: i64,
 ) -> Result<Outcome> {
     let inbox_url =
         url::Url::parse(inbox).map_err(|e| Error::Internal(format!("peer inbox: {e}")))?;
-    let host = match inbox_url.port() {
-        Some(port) => format!("{}:{port}", inbox_url.host_str().unwrap_or_default()),
-        None => inbox_url.host_str().unwrap_or_default().to_owned(),
-    };
-    let builder = state
-        .http
-        .post(inbox_url.as_str())
-        .timeout(request_timeout(state.settings.delivery.lease))
-        .header(CONTENT_TYPE, HeaderValue::from_static(ACTIVITY_JSON))
-        .header("host", host)
-        .header(
-            "date",
-            httpdate::fmt_http_date(std::time::SystemTime::now()),
-        );
-    // Signed afresh for every request (activitypub_federation's signer).
-    let request = state
-        .data()
-        .sign_request(builder, Bytes::from(document.to_owned()))
-        .await
-        .map_err(|e| Error::Internal(format!("signing: {e}")))?;
-    Ok(match state.http.execute(request).await {
-        Ok(response) => outcome_of(&response, inbox, failures),
-        Err(e) => Outcome::Failed {
-            error: crate::outbound::describe(&e),
+    let origin = inbox_url.origin().ascii_serialization();
+    let actor = serde_json::from_str::<serde_json::Value>(&peer.actor_json).ok();
+    let schemes = state
+        .knocking
+        .order(&state.settings, &origin, actor.as_ref());
+    let mut last = None;
+    for (n, signing) in schemes.iter().enumerate() {
+        let request = signed_post(state, &inbox_url, document, *signing).await?;
+        let response = match state.http.execute(request).await {
+            Ok(response) => response,
+            Err(e) => {
+                return Ok(Outcome::Failed {
+                    error: crate::outbound::describe(&e),
+                    retry_after: None,
+                });
+            }
+        };
+        let status = response.status();
+        let knock_again = n + 1 < schemes.len()
+            && matches!(status, StatusCode::BAD_REQUEST | StatusCode::UNAUTHORIZED);
+        if knock_again {
+            tracing::debug!(%origin, scheme = signing.label(), %status, "signature refused: knocking with the other");
+            last = Some(response);
+            continue;
+        }
+        if status.is_success() {
+            state.knocking.remember(&origin, *signing);
+        }
+        return Ok(outcome_of(&response, inbox, failures));
+    }
+    Ok(match last {
+        Some(response) => outcome_of(&response, inbox, failures),
+        None => Outcome::Failed {
+            error: "no signature scheme to try".into(),
             retry_after: None,
         },
     })
+}
+
+/// A POST of `document` to `inbox`, signed by `signing`.
+async fn signed_post(
+    state: &NodeState,
+    inbox: &url::Url,
+    document: &str,
+    signing: Signing,
+) -> Result<reqwest::Request> {
+    let host = match inbox.port() {
+        Some(port) => format!("{}:{port}", inbox.host_str().unwrap_or_default()),
+        None => inbox.host_str().unwrap_or_default().to_owned(),
+    };
+    let builder = state
+        .http
+        .post(inbox.as_str())
+        .timeout(request_timeout(state.settings.delivery.lease))
+        .header(CONTENT_TYPE, HeaderValue::from_static(ACTIVITY_JSON))
+        .header("host", host);
+    let key = match signing {
+        Signing::Cavage => {
+            // Signed afresh for every request (activitypub_federation's signer).
+            let builder = builder.header(
+                "date",
+                httpdate::fmt_http_date(std::time::SystemTime::now()),
+            );
+            return state
+                .data()
+                .sign_request(builder, Bytes::from(document.to_owned()))
+                .await
+                .map_err(|e| Error::Internal(format!("signing: {e}")));
+        }
+        Signing::Rfc9421Rsa => (
+            format!("{}#main-key", actor_id(&state.settings)),
+            PrivateKey::Rsa(&state.keys.rsa_private),
+        ),
+        Signing::Rfc9421Ed25519 => (
+            ed25519_key_id(&state.settings).to_string(),
+            PrivateKey::Ed25519(&state.keys.ed25519),
+        ),
+    };
+    let headers = message_signature::sign(
+        &http::Method::POST,
+        inbox,
+        Some((ACTIVITY_JSON, document.as_bytes())),
+        &key.0,
+        &key.1,
+    )?;
+    let mut builder = builder.body(document.to_owned());
+    for (name, value) in headers {
+        builder = builder.header(name, value);
+    }
+    builder
+        .build()
+        .map_err(|e| Error::Internal(format!("request: {e}")))
 }

@@ -15,6 +15,9 @@ pub struct Metrics {
     pub http_duration: HistogramVec,
     /// Activities received in the inbox, by type and outcome.
     pub inbox_activities: IntCounterVec,
+    /// Signed requests verified, by signature scheme (`cavage`,
+    /// `rfc9421-rsa`, `rfc9421-ed25519`).
+    pub verified_signatures: IntCounterVec,
     /// Objects refused from the catalog, by reason.
     pub catalog_refused: IntCounterVec,
     /// Delivery attempts to peers and webhooks, by target and outcome.
@@ -58,6 +61,14 @@ impl Metrics {
             &["type", "outcome"],
         )
         .map_err(metrics_error)?;
+        let verified_signatures = IntCounterVec::new(
+            Opts::new(
+                "verified_signatures_total",
+                "Signed requests verified, by signature scheme",
+            ),
+            &["scheme"],
+        )
+        .map_err(metrics_error)?;
         let catalog_refused = IntCounterVec::new(
             Opts::new(
                 "catalog_refused_total",
@@ -99,6 +110,7 @@ impl Metrics {
             Box::new(http_requests.clone()),
             Box::new(http_duration.clone()),
             Box::new(inbox_activities.clone()),
+            Box::new(verified_signatures.clone()),
             Box::new(catalog_refused.clone()),
             Box::new(deliveries.clone()),
             Box::new(delivery_latency.clone()),
@@ -110,6 +122,7 @@ impl Metrics {
             http_requests,
             http_duration,
             inbox_activities,
+            verified_signatures,
             catalog_refused,
             deliveries,
             delivery_latency,

@@ -384,3 +384,96 @@ async fn rfc_9421_signatures_that_do_not_hold_are_refused(db: TestDatabase) {
     assert_eq!(requests(&node, &admin).await, 0);
     node.stop().await;
 }
+
+on_both_backends!(
+    passerelle_nodes_sign_each_other_with_ed25519,
+    a_server_that_refuses_rfc_9421_is_knocked_twice_then_remembered,
+    a_server_that_accepts_rfc_9421_gets_it_first,
+);
+
+async fn verified(node: &TestNode, scheme: &str) -> u64 {
+    crate::rig::metric_value(
+        &node.get("/metrics").await.text().await.unwrap(),
+        &format!(r#"passerelle_verified_signatures_total{{scheme="{scheme}"}}"#),
+    )
+}
+
+/// Two nodes see from each other's actor (FEP-844e `implements`) that
+/// both verify RFC 9421 with Ed25519, and sign their deliveries so.
+async fn passerelle_nodes_sign_each_other_with_ed25519(db: TestDatabase) {
+    use crate::federation::{admin, ask_to_follow, node_named, wait_follow_state};
+    let (a, _a_db) = node_named(&db, "foodhub", |_| {}).await;
+    let (b, _b_db) = node_named(&db, "velocoop", |s| {
+        s.federation.admission = passerelle::config::Admission::Open
+    })
+    .await;
+    let (a_admin, b_admin) = (admin(&a).await, admin(&b).await);
+    let (_, actor) = a.get_activity_json("/actor").await;
+    assert!(
+        actor["implements"].to_string().contains("rfc9421"),
+        "{actor}"
+    );
+    ask_to_follow(&a, &a_admin, &b, &b_admin).await;
+    wait_follow_state(&a, &a_admin, &b, "active").await;
+    let platform = b.token(passerelle::domain::tokens::Scope::Platform).await;
+    b.put_json("/api/v1/offers/jam", &platform, &b.example("offer"))
+        .await;
+    b.caught_up().await;
+    a.caught_up().await;
+    // B got A's Follow; A got B's Accept and its Create.
+    assert!(verified(&b, "rfc9421-ed25519").await >= 1);
+    assert!(verified(&a, "rfc9421-ed25519").await >= 2);
+    assert_eq!(verified(&b, "rfc9421-rsa").await, 0);
+    a.stop().await;
+    b.stop().await;
+}
+
+/// A follower that knows only draft-cavage answers 401 to the first
+/// knock (RFC 9421): the node knocks again with draft-cavage, which is
+/// accepted, and sends only that to it afterwards.
+async fn a_server_that_refuses_rfc_9421_is_knocked_twice_then_remembered(db: TestDatabase) {
+    let node = TestNode::start(&db).await;
+    let admin = node.token(passerelle::domain::tokens::Scope::Admin).await;
+    let key = new_key();
+    let mut peer = MockPeer::bind().await;
+    peer.refuse_rfc9421 = true;
+    let actor = crate::mock_peer::actor_document(&peer, &key, None);
+    let mut documents = Documents::new();
+    documents.insert("/actor".into(), ("application/activity+json", actor));
+    peer.serve(documents);
+    crate::reliability::approve_follower(&node, &admin, &peer, &key).await;
+    let platform = node
+        .token(passerelle::domain::tokens::Scope::Platform)
+        .await;
+    for id in ["one", "two"] {
+        node.put_json(
+            &format!("/api/v1/offers/{id}"),
+            &platform,
+            &node.example("offer"),
+        )
+        .await;
+    }
+    node.caught_up().await;
+    // The Accept and two Creates: four POSTs, one of them refused.
+    assert_eq!(peer.hits("POST", "/inbox"), 4);
+    assert_eq!(peer.rfc9421_posts(), 1);
+    node.stop().await;
+}
+
+/// A server that accepts RFC 9421 is sent nothing else.
+async fn a_server_that_accepts_rfc_9421_gets_it_first(db: TestDatabase) {
+    let node = TestNode::start(&db).await;
+    let admin = node.token(passerelle::domain::tokens::Scope::Admin).await;
+    let key = new_key();
+    let peer = MockPeer::with_actor(&key, None).await;
+    crate::reliability::approve_follower(&node, &admin, &peer, &key).await;
+    let platform = node
+        .token(passerelle::domain::tokens::Scope::Platform)
+        .await;
+    node.put_json("/api/v1/offers/one", &platform, &node.example("offer"))
+        .await;
+    node.caught_up().await;
+    assert_eq!(peer.hits("POST", "/inbox"), 2);
+    assert_eq!(peer.rfc9421_posts(), 2);
+    node.stop().await;
+}

@@ -29,6 +29,11 @@ pub struct MockPeer {
     /// How long each GET waits before it is answered (none unless set
     /// before `serve`): a slow server.
     pub get_delay: std::time::Duration,
+    /// Answer 401 to POSTs signed by RFC 9421 (`Signature-Input`), as a
+    /// server that knows only draft-cavage signatures.
+    pub refuse_rfc9421: bool,
+    /// POSTs signed by RFC 9421 received.
+    rfc9421_posts: Arc<std::sync::atomic::AtomicUsize>,
 }
 
 impl MockPeer {
@@ -41,6 +46,8 @@ impl MockPeer {
             listener: Some(listener),
             post_status: StatusCode::ACCEPTED,
             get_delay: std::time::Duration::ZERO,
+            refuse_rfc9421: false,
+            rfc9421_posts: Arc::default(),
         }
     }
 
@@ -49,12 +56,14 @@ impl MockPeer {
     }
 
     pub fn serve(&mut self, documents: Documents) {
-        let state = (
-            Arc::new(documents),
-            self.seen.clone(),
-            self.post_status,
-            self.get_delay,
-        );
+        let state = MockState {
+            documents: Arc::new(documents),
+            seen: self.seen.clone(),
+            post_status: self.post_status,
+            get_delay: self.get_delay,
+            refuse_rfc9421: self.refuse_rfc9421,
+            rfc9421_posts: self.rfc9421_posts.clone(),
+        };
         let app = Router::new().fallback(answer).with_state(state);
         let listener = self.listener.take().expect("served once");
         tokio::spawn(async move {
@@ -71,28 +80,47 @@ impl MockPeer {
             .count()
     }
 
+    /// POSTs signed by RFC 9421 received so far.
+    pub fn rfc9421_posts(&self) -> usize {
+        self.rfc9421_posts.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
     pub fn total(&self) -> usize {
         self.seen.lock().unwrap().len()
     }
 }
 
-type MockState = (
-    Arc<Documents>,
-    Arc<Mutex<Vec<(String, String, std::time::Instant)>>>,
-    StatusCode,
-    std::time::Duration,
-);
+#[derive(Clone)]
+struct MockState {
+    documents: Arc<Documents>,
+    seen: Arc<Mutex<Vec<(String, String, std::time::Instant)>>>,
+    post_status: StatusCode,
+    get_delay: std::time::Duration,
+    refuse_rfc9421: bool,
+    rfc9421_posts: Arc<std::sync::atomic::AtomicUsize>,
+}
 
-async fn answer(
-    State((documents, seen, post_status, get_delay)): State<MockState>,
-    request: Request,
-) -> Response {
+async fn answer(State(state): State<MockState>, request: Request) -> Response {
+    let MockState {
+        documents,
+        seen,
+        post_status,
+        get_delay,
+        refuse_rfc9421,
+        rfc9421_posts,
+    } = state;
     let path = request.uri().path().to_owned();
     let method = request.method().as_str().to_owned();
     seen.lock()
         .unwrap()
         .push((method.clone(), path.clone(), std::time::Instant::now()));
     if method == "POST" {
+        if request.headers().contains_key("signature-input") {
+            rfc9421_posts.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            if refuse_rfc9421 {
+                return StatusCode::UNAUTHORIZED.into_response();
+            }
+        }
         return post_status.into_response();
     }
     tokio::time::sleep(get_delay).await;

@@ -76,12 +76,23 @@ async fn approved_follower(
 ) -> (MockPeer, rsa::RsaPrivateKey) {
     let key = new_key();
     let peer = MockPeer::with_actor_answering(&key, None, status).await;
+    approve_follower(node, node_admin, &peer, &key).await;
+    (peer, key)
+}
+
+/// `peer` (serving its actor with `key`) follows `node` and is approved.
+pub async fn approve_follower(
+    node: &TestNode,
+    node_admin: &str,
+    peer: &MockPeer,
+    key: &rsa::RsaPrivateKey,
+) {
     let actor = peer.url("/actor");
     let response = SignedPost::new(
         &node.url("/inbox"),
         follow(&actor, &node.actor()),
         &format!("{actor}#main-key"),
-        &key,
+        key,
     )
     .send(&reqwest::Client::new())
     .await;
@@ -98,7 +109,6 @@ async fn approved_follower(
         )
         .await;
     assert_eq!(approved.status(), 200);
-    (peer, key)
 }
 
 /// A follower that answers 401 (it may hold a stale copy of our key) is

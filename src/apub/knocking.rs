@@ -1,0 +1,100 @@
+//! Which HTTP signature to send to a server ("double knocking", as Fedify
+//! does it): another Passerelle node (its actor says, by FEP-844e
+//! `implements`, that it verifies RFC 9421 with Ed25519) gets RFC 9421
+//! signed with the node's Ed25519 key, a fraction of an RSA signature's
+//! cost; a server not known yet gets `federation.first_signature` first
+//! and the other scheme after a 400 or 401; what a server accepted is
+//! remembered per origin.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use serde_json::{Value, json};
+
+use crate::config::{Settings, SignatureScheme};
+
+/// FEP-844e: the node verifies RFC 9421 signatures.
+pub const IMPLEMENTS_RFC9421: &str = "https://datatracker.ietf.org/doc/html/rfc9421";
+/// FEP-844e: the node verifies RFC 9421 signatures made with Ed25519 keys
+/// listed under `assertionMethod`.
+pub const IMPLEMENTS_RFC9421_ED25519: &str =
+    "https://datatracker.ietf.org/doc/html/rfc9421#name-eddsa-using-curve-edwards25";
+
+/// Origins remembered at once; beyond, the map starts afresh.
+const MAX_REMEMBERED: usize = 10_000;
+
+/// How one request is signed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Signing {
+    Rfc9421Ed25519,
+    Rfc9421Rsa,
+    Cavage,
+}
+
+impl Signing {
+    /// The metric label of the scheme.
+    pub fn label(self) -> &'static str {
+        match self {
+            Signing::Rfc9421Ed25519 => "rfc9421-ed25519",
+            Signing::Rfc9421Rsa => "rfc9421-rsa",
+            Signing::Cavage => "cavage",
+        }
+    }
+}
+
+/// The FEP-844e `implements` entries of the node's actor.
+pub fn implements() -> Value {
+    json!([
+        {"href": IMPLEMENTS_RFC9421, "name": "RFC 9421: HTTP Message Signatures"},
+        {"href": IMPLEMENTS_RFC9421_ED25519, "name": "RFC 9421 signatures with Ed25519 keys"},
+    ])
+}
+
+fn actor_implements(actor: &Value, href: &str) -> bool {
+    actor
+        .get("implements")
+        .and_then(Value::as_array)
+        .is_some_and(|entries| {
+            entries
+                .iter()
+                .any(|entry| entry.get("href").and_then(Value::as_str) == Some(href))
+        })
+}
+
+/// What each server accepted, by origin.
+#[derive(Default)]
+pub struct Knocking {
+    accepted: Mutex<HashMap<String, Signing>>,
+}
+
+impl Knocking {
+    /// The schemes to try, in order, for a request to `origin`, whose actor
+    /// document (when known) is `actor`.
+    pub fn order(&self, settings: &Settings, origin: &str, actor: Option<&Value>) -> Vec<Signing> {
+        if actor.is_some_and(|actor| actor_implements(actor, IMPLEMENTS_RFC9421_ED25519)) {
+            return vec![Signing::Rfc9421Ed25519, Signing::Cavage];
+        }
+        if let Some(known) = self.lock().get(origin) {
+            return vec![*known];
+        }
+        match settings.federation.first_signature {
+            SignatureScheme::Rfc9421 => vec![Signing::Rfc9421Rsa, Signing::Cavage],
+            SignatureScheme::Cavage => vec![Signing::Cavage, Signing::Rfc9421Rsa],
+        }
+    }
+
+    /// `origin` accepted a request signed with `signing`.
+    pub fn remember(&self, origin: &str, signing: Signing) {
+        let mut accepted = self.lock();
+        if accepted.len() >= MAX_REMEMBERED {
+            accepted.clear();
+        }
+        accepted.insert(origin.to_owned(), signing);
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Signing>> {
+        self.accepted
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
