@@ -123,9 +123,11 @@ async fn refusals_are_retried_then_skipped_in_view(db: TestDatabase) {
         (deliveries[0]["skipped"] == 1).then_some(deliveries)
     })
     .await;
+    // Each knocks twice (RFC 9421, then draft-cavage): the peer accepted
+    // neither, so it is not known to take one.
     assert_eq!(
-        peer.hits("POST", "/inbox"),
-        4,
+        (peer.hits("POST", "/inbox"), peer.rfc9421_posts()),
+        (8, 4),
         "one attempt and three retries"
     );
     let last = deliveries[0]["last_skipped"].as_str().unwrap();
@@ -582,16 +584,22 @@ async fn an_exclusion_commits_whole_or_not_at_all(db: TestDatabase) {
     b.stop().await;
 }
 
-on_both_backends!(a_catalog_change_and_its_event_commit_together);
+/// Node A (foodhub) following B (velocoop, open admission), their tokens,
+/// and A's platform webhook for `events` at an address nothing listens on:
+/// the events stay queued, where a test counts them.
+struct Following {
+    a: TestNode,
+    a_db: TestDatabase,
+    b: TestNode,
+    b_db: TestDatabase,
+    a_admin: String,
+    b_platform: String,
+}
 
-/// A received offer and the platform's `catalog.created` event commit
-/// together: while the event cannot be queued (a database fault), the
-/// offer is not in the catalog and the sender is told to retry; once the
-/// fault is gone, the retry brings both, once.
-async fn a_catalog_change_and_its_event_commit_together(db: TestDatabase) {
+async fn a_follows_b_with_a_silent_webhook(db: &TestDatabase, events: &[&str]) -> Following {
     use crate::federation::{admin, ask_to_follow, node_named, wait_follow_state};
-    let (a, a_db) = node_named(&db, "foodhub", |_| {}).await;
-    let (b, b_db) = node_named(&db, "velocoop", |s| {
+    let (a, a_db) = node_named(db, "foodhub", |_| {}).await;
+    let (b, b_db) = node_named(db, "velocoop", |s| {
         s.federation.admission = passerelle::config::Admission::Open
     })
     .await;
@@ -600,18 +608,41 @@ async fn a_catalog_change_and_its_event_commit_together(db: TestDatabase) {
         a.token(Scope::Platform).await,
         b.token(Scope::Platform).await,
     );
-    // Nothing listens there: the event stays queued, where it is counted.
     let hook = a
         .post_json(
             "/api/v1/webhooks",
             &a_platform,
-            &json!({"url": "http://127.0.0.1:9/hook", "events": ["catalog.created"]}),
+            &json!({"url": "http://127.0.0.1:9/hook", "events": events}),
         )
         .await;
     assert_eq!(hook.status(), 201);
     ask_to_follow(&a, &a_admin, &b, &b_admin).await;
     wait_follow_state(&a, &a_admin, &b, "active").await;
+    Following {
+        a,
+        a_db,
+        b,
+        b_db,
+        a_admin,
+        b_platform,
+    }
+}
 
+on_both_backends!(a_catalog_change_and_its_event_commit_together);
+
+/// A received offer and the platform's `catalog.created` event commit
+/// together: while the event cannot be queued (a database fault), the
+/// offer is not in the catalog and the sender is told to retry; once the
+/// fault is gone, the retry brings both, once.
+async fn a_catalog_change_and_its_event_commit_together(db: TestDatabase) {
+    let Following {
+        a,
+        a_db,
+        b,
+        b_db,
+        a_admin: _,
+        b_platform,
+    } = a_follows_b_with_a_silent_webhook(&db, &["catalog.created"]).await;
     a_db.inject_insert_fault("webhook_events").await;
     let put = b
         .put_json("/api/v1/offers/jam", &b_platform, &b.example("offer"))
@@ -824,28 +855,15 @@ on_both_backends!(a_purge_drops_the_peers_queued_catalog_events);
 /// then the peer is unfollowed: its queued `catalog.created` events are
 /// dropped, and only the deletions wait for the platform.
 async fn a_purge_drops_the_peers_queued_catalog_events(db: TestDatabase) {
-    use crate::federation::{admin, ask_to_follow, node_named, wait_follow_state};
-    let (a, a_db) = node_named(&db, "foodhub", |_| {}).await;
-    let (b, _b_db) = node_named(&db, "velocoop", |s| {
-        s.federation.admission = passerelle::config::Admission::Open
-    })
-    .await;
-    let (a_admin, b_admin) = (admin(&a).await, admin(&b).await);
-    let (a_platform, b_platform) = (
-        a.token(Scope::Platform).await,
-        b.token(Scope::Platform).await,
-    );
-    // Nothing listens there: every event stays queued.
-    let hook = a
-        .post_json(
-            "/api/v1/webhooks",
-            &a_platform,
-            &json!({"url": "http://127.0.0.1:9/hook", "events": ["catalog.created", "catalog.deleted"]}),
-        )
-        .await;
-    assert_eq!(hook.status(), 201);
-    ask_to_follow(&a, &a_admin, &b, &b_admin).await;
-    wait_follow_state(&a, &a_admin, &b, "active").await;
+    // Every database stays bound: dropping one deletes it under its node.
+    let Following {
+        a,
+        a_db,
+        b,
+        b_db: _b_db,
+        a_admin,
+        b_platform,
+    } = a_follows_b_with_a_silent_webhook(&db, &["catalog.created", "catalog.deleted"]).await;
     for id in ["one", "two"] {
         b.put_json(
             &format!("/api/v1/offers/{id}"),
