@@ -17,7 +17,7 @@ use crate::store::{ChangeTx, NewActivity};
 /// Adds the node's integrity proof to an activity.
 pub fn sign(ctx: &AppContext, document: &Value) -> Result<Value> {
     let method = ed25519_key_id(&ctx.settings).to_string();
-    let created = time::now();
+    let created = time::proof_created();
     proof::sign(
         document,
         &ctx.keys.ed25519,

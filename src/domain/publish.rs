@@ -65,14 +65,14 @@ fn check_local_id(local_id: &str) -> Result<()> {
     }
 }
 
-fn sign(ctx: &AppContext, document: &Value, created: &str) -> Result<Value> {
+fn sign(ctx: &AppContext, document: &Value) -> Result<Value> {
     let verification_method = ed25519_key_id(&ctx.settings).to_string();
     proof::sign(
         document,
         &ctx.keys.ed25519,
         &ProofOptions {
             verification_method: &verification_method,
-            created,
+            created: &time::proof_created(),
         },
     )
     .map_err(|e| Error::Internal(format!("signing: {e}")))
@@ -128,7 +128,7 @@ pub async fn upsert(
         updated: &now,
     }
     .document(&payload)?;
-    let signed = sign(ctx, &unsigned, &now)?;
+    let signed = sign(ctx, &unsigned)?;
     let signed_json = to_json(&signed)?;
     let state = ObjectState {
         kind: kind.as_str(),
@@ -150,7 +150,7 @@ pub async fn upsert(
     };
     if kind.keeps_versions() {
         let version_id = version_uri(&uri, version);
-        let version_signed = sign(ctx, &version_document(&unsigned, &version_id), &now)?;
+        let version_signed = sign(ctx, &version_document(&unsigned, &version_id))?;
         tx.insert_version(
             object_id,
             version,
@@ -192,7 +192,7 @@ pub async fn upsert(
         change_type(change),
         object_id,
         &audience,
-        &sign(ctx, &activity, &now)?,
+        &sign(ctx, &activity)?,
     )
     .await?;
     let object = tx.object(kind.as_str(), local_id).await?;
@@ -270,7 +270,7 @@ pub fn withdrawal_for(
         &Audience::Peers(vec![peer]),
         &now,
     )?;
-    to_json(&sign(ctx, &activity, &now)?)
+    to_json(&sign(ctx, &activity)?)
 }
 
 /// Withdraws an object: its URL answers 410 with a tombstone and a
@@ -304,7 +304,7 @@ pub async fn delete(ctx: &AppContext, kind: ObjectKind, local_id: &str) -> Resul
             crate::apub::context::object_context(&ctx.settings),
         );
     }
-    let tombstone = sign(ctx, &tombstone, &now)?;
+    let tombstone = sign(ctx, &tombstone)?;
     tx.mark_deleted(row.id, &to_json(&tombstone)?).await?;
     // Its earlier activities carried its content: they become tombstones.
     for (activity_row, activity_uri, activity_kind) in tx.activities_of_object(row.id).await? {
@@ -317,7 +317,7 @@ pub async fn delete(ctx: &AppContext, kind: ObjectKind, local_id: &str) -> Resul
                 crate::apub::context::object_context(&ctx.settings),
             );
         }
-        let withdrawn = sign(ctx, &withdrawn, &now)?;
+        let withdrawn = sign(ctx, &withdrawn)?;
         tx.withdraw_activity(activity_row, &to_json(&withdrawn)?)
             .await?;
     }
@@ -336,7 +336,7 @@ pub async fn delete(ctx: &AppContext, kind: ObjectKind, local_id: &str) -> Resul
         delete::TYPE,
         row.id,
         &audience,
-        &sign(ctx, &activity, &now)?,
+        &sign(ctx, &activity)?,
     )
     .await?;
     let object = tx.object(kind.as_str(), local_id).await?;

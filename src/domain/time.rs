@@ -13,6 +13,14 @@ pub fn now() -> String {
     Utc::now().to_rfc3339_opts(SecondsFormat::Millis, true)
 }
 
+/// The `created` of an integrity proof: now, to the second. Verifiers
+/// re-serialise it before hashing (Fedify as a Temporal instant, which
+/// drops trailing zeros of a fraction): whole seconds read back the same
+/// everywhere, milliseconds do not (`.120Z` comes back as `.12Z`).
+pub fn proof_created() -> String {
+    Utc::now().to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
 /// Whether the date-time `candidate` is later than `held` (RFC 3339 of
 /// any precision; unreadable dates compare as text).
 pub fn is_later(candidate: &str, held: &str) -> bool {

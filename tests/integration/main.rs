@@ -16,6 +16,7 @@ mod discovery;
 mod documents;
 mod durability;
 mod federation;
+mod fedify;
 mod inbox;
 mod interop;
 mod jsonld;
