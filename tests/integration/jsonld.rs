@@ -24,24 +24,57 @@ fn fixture(name: &str) -> Value {
     serde_json::from_str(&std::fs::read_to_string(path).expect("context fixture")).expect("JSON")
 }
 
-fn collect_terms(context: &Value, terms: &mut HashSet<String>) {
-    match context {
-        Value::Object(definitions) => {
-            for (term, definition) in definitions {
-                terms.insert(term.clone());
-                if let Some(scoped) = definition.get("@context") {
-                    collect_terms(scoped, terms);
-                }
-            }
+/// Terms in scope: those defined at a context's top level, and for a term
+/// with a scoped context, the terms it brings (inside an object of that
+/// type, or inside that property's value).
+#[derive(Clone, Default)]
+struct TermScope {
+    terms: HashSet<String>,
+    scoped: std::collections::HashMap<String, TermScope>,
+}
+
+impl TermScope {
+    fn extend(&mut self, other: TermScope) {
+        self.terms.extend(other.terms);
+        for (term, scope) in other.scoped {
+            self.scoped.entry(term).or_default().extend(scope);
         }
-        Value::Array(list) => list.iter().for_each(|c| collect_terms(c, terms)),
-        _ => {}
+    }
+
+    /// The scope inside what `term` introduces.
+    fn within(&self, term: &str) -> TermScope {
+        let mut inner = self.clone();
+        if let Some(scoped) = self.scoped.get(term) {
+            inner.extend(scoped.clone());
+        }
+        inner
     }
 }
 
+fn collect_terms(context: &Value) -> TermScope {
+    let mut scope = TermScope::default();
+    match context {
+        Value::Object(definitions) => {
+            for (term, definition) in definitions {
+                scope.terms.insert(term.clone());
+                if let Some(scoped) = definition.get("@context") {
+                    scope
+                        .scoped
+                        .entry(term.clone())
+                        .or_default()
+                        .extend(collect_terms(scoped));
+                }
+            }
+        }
+        Value::Array(list) => list.iter().for_each(|c| scope.extend(collect_terms(c))),
+        _ => {}
+    }
+    scope
+}
+
 /// The terms a document's `@context` defines.
-fn terms_of(node: &TestNode, context: &Value) -> HashSet<String> {
-    let mut terms = HashSet::new();
+fn terms_of(node: &TestNode, context: &Value) -> TermScope {
+    let mut scope = TermScope::default();
     let urls: Vec<&str> = match context {
         Value::String(one) => vec![one.as_str()],
         Value::Array(many) => many.iter().filter_map(Value::as_str).collect(),
@@ -59,44 +92,53 @@ fn terms_of(node: &TestNode, context: &Value) -> HashSet<String> {
             }
             other => panic!("unknown context {other}"),
         };
-        collect_terms(&document["@context"], &mut terms);
+        scope.extend(collect_terms(&document["@context"]));
     }
-    terms
+    scope
 }
 
 /// Keys and `type` values not defined by the contexts in scope.
 fn undefined(
     node: &TestNode,
     value: &Value,
-    inherited: &HashSet<String>,
+    inherited: &TermScope,
     path: &str,
     found: &mut Vec<String>,
 ) {
     match value {
         Value::Object(fields) => {
-            let mut terms = inherited.clone();
+            let mut scope = inherited.clone();
             if let Some(context) = fields.get("@context") {
-                terms.extend(terms_of(node, context));
+                scope.extend(terms_of(node, context));
+            }
+            let types: Vec<&str> = match fields.get("type") {
+                Some(Value::Array(list)) => list.iter().filter_map(Value::as_str).collect(),
+                Some(one) => one.as_str().into_iter().collect(),
+                None => vec![],
+            };
+            for t in &types {
+                if !scope.terms.contains(*t) {
+                    found.push(format!("{path}/type={t}"));
+                }
+            }
+            // A type's scoped context applies inside the object.
+            for t in &types {
+                scope = scope.within(t);
             }
             for (key, child) in fields {
                 if key.starts_with('@') {
                     continue;
                 }
-                if !terms.contains(key) {
+                if !scope.terms.contains(key) {
                     found.push(format!("{path}/{key}"));
                 }
-                if key == "type" {
-                    let types = match child {
-                        Value::Array(list) => list.clone(),
-                        one => vec![one.clone()],
-                    };
-                    for t in types.iter().filter_map(Value::as_str) {
-                        if !terms.contains(t) {
-                            found.push(format!("{path}/type={t}"));
-                        }
-                    }
-                }
-                undefined(node, child, &terms, &format!("{path}/{key}"), found);
+                undefined(
+                    node,
+                    child,
+                    &scope.within(key),
+                    &format!("{path}/{key}"),
+                    found,
+                );
             }
         }
         Value::Array(items) => {
@@ -172,7 +214,7 @@ fn assert_defined(node: &TestNode, what: &str, document: &Value) {
         "{what}: objects with no ActivityStreams type: {untyped:?}\n{document}"
     );
     let mut found = Vec::new();
-    undefined(node, document, &HashSet::new(), "", &mut found);
+    undefined(node, document, &TermScope::default(), "", &mut found);
     assert!(
         found.is_empty(),
         "{what}: terms not defined by its contexts: {found:?}\n{document}"
