@@ -294,22 +294,58 @@ impl MessageSignature {
     }
 }
 
-/// A key this node signs requests with.
+/// A key this node signs requests with, and how.
 pub enum PrivateKey<'a> {
     /// Signed `rsa-v1_5-sha256`, the algorithm every RFC 9421 verifier has.
     Rsa(&'a rsa::RsaPrivateKey),
+    /// Signed `rsa-pss-sha512`, when a server asks for it.
+    RsaPss(&'a rsa::RsaPrivateKey),
     Ed25519(&'a ed25519_dalek::SigningKey),
+}
+
+/// What a server asks for in an `Accept-Signature` challenge (RFC 9421
+/// section 5.1): the components to cover and, when it says, the algorithm.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Challenge {
+    pub components: Vec<String>,
+    pub alg: Option<String>,
+}
+
+impl Challenge {
+    /// The first signature the header asks for; `None` when it is not a
+    /// challenge this node can read (components with parameters included).
+    pub fn parse(header: &str) -> Option<Challenge> {
+        let requested: Dictionary = Parser::new(header).parse_dictionary().ok()?;
+        let (_, ListEntry::InnerList(list)) = requested.iter().next()? else {
+            return None;
+        };
+        let mut components = Vec::new();
+        for item in &list.items {
+            if !item.params.is_empty() {
+                return None;
+            }
+            components.push(item.bare_item.as_string()?.as_str().to_ascii_lowercase());
+        }
+        let alg = list
+            .params
+            .get("alg")
+            .and_then(BareItem::as_string)
+            .map(|alg| alg.as_str().to_owned());
+        Some(Challenge { components, alg })
+    }
 }
 
 /// The headers that sign a request to `url` by RFC 9421: `@method`,
 /// `@target-uri`, and with a body its `content-type` and `content-digest`
-/// (which is among the headers returned).
+/// (which is among the headers returned), and `also_cover` (what a
+/// challenge asked for: derived components, `date`, or those headers).
 pub fn sign(
     method: &Method,
     url: &Url,
     body: Option<(&str, &[u8])>,
     key_id: &str,
     key: &PrivateKey,
+    also_cover: &[String],
 ) -> Result<Vec<(&'static str, String)>> {
     use base64::Engine;
     use base64::engine::general_purpose::STANDARD;
@@ -334,8 +370,31 @@ pub fn sign(
         components.extend(["content-type", "content-digest"]);
         signed.push(("content-digest", digest));
     }
+    let mut components: Vec<String> = components.into_iter().map(str::to_owned).collect();
+    for extra in also_cover {
+        if components.contains(extra) {
+            continue;
+        }
+        match extra.as_str() {
+            "@method" | "@target-uri" | "@authority" | "@scheme" | "@path" | "@query"
+            | "@request-target" | "host" => {}
+            "date" => {
+                let date = httpdate::fmt_http_date(SystemTime::now());
+                headers.insert("date", header(&date)?);
+                signed.push(("date", date));
+            }
+            other if headers.contains_key(other) => {}
+            other => {
+                return Err(Error::Internal(format!(
+                    "cannot cover `{other}`, asked for by a signature challenge"
+                )));
+            }
+        }
+        components.push(extra.clone());
+    }
     let alg = match key {
         PrivateKey::Rsa(_) => "rsa-v1_5-sha256",
+        PrivateKey::RsaPss(_) => "rsa-pss-sha512",
         PrivateKey::Ed25519(_) => "ed25519",
     };
     let covered: Vec<String> = components.iter().map(|c| format!("\"{c}\"")).collect();
@@ -363,6 +422,12 @@ pub fn sign(
         PrivateKey::Rsa(key) => rsa::pkcs1v15::SigningKey::<Sha256>::new((*key).clone())
             .sign(base.as_bytes())
             .to_vec(),
+        PrivateKey::RsaPss(key) => {
+            use rsa::signature::RandomizedSigner;
+            rsa::pss::SigningKey::<Sha512>::new((*key).clone())
+                .sign_with_rng(&mut rand::thread_rng(), base.as_bytes())
+                .to_vec()
+        }
         PrivateKey::Ed25519(key) => key.sign(base.as_bytes()).to_bytes().to_vec(),
     };
     signed.push(("signature-input", input));
@@ -514,6 +579,7 @@ aOT9v6d+nb4bnNkQVklLQ3fVAvJm+xdDOp9LCNCN48V2pnDOkFV6+U9nV5oyc6XI
             Some(("application/activity+json", body)),
             "https://node.example/actor#ed25519-key",
             &super::PrivateKey::Ed25519(&key),
+            &[],
         )
         .unwrap();
         let mut headers = HeaderMap::new();
@@ -541,6 +607,18 @@ aOT9v6d+nb4bnNkQVklLQ3fVAvJm+xdDOp9LCNCN48V2pnDOkFV6+U9nV5oyc6XI
             )
             .unwrap();
         assert!(!signature.verify(&elsewhere, &PublicKey::Ed25519(key.verifying_key())));
+    }
+
+    #[test]
+    fn challenges_are_read() {
+        let challenge = super::Challenge::parse(
+            r#"sig1=("@method" "@target-uri" "@authority" "content-digest" "date");alg="ed25519""#,
+        )
+        .unwrap();
+        assert_eq!(challenge.components.len(), 5);
+        assert_eq!(challenge.alg.as_deref(), Some("ed25519"));
+        assert!(super::Challenge::parse(r#"sig1=("@query-param";name="a")"#).is_none());
+        assert!(super::Challenge::parse("not a dictionary (").is_none());
     }
 
     #[test]

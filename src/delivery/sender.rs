@@ -9,7 +9,7 @@ use reqwest::header::{CONTENT_TYPE, HeaderValue, RETRY_AFTER};
 use crate::apub::actor::{actor_id, ed25519_key_id};
 use crate::apub::context::ACTIVITY_JSON;
 use crate::apub::knocking::Signing;
-use crate::apub::message_signature::{self, PrivateKey};
+use crate::apub::message_signature::{self, Challenge, PrivateKey};
 use crate::delivery::addressing::{Recipient, addressed_to};
 use crate::delivery::backoff::retry_delay_ms;
 use crate::domain::{policy, publish};
@@ -319,7 +319,7 @@ async fn try_post(
         .order(&state.settings, &origin, actor.as_ref());
     let mut last = None;
     for (n, signing) in schemes.iter().enumerate() {
-        let request = signed_post(state, &inbox_url, document, *signing).await?;
+        let request = signed_post(state, &inbox_url, document, *signing, None).await?;
         let response = match state.http.execute(request).await {
             Ok(response) => response,
             Err(e) => {
@@ -330,6 +330,23 @@ async fn try_post(
             }
         };
         let status = response.status();
+        if let Some(challenge) = challenge_of(&response) {
+            // The server said what it wants signed: answer that once.
+            match signed_post(state, &inbox_url, document, *signing, Some(&challenge)).await {
+                Ok(request) => {
+                    return Ok(match state.http.execute(request).await {
+                        Ok(response) => outcome_of(&response, inbox, failures),
+                        Err(e) => Outcome::Failed {
+                            error: crate::outbound::describe(&e),
+                            retry_after: None,
+                        },
+                    });
+                }
+                Err(e) => {
+                    tracing::info!(%origin, error = %e, "cannot answer the signature challenge");
+                }
+            }
+        }
         let knock_again = n + 1 < schemes.len()
             && matches!(status, StatusCode::BAD_REQUEST | StatusCode::UNAUTHORIZED);
         if knock_again {
@@ -351,12 +368,23 @@ async fn try_post(
     })
 }
 
-/// A POST of `document` to `inbox`, signed by `signing`.
+/// The `Accept-Signature` challenge of a 401 (RFC 9421 section 5.1).
+fn challenge_of(response: &reqwest::Response) -> Option<Challenge> {
+    if response.status() != StatusCode::UNAUTHORIZED {
+        return None;
+    }
+    let header = response.headers().get("accept-signature")?.to_str().ok()?;
+    Challenge::parse(header)
+}
+
+/// A POST of `document` to `inbox`, signed by `signing`, or as
+/// `challenge` asks (its components, its algorithm) when there is one.
 async fn signed_post(
     state: &NodeState,
     inbox: &url::Url,
     document: &str,
     signing: Signing,
+    challenge: Option<&Challenge>,
 ) -> Result<reqwest::Request> {
     let host = match inbox.port() {
         Some(port) => format!("{}:{port}", inbox.host_str().unwrap_or_default()),
@@ -368,6 +396,26 @@ async fn signed_post(
         .timeout(request_timeout(state.settings.delivery.lease))
         .header(CONTENT_TYPE, HeaderValue::from_static(ACTIVITY_JSON))
         .header("host", host);
+    let main_key = || format!("{}#main-key", actor_id(&state.settings));
+    let signing = match challenge.map(|c| c.alg.as_deref()) {
+        None => signing,
+        Some(None | Some("rsa-v1_5-sha256")) => Signing::Rfc9421Rsa,
+        Some(Some("ed25519")) => Signing::Rfc9421Ed25519,
+        Some(Some("rsa-pss-sha512")) => {
+            return rfc9421_post(
+                builder,
+                inbox,
+                document,
+                (main_key(), PrivateKey::RsaPss(&state.keys.rsa_private)),
+                challenge,
+            );
+        }
+        Some(Some(other)) => {
+            return Err(Error::Internal(format!(
+                "the signature algorithm `{other}` is not one this node signs with"
+            )));
+        }
+    };
     let key = match signing {
         Signing::Cavage => {
             // Signed afresh for every request (activitypub_federation's signer).
@@ -381,21 +429,29 @@ async fn signed_post(
                 .await
                 .map_err(|e| Error::Internal(format!("signing: {e}")));
         }
-        Signing::Rfc9421Rsa => (
-            format!("{}#main-key", actor_id(&state.settings)),
-            PrivateKey::Rsa(&state.keys.rsa_private),
-        ),
+        Signing::Rfc9421Rsa => (main_key(), PrivateKey::Rsa(&state.keys.rsa_private)),
         Signing::Rfc9421Ed25519 => (
             ed25519_key_id(&state.settings).to_string(),
             PrivateKey::Ed25519(&state.keys.ed25519),
         ),
     };
+    rfc9421_post(builder, inbox, document, key, challenge)
+}
+
+fn rfc9421_post(
+    builder: reqwest_middleware::RequestBuilder,
+    inbox: &url::Url,
+    document: &str,
+    (key_id, key): (String, PrivateKey),
+    challenge: Option<&Challenge>,
+) -> Result<reqwest::Request> {
     let headers = message_signature::sign(
         &http::Method::POST,
         inbox,
         Some((ACTIVITY_JSON, document.as_bytes())),
-        &key.0,
-        &key.1,
+        &key_id,
+        &key,
+        challenge.map_or(&[][..], |c| &c.components),
     )?;
     let mut builder = builder.body(document.to_owned());
     for (name, value) in headers {

@@ -82,6 +82,8 @@ async fn nodeinfo(State(ctx): State<AppContext>) -> Result<Response> {
             "nodeName": settings.platform.name,
             "nodeDescription": settings.platform.summary,
             "account": discovery::account(settings),
+            // FEP-844e, as on the actor: RFC 9421 signatures, with Ed25519.
+            "implements": crate::apub::knocking::implements(),
         },
     });
     Ok(json_with_type(

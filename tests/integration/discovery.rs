@@ -150,5 +150,16 @@ async fn nodeinfo_is_discoverable(db: TestDatabase) {
     assert_eq!(info["usage"]["users"]["total"], 1);
     assert!(info["usage"]["localPosts"].is_u64());
     assert_eq!(info["metadata"]["nodeName"], "Food Hub Cooperative");
+    // FEP-844e: what the node implements, as its actor says too.
+    let implements: Vec<&str> = info["metadata"]["implements"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|entry| entry["href"].as_str().unwrap())
+        .collect();
+    assert!(
+        implements.contains(&"https://datatracker.ietf.org/doc/html/rfc9421"),
+        "{implements:?}"
+    );
     node.stop().await;
 }

@@ -1,6 +1,6 @@
 //! An independent implementation: a Fedify server (`tests/interop/`, npm
 //! `@fedify/fedify`) follows a node and is approved, receives an offer, a
-//! charter and a commitment and parses each (FEP-8b32 proofs verified by
+//! member, a charter and a commitment and parses each (FEP-8b32 proofs verified by
 //! Fedify's own code), and is followed back. Its first knock is RFC 9421:
 //! accepted, never answered 401. Needs `npm ci` in `tests/interop`
 //! (`.ci/run` does it); skipped with a notice when that was not done,
@@ -146,9 +146,10 @@ async fn a_fedify_server_follows_receives_and_is_followed_back() {
     })
     .await;
 
-    // An offer, a charter and a commitment: Fedify parses each.
+    // An offer, a member, a charter and a commitment: Fedify parses each.
     for (collection, kind, id) in [
         ("offers", "offer", "apples"),
+        ("members", "member", "coteaux"),
         ("charters", "charter", "pec-charter"),
         ("commitments", "commitment", "ours"),
     ] {
@@ -176,7 +177,7 @@ async fn a_fedify_server_follows_receives_and_is_followed_back() {
             "https://www.w3.org/ns/activitystreams#Object",
         ),
     ];
-    let received = eventually("Fedify to parse the three objects", 30, || async {
+    let received = eventually("Fedify to parse the four objects", 30, || async {
         let received = fedify.received().await;
         objects
             .iter()

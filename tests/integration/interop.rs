@@ -386,6 +386,7 @@ async fn rfc_9421_signatures_that_do_not_hold_are_refused(db: TestDatabase) {
 }
 
 on_both_backends!(
+    an_accept_signature_challenge_is_answered,
     passerelle_nodes_sign_each_other_with_ed25519,
     a_server_that_refuses_rfc_9421_is_knocked_twice_then_remembered,
     a_server_that_accepts_rfc_9421_gets_it_first,
@@ -475,5 +476,27 @@ async fn a_server_that_accepts_rfc_9421_gets_it_first(db: TestDatabase) {
     node.caught_up().await;
     assert_eq!(peer.hits("POST", "/inbox"), 2);
     assert_eq!(peer.rfc9421_posts(), 2);
+    node.stop().await;
+}
+
+/// A follower that answers 401 with an `Accept-Signature` challenge (cover
+/// `date` too, sign with Ed25519) gets a request signed as it asked.
+async fn an_accept_signature_challenge_is_answered(db: TestDatabase) {
+    let node = TestNode::start(&db).await;
+    let admin = node.token(passerelle::domain::tokens::Scope::Admin).await;
+    let key = new_key();
+    let mut peer = MockPeer::bind().await;
+    peer.accept_signature =
+        Some(r#"sig1=("@method" "@target-uri" "content-digest" "date");alg="ed25519""#);
+    let actor = crate::mock_peer::actor_document(&peer, &key, None);
+    let mut documents = Documents::new();
+    documents.insert("/actor".into(), ("application/activity+json", actor));
+    peer.serve(documents);
+    crate::reliability::approve_follower(&node, &admin, &peer, &key).await;
+    node.caught_up().await;
+    let answers = peer.challenge_answers();
+    assert_eq!(answers.len(), 1, "the Accept, answered once");
+    assert!(answers[0].contains("alg=\"ed25519\""), "{answers:?}");
+    assert!(answers[0].contains("#ed25519-key"), "{answers:?}");
     node.stop().await;
 }

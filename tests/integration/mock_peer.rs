@@ -34,6 +34,11 @@ pub struct MockPeer {
     pub refuse_rfc9421: bool,
     /// POSTs signed by RFC 9421 received.
     rfc9421_posts: Arc<std::sync::atomic::AtomicUsize>,
+    /// Answer 401 with this `Accept-Signature` challenge to POSTs whose
+    /// signature does not cover `date` (what the challenge asks for).
+    pub accept_signature: Option<&'static str>,
+    /// The `Signature-Input` of POSTs that answered the challenge.
+    answers: Arc<Mutex<Vec<String>>>,
 }
 
 impl MockPeer {
@@ -48,6 +53,8 @@ impl MockPeer {
             get_delay: std::time::Duration::ZERO,
             refuse_rfc9421: false,
             rfc9421_posts: Arc::default(),
+            accept_signature: None,
+            answers: Arc::default(),
         }
     }
 
@@ -63,6 +70,8 @@ impl MockPeer {
             get_delay: self.get_delay,
             refuse_rfc9421: self.refuse_rfc9421,
             rfc9421_posts: self.rfc9421_posts.clone(),
+            accept_signature: self.accept_signature,
+            answers: self.answers.clone(),
         };
         let app = Router::new().fallback(answer).with_state(state);
         let listener = self.listener.take().expect("served once");
@@ -78,6 +87,11 @@ impl MockPeer {
             .iter()
             .filter(|(m, p, _)| m == method && p == path)
             .count()
+    }
+
+    /// The `Signature-Input` of each POST that answered the challenge.
+    pub fn challenge_answers(&self) -> Vec<String> {
+        self.answers.lock().unwrap().clone()
     }
 
     /// POSTs signed by RFC 9421 received so far.
@@ -98,6 +112,8 @@ struct MockState {
     get_delay: std::time::Duration,
     refuse_rfc9421: bool,
     rfc9421_posts: Arc<std::sync::atomic::AtomicUsize>,
+    accept_signature: Option<&'static str>,
+    answers: Arc<Mutex<Vec<String>>>,
 }
 
 async fn answer(State(state): State<MockState>, request: Request) -> Response {
@@ -108,6 +124,8 @@ async fn answer(State(state): State<MockState>, request: Request) -> Response {
         get_delay,
         refuse_rfc9421,
         rfc9421_posts,
+        accept_signature,
+        answers,
     } = state;
     let path = request.uri().path().to_owned();
     let method = request.method().as_str().to_owned();
@@ -115,6 +133,22 @@ async fn answer(State(state): State<MockState>, request: Request) -> Response {
         .unwrap()
         .push((method.clone(), path.clone(), std::time::Instant::now()));
     if method == "POST" {
+        if let Some(challenge) = accept_signature {
+            let input = request
+                .headers()
+                .get("signature-input")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default()
+                .to_owned();
+            if !input.contains("\"date\"") {
+                let mut refused = StatusCode::UNAUTHORIZED.into_response();
+                refused
+                    .headers_mut()
+                    .insert("accept-signature", HeaderValue::from_static(challenge));
+                return refused;
+            }
+            answers.lock().unwrap().push(input);
+        }
         if request.headers().contains_key("signature-input") {
             rfc9421_posts.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
             if refuse_rfc9421 {
