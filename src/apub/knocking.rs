@@ -11,7 +11,10 @@ use std::sync::Mutex;
 
 use serde_json::{Value, json};
 
+use crate::apub::actor::{actor_id, ed25519_key_id};
+use crate::apub::message_signature::PrivateKey;
 use crate::config::{Settings, SignatureScheme};
+use crate::node::AppContext;
 
 /// FEP-844e: the node verifies RFC 9421 signatures.
 pub const IMPLEMENTS_RFC9421: &str = "https://datatracker.ietf.org/doc/html/rfc9421";
@@ -39,6 +42,22 @@ impl Signing {
             Signing::Rfc9421Rsa => "rfc9421-rsa",
             Signing::Cavage => "cavage",
         }
+    }
+}
+
+/// The key id and key an RFC 9421 signing uses (`None` for draft-cavage,
+/// which `activitypub_federation`'s signer makes).
+pub fn rfc9421_key(ctx: &AppContext, signing: Signing) -> Option<(String, PrivateKey<'_>)> {
+    match signing {
+        Signing::Cavage => None,
+        Signing::Rfc9421Rsa => Some((
+            format!("{}#main-key", actor_id(&ctx.settings)),
+            PrivateKey::Rsa(&ctx.keys.rsa_private),
+        )),
+        Signing::Rfc9421Ed25519 => Some((
+            ed25519_key_id(&ctx.settings).to_string(),
+            PrivateKey::Ed25519(&ctx.keys.ed25519),
+        )),
     }
 }
 
@@ -74,8 +93,14 @@ impl Knocking {
         if actor.is_some_and(|actor| actor_implements(actor, IMPLEMENTS_RFC9421_ED25519)) {
             return vec![Signing::Rfc9421Ed25519, Signing::Cavage];
         }
-        if let Some(known) = self.lock().get(origin) {
-            return vec![*known];
+        if let Some(known) = self.lock().get(origin).copied() {
+            // What worked first; the other if the server changed its mind.
+            let other = if known == Signing::Cavage {
+                Signing::Rfc9421Rsa
+            } else {
+                Signing::Cavage
+            };
+            return vec![known, other];
         }
         match settings.federation.first_signature {
             SignatureScheme::Rfc9421 => vec![Signing::Rfc9421Rsa, Signing::Cavage],

@@ -6,9 +6,9 @@ use bytes::Bytes;
 use http::StatusCode;
 use reqwest::header::{CONTENT_TYPE, HeaderValue, RETRY_AFTER};
 
-use crate::apub::actor::{actor_id, ed25519_key_id};
+use crate::apub::actor::actor_id;
 use crate::apub::context::ACTIVITY_JSON;
-use crate::apub::knocking::Signing;
+use crate::apub::knocking::{self, Signing};
 use crate::apub::message_signature::{self, Challenge, PrivateKey};
 use crate::delivery::addressing::{Recipient, addressed_to};
 use crate::delivery::backoff::retry_delay_ms;
@@ -416,24 +416,17 @@ async fn signed_post(
             )));
         }
     };
-    let key = match signing {
-        Signing::Cavage => {
-            // Signed afresh for every request (activitypub_federation's signer).
-            let builder = builder.header(
-                "date",
-                httpdate::fmt_http_date(std::time::SystemTime::now()),
-            );
-            return state
-                .data()
-                .sign_request(builder, Bytes::from(document.to_owned()))
-                .await
-                .map_err(|e| Error::Internal(format!("signing: {e}")));
-        }
-        Signing::Rfc9421Rsa => (main_key(), PrivateKey::Rsa(&state.keys.rsa_private)),
-        Signing::Rfc9421Ed25519 => (
-            ed25519_key_id(&state.settings).to_string(),
-            PrivateKey::Ed25519(&state.keys.ed25519),
-        ),
+    let Some(key) = knocking::rfc9421_key(state, signing) else {
+        // Signed afresh for every request (activitypub_federation's signer).
+        let builder = builder.header(
+            "date",
+            httpdate::fmt_http_date(std::time::SystemTime::now()),
+        );
+        return state
+            .data()
+            .sign_request(builder, Bytes::from(document.to_owned()))
+            .await
+            .map_err(|e| Error::Internal(format!("signing: {e}")));
     };
     rfc9421_post(builder, inbox, document, key, challenge)
 }

@@ -424,7 +424,25 @@ async fn passerelle_nodes_sign_each_other_with_ed25519(db: TestDatabase) {
     // B got A's Follow; A got B's Accept and its Create.
     assert!(verified(&b, "rfc9421-ed25519").await >= 1);
     assert!(verified(&a, "rfc9421-ed25519").await >= 2);
-    assert_eq!(verified(&b, "rfc9421-rsa").await, 0);
+    // Nothing between them needed draft-cavage: deliveries are signed with
+    // Ed25519, the backfill's signed reads with RFC 9421.
+    assert_eq!(verified(&a, "cavage").await, 0);
+    assert_eq!(verified(&b, "cavage").await, 0);
+    // A, B's follower, reads a followers-only offer of B's by a signed GET,
+    // signed as its deliveries to B were: RFC 9421 with Ed25519.
+    let before = verified(&b, "rfc9421-ed25519").await;
+    let mut private = b.example("offer");
+    private["audience"] = json!("followers");
+    let put = b
+        .put_json("/api/v1/offers/private", &platform, &private)
+        .await;
+    assert!(put.status().is_success());
+    let url = url::Url::parse(&b.url("/offers/private")).unwrap();
+    let document = passerelle::apub::fetch::fetch_signed(&a.state.data(), &url)
+        .await
+        .unwrap();
+    assert_eq!(document["id"], url.as_str());
+    assert_eq!(verified(&b, "rfc9421-ed25519").await, before + 1);
     a.stop().await;
     b.stop().await;
 }

@@ -222,6 +222,8 @@ pub struct TestNode {
     pub base: Url,
     pub settings: Settings,
     pub context: AppContext,
+    /// The node's state, for calling the library as the node does.
+    pub state: passerelle::node::NodeState,
     pub client: reqwest::Client,
     shutdown: Option<oneshot::Sender<()>>,
     server: Option<JoinHandle<()>>,
@@ -260,6 +262,7 @@ impl TestNode {
         let base = settings.public_url.clone();
         let node = Node::open(settings.clone()).await.expect("node opens");
         let context = node.context().clone();
+        let state = node.state().clone();
         let (shutdown, stop) = oneshot::channel::<()>();
         let server = tokio::spawn(async move {
             node.serve(listener, async {
@@ -272,6 +275,7 @@ impl TestNode {
             base,
             settings,
             context,
+            state,
             client: reqwest::Client::new(),
             shutdown: Some(shutdown),
             server: Some(server),
