@@ -40,6 +40,15 @@ pub async fn admin(node: &TestNode) -> String {
     node.token(Scope::Admin).await
 }
 
+/// `node` asks to follow `target` (a handle or an actor URL); the request
+/// is accepted for sending (202).
+pub async fn follow(node: &TestNode, admin: &str, target: &str) {
+    let response = node
+        .post_json("/api/v1/admin/follows", admin, &json!({"target": target}))
+        .await;
+    assert_eq!(response.status(), 202, "{:?}", response.text().await);
+}
+
 /// `a` asks to follow `b`; returns `b`'s pending request once it arrived.
 pub async fn ask_to_follow(a: &TestNode, a_admin: &str, b: &TestNode, b_admin: &str) -> Value {
     let response = a

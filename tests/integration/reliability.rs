@@ -240,16 +240,22 @@ async fn an_activity_left_half_done_is_processed_once(db: TestDatabase) {
     // A replay is acknowledged, not redone.
     assert_eq!(send().send(&client).await.status(), 202);
     assert_eq!(requests().await, 1);
-    let metrics = b.get("/metrics").await.text().await.unwrap();
+    assert_eq!(follows_processed_and_replayed(&b).await, (1, 1));
+    a.stop().await;
+    b.stop().await;
+}
+
+/// How many `Follow`s `node` processed, and how many it acknowledged as
+/// replays.
+async fn follows_processed_and_replayed(node: &TestNode) -> (u64, u64) {
+    let metrics = node.get("/metrics").await.text().await.unwrap();
     let count = |outcome: &str| {
         crate::rig::metric_value(
             &metrics,
             &format!(r#"passerelle_inbox_activities_total{{outcome="{outcome}",type="Follow"}}"#),
         )
     };
-    assert_eq!((count("processed"), count("duplicate")), (1, 1));
-    a.stop().await;
-    b.stop().await;
+    (count("processed"), count("duplicate"))
 }
 
 on_both_backends!(a_sender_that_hangs_up_is_processed_once);
@@ -299,14 +305,7 @@ async fn a_sender_that_hangs_up_is_processed_once(db: TestDatabase) {
     let retry = send().send(&reqwest::Client::new()).await;
     assert_eq!(retry.status(), 202);
     assert_eq!(requests().await, 1);
-    let metrics = b.get("/metrics").await.text().await.unwrap();
-    let count = |outcome: &str| {
-        crate::rig::metric_value(
-            &metrics,
-            &format!(r#"passerelle_inbox_activities_total{{outcome="{outcome}",type="Follow"}}"#),
-        )
-    };
-    assert_eq!((count("processed"), count("duplicate")), (1, 1));
+    assert_eq!(follows_processed_and_replayed(&b).await, (1, 1));
     b.stop().await;
 }
 

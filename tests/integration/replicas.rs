@@ -7,9 +7,9 @@
 use std::time::Instant;
 
 use passerelle::domain::tokens::Scope;
-use serde_json::{Value, json};
+use serde_json::Value;
 
-use crate::federation::{admin, node_named};
+use crate::federation::{admin, follow, node_named};
 use crate::process::{Binary, free_port, kill_9};
 use crate::rig::{Backend, TestDatabase, TestNode, eventually, metric_value};
 
@@ -41,14 +41,12 @@ async fn two_processes_deliver_everything_once_in_order() {
     for slug in ["foodhub", "carshare", "freelance"] {
         let (peer, peer_db) = node_named(&db, slug, |_| {}).await;
         let peer_admin = admin(&peer).await;
-        let response = peer
-            .post_json(
-                "/api/v1/admin/follows",
-                &peer_admin,
-                &json!({"target": format!("@velocoop@localhost:{public_port}")}),
-            )
-            .await;
-        assert_eq!(response.status(), 202);
+        follow(
+            &peer,
+            &peer_admin,
+            &format!("@velocoop@localhost:{public_port}"),
+        )
+        .await;
         peers.push((peer, peer_db, peer_admin));
     }
     let b_actor = format!("http://localhost:{public_port}/actor");
