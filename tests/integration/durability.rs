@@ -10,7 +10,7 @@ use serde_json::json;
 use crate::federation::{admin, follow, node_named};
 use crate::on_both_backends;
 use crate::process::{Binary, free_port, kill_9};
-use crate::rig::{TestDatabase, TestNode, eventually};
+use crate::rig::{TestDatabase, TestNode, eventually, get_json};
 
 on_both_backends!(
     kill_9_loses_nothing,
@@ -91,15 +91,7 @@ async fn a_receiver_killed_again_and_again_loses_nothing(db: TestDatabase) {
         .unwrap();
     assert_eq!(follow.status(), 202);
     eventually("B's follow to be accepted", 20, || async {
-        let follows: serde_json::Value = client
-            .get(format!("{}/api/v1/admin/follows", b.url))
-            .bearer_auth(&b_admin)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let follows = get_json(&format!("{}/api/v1/admin/follows", b.url), Some(&b_admin)).await;
         (follows[0]["state"] == "active").then_some(())
     })
     .await;

@@ -835,15 +835,12 @@ async fn delivered_webhook_events_are_pruned_after_their_retention(db: TestDatab
         ))
         .await;
     }
-    let settings = node.settings.clone();
-    node.stop().await;
-    let node = TestNode::start_on(settings).await;
-    eventually("the old delivered event to be pruned", 20, || async {
-        let left = db
-            .query_text("SELECT event_id FROM webhook_events ORDER BY event_id")
-            .await;
-        (left == ["pending", "recent"]).then_some(())
-    })
+    let node = node.restart().await;
+    db.wait_for_rows(
+        "the old delivered event to be pruned",
+        "SELECT event_id FROM webhook_events ORDER BY event_id",
+        &["pending", "recent"],
+    )
     .await;
     node.stop().await;
 }
@@ -913,15 +910,12 @@ async fn processed_activity_ids_are_kept_a_week_then_pruned(db: TestDatabase) {
         ))
         .await;
     }
-    let settings = node.settings.clone();
-    node.stop().await;
-    let node = TestNode::start_on(settings).await;
-    eventually("the week-old id to be forgotten", 20, || async {
-        let left = db
-            .query_text("SELECT activity_uri FROM inbox_seen ORDER BY activity_uri")
-            .await;
-        (left == ["https://peer.example/activities/six-days"]).then_some(())
-    })
+    let node = node.restart().await;
+    db.wait_for_rows(
+        "the week-old id to be forgotten",
+        "SELECT activity_uri FROM inbox_seen ORDER BY activity_uri",
+        &["https://peer.example/activities/six-days"],
+    )
     .await;
     node.stop().await;
 }

@@ -7,11 +7,10 @@
 use std::time::Instant;
 
 use passerelle::domain::tokens::Scope;
-use serde_json::Value;
 
 use crate::federation::{admin, follow, node_named};
 use crate::process::{Binary, free_port, kill_9};
-use crate::rig::{Backend, TestDatabase, TestNode, eventually, metric_value};
+use crate::rig::{Backend, TestDatabase, TestNode, eventually, get_json, metric_value};
 
 const ACTIVITIES: usize = 500;
 const AFTER_THE_KILL: usize = 300;
@@ -183,7 +182,6 @@ pub async fn published_names(b: &Binary, token: &str) -> Vec<String> {
 /// Follows `next_cursor` from `first_page` on, collecting the string at
 /// `pointer` in each item.
 async fn names_in_pages(first_page: &str, token: &str, pointer: &str) -> Vec<String> {
-    let client = reqwest::Client::new();
     let mut names = Vec::new();
     let mut cursor: Option<String> = None;
     loop {
@@ -191,15 +189,7 @@ async fn names_in_pages(first_page: &str, token: &str, pointer: &str) -> Vec<Str
             Some(next) => format!("{first_page}&cursor={next}"),
             None => first_page.to_owned(),
         };
-        let page: Value = client
-            .get(url)
-            .bearer_auth(token)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let page = get_json(&url, Some(token)).await;
         let items = page["items"].as_array().unwrap();
         names.extend(
             items

@@ -145,6 +145,14 @@ impl TestDatabase {
         .await;
     }
 
+    /// Waits until `query`'s single text column reads `expected`.
+    pub async fn wait_for_rows(&self, what: &str, query: &str, expected: &[&str]) {
+        eventually(what, 20, || async {
+            (self.query_text(query).await == expected).then_some(())
+        })
+        .await;
+    }
+
     /// Each row of `query`'s single text column (for diagnostics).
     pub async fn query_text(&self, query: &str) -> Vec<String> {
         sqlx::query_scalar(query)
@@ -431,6 +439,14 @@ impl TestNode {
         serde_json::from_str(&text.replace("http://127.0.0.1:8080", origin)).expect("example JSON")
     }
 
+    /// Stops the node and starts it again on the same port and database
+    /// (what runs at start runs again).
+    pub async fn restart(self) -> TestNode {
+        let settings = self.settings.clone();
+        self.stop().await;
+        TestNode::start_on(settings).await
+    }
+
     /// Stops the node gracefully and waits until it has.
     pub async fn stop(mut self) {
         if let Some(shutdown) = self.shutdown.take() {
@@ -524,6 +540,21 @@ macro_rules! on_both_backends {
             }
         }
     )+};
+}
+
+/// GETs `url` (with `token` as a bearer, if given) and reads its JSON.
+pub async fn get_json(url: &str, token: Option<&str>) -> Value {
+    let mut request = reqwest::Client::new().get(url);
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    request
+        .send()
+        .await
+        .expect("GET")
+        .json()
+        .await
+        .expect("JSON")
 }
 
 /// Polls `check` until it returns `Some`, failing after `seconds`.
