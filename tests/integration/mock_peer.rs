@@ -251,3 +251,69 @@ impl MockPeer {
         peer
     }
 }
+
+/// A peer whose server answers GETs of its actor document and resets every
+/// POST's connection (no answer, an RST): a server that crashes on each
+/// delivery. Raw TCP, since an HTTP framework answers something.
+pub struct ResettingPeer {
+    pub base: String,
+    posts: Arc<Mutex<Vec<std::time::Instant>>>,
+}
+
+impl ResettingPeer {
+    pub async fn start(key: &RsaPrivateKey) -> ResettingPeer {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://localhost:{}", listener.local_addr().unwrap().port());
+        let shape = MockPeer {
+            base: base.clone(),
+            seen: Arc::default(),
+            listener: None,
+            post_status: StatusCode::ACCEPTED,
+            get_delay: std::time::Duration::ZERO,
+            refuse_rfc9421: false,
+            rfc9421_posts: Arc::default(),
+            accept_signature: None,
+            answers: Arc::default(),
+        };
+        let actor = actor_document(&shape, key, None);
+        let posts: Arc<Mutex<Vec<std::time::Instant>>> = Arc::default();
+        let recorded = posts.clone();
+        tokio::spawn(async move {
+            while let Ok((mut stream, _)) = listener.accept().await {
+                let (actor, recorded) = (actor.clone(), recorded.clone());
+                tokio::spawn(async move {
+                    let mut head = Vec::new();
+                    let mut byte = [0u8; 1];
+                    while !head.ends_with(b"\r\n\r\n") && head.len() < 64 * 1024 {
+                        if stream.read(&mut byte).await.unwrap_or(0) == 0 {
+                            return;
+                        }
+                        head.push(byte[0]);
+                    }
+                    if head.starts_with(b"POST") {
+                        recorded.lock().unwrap().push(std::time::Instant::now());
+                        // Closing with a zero linger sends an RST.
+                        let _ = stream.set_zero_linger();
+                        return;
+                    }
+                    let response = format!(
+                        "HTTP/1.1 200 OK\r\ncontent-type: application/activity+json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{actor}",
+                        actor.len()
+                    );
+                    let _ = stream.write_all(response.as_bytes()).await;
+                });
+            }
+        });
+        ResettingPeer { base, posts }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// When each POST arrived (and was reset).
+    pub fn posts(&self) -> Vec<std::time::Instant> {
+        self.posts.lock().unwrap().clone()
+    }
+}

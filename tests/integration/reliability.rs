@@ -145,13 +145,24 @@ async fn failing_peer_is_retried_on_the_documented_schedule(db: TestDatabase) {
     let node_admin = node.token(Scope::Admin).await;
     let (peer, _) = approved_follower(&node, &node_admin, StatusCode::SERVICE_UNAVAILABLE).await;
 
+    assert_documented_schedule(|| peer.times("POST", "/inbox")).await;
+    let deliveries: Value = node
+        .api("/api/v1/admin/deliveries?state=failing", &node_admin)
+        .await;
+    assert_eq!(deliveries[0]["failures"], 4, "{deliveries}");
+    node.stop().await;
+}
+
+/// Waits 20 s from the first of the attempts `times` reports, then checks
+/// them against the README's schedule: four in the first 20 s, about 2, 4
+/// and 8 s apart (±20 % jitter, plus the time the worker takes to notice).
+async fn assert_documented_schedule(times: impl Fn() -> Vec<std::time::Instant>) {
     let first = eventually("the first attempt", 20, || async {
-        peer.times("POST", "/inbox").first().copied()
+        times().first().copied()
     })
     .await;
     tokio::time::sleep_until((first + Duration::from_secs(20)).into()).await;
-    let attempts: Vec<Duration> = peer
-        .times("POST", "/inbox")
+    let attempts: Vec<Duration> = times()
         .into_iter()
         .map(|at| at - first)
         .filter(|since| *since < Duration::from_secs(20))
@@ -163,13 +174,46 @@ async fn failing_peer_is_retried_on_the_documented_schedule(db: TestDatabase) {
     assert_eq!(attempts.len(), 4, "gaps between attempts: {gaps:?}");
     for (n, gap) in gaps.iter().enumerate() {
         let expected = 2.0 * f64::from(1 << n);
-        // ±20 % jitter, plus the time the worker takes to notice.
         assert!(
             *gap >= expected * 0.8 - 0.1 && *gap <= expected * 1.2 + 1.5,
             "gap {n} is {gap:.1} s, expected about {expected} s: {gaps:?}"
         );
     }
-    let deliveries: Value = node
+}
+
+on_both_backends!(a_peer_that_resets_every_connection_is_retried_on_the_schedule);
+
+/// A follower whose server resets every delivery's connection (the fault
+/// that once kept the back-off at its first step): the same schedule.
+async fn a_peer_that_resets_every_connection_is_retried_on_the_schedule(db: TestDatabase) {
+    let node = TestNode::start(&db).await;
+    let node_admin = node.token(Scope::Admin).await;
+    let key = new_key();
+    let peer = crate::mock_peer::ResettingPeer::start(&key).await;
+    let actor = peer.url("/actor");
+    let response = SignedPost::new(
+        &node.url("/inbox"),
+        follow(&actor, &node.actor()),
+        &format!("{actor}#main-key"),
+        &key,
+    )
+    .send(&reqwest::Client::new())
+    .await;
+    assert_eq!(response.status(), 202);
+    let requests = node.api("/api/v1/admin/follow-requests", &node_admin).await;
+    let approve = format!(
+        "/api/v1/admin/follow-requests/{}/approve",
+        requests[0]["id"]
+    );
+    assert_eq!(
+        node.post_json(&approve, &node_admin, &json!({}))
+            .await
+            .status(),
+        200
+    );
+    // A reset ends the attempt at once: no second knock follows it.
+    assert_documented_schedule(|| peer.posts()).await;
+    let deliveries = node
         .api("/api/v1/admin/deliveries?state=failing", &node_admin)
         .await;
     assert_eq!(deliveries[0]["failures"], 4, "{deliveries}");
