@@ -231,10 +231,11 @@ impl Store {
         Ok(())
     }
 
-    /// Counts an activity the peer refused for good, with why.
+    /// Counts an activity the peer refused for good, with why; its failed
+    /// attempts are over (the cursor moves past it at the end of the pass).
     pub async fn delivery_skipped(&self, peer_id: i64, owner: &str, why: &str) -> Result<()> {
         sqlx::query(
-            "UPDATE delivery_streams SET skipped = skipped + 1, last_skipped = $1 \
+            "UPDATE delivery_streams SET skipped = skipped + 1, last_skipped = $1, failures = 0 \
              WHERE peer_id = $2 AND lease_owner = $3",
         )
         .bind(why)
