@@ -9,7 +9,6 @@ use url::Url;
 
 use crate::apub::context::ACTIVITY_JSON;
 use crate::apub::knocking::{self, Signing};
-use crate::apub::message_signature;
 use crate::outbound::{self, OutboundError};
 
 /// Largest document accepted from a peer.
@@ -87,38 +86,14 @@ async fn signed_get(
     url: &Url,
     signing: Signing,
 ) -> Result<reqwest::Request, FetchError> {
-    let host = match url.port() {
-        Some(port) => format!("{}:{port}", url.host_str().unwrap_or_default()),
-        None => url.host_str().unwrap_or_default().to_owned(),
-    };
     let builder = data
         .http
         .get(url.as_str())
         .timeout(TIMEOUT)
-        .header(reqwest::header::ACCEPT, ACTIVITY_JSON)
-        .header("host", host);
-    let failed = |e: String| FetchError::Request(url.clone(), e);
-    match knocking::rfc9421_key(data, signing) {
-        Some((key_id, key)) => {
-            let headers =
-                message_signature::sign(&http::Method::GET, url, None, &key_id, &key, &[])
-                    .map_err(|e| failed(e.to_string()))?;
-            let mut builder = builder;
-            for (name, value) in headers {
-                builder = builder.header(name, value);
-            }
-            builder.build().map_err(|e| failed(e.to_string()))
-        }
-        None => {
-            let builder = builder.header(
-                "date",
-                httpdate::fmt_http_date(std::time::SystemTime::now()),
-            );
-            data.sign_request(builder, bytes::Bytes::new())
-                .await
-                .map_err(|e| failed(e.to_string()))
-        }
-    }
+        .header(reqwest::header::ACCEPT, ACTIVITY_JSON);
+    knocking::sign(data, builder, &http::Method::GET, url, None, signing, None)
+        .await
+        .map_err(|e| FetchError::Request(url.clone(), e.to_string()))
 }
 
 fn request_error(url: &Url, error: &reqwest_middleware::Error) -> FetchError {

@@ -11,9 +11,16 @@ use std::sync::Mutex;
 
 use serde_json::{Value, json};
 
+use activitypub_federation::config::Data;
+use http::Method;
+use url::Url;
+
 use crate::apub::actor::{actor_id, ed25519_key_id};
-use crate::apub::message_signature::PrivateKey;
+use crate::apub::context::ACTIVITY_JSON;
+use crate::apub::message_signature::{self, Challenge, PrivateKey};
+use crate::apub::peer::domain_of;
 use crate::config::{Settings, SignatureScheme};
+use crate::error::{Error, Result};
 use crate::node::AppContext;
 
 /// FEP-844e: the node verifies RFC 9421 signatures.
@@ -47,18 +54,82 @@ impl Signing {
 
 /// The key id and key an RFC 9421 signing uses (`None` for draft-cavage,
 /// which `activitypub_federation`'s signer makes).
-pub fn rfc9421_key(ctx: &AppContext, signing: Signing) -> Option<(String, PrivateKey<'_>)> {
+fn rfc9421_key(ctx: &AppContext, signing: Signing) -> Option<(String, PrivateKey<'_>)> {
     match signing {
         Signing::Cavage => None,
-        Signing::Rfc9421Rsa => Some((
-            format!("{}#main-key", actor_id(&ctx.settings)),
-            PrivateKey::Rsa(&ctx.keys.rsa_private),
-        )),
+        Signing::Rfc9421Rsa => Some((main_key_id(ctx), PrivateKey::Rsa(&ctx.keys.rsa_private))),
         Signing::Rfc9421Ed25519 => Some((
             ed25519_key_id(&ctx.settings).to_string(),
             PrivateKey::Ed25519(&ctx.keys.ed25519),
         )),
     }
+}
+
+fn main_key_id(ctx: &AppContext) -> String {
+    format!("{}#main-key", actor_id(&ctx.settings))
+}
+
+/// Signs a request to `url` (a POST of the ActivityStreams `body`, or a GET
+/// without one) as `signing` says, or as `challenge` asks when there is one
+/// (its components, its algorithm): the one place deliveries and signed
+/// reads are signed.
+pub async fn sign(
+    data: &Data<AppContext>,
+    builder: reqwest_middleware::RequestBuilder,
+    method: &Method,
+    url: &Url,
+    body: Option<&str>,
+    signing: Signing,
+    challenge: Option<&Challenge>,
+) -> Result<reqwest::Request> {
+    let key = match challenge.map(|c| c.alg.as_deref()) {
+        None => rfc9421_key(data, signing),
+        Some(None | Some("rsa-v1_5-sha256")) => rfc9421_key(data, Signing::Rfc9421Rsa),
+        Some(Some("ed25519")) => rfc9421_key(data, Signing::Rfc9421Ed25519),
+        Some(Some("rsa-pss-sha512")) => Some((
+            main_key_id(data),
+            PrivateKey::RsaPss(&data.keys.rsa_private),
+        )),
+        Some(Some(other)) => {
+            return Err(Error::Internal(format!(
+                "the signature algorithm `{other}` is not one this node signs with"
+            )));
+        }
+    };
+    let mut builder = builder.header("host", domain_of(url));
+    if let Some(body) = body {
+        builder = builder
+            .header(http::header::CONTENT_TYPE, ACTIVITY_JSON)
+            .body(body.to_owned());
+    }
+    let Some((key_id, key)) = key else {
+        // Signed afresh for every request (activitypub_federation's signer).
+        let builder = builder.header(
+            "date",
+            httpdate::fmt_http_date(std::time::SystemTime::now()),
+        );
+        return data
+            .sign_request(
+                builder,
+                bytes::Bytes::from(body.unwrap_or_default().to_owned()),
+            )
+            .await
+            .map_err(|e| Error::Internal(format!("signing: {e}")));
+    };
+    let headers = message_signature::sign(
+        method,
+        url,
+        body.map(|body| (ACTIVITY_JSON, body.as_bytes())),
+        &key_id,
+        &key,
+        challenge.map_or(&[][..], |c| &c.components),
+    )?;
+    for (name, value) in headers {
+        builder = builder.header(name, value);
+    }
+    builder
+        .build()
+        .map_err(|e| Error::Internal(format!("request: {e}")))
 }
 
 /// The FEP-844e `implements` entries of the node's actor.

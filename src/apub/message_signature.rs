@@ -351,10 +351,7 @@ pub fn sign(
     use base64::engine::general_purpose::STANDARD;
     use rsa::signature::{SignatureEncoding, Signer};
 
-    let authority = match url.port() {
-        Some(port) => format!("{}:{port}", url.host_str().unwrap_or_default()),
-        None => url.host_str().unwrap_or_default().to_owned(),
-    };
+    let authority = crate::apub::peer::domain_of(url);
     let header = |value: &str| {
         axum::http::HeaderValue::from_str(value)
             .map_err(|e| Error::Internal(format!("signature header: {e}")))

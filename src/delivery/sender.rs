@@ -2,14 +2,11 @@
 
 use std::time::{Duration, Instant};
 
-use bytes::Bytes;
 use http::StatusCode;
-use reqwest::header::{CONTENT_TYPE, HeaderValue, RETRY_AFTER};
+use reqwest::header::RETRY_AFTER;
 
-use crate::apub::actor::actor_id;
-use crate::apub::context::ACTIVITY_JSON;
 use crate::apub::knocking::{self, Signing};
-use crate::apub::message_signature::{self, Challenge, PrivateKey};
+use crate::apub::message_signature::Challenge;
 use crate::delivery::addressing::{Recipient, addressed_to};
 use crate::delivery::backoff::retry_delay_ms;
 use crate::domain::{policy, publish};
@@ -378,7 +375,7 @@ fn challenge_of(response: &reqwest::Response) -> Option<Challenge> {
 }
 
 /// A POST of `document` to `inbox`, signed by `signing`, or as
-/// `challenge` asks (its components, its algorithm) when there is one.
+/// `challenge` asks when there is one.
 async fn signed_post(
     state: &NodeState,
     inbox: &url::Url,
@@ -386,71 +383,18 @@ async fn signed_post(
     signing: Signing,
     challenge: Option<&Challenge>,
 ) -> Result<reqwest::Request> {
-    let host = match inbox.port() {
-        Some(port) => format!("{}:{port}", inbox.host_str().unwrap_or_default()),
-        None => inbox.host_str().unwrap_or_default().to_owned(),
-    };
     let builder = state
         .http
         .post(inbox.as_str())
-        .timeout(request_timeout(state.settings.delivery.lease))
-        .header(CONTENT_TYPE, HeaderValue::from_static(ACTIVITY_JSON))
-        .header("host", host);
-    let main_key = || format!("{}#main-key", actor_id(&state.settings));
-    let signing = match challenge.map(|c| c.alg.as_deref()) {
-        None => signing,
-        Some(None | Some("rsa-v1_5-sha256")) => Signing::Rfc9421Rsa,
-        Some(Some("ed25519")) => Signing::Rfc9421Ed25519,
-        Some(Some("rsa-pss-sha512")) => {
-            return rfc9421_post(
-                builder,
-                inbox,
-                document,
-                (main_key(), PrivateKey::RsaPss(&state.keys.rsa_private)),
-                challenge,
-            );
-        }
-        Some(Some(other)) => {
-            return Err(Error::Internal(format!(
-                "the signature algorithm `{other}` is not one this node signs with"
-            )));
-        }
-    };
-    let Some(key) = knocking::rfc9421_key(state, signing) else {
-        // Signed afresh for every request (activitypub_federation's signer).
-        let builder = builder.header(
-            "date",
-            httpdate::fmt_http_date(std::time::SystemTime::now()),
-        );
-        return state
-            .data()
-            .sign_request(builder, Bytes::from(document.to_owned()))
-            .await
-            .map_err(|e| Error::Internal(format!("signing: {e}")));
-    };
-    rfc9421_post(builder, inbox, document, key, challenge)
-}
-
-fn rfc9421_post(
-    builder: reqwest_middleware::RequestBuilder,
-    inbox: &url::Url,
-    document: &str,
-    (key_id, key): (String, PrivateKey),
-    challenge: Option<&Challenge>,
-) -> Result<reqwest::Request> {
-    let headers = message_signature::sign(
+        .timeout(request_timeout(state.settings.delivery.lease));
+    knocking::sign(
+        &state.data(),
+        builder,
         &http::Method::POST,
         inbox,
-        Some((ACTIVITY_JSON, document.as_bytes())),
-        &key_id,
-        &key,
-        challenge.map_or(&[][..], |c| &c.components),
-    )?;
-    let mut builder = builder.body(document.to_owned());
-    for (name, value) in headers {
-        builder = builder.header(name, value);
-    }
-    builder
-        .build()
-        .map_err(|e| Error::Internal(format!("request: {e}")))
+        Some(document),
+        signing,
+        challenge,
+    )
+    .await
 }
