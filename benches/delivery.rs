@@ -12,7 +12,7 @@
 use std::time::{Duration, Instant};
 
 use passerelle::config::{Admission, Settings};
-use passerelle::domain::kinds::ObjectKind;
+use passerelle::model::kinds::ObjectKind;
 use passerelle::domain::{follows, publish};
 use passerelle::node::Node;
 use rsa::pkcs1v15::SigningKey;

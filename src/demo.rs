@@ -13,7 +13,7 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use crate::config::{Admission, Settings};
-use crate::domain::kinds::ObjectKind;
+use crate::model::kinds::ObjectKind;
 use crate::domain::tokens::{self, Scope};
 use crate::domain::{follows, publish};
 use crate::error::{Error, Result};

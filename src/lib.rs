@@ -11,6 +11,7 @@ pub mod demo;
 pub mod domain;
 pub mod error;
 pub mod http;
+pub mod model;
 pub mod node;
 pub mod observability;
 pub mod outbound;

@@ -5,7 +5,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use passerelle::domain::kinds::ObjectKind;
+use passerelle::model::kinds::ObjectKind;
 use passerelle::domain::validation::validate;
 use serde_json::Value;
 

@@ -9,7 +9,7 @@ use crate::apub::context::{
     ACTIVITY_STREAMS, DATA_INTEGRITY, MULTIKEY_V1, NETWORK_CONTEXT_PATH, SECURITY_V1,
 };
 use crate::config::Settings;
-use crate::domain::identity::NodeKeys;
+use crate::model::keys::NodeKeys;
 
 /// Paths of the node's actor and its collections, relative to the public URL.
 pub const ACTOR_PATH: &str = "/actor";

@@ -12,7 +12,7 @@ use url::Url;
 
 use crate::apub::actor::actor_id;
 use crate::config::Settings;
-use crate::domain::identity::NodeKeys;
+use crate::model::keys::NodeKeys;
 use crate::error::{Error, Result};
 use crate::node::AppContext;
 use crate::store::{PeerActor, PeerRow};

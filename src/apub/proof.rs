@@ -190,7 +190,7 @@ mod tests {
             .unwrap();
         let key = SigningKey::from_bytes(&seed);
         assert_eq!(
-            crate::domain::identity::encode_ed25519_multibase(key.verifying_key().as_bytes()),
+            crate::model::keys::encode_ed25519_multibase(key.verifying_key().as_bytes()),
             "z6MkrJVnaZkeFzdQyMZu1cgjg7k1pZZ6pvBQ7XJPt4swbTQ2"
         );
         key

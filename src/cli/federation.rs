@@ -7,7 +7,7 @@ use clap::Subcommand;
 
 use crate::config::Settings;
 use crate::domain::peers::{self, PeerView};
-use crate::domain::time::format_millis;
+use crate::model::time::format_millis;
 use crate::domain::{follows, identity, outgoing};
 use crate::node::Node;
 

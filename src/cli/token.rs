@@ -3,7 +3,7 @@
 use clap::{Subcommand, ValueEnum};
 
 use crate::config::Settings;
-use crate::domain::time::format_millis;
+use crate::model::time::format_millis;
 use crate::domain::tokens::{self, Scope};
 
 #[derive(Clone, Copy, ValueEnum)]

@@ -2,7 +2,7 @@
 
 use url::Url;
 
-use crate::domain::kinds::{Audience, AudienceName};
+use crate::model::kinds::{Audience, AudienceName};
 use crate::store::{OutgoingActivity, PeerRow};
 
 /// What the stream knows of the peer when it decides.

@@ -16,7 +16,7 @@ use url::Url;
 use crate::apub::fetch;
 use crate::apub::peer::is_peer_own;
 use crate::domain::catalog;
-use crate::domain::kinds::ObjectKind;
+use crate::model::kinds::ObjectKind;
 use crate::node::AppContext;
 use crate::store::PeerRow;
 

@@ -9,7 +9,7 @@ use url::Url;
 use crate::apub::objects::{kind_of, payload_from_object};
 use crate::apub::peer::is_peer_own;
 use crate::apub::proof;
-use crate::domain::kinds::ObjectKind;
+use crate::model::kinds::ObjectKind;
 use crate::domain::verification::assertion_key;
 use crate::domain::{change, validation, webhooks};
 use crate::error::{Error, Result, Violation};
@@ -90,7 +90,7 @@ pub async fn receive_object(ctx: &AppContext, peer: &PeerRow, object: &Value) ->
                 format!("{id} belongs to another peer"),
             ));
         }
-        if !crate::domain::time::is_later(&updated, &held.object_updated) {
+        if !crate::model::time::is_later(&updated, &held.object_updated) {
             return Ok(Received::Stale);
         }
     }

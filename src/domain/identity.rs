@@ -3,90 +3,9 @@
 //! object integrity proofs (FEP-8b32). Both are generated on first start and
 //! kept in the database so that peers' cached keys stay valid.
 
-use ed25519_dalek::SigningKey;
-use rsa::RsaPrivateKey;
-use rsa::pkcs8::DecodePrivateKey;
-
 use crate::error::{Error, Result};
-use crate::store::{Store, StoredKeys};
-
-/// Multicodec prefix of an Ed25519 public key (`ed25519-pub`, varint 0xed).
-const ED25519_PUB_MULTICODEC: [u8; 2] = [0xed, 0x01];
-
-#[derive(Clone)]
-pub struct NodeKeys {
-    pub rsa_private: RsaPrivateKey,
-    pub rsa_private_pem: String,
-    pub rsa_public_pem: String,
-    pub ed25519: SigningKey,
-}
-
-impl std::fmt::Debug for NodeKeys {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("NodeKeys")
-            .field("ed25519_public", &self.ed25519_multibase())
-            .finish_non_exhaustive()
-    }
-}
-
-impl NodeKeys {
-    pub fn generate() -> Result<NodeKeys> {
-        let rsa = activitypub_federation::http_signatures::generate_actor_keypair()
-            .map_err(|e| Error::Keys(e.to_string()))?;
-        let ed25519 = SigningKey::generate(&mut rand::rngs::OsRng);
-        Self::from_stored(&StoredKeys {
-            rsa_private_pem: rsa.private_key,
-            rsa_public_pem: rsa.public_key,
-            ed25519_secret: ed25519.to_bytes().to_vec(),
-        })
-    }
-
-    pub fn from_stored(stored: &StoredKeys) -> Result<NodeKeys> {
-        let rsa_private = RsaPrivateKey::from_pkcs8_pem(&stored.rsa_private_pem)
-            .map_err(|e| Error::Keys(format!("stored RSA key: {e}")))?;
-        let seed: [u8; 32] = stored
-            .ed25519_secret
-            .as_slice()
-            .try_into()
-            .map_err(|_| Error::Keys("stored Ed25519 secret is not 32 bytes".to_owned()))?;
-        Ok(NodeKeys {
-            rsa_private,
-            rsa_private_pem: stored.rsa_private_pem.clone(),
-            rsa_public_pem: stored.rsa_public_pem.clone(),
-            ed25519: SigningKey::from_bytes(&seed),
-        })
-    }
-
-    fn to_stored(&self) -> StoredKeys {
-        StoredKeys {
-            rsa_private_pem: self.rsa_private_pem.clone(),
-            rsa_public_pem: self.rsa_public_pem.clone(),
-            ed25519_secret: self.ed25519.to_bytes().to_vec(),
-        }
-    }
-
-    /// The Ed25519 public key as FEP-521a `publicKeyMultibase`:
-    /// base58btc (`z`) of the multicodec-prefixed key.
-    pub fn ed25519_multibase(&self) -> String {
-        encode_ed25519_multibase(self.ed25519.verifying_key().as_bytes())
-    }
-}
-
-pub fn encode_ed25519_multibase(public_key: &[u8; 32]) -> String {
-    let mut bytes = Vec::with_capacity(34);
-    bytes.extend_from_slice(&ED25519_PUB_MULTICODEC);
-    bytes.extend_from_slice(public_key);
-    format!("z{}", bs58::encode(bytes).into_string())
-}
-
-/// Decodes a `publicKeyMultibase` holding an Ed25519 key; `None` if it is
-/// not one.
-pub fn decode_ed25519_multibase(text: &str) -> Option<[u8; 32]> {
-    let encoded = text.strip_prefix('z')?;
-    let bytes = bs58::decode(encoded).into_vec().ok()?;
-    let key = bytes.strip_prefix(&ED25519_PUB_MULTICODEC)?;
-    key.try_into().ok()
-}
+use crate::model::keys::NodeKeys;
+use crate::store::Store;
 
 /// Loads the node's keys, generating and storing them on first start.
 pub async fn load_or_create(store: &Store) -> Result<NodeKeys> {
@@ -120,28 +39,3 @@ pub async fn rotate_rsa_key(store: &Store) -> Result<()> {
         .await
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn multibase_round_trips() {
-        let key = SigningKey::from_bytes(&[7u8; 32]);
-        let text = encode_ed25519_multibase(key.verifying_key().as_bytes());
-        // Ed25519 multikeys always start with z6Mk.
-        assert!(text.starts_with("z6Mk"), "{text}");
-        assert_eq!(
-            decode_ed25519_multibase(&text),
-            Some(*key.verifying_key().as_bytes())
-        );
-        assert_eq!(decode_ed25519_multibase("zzzz"), None);
-    }
-
-    #[test]
-    fn w3c_multikey_example_decodes() {
-        // From the W3C Controlled Identifiers spec's Multikey example.
-        let text = "z6MkmM42vxfqZQsv4ehtTjFFxQ4sQKS2w6WR7emozFAn5cxu";
-        let key = decode_ed25519_multibase(text).expect("valid multikey");
-        assert_eq!(encode_ed25519_multibase(&key), text);
-    }
-}

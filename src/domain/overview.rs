@@ -7,9 +7,9 @@ use std::collections::HashMap;
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::domain::kinds::ObjectKind;
+use crate::model::kinds::ObjectKind;
 use crate::domain::peers::{self, PeerSummary};
-use crate::domain::time::format_millis;
+use crate::model::time::format_millis;
 use crate::error::Result;
 use crate::node::AppContext;
 use crate::store::{CatalogFilter, CatalogRow, ObjectRow, PeerRow};

@@ -4,7 +4,7 @@
 use serde::Serialize;
 
 use crate::domain::policy::CommitmentCheck;
-use crate::domain::time::format_millis;
+use crate::model::time::format_millis;
 use crate::error::{Error, Result};
 use crate::node::AppContext;
 use crate::store::{FollowInRow, FollowOutRow, PeerRow};

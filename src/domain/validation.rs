@@ -8,8 +8,8 @@ use std::sync::OnceLock;
 use jsonschema::{Registry, Validator};
 use serde_json::Value;
 
-use crate::domain::kinds::ObjectKind;
-use crate::domain::payload::{
+use crate::model::kinds::ObjectKind;
+use crate::model::payload::{
     CharterPayload, CommitmentPayload, MemberPayload, OfferPayload, Payload,
 };
 use crate::error::{Error, Result, Violation};

@@ -6,7 +6,7 @@ use url::Url;
 
 use crate::apub::fetch::{self, FetchError};
 use crate::apub::proof::{self, ProofError};
-use crate::domain::identity::decode_ed25519_multibase;
+use crate::model::keys::decode_ed25519_multibase;
 
 #[derive(Debug, thiserror::Error)]
 pub enum VerificationError {

@@ -3,7 +3,7 @@
 
 use url::Url;
 
-use crate::domain::kinds::{Audience, AudienceName};
+use crate::model::kinds::{Audience, AudienceName};
 use crate::error::Result;
 use crate::node::AppContext;
 use crate::store::PeerRow;

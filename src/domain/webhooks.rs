@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 use sha2::Sha256;
 use url::Url;
 
-use crate::domain::time;
+use crate::model::time;
 use crate::error::{Error, Result, Violation};
 use crate::node::AppContext;
 use crate::store::{ChangeTx, WebhookRow};

@@ -23,7 +23,7 @@ use crate::apub::context::{
 };
 use crate::apub::signer::{self, SignedRequest};
 use crate::domain::discovery;
-use crate::domain::kinds::ObjectKind;
+use crate::model::kinds::ObjectKind;
 use crate::domain::limits::Door;
 use crate::domain::policy;
 use crate::domain::publish::{self, Change};

@@ -1,15 +1,9 @@
 //! The node's key pairs, stored once and kept for the node's lifetime.
 
 use crate::error::Result;
+use crate::model::keys::StoredKeys;
 use crate::store::{Store, now_millis};
 
-/// Key material as stored: PEM for RSA, the 32-byte Ed25519 secret seed.
-#[derive(Debug, Clone)]
-pub struct StoredKeys {
-    pub rsa_private_pem: String,
-    pub rsa_public_pem: String,
-    pub ed25519_secret: Vec<u8>,
-}
 
 impl Store {
     pub async fn node_keys(&self) -> Result<Option<StoredKeys>> {

@@ -24,7 +24,7 @@ pub use change::ChangeTx;
 pub use delivery::{OutgoingActivity, ReceiptRow, StreamProgress, StreamRow};
 pub use follows::{Direction, FollowInRow, FollowOutRow};
 pub use governance::{AuditRow, Claim, ExclusionRow};
-pub use identity::StoredKeys;
+
 pub use objects::{NewActivity, ObjectRow, ObjectState, VersionRow};
 pub use peers::{PeerActor, PeerRow};
 pub use sessions::SessionRow;

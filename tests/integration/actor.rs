@@ -1,7 +1,7 @@
 //! The node's actor: its shape, its keys, and how it is negotiated.
 
 use ed25519_dalek::{Signer, Verifier, VerifyingKey};
-use passerelle::domain::identity::decode_ed25519_multibase;
+use passerelle::model::keys::decode_ed25519_multibase;
 use rsa::pkcs1v15::{SigningKey, VerifyingKey as RsaVerifyingKey};
 use rsa::pkcs8::DecodePublicKey;
 use rsa::signature::SignatureEncoding;

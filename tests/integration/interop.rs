@@ -316,7 +316,7 @@ async fn rfc_9421_signatures_are_accepted(db: TestDatabase) {
                 "publicKey": {"id": format!("{actor}#main-key"), "owner": actor, "publicKeyPem": pem(&rsa)},
                 "assertionMethod": [{
                     "id": format!("{actor}#ed25519-key"), "type": "Multikey", "controller": actor,
-                    "publicKeyMultibase": passerelle::domain::identity::encode_ed25519_multibase(
+                    "publicKeyMultibase": passerelle::model::keys::encode_ed25519_multibase(
                         ed25519.verifying_key().as_bytes()
                     ),
                 }],

@@ -18,7 +18,7 @@ use crate::apub::actor::actor_id;
 use crate::apub::context::object_context;
 use crate::apub::objects::addressing;
 use crate::config::Settings;
-use crate::domain::kinds::Audience;
+use crate::model::kinds::Audience;
 use crate::error::{Error, Result};
 
 /// Path under which activities are served: `/activities/{uuid}`.

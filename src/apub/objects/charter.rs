@@ -7,7 +7,7 @@ use serde_json::Value;
 use url::Url;
 
 use crate::apub::objects::field;
-use crate::domain::payload::{CharterPayload, Principle};
+use crate::model::payload::{CharterPayload, Principle};
 use crate::error::{Error, Result};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

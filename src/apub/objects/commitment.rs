@@ -6,7 +6,7 @@ use serde_json::Value;
 use url::Url;
 
 use crate::apub::objects::field;
-use crate::domain::payload::{CommitmentPayload, Statement};
+use crate::model::payload::{CommitmentPayload, Statement};
 use crate::error::{Error, Result};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -8,7 +8,7 @@ use url::Url;
 use crate::apub::actor::actor_id;
 use crate::apub::objects::field;
 use crate::config::Settings;
-use crate::domain::payload::MemberPayload;
+use crate::model::payload::MemberPayload;
 use crate::error::{Error, Result};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

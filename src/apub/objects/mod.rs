@@ -14,8 +14,8 @@ use url::Url;
 use crate::apub::actor::{FOLLOWERS_PATH, actor_id};
 use crate::apub::context::{PUBLIC_COLLECTION, object_context};
 use crate::config::Settings;
-use crate::domain::kinds::{Audience, AudienceName, ObjectKind};
-use crate::domain::payload::Payload;
+use crate::model::kinds::{Audience, AudienceName, ObjectKind};
+use crate::model::payload::Payload;
 use crate::error::{Error, Result};
 
 // Strict ActivityStreams parsers (Fedify's among them) drop an object whose

@@ -1,15 +1,15 @@
 //! Offers as FEP-0837 `Proposal`s in the ValueFlows vocabulary: a primary
 //! `Intent` (what is offered or requested) and, when there is a price, a
 //! reciprocal `Intent` (what is asked in return). Units go out as OM 2
-//! names (`domain::units`).
+//! names (`model::units`).
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use url::Url;
 
 use crate::apub::objects::field;
-use crate::domain::payload::{Location, OfferPayload, Quantity};
-use crate::domain::units;
+use crate::model::payload::{Location, OfferPayload, Quantity};
+use crate::model::units;
 use crate::error::{Error, Result, Violation};
 
 /// Currencies are named by their ISO 4217 URN in `resourceConformsTo`.
@@ -319,7 +319,7 @@ mod tests {
     use serde_json::Value;
 
     use super::payload_from_object;
-    use crate::domain::kinds::ObjectKind;
+    use crate::model::kinds::ObjectKind;
     use crate::domain::validation;
 
     fn fep_example(text: &str) -> Value {

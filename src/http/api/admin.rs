@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::domain::follows;
 use crate::domain::peers::{self, FollowView, PeerView, RequestView};
-use crate::domain::time::format_millis;
+use crate::model::time::format_millis;
 use crate::error::{Error, Result};
 use crate::http::api::paging::{PageRequest, linked_page, page_after, page_request, split_page};
 use crate::http::auth::AdminToken;

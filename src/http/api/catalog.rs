@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::domain::catalog::kind_of_collection;
-use crate::domain::time::format_millis;
+use crate::model::time::format_millis;
 use crate::error::{Error, Result};
 use crate::http::api::paging::{PageRequest, page_request, split_page};
 use crate::http::auth::PlatformToken;

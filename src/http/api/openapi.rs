@@ -9,7 +9,7 @@ use axum::response::Response;
 use axum::routing::get;
 use serde_json::{Map, Value, json};
 
-use crate::domain::kinds::ObjectKind;
+use crate::model::kinds::ObjectKind;
 use crate::domain::validation::{COMMON_SCHEMA, schema_source};
 use crate::http::json_response;
 use crate::node::NodeState;

@@ -8,7 +8,7 @@ use axum::routing::{delete, get};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 
-use crate::domain::time::format_millis;
+use crate::model::time::format_millis;
 use crate::domain::webhooks;
 use crate::error::{Error, Result};
 use crate::http::auth::PlatformToken;

@@ -8,10 +8,10 @@ use axum::response::{Redirect, Response};
 use axum::routing::get;
 use serde::Deserialize;
 
-use crate::domain::kinds::ObjectKind;
+use crate::model::kinds::ObjectKind;
 use crate::domain::overview;
 use crate::domain::peers;
-use crate::domain::time::format_millis;
+use crate::model::time::format_millis;
 use crate::error::Result;
 use crate::http::console::session::ConsoleSession;
 use crate::http::console::{Page, render_error};

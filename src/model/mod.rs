@@ -1,0 +1,14 @@
+//! The shared vocabulary: the kinds of objects, audiences, follow states,
+//! payloads, units, keys and time formats that the store, the domain, the
+//! federation shapes and the HTTP layer all speak. A leaf: it imports no
+//! other module of the crate but `error`.
+
+pub mod follow_state;
+pub mod keys;
+pub mod kinds;
+pub mod payload;
+pub mod time;
+pub mod units;
+
+pub use follow_state::FollowState;
+pub use kinds::{Audience, AudienceName, ObjectKind};
