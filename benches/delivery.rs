@@ -12,8 +12,8 @@
 use std::time::{Duration, Instant};
 
 use passerelle::config::{Admission, Settings};
-use passerelle::model::kinds::ObjectKind;
 use passerelle::domain::{follows, publish};
+use passerelle::model::kinds::ObjectKind;
 use passerelle::node::Node;
 use rsa::pkcs1v15::SigningKey;
 use rsa::signature::Signer;
@@ -99,7 +99,7 @@ async fn main() {
             let active = peer
                 .node_state
                 .store
-                .follows_out(Some("active"))
+                .follows_out(Some(passerelle::model::FollowingState::Active))
                 .await
                 .expect("follows");
             if !active.is_empty() {
@@ -215,7 +215,7 @@ async fn sink_run(
             .upsert_follow_in(peer.id, &format!("{actor}#follow"), "{}", "[]", None)
             .await
             .expect("request");
-        tx.set_follow_in_state(request.id, "approved", None)
+        tx.set_follow_in_state(request.id, passerelle::model::FollowerState::Approved, None)
             .await
             .expect("approve");
         tx.commit().await.expect("commit");

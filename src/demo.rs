@@ -13,10 +13,11 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use crate::config::{Admission, Settings};
-use crate::model::kinds::ObjectKind;
 use crate::domain::tokens::{self, Scope};
 use crate::domain::{follows, publish};
 use crate::error::{Error, Result};
+use crate::model::FollowerState;
+use crate::model::kinds::ObjectKind;
 use crate::node::{Node, NodeState};
 
 const DECIDED_BY: &str = "passerelle demo";
@@ -300,7 +301,7 @@ impl Demo {
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         };
-        if approve && request.state == "pending" {
+        if approve && request.state == FollowerState::Pending {
             follows::approve(&to.state, request.id, DECIDED_BY).await?;
         }
         Ok(())

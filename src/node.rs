@@ -14,10 +14,10 @@ use tokio::sync::{Notify, watch};
 use crate::apub::peer::LocalSigner;
 use crate::config::Settings;
 use crate::domain::identity;
-use crate::model::keys::NodeKeys;
 use crate::domain::policy::PolicyUrlVerifier;
 use crate::error::{Error, Result};
 use crate::http::html::Templates;
+use crate::model::keys::NodeKeys;
 use crate::observability::metrics::Metrics;
 use crate::store::Store;
 

@@ -12,8 +12,8 @@ use url::Url;
 
 use crate::apub::actor::actor_id;
 use crate::config::Settings;
-use crate::model::keys::NodeKeys;
 use crate::error::{Error, Result};
+use crate::model::keys::NodeKeys;
 use crate::node::AppContext;
 use crate::store::{PeerActor, PeerRow};
 

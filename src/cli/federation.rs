@@ -7,8 +7,9 @@ use clap::Subcommand;
 
 use crate::config::Settings;
 use crate::domain::peers::{self, PeerView};
-use crate::model::time::format_millis;
 use crate::domain::{follows, identity, outgoing};
+use crate::model::time::format_millis;
+use crate::model::{FollowerState, FollowingState};
 use crate::node::Node;
 
 /// Who the audit log names for decisions taken here.
@@ -92,9 +93,16 @@ pub async fn requests(settings: Settings, command: RequestsCommand) -> Result<()
     let ctx = node.context();
     match command {
         RequestsCommand::List { all } => {
-            let requests = peers::requests(ctx, if all { None } else { Some("pending") })
-                .await
-                .map_err(|e| e.to_string())?;
+            let requests = peers::requests(
+                ctx,
+                if all {
+                    None
+                } else {
+                    Some(FollowerState::Pending)
+                },
+            )
+            .await
+            .map_err(|e| e.to_string())?;
             if requests.is_empty() {
                 println!("no {}follow requests", if all { "" } else { "pending " });
             }
@@ -154,8 +162,8 @@ fn describe(peer: &PeerView) -> String {
         peer.peer.id,
         peer.peer.handle,
         peer.peer.name,
-        peer.following.as_deref().unwrap_or("no"),
-        peer.follower.as_deref().unwrap_or("no")
+        peer.following.map_or("no", FollowingState::as_str),
+        peer.follower.map_or("no", FollowerState::as_str)
     );
     if let Some(excluded) = &peer.excluded {
         line.push_str(&format!(

@@ -3,8 +3,8 @@
 use clap::{Subcommand, ValueEnum};
 
 use crate::config::Settings;
-use crate::model::time::format_millis;
 use crate::domain::tokens::{self, Scope};
+use crate::model::time::format_millis;
 
 #[derive(Clone, Copy, ValueEnum)]
 pub enum ScopeArg {

@@ -11,6 +11,7 @@ use crate::delivery::addressing::{Recipient, addressed_to};
 use crate::delivery::backoff::retry_delay_ms;
 use crate::domain::{policy, publish};
 use crate::error::{Error, Result};
+use crate::model::FollowerState;
 use crate::node::NodeState;
 use crate::store::{OutgoingActivity, PeerRow, StreamProgress, StreamRow, now_millis};
 
@@ -62,7 +63,7 @@ async fn deliver(state: &NodeState, owner: &str, stream: &StreamRow, batch: i64)
     let approved_follower = store
         .follow_in_by_peer(peer.id)
         .await?
-        .is_some_and(|request| request.state == "approved");
+        .is_some_and(|request| request.state == FollowerState::Approved);
     let recipient = Recipient {
         peer: &peer,
         approved_follower,

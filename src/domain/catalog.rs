@@ -9,10 +9,11 @@ use url::Url;
 use crate::apub::objects::{kind_of, payload_from_object};
 use crate::apub::peer::is_peer_own;
 use crate::apub::proof;
-use crate::model::kinds::ObjectKind;
 use crate::domain::verification::assertion_key;
 use crate::domain::{change, validation, webhooks};
 use crate::error::{Error, Result, Violation};
+use crate::model::FollowingState;
+use crate::model::kinds::ObjectKind;
 use crate::node::AppContext;
 use crate::store::{CatalogEntry, ChangeTx, PeerRow};
 
@@ -237,7 +238,7 @@ pub async fn follows(ctx: &AppContext, peer: &PeerRow) -> Result<bool> {
         .store
         .follow_out_by_peer(peer.id)
         .await?
-        .is_some_and(|f| f.state == "active"))
+        .is_some_and(|f| f.state == FollowingState::Active))
 }
 
 /// Kinds the catalog API serves.

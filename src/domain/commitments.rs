@@ -11,9 +11,9 @@ use crate::apub::objects::charter::parse_version_uri;
 use crate::apub::objects::kind_of;
 use crate::apub::peer::{Peer, domain_of};
 use crate::apub::proof;
-use crate::model::kinds::ObjectKind;
 use crate::domain::policy::CommitmentCheck;
 use crate::domain::verification::assertion_key;
+use crate::model::kinds::ObjectKind;
 use crate::node::AppContext;
 
 /// Commitments listed beyond this are not examined.

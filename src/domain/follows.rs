@@ -17,6 +17,7 @@ use crate::domain::outgoing;
 use crate::domain::policy::{self, Admit};
 use crate::domain::{backfill, catalog, change, commitments, webhooks};
 use crate::error::{Error, Result};
+use crate::model::{FollowerState, FollowingState};
 use crate::node::AppContext;
 use crate::store::{ChangeTx, FollowInRow, FollowOutRow, PeerRow};
 
@@ -85,7 +86,7 @@ pub async fn follow(
 ) -> Result<(Peer, FollowOutRow)> {
     let peer = resolve_peer(data, target).await?;
     if let Some(existing) = data.store.follow_out_by_peer(peer.row.id).await? {
-        if existing.state != "rejected" {
+        if existing.state != FollowingState::Rejected {
             return Ok((peer, existing));
         }
     }
@@ -190,7 +191,7 @@ pub async fn follow_received(data: &Data<AppContext>, actor: &Url, follow_id: &U
         .await?;
     data.store.ensure_delivery_stream(peer.row.id).await?;
     if let Some(existing) = data.store.follow_in_by_peer(peer.row.id).await? {
-        if existing.state == "approved" {
+        if existing.state == FollowerState::Approved {
             // An approved follower that follows again (it lost track, or
             // retries) stays approved: it is told so again, not queued.
             let mut tx = change::begin(data).await?;
@@ -304,9 +305,9 @@ async fn decide(
         .await?
         .ok_or_else(|| Error::Internal("request without peer".into()))?;
     let state = if kind == answer::ACCEPT {
-        "approved"
+        FollowerState::Approved
     } else {
-        "rejected"
+        FollowerState::Rejected
     };
     if row.state == state {
         return Ok(row);
@@ -334,9 +335,9 @@ async fn decide_in(
     decided_by: &str,
 ) -> Result<()> {
     let (state, event) = if kind == answer::ACCEPT {
-        ("approved", Event::RequestApproved)
+        (FollowerState::Approved, Event::RequestApproved)
     } else {
-        ("rejected", Event::RequestRejected)
+        (FollowerState::Rejected, Event::RequestRejected)
     };
     let detail = match reason {
         Some(reason) => format!("{} {}: {reason}", event.as_str(), peer.handle),
@@ -394,9 +395,9 @@ pub async fn follow_answered(
         )));
     }
     let (state, event) = if accepted {
-        ("active", Event::FollowAccepted)
+        (FollowingState::Active, Event::FollowAccepted)
     } else {
-        ("rejected", Event::FollowRejected)
+        (FollowingState::Rejected, Event::FollowRejected)
     };
     let mut tx = change::begin(ctx).await?;
     tx.set_follow_out_state(row.id, state).await?;
@@ -424,7 +425,7 @@ pub async fn follow_answered(
     )
     .await?;
     change::commit(ctx, tx).await?;
-    if accepted && row.state != "active" {
+    if accepted && row.state != FollowingState::Active {
         backfill::spawn(data.clone(), peer.clone());
     }
     Ok(())
@@ -474,7 +475,7 @@ pub async fn exclude(ctx: &AppContext, peer_id: i64, reason: &str, decided_by: &
     let request = ctx.store.follow_in_by_peer(peer.id).await?;
     let ours = ctx.store.follow_out_by_peer(peer.id).await?;
     let mut tx = change::begin(ctx).await?;
-    if let Some(request) = request.filter(|r| r.state != "rejected") {
+    if let Some(request) = request.filter(|r| r.state != FollowerState::Rejected) {
         decide_in(
             ctx,
             &mut tx,

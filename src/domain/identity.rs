@@ -38,4 +38,3 @@ pub async fn rotate_rsa_key(store: &Store) -> Result<()> {
         .replace_rsa_keys(&fresh.private_key, &fresh.public_key)
         .await
 }
-

@@ -9,8 +9,8 @@ use crate::apub::activities;
 use crate::apub::actor::{OrganizationActor, actor_id, ed25519_key_id};
 use crate::apub::context::PUBLIC_COLLECTION;
 use crate::apub::proof::{self, ProofOptions};
-use crate::model::time;
 use crate::error::{Error, Result};
+use crate::model::time;
 use crate::node::AppContext;
 use crate::store::{ChangeTx, NewActivity};
 

@@ -7,10 +7,11 @@ use std::collections::HashMap;
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::model::kinds::ObjectKind;
 use crate::domain::peers::{self, PeerSummary};
-use crate::model::time::format_millis;
 use crate::error::Result;
+use crate::model::kinds::ObjectKind;
+use crate::model::time::format_millis;
+use crate::model::{FollowerState, FollowingState};
 use crate::node::AppContext;
 use crate::store::{CatalogFilter, CatalogRow, ObjectRow, PeerRow};
 
@@ -40,15 +41,15 @@ pub async fn overview(ctx: &AppContext) -> Result<Overview> {
         admission: format!("{:?}", ctx.settings.federation.admission).to_lowercase(),
         followers: peer_views
             .iter()
-            .filter(|p| p.follower.as_deref() == Some("approved"))
+            .filter(|p| p.follower == Some(FollowerState::Approved))
             .count(),
         following: peer_views
             .iter()
-            .filter(|p| p.following.as_deref() == Some("active"))
+            .filter(|p| p.following == Some(FollowingState::Active))
             .count(),
         pending_requests: peer_views
             .iter()
-            .filter(|p| p.follower.as_deref() == Some("pending"))
+            .filter(|p| p.follower == Some(FollowerState::Pending))
             .count(),
         peers: peer_views.len(),
         excluded: peer_views.iter().filter(|p| p.excluded.is_some()).count(),

@@ -4,8 +4,9 @@
 use serde::Serialize;
 
 use crate::domain::policy::CommitmentCheck;
-use crate::model::time::format_millis;
 use crate::error::{Error, Result};
+use crate::model::time::format_millis;
+use crate::model::{FollowerState, FollowingState};
 use crate::node::AppContext;
 use crate::store::{FollowInRow, FollowOutRow, PeerRow};
 
@@ -34,7 +35,7 @@ impl PeerSummary {
 pub struct FollowView {
     pub id: i64,
     pub peer: PeerSummary,
-    pub state: String,
+    pub state: FollowingState,
     pub follow: String,
     pub created_at: String,
     pub updated_at: String,
@@ -45,7 +46,7 @@ impl FollowView {
         FollowView {
             id: row.id,
             peer: PeerSummary::of(peer),
-            state: row.state.clone(),
+            state: row.state,
             follow: row.follow_uri.clone(),
             created_at: format_millis(row.created_at),
             updated_at: format_millis(row.updated_at),
@@ -57,7 +58,7 @@ impl FollowView {
 pub struct RequestView {
     pub id: i64,
     pub peer: PeerSummary,
-    pub state: String,
+    pub state: FollowerState,
     /// Why the request waits, or why it was rejected.
     pub reason: Option<String>,
     pub commitments: Vec<CommitmentCheck>,
@@ -70,7 +71,7 @@ impl RequestView {
         RequestView {
             id: row.id,
             peer: PeerSummary::of(peer),
-            state: row.state.clone(),
+            state: row.state,
             reason: row.reason.clone(),
             commitments: serde_json::from_str(&row.commitments).unwrap_or_default(),
             requested_at: format_millis(row.created_at),
@@ -202,9 +203,9 @@ pub struct PeerView {
     pub peer: PeerSummary,
     pub domain: String,
     /// Our follow of the peer: pending, active or rejected.
-    pub following: Option<String>,
+    pub following: Option<FollowingState>,
     /// The peer's follow of us: pending, approved or rejected.
-    pub follower: Option<String>,
+    pub follower: Option<FollowerState>,
     pub excluded: Option<Exclusion>,
     pub delivery: Option<DeliveryHealth>,
 }
@@ -261,7 +262,7 @@ pub async fn find_known(ctx: &AppContext, target: &str) -> Result<PeerRow> {
     found.ok_or_else(|| Error::NotFound(format!("no known peer `{target}`")))
 }
 
-pub async fn requests(ctx: &AppContext, state: Option<&str>) -> Result<Vec<RequestView>> {
+pub async fn requests(ctx: &AppContext, state: Option<FollowerState>) -> Result<Vec<RequestView>> {
     let mut views = Vec::new();
     for row in ctx.store.follows_in(state).await? {
         if let Some(peer) = ctx.store.peer(row.peer_id).await? {

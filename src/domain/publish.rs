@@ -13,11 +13,11 @@ use crate::apub::actor::ed25519_key_id;
 use crate::apub::objects::charter::{parse_version_uri, version_document, version_uri};
 use crate::apub::objects::{self, Publication};
 use crate::apub::proof::{self, ProofOptions};
+use crate::domain::validation;
+use crate::error::{Error, Result, Violation};
 use crate::model::kinds::{Audience, ObjectKind, valid_local_id};
 use crate::model::payload::{CommitmentPayload, Payload};
-use crate::domain::validation;
 use crate::model::time;
-use crate::error::{Error, Result, Violation};
 use crate::node::AppContext;
 use crate::store::{NewActivity, ObjectRow, ObjectState};
 

@@ -8,11 +8,11 @@ use std::sync::OnceLock;
 use jsonschema::{Registry, Validator};
 use serde_json::Value;
 
+use crate::error::{Error, Result, Violation};
 use crate::model::kinds::ObjectKind;
 use crate::model::payload::{
     CharterPayload, CommitmentPayload, MemberPayload, OfferPayload, Payload,
 };
-use crate::error::{Error, Result, Violation};
 
 const COMMON_ID: &str = "https://w3id.org/plateformes-en-communs/schemas/common.schema.json";
 

@@ -3,8 +3,9 @@
 
 use url::Url;
 
-use crate::model::kinds::{Audience, AudienceName};
 use crate::error::Result;
+use crate::model::FollowerState;
+use crate::model::kinds::{Audience, AudienceName};
 use crate::node::AppContext;
 use crate::store::PeerRow;
 
@@ -21,7 +22,7 @@ impl ReaderRights {
             .store
             .follow_in_by_peer(reader.id)
             .await?
-            .is_some_and(|request| request.state == "approved");
+            .is_some_and(|request| request.state == FollowerState::Approved);
         Ok(Self {
             approved_follower,
             actor: Url::parse(&reader.actor_uri).ok(),

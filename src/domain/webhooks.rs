@@ -11,8 +11,8 @@ use serde_json::{Value, json};
 use sha2::Sha256;
 use url::Url;
 
-use crate::model::time;
 use crate::error::{Error, Result, Violation};
+use crate::model::time;
 use crate::node::AppContext;
 use crate::store::{ChangeTx, WebhookRow};
 

@@ -23,7 +23,6 @@ use crate::apub::context::{
 };
 use crate::apub::signer::{self, SignedRequest};
 use crate::domain::discovery;
-use crate::model::kinds::ObjectKind;
 use crate::domain::limits::Door;
 use crate::domain::policy;
 use crate::domain::publish::{self, Change};
@@ -33,6 +32,7 @@ use crate::http::auth::PlatformToken;
 use crate::http::hardening::vary_by_reader;
 use crate::http::json_response;
 use crate::http::negotiation::{Representation, activitypub_representation};
+use crate::model::kinds::ObjectKind;
 use crate::node::{AppContext, NodeState};
 use crate::store::{Direction, PeerRow};
 

@@ -10,5 +10,5 @@ pub mod payload;
 pub mod time;
 pub mod units;
 
-pub use follow_state::FollowState;
+pub use follow_state::{FollowerState, FollowingState};
 pub use kinds::{Audience, AudienceName, ObjectKind};

@@ -3,7 +3,9 @@
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-use crate::error::Result;
+use crate::error::{Error, Result};
+use crate::model::follow_state::UnknownFollowState;
+use crate::model::{FollowerState, FollowingState};
 use crate::store::{ChangeTx, Store, now_millis};
 
 #[derive(Debug, Clone)]
@@ -11,7 +13,7 @@ pub struct FollowOutRow {
     pub id: i64,
     pub peer_id: i64,
     pub follow_uri: String,
-    pub state: String,
+    pub state: FollowingState,
     pub created_at: i64,
     pub updated_at: i64,
 }
@@ -21,7 +23,7 @@ pub struct FollowInRow {
     pub id: i64,
     pub peer_id: i64,
     pub follow_uri: String,
-    pub state: String,
+    pub state: FollowerState,
     pub reason: Option<String>,
     pub snapshot: String,
     pub commitments: String,
@@ -34,7 +36,7 @@ fn out_row(row: &AnyRow) -> Result<FollowOutRow> {
         id: row.try_get("id")?,
         peer_id: row.try_get("peer_id")?,
         follow_uri: row.try_get("follow_uri")?,
-        state: row.try_get("state")?,
+        state: follow_state(row)?,
         created_at: row.try_get("created_at")?,
         updated_at: row.try_get("updated_at")?,
     })
@@ -45,13 +47,19 @@ fn in_row(row: &AnyRow) -> Result<FollowInRow> {
         id: row.try_get("id")?,
         peer_id: row.try_get("peer_id")?,
         follow_uri: row.try_get("follow_uri")?,
-        state: row.try_get("state")?,
+        state: follow_state(row)?,
         reason: row.try_get("reason")?,
         snapshot: row.try_get("snapshot")?,
         commitments: row.try_get("commitments")?,
         created_at: row.try_get("created_at")?,
         updated_at: row.try_get("updated_at")?,
     })
+}
+
+fn follow_state<S: std::str::FromStr<Err = UnknownFollowState>>(row: &AnyRow) -> Result<S> {
+    let name: String = row.try_get("state")?;
+    name.parse()
+        .map_err(|e: UnknownFollowState| Error::Internal(format!("stored follow: {e}")))
 }
 
 const OUT_COLUMNS: &str = "id, peer_id, follow_uri, state, created_at, updated_at";
@@ -89,11 +97,11 @@ impl Store {
         row.as_ref().map(out_row).transpose()
     }
 
-    pub async fn follows_out(&self, state: Option<&str>) -> Result<Vec<FollowOutRow>> {
+    pub async fn follows_out(&self, state: Option<FollowingState>) -> Result<Vec<FollowOutRow>> {
         let rows = sqlx::query(&format!(
             "SELECT {OUT_COLUMNS} FROM follows_out WHERE $1 = '' OR state = $1 ORDER BY id"
         ))
-        .bind(state.unwrap_or(""))
+        .bind(state.map_or("", FollowingState::as_str))
         .fetch_all(self.pool())
         .await?;
         rows.iter().map(out_row).collect()
@@ -119,11 +127,11 @@ impl Store {
         row.as_ref().map(in_row).transpose()
     }
 
-    pub async fn follows_in(&self, state: Option<&str>) -> Result<Vec<FollowInRow>> {
+    pub async fn follows_in(&self, state: Option<FollowerState>) -> Result<Vec<FollowInRow>> {
         let rows = sqlx::query(&format!(
             "SELECT {IN_COLUMNS} FROM follows_in WHERE $1 = '' OR state = $1 ORDER BY id"
         ))
-        .bind(state.unwrap_or(""))
+        .bind(state.map_or("", FollowerState::as_str))
         .fetch_all(self.pool())
         .await?;
         rows.iter().map(in_row).collect()
@@ -142,8 +150,8 @@ pub enum Direction {
 impl Direction {
     fn table_and_state(self) -> (&'static str, &'static str) {
         match self {
-            Direction::Followers => ("follows_in", "approved"),
-            Direction::Following => ("follows_out", "active"),
+            Direction::Followers => ("follows_in", FollowerState::Approved.as_str()),
+            Direction::Following => ("follows_out", FollowingState::Active.as_str()),
         }
     }
 }
@@ -185,11 +193,11 @@ impl Store {
 async fn set_follow_in_state<'e>(
     executor: impl sqlx::Executor<'e, Database = sqlx::Any>,
     id: i64,
-    state: &str,
+    state: FollowerState,
     reason: Option<&str>,
 ) -> Result<()> {
     sqlx::query("UPDATE follows_in SET state = $1, reason = $2, updated_at = $3 WHERE id = $4")
-        .bind(state)
+        .bind(state.as_str())
         .bind(reason)
         .bind(now_millis())
         .bind(id)
@@ -204,7 +212,7 @@ impl ChangeTx {
     pub async fn set_follow_in_state(
         &mut self,
         id: i64,
-        state: &str,
+        state: FollowerState,
         reason: Option<&str>,
     ) -> Result<()> {
         set_follow_in_state(self.connection(), id, state, reason).await
@@ -232,9 +240,9 @@ impl ChangeTx {
         out_row(&row)
     }
 
-    pub async fn set_follow_out_state(&mut self, id: i64, state: &str) -> Result<()> {
+    pub async fn set_follow_out_state(&mut self, id: i64, state: FollowingState) -> Result<()> {
         sqlx::query("UPDATE follows_out SET state = $1, updated_at = $2 WHERE id = $3")
-            .bind(state)
+            .bind(state.as_str())
             .bind(now_millis())
             .bind(id)
             .execute(self.connection())

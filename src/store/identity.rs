@@ -4,7 +4,6 @@ use crate::error::Result;
 use crate::model::keys::StoredKeys;
 use crate::store::{Store, now_millis};
 
-
 impl Store {
     pub async fn node_keys(&self) -> Result<Option<StoredKeys>> {
         let row: Option<(String, String, Vec<u8>)> = sqlx::query_as(

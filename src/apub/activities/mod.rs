@@ -18,8 +18,8 @@ use crate::apub::actor::actor_id;
 use crate::apub::context::object_context;
 use crate::apub::objects::addressing;
 use crate::config::Settings;
-use crate::model::kinds::Audience;
 use crate::error::{Error, Result};
+use crate::model::kinds::Audience;
 
 /// Path under which activities are served: `/activities/{uuid}`.
 pub const ACTIVITIES_PATH: &str = "/activities";

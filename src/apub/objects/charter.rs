@@ -7,8 +7,8 @@ use serde_json::Value;
 use url::Url;
 
 use crate::apub::objects::field;
-use crate::model::payload::{CharterPayload, Principle};
 use crate::error::{Error, Result};
+use crate::model::payload::{CharterPayload, Principle};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PrincipleObject {

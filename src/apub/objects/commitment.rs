@@ -6,8 +6,8 @@ use serde_json::Value;
 use url::Url;
 
 use crate::apub::objects::field;
-use crate::model::payload::{CommitmentPayload, Statement};
 use crate::error::{Error, Result};
+use crate::model::payload::{CommitmentPayload, Statement};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StatementObject {

@@ -8,8 +8,8 @@ use url::Url;
 use crate::apub::actor::actor_id;
 use crate::apub::objects::field;
 use crate::config::Settings;
-use crate::model::payload::MemberPayload;
 use crate::error::{Error, Result};
+use crate::model::payload::MemberPayload;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

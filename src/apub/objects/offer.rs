@@ -8,9 +8,9 @@ use serde_json::{Value, json};
 use url::Url;
 
 use crate::apub::objects::field;
+use crate::error::{Error, Result, Violation};
 use crate::model::payload::{Location, OfferPayload, Quantity};
 use crate::model::units;
-use crate::error::{Error, Result, Violation};
 
 /// Currencies are named by their ISO 4217 URN in `resourceConformsTo`.
 const CURRENCY_URN_PREFIX: &str = "urn:iso:std:iso:4217:";
@@ -319,8 +319,8 @@ mod tests {
     use serde_json::Value;
 
     use super::payload_from_object;
-    use crate::model::kinds::ObjectKind;
     use crate::domain::validation;
+    use crate::model::kinds::ObjectKind;
 
     fn fep_example(text: &str) -> Value {
         let payload = payload_from_object(&serde_json::from_str(text).unwrap()).unwrap();

@@ -12,10 +12,11 @@ use serde::{Deserialize, Serialize};
 
 use crate::domain::follows;
 use crate::domain::peers::{self, FollowView, PeerView, RequestView};
-use crate::model::time::format_millis;
 use crate::error::{Error, Result};
 use crate::http::api::paging::{PageRequest, linked_page, page_after, page_request, split_page};
 use crate::http::auth::AdminToken;
+use crate::model::time::format_millis;
+use crate::model::{FollowerState, FollowingState};
 use crate::node::{AppContext, NodeState};
 
 pub fn routes() -> Router<NodeState> {
@@ -67,7 +68,7 @@ async fn create_follow(
 ) -> Result<Response> {
     let request = body(request)?;
     let (peer, row) = follows::follow(&state.data(), &request.target, &decided_by(&token)).await?;
-    let status = if row.state == "pending" {
+    let status = if row.state == FollowingState::Pending {
         StatusCode::ACCEPTED
     } else {
         StatusCode::OK
@@ -125,12 +126,11 @@ async fn list_requests(
     let Query(query) = query?;
     let state = match query.state.as_deref().unwrap_or("pending") {
         "all" => None,
-        state @ ("pending" | "approved" | "rejected") => Some(state),
-        other => {
-            return Err(Error::BadRequest(format!(
-                "`state` is pending, approved, rejected or all, not `{other}`"
-            )));
-        }
+        name => Some(name.parse::<FollowerState>().map_err(|_| {
+            Error::BadRequest(format!(
+                "`state` is pending, approved, rejected or all, not `{name}`"
+            ))
+        })?),
     };
     let page = page_request(query.cursor.as_deref(), query.limit)?;
     let (items, next) = page_after(peers::requests(&ctx, state).await?, &page, |r| r.id);

@@ -9,10 +9,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::domain::catalog::kind_of_collection;
-use crate::model::time::format_millis;
 use crate::error::{Error, Result};
 use crate::http::api::paging::{PageRequest, page_request, split_page};
 use crate::http::auth::PlatformToken;
+use crate::model::time::format_millis;
 use crate::node::{AppContext, NodeState};
 use crate::store::{CatalogFilter, CatalogRow};
 

@@ -10,12 +10,12 @@ use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::model::kinds::ObjectKind;
 use crate::domain::publish::{self, Change, Published};
-use crate::model::time::format_millis;
 use crate::error::{Error, Result};
 use crate::http::api::paging::{PageRequest, page_request, split_page};
 use crate::http::auth::PlatformToken;
+use crate::model::kinds::ObjectKind;
+use crate::model::time::format_millis;
 use crate::node::{AppContext, NodeState};
 use crate::store::ObjectRow;
 

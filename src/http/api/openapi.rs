@@ -9,9 +9,9 @@ use axum::response::Response;
 use axum::routing::get;
 use serde_json::{Map, Value, json};
 
-use crate::model::kinds::ObjectKind;
 use crate::domain::validation::{COMMON_SCHEMA, schema_source};
 use crate::http::json_response;
+use crate::model::kinds::ObjectKind;
 use crate::node::NodeState;
 
 pub const OPENAPI_PATH: &str = "/api/v1/openapi.json";

@@ -8,10 +8,10 @@ use axum::routing::{delete, get};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 
-use crate::model::time::format_millis;
 use crate::domain::webhooks;
 use crate::error::{Error, Result};
 use crate::http::auth::PlatformToken;
+use crate::model::time::format_millis;
 use crate::node::{AppContext, NodeState};
 use crate::store::WebhookRow;
 

@@ -8,13 +8,14 @@ use axum::response::{Redirect, Response};
 use axum::routing::get;
 use serde::Deserialize;
 
-use crate::model::kinds::ObjectKind;
 use crate::domain::overview;
 use crate::domain::peers;
-use crate::model::time::format_millis;
 use crate::error::Result;
 use crate::http::console::session::ConsoleSession;
 use crate::http::console::{Page, render_error};
+use crate::model::FollowerState;
+use crate::model::kinds::ObjectKind;
+use crate::model::time::format_millis;
 use crate::node::{AppContext, NodeState};
 use crate::store::CatalogFilter;
 
@@ -90,9 +91,9 @@ async fn requests(
     outcome: std::result::Result<Query<Outcome>, QueryRejection>,
 ) -> Response {
     page(&ctx, &session, async || {
-        let pending = peers::requests(&ctx, Some("pending")).await?;
+        let pending = peers::requests(&ctx, Some(FollowerState::Pending)).await?;
         let mut decided = peers::requests(&ctx, None).await?;
-        decided.retain(|r| r.state != "pending");
+        decided.retain(|r| r.state != FollowerState::Pending);
         Ok(with_outcome(
             Page::signed_in(&ctx, &session, "requests"),
             &session,
