@@ -13,3 +13,4 @@ pub mod peer;
 pub mod proof;
 pub mod signature;
 pub mod signer;
+pub mod verification;

@@ -22,7 +22,7 @@ use crate::apub::fetch;
 use crate::apub::message_signature::{self, MessageSignature, PublicKey};
 use crate::apub::peer::{ActorFields, Peer, PublicKeyFields};
 use crate::apub::signature;
-use crate::domain::verification::assertion_key;
+use crate::apub::verification::assertion_key;
 use crate::error::{Error, Result};
 use crate::node::AppContext;
 use crate::store::PeerRow;

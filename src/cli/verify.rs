@@ -6,8 +6,8 @@ use serde_json::Value;
 use url::Url;
 
 use crate::apub::fetch;
+use crate::apub::verification::verify_document;
 use crate::config::Settings;
-use crate::domain::verification::verify_document;
 
 #[derive(Args)]
 pub struct VerifyArgs {

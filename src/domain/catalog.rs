@@ -9,7 +9,7 @@ use url::Url;
 use crate::apub::objects::{kind_of, payload_from_object};
 use crate::apub::peer::is_peer_own;
 use crate::apub::proof;
-use crate::domain::verification::assertion_key;
+use crate::apub::verification::assertion_key;
 use crate::domain::{change, validation, webhooks};
 use crate::error::{Error, Result, Violation};
 use crate::model::FollowingState;

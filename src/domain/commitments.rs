@@ -11,8 +11,8 @@ use crate::apub::objects::charter::parse_version_uri;
 use crate::apub::objects::kind_of;
 use crate::apub::peer::{Peer, domain_of};
 use crate::apub::proof;
+use crate::apub::verification::assertion_key;
 use crate::domain::policy::CommitmentCheck;
-use crate::domain::verification::assertion_key;
 use crate::model::kinds::ObjectKind;
 use crate::node::AppContext;
 

@@ -9,6 +9,7 @@ pub mod commitments;
 pub mod discovery;
 pub mod follows;
 pub mod identity;
+pub mod inbound;
 pub mod limits;
 pub mod liveness;
 pub mod outgoing;
@@ -20,6 +21,6 @@ pub mod retention;
 pub mod sessions;
 pub mod tokens;
 pub mod validation;
-pub mod verification;
+
 pub mod visibility;
 pub mod webhooks;

@@ -140,4 +140,35 @@ mod tests {
         let found = violations(ObjectKind::Member, &member);
         assert_eq!(found[0].pointer, "/joined");
     }
+
+    /// FEP-0837's own examples, read as offers, are payloads the schema accepts.
+    fn fep_example(text: &str) -> Value {
+        let payload =
+            crate::apub::objects::offer::payload_from_object(&serde_json::from_str(text).unwrap())
+                .unwrap();
+        validate(ObjectKind::Offer, &payload).unwrap();
+        payload
+    }
+
+    #[test]
+    fn fep_0837_minimal_example_is_understood() {
+        let payload = fep_example(include_str!("../../tests/fixtures/fep-0837/minimal.json"));
+        let id = "https://market.example/proposals/ddde9d6f-6f3b-4770-a966-3a18ef006930";
+        assert_eq!(payload["url"], id);
+        assert_eq!(payload["name"], id);
+        assert_eq!(payload["quantity"]["unit"], "one");
+    }
+
+    #[test]
+    fn fep_0837_full_example_is_understood() {
+        let payload = fep_example(include_str!("../../tests/fixtures/fep-0837/full.json"));
+        assert_eq!(payload["name"], "Offering used bike");
+        assert_eq!(payload["price"]["currency"], "USD");
+        assert_eq!(payload["price"]["value"], 30.0);
+        assert_eq!(payload["location"]["name"], "25, -71");
+        assert_eq!(
+            payload["resource"]["conformsTo"],
+            "https://www.wikidata.org/wiki/Q11442"
+        );
+    }
 }

@@ -12,10 +12,10 @@ use axum::routing::post;
 use serde_json::Value;
 use url::Url;
 
-use crate::apub::activities::inbox;
 use crate::apub::actor::INBOX_PATH;
 use crate::apub::peer::domain_of;
 use crate::apub::signer::{self, SignedRequest};
+use crate::domain::inbound;
 use crate::domain::limits::Door;
 use crate::domain::policy;
 use crate::error::{Error, Result};
@@ -54,7 +54,7 @@ async fn receive_whole(state: NodeState, request: Request) -> Result<Response> {
     };
     let sender = signer::authenticate(&data, &request, Some(&actor)).await?;
     state.limits.check(Door::InboxPerActor, &sender.actor_uri)?;
-    inbox::accept(&data, envelope, &sender).await?;
+    inbound::accept(&data, envelope, &sender).await?;
     Ok(StatusCode::ACCEPTED.into_response())
 }
 

@@ -1,16 +1,12 @@
 //! `Accept` and `Reject` of a `Follow`: the followed node's decision. The
 //! two differ only in their verdict, so they share this file.
 
-use activitypub_federation::config::Data;
-use activitypub_federation::traits::Activity;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use url::Url;
 
 use crate::apub::context::{ACTIVITY_STREAMS, DATA_INTEGRITY};
-use crate::domain::follows;
 use crate::error::{Error, Result};
-use crate::node::AppContext;
 
 pub const ACCEPT: &str = "Accept";
 pub const REJECT: &str = "Reject";
@@ -60,30 +56,9 @@ pub struct Answer {
 }
 
 impl Answer {
-    fn follow_id(&self) -> Result<Url> {
+    /// The id of the `Follow` this answers.
+    pub fn follow_id(&self) -> Result<Url> {
         object_id(&self.object)
             .ok_or_else(|| Error::UnprocessableAt("/object".into(), "names no Follow".into()))
-    }
-}
-
-#[async_trait::async_trait]
-impl Activity for Answer {
-    type DataType = AppContext;
-    type Error = Error;
-
-    fn id(&self) -> &Url {
-        &self.id
-    }
-
-    fn actor(&self) -> &Url {
-        &self.actor
-    }
-
-    async fn verify(&self, _data: &Data<AppContext>) -> Result<()> {
-        self.follow_id().map(|_| ())
-    }
-
-    async fn receive(self, data: &Data<AppContext>) -> Result<()> {
-        follows::follow_answered(data, &self.actor, &self.follow_id()?, self.kind == ACCEPT).await
     }
 }

@@ -1,8 +1,6 @@
 //! What the inbox accepts: the activity types this node acts on, and any
 //! other type, acknowledged and ignored.
 
-use activitypub_federation::config::Data;
-use activitypub_federation::traits::Activity;
 use serde::Deserialize;
 use url::Url;
 
@@ -10,37 +8,6 @@ use crate::apub::activities::answer::Answer;
 use crate::apub::activities::follow::Follow;
 use crate::apub::activities::publication::Publication;
 use crate::apub::activities::undo::Undo;
-use crate::error::{Error, Result};
-use crate::node::AppContext;
-use crate::store::{Claim, PeerRow};
-
-/// A claim on an activity not finished after this long is taken to have
-/// died with its process: longer than any processing (fetches included).
-pub const CLAIM_STALE_AFTER: std::time::Duration = std::time::Duration::from_secs(120);
-
-/// Acts on an activity whose sender's signature verified: its id must be
-/// on the sender's origin (a peer speaks only for itself), then the
-/// activity's own checks and handling.
-pub async fn accept(
-    data: &Data<AppContext>,
-    envelope: serde_json::Value,
-    sender: &PeerRow,
-) -> Result<()> {
-    let activity: InboxActivity = serde_json::from_value(envelope)
-        .map_err(|e| Error::BadRequest(format!("not an activity this node understands: {e}")))?;
-    let sender_origin = Url::parse(&sender.actor_uri)
-        .map_err(|e| Error::Internal(format!("stored peer URI: {e}")))?
-        .origin();
-    if activity.id().origin() != sender_origin {
-        return Err(Error::BadRequest(
-            "the activity's id is not on its actor's origin".into(),
-        ));
-    }
-    // A peer marked gone that speaks again is delivered to again.
-    data.store.delivery_peer_back(sender.id).await?;
-    activity.verify(data).await?;
-    activity.receive(data).await
-}
 
 /// An activity type this node does not act on.
 #[derive(Debug, Clone, Deserialize)]
@@ -62,7 +29,8 @@ pub enum InboxActivity {
 }
 
 impl InboxActivity {
-    fn kind(&self) -> &str {
+    /// The activity's type, as named on the wire.
+    pub fn kind(&self) -> &str {
         match self {
             InboxActivity::Follow(_) => "Follow",
             InboxActivity::Undo(_) => "Undo",
@@ -74,102 +42,5 @@ impl InboxActivity {
             InboxActivity::Answer(answer) => &answer.kind,
             InboxActivity::Ignored(ignored) => &ignored.kind,
         }
-    }
-}
-
-#[async_trait::async_trait]
-impl Activity for InboxActivity {
-    type DataType = AppContext;
-    type Error = Error;
-
-    fn id(&self) -> &Url {
-        match self {
-            InboxActivity::Follow(a) => &a.id,
-            InboxActivity::Undo(a) => &a.id,
-            InboxActivity::Publication(a) => &a.id,
-            InboxActivity::Answer(a) => &a.id,
-            InboxActivity::Ignored(a) => &a.id,
-        }
-    }
-
-    fn actor(&self) -> &Url {
-        match self {
-            InboxActivity::Follow(a) => &a.actor,
-            InboxActivity::Undo(a) => &a.actor,
-            InboxActivity::Publication(a) => &a.actor,
-            InboxActivity::Answer(a) => &a.actor,
-            InboxActivity::Ignored(a) => &a.actor,
-        }
-    }
-
-    async fn verify(&self, data: &Data<AppContext>) -> Result<()> {
-        match self {
-            InboxActivity::Follow(a) => a.verify(data).await,
-            InboxActivity::Undo(a) => a.verify(data).await,
-            InboxActivity::Publication(a) => a.verify(data).await,
-            InboxActivity::Answer(a) if a.kind == "Accept" || a.kind == "Reject" => {
-                a.verify(data).await
-            }
-            InboxActivity::Answer(_) | InboxActivity::Ignored(_) => Ok(()),
-        }
-    }
-
-    /// Acts on the activity once: a replayed id is acknowledged and not
-    /// processed again; one being processed is answered 503 so the sender
-    /// retries; one whose processing died (a crash) is taken over once its
-    /// process is known dead, or its claim is stale.
-    async fn receive(self, data: &Data<AppContext>) -> Result<()> {
-        let id = self.id().to_string();
-        let kind = crate::observability::metrics::activity_type_label(self.kind());
-        let now = crate::store::now_millis();
-        let stale_before = now - CLAIM_STALE_AFTER.as_millis() as i64;
-        let alive_since = now - crate::domain::liveness::ALIVE.as_millis() as i64;
-        match data
-            .store
-            .claim_activity(&id, &data.process, stale_before, alive_since)
-            .await?
-        {
-            Claim::Claimed => {}
-            Claim::Done => {
-                tracing::info!(%id, "activity seen before: acknowledged, not processed again");
-                data.metrics
-                    .inbox_activities
-                    .with_label_values(&[kind, "duplicate"])
-                    .inc();
-                return Ok(());
-            }
-            Claim::InProgress => {
-                return Err(Error::Unavailable(
-                    "this activity is being processed; retry later".into(),
-                ));
-            }
-        }
-        let outcome = match self {
-            InboxActivity::Follow(a) => a.receive(data).await,
-            InboxActivity::Undo(a) => a.receive(data).await,
-            InboxActivity::Publication(a) => a.receive(data).await,
-            InboxActivity::Answer(a) if a.kind == "Accept" || a.kind == "Reject" => {
-                a.receive(data).await
-            }
-            InboxActivity::Answer(_) | InboxActivity::Ignored(_) => {
-                tracing::info!(%id, kind, "activity type not handled here: acknowledged and ignored");
-                Ok(())
-            }
-        };
-        let label = if outcome.is_ok() {
-            "processed"
-        } else {
-            "refused"
-        };
-        data.metrics
-            .inbox_activities
-            .with_label_values(&[kind, label])
-            .inc();
-        match &outcome {
-            Ok(()) => data.store.activity_done(&id).await?,
-            // Let the sender's retry be processed.
-            Err(_) => data.store.forget_activity_seen(&id).await?,
-        }
-        outcome
     }
 }

@@ -1,0 +1,101 @@
+//! A received `Create`, `Update` or `Delete`: a followed peer's offers,
+//! members, charters and commitments enter or leave the federated catalog
+//! (and an `Update` of the peer's own actor, after a key rotation, makes
+//! this node refetch it).
+
+use activitypub_federation::config::Data;
+use activitypub_federation::fetch::object_id::ObjectId;
+use activitypub_federation::traits::Activity;
+use serde_json::Value;
+use url::Url;
+
+use crate::apub::activities::publication::{Publication, PublicationType};
+use crate::apub::fetch;
+use crate::apub::objects::kind_of;
+use crate::apub::peer::Peer;
+use crate::domain::catalog;
+use crate::error::{Error, Result};
+use crate::node::AppContext;
+
+#[async_trait::async_trait]
+impl Activity for Publication {
+    type DataType = AppContext;
+    type Error = Error;
+
+    fn id(&self) -> &Url {
+        &self.id
+    }
+
+    fn actor(&self) -> &Url {
+        &self.actor
+    }
+
+    async fn verify(&self, _data: &Data<AppContext>) -> Result<()> {
+        self.object_id()
+            .map(|_| ())
+            .ok_or_else(|| Error::UnprocessableAt("/object".into(), "names no object".into()))
+    }
+
+    async fn receive(self, data: &Data<AppContext>) -> Result<()> {
+        let about_actor = self.object_id() == Some(self.actor.as_str());
+        if about_actor {
+            match self.kind {
+                PublicationType::Update => {
+                    // The peer changed its actor (a new key, a new name): refetch it.
+                    ObjectId::<Peer>::from(self.actor.clone())
+                        .dereference_forced(data)
+                        .await?;
+                }
+                PublicationType::Delete => {
+                    // The peer closed: nothing it shared is kept.
+                    if let Some(peer) = data.store.peer_by_uri(self.actor.as_str()).await? {
+                        catalog::peer_closed(data, &peer).await?;
+                    }
+                }
+                PublicationType::Create => {}
+            }
+            return Ok(());
+        }
+        if let Value::Object(_) = &self.object {
+            if self.kind != PublicationType::Delete && kind_of(&self.object).is_none() {
+                // A `Note`, a video, a post: what other servers publish
+                // and this node has no use for.
+                tracing::info!(activity = %self.id, "object of a type this node does not keep: acknowledged and ignored");
+                return Ok(());
+            }
+        }
+        let peer = data
+            .store
+            .peer_by_uri(self.actor.as_str())
+            .await?
+            .ok_or_else(|| Error::Internal("a verified sender is a known peer".into()))?;
+        if !catalog::follows(data, &peer).await? {
+            return Err(Error::Forbidden(
+                "this node does not follow the sender: its objects are not accepted".into(),
+            ));
+        }
+        let object = match (&self.kind, &self.object) {
+            (PublicationType::Delete, object) => object.clone(),
+            (_, Value::Object(_)) => self.object.clone(),
+            (_, Value::String(id)) => {
+                let url = Url::parse(id)
+                    .map_err(|_| Error::UnprocessableAt("/object".into(), "not a URL".into()))?;
+                fetch::fetch_document(&data.http, &url)
+                    .await
+                    .map_err(|e| Error::PeerUnavailable(e.to_string()))?
+            }
+            _ => {
+                return Err(Error::UnprocessableAt(
+                    "/object".into(),
+                    "not an object".into(),
+                ));
+            }
+        };
+        let received = match self.kind {
+            PublicationType::Delete => catalog::receive_delete(data, &peer, &object).await?,
+            _ => catalog::receive_object(data, &peer, &object).await?,
+        };
+        tracing::info!(activity = %self.id, ?received, "catalog");
+        Ok(())
+    }
+}
