@@ -1,8 +1,12 @@
 //! Who may read a non-public object: approved followers, and for objects
 //! addressed to named peers, those peers (if they are approved followers).
 
+use activitypub_federation::config::Data;
 use url::Url;
 
+use crate::apub::signer::{self, SignedRequest};
+use crate::domain::limits::Door;
+use crate::domain::policy;
 use crate::error::Result;
 use crate::model::FollowerState;
 use crate::model::kinds::{Audience, AudienceName};
@@ -37,6 +41,27 @@ impl ReaderRights {
             Ok(Audience::Named(AudienceName::Followers)) => true,
             Ok(Audience::Peers(peers)) => peers.iter().any(|p| Some(p) == self.actor.as_ref()),
             Err(_) => false,
+        }
+    }
+}
+
+/// What the signer of a GET may read: `None` when the request is not
+/// signed, its signature does not verify, or the policy no longer lets the
+/// signer's domain read (a follower blocked or excluded since it was
+/// approved reads what strangers read).
+pub async fn signed_reader(
+    data: &Data<AppContext>,
+    request: &SignedRequest<'_>,
+) -> Result<Option<ReaderRights>> {
+    let Some(reader) = signer::reader(data, request).await else {
+        return Ok(None);
+    };
+    data.limits.check(Door::ReadsPerActor, &reader.actor_uri)?;
+    match policy::refusal(data, &reader.domain).await? {
+        None => Ok(Some(ReaderRights::of(data, &reader).await?)),
+        Some(reason) => {
+            tracing::info!(peer = %reader.actor_uri, reason, "signed GET from a refused domain: answered as anonymous");
+            Ok(None)
         }
     }
 }

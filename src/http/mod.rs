@@ -6,6 +6,7 @@ pub mod activitypub;
 pub mod api;
 pub mod auth;
 pub mod console;
+pub mod extract;
 pub mod hardening;
 pub mod html;
 pub mod inbox;

@@ -46,6 +46,13 @@ impl ObjectKind {
             .find(|k| k.collection() == segment)
     }
 
+    /// The kind whose collection is at `/{segment}`: any other path is
+    /// not found.
+    pub fn from_collection_path(segment: &str) -> Result<ObjectKind, crate::error::Error> {
+        ObjectKind::from_collection(segment)
+            .ok_or_else(|| crate::error::Error::NotFound(format!("nothing at /{segment}")))
+    }
+
     pub fn parse(name: &str) -> Option<ObjectKind> {
         ObjectKind::ALL.into_iter().find(|k| k.as_str() == name)
     }

@@ -1,0 +1,101 @@
+//! Published documents as the ActivityPub side serves them: an object (to
+//! whom it exists), a charter's earlier version, an activity. Whatever is
+//! not for the reader does not exist (404, not 403: existence does not
+//! leak).
+
+use activitypub_federation::config::Data;
+use serde_json::Value;
+
+use crate::apub::activities::ACTIVITIES_PATH;
+use crate::apub::signer::SignedRequest;
+use crate::domain::visibility;
+use crate::error::{Error, Result};
+use crate::model::kinds::ObjectKind;
+use crate::node::AppContext;
+
+/// A document to serve, and how.
+#[derive(Debug, Clone)]
+pub struct Served {
+    pub document: Value,
+    /// Deleted or withdrawn: served with 410 Gone as a tombstone.
+    pub gone: bool,
+    /// Readable only by some signers: not to be kept in shared caches.
+    pub private: bool,
+}
+
+/// A document as stored: written by this node, so unreadable JSON is ours.
+pub fn parse_stored(text: &str) -> Result<Value> {
+    serde_json::from_str(text).map_err(|e| Error::Internal(format!("stored document: {e}")))
+}
+
+/// The object `local_id` of `kind`. A followers-only or named-peer object
+/// exists only for a request signed by a peer allowed to read it; the
+/// signature is checked only then.
+pub async fn object(
+    data: &Data<AppContext>,
+    kind: ObjectKind,
+    local_id: &str,
+    request: &SignedRequest<'_>,
+) -> Result<Served> {
+    let hidden = || Error::NotFound(format!("no {} `{local_id}`", kind.as_str()));
+    let row = data
+        .store
+        .object(kind.as_str(), local_id)
+        .await?
+        .ok_or_else(hidden)?;
+    if !row.public {
+        let allowed = visibility::signed_reader(data, request)
+            .await?
+            .is_some_and(|rights| rights.may_read(&row.audience));
+        if !allowed {
+            return Err(hidden());
+        }
+    }
+    Ok(Served {
+        document: parse_stored(&row.document)?,
+        gone: row.deleted_at.is_some(),
+        private: !row.public,
+    })
+}
+
+/// An earlier version of a public charter.
+pub async fn charter_version(ctx: &AppContext, local_id: &str, version: &str) -> Result<Served> {
+    let uri = ctx
+        .settings
+        .url_for(&format!("/charters/{local_id}/versions/{version}"));
+    let missing = || Error::NotFound(format!("no version {version} of charter `{local_id}`"));
+    let (object_id, found) = ctx
+        .store
+        .object_version_by_uri(uri.as_str())
+        .await?
+        .ok_or_else(missing)?;
+    let charter = ctx
+        .store
+        .object(ObjectKind::Charter.as_str(), local_id)
+        .await?
+        .ok_or_else(missing)?;
+    if charter.id != object_id || !charter.public {
+        return Err(missing());
+    }
+    Ok(Served {
+        document: parse_stored(&found.document)?,
+        gone: false,
+        private: false,
+    })
+}
+
+/// A public activity of this node's outbox, by the last segment of its id.
+pub async fn activity(ctx: &AppContext, id: &str) -> Result<Served> {
+    let uri = ctx.settings.url_for(&format!("{ACTIVITIES_PATH}/{id}"));
+    let row = ctx
+        .store
+        .activity_by_uri(uri.as_str())
+        .await?
+        .filter(|row| row.public)
+        .ok_or_else(|| Error::NotFound(format!("no activity {uri}")))?;
+    Ok(Served {
+        document: parse_stored(&row.document)?,
+        gone: row.withdrawn,
+        private: false,
+    })
+}

@@ -1,0 +1,18 @@
+//! Extractors whose rejections are problem documents: a malformed query
+//! string or JSON body is answered through `Error`, like every other bad
+//! input, so handlers take the parsed value and never see a rejection.
+
+use axum::extract::{FromRequest, FromRequestParts};
+
+use crate::error::Error;
+
+/// A query string parsed into `T`; a malformed one is a 400 problem.
+#[derive(Debug, FromRequestParts)]
+#[from_request(via(axum::extract::Query), rejection(Error))]
+pub struct Query<T>(pub T);
+
+/// A JSON body parsed into `T`: a wrong media type is a 415, malformed
+/// JSON a 400, a body of the wrong shape a 422, an oversized one a 413.
+#[derive(Debug, FromRequest)]
+#[from_request(via(axum::Json), rejection(Error))]
+pub struct Json<T>(pub T);
