@@ -1,6 +1,11 @@
 //! The audit log of governance decisions: appended, never changed.
 
+use serde::Serialize;
+
+use crate::domain::listing::{Page, PageRequest};
 use crate::error::Result;
+use crate::model::time::format_millis;
+use crate::node::AppContext;
 
 /// Governance events, as named in the log.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -59,4 +64,33 @@ pub async fn record(
     log(event, peer, decided_by, detail);
     tx.append_audit(event.as_str(), peer, decided_by, detail)
         .await
+}
+
+/// One logged decision, as the API and the console show it.
+#[derive(Debug, Clone, Serialize)]
+pub struct AuditEntry {
+    pub id: i64,
+    pub at: String,
+    pub action: String,
+    pub peer: Option<String>,
+    pub decided_by: String,
+    pub detail: String,
+}
+
+/// The log, newest first: the entries before the page's cursor.
+pub async fn page(ctx: &AppContext, page: &PageRequest) -> Result<Page<AuditEntry>> {
+    let rows = ctx.store.audit_before(page.cursor, page.limit + 1).await?;
+    Ok(Page::of_rows(
+        rows,
+        page.limit,
+        |row| row.id,
+        |row| AuditEntry {
+            id: row.id,
+            at: format_millis(row.at),
+            action: row.action.clone(),
+            peer: row.peer.clone(),
+            decided_by: row.decided_by.clone(),
+            detail: row.detail.clone(),
+        },
+    ))
 }

@@ -13,7 +13,6 @@ use crate::apub::verification::assertion_key;
 use crate::domain::{change, validation, webhooks};
 use crate::error::{Error, Result, Violation};
 use crate::model::FollowingState;
-use crate::model::kinds::ObjectKind;
 use crate::node::AppContext;
 use crate::store::{CatalogEntry, ChangeTx, PeerRow};
 
@@ -239,13 +238,4 @@ pub async fn follows(ctx: &AppContext, peer: &PeerRow) -> Result<bool> {
         .follow_out_by_peer(peer.id)
         .await?
         .is_some_and(|f| f.state == FollowingState::Active))
-}
-
-/// Kinds the catalog API serves.
-pub fn kind_of_collection(collection: &str) -> Result<ObjectKind> {
-    ObjectKind::from_collection(collection).ok_or_else(|| {
-        Error::NotFound(format!(
-            "no catalog `{collection}`: use offers, members, charters or commitments"
-        ))
-    })
 }

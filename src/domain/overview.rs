@@ -13,7 +13,7 @@ use crate::model::kinds::ObjectKind;
 use crate::model::time::format_millis;
 use crate::model::{FollowerState, FollowingState};
 use crate::node::AppContext;
-use crate::store::{CatalogFilter, CatalogRow, ObjectRow, PeerRow};
+use crate::store::{ObjectRow, PeerRow};
 
 #[derive(Serialize)]
 pub struct Overview {
@@ -219,51 +219,3 @@ pub fn diff(old: &str, new: &str) -> Vec<DiffLine> {
         .collect()
 }
 
-#[derive(Serialize)]
-pub struct CatalogItem {
-    pub peer: PeerSummary,
-    pub id: String,
-    pub kind: String,
-    pub name: String,
-    pub summary: String,
-    pub purpose: Option<String>,
-    pub object: Value,
-    pub received_at: String,
-}
-
-/// Catalog entries of a kind after row id `after`, with their peers; the
-/// cursor of the next page when there is one.
-pub async fn catalog_page(
-    ctx: &AppContext,
-    kind: ObjectKind,
-    filter: &CatalogFilter,
-    after: i64,
-    limit: i64,
-) -> Result<(Vec<CatalogItem>, Option<i64>)> {
-    let peers = peers_by_id(ctx).await?;
-    let mut rows = ctx
-        .store
-        .list_catalog(kind.as_str(), filter, after, limit + 1)
-        .await?;
-    let next = (rows.len() as i64 > limit).then(|| rows[limit as usize - 1].id);
-    rows.truncate(limit as usize);
-    Ok((
-        rows.into_iter()
-            .filter_map(|row| catalog_item(row, &peers))
-            .collect(),
-        next,
-    ))
-}
-
-fn catalog_item(row: CatalogRow, peers: &HashMap<i64, PeerRow>) -> Option<CatalogItem> {
-    Some(CatalogItem {
-        peer: PeerSummary::of(peers.get(&row.peer_id)?),
-        object: serde_json::from_str(&row.document).unwrap_or(Value::Null),
-        received_at: format_millis(row.received_at),
-        id: row.object_uri,
-        kind: row.kind,
-        name: row.name,
-        summary: row.summary,
-        purpose: row.purpose,
-    })
-}

@@ -3,6 +3,7 @@
 //! input, so handlers take the parsed value and never see a rejection.
 
 use axum::extract::{FromRequest, FromRequestParts};
+use axum::response::{IntoResponse, Response};
 
 use crate::error::Error;
 
@@ -16,3 +17,9 @@ pub struct Query<T>(pub T);
 #[derive(Debug, FromRequest)]
 #[from_request(via(axum::Json), rejection(Error))]
 pub struct Json<T>(pub T);
+
+impl<T: serde::Serialize> IntoResponse for Json<T> {
+    fn into_response(self) -> Response {
+        axum::Json(self.0).into_response()
+    }
+}

@@ -1,7 +1,5 @@
 //! Operations endpoints: liveness, readiness and Prometheus metrics.
 
-use std::time::Duration;
-
 use axum::Router;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -10,11 +8,9 @@ use axum::routing::get;
 use serde_json::json;
 use subtle::ConstantTimeEq;
 
+use crate::domain::health;
 use crate::error::{Error, Result};
 use crate::node::{AppContext, NodeState};
-
-/// `/readyz` answers within this even when the database hangs.
-const READINESS_TIMEOUT: Duration = Duration::from_secs(2);
 
 pub fn routes() -> Router<NodeState> {
     Router::new()
@@ -32,14 +28,8 @@ async fn healthz() -> Response {
 }
 
 async fn readyz(State(ctx): State<AppContext>) -> Result<Response> {
-    match tokio::time::timeout(READINESS_TIMEOUT, ctx.store.check_ready()).await {
-        Ok(Ok(())) => Ok(axum::Json(json!({"status": "ready"})).into_response()),
-        Ok(Err(not_ready)) => Err(Error::Unavailable(not_ready.to_string())),
-        Err(_) => Err(Error::Unavailable(format!(
-            "database did not answer within {}s",
-            READINESS_TIMEOUT.as_secs()
-        ))),
-    }
+    health::readiness(&ctx).await?;
+    Ok(axum::Json(json!({"status": "ready"})).into_response())
 }
 
 async fn metrics(State(ctx): State<AppContext>, headers: HeaderMap) -> Result<Response> {
@@ -56,11 +46,7 @@ async fn metrics(State(ctx): State<AppContext>, headers: HeaderMap) -> Result<Re
             ));
         }
     }
-    // Scrapes still answer when the database does not.
-    if let Ok((deliveries, webhooks)) = ctx.store.queue_depths().await {
-        ctx.metrics.delivery_queue_depth.set(deliveries);
-        ctx.metrics.webhook_queue_depth.set(webhooks);
-    }
+    health::refresh_queue_depths(&ctx).await;
     let text = ctx.metrics.render()?;
     let mut response = text.into_response();
     response.headers_mut().insert(

@@ -1,17 +1,18 @@
 //! Discovery: WebFinger (RFC 7033) and NodeInfo 2.1.
 
 use axum::Router;
-use axum::extract::rejection::QueryRejection;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::{HeaderValue, header};
 use axum::response::Response;
 use axum::routing::get;
 use serde::Deserialize;
 use serde_json::json;
 
+use crate::domain::health;
 use crate::apub::actor::actor_id;
 use crate::apub::context::ACTIVITY_JSON;
 use crate::domain::discovery;
+use crate::http::extract::Query;
 use crate::error::{Error, Result};
 use crate::http::json_response;
 use crate::node::{AppContext, NodeState};
@@ -33,9 +34,8 @@ struct WebfingerQuery {
 
 async fn webfinger(
     State(ctx): State<AppContext>,
-    query: Result<Query<WebfingerQuery>, QueryRejection>,
+    Query(query): Query<WebfingerQuery>,
 ) -> Result<Response> {
-    let Query(query) = query?;
     let resource = query
         .resource
         .filter(|r| !r.trim().is_empty())
@@ -62,7 +62,7 @@ async fn nodeinfo_links(State(ctx): State<AppContext>) -> Response {
 
 async fn nodeinfo(State(ctx): State<AppContext>) -> Result<Response> {
     let settings = &ctx.settings;
-    let local_posts = ctx.store.count_public_objects(None).await?;
+    let local_posts = health::public_object_count(&ctx).await?;
     let body = json!({
         "version": "2.1",
         "software": {

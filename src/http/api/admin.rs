@@ -2,20 +2,22 @@
 //! exclusions and the audit log. Every decision is recorded with the name
 //! of the token that took it.
 
-use axum::extract::rejection::{JsonRejection, QueryRejection};
-use axum::extract::{Path, Query, State};
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{Path, State};
 use axum::http::{StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
-use axum::{Json, Router};
-use serde::{Deserialize, Serialize};
+use axum::Router;
+use serde::Deserialize;
 
 use crate::domain::follows;
 use crate::domain::peers::{self, FollowView, PeerView, RequestView};
 use crate::error::{Error, Result};
-use crate::http::api::paging::{PageRequest, linked_page, page_after, page_request, split_page};
+use crate::domain::audit::{self, AuditEntry};
+use crate::domain::listing::{Page, PageRequest, page_after, page_request};
+use crate::http::api::paging::linked_page;
 use crate::http::auth::AdminToken;
-use crate::model::time::format_millis;
+use crate::http::extract::{Json, Query};
 use crate::model::{FollowerState, FollowingState};
 use crate::node::{AppContext, NodeState};
 
@@ -47,10 +49,6 @@ fn decided_by(token: &AdminToken) -> String {
     format!("admin token `{}`", token.token.name)
 }
 
-fn body<T>(body: std::result::Result<Json<T>, JsonRejection>) -> Result<T> {
-    body.map(|Json(value)| value).map_err(Error::from)
-}
-
 fn id_of(text: &str) -> Result<i64> {
     text.parse()
         .map_err(|_| Error::NotFound(format!("`{text}` is not an id")))
@@ -64,9 +62,8 @@ struct FollowRequest {
 async fn create_follow(
     token: AdminToken,
     State(state): State<NodeState>,
-    request: std::result::Result<Json<FollowRequest>, JsonRejection>,
+    Json(request): Json<FollowRequest>,
 ) -> Result<Response> {
-    let request = body(request)?;
     let (peer, row) = follows::follow(&state.data(), &request.target, &decided_by(&token)).await?;
     let status = if row.state == FollowingState::Pending {
         StatusCode::ACCEPTED
@@ -93,9 +90,8 @@ async fn list_follows(
     _token: AdminToken,
     State(ctx): State<AppContext>,
     uri: Uri,
-    query: std::result::Result<Query<ListQuery>, QueryRejection>,
+    Query(query): Query<ListQuery>,
 ) -> Result<Response> {
-    let Query(query) = query?;
     let (items, next) = page_after(peers::follows(&ctx).await?, &query.page()?, |f| f.id);
     Ok(linked_page(&ctx.settings.public_url, &uri, &items, next))
 }
@@ -121,9 +117,8 @@ async fn list_requests(
     _token: AdminToken,
     State(ctx): State<AppContext>,
     uri: Uri,
-    query: std::result::Result<Query<RequestsQuery>, QueryRejection>,
+    Query(query): Query<RequestsQuery>,
 ) -> Result<Response> {
-    let Query(query) = query?;
     let state = match query.state.as_deref().unwrap_or("pending") {
         "all" => None,
         name => Some(name.parse::<FollowerState>().map_err(|_| {
@@ -170,12 +165,13 @@ async fn reject_request(
     token: AdminToken,
     State(ctx): State<AppContext>,
     Path(id): Path<String>,
-    request: std::result::Result<Json<RejectRequest>, JsonRejection>,
+    request: std::result::Result<axum::Json<RejectRequest>, JsonRejection>,
 ) -> Result<Json<RequestView>> {
     let id = id_of(&id)?;
     let request = match request {
         Err(JsonRejection::MissingJsonContentType(_)) => RejectRequest::default(),
-        other => body(other)?,
+        // An empty body is a rejection without a reason.
+        other => other?.0,
     };
     follows::reject(
         &ctx,
@@ -191,9 +187,8 @@ async fn list_peers(
     _token: AdminToken,
     State(ctx): State<AppContext>,
     uri: Uri,
-    query: std::result::Result<Query<ListQuery>, QueryRejection>,
+    Query(query): Query<ListQuery>,
 ) -> Result<Response> {
-    let Query(query) = query?;
     let (items, next) = page_after(peers::list(&ctx).await?, &query.page()?, |p| p.peer.id);
     Ok(linked_page(&ctx.settings.public_url, &uri, &items, next))
 }
@@ -207,10 +202,9 @@ async fn exclude_peer(
     token: AdminToken,
     State(ctx): State<AppContext>,
     Path(id): Path<String>,
-    request: std::result::Result<Json<ExcludeRequest>, JsonRejection>,
+    Json(request): Json<ExcludeRequest>,
 ) -> Result<Json<PeerView>> {
     let id = id_of(&id)?;
-    let request = body(request)?;
     follows::exclude(&ctx, id, &request.reason, &decided_by(&token)).await?;
     peer_view(&ctx, id).await
 }
@@ -240,46 +234,13 @@ struct AuditQuery {
     limit: Option<i64>,
 }
 
-#[derive(Serialize)]
-struct AuditEntry {
-    id: i64,
-    at: String,
-    action: String,
-    peer: Option<String>,
-    decided_by: String,
-    detail: String,
-}
-
-#[derive(Serialize)]
-struct AuditPage {
-    items: Vec<AuditEntry>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    next_cursor: Option<String>,
-}
-
 async fn audit(
     _token: AdminToken,
     State(ctx): State<AppContext>,
-    query: std::result::Result<Query<AuditQuery>, QueryRejection>,
-) -> Result<Json<AuditPage>> {
-    let Query(query) = query?;
-    let PageRequest { cursor, limit } = page_request(query.cursor.as_deref(), query.limit)?;
-    let rows = ctx.store.audit_before(cursor, limit + 1).await?;
-    let (rows, next_cursor) = split_page(rows, limit, |row| row.id);
-    Ok(Json(AuditPage {
-        next_cursor,
-        items: rows
-            .iter()
-            .map(|r| AuditEntry {
-                id: r.id,
-                at: format_millis(r.at),
-                action: r.action.clone(),
-                peer: r.peer.clone(),
-                decided_by: r.decided_by.clone(),
-                detail: r.detail.clone(),
-            })
-            .collect(),
-    }))
+    Query(query): Query<AuditQuery>,
+) -> Result<Json<Page<AuditEntry>>> {
+    let page = page_request(query.cursor.as_deref(), query.limit)?;
+    Ok(Json(audit::page(&ctx, &page).await?))
 }
 
 #[derive(Deserialize)]
@@ -295,9 +256,8 @@ async fn deliveries(
     _token: AdminToken,
     State(ctx): State<AppContext>,
     uri: Uri,
-    query: std::result::Result<Query<DeliveriesQuery>, QueryRejection>,
+    Query(query): Query<DeliveriesQuery>,
 ) -> Result<Response> {
-    let Query(query) = query?;
     let page = page_request(query.cursor.as_deref(), query.limit)?;
     let state = query.state.as_deref().unwrap_or("all");
     if !["all", "pending", "failing", "unreachable"].contains(&state) {
@@ -321,9 +281,8 @@ async fn received(
     State(ctx): State<AppContext>,
     Path(id): Path<String>,
     uri: Uri,
-    query: std::result::Result<Query<ListQuery>, QueryRejection>,
+    Query(query): Query<ListQuery>,
 ) -> Result<Response> {
-    let Query(query) = query?;
     let PageRequest { cursor, limit } = query.page()?;
     let offset = cursor.unwrap_or(0);
     let mut items = peers::received(&ctx, id_of(&id)?, offset, limit + 1).await?;

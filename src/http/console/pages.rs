@@ -2,8 +2,7 @@
 //! one template.
 
 use axum::Router;
-use axum::extract::rejection::QueryRejection;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::response::{Redirect, Response};
 use axum::routing::get;
 use serde::Deserialize;
@@ -12,12 +11,14 @@ use crate::domain::overview;
 use crate::domain::peers;
 use crate::error::Result;
 use crate::http::console::session::ConsoleSession;
+use crate::http::extract::Query;
 use crate::http::console::{Page, render_error};
 use crate::model::FollowerState;
 use crate::model::kinds::ObjectKind;
-use crate::model::time::format_millis;
+use crate::domain::audit;
+use crate::domain::catalog_listing::{self, CatalogSearch};
+use crate::domain::listing::PageRequest;
 use crate::node::{AppContext, NodeState};
-use crate::store::CatalogFilter;
 
 pub fn routes() -> Router<NodeState> {
     Router::new()
@@ -42,7 +43,7 @@ struct Outcome {
 fn with_outcome(
     page: Page,
     session: &ConsoleSession,
-    outcome: std::result::Result<Query<Outcome>, QueryRejection>,
+    outcome: Result<Query<Outcome>>,
 ) -> Page {
     let outcome = outcome.map(|q| q.0).unwrap_or_default();
     let notice = outcome
@@ -66,11 +67,13 @@ where
 async fn dashboard(
     State(ctx): State<AppContext>,
     session: ConsoleSession,
-    outcome: std::result::Result<Query<Outcome>, QueryRejection>,
+    outcome: Result<Query<Outcome>>,
 ) -> Response {
     page(&ctx, &session, async || {
         let overview = overview::overview(&ctx).await?;
-        let recent = audit_entries(&ctx, None, 8).await?.0;
+        let recent = audit::page(&ctx, &PageRequest { cursor: None, limit: 8 })
+            .await?
+            .items;
         Ok(with_outcome(
             Page::signed_in(&ctx, &session, "dashboard"),
             &session,
@@ -88,7 +91,7 @@ async fn dashboard(
 async fn requests(
     State(ctx): State<AppContext>,
     session: ConsoleSession,
-    outcome: std::result::Result<Query<Outcome>, QueryRejection>,
+    outcome: Result<Query<Outcome>>,
 ) -> Response {
     page(&ctx, &session, async || {
         let pending = peers::requests(&ctx, Some(FollowerState::Pending)).await?;
@@ -109,7 +112,7 @@ async fn requests(
 async fn peer_list(
     State(ctx): State<AppContext>,
     session: ConsoleSession,
-    outcome: std::result::Result<Query<Outcome>, QueryRejection>,
+    outcome: Result<Query<Outcome>>,
 ) -> Response {
     page(&ctx, &session, async || {
         Ok(
@@ -131,7 +134,7 @@ struct DiffQuery {
 async fn charter(
     State(ctx): State<AppContext>,
     session: ConsoleSession,
-    query: std::result::Result<Query<DiffQuery>, QueryRejection>,
+    query: Result<Query<DiffQuery>>,
 ) -> Response {
     page(&ctx, &session, async || {
         let charters = overview::charters(&ctx).await?;
@@ -165,14 +168,18 @@ async fn charter(
                 }
             });
         let ours = overview::published(&ctx, ObjectKind::Commitment).await?;
-        let (theirs, _) = overview::catalog_page(
+        let all = PageRequest {
+            cursor: None,
+            limit: 500,
+        };
+        let theirs = catalog_listing::page(
             &ctx,
             ObjectKind::Commitment,
-            &CatalogFilter::default(),
-            0,
-            500,
+            &CatalogSearch::default(),
+            &all,
         )
-        .await?;
+        .await?
+        .items;
         Ok(Page::signed_in(&ctx, &session, "charter")
             .with("charters", charters)
             .with("diff", compared)
@@ -211,7 +218,7 @@ const CATALOG_PAGE: i64 = 50;
 async fn catalog(
     State(ctx): State<AppContext>,
     session: ConsoleSession,
-    query: std::result::Result<Query<CatalogQuery>, QueryRejection>,
+    query: Result<Query<CatalogQuery>>,
 ) -> Response {
     page(&ctx, &session, async || {
         let query = Some(query?.0);
@@ -223,14 +230,16 @@ async fn catalog(
             .as_ref()
             .and_then(|q| q.q.clone())
             .filter(|t| !t.trim().is_empty());
-        let filter = CatalogFilter {
-            peer_id: peer,
+        let search = CatalogSearch {
+            peer: peer.map(|id| id.to_string()),
             text: text.clone(),
-            ..CatalogFilter::default()
+            ..CatalogSearch::default()
         };
-        let after = query.as_ref().and_then(|q| q.after).unwrap_or(0);
-        let (items, next) =
-            overview::catalog_page(&ctx, ObjectKind::Offer, &filter, after, CATALOG_PAGE).await?;
+        let request = PageRequest {
+            cursor: query.as_ref().and_then(|q| q.after),
+            limit: CATALOG_PAGE,
+        };
+        let found = catalog_listing::page(&ctx, ObjectKind::Offer, &search, &request).await?;
         let peers: Vec<_> = peers::list(&ctx)
             .await?
             .into_iter()
@@ -238,8 +247,8 @@ async fn catalog(
             .map(|p| p.peer)
             .collect();
         Ok(Page::signed_in(&ctx, &session, "catalog")
-            .with("items", items)
-            .with("next", next)
+            .with("items", found.items)
+            .with("next", found.next_cursor)
             .with("peers", peers)
             .with("peer", peer)
             .with("q", text)
@@ -255,38 +264,21 @@ struct AuditQuery {
 
 const AUDIT_PAGE: i64 = 50;
 
-async fn audit_entries(
-    ctx: &AppContext,
-    before: Option<i64>,
-    limit: i64,
-) -> Result<(Vec<serde_json::Value>, Option<i64>)> {
-    let mut rows = ctx.store.audit_before(before, limit + 1).await?;
-    let next = (rows.len() as i64 > limit).then(|| rows[limit as usize - 1].id);
-    rows.truncate(limit as usize);
-    Ok((
-        rows.into_iter()
-            .map(|r| {
-                serde_json::json!({
-                    "at": format_millis(r.at), "action": r.action, "peer": r.peer,
-                    "decided_by": r.decided_by, "detail": r.detail,
-                })
-            })
-            .collect(),
-        next,
-    ))
-}
-
 async fn audit(
     State(ctx): State<AppContext>,
     session: ConsoleSession,
-    query: std::result::Result<Query<AuditQuery>, QueryRejection>,
+    query: Result<Query<AuditQuery>>,
 ) -> Response {
     page(&ctx, &session, async || {
         let before = query?.0.before;
-        let (entries, next) = audit_entries(&ctx, before, AUDIT_PAGE).await?;
+        let request = PageRequest {
+            cursor: before,
+            limit: AUDIT_PAGE,
+        };
+        let entries = audit::page(&ctx, &request).await?;
         Ok(Page::signed_in(&ctx, &session, "audit")
-            .with("entries", entries)
-            .with("next", next)
+            .with("entries", entries.items)
+            .with("next", entries.next_cursor)
             .with("paged", before.is_some())
             .render(&ctx, "console/audit.html"))
     })

@@ -178,7 +178,7 @@ async fn sign_in_page(
     State(ctx): State<AppContext>,
     lang: Lang,
     jar: CookieJar,
-    query: Result<axum::extract::Query<SignInQuery>, axum::extract::rejection::QueryRejection>,
+    query: crate::error::Result<crate::http::extract::Query<SignInQuery>>,
 ) -> Response {
     let next = query.ok().and_then(|q| q.0.next);
     if let Ok(Some(_)) = live_session(&ctx, &jar).await {

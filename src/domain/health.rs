@@ -1,0 +1,36 @@
+//! Whether the node can serve: readiness (the database answers, migrated)
+//! and the queue depths the metrics report.
+
+use std::time::Duration;
+
+use crate::error::{Error, Result};
+use crate::node::AppContext;
+
+/// Readiness waits no longer than this for the database.
+pub const READINESS_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// `Ok` when the database answers within the timeout and is migrated.
+pub async fn readiness(ctx: &AppContext) -> Result<()> {
+    match tokio::time::timeout(READINESS_TIMEOUT, ctx.store.check_ready()).await {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(not_ready)) => Err(Error::Unavailable(not_ready.to_string())),
+        Err(_) => Err(Error::Unavailable(format!(
+            "database did not answer within {}s",
+            READINESS_TIMEOUT.as_secs()
+        ))),
+    }
+}
+
+/// Sets the delivery and webhook queue gauges; they keep their last value
+/// when the database does not answer, so scrapes still succeed.
+pub async fn refresh_queue_depths(ctx: &AppContext) {
+    if let Ok((deliveries, webhooks)) = ctx.store.queue_depths().await {
+        ctx.metrics.delivery_queue_depth.set(deliveries);
+        ctx.metrics.webhook_queue_depth.set(webhooks);
+    }
+}
+
+/// Public objects of every kind: NodeInfo's `localPosts`.
+pub async fn public_object_count(ctx: &AppContext) -> Result<i64> {
+    ctx.store.count_public_objects(None).await
+}

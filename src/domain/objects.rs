@@ -1,0 +1,116 @@
+//! The platform's own objects as its API sees them: one object, a page of
+//! a kind, a charter's versions.
+
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::domain::listing::{Page, PageRequest};
+use crate::domain::publish::{Change, Published};
+use crate::error::{Error, Result};
+use crate::model::kinds::ObjectKind;
+use crate::model::time::format_millis;
+use crate::node::AppContext;
+use crate::store::ObjectRow;
+
+/// How the platform sees one of its objects.
+#[derive(Debug, Serialize)]
+pub struct ObjectView {
+    pub id: String,
+    pub kind: String,
+    pub uri: String,
+    pub version: i64,
+    pub audience: Value,
+    pub payload: Value,
+    /// The signed ActivityStreams document (a Tombstone once deleted).
+    pub object: Value,
+    pub created_at: String,
+    pub updated_at: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deleted_at: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub change: Option<Change>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub activity: Option<String>,
+}
+
+impl ObjectView {
+    fn of(row: &ObjectRow) -> ObjectView {
+        let parse = |text: &str| serde_json::from_str(text).unwrap_or(Value::Null);
+        ObjectView {
+            id: row.local_id.clone(),
+            kind: row.kind.clone(),
+            uri: row.uri.clone(),
+            version: row.version,
+            audience: parse(&row.audience),
+            payload: parse(&row.payload),
+            object: parse(&row.document),
+            created_at: format_millis(row.created_at),
+            updated_at: format_millis(row.updated_at),
+            deleted_at: row.deleted_at.map(format_millis),
+            change: None,
+            activity: None,
+        }
+    }
+
+    /// The object as a publication left it, with what changed.
+    pub fn from_published(published: &Published) -> ObjectView {
+        ObjectView {
+            change: Some(published.change),
+            activity: published.activity_uri.clone(),
+            ..ObjectView::of(&published.object)
+        }
+    }
+}
+
+/// One version of a charter, as published.
+#[derive(Debug, Serialize)]
+pub struct VersionView {
+    pub version: i64,
+    pub uri: String,
+    pub created_at: String,
+    pub object: Value,
+}
+
+/// A live object; a deleted one is gone (410).
+pub async fn show(ctx: &AppContext, kind: ObjectKind, local_id: &str) -> Result<ObjectView> {
+    let row = ctx
+        .store
+        .object(kind.as_str(), local_id)
+        .await?
+        .ok_or_else(|| Error::NotFound(format!("no {} `{local_id}`", kind.as_str())))?;
+    if row.deleted_at.is_some() {
+        return Err(Error::Gone(format!(
+            "{} `{local_id}` was deleted",
+            kind.as_str()
+        )));
+    }
+    Ok(ObjectView::of(&row))
+}
+
+/// The live objects of `kind`, oldest first, after the page's cursor.
+pub async fn list(ctx: &AppContext, kind: ObjectKind, page: &PageRequest) -> Result<Page<ObjectView>> {
+    let rows = ctx
+        .store
+        .list_objects(kind.as_str(), page.cursor.unwrap_or(0), page.limit + 1, false)
+        .await?;
+    Ok(Page::of_rows(rows, page.limit, |row| row.id, ObjectView::of))
+}
+
+/// Every published version of a charter, oldest first.
+pub async fn charter_versions(ctx: &AppContext, local_id: &str) -> Result<Vec<VersionView>> {
+    let row = ctx
+        .store
+        .object(ObjectKind::Charter.as_str(), local_id)
+        .await?
+        .ok_or_else(|| Error::NotFound(format!("no charter `{local_id}`")))?;
+    let versions = ctx.store.object_versions(row.id).await?;
+    Ok(versions
+        .into_iter()
+        .map(|v| VersionView {
+            version: v.version,
+            uri: v.uri,
+            created_at: format_millis(v.created_at),
+            object: serde_json::from_str(&v.document).unwrap_or(Value::Null),
+        })
+        .collect())
+}
