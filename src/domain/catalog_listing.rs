@@ -108,7 +108,12 @@ pub async fn page(
     let filter = search.filter(ctx).await?;
     let rows = ctx
         .store
-        .list_catalog(kind.as_str(), &filter, page.cursor.unwrap_or(0), page.limit + 1)
+        .list_catalog(
+            kind.as_str(),
+            &filter,
+            page.cursor.unwrap_or(0),
+            page.limit + 1,
+        )
         .await?;
     let (rows, next_cursor) = split_page(rows, page.limit, |row| row.id);
     let peers: HashMap<i64, PeerRow> = ctx

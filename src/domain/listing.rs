@@ -76,7 +76,12 @@ pub struct Page<T> {
 
 impl<T> Page<T> {
     /// The page of rows fetched with `limit + 1`, each turned into a view.
-    pub fn of_rows<R>(rows: Vec<R>, limit: i64, key: impl Fn(&R) -> i64, view: impl Fn(&R) -> T) -> Page<T> {
+    pub fn of_rows<R>(
+        rows: Vec<R>,
+        limit: i64,
+        key: impl Fn(&R) -> i64,
+        view: impl Fn(&R) -> T,
+    ) -> Page<T> {
         let (rows, next_cursor) = split_page(rows, limit, key);
         Page {
             items: rows.iter().map(view).collect(),

@@ -88,12 +88,26 @@ pub async fn show(ctx: &AppContext, kind: ObjectKind, local_id: &str) -> Result<
 }
 
 /// The live objects of `kind`, oldest first, after the page's cursor.
-pub async fn list(ctx: &AppContext, kind: ObjectKind, page: &PageRequest) -> Result<Page<ObjectView>> {
+pub async fn list(
+    ctx: &AppContext,
+    kind: ObjectKind,
+    page: &PageRequest,
+) -> Result<Page<ObjectView>> {
     let rows = ctx
         .store
-        .list_objects(kind.as_str(), page.cursor.unwrap_or(0), page.limit + 1, false)
+        .list_objects(
+            kind.as_str(),
+            page.cursor.unwrap_or(0),
+            page.limit + 1,
+            false,
+        )
         .await?;
-    Ok(Page::of_rows(rows, page.limit, |row| row.id, ObjectView::of))
+    Ok(Page::of_rows(
+        rows,
+        page.limit,
+        |row| row.id,
+        ObjectView::of,
+    ))
 }
 
 /// Every published version of a charter, oldest first.

@@ -218,4 +218,3 @@ pub fn diff(old: &str, new: &str) -> Vec<DiffLine> {
         })
         .collect()
 }
-

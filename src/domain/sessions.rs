@@ -4,9 +4,9 @@
 
 use std::time::Duration;
 
-use crate::domain::tokens::{self, Scope};
+use crate::domain::tokens::{self, Caller, Scope};
 use crate::error::{Error, Result};
-use crate::store::{SessionRow, Store, now_millis};
+use crate::store::{Store, now_millis};
 
 pub const SESSION_LIFETIME: Duration = Duration::from_secs(12 * 3600);
 
@@ -29,7 +29,7 @@ pub async fn open(store: &Store, presented: &str) -> Result<OpenedSession> {
     store
         .insert_session(
             &tokens::hash(&id),
-            token.id,
+            token.token_id,
             &tokens::random_secret(),
             expires_at,
         )
@@ -40,9 +40,26 @@ pub async fn open(store: &Store, presented: &str) -> Result<OpenedSession> {
     })
 }
 
+/// A live console session: its admin token and its CSRF token.
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub csrf: String,
+    pub token: Caller,
+}
+
 /// The live session behind a cookie value.
-pub async fn find(store: &Store, id: &str) -> Result<Option<SessionRow>> {
-    store.live_session(&tokens::hash(id)).await
+pub async fn find(store: &Store, id: &str) -> Result<Option<Session>> {
+    Ok(store
+        .live_session(&tokens::hash(id))
+        .await?
+        .map(|row| Session {
+            csrf: row.csrf,
+            token: Caller {
+                token_id: row.token.id,
+                name: row.token.name,
+                scope: Scope::Admin,
+            },
+        }))
 }
 
 pub async fn close(store: &Store, id: &str) -> Result<()> {
@@ -50,7 +67,7 @@ pub async fn close(store: &Store, id: &str) -> Result<()> {
 }
 
 /// Whether a submitted CSRF token is the session's (constant time).
-pub fn csrf_matches(session: &SessionRow, submitted: &str) -> bool {
+pub fn csrf_matches(session: &Session, submitted: &str) -> bool {
     use subtle::ConstantTimeEq;
     session.csrf.as_bytes().ct_eq(submitted.as_bytes()).into()
 }

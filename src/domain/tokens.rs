@@ -83,13 +83,22 @@ pub async fn revoke(store: &Store, name: &str) -> Result<()> {
     }
 }
 
+/// Who presented an active token: the token's name (what the audit log
+/// records) and scope.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub token_id: i64,
+    pub name: String,
+    pub scope: Scope,
+}
+
 /// The token presented in an `Authorization: Bearer` header, if it is
 /// active and has the required scope.
 pub async fn authenticate(
     store: &Store,
     presented: Option<&str>,
     required: Scope,
-) -> Result<TokenRow> {
+) -> Result<Caller> {
     let presented = presented.ok_or_else(|| {
         Error::Unauthorized(
             "send `Authorization: Bearer TOKEN` (create one with `passerelle token create`)".into(),
@@ -106,5 +115,9 @@ pub async fn authenticate(
             token.scope
         )));
     }
-    Ok(token)
+    Ok(Caller {
+        token_id: token.id,
+        name: token.name,
+        scope: required,
+    })
 }

@@ -7,6 +7,7 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use hmac::{Hmac, Mac};
 use rand::RngCore;
+use serde::Serialize;
 use serde_json::{Value, json};
 use sha2::Sha256;
 use url::Url;
@@ -56,8 +57,61 @@ impl Event {
     }
 }
 
+/// A registered endpoint, as the platform sees it.
+#[derive(Debug, Serialize)]
+pub struct WebhookView {
+    pub id: i64,
+    pub url: String,
+    pub events: Vec<String>,
+    pub created_at: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub disabled_at: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub disabled_reason: Option<String>,
+    /// Only in the answer to its creation.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub secret: Option<String>,
+}
+
+impl WebhookView {
+    fn of(row: &WebhookRow, with_secret: bool) -> WebhookView {
+        WebhookView {
+            id: row.id,
+            url: row.url.clone(),
+            events: serde_json::from_str(&row.events).unwrap_or_default(),
+            created_at: time::format_millis(row.created_at),
+            disabled_at: row.disabled_at.map(time::format_millis),
+            disabled_reason: row.disabled_reason.clone(),
+            secret: with_secret.then(|| row.secret.clone()),
+        }
+    }
+}
+
+/// Every registered endpoint, secrets withheld.
+pub async fn list(ctx: &AppContext) -> Result<Vec<WebhookView>> {
+    Ok(ctx
+        .store
+        .webhooks()
+        .await?
+        .iter()
+        .map(|row| WebhookView::of(row, false))
+        .collect())
+}
+
+/// Removes an endpoint and its queued events.
+pub async fn delete(ctx: &AppContext, id: &str) -> Result<()> {
+    let id: i64 = id
+        .parse()
+        .map_err(|_| Error::NotFound(format!("`{id}` is not a webhook id")))?;
+    if ctx.store.delete_webhook(id).await? {
+        Ok(())
+    } else {
+        Err(Error::NotFound(format!("no webhook {id}")))
+    }
+}
+
 /// Registers an endpoint; returns it with its secret (shown only now).
-pub async fn create(ctx: &AppContext, url: &str, events: &[String]) -> Result<WebhookRow> {
+pub async fn create(ctx: &AppContext, url: &str, events: &[String]) -> Result<WebhookView> {
     let parsed = Url::parse(url).map_err(|_| {
         Error::Unprocessable(vec![Violation {
             pointer: "/url".into(),
@@ -99,9 +153,11 @@ pub async fn create(ctx: &AppContext, url: &str, events: &[String]) -> Result<We
     rand::rngs::OsRng.fill_bytes(&mut secret);
     let secret = format!("whsec_{}", STANDARD.encode(secret));
     let events = serde_json::to_string(events).map_err(|e| Error::Internal(e.to_string()))?;
-    ctx.store
+    let row = ctx
+        .store
         .insert_webhook(parsed.as_str(), &events, &secret)
-        .await
+        .await?;
+    Ok(WebhookView::of(&row, true))
 }
 
 fn subscribed(webhook: &WebhookRow, event: Event) -> bool {

@@ -7,10 +7,9 @@ use axum::extract::{FromRef, FromRequestParts};
 use axum::http::header;
 use axum::http::request::Parts;
 
-use crate::domain::tokens::{self, Scope};
+use crate::domain::tokens::{self, Caller, Scope};
 use crate::error::Error;
 use crate::node::AppContext;
-use crate::store::TokenRow;
 
 pub trait RequiredScope {
     const SCOPE: Scope;
@@ -28,7 +27,7 @@ impl RequiredScope for AdminScope {
 
 /// An authenticated caller holding a token of scope `S`.
 pub struct Bearer<S: RequiredScope> {
-    pub token: TokenRow,
+    pub token: Caller,
     scope: PhantomData<S>,
 }
 

@@ -8,12 +8,12 @@ use axum::routing::get;
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::domain::health;
 use crate::apub::actor::actor_id;
 use crate::apub::context::ACTIVITY_JSON;
 use crate::domain::discovery;
-use crate::http::extract::Query;
+use crate::domain::health;
 use crate::error::{Error, Result};
+use crate::http::extract::Query;
 use crate::http::json_response;
 use crate::node::{AppContext, NodeState};
 

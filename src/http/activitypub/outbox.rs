@@ -7,9 +7,9 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 use crate::apub::context::{ACTIVITY_JSON, LD_JSON};
+use crate::domain::objects::ObjectView;
 use crate::domain::publish::{self, Change};
 use crate::error::{Error, Result};
-use crate::domain::objects::ObjectView;
 use crate::http::auth::PlatformToken;
 use crate::node::AppContext;
 

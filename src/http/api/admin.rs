@@ -2,19 +2,19 @@
 //! exclusions and the audit log. Every decision is recorded with the name
 //! of the token that took it.
 
+use axum::Router;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
-use axum::Router;
 use serde::Deserialize;
 
+use crate::domain::audit::{self, AuditEntry};
 use crate::domain::follows;
+use crate::domain::listing::{Page, PageRequest, page_after, page_request};
 use crate::domain::peers::{self, FollowView, PeerView, RequestView};
 use crate::error::{Error, Result};
-use crate::domain::audit::{self, AuditEntry};
-use crate::domain::listing::{Page, PageRequest, page_after, page_request};
 use crate::http::api::paging::linked_page;
 use crate::http::auth::AdminToken;
 use crate::http::extract::{Json, Query};

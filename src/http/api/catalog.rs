@@ -45,7 +45,9 @@ async fn list(
         purpose: query.purpose,
         text: query.q,
     };
-    Ok(Json(catalog_listing::page(&ctx, kind, &search, &page).await?))
+    Ok(Json(
+        catalog_listing::page(&ctx, kind, &search, &page).await?,
+    ))
 }
 
 async fn show(

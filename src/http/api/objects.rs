@@ -1,11 +1,11 @@
 //! The platform API for offers, members, charters and commitments:
 //! idempotent upserts keyed by the platform's own ids.
 
+use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use axum::Router;
 use serde::Deserialize;
 use serde_json::Value;
 

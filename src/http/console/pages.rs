@@ -7,17 +7,17 @@ use axum::response::{Redirect, Response};
 use axum::routing::get;
 use serde::Deserialize;
 
+use crate::domain::audit;
+use crate::domain::catalog_listing::{self, CatalogSearch};
+use crate::domain::listing::PageRequest;
 use crate::domain::overview;
 use crate::domain::peers;
 use crate::error::Result;
 use crate::http::console::session::ConsoleSession;
-use crate::http::extract::Query;
 use crate::http::console::{Page, render_error};
+use crate::http::extract::Query;
 use crate::model::FollowerState;
 use crate::model::kinds::ObjectKind;
-use crate::domain::audit;
-use crate::domain::catalog_listing::{self, CatalogSearch};
-use crate::domain::listing::PageRequest;
 use crate::node::{AppContext, NodeState};
 
 pub fn routes() -> Router<NodeState> {
@@ -40,11 +40,7 @@ struct Outcome {
     error: Option<String>,
 }
 
-fn with_outcome(
-    page: Page,
-    session: &ConsoleSession,
-    outcome: Result<Query<Outcome>>,
-) -> Page {
+fn with_outcome(page: Page, session: &ConsoleSession, outcome: Result<Query<Outcome>>) -> Page {
     let outcome = outcome.map(|q| q.0).unwrap_or_default();
     let notice = outcome
         .done
@@ -71,9 +67,15 @@ async fn dashboard(
 ) -> Response {
     page(&ctx, &session, async || {
         let overview = overview::overview(&ctx).await?;
-        let recent = audit::page(&ctx, &PageRequest { cursor: None, limit: 8 })
-            .await?
-            .items;
+        let recent = audit::page(
+            &ctx,
+            &PageRequest {
+                cursor: None,
+                limit: 8,
+            },
+        )
+        .await?
+        .items;
         Ok(with_outcome(
             Page::signed_in(&ctx, &session, "dashboard"),
             &session,

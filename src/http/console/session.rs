@@ -13,13 +13,12 @@ use axum_extra::extract::cookie::{Cookie, SameSite};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
-use crate::domain::sessions;
+use crate::domain::sessions::{self, Session};
 use crate::domain::tokens;
 use crate::error::Error;
 use crate::http::console::i18n::Lang;
 use crate::http::console::{Page, render_error};
 use crate::node::{AppContext, NodeState};
-use crate::store::SessionRow;
 
 const SESSION_COOKIE: &str = "passerelle_session";
 const SIGN_IN_COOKIE: &str = "passerelle_sign_in";
@@ -33,7 +32,7 @@ pub fn routes() -> Router<NodeState> {
 
 /// A signed-in admin. Without a live session, pages redirect to sign-in.
 pub struct ConsoleSession {
-    pub session: SessionRow,
+    pub session: Session,
     pub lang: Lang,
 }
 
@@ -62,7 +61,7 @@ fn sign_in_redirect(uri: &Uri) -> Response {
     Redirect::to(&target).into_response()
 }
 
-async fn live_session(ctx: &AppContext, jar: &CookieJar) -> Result<Option<SessionRow>, Error> {
+async fn live_session(ctx: &AppContext, jar: &CookieJar) -> Result<Option<Session>, Error> {
     match jar.get(SESSION_COOKIE) {
         Some(cookie) => sessions::find(&ctx.store, cookie.value()).await,
         None => Ok(None),
