@@ -117,6 +117,16 @@ pub async fn follow(
     Ok((peer, row))
 }
 
+/// Stops following the peer `peer_id`.
+pub async fn unfollow_peer(ctx: &AppContext, peer_id: i64, decided_by: &str) -> Result<()> {
+    let follow = ctx
+        .store
+        .follow_out_by_peer(peer_id)
+        .await?
+        .ok_or_else(|| Error::NotFound(format!("we do not follow peer {peer_id}")))?;
+    unfollow(ctx, follow.id, decided_by).await.map(|_| ())
+}
+
 /// Stops following: sends `Undo(Follow)` and forgets the follow.
 pub async fn unfollow(ctx: &AppContext, follow_id: i64, decided_by: &str) -> Result<()> {
     let row = ctx

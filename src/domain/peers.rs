@@ -281,3 +281,28 @@ pub async fn follows(ctx: &AppContext) -> Result<Vec<FollowView>> {
     }
     Ok(views)
 }
+
+/// A known peer's view, by id.
+pub async fn view_by_id(ctx: &AppContext, id: i64) -> Result<PeerView> {
+    let peer = ctx
+        .store
+        .peer(id)
+        .await?
+        .ok_or_else(|| Error::NotFound(format!("no peer {id}")))?;
+    view(ctx, &peer).await
+}
+
+/// A follow request, by id.
+pub async fn request(ctx: &AppContext, id: i64) -> Result<RequestView> {
+    let row = ctx
+        .store
+        .follow_in(id)
+        .await?
+        .ok_or_else(|| Error::NotFound(format!("no follow request {id}")))?;
+    let peer = ctx
+        .store
+        .peer(row.peer_id)
+        .await?
+        .ok_or_else(|| Error::Internal("request without peer".into()))?;
+    Ok(RequestView::of(&row, &peer))
+}

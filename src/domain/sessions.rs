@@ -6,7 +6,8 @@ use std::time::Duration;
 
 use crate::domain::tokens::{self, Caller, Scope};
 use crate::error::{Error, Result};
-use crate::store::{Store, now_millis};
+use crate::node::AppContext;
+use crate::store::now_millis;
 
 pub const SESSION_LIFETIME: Duration = Duration::from_secs(12 * 3600);
 
@@ -18,15 +19,15 @@ pub struct OpenedSession {
 
 /// Opens a session for an admin token; a wrong, revoked or non-admin token
 /// is refused with the reason.
-pub async fn open(store: &Store, presented: &str) -> Result<OpenedSession> {
+pub async fn open(ctx: &AppContext, presented: &str) -> Result<OpenedSession> {
     let presented = presented.trim();
     if presented.is_empty() {
         return Err(Error::Unauthorized("enter an admin token".into()));
     }
-    let token = tokens::authenticate(store, Some(presented), Scope::Admin).await?;
+    let token = tokens::authenticate(ctx, Some(presented), Scope::Admin).await?;
     let id = tokens::random_secret();
     let expires_at = now_millis() + SESSION_LIFETIME.as_millis() as i64;
-    store
+    ctx.store
         .insert_session(
             &tokens::hash(&id),
             token.token_id,
@@ -48,8 +49,9 @@ pub struct Session {
 }
 
 /// The live session behind a cookie value.
-pub async fn find(store: &Store, id: &str) -> Result<Option<Session>> {
-    Ok(store
+pub async fn find(ctx: &AppContext, id: &str) -> Result<Option<Session>> {
+    Ok(ctx
+        .store
         .live_session(&tokens::hash(id))
         .await?
         .map(|row| Session {
@@ -62,8 +64,8 @@ pub async fn find(store: &Store, id: &str) -> Result<Option<Session>> {
         }))
 }
 
-pub async fn close(store: &Store, id: &str) -> Result<()> {
-    store.delete_session(&tokens::hash(id)).await
+pub async fn close(ctx: &AppContext, id: &str) -> Result<()> {
+    ctx.store.delete_session(&tokens::hash(id)).await
 }
 
 /// Whether a submitted CSRF token is the session's (constant time).

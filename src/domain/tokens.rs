@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::error::{Error, Result};
+use crate::node::AppContext;
 use crate::store::{Store, TokenRow};
 
 /// Prefix that makes Passerelle tokens recognisable (for secret scanners).
@@ -95,7 +96,7 @@ pub struct Caller {
 /// The token presented in an `Authorization: Bearer` header, if it is
 /// active and has the required scope.
 pub async fn authenticate(
-    store: &Store,
+    ctx: &AppContext,
     presented: Option<&str>,
     required: Scope,
 ) -> Result<Caller> {
@@ -104,7 +105,8 @@ pub async fn authenticate(
             "send `Authorization: Bearer TOKEN` (create one with `passerelle token create`)".into(),
         )
     })?;
-    let token = store
+    let token = ctx
+        .store
         .active_token(&hash(presented))
         .await?
         .ok_or_else(|| Error::Unauthorized("unknown or revoked token".into()))?;

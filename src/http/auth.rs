@@ -54,7 +54,7 @@ where
 
     async fn from_request_parts(parts: &mut Parts, state: &State) -> Result<Self, Self::Rejection> {
         let ctx = AppContext::from_ref(state);
-        let token = tokens::authenticate(&ctx.store, bearer_token(parts), S::SCOPE).await?;
+        let token = tokens::authenticate(&ctx, bearer_token(parts), S::SCOPE).await?;
         Ok(Bearer {
             token,
             scope: PhantomData,

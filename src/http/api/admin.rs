@@ -133,17 +133,7 @@ async fn list_requests(
 }
 
 async fn request_view(ctx: &AppContext, id: i64) -> Result<Json<RequestView>> {
-    let row = ctx
-        .store
-        .follow_in(id)
-        .await?
-        .ok_or_else(|| Error::NotFound(format!("no follow request {id}")))?;
-    let peer = ctx
-        .store
-        .peer(row.peer_id)
-        .await?
-        .ok_or_else(|| Error::Internal("request without peer".into()))?;
-    Ok(Json(RequestView::of(&row, &peer)))
+    Ok(Json(peers::request(ctx, id).await?))
 }
 
 async fn approve_request(
@@ -220,12 +210,7 @@ async fn reinclude_peer(
 }
 
 async fn peer_view(ctx: &AppContext, id: i64) -> Result<Json<PeerView>> {
-    let peer = ctx
-        .store
-        .peer(id)
-        .await?
-        .ok_or_else(|| Error::NotFound(format!("no peer {id}")))?;
-    Ok(Json(peers::view(ctx, &peer).await?))
+    Ok(Json(peers::view_by_id(ctx, id).await?))
 }
 
 #[derive(Deserialize)]

@@ -112,13 +112,7 @@ async fn unfollow(
 ) -> Response {
     let by = form.session.decided_by();
     let outcome = async {
-        let peer_id = id_of(&id)?;
-        let follow = ctx
-            .store
-            .follow_out_by_peer(peer_id)
-            .await?
-            .ok_or_else(|| Error::NotFound(format!("we do not follow peer {peer_id}")))?;
-        follows::unfollow(&ctx, follow.id, &by).await?;
+        follows::unfollow_peer(&ctx, id_of(&id)?, &by).await?;
         Ok("unfollowed")
     };
     back("/admin/peers", outcome.await)

@@ -63,7 +63,7 @@ fn sign_in_redirect(uri: &Uri) -> Response {
 
 async fn live_session(ctx: &AppContext, jar: &CookieJar) -> Result<Option<Session>, Error> {
     match jar.get(SESSION_COOKIE) {
-        Some(cookie) => sessions::find(&ctx.store, cookie.value()).await,
+        Some(cookie) => sessions::find(&ctx, cookie.value()).await,
         None => Ok(None),
     }
 }
@@ -232,7 +232,7 @@ async fn sign_in(
             StatusCode::FORBIDDEN,
         );
     }
-    match sessions::open(&ctx.store, &form.token).await {
+    match sessions::open(&ctx, &form.token).await {
         Ok(opened) => {
             tracing::info!(token = %opened.token_name, "console: signed in");
             // A browser-session cookie; the server ends it after SESSION_LIFETIME.
@@ -283,7 +283,7 @@ async fn sign_out(
         form: Nothing {},
     } = form;
     if let Some(cookie) = jar.get(SESSION_COOKIE) {
-        if let Err(e) = sessions::close(&ctx.store, cookie.value()).await {
+        if let Err(e) = sessions::close(&ctx, cookie.value()).await {
             return render_error(&ctx, session.lang, e);
         }
     }
