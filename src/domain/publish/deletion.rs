@@ -1,0 +1,91 @@
+//! Deleting an object: a signed tombstone in its place, its earlier
+//! activities withdrawn, and a `Delete` recorded for the same audience.
+
+use serde_json::Value;
+use url::Url;
+
+use crate::apub::activities::{self, delete};
+use crate::domain::outgoing::sign;
+use crate::domain::publish::{Change, Published, check_local_id, record_activity, to_json};
+use crate::error::{Error, Result};
+use crate::model::kinds::{Audience, ObjectKind};
+use crate::model::time;
+use crate::node::AppContext;
+
+/// Withdraws an object: its URL answers 410 with a tombstone and a
+/// `Delete` is recorded for the same audience. Deleting again is a no-op.
+pub async fn delete(ctx: &AppContext, kind: ObjectKind, local_id: &str) -> Result<Published> {
+    check_local_id(local_id)?;
+    let mut tx = ctx.store.begin_change().await?;
+    let row = tx
+        .object(kind.as_str(), local_id)
+        .await?
+        .ok_or_else(|| Error::NotFound(format!("no {} `{local_id}`", kind.as_str())))?;
+    if row.deleted_at.is_some() {
+        return Ok(Published {
+            change: Change::Unchanged,
+            object: row,
+            activity_uri: None,
+        });
+    }
+    let now = time::now();
+    let former_type = serde_json::from_str::<Value>(&row.document)
+        .ok()
+        .and_then(|d| d.get("type").cloned())
+        .unwrap_or_default();
+    let uri = Url::parse(&row.uri).map_err(|e| Error::Internal(e.to_string()))?;
+    let audience: Audience =
+        serde_json::from_str(&row.audience).map_err(|e| Error::Internal(e.to_string()))?;
+    let mut tombstone = delete::tombstone(&uri, &former_type, &now);
+    if let Value::Object(fields) = &mut tombstone {
+        fields.insert(
+            "@context".into(),
+            crate::apub::context::object_context(&ctx.settings),
+        );
+    }
+    let tombstone = sign(ctx, &tombstone)?;
+    tx.mark_deleted(row.id, &to_json(&tombstone)?).await?;
+    // Its earlier activities carried its content: they become tombstones.
+    for (activity_row, activity_uri, activity_kind) in tx.activities_of_object(row.id).await? {
+        let activity_uri = Url::parse(&activity_uri).map_err(|e| Error::Internal(e.to_string()))?;
+        let mut withdrawn =
+            delete::tombstone(&activity_uri, &Value::from(activity_kind.as_str()), &now);
+        if let Value::Object(fields) = &mut withdrawn {
+            fields.insert(
+                "@context".into(),
+                crate::apub::context::object_context(&ctx.settings),
+            );
+        }
+        let withdrawn = sign(ctx, &withdrawn)?;
+        tx.withdraw_activity(activity_row, &to_json(&withdrawn)?)
+            .await?;
+    }
+    let activity_id = activities::new_activity_id(&ctx.settings);
+    let activity = activities::document(
+        &ctx.settings,
+        delete::TYPE,
+        activity_id.clone(),
+        tombstone,
+        &audience,
+        &now,
+    )?;
+    record_activity(
+        &mut tx,
+        &activity_id,
+        delete::TYPE,
+        row.id,
+        &audience,
+        &sign(ctx, &activity)?,
+    )
+    .await?;
+    let object = tx.object(kind.as_str(), local_id).await?;
+    tx.commit().await?;
+    ctx.delivery_wakeup.notify_one();
+    tracing::info!(kind = kind.as_str(), local_id, "deleted");
+    Ok(Published {
+        change: Change::Deleted,
+        object: object
+            .ok_or_else(|| Error::Internal("object vanished inside its transaction".into()))?,
+        activity_uri: Some(activity_id.to_string()),
+    })
+}

@@ -1,0 +1,213 @@
+//! Creating or updating an object: validated, signed, stored, versioned
+//! (charters) and recorded as a `Create` or `Update` in one transaction.
+
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+use crate::apub::activities;
+use crate::apub::objects::Publication;
+use crate::apub::objects::charter::{version_document, version_uri};
+use crate::apub::proof;
+use crate::domain::outgoing::sign;
+use crate::domain::publish::rules::check_rules;
+use crate::domain::publish::{
+    Change, Published, change_type, check_local_id, object_uri, record_activity, to_json,
+};
+use crate::domain::validation;
+use crate::error::{Error, Result};
+use crate::model::kinds::{Audience, ObjectKind};
+use crate::model::payload::Payload;
+use crate::model::time;
+use crate::node::AppContext;
+use crate::store::{ChangeTx, ObjectRow, ObjectState};
+
+/// A validated request to publish: the payload as the platform sent it,
+/// canonicalised, and what it becomes.
+struct Draft<'a> {
+    kind: ObjectKind,
+    local_id: &'a str,
+    payload: Payload,
+    canonical: String,
+    content_hash: String,
+    audience: Audience,
+}
+
+/// What the stored object was before this publication.
+enum Prior {
+    New,
+    Unchanged(ObjectRow),
+    /// A new version of the object `id` first published at `published`.
+    Changed {
+        id: i64,
+        version: i64,
+        published: String,
+    },
+}
+
+/// Creates or updates the object `local_id` of `kind` from the platform's
+/// `document`. Unchanged content publishes nothing.
+pub async fn upsert(
+    ctx: &AppContext,
+    kind: ObjectKind,
+    local_id: &str,
+    document: &Value,
+) -> Result<Published> {
+    let draft = Draft::validate(ctx, kind, local_id, document).await?;
+    let mut tx = ctx.store.begin_change().await?;
+    let (object_id, version, published) = match draft.prior(&mut tx).await? {
+        Prior::Unchanged(row) => {
+            return Ok(Published {
+                change: Change::Unchanged,
+                object: row,
+                activity_uri: None,
+            });
+        }
+        Prior::New => (None, 1, time::now()),
+        Prior::Changed {
+            id,
+            version,
+            published,
+        } => (Some(id), version, published),
+    };
+    let change = if object_id.is_some() {
+        Change::Updated
+    } else {
+        Change::Created
+    };
+    let now = time::now();
+    let (object_id, signed) =
+        store_version(ctx, &mut tx, &draft, object_id, version, &published, &now).await?;
+    let activity_id = activities::new_activity_id(&ctx.settings);
+    let activity = activities::document(
+        &ctx.settings,
+        change_type(change),
+        activity_id.clone(),
+        signed,
+        &draft.audience,
+        &now,
+    )?;
+    record_activity(
+        &mut tx,
+        &activity_id,
+        change_type(change),
+        object_id,
+        &draft.audience,
+        &sign(ctx, &activity)?,
+    )
+    .await?;
+    let object = tx.object(kind.as_str(), local_id).await?;
+    tx.commit().await?;
+    ctx.delivery_wakeup.notify_one();
+    let object =
+        object.ok_or_else(|| Error::Internal("object vanished inside its transaction".into()))?;
+    tracing::info!(
+        kind = kind.as_str(),
+        local_id,
+        version,
+        ?change,
+        "published"
+    );
+    Ok(Published {
+        change,
+        object,
+        activity_uri: Some(activity_id.to_string()),
+    })
+}
+
+impl<'a> Draft<'a> {
+    async fn validate(
+        ctx: &AppContext,
+        kind: ObjectKind,
+        local_id: &'a str,
+        document: &Value,
+    ) -> Result<Draft<'a>> {
+        check_local_id(local_id)?;
+        let payload = validation::validate(kind, document)?;
+        check_rules(ctx, &payload).await?;
+        let canonical = proof::canonical(document).map_err(|e| Error::BadRequest(e.to_string()))?;
+        let content_hash = hex::encode(Sha256::digest(canonical.as_bytes()));
+        let audience = payload.audience();
+        Ok(Draft {
+            kind,
+            local_id,
+            payload,
+            canonical,
+            content_hash,
+            audience,
+        })
+    }
+
+    /// A deleted id is never reused; the same content is no change.
+    async fn prior(&self, tx: &mut ChangeTx) -> Result<Prior> {
+        match tx.object(self.kind.as_str(), self.local_id).await? {
+            None => Ok(Prior::New),
+            Some(row) if row.deleted_at.is_some() => Err(Error::Conflict(format!(
+                "{} `{}` was deleted; deleted ids are not reused, publish under a new id",
+                self.kind.as_str(),
+                self.local_id
+            ))),
+            Some(row) if row.content_hash == self.content_hash => Ok(Prior::Unchanged(row)),
+            Some(row) => Ok(Prior::Changed {
+                id: row.id,
+                version: row.version + 1,
+                published: time::format_millis(row.created_at),
+            }),
+        }
+    }
+}
+
+/// Signs and stores the object's new version (and, for kinds that keep
+/// versions, the version's own document); returns its row id and the
+/// signed document.
+async fn store_version(
+    ctx: &AppContext,
+    tx: &mut ChangeTx,
+    draft: &Draft<'_>,
+    existing: Option<i64>,
+    version: i64,
+    published: &str,
+    now: &str,
+) -> Result<(i64, Value)> {
+    let uri = object_uri(ctx, draft.kind, draft.local_id);
+    let unsigned = Publication {
+        settings: &ctx.settings,
+        uri: &uri,
+        audience: &draft.audience,
+        version,
+        published,
+        updated: now,
+    }
+    .document(&draft.payload)?;
+    let signed = sign(ctx, &unsigned)?;
+    let state = ObjectState {
+        kind: draft.kind.as_str(),
+        local_id: draft.local_id,
+        uri: uri.as_str(),
+        version,
+        audience: &to_json(&draft.audience)?,
+        public: draft.audience.is_public(),
+        payload: &draft.canonical,
+        content_hash: &draft.content_hash,
+        document: &to_json(&signed)?,
+    };
+    let object_id = match existing {
+        Some(id) => {
+            tx.update_object(id, &state).await?;
+            id
+        }
+        None => tx.insert_object(&state).await?,
+    };
+    if draft.kind.keeps_versions() {
+        let version_id = version_uri(&uri, version);
+        let version_signed = sign(ctx, &version_document(&unsigned, &version_id))?;
+        tx.insert_version(
+            object_id,
+            version,
+            version_id.as_str(),
+            &draft.canonical,
+            &to_json(&version_signed)?,
+        )
+        .await?;
+    }
+    Ok((object_id, signed))
+}
