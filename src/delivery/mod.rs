@@ -8,6 +8,7 @@
 
 mod addressing;
 mod backoff;
+mod pass;
 mod replicas;
 mod sender;
 mod webhooks;
@@ -82,7 +83,7 @@ async fn run_streams(state: NodeState, mut stop: watch::Receiver<bool>) {
                     for stream in streams {
                         let (state, owner) = (state.clone(), owner.clone());
                         passes.spawn(async move {
-                            sender::deliver_stream(&state, &owner, stream, BATCH).await
+                            pass::deliver_stream(&state, &owner, stream, BATCH).await
                         });
                     }
                 }

@@ -1,19 +1,17 @@
-//! Sending one peer's stream: signed POSTs to its inbox, in log order.
+//! Sending one activity to a peer's inbox: a signed POST, knocking again
+//! with the other signature scheme or as a challenge asks, and what the
+//! answer means for the stream.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use http::StatusCode;
 use reqwest::header::RETRY_AFTER;
 
 use crate::apub::knocking::{self, Signing};
 use crate::apub::message_signature::Challenge;
-use crate::delivery::addressing::{Recipient, addressed_to};
-use crate::delivery::backoff::retry_delay_ms;
-use crate::domain::{policy, publish};
 use crate::error::{Error, Result};
-use crate::model::FollowerState;
 use crate::node::NodeState;
-use crate::store::{OutgoingActivity, PeerRow, StreamProgress, StreamRow, now_millis};
+use crate::store::PeerRow;
 
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -38,212 +36,9 @@ pub(crate) enum Outcome {
     },
 }
 
-/// Delivers a pass of one peer's stream; true when more work is waiting.
-pub async fn deliver_stream(state: &NodeState, owner: &str, stream: StreamRow, batch: i64) -> bool {
-    let peer_id = stream.peer_id;
-    let more = match deliver(state, owner, &stream, batch).await {
-        Ok(more) => more,
-        Err(e) => {
-            tracing::warn!(peer_id, error = %e, "delivery: stream error");
-            false
-        }
-    };
-    if let Err(e) = state.store.release_delivery_stream(peer_id, owner).await {
-        tracing::warn!(peer_id, error = %e, "delivery: cannot release the stream");
-    }
-    more
-}
-
-async fn deliver(state: &NodeState, owner: &str, stream: &StreamRow, batch: i64) -> Result<bool> {
-    let started = Instant::now();
-    let store = &state.store;
-    let Some(peer) = store.peer(stream.peer_id).await? else {
-        return Ok(false);
-    };
-    let approved_follower = store
-        .follow_in_by_peer(peer.id)
-        .await?
-        .is_some_and(|request| request.state == FollowerState::Approved);
-    let recipient = Recipient {
-        peer: &peer,
-        approved_follower,
-    };
-    let Some(inbox) = crate::apub::peer::delivery_inbox(&peer).map(String::from) else {
-        let error = "the peer has no inbox on its own origin";
-        tracing::warn!(peer = %peer.actor_uri, error, "delivery: nothing sent");
-        let progress = StreamProgress {
-            cursor: stream.cursor,
-            delivered_any: false,
-            failures: stream.failures + 1,
-        };
-        let retry_at = now_millis() + retry_delay_ms(stream.failures);
-        store
-            .delivery_failed(peer.id, owner, &progress, error, retry_at)
-            .await?;
-        return Ok(false);
-    };
-    let refused = policy::refusal(state, &peer.domain).await?;
-    let mut cursor = stream.cursor;
-    let mut delivered_any = false;
-    let mut receipts = Vec::new();
-    let activities = store.activities_after(stream.cursor, batch).await?;
-    let full_batch = activities.len() as i64 == batch;
-    for activity in activities {
-        // Stop well before the lease runs out, so no other replica can take
-        // the stream over while this one still sends.
-        if started.elapsed() > state.settings.delivery.lease / 2 {
-            store
-                .advance_delivery_stream(peer.id, owner, cursor, delivered_any)
-                .await?;
-            store.record_receipts(peer.id, &receipts).await?;
-            return Ok(true);
-        }
-        let governance = activity.target_peer_id == Some(peer.id);
-        let to_send: Option<(std::borrow::Cow<'_, str>, &str)> = if activity.withdrawn {
-            // Its object was deleted before this peer got it: the content
-            // is gone, and the Delete that follows says so.
-            None
-        } else if let (Some(reason), false) = (&refused, governance) {
-            // Blocked or excluded since it was followed: it receives no
-            // publication, and none waits for it. Governance addressed to
-            // it alone (the Reject, the Undo that end the relationship)
-            // still goes out.
-            tracing::info!(peer = %peer.actor_uri, activity = %activity.uri, reason, "delivery skipped by policy");
-            state
-                .metrics
-                .deliveries
-                .with_label_values(&["peer", "refused_by_policy"])
-                .inc();
-            None
-        } else if addressed_to(&activity, &recipient) {
-            Some((activity.document.as_str().into(), activity.kind.as_str()))
-        } else {
-            withdrawal(state, &peer, &activity, &receipts)
-                .await?
-                .map(|document| (document.into(), "Delete"))
-        };
-        if let Some((document, sent_kind)) = to_send {
-            let failures_so_far = if delivered_any { 0 } else { stream.failures };
-            match post(state, &peer, &inbox, &document, failures_so_far).await {
-                Outcome::Delivered => {
-                    delivered_any = true;
-                    if let Some(object_id) = activity.object_id {
-                        receipts.push((object_id, activity.id, sent_kind.to_owned()));
-                    }
-                    state
-                        .metrics
-                        .deliveries
-                        .with_label_values(&["peer", "delivered"])
-                        .inc();
-                    let latency = (now_millis() - activity.published_at).max(0) as f64 / 1000.0;
-                    state
-                        .metrics
-                        .delivery_latency
-                        .with_label_values(&["peer"])
-                        .observe(latency);
-                }
-                Outcome::Refused(status) => {
-                    state
-                        .metrics
-                        .deliveries
-                        .with_label_values(&["peer", "refused"])
-                        .inc();
-                    tracing::warn!(peer = %peer.actor_uri, activity = %activity.uri, %status, "delivery refused by the peer: skipped");
-                    let why = format!("{} refused with {status}", activity.uri);
-                    store.delivery_skipped(peer.id, owner, &why).await?;
-                }
-                Outcome::Gone(status) => {
-                    state
-                        .metrics
-                        .deliveries
-                        .with_label_values(&["peer", "gone"])
-                        .inc();
-                    let why = format!("{inbox} answered {status}: the peer is gone");
-                    tracing::warn!(peer = %peer.actor_uri, %status, "the peer's inbox is gone: delivery paused until it is heard from");
-                    store
-                        .advance_delivery_stream(peer.id, owner, cursor, delivered_any)
-                        .await?;
-                    store.record_receipts(peer.id, &receipts).await?;
-                    store.delivery_gone(peer.id, owner, &why).await?;
-                    return Ok(false);
-                }
-                Outcome::Failed { error, retry_after } => {
-                    state
-                        .metrics
-                        .deliveries
-                        .with_label_values(&["peer", "failed"])
-                        .inc();
-                    store.record_receipts(peer.id, &receipts).await?;
-                    // A pass that got something through starts a new run
-                    // of failures; otherwise the run goes on and the wait
-                    // doubles.
-                    let failures = if delivered_any {
-                        1
-                    } else {
-                        stream.failures + 1
-                    };
-                    let progress = StreamProgress {
-                        cursor,
-                        delivered_any,
-                        failures,
-                    };
-                    let backoff = retry_delay_ms(failures - 1);
-                    let asked = retry_after.map_or(0, |d| d.as_millis() as i64);
-                    tracing::info!(peer = %peer.actor_uri, activity = %activity.uri, error, failures, "delivery failed: will retry");
-                    let retry_at = now_millis() + backoff.max(asked);
-                    store
-                        .delivery_failed(peer.id, owner, &progress, &error, retry_at)
-                        .await?;
-                    return Ok(false);
-                }
-            }
-        }
-        cursor = activity.id;
-    }
-    store
-        .advance_delivery_stream(peer.id, owner, cursor, delivered_any)
-        .await?;
-    store.record_receipts(peer.id, &receipts).await?;
-    Ok(full_batch)
-}
-
-/// The `Delete` a peer is owed when an activity about an object it holds
-/// no longer includes it (the audience was narrowed, the peer stopped
-/// following) or deletes the object: whoever received it is told to drop it.
-async fn withdrawal(
-    state: &NodeState,
-    peer: &PeerRow,
-    activity: &OutgoingActivity,
-    sent_in_this_pass: &[(i64, i64, String)],
-) -> Result<Option<String>> {
-    let Some(object_id) = activity.object_id else {
-        return Ok(None);
-    };
-    if !matches!(activity.kind.as_str(), "Update" | "Delete") {
-        return Ok(None);
-    }
-    let held_kind = match sent_in_this_pass
-        .iter()
-        .rev()
-        .find(|(o, _, _)| *o == object_id)
-    {
-        Some((_, _, kind)) => Some(kind.clone()),
-        None => state.store.receipt_kind(peer.id, object_id).await?,
-    };
-    if held_kind.is_none_or(|kind| kind == "Delete") {
-        return Ok(None);
-    }
-    if activity.kind == "Delete" {
-        return Ok(Some(activity.document.clone()));
-    }
-    let Some(object_uri) = state.store.object_uri(object_id).await? else {
-        return Ok(None);
-    };
-    tracing::info!(peer = %peer.actor_uri, object = %object_uri, "the peer left the object's audience: sending Delete");
-    publish::withdrawal_for(state, &object_uri, &activity.uri, &peer.actor_uri).map(Some)
-}
-
-async fn post(
+/// POSTs `document` to the peer's `inbox`; an error making the request is
+/// a failure to retry.
+pub(super) async fn post(
     state: &NodeState,
     peer: &PeerRow,
     inbox: &str,

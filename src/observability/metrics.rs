@@ -34,89 +34,64 @@ impl Metrics {
     pub fn new() -> Result<Metrics> {
         let registry =
             Registry::new_custom(Some("passerelle".to_owned()), None).map_err(metrics_error)?;
-        let http_requests = IntCounterVec::new(
-            Opts::new(
-                "http_requests_total",
-                "HTTP requests answered, by route, method and status",
-            ),
+        let http_requests = counter(
+            &registry,
+            "http_requests_total",
+            "HTTP requests answered, by route, method and status",
             &["route", "method", "status"],
-        )
-        .map_err(metrics_error)?;
-        let http_duration = HistogramVec::new(
-            HistogramOpts::new(
-                "http_request_duration_seconds",
-                "Time from request received to response headers, by route and method",
-            )
-            .buckets(vec![
+        )?;
+        let http_duration = histogram(
+            &registry,
+            "http_request_duration_seconds",
+            "Time from request received to response headers, by route and method",
+            vec![
                 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
-            ]),
+            ],
             &["route", "method"],
-        )
-        .map_err(metrics_error)?;
-        let inbox_activities = IntCounterVec::new(
-            Opts::new(
-                "inbox_activities_total",
-                "Activities received, by type and outcome",
-            ),
+        )?;
+        let inbox_activities = counter(
+            &registry,
+            "inbox_activities_total",
+            "Activities received, by type and outcome",
             &["type", "outcome"],
-        )
-        .map_err(metrics_error)?;
-        let verified_signatures = IntCounterVec::new(
-            Opts::new(
-                "verified_signatures_total",
-                "Signed requests verified, by signature scheme",
-            ),
+        )?;
+        let verified_signatures = counter(
+            &registry,
+            "verified_signatures_total",
+            "Signed requests verified, by signature scheme",
             &["scheme"],
-        )
-        .map_err(metrics_error)?;
-        let catalog_refused = IntCounterVec::new(
-            Opts::new(
-                "catalog_refused_total",
-                "Received objects refused, by reason",
-            ),
+        )?;
+        let catalog_refused = counter(
+            &registry,
+            "catalog_refused_total",
+            "Received objects refused, by reason",
             &["reason"],
-        )
-        .map_err(metrics_error)?;
-        let deliveries = IntCounterVec::new(
-            Opts::new(
-                "deliveries_total",
-                "Delivery attempts, by target (peer, webhook) and outcome",
-            ),
+        )?;
+        let deliveries = counter(
+            &registry,
+            "deliveries_total",
+            "Delivery attempts, by target (peer, webhook) and outcome",
             &["target", "outcome"],
-        )
-        .map_err(metrics_error)?;
-        let delivery_latency = HistogramVec::new(
-            HistogramOpts::new(
-                "delivery_latency_seconds",
-                "Time from an activity being recorded to its delivery to a peer",
-            )
-            .buckets(vec![
+        )?;
+        let delivery_latency = histogram(
+            &registry,
+            "delivery_latency_seconds",
+            "Time from an activity being recorded to its delivery to a peer",
+            vec![
                 0.01, 0.05, 0.1, 0.5, 1.0, 5.0, 30.0, 60.0, 300.0, 3600.0, 86400.0,
-            ]),
+            ],
             &["target"],
-        )
-        .map_err(metrics_error)?;
-        let delivery_queue_depth = IntGauge::new(
+        )?;
+        let delivery_queue_depth = gauge(
+            &registry,
             "delivery_queue_depth",
             "Activities waiting for delivery, summed over peers",
-        )
-        .map_err(metrics_error)?;
-        let webhook_queue_depth =
-            IntGauge::new("webhook_queue_depth", "Webhook events waiting for delivery")
-                .map_err(metrics_error)?;
-        for collector in [
-            Box::new(delivery_queue_depth.clone()) as Box<dyn prometheus::core::Collector>,
-            Box::new(webhook_queue_depth.clone()),
-            Box::new(http_requests.clone()),
-            Box::new(http_duration.clone()),
-            Box::new(inbox_activities.clone()),
-            Box::new(verified_signatures.clone()),
-            Box::new(catalog_refused.clone()),
-            Box::new(deliveries.clone()),
-            Box::new(delivery_latency.clone()),
-        ] {
-            registry.register(collector).map_err(metrics_error)?;
-        }
+        )?;
+        let webhook_queue_depth = gauge(
+            &registry,
+            "webhook_queue_depth",
+            "Webhook events waiting for delivery",
+        )?;
         Ok(Metrics {
             registry,
             http_requests,
@@ -183,4 +158,38 @@ pub fn activity_type_label(kind: &str) -> &'static str {
 
 fn metrics_error(e: prometheus::Error) -> Error {
     Error::Internal(format!("metrics: {e}"))
+}
+
+/// A counter with `labels`, registered in `registry`.
+fn counter(registry: &Registry, name: &str, help: &str, labels: &[&str]) -> Result<IntCounterVec> {
+    let counter = IntCounterVec::new(Opts::new(name, help), labels).map_err(metrics_error)?;
+    registry
+        .register(Box::new(counter.clone()))
+        .map_err(metrics_error)?;
+    Ok(counter)
+}
+
+/// A histogram with `labels` over `buckets`, registered in `registry`.
+fn histogram(
+    registry: &Registry,
+    name: &str,
+    help: &str,
+    buckets: Vec<f64>,
+    labels: &[&str],
+) -> Result<HistogramVec> {
+    let histogram = HistogramVec::new(HistogramOpts::new(name, help).buckets(buckets), labels)
+        .map_err(metrics_error)?;
+    registry
+        .register(Box::new(histogram.clone()))
+        .map_err(metrics_error)?;
+    Ok(histogram)
+}
+
+/// A gauge, registered in `registry`.
+fn gauge(registry: &Registry, name: &str, help: &str) -> Result<IntGauge> {
+    let gauge = IntGauge::new(name, help).map_err(metrics_error)?;
+    registry
+        .register(Box::new(gauge.clone()))
+        .map_err(metrics_error)?;
+    Ok(gauge)
 }

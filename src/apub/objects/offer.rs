@@ -201,6 +201,27 @@ pub fn payload_from_object(object: &Value) -> Result<Value> {
     if let Some(conforms_to) = &primary.resource_conforms_to {
         fields["resource"]["conformsTo"] = json!(conforms_to);
     }
+    for (name, quantity) in quantities_of(primary)? {
+        fields.insert(name.into(), quantity);
+    }
+    if let Some(price) = proposal
+        .reciprocal
+        .as_ref()
+        .map(price_of)
+        .transpose()?
+        .flatten()
+    {
+        fields.insert("price".into(), price);
+    }
+    if let Some(place) = &proposal.location {
+        fields.insert("location".into(), location_of(place));
+    }
+    Ok(payload)
+}
+
+/// The quantities the primary intent states, by their payload names.
+fn quantities_of(primary: &Intent) -> Result<Vec<(&'static str, Value)>> {
+    let mut quantities = Vec::new();
     for (name, value, pointer) in [
         (
             "quantity",
@@ -219,48 +240,50 @@ pub fn payload_from_object(object: &Value) -> Result<Value> {
         ),
     ] {
         if let Some(quantity) = quantity(value, pointer)? {
-            fields.insert(name.into(), quantity);
+            quantities.push((name, quantity));
         }
     }
-    // A price in a currency this node cannot name is left out of the
-    // payload (the catalog keeps the whole object).
-    if let Some(reciprocal) = &proposal.reciprocal {
-        if let Some(currency) = reciprocal
-            .resource_conforms_to
-            .as_ref()
-            .and_then(currency_of)
-        {
-            let value = match &reciprocal.resource_quantity {
-                Some(q) => number(q, "/object/reciprocal/resourceQuantity")?,
-                None => 0.0,
-            };
-            fields.insert(
-                "price".into(),
-                json!({"currency": currency, "value": value}),
-            );
+    Ok(quantities)
+}
+
+/// The payload's `price` from the reciprocal intent; none when it names a
+/// currency this node cannot name (the catalog keeps the whole object).
+fn price_of(reciprocal: &Intent) -> Result<Option<Value>> {
+    let Some(currency) = reciprocal
+        .resource_conforms_to
+        .as_ref()
+        .and_then(currency_of)
+    else {
+        return Ok(None);
+    };
+    let value = match &reciprocal.resource_quantity {
+        Some(q) => number(q, "/object/reciprocal/resourceQuantity")?,
+        None => 0.0,
+    };
+    Ok(Some(json!({"currency": currency, "value": value})))
+}
+
+/// The payload's `location` from a `Place`, named by its coordinates when
+/// it has no name.
+fn location_of(place: &Place) -> Value {
+    let name = place
+        .name
+        .clone()
+        .unwrap_or_else(|| match (place.latitude, place.longitude) {
+            (Some(latitude), Some(longitude)) => format!("{latitude}, {longitude}"),
+            _ => "Unnamed place".to_owned(),
+        });
+    let mut location = json!({"name": name});
+    for (key, value) in [
+        ("address", place.address.as_ref().map(|a| json!(a))),
+        ("latitude", place.latitude.map(|v| json!(v))),
+        ("longitude", place.longitude.map(|v| json!(v))),
+    ] {
+        if let Some(value) = value {
+            location[key] = value;
         }
     }
-    if let Some(place) = &proposal.location {
-        let name = place
-            .name
-            .clone()
-            .unwrap_or_else(|| match (place.latitude, place.longitude) {
-                (Some(latitude), Some(longitude)) => format!("{latitude}, {longitude}"),
-                _ => "Unnamed place".to_owned(),
-            });
-        let mut location = json!({"name": name});
-        for (key, value) in [
-            ("address", place.address.as_ref().map(|a| json!(a))),
-            ("latitude", place.latitude.map(|v| json!(v))),
-            ("longitude", place.longitude.map(|v| json!(v))),
-        ] {
-            if let Some(value) = value {
-                location[key] = value;
-            }
-        }
-        fields.insert("location".into(), location);
-    }
-    Ok(payload)
+    location
 }
 
 /// Wikidata items of the currencies FEP-0837's examples name that way.

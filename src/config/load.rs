@@ -1,0 +1,79 @@
+//! Reading the settings: defaults, then the file, then the environment,
+//! and an error that names the setting as the operator wrote it.
+
+use std::path::{Path, PathBuf};
+
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+
+use crate::config::{ConfigError, DEFAULT_CONFIG_FILE, ENV_PREFIX, Settings};
+
+impl Settings {
+    /// Reads settings: defaults, then the file (`path`, or `passerelle.toml`
+    /// when present), then the environment.
+    pub fn load(path: Option<&Path>) -> Result<Settings, ConfigError> {
+        Self::load_from(path, Env::prefixed(ENV_PREFIX).split("__"))
+    }
+
+    pub(super) fn load_from(path: Option<&Path>, env: Env) -> Result<Settings, ConfigError> {
+        let mut figment = Figment::from(Serialized::defaults(Settings::default()));
+        let file = match path {
+            Some(explicit) => Some(explicit.to_path_buf()),
+            None => Some(PathBuf::from(DEFAULT_CONFIG_FILE)).filter(|p| p.exists()),
+        };
+        if let Some(file) = &file {
+            // Figment treats a missing file as empty; an explicit path must exist.
+            let text = std::fs::read_to_string(file).map_err(|e| ConfigError::Unreadable {
+                path: file.clone(),
+                reason: e.to_string(),
+            })?;
+            figment = figment.merge(Toml::string(&text));
+        }
+        let settings: Settings = figment
+            .merge(env)
+            .extract()
+            .map_err(|e| ConfigError::Invalid(describe(e, file.as_deref())))?;
+        settings.validate()?;
+        Ok(settings)
+    }
+}
+
+/// One line naming the setting as the operator wrote it: its dotted key
+/// and where it came from (the file, or the exact environment variable).
+fn describe(error: figment::Error, file: Option<&Path>) -> String {
+    let Some(first) = error.into_iter().next() else {
+        return "invalid configuration".to_owned();
+    };
+    let from_env = first
+        .metadata
+        .as_ref()
+        .is_some_and(|m| m.name.contains("environment"));
+    let source = if from_env {
+        format!(
+            "environment variable {ENV_PREFIX}{}",
+            first.path.join("__").to_uppercase()
+        )
+    } else {
+        match file {
+            Some(file) => format!("in {}", file.display()),
+            None => "in the defaults".to_owned(),
+        }
+    };
+    let key = first.path.join(".").to_lowercase();
+    if let figment::error::Kind::UnknownField(_, expected) = &first.kind {
+        return format!(
+            "unknown key `{key}` ({source}); known keys here: {}",
+            expected.join(", ")
+        );
+    }
+    let what = one_line(&first.kind.to_string());
+    if key.is_empty() {
+        format!("{what} ({source})")
+    } else {
+        format!("invalid `{key}` ({source}): {what}")
+    }
+}
+
+fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}

@@ -1,0 +1,267 @@
+//! The settings themselves: one struct per section of the file, and the
+//! defaults the example file states.
+
+use std::net::SocketAddr;
+
+use serde::{Deserialize, Serialize};
+use url::Url;
+
+use crate::config::{ConfigError, DatabaseKind};
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    /// The URL peers use to reach this node; every ActivityPub id is under it.
+    pub public_url: Url,
+    /// Socket address the HTTP server binds.
+    pub listen: SocketAddr,
+    /// `sqlite://FILE` (created if missing) or `postgres://...`.
+    pub database_url: String,
+    pub platform: PlatformSettings,
+    pub federation: FederationSettings,
+    pub log: LogSettings,
+    pub http: HttpSettings,
+    pub delivery: DeliverySettings,
+    pub metrics: MetricsSettings,
+    pub rate_limits: RateLimitSettings,
+}
+
+/// A sustained rate and the burst allowed above it; `per_minute = 0`
+/// turns the limit off.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Rate {
+    pub per_minute: u32,
+    pub burst: u32,
+}
+
+impl Rate {
+    const fn new(per_minute: u32, burst: u32) -> Rate {
+        Rate { per_minute, burst }
+    }
+}
+
+/// How often one client address, signing peer or token may call the node
+/// (429 with `Retry-After` beyond).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct RateLimitSettings {
+    pub inbox_per_address: Rate,
+    pub inbox_per_actor: Rate,
+    pub reads_per_address: Rate,
+    pub reads_per_actor: Rate,
+    pub sign_in_per_address: Rate,
+    pub api_per_token: Rate,
+}
+
+impl Default for RateLimitSettings {
+    fn default() -> Self {
+        // Generous for federation traffic (a large server delivers in
+        // bursts from one address), strict for password guessing.
+        RateLimitSettings {
+            inbox_per_address: Rate::new(18_000, 1_000),
+            inbox_per_actor: Rate::new(6_000, 1_000),
+            reads_per_address: Rate::new(18_000, 1_000),
+            reads_per_actor: Rate::new(6_000, 1_000),
+            sign_in_per_address: Rate::new(10, 10),
+            api_per_token: Rate::new(12_000, 2_000),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[serde(deny_unknown_fields)]
+pub struct MetricsSettings {
+    /// When set, `/metrics` answers only requests that send
+    /// `Authorization: Bearer TOKEN`; when not, it is public.
+    pub token: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct DeliverySettings {
+    /// A peer (or webhook) failing for longer than this is unreachable:
+    /// peers are then only probed (hourly), webhooks disabled.
+    #[serde(with = "humantime_serde")]
+    pub dead_after: std::time::Duration,
+    /// Peers whose streams are delivered at the same time.
+    pub parallel_peers: usize,
+    /// How long a replica holds a peer's stream: a replica that dies has
+    /// its peers taken over by another after this long.
+    #[serde(with = "humantime_serde")]
+    pub lease: std::time::Duration,
+    /// Delivered webhook events (their payloads) are kept this long, then
+    /// pruned.
+    #[serde(with = "humantime_serde")]
+    pub webhook_retention: std::time::Duration,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct PlatformSettings {
+    /// The actor's `preferredUsername`: the handle is `@{slug}@{host}`.
+    pub slug: String,
+    pub name: String,
+    pub summary: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct FederationSettings {
+    /// Allow fetching from and delivering to loopback and private addresses.
+    /// Off in production (SSRF protection); tests and the demo turn it on.
+    pub allow_private_addresses: bool,
+    /// How follow requests are decided.
+    pub admission: Admission,
+    /// Charter versions (URIs) whose committed signatories `charter`
+    /// admission approves automatically.
+    pub accepted_charters: Vec<Url>,
+    /// Domains refused at once: their follows are rejected, their
+    /// activities answered 403, their signed reads answered as a
+    /// stranger's, and nothing more is delivered to them. `example.org`
+    /// covers its subdomains and every port, `*.example.org` only the
+    /// subdomains, `example.org:8443` that one port.
+    pub blocklist: Vec<String>,
+    /// When not empty, only these domains (same rules) may follow, deliver
+    /// or read as a follower.
+    pub allowlist: Vec<String>,
+    /// Hide the items of `/followers` and `/following` (counts stay).
+    pub hide_relationships: bool,
+    /// Largest inbox request body, in bytes; larger ones get 413.
+    pub max_body_bytes: usize,
+    /// A signer's actor document (its key) is fetched at most once per key
+    /// id in this window, whether the fetch worked or not: forged
+    /// signatures cannot make the node fetch more.
+    #[serde(with = "humantime_serde")]
+    pub key_fetch_window: std::time::Duration,
+    /// Which HTTP signature to try first with a server not known yet;
+    /// the other follows a 400 or 401 ("double knocking"), and what worked
+    /// is remembered per origin. Other Passerelle nodes get RFC 9421 with
+    /// Ed25519 at once.
+    pub first_signature: SignatureScheme,
+}
+
+/// An HTTP signature scheme.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum SignatureScheme {
+    /// RFC 9421 HTTP Message Signatures (Fedify's first knock, Mastodon 4.5+).
+    Rfc9421,
+    /// draft-cavage-http-signatures (every fediverse server).
+    Cavage,
+}
+
+/// Admission policy for follow requests.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum Admission {
+    /// Every request waits for an admin.
+    Manual,
+    /// Requesters with a valid commitment to an accepted charter version are
+    /// approved; the others wait for an admin.
+    Charter,
+    /// Every request not blocked is approved.
+    Open,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct LogSettings {
+    /// `text` for people, `json` for log collectors.
+    pub format: LogFormat,
+    /// Default filter when `RUST_LOG` is not set (tracing `EnvFilter` syntax).
+    pub level: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct HttpSettings {
+    /// Largest request body accepted, in bytes; larger ones get 413.
+    pub max_body_bytes: usize,
+    /// Behind a reverse proxy: the header in which it passes the client's
+    /// address (`X-Forwarded-For`, `X-Real-IP`), whose last value is used
+    /// for the per-address rate limits. Unset, the peer address of the
+    /// connection is used.
+    pub client_address_header: Option<String>,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            public_url: Url::parse("http://127.0.0.1:8080").expect("literal URL"),
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            database_url: "sqlite://passerelle.db".to_owned(),
+            platform: PlatformSettings {
+                slug: "passerelle".to_owned(),
+                name: "Passerelle node".to_owned(),
+                summary: String::new(),
+            },
+            federation: FederationSettings {
+                allow_private_addresses: false,
+                admission: Admission::Manual,
+                accepted_charters: Vec::new(),
+                blocklist: Vec::new(),
+                allowlist: Vec::new(),
+                hide_relationships: false,
+                max_body_bytes: 1024 * 1024,
+                key_fetch_window: std::time::Duration::from_secs(5 * 60),
+                first_signature: SignatureScheme::Rfc9421,
+            },
+            log: LogSettings {
+                format: LogFormat::Text,
+                level: "info".to_owned(),
+            },
+            http: HttpSettings {
+                max_body_bytes: 1024 * 1024,
+                client_address_header: None,
+            },
+            delivery: DeliverySettings {
+                dead_after: std::time::Duration::from_secs(7 * 24 * 3600),
+                parallel_peers: 32,
+                lease: std::time::Duration::from_secs(60),
+                webhook_retention: std::time::Duration::from_secs(7 * 24 * 3600),
+            },
+            metrics: MetricsSettings::default(),
+            rate_limits: RateLimitSettings::default(),
+        }
+    }
+}
+
+impl Settings {
+    pub fn database_kind(&self) -> Result<DatabaseKind, ConfigError> {
+        let url = &self.database_url;
+        if url.starts_with("sqlite:") {
+            Ok(DatabaseKind::Sqlite)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(DatabaseKind::Postgres)
+        } else {
+            Err(ConfigError::BadValue {
+                key: "database_url",
+                reason: "must start with sqlite: or postgres://".to_owned(),
+            })
+        }
+    }
+
+    /// The `host[:port]` part of the public URL, as used in handles.
+    pub fn public_host(&self) -> String {
+        let host = self.public_url.host_str().unwrap_or_default();
+        match self.public_url.port() {
+            Some(port) => format!("{host}:{port}"),
+            None => host.to_owned(),
+        }
+    }
+
+    /// An absolute URL under the public origin.
+    pub fn url_for(&self, path: &str) -> Url {
+        self.public_url
+            .join(path)
+            .unwrap_or_else(|_| self.public_url.clone())
+    }
+}

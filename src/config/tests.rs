@@ -1,0 +1,78 @@
+//! Loading and validating settings, from TOML the way operators write it.
+
+use figment::providers::Env;
+use url::Url;
+
+use crate::config::{ConfigError, Settings};
+
+#[test]
+fn the_example_file_states_the_defaults() {
+    let example = load_toml(include_str!("../../passerelle.example.toml")).expect("loads");
+    assert_eq!(example, Settings::default());
+}
+
+#[test]
+fn short_metrics_token_and_bad_rules_are_named() {
+    let error = load_toml("[metrics]\ntoken = \"short\"\n").unwrap_err();
+    assert!(error.to_string().contains("metrics.token"), "{error}");
+    assert!(load_toml("[federation]\nblocklist = [\"*.example.org\"]\n").is_ok());
+    let error = load_toml("[federation]\nblocklist = [\"https://x.org\"]\n").unwrap_err();
+    assert!(error.to_string().contains("blocklist"), "{error}");
+}
+
+fn load_toml(text: &str) -> Result<Settings, ConfigError> {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("p.toml");
+    std::fs::write(&path, text).expect("write");
+    Settings::load_from(
+        Some(&path),
+        Env::prefixed("PASSERELLE_UNIT_TEST_NEVER_SET_"),
+    )
+}
+
+#[test]
+fn defaults_are_valid() {
+    let settings = load_toml("").expect("defaults load");
+    assert_eq!(settings, Settings::default());
+}
+
+#[test]
+fn nested_keys_are_read() {
+    let settings = load_toml("[platform]\nslug = \"ofn\"\nname = \"OFN\"\n").expect("load");
+    assert_eq!(settings.platform.slug, "ofn");
+    assert_eq!(settings.platform.name, "OFN");
+}
+
+#[test]
+fn unknown_key_is_named() {
+    let err = load_toml("[platform]\nslugg = \"x\"\n").expect_err("must fail");
+    assert!(err.to_string().contains("slugg"), "{err}");
+}
+
+#[test]
+fn malformed_url_is_named() {
+    let err = load_toml("public_url = \"not a url\"\n").expect_err("must fail");
+    assert!(err.to_string().contains("public_url"), "{err}");
+}
+
+#[test]
+fn public_url_with_path_is_refused() {
+    let err = load_toml("public_url = \"https://x.example/sub\"\n").expect_err("must fail");
+    assert!(err.to_string().contains("public_url"), "{err}");
+}
+
+#[test]
+fn bad_slug_and_database_are_named() {
+    let err = load_toml("[platform]\nslug = \"Not Valid\"\n").expect_err("must fail");
+    assert!(err.to_string().contains("platform.slug"), "{err}");
+    let err = load_toml("database_url = \"mysql://x\"\n").expect_err("must fail");
+    assert!(err.to_string().contains("database_url"), "{err}");
+}
+
+#[test]
+fn public_host_keeps_port() {
+    let mut settings = Settings::default();
+    assert_eq!(settings.public_host(), "127.0.0.1:8080");
+    settings.public_url = Url::parse("https://node.example.org").expect("url");
+    assert_eq!(settings.public_host(), "node.example.org");
+}

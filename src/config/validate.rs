@@ -1,0 +1,134 @@
+//! What serde cannot check: URL shapes, the slug, the database scheme,
+//! domain rules and lower bounds, one check per section of the file.
+
+use crate::config::{ConfigError, Settings};
+
+impl Settings {
+    /// Checks what serde cannot: URL shapes, the slug, the database scheme.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        self.validate_public_url()?;
+        self.validate_platform()?;
+        self.database_kind()?;
+        self.validate_federation()?;
+        self.validate_delivery()?;
+        self.validate_metrics()?;
+        self.validate_http()
+    }
+
+    fn validate_public_url(&self) -> Result<(), ConfigError> {
+        let url = &self.public_url;
+        if !matches!(url.scheme(), "http" | "https") {
+            return Err(ConfigError::BadValue {
+                key: "public_url",
+                reason: format!("scheme must be http or https, not `{}`", url.scheme()),
+            });
+        }
+        if url.host_str().is_none_or(str::is_empty) {
+            return Err(ConfigError::BadValue {
+                key: "public_url",
+                reason: "a host is required".to_owned(),
+            });
+        }
+        if url.path() != "/" || url.query().is_some() || url.fragment().is_some() {
+            return Err(ConfigError::BadValue {
+                key: "public_url",
+                reason: "must be an origin such as https://node.example.org, without path, query or fragment".to_owned(),
+            });
+        }
+        Ok(())
+    }
+
+    fn validate_platform(&self) -> Result<(), ConfigError> {
+        let slug = &self.platform.slug;
+        let slug_ok = !slug.is_empty()
+            && slug.len() <= 64
+            && slug
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-');
+        if !slug_ok {
+            return Err(ConfigError::BadValue {
+                key: "platform.slug",
+                reason: "1 to 64 characters among a-z, 0-9, `_` and `-`".to_owned(),
+            });
+        }
+        if self.platform.name.trim().is_empty() {
+            return Err(ConfigError::BadValue {
+                key: "platform.name",
+                reason: "must not be empty".to_owned(),
+            });
+        }
+        Ok(())
+    }
+
+    fn validate_federation(&self) -> Result<(), ConfigError> {
+        for (key, domains) in [
+            ("federation.blocklist", &self.federation.blocklist),
+            ("federation.allowlist", &self.federation.allowlist),
+        ] {
+            if let Some(bad) = domains.iter().find(|d| !valid_domain(d)) {
+                return Err(ConfigError::BadValue {
+                    key,
+                    reason: format!("`{bad}` is not a domain name (host or host:port, no scheme)"),
+                });
+            }
+        }
+        if self.federation.max_body_bytes < 1024 {
+            return Err(ConfigError::BadValue {
+                key: "federation.max_body_bytes",
+                reason: "must be at least 1024".to_owned(),
+            });
+        }
+        Ok(())
+    }
+
+    fn validate_delivery(&self) -> Result<(), ConfigError> {
+        if self.delivery.parallel_peers == 0 {
+            return Err(ConfigError::BadValue {
+                key: "delivery.parallel_peers",
+                reason: "must be at least 1".to_owned(),
+            });
+        }
+        if self.delivery.lease < std::time::Duration::from_secs(2) {
+            return Err(ConfigError::BadValue {
+                key: "delivery.lease",
+                reason: "must be at least 2s".to_owned(),
+            });
+        }
+        Ok(())
+    }
+
+    fn validate_metrics(&self) -> Result<(), ConfigError> {
+        if self
+            .metrics
+            .token
+            .as_deref()
+            .is_some_and(|token| token.len() < 16)
+        {
+            return Err(ConfigError::BadValue {
+                key: "metrics.token",
+                reason: "must be at least 16 characters".to_owned(),
+            });
+        }
+        Ok(())
+    }
+
+    fn validate_http(&self) -> Result<(), ConfigError> {
+        if self.http.max_body_bytes < 1024 {
+            return Err(ConfigError::BadValue {
+                key: "http.max_body_bytes",
+                reason: "must be at least 1024".to_owned(),
+            });
+        }
+        Ok(())
+    }
+}
+
+fn valid_domain(domain: &str) -> bool {
+    let domain = domain.strip_prefix("*.").unwrap_or(domain);
+    !domain.is_empty()
+        && domain.len() <= 253
+        && !domain.contains("://")
+        && domain
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'))
+}

@@ -1,0 +1,335 @@
+//! One pass over a peer's stream: the activities past its cursor, each
+//! sent, skipped or withheld in log order, the cursor checkpointed, and
+//! the pass's outcome recorded.
+
+use std::borrow::Cow;
+use std::time::Instant;
+
+use http::StatusCode;
+
+use crate::delivery::addressing::{Recipient, addressed_to};
+use crate::delivery::backoff::retry_delay_ms;
+use crate::delivery::sender::{Outcome, post};
+use crate::domain::{policy, publish};
+use crate::error::Result;
+use crate::model::FollowerState;
+use crate::node::NodeState;
+use crate::store::{OutgoingActivity, PeerRow, StreamProgress, StreamRow, now_millis};
+
+/// Delivers a pass of one peer's stream; true when more work is waiting.
+pub async fn deliver_stream(state: &NodeState, owner: &str, stream: StreamRow, batch: i64) -> bool {
+    let peer_id = stream.peer_id;
+    let more = match deliver(state, owner, &stream, batch).await {
+        Ok(more) => more,
+        Err(e) => {
+            tracing::warn!(peer_id, error = %e, "delivery: stream error");
+            false
+        }
+    };
+    if let Err(e) = state.store.release_delivery_stream(peer_id, owner).await {
+        tracing::warn!(peer_id, error = %e, "delivery: cannot release the stream");
+    }
+    more
+}
+
+async fn deliver(state: &NodeState, owner: &str, stream: &StreamRow, batch: i64) -> Result<bool> {
+    match StreamPass::open(state, owner, stream).await? {
+        Some(pass) => pass.run(batch).await,
+        None => Ok(false),
+    }
+}
+
+/// Whether a pass goes on to the next activity or ends.
+enum Step {
+    Next,
+    /// The pass is over; true when more work is waiting.
+    End(bool),
+}
+
+/// A pass over the stream of one peer, by the holder of its lease.
+struct StreamPass<'a> {
+    state: &'a NodeState,
+    owner: &'a str,
+    stream: &'a StreamRow,
+    peer: PeerRow,
+    inbox: String,
+    approved_follower: bool,
+    /// Why the peer is refused by policy now, if it is.
+    refused: Option<String>,
+    started: Instant,
+    /// The last activity handled (delivered or passed over).
+    cursor: i64,
+    delivered_any: bool,
+    /// What the peer acknowledged in this pass: (object, activity, type).
+    receipts: Vec<(i64, i64, String)>,
+}
+
+impl<'a> StreamPass<'a> {
+    /// Starts a pass; `None` when there is nothing to deliver to (the peer
+    /// is unknown, or has no inbox of its own, which counts as a failure).
+    async fn open(
+        state: &'a NodeState,
+        owner: &'a str,
+        stream: &'a StreamRow,
+    ) -> Result<Option<StreamPass<'a>>> {
+        let started = Instant::now();
+        let store = &state.store;
+        let Some(peer) = store.peer(stream.peer_id).await? else {
+            return Ok(None);
+        };
+        let approved_follower = store
+            .follow_in_by_peer(peer.id)
+            .await?
+            .is_some_and(|request| request.state == FollowerState::Approved);
+        let Some(inbox) = crate::apub::peer::delivery_inbox(&peer).map(String::from) else {
+            let error = "the peer has no inbox on its own origin";
+            tracing::warn!(peer = %peer.actor_uri, error, "delivery: nothing sent");
+            let progress = StreamProgress {
+                cursor: stream.cursor,
+                delivered_any: false,
+                failures: stream.failures + 1,
+            };
+            let retry_at = now_millis() + retry_delay_ms(stream.failures);
+            store
+                .delivery_failed(peer.id, owner, &progress, error, retry_at)
+                .await?;
+            return Ok(None);
+        };
+        let refused = policy::refusal(state, &peer.domain).await?;
+        Ok(Some(StreamPass {
+            state,
+            owner,
+            stream,
+            peer,
+            inbox,
+            approved_follower,
+            refused,
+            started,
+            cursor: stream.cursor,
+            delivered_any: false,
+            receipts: Vec::new(),
+        }))
+    }
+
+    /// Sends up to `batch` activities; true when more work is waiting.
+    async fn run(mut self, batch: i64) -> Result<bool> {
+        let activities = self
+            .state
+            .store
+            .activities_after(self.stream.cursor, batch)
+            .await?;
+        let full_batch = activities.len() as i64 == batch;
+        for activity in activities {
+            // Stop well before the lease runs out, so no other replica can take
+            // the stream over while this one still sends.
+            if self.started.elapsed() > self.state.settings.delivery.lease / 2 {
+                self.checkpoint().await?;
+                return Ok(true);
+            }
+            if let Some((document, sent_kind)) = self.content_for(&activity).await? {
+                if let Step::End(more) = self.send(&activity, &document, sent_kind).await? {
+                    return Ok(more);
+                }
+            }
+            self.cursor = activity.id;
+        }
+        self.checkpoint().await?;
+        Ok(full_batch)
+    }
+
+    /// What the peer is to be sent for `activity` (the document and its
+    /// type), or `None` when nothing is.
+    async fn content_for<'x>(
+        &self,
+        activity: &'x OutgoingActivity,
+    ) -> Result<Option<(Cow<'x, str>, &'x str)>> {
+        let governance = activity.target_peer_id == Some(self.peer.id);
+        if activity.withdrawn {
+            // Its object was deleted before this peer got it: the content
+            // is gone, and the Delete that follows says so.
+            return Ok(None);
+        }
+        if let (Some(reason), false) = (&self.refused, governance) {
+            // Blocked or excluded since it was followed: it receives no
+            // publication, and none waits for it. Governance addressed to
+            // it alone (the Reject, the Undo that end the relationship)
+            // still goes out.
+            tracing::info!(peer = %self.peer.actor_uri, activity = %activity.uri, reason, "delivery skipped by policy");
+            self.count("refused_by_policy");
+            return Ok(None);
+        }
+        let recipient = Recipient {
+            peer: &self.peer,
+            approved_follower: self.approved_follower,
+        };
+        if addressed_to(activity, &recipient) {
+            return Ok(Some((
+                activity.document.as_str().into(),
+                activity.kind.as_str(),
+            )));
+        }
+        Ok(self
+            .withdrawal(activity)
+            .await?
+            .map(|document| (document.into(), "Delete")))
+    }
+
+    /// POSTs `document` (of type `sent_kind`) for `activity` and records
+    /// how it went.
+    async fn send(
+        &mut self,
+        activity: &OutgoingActivity,
+        document: &str,
+        sent_kind: &str,
+    ) -> Result<Step> {
+        let failures_so_far = if self.delivered_any {
+            0
+        } else {
+            self.stream.failures
+        };
+        let outcome = post(
+            self.state,
+            &self.peer,
+            &self.inbox,
+            document,
+            failures_so_far,
+        )
+        .await;
+        match outcome {
+            Outcome::Delivered => {
+                self.delivered(activity, sent_kind);
+                Ok(Step::Next)
+            }
+            Outcome::Refused(status) => {
+                self.refused_by_peer(activity, status).await?;
+                Ok(Step::Next)
+            }
+            Outcome::Gone(status) => {
+                self.gone(status).await?;
+                Ok(Step::End(false))
+            }
+            Outcome::Failed { error, retry_after } => {
+                self.failed(activity, &error, retry_after).await?;
+                Ok(Step::End(false))
+            }
+        }
+    }
+
+    fn delivered(&mut self, activity: &OutgoingActivity, sent_kind: &str) {
+        self.delivered_any = true;
+        if let Some(object_id) = activity.object_id {
+            self.receipts
+                .push((object_id, activity.id, sent_kind.to_owned()));
+        }
+        self.count("delivered");
+        let latency = (now_millis() - activity.published_at).max(0) as f64 / 1000.0;
+        self.state
+            .metrics
+            .delivery_latency
+            .with_label_values(&["peer"])
+            .observe(latency);
+    }
+
+    /// The peer refused the activity for good: it is skipped.
+    async fn refused_by_peer(&self, activity: &OutgoingActivity, status: StatusCode) -> Result<()> {
+        self.count("refused");
+        tracing::warn!(peer = %self.peer.actor_uri, activity = %activity.uri, %status, "delivery refused by the peer: skipped");
+        let why = format!("{} refused with {status}", activity.uri);
+        self.state
+            .store
+            .delivery_skipped(self.peer.id, self.owner, &why)
+            .await
+    }
+
+    /// The peer's inbox is gone: what went through is kept, and the stream
+    /// waits until the peer is heard from.
+    async fn gone(&self, status: StatusCode) -> Result<()> {
+        self.count("gone");
+        let why = format!("{} answered {status}: the peer is gone", self.inbox);
+        tracing::warn!(peer = %self.peer.actor_uri, %status, "the peer's inbox is gone: delivery paused until it is heard from");
+        self.checkpoint().await?;
+        self.state
+            .store
+            .delivery_gone(self.peer.id, self.owner, &why)
+            .await
+    }
+
+    /// The attempt is to be retried: what went through is kept, and the
+    /// next attempt waits by the backoff or the peer's `Retry-After`.
+    async fn failed(
+        &self,
+        activity: &OutgoingActivity,
+        error: &str,
+        retry_after: Option<std::time::Duration>,
+    ) -> Result<()> {
+        self.count("failed");
+        let store = &self.state.store;
+        store.record_receipts(self.peer.id, &self.receipts).await?;
+        // A pass that got something through starts a new run of failures;
+        // otherwise the run goes on and the wait doubles.
+        let failures = if self.delivered_any {
+            1
+        } else {
+            self.stream.failures + 1
+        };
+        let progress = StreamProgress {
+            cursor: self.cursor,
+            delivered_any: self.delivered_any,
+            failures,
+        };
+        let backoff = retry_delay_ms(failures - 1);
+        let asked = retry_after.map_or(0, |d| d.as_millis() as i64);
+        tracing::info!(peer = %self.peer.actor_uri, activity = %activity.uri, error, failures, "delivery failed: will retry");
+        let retry_at = now_millis() + backoff.max(asked);
+        store
+            .delivery_failed(self.peer.id, self.owner, &progress, error, retry_at)
+            .await
+    }
+
+    /// Moves the cursor past what was handled and records the receipts.
+    async fn checkpoint(&self) -> Result<()> {
+        let store = &self.state.store;
+        store
+            .advance_delivery_stream(self.peer.id, self.owner, self.cursor, self.delivered_any)
+            .await?;
+        store.record_receipts(self.peer.id, &self.receipts).await
+    }
+
+    fn count(&self, outcome: &str) {
+        self.state
+            .metrics
+            .deliveries
+            .with_label_values(&["peer", outcome])
+            .inc();
+    }
+
+    /// The `Delete` the peer is owed when an activity about an object it
+    /// holds no longer includes it (the audience was narrowed, the peer
+    /// stopped following) or deletes the object: whoever received it is
+    /// told to drop it.
+    async fn withdrawal(&self, activity: &OutgoingActivity) -> Result<Option<String>> {
+        let Some(object_id) = activity.object_id else {
+            return Ok(None);
+        };
+        if !matches!(activity.kind.as_str(), "Update" | "Delete") {
+            return Ok(None);
+        }
+        let store = &self.state.store;
+        let held_kind = match self.receipts.iter().rev().find(|(o, _, _)| *o == object_id) {
+            Some((_, _, kind)) => Some(kind.clone()),
+            None => store.receipt_kind(self.peer.id, object_id).await?,
+        };
+        if held_kind.is_none_or(|kind| kind == "Delete") {
+            return Ok(None);
+        }
+        if activity.kind == "Delete" {
+            return Ok(Some(activity.document.clone()));
+        }
+        let Some(object_uri) = store.object_uri(object_id).await? else {
+            return Ok(None);
+        };
+        tracing::info!(peer = %self.peer.actor_uri, object = %object_uri, "the peer left the object's audience: sending Delete");
+        publish::withdrawal_for(self.state, &object_uri, &activity.uri, &self.peer.actor_uri)
+            .map(Some)
+    }
+}

@@ -1,0 +1,73 @@
+//! Leases on streams: with several replicas on one database, only the
+//! holder of a stream's lease sends on it.
+
+use crate::error::Result;
+use crate::store::delivery::streams::{STREAM_COLUMNS, StreamRow, stream_row};
+use crate::store::{Store, now_millis};
+
+impl Store {
+    /// Claims the streams that have work due and no live lease, for
+    /// `lease_ms`: only the lease holder drives a stream, so no activity is
+    /// sent concurrently by two replicas; a dead replica's leases expire.
+    pub async fn claim_delivery_streams(
+        &self,
+        owner: &str,
+        lease_ms: i64,
+        limit: i64,
+        alive_since: i64,
+    ) -> Result<Vec<StreamRow>> {
+        let now = now_millis();
+        // SKIP LOCKED: replicas claiming at the same time take different rows.
+        // Only free leases (expired, released, or held by a process not
+        // alive since `alive_since`: it was killed): a stream a live
+        // process is driving is never claimed twice.
+        let lock = match self.kind() {
+            crate::config::DatabaseKind::Postgres => "FOR UPDATE SKIP LOCKED",
+            crate::config::DatabaseKind::Sqlite => "",
+        };
+        let rows = sqlx::query(&format!(
+            "UPDATE delivery_streams SET lease_owner = $1, lease_until = $2 WHERE peer_id IN ( \
+               SELECT s.peer_id FROM delivery_streams s \
+               WHERE s.next_attempt_at <= $3 AND s.gone_at IS NULL \
+               AND (s.lease_until < $3 OR s.lease_owner NOT IN \
+                 (SELECT process FROM live_processes WHERE seen_at >= $5)) \
+               AND EXISTS (SELECT 1 FROM activities a WHERE a.id > s.cursor) \
+               ORDER BY s.peer_id LIMIT $4 {lock}) \
+             RETURNING {STREAM_COLUMNS}"
+        ))
+        .bind(owner)
+        .bind(now + lease_ms)
+        .bind(now)
+        .bind(limit)
+        .bind(alive_since)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(stream_row).collect()
+    }
+
+    /// Streams being driven or with work due: what the replicas share.
+    pub async fn busy_delivery_streams(&self) -> Result<i64> {
+        let now = now_millis();
+        let busy: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM delivery_streams s WHERE s.gone_at IS NULL AND \
+             (s.lease_until >= $1 OR (s.next_attempt_at <= $1 \
+              AND EXISTS (SELECT 1 FROM activities a WHERE a.id > s.cursor)))",
+        )
+        .bind(now)
+        .fetch_one(self.pool())
+        .await?;
+        Ok(busy)
+    }
+
+    /// Gives a stream back before its lease runs out.
+    pub async fn release_delivery_stream(&self, peer_id: i64, owner: &str) -> Result<()> {
+        sqlx::query(
+            "UPDATE delivery_streams SET lease_until = 0 WHERE peer_id = $1 AND lease_owner = $2",
+        )
+        .bind(peer_id)
+        .bind(owner)
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+}

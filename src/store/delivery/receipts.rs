@@ -1,0 +1,104 @@
+//! Receipts: which of our objects each peer holds, and by which activity.
+
+use sqlx::Row;
+
+use crate::error::Result;
+use crate::store::{Store, now_millis};
+
+/// One of our objects as a peer received it.
+#[derive(Debug, Clone)]
+pub struct ReceiptRow {
+    pub object_uri: String,
+    pub object_kind: String,
+    pub activity_kind: String,
+    pub delivered_at: i64,
+}
+
+impl Store {
+    /// The kind of the last activity about an object the peer acknowledged.
+    pub async fn receipt_kind(&self, peer_id: i64, object_id: i64) -> Result<Option<String>> {
+        let kind = sqlx::query_scalar(
+            "SELECT activity_kind FROM object_receipts WHERE peer_id = $1 AND object_id = $2",
+        )
+        .bind(peer_id)
+        .bind(object_id)
+        .fetch_optional(self.pool())
+        .await?;
+        Ok(kind)
+    }
+
+    /// Records that `peer_id` acknowledged these activities (object id,
+    /// activity id, activity type), in one transaction.
+    pub async fn record_receipts(
+        &self,
+        peer_id: i64,
+        receipts: &[(i64, i64, String)],
+    ) -> Result<()> {
+        if receipts.is_empty() {
+            return Ok(());
+        }
+        let now = now_millis();
+        let mut tx = self.pool().begin().await?;
+        for (object_id, activity_id, kind) in receipts {
+            sqlx::query(
+                "INSERT INTO object_receipts (object_id, peer_id, activity_id, activity_kind, delivered_at) \
+                 VALUES ($1, $2, $3, $4, $5) ON CONFLICT (object_id, peer_id) DO UPDATE \
+                 SET activity_id = $3, activity_kind = $4, delivered_at = $5",
+            )
+            .bind(object_id)
+            .bind(peer_id)
+            .bind(activity_id)
+            .bind(kind)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// What `peer_id` received of our objects, most recent first.
+    pub async fn receipts(&self, peer_id: i64, offset: i64, limit: i64) -> Result<Vec<ReceiptRow>> {
+        let rows = sqlx::query(
+            "SELECT o.uri, o.kind, r.activity_kind, r.delivered_at FROM object_receipts r \
+             JOIN objects o ON o.id = r.object_id WHERE r.peer_id = $1 \
+             ORDER BY r.delivered_at DESC, r.activity_id DESC LIMIT $2 OFFSET $3",
+        )
+        .bind(peer_id)
+        .bind(limit)
+        .bind(offset)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(ReceiptRow {
+                    object_uri: row.try_get("uri")?,
+                    object_kind: row.try_get("kind")?,
+                    activity_kind: row.try_get("activity_kind")?,
+                    delivered_at: row.try_get("delivered_at")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Which peers received each object of a kind (object row id, peer id,
+    /// when), for showing an object's recipients.
+    pub async fn recipients_of_kind(&self, kind: &str) -> Result<Vec<(i64, i64, i64)>> {
+        let rows = sqlx::query(
+            "SELECT r.object_id, r.peer_id, r.delivered_at FROM object_receipts r \
+             JOIN objects o ON o.id = r.object_id WHERE o.kind = $1 ORDER BY r.delivered_at",
+        )
+        .bind(kind)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok((
+                    row.try_get("object_id")?,
+                    row.try_get("peer_id")?,
+                    row.try_get("delivered_at")?,
+                ))
+            })
+            .collect()
+    }
+}
