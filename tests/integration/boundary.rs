@@ -9,9 +9,11 @@ use passerelle::domain::tokens::Scope;
 use rsa::RsaPrivateKey;
 use serde_json::{Value, json};
 
-use crate::federation::{admin, ask_to_follow, node_named, wait_follow_state};
 use crate::mock_peer::{Documents, MockPeer, actor_document, follow, new_key};
 use crate::on_both_backends;
+use crate::rig::federation::{
+    admin, ask_to_follow, follow_uri, node_named, request_follow, wait_follow_state,
+};
 use crate::rig::{TestDatabase, TestNode, eventually};
 use crate::signing::SignedPost;
 
@@ -147,14 +149,7 @@ async fn shared_inbox_on_another_origin_receives_nothing(db: TestDatabase) {
     elsewhere.serve(Documents::new());
     let peer = MockPeer::with_actor(&key, Some(elsewhere.url("/inbox"))).await;
 
-    let response = b
-        .post_json(
-            "/api/v1/admin/follows",
-            &b_admin,
-            &json!({"target": peer.url("/actor")}),
-        )
-        .await;
-    assert_eq!(response.status(), 202, "{:?}", response.text().await);
+    request_follow(&b, &b_admin, &peer.url("/actor")).await;
     eventually("the Follow to reach the peer's own inbox", 20, || async {
         (peer.hits("POST", "/inbox") >= 1).then_some(())
     })
@@ -522,21 +517,7 @@ async fn repeated_follow_stays_approved_and_backfills_once(db: TestDatabase) {
 
     // B accepts A's original Follow once more: the follow is active
     // already, so A starts no second backfill.
-    let b_in_a = a
-        .context
-        .store
-        .peer_by_uri(&b.actor())
-        .await
-        .unwrap()
-        .unwrap();
-    let follow_id = a
-        .context
-        .store
-        .follow_out_by_peer(b_in_a.id)
-        .await
-        .unwrap()
-        .unwrap()
-        .follow_uri;
+    let follow_id = follow_uri(&a, &b.actor()).await;
     let accept = serde_json::to_vec(&json!({
         "@context": "https://www.w3.org/ns/activitystreams",
         "id": b.url(&format!("/activities/{}", uuid::Uuid::new_v4())),

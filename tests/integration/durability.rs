@@ -7,9 +7,9 @@ use std::time::Duration;
 use passerelle::domain::tokens::Scope;
 use serde_json::json;
 
-use crate::federation::{admin, follow, node_named};
 use crate::on_both_backends;
 use crate::process::{Binary, free_port, kill_9};
+use crate::rig::federation::{admin, node_named, request_follow};
 use crate::rig::{TestDatabase, TestNode, eventually, get_json};
 
 on_both_backends!(
@@ -184,7 +184,7 @@ async fn a_sender_killed_again_and_again_delivers_everything_once_in_order(db: T
     for n in 0..FOLLOWERS {
         let (peer, peer_db) = node_named(&db, &format!("follower{n}"), |_| {}).await;
         let peer_admin = admin(&peer).await;
-        follow(&peer, &peer_admin, &format!("@velocoop@localhost:{port}")).await;
+        request_follow(&peer, &peer_admin, &format!("@velocoop@localhost:{port}")).await;
         eventually("the follow to be accepted", 20, || async {
             let follows = peer.api("/api/v1/admin/follows", &peer_admin).await;
             (follows[0]["state"] == "active").then_some(())

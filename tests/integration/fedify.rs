@@ -12,7 +12,7 @@ use passerelle::domain::tokens::Scope;
 use serde_json::{Value, json};
 
 use crate::process::free_port;
-use crate::rig::{Backend, TestDatabase, TestNode, eventually, metric_value, under_ci};
+use crate::rig::{Backend, TestDatabase, TestNode, eventually, get_json, metric_value, under_ci};
 
 const INTEROP_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/interop");
 
@@ -96,14 +96,11 @@ impl FedifyPeer {
     }
 
     async fn received(&self) -> Vec<Value> {
-        self.client
-            .get(format!("{}/control/received", self.base))
-            .send()
+        get_json(&format!("{}/control/received", self.base), None)
             .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap()
+            .as_array()
+            .cloned()
+            .expect("a list of what Fedify received")
     }
 }
 

@@ -9,6 +9,9 @@ use serde_json::{Value, json};
 
 use crate::mock_peer::{Documents, MockPeer, follow, new_key};
 use crate::on_both_backends;
+use crate::rig::federation::{
+    admin, approve_follower, ask_to_follow, node_named, wait_follow_state,
+};
 use crate::rig::{TestDatabase, TestNode};
 use crate::signing::{MessageKey, MessagePost, SignedPost};
 
@@ -402,7 +405,6 @@ async fn verified(node: &TestNode, scheme: &str) -> u64 {
 /// Two nodes see from each other's actor (FEP-844e `implements`) that
 /// both verify RFC 9421 with Ed25519, and sign their deliveries so.
 async fn passerelle_nodes_sign_each_other_with_ed25519(db: TestDatabase) {
-    use crate::federation::{admin, ask_to_follow, node_named, wait_follow_state};
     let (a, _a_db) = node_named(&db, "foodhub", |_| {}).await;
     let (b, _b_db) = node_named(&db, "velocoop", |s| {
         s.federation.admission = passerelle::config::Admission::Open
@@ -460,7 +462,7 @@ async fn a_server_that_refuses_rfc_9421_is_knocked_twice_then_remembered(db: Tes
     let mut documents = Documents::new();
     documents.insert("/actor".into(), ("application/activity+json", actor));
     peer.serve(documents);
-    crate::reliability::approve_follower(&node, &admin, &peer, &key).await;
+    approve_follower(&node, &admin, &peer.url("/actor"), &key).await;
     let platform = node
         .token(passerelle::domain::tokens::Scope::Platform)
         .await;
@@ -485,7 +487,7 @@ async fn a_server_that_accepts_rfc_9421_gets_it_first(db: TestDatabase) {
     let admin = node.token(passerelle::domain::tokens::Scope::Admin).await;
     let key = new_key();
     let peer = MockPeer::with_actor(&key, None).await;
-    crate::reliability::approve_follower(&node, &admin, &peer, &key).await;
+    approve_follower(&node, &admin, &peer.url("/actor"), &key).await;
     let platform = node
         .token(passerelle::domain::tokens::Scope::Platform)
         .await;
@@ -510,7 +512,7 @@ async fn an_accept_signature_challenge_is_answered(db: TestDatabase) {
     let mut documents = Documents::new();
     documents.insert("/actor".into(), ("application/activity+json", actor));
     peer.serve(documents);
-    crate::reliability::approve_follower(&node, &admin, &peer, &key).await;
+    approve_follower(&node, &admin, &peer.url("/actor"), &key).await;
     node.caught_up().await;
     let answers = peer.challenge_answers();
     assert_eq!(answers.len(), 1, "the Accept, answered once");

@@ -10,8 +10,8 @@ use std::process::Command;
 use passerelle::domain::tokens::Scope;
 use serde_json::{Value, json};
 
-use crate::federation::{admin, ask_to_follow, node_named, wait_follow_state};
 use crate::process::free_port;
+use crate::rig::federation::{admin, ask_to_follow, node_named, wait_follow_state};
 use crate::rig::{Backend, TestDatabase, TestNode, eventually, under_ci};
 
 /// A PostgreSQL cluster of one test's own, on its own port, removed when

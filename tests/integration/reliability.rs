@@ -9,6 +9,10 @@ use serde_json::{Value, json};
 
 use crate::mock_peer::{Documents, MockPeer, actor_document, follow, new_key};
 use crate::on_both_backends;
+use crate::rig::federation::{
+    admin, approve_follower, ask_to_follow, follow_uri, node_named, request_follow,
+    wait_follow_state,
+};
 use crate::rig::{TestDatabase, TestNode, eventually};
 use crate::signing::SignedPost;
 
@@ -76,39 +80,8 @@ async fn approved_follower(
 ) -> (MockPeer, rsa::RsaPrivateKey) {
     let key = new_key();
     let peer = MockPeer::with_actor_answering(&key, None, status).await;
-    approve_follower(node, node_admin, &peer, &key).await;
+    approve_follower(node, node_admin, &peer.url("/actor"), &key).await;
     (peer, key)
-}
-
-/// `peer` (serving its actor with `key`) follows `node` and is approved.
-pub async fn approve_follower(
-    node: &TestNode,
-    node_admin: &str,
-    peer: &MockPeer,
-    key: &rsa::RsaPrivateKey,
-) {
-    let actor = peer.url("/actor");
-    let response = SignedPost::new(
-        &node.url("/inbox"),
-        follow(&actor, &node.actor()),
-        &format!("{actor}#main-key"),
-        key,
-    )
-    .send(&reqwest::Client::new())
-    .await;
-    assert_eq!(response.status(), 202);
-    let requests = node.api("/api/v1/admin/follow-requests", node_admin).await;
-    let approved = node
-        .post_json(
-            &format!(
-                "/api/v1/admin/follow-requests/{}/approve",
-                requests[0]["id"]
-            ),
-            node_admin,
-            &json!({}),
-        )
-        .await;
-    assert_eq!(approved.status(), 200);
 }
 
 /// A follower that answers 401 (it may hold a stale copy of our key) is
@@ -191,27 +164,7 @@ async fn a_peer_that_resets_every_connection_is_retried_on_the_schedule(db: Test
     let node_admin = node.token(Scope::Admin).await;
     let key = new_key();
     let peer = crate::mock_peer::ResettingPeer::start(&key).await;
-    let actor = peer.url("/actor");
-    let response = SignedPost::new(
-        &node.url("/inbox"),
-        follow(&actor, &node.actor()),
-        &format!("{actor}#main-key"),
-        &key,
-    )
-    .send(&reqwest::Client::new())
-    .await;
-    assert_eq!(response.status(), 202);
-    let requests = node.api("/api/v1/admin/follow-requests", &node_admin).await;
-    let approve = format!(
-        "/api/v1/admin/follow-requests/{}/approve",
-        requests[0]["id"]
-    );
-    assert_eq!(
-        node.post_json(&approve, &node_admin, &json!({}))
-            .await
-            .status(),
-        200
-    );
+    approve_follower(&node, &node_admin, &peer.url("/actor"), &key).await;
     // A reset ends the attempt at once: no second knock follows it.
     assert_documented_schedule(|| peer.posts()).await;
     let deliveries = node
@@ -228,8 +181,8 @@ on_both_backends!(an_activity_left_half_done_is_processed_once);
 /// sender is asked to retry (503), once it is stale the retry processes the
 /// activity, and a replay after that is acknowledged without effect.
 async fn an_activity_left_half_done_is_processed_once(db: TestDatabase) {
-    let (a, _a_db) = crate::federation::node_named(&db, "foodhub", |_| {}).await;
-    let (b, b_db) = crate::federation::node_named(&db, "velocoop", |_| {}).await;
+    let (a, _a_db) = node_named(&db, "foodhub", |_| {}).await;
+    let (b, b_db) = node_named(&db, "velocoop", |_| {}).await;
     let b_admin = b.token(Scope::Admin).await;
     let follow_id = a.url("/activities/follow-before-the-crash");
     let body = serde_json::to_vec(&json!({
@@ -415,7 +368,6 @@ on_both_backends!(a_peer_that_deletes_its_actor_leaves_nothing_behind);
 /// A followed peer that deletes its actor (it closes) leaves nothing in
 /// the catalog.
 async fn a_peer_that_deletes_its_actor_leaves_nothing_behind(db: TestDatabase) {
-    use crate::federation::{admin, ask_to_follow, node_named, wait_follow_state};
     let (a, _a_db) = node_named(&db, "foodhub", |_| {}).await;
     let (b, _b_db) = node_named(&db, "velocoop", |s| {
         s.federation.admission = passerelle::config::Admission::Open
@@ -463,7 +415,6 @@ on_both_backends!(narrowing_and_deletion_reach_every_past_recipient);
 /// follower, which holds it, is sent a `Delete` and drops it; the one still
 /// named keeps the new version. Deleting it then reaches that one too.
 async fn narrowing_and_deletion_reach_every_past_recipient(db: TestDatabase) {
-    use crate::federation::{admin, ask_to_follow, node_named, wait_follow_state};
     let (a, _a_db) = node_named(&db, "foodhub", |_| {}).await;
     let (c, _c_db) = node_named(&db, "carshare", |_| {}).await;
     let (b, _b_db) = node_named(&db, "velocoop", |s| {
@@ -537,7 +488,6 @@ on_both_backends!(a_decision_commits_whole_or_not_at_all);
 /// be written (a fault injected in the database), nothing of the decision
 /// remains, and approving again works.
 async fn a_decision_commits_whole_or_not_at_all(db: TestDatabase) {
-    use crate::federation::{admin, ask_to_follow, node_named, wait_follow_state};
     let (a, _a_db) = node_named(&db, "foodhub", |_| {}).await;
     let (b, b_db) = node_named(&db, "velocoop", |_| {}).await;
     let (a_admin, b_admin) = (admin(&a).await, admin(&b).await);
@@ -570,7 +520,6 @@ on_both_backends!(an_exclusion_commits_whole_or_not_at_all);
 /// follow undone, its catalog purged, the exclusion recorded, the audit
 /// entry): when the audit entry cannot be written, none of it happened.
 async fn an_exclusion_commits_whole_or_not_at_all(db: TestDatabase) {
-    use crate::federation::{admin, ask_to_follow, node_named, wait_follow_state};
     let open = |s: &mut passerelle::config::Settings| {
         s.federation.admission = passerelle::config::Admission::Open
     };
@@ -641,7 +590,6 @@ struct Following {
 }
 
 async fn a_follows_b_with_a_silent_webhook(db: &TestDatabase, events: &[&str]) -> Following {
-    use crate::federation::{admin, ask_to_follow, node_named, wait_follow_state};
     let (a, a_db) = node_named(db, "foodhub", |_| {}).await;
     let (b, b_db) = node_named(db, "velocoop", |s| {
         s.federation.admission = passerelle::config::Admission::Open
@@ -728,7 +676,6 @@ on_both_backends!(backfill_does_not_bring_back_what_was_deleted);
 /// A peer's outbox, newest first, holds the `Delete` of an offer before the
 /// older `Create` of it: the backfill imports the other offer, not that one.
 async fn backfill_does_not_bring_back_what_was_deleted(db: TestDatabase) {
-    use crate::federation::{admin, node_named};
     let (a, _a_db) = node_named(&db, "foodhub", |_| {}).await;
     let a_admin = admin(&a).await;
     let a_platform = a.token(Scope::Platform).await;
@@ -783,29 +730,8 @@ async fn backfill_does_not_bring_back_what_was_deleted(db: TestDatabase) {
     peer.serve(documents);
 
     // A follows the peer; the peer accepts.
-    let response = a
-        .post_json(
-            "/api/v1/admin/follows",
-            &a_admin,
-            &json!({"target": peer.url("/actor")}),
-        )
-        .await;
-    assert_eq!(response.status(), 202);
-    let peer_row = a
-        .context
-        .store
-        .peer_by_uri(&peer.url("/actor"))
-        .await
-        .unwrap()
-        .unwrap();
-    let follow_id = a
-        .context
-        .store
-        .follow_out_by_peer(peer_row.id)
-        .await
-        .unwrap()
-        .unwrap()
-        .follow_uri;
+    request_follow(&a, &a_admin, &peer.url("/actor")).await;
+    let follow_id = follow_uri(&a, &peer.url("/actor")).await;
     let accept = serde_json::to_vec(&json!({
         "id": peer.url("/activities/accept"),
         "type": "Accept",
