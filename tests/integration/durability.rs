@@ -131,7 +131,7 @@ async fn a_receiver_killed_again_and_again_loses_nothing(db: TestDatabase) {
     };
     let ((), process) = tokio::join!(publish, kill_and_restart);
 
-    a.caught_up().await;
+    a.wait_until_delivered().await;
     let metrics = a.get("/metrics").await.text().await.unwrap();
     let failed = crate::rig::metric_value(
         &metrics,

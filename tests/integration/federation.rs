@@ -280,20 +280,10 @@ async fn block_and_allow_lists(db: TestDatabase) {
     );
 
     // B refuses A's follow outright: nothing stored, A's follow stays pending.
-    let response = a
-        .post_json(
-            "/api/v1/admin/follows",
-            &a_admin,
-            &json!({"target": b.handle()}),
-        )
-        .await;
-    assert_eq!(response.status(), 202);
-    eventually("A's delivery to B to be refused", 20, || async {
-        let peers = a.api("/api/v1/admin/peers", &a_admin).await;
-        let stream = &peers[0]["delivery"];
-        (stream["backlog"] == 0 && stream["last_success_at"].is_null()).then_some(())
-    })
-    .await;
+    request_follow(&a, &a_admin, &b.handle()).await;
+    a.wait_until_delivered().await;
+    let peers = a.api("/api/v1/admin/peers", &a_admin).await;
+    assert!(peers[0]["delivery"]["last_success_at"].is_null(), "{peers}");
     assert_eq!(
         b.api("/api/v1/admin/follow-requests?state=all", &b_admin)
             .await,
@@ -312,7 +302,7 @@ async fn block_and_allow_lists(db: TestDatabase) {
     // D only lets C in.
     ask_to_follow(&c, &c_admin, &d, &d_admin).await;
     request_follow(&a, &a_admin, &d.handle()).await;
-    a.delivery_attempted().await;
+    a.wait_until_attempted().await;
     let requests = d
         .api("/api/v1/admin/follow-requests?state=all", &d_admin)
         .await;
@@ -378,7 +368,7 @@ async fn exclusion_from_both_sides(db: TestDatabase) {
 
     // A's new follow is refused by B's policy.
     request_follow(&a, &a_admin, &b.handle()).await;
-    a.delivery_attempted().await;
+    a.wait_until_attempted().await;
     let request = &b
         .api("/api/v1/admin/follow-requests?state=all", &b_admin)
         .await[0];

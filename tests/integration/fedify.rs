@@ -159,7 +159,7 @@ async fn a_fedify_server_follows_receives_and_is_followed_back() {
             .await;
         assert_eq!(put.status(), 201, "{:?}", put.text().await);
     }
-    node.caught_up().await;
+    node.wait_until_delivered().await;
     let objects = [
         (
             node.url("/offers/apples"),

@@ -421,8 +421,8 @@ async fn passerelle_nodes_sign_each_other_with_ed25519(db: TestDatabase) {
     let platform = b.token(passerelle::domain::tokens::Scope::Platform).await;
     b.put_json("/api/v1/offers/jam", &platform, &b.example("offer"))
         .await;
-    b.caught_up().await;
-    a.caught_up().await;
+    b.wait_until_delivered().await;
+    a.wait_until_delivered().await;
     // B got A's Follow; A got B's Accept and its Create.
     assert!(verified(&b, "rfc9421-ed25519").await >= 1);
     assert!(verified(&a, "rfc9421-ed25519").await >= 2);
@@ -474,7 +474,7 @@ async fn a_server_that_refuses_rfc_9421_is_knocked_twice_then_remembered(db: Tes
         )
         .await;
     }
-    node.caught_up().await;
+    node.wait_until_delivered().await;
     // The Accept and two Creates: four POSTs, one of them refused.
     assert_eq!(peer.hits("POST", "/inbox"), 4);
     assert_eq!(peer.rfc9421_posts(), 1);
@@ -493,7 +493,7 @@ async fn a_server_that_accepts_rfc_9421_gets_it_first(db: TestDatabase) {
         .await;
     node.put_json("/api/v1/offers/one", &platform, &node.example("offer"))
         .await;
-    node.caught_up().await;
+    node.wait_until_delivered().await;
     assert_eq!(peer.hits("POST", "/inbox"), 2);
     assert_eq!(peer.rfc9421_posts(), 2);
     node.stop().await;
@@ -513,7 +513,7 @@ async fn an_accept_signature_challenge_is_answered(db: TestDatabase) {
     documents.insert("/actor".into(), ("application/activity+json", actor));
     peer.serve(documents);
     approve_follower(&node, &admin, &peer.url("/actor"), &key).await;
-    node.caught_up().await;
+    node.wait_until_delivered().await;
     let answers = peer.challenge_answers();
     assert_eq!(answers.len(), 1, "the Accept, answered once");
     assert!(answers[0].contains("alg=\"ed25519\""), "{answers:?}");

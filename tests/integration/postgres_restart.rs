@@ -197,7 +197,7 @@ async fn a_node_rides_out_a_postgres_restart() {
     for n in 10..20 {
         assert_eq!(publish(n).await.status(), 201);
     }
-    b.caught_up().await;
+    b.wait_until_delivered().await;
     assert_eq!(
         a_db.query_i64("SELECT COUNT(*) FROM catalog").await,
         20,

@@ -537,7 +537,7 @@ async fn an_exclusion_commits_whole_or_not_at_all(db: TestDatabase) {
         .await;
     assert!(put.status().is_success());
     let held = || async { b_db.query_i64("SELECT COUNT(*) FROM catalog").await };
-    a.caught_up().await;
+    a.wait_until_delivered().await;
     assert_eq!(held().await, 1);
     let state = || async {
         (

@@ -2,6 +2,7 @@
 //! spoken to, waited on, restarted and stopped.
 
 use std::net::SocketAddr;
+use std::time::{Duration, Instant};
 
 use passerelle::config::Settings;
 use passerelle::domain::tokens::{self, Scope};
@@ -11,7 +12,8 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 use url::Url;
 
-use super::{TestDatabase, eventually};
+use super::TestDatabase;
+use super::waiting::STEP;
 
 /// Settings for a test node listening on `addr` over `database_url`.
 fn test_settings(addr: SocketAddr, database_url: &str) -> Settings {
@@ -150,36 +152,55 @@ impl TestNode {
         response.json().await.expect("JSON")
     }
 
-    /// Waits until every peer has received everything this node recorded
-    /// for it (no delivery stream with a backlog): tests wait for delivery
-    /// with this, never with a sleep.
-    pub async fn caught_up(&self) {
+    /// Waits until every delivery stream has caught up with the activity
+    /// log: each peer was sent, or passed over (refused by policy, skipped
+    /// after refusals), everything this node recorded before the call.
+    /// Tests wait for delivery with this, never with a sleep; and show that
+    /// nothing was sent with it too: wait until delivered, then find that
+    /// the peer got nothing. A stream paused for a gone inbox would never
+    /// catch up: that fails at once.
+    pub async fn wait_until_delivered(&self) {
         self.wait_for_streams("every delivery stream to catch up", |stream| {
-            stream["backlog"] == 0
+            let caught_up = stream["backlog"] == 0;
+            assert!(
+                caught_up || stream["gone_since"].is_null(),
+                "a delivery stream paused for a gone inbox will not catch up: {stream}"
+            );
+            caught_up
         })
         .await;
     }
 
     /// Waits until every activity this node recorded was delivered or
     /// answered with an error (a refusal, a peer down): nothing waits for
-    /// its first attempt.
-    pub async fn delivery_attempted(&self) {
+    /// its first attempt. For peers that fail, where `wait_until_delivered`
+    /// would wait for ever.
+    pub async fn wait_until_attempted(&self) {
         self.wait_for_streams("every delivery to be attempted", |stream| {
             stream["backlog"] == 0 || stream["failures"].as_i64() > Some(0)
         })
         .await;
     }
 
+    /// Polls the admin API's delivery streams until each is `settled`
+    /// (a node without streams is); a timeout shows the streams as last seen.
     async fn wait_for_streams(&self, what: &str, settled: impl Fn(&Value) -> bool) {
         let admin = self.token(Scope::Admin).await;
-        eventually(what, 60, || async {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
             let streams = self.api("/api/v1/admin/deliveries?state=all", &admin).await;
-            streams
+            if streams
                 .as_array()
                 .is_some_and(|streams| streams.iter().all(&settled))
-                .then_some(())
-        })
-        .await;
+            {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "timed out waiting for {what}: {streams:#}"
+            );
+            tokio::time::sleep(STEP).await;
+        }
     }
 
     /// `@slug@host` of this node.
