@@ -2,8 +2,6 @@
 //! has deliveries pending sends them all after a restart; killed again and
 //! again while receiving, it ends up with every object, each processed once.
 
-use std::time::Duration;
-
 use passerelle::domain::tokens::Scope;
 use serde_json::json;
 
@@ -48,7 +46,14 @@ async fn kill_9_loses_nothing(db: TestDatabase) {
     a.stop().await;
     b.publish_offers(&token, "o", &(0..20).collect::<Vec<_>>(), 1)
         .await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // Killed once it tried A and failed: the offers wait to be sent.
+    eventually("B's delivery to the stopped A to fail", 20, || async {
+        (db.query_i64("SELECT COALESCE(MAX(failures), 0) FROM delivery_streams")
+            .await
+            > 0)
+        .then_some(())
+    })
+    .await;
     kill_9(process);
 
     // Both come back: every acknowledged offer reaches A.

@@ -10,7 +10,7 @@ mod waiting;
 pub use database::{Backend, TestDatabase, postgres_base_url, under_ci};
 pub use node::TestNode;
 pub use proxy::TcpProxy;
-pub use waiting::eventually;
+pub use waiting::{STEP, eventually, holds_for};
 
 use serde_json::Value;
 

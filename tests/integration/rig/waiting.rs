@@ -23,3 +23,29 @@ where
         tokio::time::sleep(STEP).await;
     }
 }
+
+/// Checks `holds` every `STEP` until `window` has passed, failing at the
+/// first look where it does not: how a test shows that something does
+/// not happen within a window the product defines (a retry that must not
+/// come yet, a limit that must hold).
+pub async fn holds_for<F, Fut>(what: &str, window: Duration, mut holds: F)
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = bool>,
+{
+    let start = Instant::now();
+    let end = start + window;
+    loop {
+        let looked_at = Instant::now();
+        assert!(
+            holds().await,
+            "{what}: no longer true {:.1} s into the {:.1} s window",
+            (looked_at - start).as_secs_f64(),
+            window.as_secs_f64()
+        );
+        if looked_at >= end {
+            return;
+        }
+        tokio::time::sleep(STEP.min(end - looked_at)).await;
+    }
+}
