@@ -3,16 +3,20 @@
 //! allowed fetches, store nothing and echo nothing; policy applies to
 //! relationships that already exist.
 
+use std::time::Duration;
+
 use axum::http::header;
 use passerelle::config::Admission;
 use passerelle::domain::tokens::Scope;
 use rsa::RsaPrivateKey;
 use serde_json::{Value, json};
 
-use crate::federation::{admin, ask_to_follow, node_named, wait_follow_state};
 use crate::mock_peer::{Documents, MockPeer, actor_document, follow, new_key};
 use crate::on_both_backends;
-use crate::rig::{TestDatabase, TestNode, eventually};
+use crate::rig::federation::{
+    admin, ask_to_follow, follow_uri, node_named, request_follow, wait_follow_state,
+};
+use crate::rig::{STEP, TestDatabase, TestNode, eventually, holds_for};
 use crate::signing::SignedPost;
 
 on_both_backends!(
@@ -32,8 +36,9 @@ on_both_backends!(
 const INTRANET_PAGE: &str = "<html>SECRET-INTRANET-PAGE</html>";
 
 async fn forged_signatures_cost_one_fetch_and_store_nothing(db: TestDatabase) {
+    let window = Duration::from_secs(4);
     let b = TestNode::start_with(&db.url, |s| {
-        s.federation.key_fetch_window = std::time::Duration::from_secs(4);
+        s.federation.key_fetch_window = window;
     })
     .await;
     let b_admin = b.token(Scope::Admin).await;
@@ -123,16 +128,37 @@ async fn forged_signatures_cost_one_fetch_and_store_nothing(db: TestDatabase) {
     assert_eq!(db.query_i64("SELECT COUNT(*) FROM peers").await, 1);
     assert_eq!(peer.hits("GET", "/actor"), 1);
 
-    // Forgeries under the now known key: once the window has passed, one
-    // refetch (the peer may have rotated its key), however many there are.
-    tokio::time::sleep(std::time::Duration::from_millis(4500)).await;
-    for _ in 0..10 {
-        let (status, _) = send(
+    // Forgeries under the now known key: none costs a fetch until the
+    // window since the first fetch has passed; then one refetch (the peer
+    // may have rotated its key), however many there are.
+    let fetched = peer.times("GET", "/actor")[0];
+    let forge = || {
+        send(
             follow(&actor, &b.actor()),
             format!("{actor}#main-key"),
             forger_key.clone(),
         )
-        .await;
+    };
+    loop {
+        let (status, _) = forge().await;
+        assert_eq!(status, 401);
+        if peer.hits("GET", "/actor") > 1 {
+            break;
+        }
+        assert!(
+            fetched.elapsed() < window + Duration::from_secs(10),
+            "no refetch once the window had passed"
+        );
+        tokio::time::sleep(STEP).await;
+    }
+    // The node starts its window a moment before the peer sees the fetch.
+    let refetched_after = fetched.elapsed();
+    assert!(
+        refetched_after >= window - Duration::from_millis(100),
+        "refetched {refetched_after:?} after the first fetch, within the {window:?} window"
+    );
+    for _ in 0..10 {
+        let (status, _) = forge().await;
         assert_eq!(status, 401);
     }
     assert_eq!(peer.hits("GET", "/actor"), 2);
@@ -147,14 +173,7 @@ async fn shared_inbox_on_another_origin_receives_nothing(db: TestDatabase) {
     elsewhere.serve(Documents::new());
     let peer = MockPeer::with_actor(&key, Some(elsewhere.url("/inbox"))).await;
 
-    let response = b
-        .post_json(
-            "/api/v1/admin/follows",
-            &b_admin,
-            &json!({"target": peer.url("/actor")}),
-        )
-        .await;
-    assert_eq!(response.status(), 202, "{:?}", response.text().await);
+    request_follow(&b, &b_admin, &peer.url("/actor")).await;
     eventually("the Follow to reach the peer's own inbox", 20, || async {
         (peer.hits("POST", "/inbox") >= 1).then_some(())
     })
@@ -485,21 +504,14 @@ async fn repeated_follow_stays_approved_and_backfills_once(db: TestDatabase) {
             r#"passerelle_deliveries_total{outcome="delivered",target="peer"}"#,
         )
     };
-    // The backfill walks B's four collections (and their pages): wait
-    // until it is over.
-    let mut reads = eventually("A's backfill of B", 20, || async {
+    // The backfill walks B's four object collections, each with its one
+    // page (B has published nothing): eight reads, and it is over.
+    let reads = eventually("A's backfill of B", 20, || async {
         let reads = collection_reads().await;
-        (reads >= 4).then_some(reads)
+        (reads >= 8).then_some(reads)
     })
     .await;
-    loop {
-        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
-        let now = collection_reads().await;
-        if now == reads {
-            break;
-        }
-        reads = now;
-    }
+    assert_eq!(reads, 8, "A's backfill read more than B's collections");
     let accepts = delivered().await;
 
     // A follows again (as a peer that lost track would): B keeps A
@@ -522,21 +534,7 @@ async fn repeated_follow_stays_approved_and_backfills_once(db: TestDatabase) {
 
     // B accepts A's original Follow once more: the follow is active
     // already, so A starts no second backfill.
-    let b_in_a = a
-        .context
-        .store
-        .peer_by_uri(&b.actor())
-        .await
-        .unwrap()
-        .unwrap();
-    let follow_id = a
-        .context
-        .store
-        .follow_out_by_peer(b_in_a.id)
-        .await
-        .unwrap()
-        .unwrap()
-        .follow_uri;
+    let follow_id = follow_uri(&a, &b.actor()).await;
     let accept = serde_json::to_vec(&json!({
         "@context": "https://www.w3.org/ns/activitystreams",
         "id": b.url(&format!("/activities/{}", uuid::Uuid::new_v4())),
@@ -549,8 +547,11 @@ async fn repeated_follow_stays_approved_and_backfills_once(db: TestDatabase) {
         .send(&client)
         .await;
     assert_eq!(response.status(), 202);
-    tokio::time::sleep(std::time::Duration::from_secs(1)).await;
-    assert_eq!(collection_reads().await, reads);
+    // A backfill would read B's first collection at once.
+    holds_for("no second backfill", Duration::from_secs(1), || async {
+        collection_reads().await == reads
+    })
+    .await;
     a.stop().await;
     b.stop().await;
 }

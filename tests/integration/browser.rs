@@ -11,8 +11,8 @@ use passerelle::config::Admission;
 use passerelle::domain::tokens::Scope;
 use serde_json::{Value, json};
 
-use crate::federation::{admin, ask_to_follow, node_named};
 use crate::process::free_port;
+use crate::rig::federation::{admin, ask_to_follow, node_named};
 use crate::rig::{Backend, TestDatabase, TestNode, eventually};
 
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";

@@ -12,8 +12,8 @@ use passerelle::config::Admission;
 use passerelle::domain::tokens::Scope;
 use serde_json::{Value, json};
 
-use crate::federation::{admin, ask_to_follow, node_named, wait_follow_state};
 use crate::on_both_backends;
+use crate::rig::federation::{admin, ask_to_follow, node_named, wait_follow_state};
 use crate::rig::{TestDatabase, TestNode, eventually};
 use crate::signing::SignedPost;
 

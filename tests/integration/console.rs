@@ -6,8 +6,8 @@ use reqwest::StatusCode;
 use reqwest::header::{COOKIE, LOCATION, SET_COOKIE};
 use serde_json::json;
 
-use crate::federation::{admin, ask_to_follow, node_named};
 use crate::on_both_backends;
+use crate::rig::federation::{admin, ask_to_follow, node_named};
 use crate::rig::{TestDatabase, TestNode};
 
 on_both_backends!(

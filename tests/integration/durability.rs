@@ -2,14 +2,12 @@
 //! has deliveries pending sends them all after a restart; killed again and
 //! again while receiving, it ends up with every object, each processed once.
 
-use std::time::Duration;
-
 use passerelle::domain::tokens::Scope;
 use serde_json::json;
 
-use crate::federation::{admin, follow, node_named};
 use crate::on_both_backends;
 use crate::process::{Binary, free_port, kill_9};
+use crate::rig::federation::{admin, node_named, request_follow};
 use crate::rig::{TestDatabase, TestNode, eventually, get_json};
 
 on_both_backends!(
@@ -48,7 +46,14 @@ async fn kill_9_loses_nothing(db: TestDatabase) {
     a.stop().await;
     b.publish_offers(&token, "o", &(0..20).collect::<Vec<_>>(), 1)
         .await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // Killed once it tried A and failed: the offers wait to be sent.
+    eventually("B's delivery to the stopped A to fail", 20, || async {
+        (db.query_i64("SELECT COALESCE(MAX(failures), 0) FROM delivery_streams")
+            .await
+            > 0)
+        .then_some(())
+    })
+    .await;
     kill_9(process);
 
     // Both come back: every acknowledged offer reaches A.
@@ -131,7 +136,7 @@ async fn a_receiver_killed_again_and_again_loses_nothing(db: TestDatabase) {
     };
     let ((), process) = tokio::join!(publish, kill_and_restart);
 
-    a.caught_up().await;
+    a.wait_until_delivered().await;
     let metrics = a.get("/metrics").await.text().await.unwrap();
     let failed = crate::rig::metric_value(
         &metrics,
@@ -184,7 +189,7 @@ async fn a_sender_killed_again_and_again_delivers_everything_once_in_order(db: T
     for n in 0..FOLLOWERS {
         let (peer, peer_db) = node_named(&db, &format!("follower{n}"), |_| {}).await;
         let peer_admin = admin(&peer).await;
-        follow(&peer, &peer_admin, &format!("@velocoop@localhost:{port}")).await;
+        request_follow(&peer, &peer_admin, &format!("@velocoop@localhost:{port}")).await;
         eventually("the follow to be accepted", 20, || async {
             let follows = peer.api("/api/v1/admin/follows", &peer_admin).await;
             (follows[0]["state"] == "active").then_some(())

@@ -6,6 +6,9 @@ use passerelle::domain::tokens::Scope;
 use serde_json::{Value, json};
 
 use crate::on_both_backends;
+use crate::rig::federation::{
+    admin, ask_to_follow, follow_state, node_named, request_follow, wait_follow_state,
+};
 use crate::rig::{TestDatabase, TestNode, eventually};
 
 on_both_backends!(
@@ -15,82 +18,6 @@ on_both_backends!(
     block_and_allow_lists,
     exclusion_from_both_sides,
 );
-
-/// A node of its own, on a database next to `db`'s.
-pub async fn node_named(
-    db: &TestDatabase,
-    slug: &str,
-    adjust: impl FnOnce(&mut passerelle::Settings),
-) -> (TestNode, TestDatabase) {
-    let own = TestDatabase::new(db.backend)
-        .await
-        .expect("same backend as the test's");
-    let slug = slug.to_owned();
-    let node = TestNode::start_with(&own.url, |s| {
-        s.platform.slug = slug.clone();
-        s.platform.name = format!("{slug} cooperative");
-        s.platform.summary = format!("The {slug} platform.");
-        adjust(s);
-    })
-    .await;
-    (node, own)
-}
-
-pub async fn admin(node: &TestNode) -> String {
-    node.token(Scope::Admin).await
-}
-
-/// `node` asks to follow `target` (a handle or an actor URL); the request
-/// is accepted for sending (202).
-pub async fn follow(node: &TestNode, admin: &str, target: &str) {
-    let response = node
-        .post_json("/api/v1/admin/follows", admin, &json!({"target": target}))
-        .await;
-    assert_eq!(response.status(), 202, "{:?}", response.text().await);
-}
-
-/// `a` asks to follow `b`; returns `b`'s pending request once it arrived.
-pub async fn ask_to_follow(a: &TestNode, a_admin: &str, b: &TestNode, b_admin: &str) -> Value {
-    let response = a
-        .post_json(
-            "/api/v1/admin/follows",
-            a_admin,
-            &json!({"target": b.handle()}),
-        )
-        .await;
-    assert_eq!(response.status(), 202, "{:?}", response.text().await);
-    let a_actor = a.actor();
-    eventually("the follow request to arrive", 20, || async {
-        let requests = b
-            .api("/api/v1/admin/follow-requests?state=all", b_admin)
-            .await;
-        requests
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|r| r["peer"]["actor"] == a_actor)
-            .cloned()
-    })
-    .await
-}
-
-/// State of `a`'s follow of `b`, as `a` sees it.
-pub async fn follow_state(a: &TestNode, a_admin: &str, b: &TestNode) -> Option<String> {
-    let follows = a.api("/api/v1/admin/follows", a_admin).await;
-    follows
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["peer"]["actor"] == b.actor())
-        .map(|f| f["state"].as_str().unwrap().to_owned())
-}
-
-pub async fn wait_follow_state(a: &TestNode, a_admin: &str, b: &TestNode, state: &str) {
-    eventually(&format!("the follow to become {state}"), 20, || async {
-        (follow_state(a, a_admin, b).await.as_deref() == Some(state)).then_some(())
-    })
-    .await;
-}
 
 async fn collection_items(node: &TestNode, path: &str) -> (u64, Vec<String>) {
     let (_, collection) = node.get_activity_json(path).await;
@@ -353,20 +280,10 @@ async fn block_and_allow_lists(db: TestDatabase) {
     );
 
     // B refuses A's follow outright: nothing stored, A's follow stays pending.
-    let response = a
-        .post_json(
-            "/api/v1/admin/follows",
-            &a_admin,
-            &json!({"target": b.handle()}),
-        )
-        .await;
-    assert_eq!(response.status(), 202);
-    eventually("A's delivery to B to be refused", 20, || async {
-        let peers = a.api("/api/v1/admin/peers", &a_admin).await;
-        let stream = &peers[0]["delivery"];
-        (stream["backlog"] == 0 && stream["last_success_at"].is_null()).then_some(())
-    })
-    .await;
+    request_follow(&a, &a_admin, &b.handle()).await;
+    a.wait_until_delivered().await;
+    let peers = a.api("/api/v1/admin/peers", &a_admin).await;
+    assert!(peers[0]["delivery"]["last_success_at"].is_null(), "{peers}");
     assert_eq!(
         b.api("/api/v1/admin/follow-requests?state=all", &b_admin)
             .await,
@@ -384,15 +301,8 @@ async fn block_and_allow_lists(db: TestDatabase) {
 
     // D only lets C in.
     ask_to_follow(&c, &c_admin, &d, &d_admin).await;
-    let response = a
-        .post_json(
-            "/api/v1/admin/follows",
-            &a_admin,
-            &json!({"target": d.handle()}),
-        )
-        .await;
-    assert_eq!(response.status(), 202);
-    a.delivery_attempted().await;
+    request_follow(&a, &a_admin, &d.handle()).await;
+    a.wait_until_attempted().await;
     let requests = d
         .api("/api/v1/admin/follow-requests?state=all", &d_admin)
         .await;
@@ -457,15 +367,8 @@ async fn exclusion_from_both_sides(db: TestDatabase) {
     );
 
     // A's new follow is refused by B's policy.
-    let response = a
-        .post_json(
-            "/api/v1/admin/follows",
-            &a_admin,
-            &json!({"target": b.handle()}),
-        )
-        .await;
-    assert_eq!(response.status(), 202);
-    a.delivery_attempted().await;
+    request_follow(&a, &a_admin, &b.handle()).await;
+    a.wait_until_attempted().await;
     let request = &b
         .api("/api/v1/admin/follow-requests?state=all", &b_admin)
         .await[0];

@@ -12,7 +12,7 @@ use passerelle::domain::tokens::Scope;
 use serde_json::{Value, json};
 
 use crate::process::free_port;
-use crate::rig::{Backend, TestDatabase, TestNode, eventually, metric_value, under_ci};
+use crate::rig::{Backend, TestDatabase, TestNode, eventually, get_json, metric_value, under_ci};
 
 const INTEROP_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/interop");
 
@@ -96,14 +96,11 @@ impl FedifyPeer {
     }
 
     async fn received(&self) -> Vec<Value> {
-        self.client
-            .get(format!("{}/control/received", self.base))
-            .send()
+        get_json(&format!("{}/control/received", self.base), None)
             .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap()
+            .as_array()
+            .cloned()
+            .expect("a list of what Fedify received")
     }
 }
 
@@ -162,7 +159,7 @@ async fn a_fedify_server_follows_receives_and_is_followed_back() {
             .await;
         assert_eq!(put.status(), 201, "{:?}", put.text().await);
     }
-    node.caught_up().await;
+    node.wait_until_delivered().await;
     let objects = [
         (
             node.url("/offers/apples"),

@@ -6,8 +6,8 @@ use std::time::{Duration, SystemTime};
 use passerelle::domain::tokens::Scope;
 use serde_json::{Value, json};
 
-use crate::federation::node_named;
 use crate::on_both_backends;
+use crate::rig::federation::node_named;
 use crate::rig::{TestDatabase, TestNode};
 use crate::signing::SignedPost;
 

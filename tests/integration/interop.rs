@@ -9,6 +9,9 @@ use serde_json::{Value, json};
 
 use crate::mock_peer::{Documents, MockPeer, follow, new_key};
 use crate::on_both_backends;
+use crate::rig::federation::{
+    admin, approve_follower, ask_to_follow, node_named, wait_follow_state,
+};
 use crate::rig::{TestDatabase, TestNode};
 use crate::signing::{MessageKey, MessagePost, SignedPost};
 
@@ -402,7 +405,6 @@ async fn verified(node: &TestNode, scheme: &str) -> u64 {
 /// Two nodes see from each other's actor (FEP-844e `implements`) that
 /// both verify RFC 9421 with Ed25519, and sign their deliveries so.
 async fn passerelle_nodes_sign_each_other_with_ed25519(db: TestDatabase) {
-    use crate::federation::{admin, ask_to_follow, node_named, wait_follow_state};
     let (a, _a_db) = node_named(&db, "foodhub", |_| {}).await;
     let (b, _b_db) = node_named(&db, "velocoop", |s| {
         s.federation.admission = passerelle::config::Admission::Open
@@ -419,8 +421,8 @@ async fn passerelle_nodes_sign_each_other_with_ed25519(db: TestDatabase) {
     let platform = b.token(passerelle::domain::tokens::Scope::Platform).await;
     b.put_json("/api/v1/offers/jam", &platform, &b.example("offer"))
         .await;
-    b.caught_up().await;
-    a.caught_up().await;
+    b.wait_until_delivered().await;
+    a.wait_until_delivered().await;
     // B got A's Follow; A got B's Accept and its Create.
     assert!(verified(&b, "rfc9421-ed25519").await >= 1);
     assert!(verified(&a, "rfc9421-ed25519").await >= 2);
@@ -460,7 +462,7 @@ async fn a_server_that_refuses_rfc_9421_is_knocked_twice_then_remembered(db: Tes
     let mut documents = Documents::new();
     documents.insert("/actor".into(), ("application/activity+json", actor));
     peer.serve(documents);
-    crate::reliability::approve_follower(&node, &admin, &peer, &key).await;
+    approve_follower(&node, &admin, &peer.url("/actor"), &key).await;
     let platform = node
         .token(passerelle::domain::tokens::Scope::Platform)
         .await;
@@ -472,7 +474,7 @@ async fn a_server_that_refuses_rfc_9421_is_knocked_twice_then_remembered(db: Tes
         )
         .await;
     }
-    node.caught_up().await;
+    node.wait_until_delivered().await;
     // The Accept and two Creates: four POSTs, one of them refused.
     assert_eq!(peer.hits("POST", "/inbox"), 4);
     assert_eq!(peer.rfc9421_posts(), 1);
@@ -485,13 +487,13 @@ async fn a_server_that_accepts_rfc_9421_gets_it_first(db: TestDatabase) {
     let admin = node.token(passerelle::domain::tokens::Scope::Admin).await;
     let key = new_key();
     let peer = MockPeer::with_actor(&key, None).await;
-    crate::reliability::approve_follower(&node, &admin, &peer, &key).await;
+    approve_follower(&node, &admin, &peer.url("/actor"), &key).await;
     let platform = node
         .token(passerelle::domain::tokens::Scope::Platform)
         .await;
     node.put_json("/api/v1/offers/one", &platform, &node.example("offer"))
         .await;
-    node.caught_up().await;
+    node.wait_until_delivered().await;
     assert_eq!(peer.hits("POST", "/inbox"), 2);
     assert_eq!(peer.rfc9421_posts(), 2);
     node.stop().await;
@@ -510,8 +512,8 @@ async fn an_accept_signature_challenge_is_answered(db: TestDatabase) {
     let mut documents = Documents::new();
     documents.insert("/actor".into(), ("application/activity+json", actor));
     peer.serve(documents);
-    crate::reliability::approve_follower(&node, &admin, &peer, &key).await;
-    node.caught_up().await;
+    approve_follower(&node, &admin, &peer.url("/actor"), &key).await;
+    node.wait_until_delivered().await;
     let answers = peer.challenge_answers();
     assert_eq!(answers.len(), 1, "the Accept, answered once");
     assert!(answers[0].contains("alg=\"ed25519\""), "{answers:?}");

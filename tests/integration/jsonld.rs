@@ -9,9 +9,9 @@ use std::collections::HashSet;
 use passerelle::domain::tokens::Scope;
 use serde_json::{Value, json};
 
-use crate::federation::{admin, ask_to_follow, node_named, wait_follow_state};
 use crate::on_both_backends;
 use crate::publishing::outbox_items;
+use crate::rig::federation::{admin, ask_to_follow, node_named, wait_follow_state};
 use crate::rig::{TestDatabase, TestNode};
 
 on_both_backends!(every_emitted_term_is_defined);

@@ -27,8 +27,8 @@ pub struct MockPeer {
     /// What POSTs are answered (202 unless set before `serve`).
     pub post_status: StatusCode,
     /// How long each GET waits before it is answered (none unless set
-    /// before `serve`): a slow server.
-    pub get_delay: std::time::Duration,
+    /// before `serve`): a slow server, simulated. Not a wait of the test's.
+    pub simulated_get_latency: std::time::Duration,
     /// Answer 401 to POSTs signed by RFC 9421 (`Signature-Input`), as a
     /// server that knows only draft-cavage signatures.
     pub refuse_rfc9421: bool,
@@ -50,7 +50,7 @@ impl MockPeer {
             seen: Arc::default(),
             listener: Some(listener),
             post_status: StatusCode::ACCEPTED,
-            get_delay: std::time::Duration::ZERO,
+            simulated_get_latency: std::time::Duration::ZERO,
             refuse_rfc9421: false,
             rfc9421_posts: Arc::default(),
             accept_signature: None,
@@ -67,7 +67,7 @@ impl MockPeer {
             documents: Arc::new(documents),
             seen: self.seen.clone(),
             post_status: self.post_status,
-            get_delay: self.get_delay,
+            simulated_get_latency: self.simulated_get_latency,
             refuse_rfc9421: self.refuse_rfc9421,
             rfc9421_posts: self.rfc9421_posts.clone(),
             accept_signature: self.accept_signature,
@@ -109,7 +109,7 @@ struct MockState {
     documents: Arc<Documents>,
     seen: Arc<Mutex<Vec<(String, String, std::time::Instant)>>>,
     post_status: StatusCode,
-    get_delay: std::time::Duration,
+    simulated_get_latency: std::time::Duration,
     refuse_rfc9421: bool,
     rfc9421_posts: Arc<std::sync::atomic::AtomicUsize>,
     accept_signature: Option<&'static str>,
@@ -121,7 +121,7 @@ async fn answer(State(state): State<MockState>, request: Request) -> Response {
         documents,
         seen,
         post_status,
-        get_delay,
+        simulated_get_latency,
         refuse_rfc9421,
         rfc9421_posts,
         accept_signature,
@@ -157,7 +157,8 @@ async fn answer(State(state): State<MockState>, request: Request) -> Response {
         }
         return post_status.into_response();
     }
-    tokio::time::sleep(get_delay).await;
+    // The peer's simulated slowness: the test itself waits for nothing here.
+    tokio::time::sleep(simulated_get_latency).await;
     match documents.get(&path) {
         Some((content_type, body)) => {
             let mut response = body.clone().into_response();
@@ -270,7 +271,7 @@ impl ResettingPeer {
             seen: Arc::default(),
             listener: None,
             post_status: StatusCode::ACCEPTED,
-            get_delay: std::time::Duration::ZERO,
+            simulated_get_latency: std::time::Duration::ZERO,
             refuse_rfc9421: false,
             rfc9421_posts: Arc::default(),
             accept_signature: None,

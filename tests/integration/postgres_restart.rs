@@ -10,8 +10,8 @@ use std::process::Command;
 use passerelle::domain::tokens::Scope;
 use serde_json::{Value, json};
 
-use crate::federation::{admin, ask_to_follow, node_named, wait_follow_state};
 use crate::process::free_port;
+use crate::rig::federation::{admin, ask_to_follow, node_named, wait_follow_state};
 use crate::rig::{Backend, TestDatabase, TestNode, eventually, under_ci};
 
 /// A PostgreSQL cluster of one test's own, on its own port, removed when
@@ -197,7 +197,7 @@ async fn a_node_rides_out_a_postgres_restart() {
     for n in 10..20 {
         assert_eq!(publish(n).await.status(), 201);
     }
-    b.caught_up().await;
+    b.wait_until_delivered().await;
     assert_eq!(
         a_db.query_i64("SELECT COUNT(*) FROM catalog").await,
         20,

@@ -1,7 +1,7 @@
 //! Faults on the way to a peer: the node waits longer after each failure,
 //! as the README's retry schedule says.
 
-use std::time::Duration;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use axum::http::StatusCode;
 use passerelle::domain::tokens::Scope;
@@ -9,7 +9,11 @@ use serde_json::{Value, json};
 
 use crate::mock_peer::{Documents, MockPeer, actor_document, follow, new_key};
 use crate::on_both_backends;
-use crate::rig::{TestDatabase, TestNode, eventually};
+use crate::rig::federation::{
+    admin, approve_follower, ask_to_follow, follow_uri, node_named, request_follow,
+    wait_follow_state,
+};
+use crate::rig::{TestDatabase, TestNode, eventually, holds_for};
 use crate::signing::SignedPost;
 
 on_both_backends!(
@@ -39,8 +43,10 @@ async fn a_gone_inbox_pauses_delivery_until_the_peer_speaks(db: TestDatabase) {
         "{deliveries}"
     );
     // A retry would come after about 2 s: none comes.
-    tokio::time::sleep(Duration::from_secs(5)).await;
-    assert_eq!(peer.hits("POST", "/inbox"), 1);
+    holds_for("one attempt only", Duration::from_secs(5), || async {
+        peer.hits("POST", "/inbox") == 1
+    })
+    .await;
 
     // The peer speaks: its stream is taken up again.
     let actor = peer.url("/actor");
@@ -76,39 +82,8 @@ async fn approved_follower(
 ) -> (MockPeer, rsa::RsaPrivateKey) {
     let key = new_key();
     let peer = MockPeer::with_actor_answering(&key, None, status).await;
-    approve_follower(node, node_admin, &peer, &key).await;
+    approve_follower(node, node_admin, &peer.url("/actor"), &key).await;
     (peer, key)
-}
-
-/// `peer` (serving its actor with `key`) follows `node` and is approved.
-pub async fn approve_follower(
-    node: &TestNode,
-    node_admin: &str,
-    peer: &MockPeer,
-    key: &rsa::RsaPrivateKey,
-) {
-    let actor = peer.url("/actor");
-    let response = SignedPost::new(
-        &node.url("/inbox"),
-        follow(&actor, &node.actor()),
-        &format!("{actor}#main-key"),
-        key,
-    )
-    .send(&reqwest::Client::new())
-    .await;
-    assert_eq!(response.status(), 202);
-    let requests = node.api("/api/v1/admin/follow-requests", node_admin).await;
-    let approved = node
-        .post_json(
-            &format!(
-                "/api/v1/admin/follow-requests/{}/approve",
-                requests[0]["id"]
-            ),
-            node_admin,
-            &json!({}),
-        )
-        .await;
-    assert_eq!(approved.status(), 200);
 }
 
 /// A follower that answers 401 (it may hold a stale copy of our key) is
@@ -146,7 +121,7 @@ async fn failing_peer_is_retried_on_the_documented_schedule(db: TestDatabase) {
     let node_admin = node.token(Scope::Admin).await;
     let (peer, _) = approved_follower(&node, &node_admin, StatusCode::SERVICE_UNAVAILABLE).await;
 
-    assert_documented_schedule(|| peer.times("POST", "/inbox")).await;
+    assert_documented_schedule(&db, || peer.times("POST", "/inbox")).await;
     let deliveries: Value = node
         .api("/api/v1/admin/deliveries?state=failing", &node_admin)
         .await;
@@ -154,19 +129,25 @@ async fn failing_peer_is_retried_on_the_documented_schedule(db: TestDatabase) {
     node.stop().await;
 }
 
-/// Waits 20 s from the first of the attempts `times` reports, then checks
-/// them against the README's schedule: four in the first 20 s, about 2, 4
-/// and 8 s apart (±20 % jitter, plus the time the worker takes to notice).
-async fn assert_documented_schedule(times: impl Fn() -> Vec<std::time::Instant>) {
+/// Checks the attempts `times` reports against the README's schedule:
+/// four in the first 20 s, about 2, 4 and 8 s apart (±20 % jitter, plus
+/// the time the worker takes to notice). Rather than wait out the 20 s,
+/// it reads when the node's only delivery stream (in `db`) plans the
+/// fifth: not before those 20 s are over.
+async fn assert_documented_schedule(db: &TestDatabase, times: impl Fn() -> Vec<Instant>) {
+    let window = Duration::from_secs(20);
     let first = eventually("the first attempt", 20, || async {
         times().first().copied()
     })
     .await;
-    tokio::time::sleep_until((first + Duration::from_secs(20)).into()).await;
+    eventually("the fourth attempt", 30, || async {
+        (times().len() >= 4).then_some(())
+    })
+    .await;
     let attempts: Vec<Duration> = times()
         .into_iter()
         .map(|at| at - first)
-        .filter(|since| *since < Duration::from_secs(20))
+        .filter(|since| *since < window)
         .collect();
     let gaps: Vec<f64> = attempts
         .windows(2)
@@ -180,6 +161,24 @@ async fn assert_documented_schedule(times: impl Fn() -> Vec<std::time::Instant>)
             "gap {n} is {gap:.1} s, expected about {expected} s: {gaps:?}"
         );
     }
+    // The fourth failure and the time of the next attempt are one write.
+    eventually("the fourth failure to be recorded", 20, || async {
+        (db.query_i64("SELECT failures FROM delivery_streams").await == 4).then_some(())
+    })
+    .await;
+    let next_attempt_at = db
+        .query_i64("SELECT next_attempt_at FROM delivery_streams")
+        .await;
+    let window_ends_at = SystemTime::now() - first.elapsed() + window;
+    let window_ends_at = window_ends_at
+        .duration_since(UNIX_EPOCH)
+        .expect("after the epoch")
+        .as_millis() as i64;
+    assert!(
+        next_attempt_at >= window_ends_at,
+        "a fifth attempt is planned {:.1} s before the first 20 s are over",
+        (window_ends_at - next_attempt_at) as f64 / 1000.0
+    );
 }
 
 on_both_backends!(a_peer_that_resets_every_connection_is_retried_on_the_schedule);
@@ -191,29 +190,9 @@ async fn a_peer_that_resets_every_connection_is_retried_on_the_schedule(db: Test
     let node_admin = node.token(Scope::Admin).await;
     let key = new_key();
     let peer = crate::mock_peer::ResettingPeer::start(&key).await;
-    let actor = peer.url("/actor");
-    let response = SignedPost::new(
-        &node.url("/inbox"),
-        follow(&actor, &node.actor()),
-        &format!("{actor}#main-key"),
-        &key,
-    )
-    .send(&reqwest::Client::new())
-    .await;
-    assert_eq!(response.status(), 202);
-    let requests = node.api("/api/v1/admin/follow-requests", &node_admin).await;
-    let approve = format!(
-        "/api/v1/admin/follow-requests/{}/approve",
-        requests[0]["id"]
-    );
-    assert_eq!(
-        node.post_json(&approve, &node_admin, &json!({}))
-            .await
-            .status(),
-        200
-    );
+    approve_follower(&node, &node_admin, &peer.url("/actor"), &key).await;
     // A reset ends the attempt at once: no second knock follows it.
-    assert_documented_schedule(|| peer.posts()).await;
+    assert_documented_schedule(&db, || peer.posts()).await;
     let deliveries = node
         .api("/api/v1/admin/deliveries?state=failing", &node_admin)
         .await;
@@ -228,8 +207,8 @@ on_both_backends!(an_activity_left_half_done_is_processed_once);
 /// sender is asked to retry (503), once it is stale the retry processes the
 /// activity, and a replay after that is acknowledged without effect.
 async fn an_activity_left_half_done_is_processed_once(db: TestDatabase) {
-    let (a, _a_db) = crate::federation::node_named(&db, "foodhub", |_| {}).await;
-    let (b, b_db) = crate::federation::node_named(&db, "velocoop", |_| {}).await;
+    let (a, _a_db) = node_named(&db, "foodhub", |_| {}).await;
+    let (b, b_db) = node_named(&db, "velocoop", |_| {}).await;
     let b_admin = b.token(Scope::Admin).await;
     let follow_id = a.url("/activities/follow-before-the-crash");
     let body = serde_json::to_vec(&json!({
@@ -314,7 +293,7 @@ async fn a_sender_that_hangs_up_is_processed_once(db: TestDatabase) {
     let b_admin = b.token(Scope::Admin).await;
     let key = new_key();
     let mut peer = MockPeer::bind().await;
-    peer.get_delay = Duration::from_secs(1);
+    peer.simulated_get_latency = Duration::from_secs(1);
     let mut documents = Documents::new();
     documents.insert(
         "/actor".into(),
@@ -340,8 +319,11 @@ async fn a_sender_that_hangs_up_is_processed_once(db: TestDatabase) {
             .unwrap()
             .len()
     };
-    // Gone after 300 ms, while the node waits for the actor document.
-    send().send_and_hang_up(Duration::from_millis(300)).await;
+    // Gone once the node is waiting for the actor document (a second).
+    let key_fetch_started = eventually("the key fetch to start", 20, || async {
+        (peer.hits("GET", "/actor") > 0).then_some(())
+    });
+    send().send_and_hang_up(key_fetch_started).await;
     assert_eq!(peer.hits("GET", "/actor"), 1, "the key fetch had started");
     eventually("the request to be processed all the same", 20, || async {
         (requests().await == 1).then_some(())
@@ -415,7 +397,6 @@ on_both_backends!(a_peer_that_deletes_its_actor_leaves_nothing_behind);
 /// A followed peer that deletes its actor (it closes) leaves nothing in
 /// the catalog.
 async fn a_peer_that_deletes_its_actor_leaves_nothing_behind(db: TestDatabase) {
-    use crate::federation::{admin, ask_to_follow, node_named, wait_follow_state};
     let (a, _a_db) = node_named(&db, "foodhub", |_| {}).await;
     let (b, _b_db) = node_named(&db, "velocoop", |s| {
         s.federation.admission = passerelle::config::Admission::Open
@@ -463,7 +444,6 @@ on_both_backends!(narrowing_and_deletion_reach_every_past_recipient);
 /// follower, which holds it, is sent a `Delete` and drops it; the one still
 /// named keeps the new version. Deleting it then reaches that one too.
 async fn narrowing_and_deletion_reach_every_past_recipient(db: TestDatabase) {
-    use crate::federation::{admin, ask_to_follow, node_named, wait_follow_state};
     let (a, _a_db) = node_named(&db, "foodhub", |_| {}).await;
     let (c, _c_db) = node_named(&db, "carshare", |_| {}).await;
     let (b, _b_db) = node_named(&db, "velocoop", |s| {
@@ -537,7 +517,6 @@ on_both_backends!(a_decision_commits_whole_or_not_at_all);
 /// be written (a fault injected in the database), nothing of the decision
 /// remains, and approving again works.
 async fn a_decision_commits_whole_or_not_at_all(db: TestDatabase) {
-    use crate::federation::{admin, ask_to_follow, node_named, wait_follow_state};
     let (a, _a_db) = node_named(&db, "foodhub", |_| {}).await;
     let (b, b_db) = node_named(&db, "velocoop", |_| {}).await;
     let (a_admin, b_admin) = (admin(&a).await, admin(&b).await);
@@ -570,7 +549,6 @@ on_both_backends!(an_exclusion_commits_whole_or_not_at_all);
 /// follow undone, its catalog purged, the exclusion recorded, the audit
 /// entry): when the audit entry cannot be written, none of it happened.
 async fn an_exclusion_commits_whole_or_not_at_all(db: TestDatabase) {
-    use crate::federation::{admin, ask_to_follow, node_named, wait_follow_state};
     let open = |s: &mut passerelle::config::Settings| {
         s.federation.admission = passerelle::config::Admission::Open
     };
@@ -588,7 +566,7 @@ async fn an_exclusion_commits_whole_or_not_at_all(db: TestDatabase) {
         .await;
     assert!(put.status().is_success());
     let held = || async { b_db.query_i64("SELECT COUNT(*) FROM catalog").await };
-    a.caught_up().await;
+    a.wait_until_delivered().await;
     assert_eq!(held().await, 1);
     let state = || async {
         (
@@ -641,7 +619,6 @@ struct Following {
 }
 
 async fn a_follows_b_with_a_silent_webhook(db: &TestDatabase, events: &[&str]) -> Following {
-    use crate::federation::{admin, ask_to_follow, node_named, wait_follow_state};
     let (a, a_db) = node_named(db, "foodhub", |_| {}).await;
     let (b, b_db) = node_named(db, "velocoop", |s| {
         s.federation.admission = passerelle::config::Admission::Open
@@ -728,7 +705,6 @@ on_both_backends!(backfill_does_not_bring_back_what_was_deleted);
 /// A peer's outbox, newest first, holds the `Delete` of an offer before the
 /// older `Create` of it: the backfill imports the other offer, not that one.
 async fn backfill_does_not_bring_back_what_was_deleted(db: TestDatabase) {
-    use crate::federation::{admin, node_named};
     let (a, _a_db) = node_named(&db, "foodhub", |_| {}).await;
     let a_admin = admin(&a).await;
     let a_platform = a.token(Scope::Platform).await;
@@ -783,29 +759,8 @@ async fn backfill_does_not_bring_back_what_was_deleted(db: TestDatabase) {
     peer.serve(documents);
 
     // A follows the peer; the peer accepts.
-    let response = a
-        .post_json(
-            "/api/v1/admin/follows",
-            &a_admin,
-            &json!({"target": peer.url("/actor")}),
-        )
-        .await;
-    assert_eq!(response.status(), 202);
-    let peer_row = a
-        .context
-        .store
-        .peer_by_uri(&peer.url("/actor"))
-        .await
-        .unwrap()
-        .unwrap();
-    let follow_id = a
-        .context
-        .store
-        .follow_out_by_peer(peer_row.id)
-        .await
-        .unwrap()
-        .unwrap()
-        .follow_uri;
+    request_follow(&a, &a_admin, &peer.url("/actor")).await;
+    let follow_id = follow_uri(&a, &peer.url("/actor")).await;
     let accept = serde_json::to_vec(&json!({
         "id": peer.url("/activities/accept"),
         "type": "Accept",

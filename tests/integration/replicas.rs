@@ -8,8 +8,8 @@ use std::time::Instant;
 
 use passerelle::domain::tokens::Scope;
 
-use crate::federation::{admin, follow, node_named};
 use crate::process::{Binary, free_port, kill_9};
+use crate::rig::federation::{admin, node_named, request_follow};
 use crate::rig::{Backend, TestDatabase, TestNode, eventually, get_json, metric_value};
 
 const ACTIVITIES: usize = 500;
@@ -40,7 +40,7 @@ async fn two_processes_deliver_everything_once_in_order() {
     for slug in ["foodhub", "carshare", "freelance"] {
         let (peer, peer_db) = node_named(&db, slug, |_| {}).await;
         let peer_admin = admin(&peer).await;
-        follow(
+        request_follow(
             &peer,
             &peer_admin,
             &format!("@velocoop@localhost:{public_port}"),

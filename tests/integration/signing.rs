@@ -116,9 +116,9 @@ impl SignedPost {
         request.body(self.body.clone()).send().await.unwrap()
     }
 
-    /// Sends the request whole, waits `patience`, and closes the
+    /// Sends the request whole and, once `until` is done, closes the
     /// connection without reading the answer, as a sender that timed out.
-    pub async fn send_and_hang_up(&self, patience: std::time::Duration) {
+    pub async fn send_and_hang_up(&self, until: impl std::future::Future<Output = ()>) {
         use tokio::io::AsyncWriteExt;
         let mut request = format!("{} {} HTTP/1.1\r\n", self.method, self.url.path());
         for (name, value) in self.headers() {
@@ -137,7 +137,7 @@ impl SignedPost {
         stream.write_all(request.as_bytes()).await.unwrap();
         stream.write_all(&self.body).await.unwrap();
         stream.flush().await.unwrap();
-        tokio::time::sleep(patience).await;
+        until.await;
         drop(stream);
     }
 }
