@@ -63,7 +63,7 @@ fn sign_in_redirect(uri: &Uri) -> Response {
 
 async fn live_session(ctx: &AppContext, jar: &CookieJar) -> Result<Option<Session>, Error> {
     match jar.get(SESSION_COOKIE) {
-        Some(cookie) => sessions::find(&ctx, cookie.value()).await,
+        Some(cookie) => sessions::find(ctx, cookie.value()).await,
         None => Ok(None),
     }
 }
