@@ -13,6 +13,7 @@ use crate::apub::verification::assertion_key;
 use crate::domain::{change, validation, webhooks};
 use crate::error::{Error, Result, Violation};
 use crate::model::FollowingState;
+use crate::model::kinds::ObjectKind;
 use crate::node::AppContext;
 use crate::store::{CatalogEntry, ChangeTx, PeerRow};
 
@@ -45,6 +46,51 @@ pub async fn receive_object(ctx: &AppContext, peer: &PeerRow, object: &Value) ->
     let Some(kind) = kind_of(object) else {
         return Ok(Received::Ignored);
     };
+    let id = check_received(ctx, peer, kind, object)?;
+    let updated = object
+        .get("updated")
+        .or_else(|| object.get("published"))
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned();
+    let mut tx = change::begin(ctx).await?;
+    if let Some(held) = tx.catalog_entry(id.as_str()).await? {
+        if held.peer_id != peer.id {
+            return Err(refuse(
+                ctx,
+                "foreign_id",
+                format!("{id} belongs to another peer"),
+            ));
+        }
+        if !crate::model::time::is_later(&updated, &held.object_updated) {
+            return Ok(Received::Stale);
+        }
+    }
+    let created = store_received(&mut tx, peer, kind, &id, object, &updated).await?;
+    let (received, event) = if created {
+        (Received::Created, webhooks::Event::CatalogCreated)
+    } else {
+        (Received::Updated, webhooks::Event::CatalogUpdated)
+    };
+    webhooks::emit(
+        &mut tx,
+        event,
+        &format!("{}:{updated}", id),
+        json!({"kind": kind.as_str(), "peer": peer.actor_uri, "object": object}),
+    )
+    .await?;
+    change::commit(ctx, tx).await?;
+    Ok(received)
+}
+
+/// The object's id, once it is shown to be the peer's own, signed by the
+/// peer and valid for its kind.
+fn check_received(
+    ctx: &AppContext,
+    peer: &PeerRow,
+    kind: ObjectKind,
+    object: &Value,
+) -> Result<Url> {
     let id = object
         .get("id")
         .and_then(Value::as_str)
@@ -75,25 +121,18 @@ pub async fn receive_object(ctx: &AppContext, peer: &PeerRow, object: &Value) ->
             format!("not a valid {}: {detail}", kind.as_str()),
         ));
     }
-    let updated = object
-        .get("updated")
-        .or_else(|| object.get("published"))
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_owned();
-    let mut tx = change::begin(ctx).await?;
-    if let Some(held) = tx.catalog_entry(id.as_str()).await? {
-        if held.peer_id != peer.id {
-            return Err(refuse(
-                ctx,
-                "foreign_id",
-                format!("{id} belongs to another peer"),
-            ));
-        }
-        if !crate::model::time::is_later(&updated, &held.object_updated) {
-            return Ok(Received::Stale);
-        }
-    }
+    Ok(id)
+}
+
+/// Stores the entry; `true` when it is new.
+async fn store_received(
+    tx: &mut ChangeTx,
+    peer: &PeerRow,
+    kind: ObjectKind,
+    id: &Url,
+    object: &Value,
+    updated: &str,
+) -> Result<bool> {
     let document = serde_json::to_string(object).map_err(|e| Error::Internal(e.to_string()))?;
     let text = |field: &str| {
         object
@@ -106,32 +145,17 @@ pub async fn receive_object(ctx: &AppContext, peer: &PeerRow, object: &Value) ->
     } else {
         text("content")
     };
-    let created = tx
-        .upsert_catalog(&CatalogEntry {
-            peer_id: peer.id,
-            kind: kind.as_str(),
-            object_uri: id.as_str(),
-            name: text("name"),
-            summary,
-            purpose: object.get("purpose").and_then(Value::as_str),
-            document: &document,
-            object_updated: &updated,
-        })
-        .await?;
-    let (received, event) = if created {
-        (Received::Created, webhooks::Event::CatalogCreated)
-    } else {
-        (Received::Updated, webhooks::Event::CatalogUpdated)
-    };
-    webhooks::emit(
-        &mut tx,
-        event,
-        &format!("{}:{updated}", id),
-        json!({"kind": kind.as_str(), "peer": peer.actor_uri, "object": object}),
-    )
-    .await?;
-    change::commit(ctx, tx).await?;
-    Ok(received)
+    tx.upsert_catalog(&CatalogEntry {
+        peer_id: peer.id,
+        kind: kind.as_str(),
+        object_uri: id.as_str(),
+        name: text("name"),
+        summary,
+        purpose: object.get("purpose").and_then(Value::as_str),
+        document: &document,
+        object_updated: updated,
+    })
+    .await
 }
 
 /// The audience is the sender's business; the schema checks the rest.

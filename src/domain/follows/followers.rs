@@ -28,20 +28,7 @@ pub async fn follow_received(data: &Data<AppContext>, actor: &Url, follow_id: &U
     data.store.ensure_delivery_stream(peer.row.id).await?;
     if let Some(existing) = data.store.follow_in_by_peer(peer.row.id).await? {
         if existing.state == FollowerState::Approved {
-            // An approved follower that follows again (it lost track, or
-            // retries) stays approved: it is told so again, not queued.
-            let mut tx = change::begin(data).await?;
-            tx.set_follow_in_uri(existing.id, follow_id.as_str())
-                .await?;
-            let existing = FollowInRow {
-                follow_uri: follow_id.to_string(),
-                ..existing
-            };
-            tracing::info!(peer = %peer.row.actor_uri, "repeated Follow from an approved follower: accepted again");
-            let (id, document) = answer_document(data, &existing, &peer.row, answer::ACCEPT, None)?;
-            outgoing::record_for_peer(data, &mut tx, peer.row.id, answer::ACCEPT, &id, &document)
-                .await?;
-            return change::commit(data, tx).await;
+            return accept_again(data, existing, &peer.row, follow_id).await;
         }
     }
     let checks = commitments::check_peer_commitments(data, &peer).await;
@@ -229,5 +216,26 @@ pub async fn follow_undone(ctx: &AppContext, actor: &Url, follow_id: &Url) -> Re
         &format!("{} stopped following", peer.handle),
     )
     .await?;
+    change::commit(ctx, tx).await
+}
+
+/// An approved follower that follows again (it lost track, or retries)
+/// stays approved: it is told so again, not queued.
+async fn accept_again(
+    ctx: &AppContext,
+    existing: FollowInRow,
+    peer: &PeerRow,
+    follow_id: &Url,
+) -> Result<()> {
+    let mut tx = change::begin(ctx).await?;
+    tx.set_follow_in_uri(existing.id, follow_id.as_str())
+        .await?;
+    let existing = FollowInRow {
+        follow_uri: follow_id.to_string(),
+        ..existing
+    };
+    tracing::info!(peer = %peer.actor_uri, "repeated Follow from an approved follower: accepted again");
+    let (id, document) = answer_document(ctx, &existing, peer, answer::ACCEPT, None)?;
+    outgoing::record_for_peer(ctx, &mut tx, peer.id, answer::ACCEPT, &id, &document).await?;
     change::commit(ctx, tx).await
 }
