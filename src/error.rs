@@ -2,8 +2,9 @@
 //! a caller can act on; `http::problem` maps it to an RFC 9457 response.
 
 /// A rule a request payload broke: where (a JSON pointer) and why.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 pub struct Violation {
+    /// A JSON pointer into the payload.
     pub pointer: String,
     pub detail: String,
 }

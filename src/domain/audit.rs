@@ -67,9 +67,10 @@ pub async fn record(
 }
 
 /// One logged decision, as the API and the console show it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct AuditEntry {
     pub id: i64,
+    #[schema(format = DateTime)]
     pub at: String,
     pub action: String,
     pub peer: Option<String>,

@@ -15,16 +15,22 @@ use crate::node::AppContext;
 use crate::store::{CatalogFilter, CatalogRow, PeerRow};
 
 /// A peer's object in the catalog.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct CatalogItem {
+    /// The object's URI.
     pub id: String,
     pub kind: String,
     pub name: String,
     pub summary: String,
+    /// Offers only: offer or request.
     pub purpose: Option<String>,
+    /// The object as the peer published it, with its integrity proof.
+    #[schema(value_type = Object)]
     pub object: Value,
     pub peer: PeerSummary,
+    #[schema(format = DateTime)]
     pub received_at: String,
+    #[schema(format = DateTime)]
     pub updated_at: String,
     /// Its id is on the peer's host, its integrity proof verified with the
     /// peer's key, and it passed the schema: nothing unverified is stored.

@@ -66,7 +66,7 @@ pub fn page_after<T>(
 }
 
 /// One page of a listing and the cursor of the next, if any.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
 pub struct Page<T> {
     pub items: Vec<T>,
     /// Pass as `cursor` to get the next page; absent on the last page.

@@ -3,6 +3,7 @@
 
 use serde::Serialize;
 use serde_json::Value;
+use utoipa::openapi::schema::{AllOfBuilder, ObjectBuilder, Ref, Type};
 
 use crate::domain::listing::{Page, PageRequest};
 use crate::domain::publish::{Change, Published};
@@ -13,24 +14,50 @@ use crate::node::AppContext;
 use crate::store::ObjectRow;
 
 /// How the platform sees one of its objects.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ObjectView {
+    /// The platform's id.
     pub id: String,
+    #[schema(schema_with = kind_schema)]
     pub kind: String,
+    /// The object's ActivityPub id.
     pub uri: String,
     pub version: i64,
+    #[schema(schema_with = audience_schema)]
     pub audience: Value,
+    /// The payload as last accepted.
+    #[schema(value_type = Object)]
     pub payload: Value,
-    /// The signed ActivityStreams document (a Tombstone once deleted).
+    /// The signed ActivityStreams document (a Tombstone once deleted), with
+    /// its FEP-8b32 integrity proof.
+    #[schema(value_type = Object)]
     pub object: Value,
+    #[schema(format = DateTime)]
     pub created_at: String,
+    #[schema(format = DateTime)]
     pub updated_at: String,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(format = DateTime)]
     pub deleted_at: Option<String>,
+    /// PUT only: what the request changed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub change: Option<Change>,
+    /// PUT only: the activity published, if any.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub activity: Option<String>,
+}
+
+/// The kinds of object, by name.
+fn kind_schema() -> ObjectBuilder {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .enum_values(Some(ObjectKind::ALL.map(ObjectKind::as_str)))
+}
+
+/// An object's audience, as the shared payload schema defines it (the
+/// OpenAPI document holds that schema's definitions as components).
+fn audience_schema() -> AllOfBuilder {
+    AllOfBuilder::new().item(Ref::from_schema_name("audience"))
 }
 
 impl ObjectView {
@@ -63,11 +90,14 @@ impl ObjectView {
 }
 
 /// One version of a charter, as published.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct VersionView {
     pub version: i64,
     pub uri: String,
+    #[schema(format = DateTime)]
     pub created_at: String,
+    /// The signed version document.
+    #[schema(value_type = Object)]
     pub object: Value,
 }
 

@@ -10,7 +10,7 @@ use crate::model::{FollowerState, FollowingState};
 use crate::node::AppContext;
 use crate::store::{FollowInRow, FollowOutRow, PeerRow};
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct PeerSummary {
     pub id: i64,
     pub actor: String,
@@ -31,7 +31,7 @@ impl PeerSummary {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct FollowView {
     pub id: i64,
     pub peer: PeerSummary,
@@ -54,7 +54,7 @@ impl FollowView {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct RequestView {
     pub id: i64,
     pub peer: PeerSummary,
@@ -80,14 +80,14 @@ impl RequestView {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Exclusion {
     pub reason: String,
     pub by: String,
     pub at: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct DeliveryHealth {
     pub backlog: i64,
     pub failures: i64,
@@ -121,7 +121,7 @@ async fn health(ctx: &AppContext, stream: &crate::store::StreamRow) -> Result<De
 }
 
 /// A peer's delivery stream, for `GET /api/v1/admin/deliveries`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct DeliveryView {
     pub peer: PeerSummary,
     #[serde(flatten)]
@@ -164,7 +164,7 @@ pub async fn deliveries(
 }
 
 /// One of our objects as a peer received it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ReceivedView {
     pub object: String,
     pub kind: String,
@@ -197,7 +197,7 @@ pub async fn received(
         .collect())
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct PeerView {
     #[serde(flatten)]
     pub peer: PeerSummary,

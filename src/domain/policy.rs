@@ -124,7 +124,7 @@ mod tests {
 }
 
 /// What we found of a requester's charter commitment.
-#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct CommitmentCheck {
     pub id: String,
     pub charter: Option<String>,

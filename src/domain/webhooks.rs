@@ -58,17 +58,19 @@ impl Event {
 }
 
 /// A registered endpoint, as the platform sees it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct WebhookView {
     pub id: i64,
     pub url: String,
     pub events: Vec<String>,
+    #[schema(format = DateTime)]
     pub created_at: String,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(format = DateTime)]
     pub disabled_at: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub disabled_reason: Option<String>,
-    /// Only in the answer to its creation.
+    /// Only in the answer to its creation: signs deliveries (Standard Webhooks).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub secret: Option<String>,
 }

@@ -11,14 +11,17 @@ use crate::error::{Error, Violation};
 
 pub const PROBLEM_JSON: &str = "application/problem+json";
 
-#[derive(Debug, Serialize)]
+/// RFC 9457 problem details.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Problem {
     #[serde(rename = "type")]
     pub kind: &'static str,
     pub title: String,
     pub status: u16,
     pub detail: String,
+    /// What a 422 found wrong in the payload.
     #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[schema(required = false)]
     pub errors: Vec<Violation>,
 }
 

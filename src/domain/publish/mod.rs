@@ -25,7 +25,7 @@ pub use deletion::delete;
 pub use publication::upsert;
 
 /// What a publication request changed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Change {
     Created,

@@ -2,47 +2,43 @@
 //! exclusions and the audit log. Every decision is recorded with the name
 //! of the token that took it.
 
-use axum::Router;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{delete, get, post};
 use serde::Deserialize;
 
 use crate::domain::audit::{self, AuditEntry};
 use crate::domain::follows;
 use crate::domain::listing::{Page, PageRequest, page_after, page_request};
-use crate::domain::peers::{self, FollowView, PeerView, RequestView};
+use crate::domain::peers::{self, DeliveryView, FollowView, PeerView, ReceivedView, RequestView};
 use crate::error::{Error, Result};
+use crate::http::api::documented::DocumentedRoutes;
+use crate::http::api::openapi::parameters::{Paging, RowId};
+use crate::http::api::openapi::problems::{
+    BadRequest, Conflict, NotFound, PeerUnreachable, TokenRefused, Unprocessable,
+    UnsupportedMediaType,
+};
 use crate::http::api::paging::linked_page;
 use crate::http::auth::AdminToken;
 use crate::http::extract::{Json, Query};
 use crate::model::{FollowerState, FollowingState};
 use crate::node::{AppContext, NodeState};
 
-pub fn routes() -> Router<NodeState> {
-    Router::new()
-        .route(
-            "/api/v1/admin/follows",
-            get(list_follows).post(create_follow),
-        )
-        .route("/api/v1/admin/follows/{id}", delete(remove_follow))
-        .route("/api/v1/admin/follow-requests", get(list_requests))
-        .route(
-            "/api/v1/admin/follow-requests/{id}/approve",
-            post(approve_request),
-        )
-        .route(
-            "/api/v1/admin/follow-requests/{id}/reject",
-            post(reject_request),
-        )
-        .route("/api/v1/admin/peers", get(list_peers))
-        .route("/api/v1/admin/peers/{id}/exclude", post(exclude_peer))
-        .route("/api/v1/admin/peers/{id}/reinclude", post(reinclude_peer))
-        .route("/api/v1/admin/audit", get(audit))
-        .route("/api/v1/admin/deliveries", get(deliveries))
-        .route("/api/v1/admin/peers/{id}/received", get(received))
+pub fn routes() -> DocumentedRoutes {
+    use utoipa_axum::routes;
+    DocumentedRoutes::new()
+        .routes(routes!(list_follows, create_follow))
+        .routes(routes!(remove_follow))
+        .routes(routes!(list_requests))
+        .routes(routes!(approve_request))
+        .routes(routes!(reject_request))
+        .routes(routes!(list_peers))
+        .routes(routes!(exclude_peer))
+        .routes(routes!(reinclude_peer))
+        .routes(routes!(audit))
+        .routes(routes!(deliveries))
+        .routes(routes!(received))
 }
 
 fn decided_by(token: &AdminToken) -> String {
@@ -54,11 +50,19 @@ fn id_of(text: &str) -> Result<i64> {
         .map_err(|_| Error::NotFound(format!("`{text}` is not an id")))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 struct FollowRequest {
+    /// `@name@host` (resolved with WebFinger) or an actor URL.
     target: String,
 }
 
+#[utoipa::path(post, path = "/api/v1/admin/follows", tag = "admin",
+    summary = "Ask a peer to let this node follow it", security(("bearer" = ["admin"])),
+    request_body = FollowRequest,
+    responses(
+        (status = 202, description = "Follow sent, pending", body = FollowView),
+        (status = 200, description = "Already following or pending", body = FollowView),
+        BadRequest, TokenRefused, UnsupportedMediaType, Unprocessable, PeerUnreachable))]
 async fn create_follow(
     token: AdminToken,
     State(state): State<NodeState>,
@@ -86,6 +90,11 @@ impl ListQuery {
     }
 }
 
+#[utoipa::path(get, path = "/api/v1/admin/follows", tag = "admin",
+    summary = "This node's follows of peers, with their state (pending, active, rejected)",
+    params(Paging), security(("bearer" = ["admin"])),
+    responses((status = 200, description = "The follows", body = [FollowView],
+        headers(("Link" = String, description = "the next page, if any (RFC 8288, rel=\"next\")"))), BadRequest, TokenRefused))]
 async fn list_follows(
     _token: AdminToken,
     State(ctx): State<AppContext>,
@@ -96,6 +105,9 @@ async fn list_follows(
     Ok(linked_page(&ctx.settings.public_url, &uri, &items, next))
 }
 
+#[utoipa::path(delete, path = "/api/v1/admin/follows/{id}", tag = "admin",
+    summary = "Stop following (sends Undo(Follow))", params(RowId), security(("bearer" = ["admin"])),
+    responses((status = 204, description = "Unfollowed"), TokenRefused, NotFound))]
 async fn remove_follow(
     token: AdminToken,
     State(ctx): State<AppContext>,
@@ -105,14 +117,22 @@ async fn remove_follow(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct RequestsQuery {
     /// pending (default), approved, rejected or all
     state: Option<String>,
+    #[param(ignore)]
     cursor: Option<String>,
+    #[param(ignore)]
     limit: Option<i64>,
 }
 
+#[utoipa::path(get, path = "/api/v1/admin/follow-requests", tag = "admin",
+    summary = "Follow requests with the requester's name, handle, summary and charter commitments (with proof check)",
+    params(RequestsQuery, Paging), security(("bearer" = ["admin"])),
+    responses((status = 200, description = "The requests", body = [RequestView],
+        headers(("Link" = String, description = "the next page, if any (RFC 8288, rel=\"next\")"))), BadRequest, TokenRefused))]
 async fn list_requests(
     _token: AdminToken,
     State(ctx): State<AppContext>,
@@ -136,6 +156,9 @@ async fn request_view(ctx: &AppContext, id: i64) -> Result<Json<RequestView>> {
     Ok(Json(peers::request(ctx, id).await?))
 }
 
+#[utoipa::path(post, path = "/api/v1/admin/follow-requests/{id}/approve", tag = "admin",
+    summary = "Approve: the peer becomes a follower (sends Accept)", params(RowId), security(("bearer" = ["admin"])),
+    responses((status = 200, description = "The request, approved", body = RequestView), TokenRefused, NotFound))]
 async fn approve_request(
     token: AdminToken,
     State(ctx): State<AppContext>,
@@ -146,11 +169,16 @@ async fn approve_request(
     request_view(&ctx, id).await
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, utoipa::ToSchema)]
 struct RejectRequest {
+    /// Told to the peer.
     reason: Option<String>,
 }
 
+#[utoipa::path(post, path = "/api/v1/admin/follow-requests/{id}/reject", tag = "admin",
+    summary = "Reject, with an optional reason told to the peer (sends Reject)", params(RowId),
+    security(("bearer" = ["admin"])), request_body(content = Option<RejectRequest>),
+    responses((status = 200, description = "The request, rejected", body = RequestView), BadRequest, TokenRefused, NotFound))]
 async fn reject_request(
     token: AdminToken,
     State(ctx): State<AppContext>,
@@ -173,6 +201,11 @@ async fn reject_request(
     request_view(&ctx, id).await
 }
 
+#[utoipa::path(get, path = "/api/v1/admin/peers", tag = "admin",
+    summary = "Every known peer: relationship in both directions, exclusion, delivery health",
+    params(Paging), security(("bearer" = ["admin"])),
+    responses((status = 200, description = "The peers", body = [PeerView],
+        headers(("Link" = String, description = "the next page, if any (RFC 8288, rel=\"next\")"))), BadRequest, TokenRefused))]
 async fn list_peers(
     _token: AdminToken,
     State(ctx): State<AppContext>,
@@ -183,11 +216,18 @@ async fn list_peers(
     Ok(linked_page(&ctx.settings.public_url, &uri, &items, next))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 struct ExcludeRequest {
+    /// Recorded in the audit log with who decided and when.
+    #[schema(min_length = 1)]
     reason: String,
 }
 
+#[utoipa::path(post, path = "/api/v1/admin/peers/{id}/exclude", tag = "admin",
+    summary = "Exclude a peer: removed from followers, our follow undone, its domain refused; recorded with who, when and why",
+    params(RowId), security(("bearer" = ["admin"])), request_body = ExcludeRequest,
+    responses((status = 200, description = "The peer, excluded", body = PeerView),
+        BadRequest, TokenRefused, NotFound, UnsupportedMediaType, Unprocessable))]
 async fn exclude_peer(
     token: AdminToken,
     State(ctx): State<AppContext>,
@@ -199,6 +239,9 @@ async fn exclude_peer(
     peer_view(&ctx, id).await
 }
 
+#[utoipa::path(post, path = "/api/v1/admin/peers/{id}/reinclude", tag = "admin",
+    summary = "Lift an exclusion", params(RowId), security(("bearer" = ["admin"])),
+    responses((status = 200, description = "The peer", body = PeerView), TokenRefused, NotFound, Conflict))]
 async fn reinclude_peer(
     token: AdminToken,
     State(ctx): State<AppContext>,
@@ -219,6 +262,9 @@ struct AuditQuery {
     limit: Option<i64>,
 }
 
+#[utoipa::path(get, path = "/api/v1/admin/audit", tag = "admin",
+    summary = "The audit log of governance decisions, newest first", params(Paging), security(("bearer" = ["admin"])),
+    responses((status = 200, description = "A page of entries", body = Page<AuditEntry>), BadRequest, TokenRefused))]
 async fn audit(
     _token: AdminToken,
     State(ctx): State<AppContext>,
@@ -228,15 +274,24 @@ async fn audit(
     Ok(Json(audit::page(&ctx, &page).await?))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct DeliveriesQuery {
+    /// A peer id, @name@host or actor URL.
     peer: Option<String>,
     /// all (default), pending, failing or unreachable
     state: Option<String>,
+    #[param(ignore)]
     cursor: Option<String>,
+    #[param(ignore)]
     limit: Option<i64>,
 }
 
+#[utoipa::path(get, path = "/api/v1/admin/deliveries", tag = "admin",
+    summary = "Delivery streams per peer: backlog, failures, last success and error, unreachable",
+    params(DeliveriesQuery, Paging), security(("bearer" = ["admin"])),
+    responses((status = 200, description = "The streams", body = [DeliveryView],
+        headers(("Link" = String, description = "the next page, if any (RFC 8288, rel=\"next\")"))), BadRequest, TokenRefused, NotFound))]
 async fn deliveries(
     _token: AdminToken,
     State(ctx): State<AppContext>,
@@ -261,6 +316,11 @@ async fn deliveries(
 }
 
 /// What a peer received, newest first; the cursor is a position.
+#[utoipa::path(get, path = "/api/v1/admin/peers/{id}/received", tag = "admin",
+    summary = "Which of our objects this peer received, and when, newest first",
+    params(RowId, Paging), security(("bearer" = ["admin"])),
+    responses((status = 200, description = "The objects", body = [ReceivedView],
+        headers(("Link" = String, description = "the next page, if any (RFC 8288, rel=\"next\")"))), BadRequest, TokenRefused, NotFound))]
 async fn received(
     _token: AdminToken,
     State(ctx): State<AppContext>,

@@ -1,35 +1,47 @@
 //! The federated catalog API (scope `platform`): what followed peers
 //! published, verified, with filters and cursor paging.
 
-use axum::Router;
 use axum::extract::{Path, State};
-use axum::routing::get;
 use serde::Deserialize;
 
 use crate::domain::catalog_listing::{self, CatalogItem, CatalogSearch, kind_of_collection};
 use crate::domain::listing::{Page, page_request};
 use crate::error::Result;
+use crate::http::api::documented::DocumentedRoutes;
+use crate::http::api::openapi::parameters::{CatalogAddress, Collection, Paging};
+use crate::http::api::openapi::problems::{BadRequest, NotFound, TokenRefused};
 use crate::http::auth::PlatformToken;
 use crate::http::extract::{Json, Query};
-use crate::node::{AppContext, NodeState};
+use crate::node::AppContext;
 
-pub fn routes() -> Router<NodeState> {
-    Router::new()
-        .route("/api/v1/catalog/{collection}", get(list))
-        .route("/api/v1/catalog/{collection}/{id}", get(show))
+pub fn routes() -> DocumentedRoutes {
+    DocumentedRoutes::new()
+        .routes(utoipa_axum::routes!(list))
+        .routes(utoipa_axum::routes!(show))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct ListQuery {
     /// A peer id, handle (@name@host) or actor URL.
     peer: Option<String>,
     /// RFC 3339 date-time: entries received or changed since then.
+    #[param(format = DateTime)]
     updated_since: Option<String>,
+    /// Offers only: offer or request.
     purpose: Option<String>,
+    /// Words to find in the objects' names and summaries.
     q: Option<String>,
+    #[param(ignore)]
     cursor: Option<String>,
+    #[param(ignore)]
     limit: Option<i64>,
 }
+
+#[utoipa::path(get, path = "/api/v1/catalog/{collection}", operation_id = "list_catalog", tag = "catalog",
+    summary = "The federated catalog: objects received from followed peers, verified",
+    params(Collection, ListQuery, Paging), security(("bearer" = ["platform"])),
+    responses((status = 200, description = "A page of items", body = Page<CatalogItem>), BadRequest, TokenRefused, NotFound))]
 
 async fn list(
     _token: PlatformToken,
@@ -50,6 +62,9 @@ async fn list(
     ))
 }
 
+#[utoipa::path(get, path = "/api/v1/catalog/{collection}/{id}", operation_id = "show_catalog_item", tag = "catalog",
+    summary = "One catalog item", params(CatalogAddress), security(("bearer" = ["platform"])),
+    responses((status = 200, description = "The item", body = CatalogItem), TokenRefused, NotFound))]
 async fn show(
     _token: PlatformToken,
     State(ctx): State<AppContext>,

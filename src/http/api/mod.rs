@@ -1,9 +1,10 @@
 //! `/api/v1`: the platform API (scope `platform`) and the admin API
 //! (scope `admin`), described by the OpenAPI document at
-//! `/api/v1/openapi.json`.
+//! `/api/v1/openapi.json`, which is generated from the same routes.
 
 pub mod admin;
 pub mod catalog;
+pub mod documented;
 pub mod objects;
 pub mod openapi;
 pub mod paging;
@@ -12,12 +13,18 @@ pub mod webhooks;
 use axum::Router;
 
 use crate::node::NodeState;
+use documented::DocumentedRoutes;
 
-pub fn routes() -> Router<NodeState> {
-    Router::new()
+/// Every `/api/v1` route with its description.
+pub fn described_routes() -> DocumentedRoutes {
+    DocumentedRoutes::with_base(openapi::base())
         .merge(admin::routes())
         .merge(catalog::routes())
         .merge(webhooks::routes())
         .merge(objects::routes())
         .merge(openapi::routes())
+}
+
+pub fn routes() -> Router<NodeState> {
+    described_routes().into_parts().0
 }

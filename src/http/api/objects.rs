@@ -1,11 +1,9 @@
 //! The platform API for offers, members, charters and commitments:
 //! idempotent upserts keyed by the platform's own ids.
 
-use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -13,22 +11,23 @@ use crate::domain::listing::{Page, page_request};
 use crate::domain::objects::{self, ObjectView, VersionView};
 use crate::domain::publish::{self, Change};
 use crate::error::{Error, Result};
+use crate::http::api::documented::DocumentedRoutes;
+use crate::http::api::openapi::ObjectPayload;
+use crate::http::api::openapi::parameters::{CharterId, Collection, ObjectAddress, Paging};
+use crate::http::api::openapi::problems::{
+    BadRequest, Conflict, Gone, NotFound, PayloadTooLarge, TokenRefused, Unprocessable,
+    UnsupportedMediaType,
+};
 use crate::http::auth::PlatformToken;
 use crate::http::extract::{Json, Query};
 use crate::model::kinds::ObjectKind;
-use crate::node::{AppContext, NodeState};
+use crate::node::AppContext;
 
-pub fn routes() -> Router<NodeState> {
-    Router::new()
-        .route("/api/v1/{collection}", get(list))
-        .route(
-            "/api/v1/{collection}/{local_id}",
-            get(show).put(put).delete(remove),
-        )
-        .route(
-            "/api/v1/charters/{local_id}/versions",
-            get(charter_versions),
-        )
+pub fn routes() -> DocumentedRoutes {
+    DocumentedRoutes::new()
+        .routes(utoipa_axum::routes!(list))
+        .routes(utoipa_axum::routes!(show, put, remove))
+        .routes(utoipa_axum::routes!(charter_versions))
 }
 
 fn kind_of(collection: &str) -> Result<ObjectKind> {
@@ -39,6 +38,15 @@ fn kind_of(collection: &str) -> Result<ObjectKind> {
     })
 }
 
+#[utoipa::path(put, path = "/api/v1/{collection}/{local_id}", operation_id = "put_object", tag = "objects",
+    summary = "Create or update an object: the first PUT publishes Create, a changed one Update, an identical one nothing",
+    params(ObjectAddress), security(("bearer" = ["platform"])),
+    request_body(content = inline(ObjectPayload)),
+    responses(
+        (status = 201, description = "Created and published", body = ObjectView,
+            headers(("Location" = String, description = "the object's URI"))),
+        (status = 200, description = "Updated (change: updated) or identical (change: unchanged)", body = ObjectView),
+        BadRequest, TokenRefused, NotFound, Conflict, PayloadTooLarge, UnsupportedMediaType, Unprocessable))]
 async fn put(
     _token: PlatformToken,
     State(ctx): State<AppContext>,
@@ -59,6 +67,9 @@ async fn put(
     Ok(response)
 }
 
+#[utoipa::path(get, path = "/api/v1/{collection}/{local_id}", operation_id = "show_object", tag = "objects",
+    summary = "Read an object", params(ObjectAddress), security(("bearer" = ["platform"])),
+    responses((status = 200, description = "The object", body = ObjectView), TokenRefused, NotFound, Gone))]
 async fn show(
     _token: PlatformToken,
     State(ctx): State<AppContext>,
@@ -68,6 +79,10 @@ async fn show(
     Ok(Json(objects::show(&ctx, kind, &local_id).await?))
 }
 
+#[utoipa::path(delete, path = "/api/v1/{collection}/{local_id}", operation_id = "remove_object", tag = "objects",
+    summary = "Delete an object: publishes Delete with a Tombstone; its URL then answers 410",
+    params(ObjectAddress), security(("bearer" = ["platform"])),
+    responses((status = 204, description = "Deleted (or already deleted)"), TokenRefused, NotFound))]
 async fn remove(
     _token: PlatformToken,
     State(ctx): State<AppContext>,
@@ -84,6 +99,10 @@ struct ListQuery {
     limit: Option<i64>,
 }
 
+#[utoipa::path(get, path = "/api/v1/{collection}", operation_id = "list_objects", tag = "objects",
+    summary = "List the platform's objects of a kind, oldest first, deleted ones included",
+    params(Collection, Paging), security(("bearer" = ["platform"])),
+    responses((status = 200, description = "A page", body = Page<ObjectView>), BadRequest, TokenRefused, NotFound))]
 async fn list(
     _token: PlatformToken,
     State(ctx): State<AppContext>,
@@ -95,6 +114,9 @@ async fn list(
     Ok(Json(objects::list(&ctx, kind, &page).await?))
 }
 
+#[utoipa::path(get, path = "/api/v1/charters/{local_id}/versions", tag = "objects",
+    summary = "Every version of a charter, oldest first", params(CharterId), security(("bearer" = ["platform"])),
+    responses((status = 200, description = "The versions", body = [VersionView]), TokenRefused, NotFound))]
 async fn charter_versions(
     _token: PlatformToken,
     State(ctx): State<AppContext>,

@@ -1,28 +1,40 @@
 //! Webhook endpoints of the platform (scope `platform`).
 
-use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::routing::{delete, get};
 use serde::Deserialize;
 
 use crate::domain::webhooks::{self, WebhookView};
 use crate::error::Result;
+use crate::http::api::documented::DocumentedRoutes;
+use crate::http::api::openapi::parameters::RowId;
+use crate::http::api::openapi::problems::{
+    BadRequest, NotFound, TokenRefused, Unprocessable, UnsupportedMediaType,
+};
 use crate::http::auth::PlatformToken;
 use crate::http::extract::Json;
-use crate::node::{AppContext, NodeState};
+use crate::node::AppContext;
 
-pub fn routes() -> Router<NodeState> {
-    Router::new()
-        .route("/api/v1/webhooks", get(list).post(create))
-        .route("/api/v1/webhooks/{id}", delete(remove))
+pub fn routes() -> DocumentedRoutes {
+    DocumentedRoutes::new()
+        .routes(utoipa_axum::routes!(list, create))
+        .routes(utoipa_axum::routes!(remove))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 struct NewWebhook {
+    /// Where events are POSTed.
     url: String,
+    /// catalog.created|updated|deleted, follow_request.received,
+    /// follow.accepted|rejected, peer.excluded
     events: Vec<String>,
 }
+
+#[utoipa::path(post, path = "/api/v1/webhooks", operation_id = "create_webhook", tag = "webhooks",
+    summary = "Register an endpoint for events; the answer holds the signing secret, shown once",
+    security(("bearer" = ["platform"])), request_body = NewWebhook,
+    responses((status = 201, description = "Registered", body = WebhookView),
+        BadRequest, TokenRefused, UnsupportedMediaType, Unprocessable))]
 
 async fn create(
     _token: PlatformToken,
@@ -33,6 +45,9 @@ async fn create(
     Ok((StatusCode::CREATED, Json(created)))
 }
 
+#[utoipa::path(get, path = "/api/v1/webhooks", operation_id = "list_webhooks", tag = "webhooks",
+    summary = "The platform's webhook endpoints (without secrets)", security(("bearer" = ["platform"])),
+    responses((status = 200, description = "The webhooks", body = [WebhookView]), TokenRefused))]
 async fn list(
     _token: PlatformToken,
     State(ctx): State<AppContext>,
@@ -40,6 +55,9 @@ async fn list(
     Ok(Json(webhooks::list(&ctx).await?))
 }
 
+#[utoipa::path(delete, path = "/api/v1/webhooks/{id}", operation_id = "remove_webhook", tag = "webhooks",
+    summary = "Remove an endpoint", params(RowId), security(("bearer" = ["platform"])),
+    responses((status = 204, description = "Removed"), TokenRefused, NotFound))]
 async fn remove(
     _token: PlatformToken,
     State(ctx): State<AppContext>,
