@@ -132,7 +132,7 @@ async fn main() {
             received += peer
                 .node_state
                 .store
-                .list_catalog("offer", &Default::default(), 0, 10_000)
+                .list_catalog(ObjectKind::Offer, &Default::default(), 0, 10_000)
                 .await
                 .expect("catalog")
                 .len() as i64;

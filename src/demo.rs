@@ -224,7 +224,7 @@ pub async fn start(dir: &Path, base_port: u16) -> Result<Demo> {
     let seeded = demo.nodes[0]
         .state
         .store
-        .object("charter", CHARTER_ID)
+        .object(ObjectKind::Charter, CHARTER_ID)
         .await?
         .is_some();
     if !seeded {

@@ -24,12 +24,11 @@ pub fn addressed_to(activity: &OutgoingActivity, recipient: &Recipient<'_>) -> b
     if activity.public {
         return true;
     }
-    match serde_json::from_str::<Audience>(&activity.audience) {
-        Ok(Audience::Named(AudienceName::Followers | AudienceName::Public)) => true,
-        Ok(Audience::Peers(peers)) => {
+    match &activity.audience {
+        Audience::Named(AudienceName::Followers | AudienceName::Public) => true,
+        Audience::Peers(peers) => {
             let peer = Url::parse(&recipient.peer.actor_uri).ok();
             peers.iter().any(|p| Some(p) == peer.as_ref())
         }
-        Err(_) => false,
     }
 }

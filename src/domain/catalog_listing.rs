@@ -45,7 +45,7 @@ impl CatalogItem {
             received_at: format_millis(row.received_at),
             updated_at: format_millis(row.updated_at),
             id: row.object_uri,
-            kind: row.kind,
+            kind: row.kind.as_str().to_owned(),
             name: row.name,
             summary: row.summary,
             purpose: row.purpose,
@@ -114,12 +114,7 @@ pub async fn page(
     let filter = search.filter(ctx).await?;
     let rows = ctx
         .store
-        .list_catalog(
-            kind.as_str(),
-            &filter,
-            page.cursor.unwrap_or(0),
-            page.limit + 1,
-        )
+        .list_catalog(kind, &filter, page.cursor.unwrap_or(0), page.limit + 1)
         .await?;
     let (rows, next_cursor) = split_page(rows, page.limit, |row| row.id);
     let peers: HashMap<i64, PeerRow> = ctx
@@ -145,7 +140,7 @@ pub async fn entry(ctx: &AppContext, kind: ObjectKind, id: &str) -> Result<Catal
         .store
         .catalog_entry(id)
         .await?
-        .filter(|row| row.kind == kind.as_str())
+        .filter(|row| row.kind == kind)
         .ok_or_else(|| Error::NotFound(format!("no {} {id} in the catalog", kind.as_str())))?;
     let peer = ctx
         .store

@@ -78,11 +78,9 @@ pub async fn objects(
         return paged(
             id,
             paging,
-            || store.count_public_objects(Some(kind.as_str())),
+            || store.count_public_objects(Some(kind)),
             |max_id, limit| async move {
-                let rows = store
-                    .live_objects_before(kind.as_str(), max_id, limit, true)
-                    .await?;
+                let rows = store.live_objects_before(kind, max_id, limit, true).await?;
                 Ok(rows.into_iter().map(|row| (row.id, row.document)).collect())
             },
         )
@@ -93,7 +91,7 @@ pub async fn objects(
         id,
         paging,
         || async move {
-            let audiences = store.live_object_audiences(kind.as_str()).await?;
+            let audiences = store.live_object_audiences(kind).await?;
             Ok(audiences.iter().filter(|a| rights.may_read(a)).count() as i64)
         },
         |max_id, limit| readable_objects(store, kind, rights, max_id, limit),
@@ -115,7 +113,7 @@ async fn readable_objects(
     let mut before = max_id;
     loop {
         let rows = store
-            .live_objects_before(kind.as_str(), before, limit, false)
+            .live_objects_before(kind, before, limit, false)
             .await?;
         let exhausted = (rows.len() as i64) < limit;
         for row in rows {

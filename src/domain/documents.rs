@@ -40,7 +40,7 @@ pub async fn object(
     let hidden = || Error::NotFound(format!("no {} `{local_id}`", kind.as_str()));
     let row = data
         .store
-        .object(kind.as_str(), local_id)
+        .object(kind, local_id)
         .await?
         .ok_or_else(hidden)?;
     if !row.public {
@@ -71,7 +71,7 @@ pub async fn charter_version(ctx: &AppContext, local_id: &str, version: &str) ->
         .ok_or_else(missing)?;
     let charter = ctx
         .store
-        .object(ObjectKind::Charter.as_str(), local_id)
+        .object(ObjectKind::Charter, local_id)
         .await?
         .ok_or_else(missing)?;
     if charter.id != object_id || !charter.public {

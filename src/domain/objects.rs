@@ -65,10 +65,10 @@ impl ObjectView {
         let parse = |text: &str| serde_json::from_str(text).unwrap_or(Value::Null);
         ObjectView {
             id: row.local_id.clone(),
-            kind: row.kind.clone(),
+            kind: row.kind.as_str().to_owned(),
             uri: row.uri.clone(),
             version: row.version,
-            audience: parse(&row.audience),
+            audience: serde_json::to_value(&row.audience).unwrap_or(Value::Null),
             payload: parse(&row.payload),
             object: parse(&row.document),
             created_at: format_millis(row.created_at),
@@ -105,7 +105,7 @@ pub struct VersionView {
 pub async fn show(ctx: &AppContext, kind: ObjectKind, local_id: &str) -> Result<ObjectView> {
     let row = ctx
         .store
-        .object(kind.as_str(), local_id)
+        .object(kind, local_id)
         .await?
         .ok_or_else(|| Error::NotFound(format!("no {} `{local_id}`", kind.as_str())))?;
     if row.deleted_at.is_some() {
@@ -125,12 +125,7 @@ pub async fn list(
 ) -> Result<Page<ObjectView>> {
     let rows = ctx
         .store
-        .list_objects(
-            kind.as_str(),
-            page.cursor.unwrap_or(0),
-            page.limit + 1,
-            false,
-        )
+        .list_objects(kind, page.cursor.unwrap_or(0), page.limit + 1, false)
         .await?;
     Ok(Page::of_rows(
         rows,
@@ -144,7 +139,7 @@ pub async fn list(
 pub async fn charter_versions(ctx: &AppContext, local_id: &str) -> Result<Vec<VersionView>> {
     let row = ctx
         .store
-        .object(ObjectKind::Charter.as_str(), local_id)
+        .object(ObjectKind::Charter, local_id)
         .await?
         .ok_or_else(|| Error::NotFound(format!("no charter `{local_id}`")))?;
     let versions = ctx.store.object_versions(row.id).await?;

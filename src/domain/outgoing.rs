@@ -10,6 +10,7 @@ use crate::apub::actor::{OrganizationActor, actor_id, ed25519_key_id};
 use crate::apub::context::PUBLIC_COLLECTION;
 use crate::apub::proof::{self, ProofOptions};
 use crate::error::{Error, Result};
+use crate::model::Audience;
 use crate::model::time;
 use crate::node::AppContext;
 use crate::store::{ChangeTx, NewActivity};
@@ -63,7 +64,7 @@ pub async fn record_for_peer(
         kind,
         object_id: None,
         target_peer_id: Some(peer_id),
-        audience: "[]",
+        audience: &Audience::Peers(Vec::new()),
         public: false,
         document: &text,
     })

@@ -121,10 +121,7 @@ pub async fn published(ctx: &AppContext, kind: ObjectKind) -> Result<Vec<Publish
             });
         }
     }
-    let rows = ctx
-        .store
-        .list_objects(kind.as_str(), 0, 1000, false)
-        .await?;
+    let rows = ctx.store.list_objects(kind, 0, 1000, false).await?;
     Ok(rows
         .into_iter()
         .rev()
@@ -139,7 +136,7 @@ fn published_object(
 ) -> PublishedObject {
     PublishedObject {
         name: payload_name(&row.payload),
-        audience: serde_json::from_str(&row.audience).unwrap_or(Value::Null),
+        audience: serde_json::to_value(&row.audience).unwrap_or(Value::Null),
         updated_at: format_millis(row.updated_at),
         recipients: recipients.remove(&row.id).unwrap_or_default(),
         id: row.uri,
@@ -174,7 +171,11 @@ fn pretty(document: &str) -> String {
 /// The charters we host, each with all its versions (oldest first).
 pub async fn charters(ctx: &AppContext) -> Result<Vec<HostedCharter>> {
     let mut charters = Vec::new();
-    for row in ctx.store.list_objects("charter", 0, 1000, false).await? {
+    for row in ctx
+        .store
+        .list_objects(ObjectKind::Charter, 0, 1000, false)
+        .await?
+    {
         if row.deleted_at.is_some() {
             continue;
         }

@@ -33,14 +33,13 @@ impl ReaderRights {
         })
     }
 
-    /// Whether an object with `audience` (as stored, JSON) is readable.
-    pub fn may_read(&self, audience: &str) -> bool {
-        match serde_json::from_str::<Audience>(audience) {
-            Ok(Audience::Named(AudienceName::Public)) => true,
+    /// Whether an object with `audience` is readable.
+    pub fn may_read(&self, audience: &Audience) -> bool {
+        match audience {
+            Audience::Named(AudienceName::Public) => true,
             _ if !self.approved_follower => false,
-            Ok(Audience::Named(AudienceName::Followers)) => true,
-            Ok(Audience::Peers(peers)) => peers.iter().any(|p| Some(p) == self.actor.as_ref()),
-            Err(_) => false,
+            Audience::Named(AudienceName::Followers) => true,
+            Audience::Peers(peers) => peers.iter().any(|p| Some(p) == self.actor.as_ref()),
         }
     }
 }

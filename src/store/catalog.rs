@@ -4,13 +4,14 @@ use sqlx::Row;
 use sqlx::any::AnyRow;
 
 use crate::error::Result;
-use crate::store::{ChangeTx, Store, now_millis};
+use crate::model::ObjectKind;
+use crate::store::{ChangeTx, Store, kind_column, now_millis};
 
 #[derive(Debug, Clone)]
 pub struct CatalogRow {
     pub id: i64,
     pub peer_id: i64,
-    pub kind: String,
+    pub kind: ObjectKind,
     pub object_uri: String,
     pub name: String,
     pub summary: String,
@@ -25,7 +26,7 @@ pub struct CatalogRow {
 #[derive(Debug, Clone)]
 pub struct CatalogEntry<'a> {
     pub peer_id: i64,
-    pub kind: &'a str,
+    pub kind: ObjectKind,
     pub object_uri: &'a str,
     pub name: &'a str,
     pub summary: &'a str,
@@ -52,7 +53,7 @@ fn catalog_row(row: &AnyRow) -> Result<CatalogRow> {
     Ok(CatalogRow {
         id: row.try_get("id")?,
         peer_id: row.try_get("peer_id")?,
-        kind: row.try_get("kind")?,
+        kind: kind_column(row)?,
         object_uri: row.try_get("object_uri")?,
         name: row.try_get("name")?,
         summary: row.try_get("summary")?,
@@ -82,7 +83,7 @@ impl Store {
     /// Catalog entries of a kind after row id `after`, oldest first.
     pub async fn list_catalog(
         &self,
-        kind: &str,
+        kind: ObjectKind,
         filter: &CatalogFilter,
         after: i64,
         limit: i64,
@@ -98,7 +99,7 @@ impl Store {
              AND ($6 = '' OR LOWER(name) LIKE $6 OR LOWER(summary) LIKE $6) \
              ORDER BY id LIMIT $7"
         ))
-        .bind(kind)
+        .bind(kind.as_str())
         .bind(after)
         .bind(filter.peer_id.unwrap_or(0))
         .bind(filter.updated_since.unwrap_or(0))
@@ -141,7 +142,7 @@ impl ChangeTx {
              object_updated = $8, updated_at = $9",
         )
         .bind(entry.peer_id)
-        .bind(entry.kind)
+        .bind(entry.kind.as_str())
         .bind(entry.object_uri)
         .bind(entry.name)
         .bind(entry.summary)

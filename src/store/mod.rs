@@ -166,6 +166,30 @@ fn sqlite_url_creating_file(url: &str) -> String {
 }
 
 /// Milliseconds since the Unix epoch: the portable timestamp column type.
+/// A column this node wrote as JSON, read back as its type.
+pub(crate) fn json_column<T: serde::de::DeserializeOwned>(
+    row: &sqlx::any::AnyRow,
+    column: &str,
+) -> Result<T> {
+    use sqlx::Row;
+    let text: String = row.try_get(column)?;
+    serde_json::from_str(&text)
+        .map_err(|e| crate::error::Error::Internal(format!("stored {column}: {e}")))
+}
+
+/// A value written to a JSON column.
+pub(crate) fn json_text(value: &impl serde::Serialize) -> Result<String> {
+    serde_json::to_string(value).map_err(|e| crate::error::Error::Internal(e.to_string()))
+}
+
+/// An object kind column (`offer`, `member`...).
+pub(crate) fn kind_column(row: &sqlx::any::AnyRow) -> Result<crate::model::ObjectKind> {
+    use sqlx::Row;
+    let name: String = row.try_get("kind")?;
+    crate::model::ObjectKind::parse(&name)
+        .ok_or_else(|| crate::error::Error::Internal(format!("stored object kind {name:?}")))
+}
+
 pub(crate) fn now_millis() -> i64 {
     chrono::Utc::now().timestamp_millis()
 }

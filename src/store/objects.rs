@@ -4,17 +4,18 @@
 use sqlx::any::AnyRow;
 use sqlx::{Any, Row};
 
-use crate::error::Result;
-use crate::store::{ChangeTx, Store, now_millis};
+use crate::error::{Error, Result};
+use crate::model::{Audience, ObjectKind};
+use crate::store::{ChangeTx, Store, json_column, json_text, kind_column, now_millis};
 
 #[derive(Debug, Clone)]
 pub struct ObjectRow {
     pub id: i64,
-    pub kind: String,
+    pub kind: ObjectKind,
     pub local_id: String,
     pub uri: String,
     pub version: i64,
-    pub audience: String,
+    pub audience: Audience,
     pub public: bool,
     pub payload: String,
     pub content_hash: String,
@@ -30,11 +31,11 @@ const COLUMNS: &str = "id, kind, local_id, uri, version, audience, public, paylo
 fn object_row(row: &AnyRow) -> Result<ObjectRow> {
     Ok(ObjectRow {
         id: row.try_get("id")?,
-        kind: row.try_get("kind")?,
+        kind: kind_column(row)?,
         local_id: row.try_get("local_id")?,
         uri: row.try_get("uri")?,
         version: row.try_get("version")?,
-        audience: row.try_get("audience")?,
+        audience: json_column(row, "audience")?,
         public: row.try_get::<i64, _>("public")? != 0,
         payload: row.try_get("payload")?,
         content_hash: row.try_get("content_hash")?,
@@ -47,13 +48,13 @@ fn object_row(row: &AnyRow) -> Result<ObjectRow> {
 
 async fn object_by_local_id<'e>(
     executor: impl sqlx::Executor<'e, Database = Any>,
-    kind: &str,
+    kind: ObjectKind,
     local_id: &str,
 ) -> Result<Option<ObjectRow>> {
     let row = sqlx::query(&format!(
         "SELECT {COLUMNS} FROM objects WHERE kind = $1 AND local_id = $2"
     ))
-    .bind(kind)
+    .bind(kind.as_str())
     .bind(local_id)
     .fetch_optional(executor)
     .await?;
@@ -63,11 +64,11 @@ async fn object_by_local_id<'e>(
 /// The stored state of an object after a change.
 #[derive(Debug, Clone)]
 pub struct ObjectState<'a> {
-    pub kind: &'a str,
+    pub kind: ObjectKind,
     pub local_id: &'a str,
     pub uri: &'a str,
     pub version: i64,
-    pub audience: &'a str,
+    pub audience: &'a Audience,
     pub public: bool,
     pub payload: &'a str,
     pub content_hash: &'a str,
@@ -81,7 +82,7 @@ pub struct NewActivity<'a> {
     pub object_id: Option<i64>,
     /// The one peer a governance activity (Follow, Accept...) goes to.
     pub target_peer_id: Option<i64>,
-    pub audience: &'a str,
+    pub audience: &'a Audience,
     pub public: bool,
     pub document: &'a str,
 }
@@ -95,7 +96,7 @@ pub struct VersionRow {
 }
 
 impl Store {
-    pub async fn object(&self, kind: &str, local_id: &str) -> Result<Option<ObjectRow>> {
+    pub async fn object(&self, kind: ObjectKind, local_id: &str) -> Result<Option<ObjectRow>> {
         object_by_local_id(self.pool(), kind, local_id).await
     }
 
@@ -111,7 +112,7 @@ impl Store {
     /// (deleted ones included: the platform sees its tombstones).
     pub async fn list_objects(
         &self,
-        kind: &str,
+        kind: ObjectKind,
         after: i64,
         limit: i64,
         public_only: bool,
@@ -124,7 +125,7 @@ impl Store {
         let rows = sqlx::query(&format!(
             "SELECT {COLUMNS} FROM objects WHERE kind = $1 AND id > $2 {filter} ORDER BY id LIMIT $3"
         ))
-        .bind(kind)
+        .bind(kind.as_str())
         .bind(after)
         .bind(limit)
         .fetch_all(self.pool())
@@ -149,7 +150,7 @@ impl Store {
     /// checked row by row.
     pub async fn live_objects_before(
         &self,
-        kind: &str,
+        kind: ObjectKind,
         before: Option<i64>,
         limit: i64,
         public_only: bool,
@@ -159,7 +160,7 @@ impl Store {
             "SELECT {COLUMNS} FROM objects WHERE kind = $1 {public} AND deleted_at IS NULL \
              AND id < $2 ORDER BY id DESC LIMIT $3"
         ))
-        .bind(kind)
+        .bind(kind.as_str())
         .bind(before.unwrap_or(i64::MAX))
         .bind(limit)
         .fetch_all(self.pool())
@@ -168,23 +169,29 @@ impl Store {
     }
 
     /// Audiences of the live objects of a kind (to count what a reader may see).
-    pub async fn live_object_audiences(&self, kind: &str) -> Result<Vec<String>> {
+    pub async fn live_object_audiences(&self, kind: ObjectKind) -> Result<Vec<Audience>> {
         let audiences: Vec<String> = sqlx::query_scalar(
             "SELECT audience FROM objects WHERE kind = $1 AND deleted_at IS NULL",
         )
-        .bind(kind)
+        .bind(kind.as_str())
         .fetch_all(self.pool())
         .await?;
-        Ok(audiences)
+        audiences
+            .iter()
+            .map(|text| {
+                serde_json::from_str(text)
+                    .map_err(|e| Error::Internal(format!("stored audience: {e}")))
+            })
+            .collect()
     }
 
-    pub async fn count_public_objects(&self, kind: Option<&str>) -> Result<i64> {
+    pub async fn count_public_objects(&self, kind: Option<ObjectKind>) -> Result<i64> {
         let count: i64 = match kind {
             Some(kind) => {
                 sqlx::query_scalar(
                     "SELECT COUNT(*) FROM objects WHERE kind = $1 AND public = 1 AND deleted_at IS NULL",
                 )
-                .bind(kind)
+                .bind(kind.as_str())
                 .fetch_one(self.pool())
                 .await?
             }
@@ -240,7 +247,7 @@ impl Store {
 }
 
 impl ChangeTx {
-    pub async fn object(&mut self, kind: &str, local_id: &str) -> Result<Option<ObjectRow>> {
+    pub async fn object(&mut self, kind: ObjectKind, local_id: &str) -> Result<Option<ObjectRow>> {
         object_by_local_id(self.connection(), kind, local_id).await
     }
 
@@ -251,11 +258,11 @@ impl ChangeTx {
              content_hash, document, created_at, updated_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) RETURNING id",
         )
-        .bind(state.kind)
+        .bind(state.kind.as_str())
         .bind(state.local_id)
         .bind(state.uri)
         .bind(state.version)
-        .bind(state.audience)
+        .bind(json_text(state.audience)?)
         .bind(i64::from(state.public))
         .bind(state.payload)
         .bind(state.content_hash)
@@ -272,7 +279,7 @@ impl ChangeTx {
              content_hash = $5, document = $6, updated_at = $7 WHERE id = $8",
         )
         .bind(state.version)
-        .bind(state.audience)
+        .bind(json_text(state.audience)?)
         .bind(i64::from(state.public))
         .bind(state.payload)
         .bind(state.content_hash)
@@ -364,7 +371,7 @@ impl ChangeTx {
         .bind(activity.kind)
         .bind(activity.object_id)
         .bind(activity.target_peer_id)
-        .bind(activity.audience)
+        .bind(json_text(activity.audience)?)
         .bind(i64::from(activity.public))
         .bind(activity.document)
         .bind(now_millis())

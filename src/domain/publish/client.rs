@@ -109,7 +109,7 @@ async fn resolve_upsert(
             ));
         }
     };
-    let exists = ctx.store.object(kind.as_str(), &local_id).await?.is_some();
+    let exists = ctx.store.object(kind, &local_id).await?.is_some();
     if creating && exists {
         return Err(Error::Conflict(format!(
             "{} already exists; send an Update",

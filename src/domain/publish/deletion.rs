@@ -8,7 +8,7 @@ use crate::apub::activities::{self, delete};
 use crate::domain::outgoing::sign;
 use crate::domain::publish::{Change, Published, check_local_id, record_activity, to_json};
 use crate::error::{Error, Result};
-use crate::model::kinds::{Audience, ObjectKind};
+use crate::model::kinds::ObjectKind;
 use crate::model::time;
 use crate::node::AppContext;
 
@@ -18,7 +18,7 @@ pub async fn delete(ctx: &AppContext, kind: ObjectKind, local_id: &str) -> Resul
     check_local_id(local_id)?;
     let mut tx = ctx.store.begin_change().await?;
     let row = tx
-        .object(kind.as_str(), local_id)
+        .object(kind, local_id)
         .await?
         .ok_or_else(|| Error::NotFound(format!("no {} `{local_id}`", kind.as_str())))?;
     if row.deleted_at.is_some() {
@@ -34,8 +34,7 @@ pub async fn delete(ctx: &AppContext, kind: ObjectKind, local_id: &str) -> Resul
         .and_then(|d| d.get("type").cloned())
         .unwrap_or_default();
     let uri = Url::parse(&row.uri).map_err(|e| Error::Internal(e.to_string()))?;
-    let audience: Audience =
-        serde_json::from_str(&row.audience).map_err(|e| Error::Internal(e.to_string()))?;
+    let audience = row.audience.clone();
     let mut tombstone = delete::tombstone(&uri, &former_type, &now);
     if let Value::Object(fields) = &mut tombstone {
         fields.insert(
@@ -78,7 +77,7 @@ pub async fn delete(ctx: &AppContext, kind: ObjectKind, local_id: &str) -> Resul
         &sign(ctx, &activity)?,
     )
     .await?;
-    let object = tx.object(kind.as_str(), local_id).await?;
+    let object = tx.object(kind, local_id).await?;
     tx.commit().await?;
     ctx.delivery_wakeup.notify_one();
     tracing::info!(kind = kind.as_str(), local_id, "deleted");

@@ -94,7 +94,7 @@ pub(super) async fn record_activity(
         kind,
         object_id: Some(object_id),
         target_peer_id: None,
-        audience: &to_json(audience)?,
+        audience,
         public: audience.is_public(),
         document: &to_json(signed)?,
     })

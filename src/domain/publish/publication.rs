@@ -95,7 +95,7 @@ pub async fn upsert(
         &sign(ctx, &activity)?,
     )
     .await?;
-    let object = tx.object(kind.as_str(), local_id).await?;
+    let object = tx.object(kind, local_id).await?;
     tx.commit().await?;
     ctx.delivery_wakeup.notify_one();
     let object =
@@ -139,7 +139,7 @@ impl<'a> Draft<'a> {
 
     /// A deleted id is never reused; the same content is no change.
     async fn prior(&self, tx: &mut ChangeTx) -> Result<Prior> {
-        match tx.object(self.kind.as_str(), self.local_id).await? {
+        match tx.object(self.kind, self.local_id).await? {
             None => Ok(Prior::New),
             Some(row) if row.deleted_at.is_some() => Err(Error::Conflict(format!(
                 "{} `{}` was deleted; deleted ids are not reused, publish under a new id",
@@ -180,11 +180,11 @@ async fn store_version(
     .document(&draft.payload)?;
     let signed = sign(ctx, &unsigned)?;
     let state = ObjectState {
-        kind: draft.kind.as_str(),
+        kind: draft.kind,
         local_id: draft.local_id,
         uri: uri.as_str(),
         version,
-        audience: &to_json(&draft.audience)?,
+        audience: &draft.audience,
         public: draft.audience.is_public(),
         payload: &draft.canonical,
         content_hash: &draft.content_hash,

@@ -5,7 +5,8 @@ use sqlx::Row;
 use sqlx::any::AnyRow;
 
 use crate::error::Result;
-use crate::store::Store;
+use crate::model::Audience;
+use crate::store::{Store, json_column};
 
 #[derive(Debug, Clone)]
 pub struct StreamRow {
@@ -32,7 +33,7 @@ pub struct OutgoingActivity {
     pub uri: String,
     pub target_peer_id: Option<i64>,
     pub public: bool,
-    pub audience: String,
+    pub audience: Audience,
     pub document: String,
     /// Its object was deleted since: not sent.
     pub withdrawn: bool,
@@ -120,7 +121,7 @@ impl Store {
                     uri: row.try_get("uri")?,
                     target_peer_id: row.try_get("target_peer_id")?,
                     public: row.try_get::<i64, _>("public")? != 0,
-                    audience: row.try_get("audience")?,
+                    audience: json_column(row, "audience")?,
                     document: row.try_get("document")?,
                     withdrawn: row.try_get::<Option<i64>, _>("withdrawn_at")?.is_some(),
                 })
