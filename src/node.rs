@@ -30,7 +30,6 @@ pub struct AppContext {
     pub store: Store,
     pub keys: Arc<NodeKeys>,
     pub metrics: Metrics,
-    pub templates: Arc<Templates>,
     /// Wakes the delivery workers when an activity is recorded.
     pub delivery_wakeup: Arc<Notify>,
     /// Wakes the webhook worker when an event is queued.
@@ -55,6 +54,8 @@ pub struct AppContext {
 pub struct NodeState {
     pub app: AppContext,
     pub federation: FederationConfig<AppContext>,
+    /// The HTML pages: the HTTP layer's own, not the domain's.
+    pub templates: Arc<Templates>,
 }
 
 impl NodeState {
@@ -98,7 +99,6 @@ impl Node {
             store,
             keys: Arc::new(keys),
             metrics: Metrics::new()?,
-            templates: Arc::new(Templates::new()?),
             delivery_wakeup: Arc::new(Notify::new()),
             webhook_wakeup: Arc::new(Notify::new()),
             http: crate::outbound::client(settings.federation.allow_private_addresses),
@@ -114,7 +114,11 @@ impl Node {
         };
         let federation = federation_config(&app).await?;
         Ok(Node {
-            state: NodeState { app, federation },
+            state: NodeState {
+                app,
+                federation,
+                templates: Arc::new(Templates::new()?),
+            },
         })
     }
 

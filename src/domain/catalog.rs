@@ -147,7 +147,7 @@ async fn store_received(
     };
     tx.upsert_catalog(&CatalogEntry {
         peer_id: peer.id,
-        kind: kind,
+        kind,
         object_uri: id.as_str(),
         name: text("name"),
         summary,

@@ -8,9 +8,9 @@ use minijinja::context;
 use crate::apub::actor::OrganizationActor;
 use crate::error::Result;
 use crate::http::activitypub::represent;
-use crate::node::AppContext;
+use crate::node::NodeState;
 
-pub(super) async fn actor(State(ctx): State<AppContext>, headers: HeaderMap) -> Result<Response> {
+pub(super) async fn actor(State(ctx): State<NodeState>, headers: HeaderMap) -> Result<Response> {
     let actor = OrganizationActor::for_node(&ctx.settings, &ctx.keys);
     represent(
         &ctx,

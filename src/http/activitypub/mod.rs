@@ -24,7 +24,7 @@ use crate::domain::documents::Served;
 use crate::error::Result;
 use crate::http::json_response;
 use crate::http::negotiation::{Representation, activitypub_representation};
-use crate::node::{AppContext, NodeState};
+use crate::node::NodeState;
 
 pub fn routes() -> Router<NodeState> {
     Router::new()
@@ -49,7 +49,7 @@ pub fn routes() -> Router<NodeState> {
 /// An ActivityStreams document in the representation the client asked for;
 /// `page` renders it for browsers.
 fn represent(
-    ctx: &AppContext,
+    ctx: &NodeState,
     headers: &HeaderMap,
     status: StatusCode,
     document: &impl serde::Serialize,
@@ -81,7 +81,7 @@ fn represent(
 
 /// A served document: 410 for a tombstone, never shared-cached when only
 /// some signers may read it.
-fn represent_served(ctx: &AppContext, headers: &HeaderMap, served: &Served) -> Result<Response> {
+fn represent_served(ctx: &NodeState, headers: &HeaderMap, served: &Served) -> Result<Response> {
     let status = if served.gone {
         StatusCode::GONE
     } else {

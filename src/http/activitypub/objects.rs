@@ -11,7 +11,7 @@ use crate::error::Result;
 use crate::http::activitypub::represent_served;
 use crate::http::hardening::vary_by_reader;
 use crate::model::kinds::ObjectKind;
-use crate::node::{AppContext, NodeState};
+use crate::node::NodeState;
 
 pub(super) async fn object(
     State(state): State<NodeState>,
@@ -35,7 +35,7 @@ pub(super) async fn object(
 }
 
 pub(super) async fn charter_version(
-    State(ctx): State<AppContext>,
+    State(ctx): State<NodeState>,
     Path((local_id, version)): Path<(String, String)>,
     headers: HeaderMap,
 ) -> Result<Response> {
@@ -44,7 +44,7 @@ pub(super) async fn charter_version(
 }
 
 pub(super) async fn activity(
-    State(ctx): State<AppContext>,
+    State(ctx): State<NodeState>,
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Result<Response> {

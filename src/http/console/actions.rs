@@ -11,7 +11,7 @@ use serde::Deserialize;
 use crate::domain::follows;
 use crate::error::{Error, Result};
 use crate::http::console::session::CsrfForm;
-use crate::node::{AppContext, NodeState};
+use crate::node::NodeState;
 
 pub fn routes() -> Router<NodeState> {
     Router::new()
@@ -63,7 +63,7 @@ struct Target {
 }
 
 async fn approve(
-    State(ctx): State<AppContext>,
+    State(ctx): State<NodeState>,
     Path(id): Path<String>,
     form: CsrfForm<Empty>,
 ) -> Response {
@@ -76,7 +76,7 @@ async fn approve(
 }
 
 async fn reject(
-    State(ctx): State<AppContext>,
+    State(ctx): State<NodeState>,
     Path(id): Path<String>,
     form: CsrfForm<Reason>,
 ) -> Response {
@@ -106,7 +106,7 @@ async fn follow(State(state): State<NodeState>, form: CsrfForm<Target>) -> Respo
 }
 
 async fn unfollow(
-    State(ctx): State<AppContext>,
+    State(ctx): State<NodeState>,
     Path(id): Path<String>,
     form: CsrfForm<Empty>,
 ) -> Response {
@@ -119,7 +119,7 @@ async fn unfollow(
 }
 
 async fn exclude(
-    State(ctx): State<AppContext>,
+    State(ctx): State<NodeState>,
     Path(id): Path<String>,
     form: CsrfForm<Reason>,
 ) -> Response {
@@ -133,7 +133,7 @@ async fn exclude(
 }
 
 async fn reinclude(
-    State(ctx): State<AppContext>,
+    State(ctx): State<NodeState>,
     Path(id): Path<String>,
     form: CsrfForm<Empty>,
 ) -> Response {

@@ -67,7 +67,7 @@ impl Page {
         self
     }
 
-    pub fn render(self, ctx: &AppContext, template: &str) -> Response {
+    pub fn render(self, ctx: &NodeState, template: &str) -> Response {
         let mut response = match ctx.templates.render(template, Value::Object(self.context)) {
             Ok(html) => html.into_response(),
             Err(e) => e.into_response(),
@@ -94,7 +94,7 @@ impl Page {
 }
 
 /// An error as a console page, with the status the API would give it.
-pub fn render_error(ctx: &AppContext, lang: Lang, error: Error) -> Response {
+pub fn render_error(ctx: &NodeState, lang: Lang, error: Error) -> Response {
     let status = status_of(&error);
     let message = if status.is_server_error() {
         tracing::error!(error = %error, "console request failed");

@@ -18,7 +18,7 @@ use crate::http::console::{Page, render_error};
 use crate::http::extract::Query;
 use crate::model::FollowerState;
 use crate::model::kinds::ObjectKind;
-use crate::node::{AppContext, NodeState};
+use crate::node::NodeState;
 
 pub fn routes() -> Router<NodeState> {
     Router::new()
@@ -50,7 +50,7 @@ fn with_outcome(page: Page, session: &ConsoleSession, outcome: Result<Query<Outc
 }
 
 /// Renders a page built by `build`, or the console's error page.
-async fn page<F>(ctx: &AppContext, session: &ConsoleSession, build: F) -> Response
+async fn page<F>(ctx: &NodeState, session: &ConsoleSession, build: F) -> Response
 where
     F: AsyncFnOnce() -> Result<Response>,
 {
@@ -61,7 +61,7 @@ where
 }
 
 async fn dashboard(
-    State(ctx): State<AppContext>,
+    State(ctx): State<NodeState>,
     session: ConsoleSession,
     outcome: Result<Query<Outcome>>,
 ) -> Response {
@@ -91,7 +91,7 @@ async fn dashboard(
 }
 
 async fn requests(
-    State(ctx): State<AppContext>,
+    State(ctx): State<NodeState>,
     session: ConsoleSession,
     outcome: Result<Query<Outcome>>,
 ) -> Response {
@@ -112,7 +112,7 @@ async fn requests(
 }
 
 async fn peer_list(
-    State(ctx): State<AppContext>,
+    State(ctx): State<NodeState>,
     session: ConsoleSession,
     outcome: Result<Query<Outcome>>,
 ) -> Response {
@@ -134,7 +134,7 @@ struct DiffQuery {
 }
 
 async fn charter(
-    State(ctx): State<AppContext>,
+    State(ctx): State<NodeState>,
     session: ConsoleSession,
     query: Result<Query<DiffQuery>>,
 ) -> Response {
@@ -192,7 +192,7 @@ async fn charter(
     .await
 }
 
-async fn published(State(ctx): State<AppContext>, session: ConsoleSession) -> Response {
+async fn published(State(ctx): State<NodeState>, session: ConsoleSession) -> Response {
     page(&ctx, &session, async || {
         let mut kinds = Vec::new();
         for kind in ObjectKind::ALL {
@@ -218,7 +218,7 @@ struct CatalogQuery {
 const CATALOG_PAGE: i64 = 50;
 
 async fn catalog(
-    State(ctx): State<AppContext>,
+    State(ctx): State<NodeState>,
     session: ConsoleSession,
     query: Result<Query<CatalogQuery>>,
 ) -> Response {
@@ -267,7 +267,7 @@ struct AuditQuery {
 const AUDIT_PAGE: i64 = 50;
 
 async fn audit(
-    State(ctx): State<AppContext>,
+    State(ctx): State<NodeState>,
     session: ConsoleSession,
     query: Result<Query<AuditQuery>>,
 ) -> Response {

@@ -71,12 +71,12 @@ async fn live_session(ctx: &AppContext, jar: &CookieJar) -> Result<Option<Sessio
 impl<S> FromRequestParts<S> for ConsoleSession
 where
     S: Send + Sync,
-    AppContext: FromRef<S>,
+    NodeState: FromRef<S>,
 {
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let ctx = AppContext::from_ref(state);
+        let ctx = NodeState::from_ref(state);
         let Ok(lang) = Lang::from_request_parts(parts, state).await;
         let jar = CookieJar::from_headers(&parts.headers);
         match live_session(&ctx, &jar).await {
@@ -103,13 +103,13 @@ struct CsrfField {
 impl<S, T> FromRequest<S> for CsrfForm<T>
 where
     S: Send + Sync,
-    AppContext: FromRef<S>,
+    NodeState: FromRef<S>,
     T: DeserializeOwned,
 {
     type Rejection = Response;
 
     async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let ctx = AppContext::from_ref(state);
+        let ctx = NodeState::from_ref(state);
         let (mut parts, body) = request.into_parts();
         let session = ConsoleSession::from_request_parts(&mut parts, state).await?;
         let lang = session.lang;
@@ -157,7 +157,7 @@ fn safe_next(next: Option<&str>) -> &str {
 }
 
 fn sign_in_form(
-    ctx: &AppContext,
+    ctx: &NodeState,
     lang: Lang,
     jar: CookieJar,
     next: &str,
@@ -174,7 +174,7 @@ fn sign_in_form(
 }
 
 async fn sign_in_page(
-    State(ctx): State<AppContext>,
+    State(ctx): State<NodeState>,
     lang: Lang,
     jar: CookieJar,
     query: crate::error::Result<crate::http::extract::Query<SignInQuery>>,
@@ -203,7 +203,7 @@ struct SignInForm {
 }
 
 async fn sign_in(
-    State(ctx): State<AppContext>,
+    State(ctx): State<NodeState>,
     lang: Lang,
     jar: CookieJar,
     form: Result<Form<SignInForm>, axum::extract::rejection::FormRejection>,
@@ -274,7 +274,7 @@ async fn sign_in(
 struct Nothing {}
 
 async fn sign_out(
-    State(ctx): State<AppContext>,
+    State(ctx): State<NodeState>,
     jar: CookieJar,
     form: CsrfForm<Nothing>,
 ) -> Response {
