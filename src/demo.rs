@@ -192,7 +192,7 @@ pub async fn start(dir: &Path, base_port: u16) -> Result<Demo> {
     let mut servers = Vec::new();
     for (n, spec) in SPECS.iter().enumerate() {
         let port = base_port
-            .checked_add(n as u16)
+            .checked_add(u16::try_from(n).unwrap_or(u16::MAX))
             .ok_or_else(|| Error::BadRequest("--base-port is too high".into()))?;
         let settings = settings(dir, spec, port)?;
         let listener = tokio::net::TcpListener::bind(settings.listen)

@@ -42,7 +42,7 @@ pub fn page_url(collection: &Url, max_id: Option<i64>) -> Url {
 pub fn page(
     collection: &Url,
     max_id: Option<i64>,
-    items: Vec<Value>,
+    items: &[Value],
     next_max_id: Option<i64>,
 ) -> Value {
     let mut page = json!({

@@ -9,7 +9,7 @@ const MAX_RETRY_MS: i64 = 60 * 60 * 1000;
 /// Delay before attempt `failures + 1`, ±20% jitter so peers that failed
 /// together do not all retry together.
 pub fn retry_delay_ms(failures: i64) -> i64 {
-    let exponent = failures.clamp(0, 20) as u32;
+    let exponent = u32::try_from(failures.clamp(0, 20)).unwrap_or(20);
     let base = FIRST_RETRY_MS
         .saturating_mul(1_i64 << exponent)
         .min(MAX_RETRY_MS);

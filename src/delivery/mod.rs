@@ -73,9 +73,10 @@ async fn run_streams(state: NodeState, mut stop: watch::Receiver<bool>) {
                 .store
                 .claim_delivery_streams(
                     &owner,
-                    lease.as_millis() as i64,
-                    free as i64,
-                    crate::store::now_millis() - crate::domain::liveness::ALIVE.as_millis() as i64,
+                    crate::model::time::millis(lease),
+                    crate::model::count(free),
+                    crate::store::now_millis()
+                        - crate::model::time::millis(crate::domain::liveness::ALIVE),
                 )
                 .await
             {

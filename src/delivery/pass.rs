@@ -118,7 +118,7 @@ impl<'a> StreamPass<'a> {
             .store
             .activities_after(self.stream.cursor, batch)
             .await?;
-        let full_batch = activities.len() as i64 == batch;
+        let full_batch = crate::model::count(activities.len()) == batch;
         for activity in activities {
             // Stop well before the lease runs out, so no other replica can take
             // the stream over while this one still sends.
@@ -278,7 +278,7 @@ impl<'a> StreamPass<'a> {
             failures,
         };
         let backoff = retry_delay_ms(failures - 1);
-        let asked = retry_after.map_or(0, |d| d.as_millis() as i64);
+        let asked = retry_after.map_or(0, crate::model::time::millis);
         tracing::info!(peer = %self.peer.actor_uri, activity = %activity.uri, error, failures, "delivery failed: will retry");
         let retry_at = now_millis() + backoff.max(asked);
         store

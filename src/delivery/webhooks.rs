@@ -24,7 +24,7 @@ pub async fn deliver_due(state: &NodeState) -> bool {
             return false;
         }
     };
-    let full_batch = events.len() as i64 == BATCH;
+    let full_batch = crate::model::count(events.len()) == BATCH;
     for event in events {
         if let Err(e) = deliver(state, &event).await {
             tracing::warn!(event = event.event_id, error = %e, "webhooks: delivery error");
@@ -100,7 +100,7 @@ async fn fail(
     error: &str,
     retry_after: Option<Duration>,
 ) -> crate::error::Result<()> {
-    let dead_after = state.settings.delivery.dead_after.as_millis() as i64;
+    let dead_after = crate::model::time::millis(state.settings.delivery.dead_after);
     if now_millis() - event.created_at > dead_after {
         let reason = format!(
             "failing for longer than {}: {error}",
@@ -119,7 +119,7 @@ async fn fail(
         return tx.commit().await;
     }
     let next = now_millis()
-        + retry_delay_ms(event.attempts).max(retry_after.map_or(0, |d| d.as_millis() as i64));
+        + retry_delay_ms(event.attempts).max(retry_after.map_or(0, crate::model::time::millis));
     state
         .store
         .webhook_event_failed(event.id, error, next)

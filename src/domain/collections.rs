@@ -92,7 +92,9 @@ pub async fn objects(
         paging,
         || async move {
             let audiences = store.live_object_audiences(kind).await?;
-            Ok(audiences.iter().filter(|a| rights.may_read(a)).count() as i64)
+            Ok(crate::model::count(
+                audiences.iter().filter(|a| rights.may_read(a)).count(),
+            ))
         },
         |max_id, limit| readable_objects(store, kind, rights, max_id, limit),
     )
@@ -115,12 +117,12 @@ async fn readable_objects(
         let rows = store
             .live_objects_before(kind, before, limit, false)
             .await?;
-        let exhausted = (rows.len() as i64) < limit;
+        let exhausted = crate::model::count(rows.len()) < limit;
         for row in rows {
             before = Some(row.id);
             if row.public || rights.may_read(&row.audience) {
                 page.push((row.id, row.document));
-                if page.len() as i64 == limit {
+                if crate::model::count(page.len()) == limit {
                     return Ok(page);
                 }
             }
@@ -183,8 +185,8 @@ where
     };
     // One row beyond the page tells whether a next page exists.
     let mut rows = rows(max_id, collection::PAGE_SIZE + 1).await?;
-    let more = rows.len() as i64 > collection::PAGE_SIZE;
-    rows.truncate(collection::PAGE_SIZE as usize);
+    let more = crate::model::count(rows.len()) > collection::PAGE_SIZE;
+    rows.truncate(crate::model::length(collection::PAGE_SIZE));
     let next = if more {
         rows.last().map(|(id, _)| *id)
     } else {
@@ -194,5 +196,5 @@ where
         .into_iter()
         .map(|(_, document)| parse_stored(&document))
         .collect::<Result<Vec<_>>>()?;
-    Ok(collection::page(&id, max_id, items, next))
+    Ok(collection::page(&id, max_id, &items, next))
 }

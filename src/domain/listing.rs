@@ -40,8 +40,8 @@ pub fn split_page<T>(
     limit: i64,
     key: impl Fn(&T) -> i64,
 ) -> (Vec<T>, Option<String>) {
-    let more = rows.len() as i64 > limit;
-    rows.truncate(limit as usize);
+    let more = crate::model::count(rows.len()) > limit;
+    rows.truncate(crate::model::length(limit));
     let next = if more {
         rows.last().map(|row| key(row).to_string())
     } else {

@@ -15,7 +15,7 @@ pub const ALIVE: Duration = Duration::from_secs(5);
 /// Records that this process is alive; returns how many are.
 pub async fn heartbeat(ctx: &AppContext) -> Result<i64> {
     ctx.store
-        .process_alive(&ctx.process, ALIVE.as_millis() as i64)
+        .process_alive(&ctx.process, crate::model::time::millis(ALIVE))
         .await
 }
 

@@ -105,7 +105,7 @@ pub struct DeliveryHealth {
 }
 
 async fn health(ctx: &AppContext, stream: &crate::store::StreamRow) -> Result<DeliveryHealth> {
-    let dead_after = ctx.settings.delivery.dead_after.as_millis() as i64;
+    let dead_after = crate::model::time::millis(ctx.settings.delivery.dead_after);
     let failing_since = stream.last_success_at.unwrap_or(0);
     Ok(DeliveryHealth {
         backlog: ctx.store.delivery_backlog(stream.peer_id).await?,

@@ -16,12 +16,12 @@ pub const PRUNE_EVERY: Duration = Duration::from_secs(3600);
 
 /// Prunes what is past its retention.
 pub async fn prune(ctx: &AppContext) -> Result<()> {
-    let before = now_millis() - SEEN_RETENTION.as_millis() as i64;
+    let before = now_millis() - crate::model::time::millis(SEEN_RETENTION);
     let pruned = ctx.store.prune_seen_activities(before).await?;
     if pruned > 0 {
         tracing::info!(pruned, "forgot processed activity ids older than a week");
     }
-    let retention = ctx.settings.delivery.webhook_retention.as_millis() as i64;
+    let retention = crate::model::time::millis(ctx.settings.delivery.webhook_retention);
     let pruned = ctx
         .store
         .prune_delivered_webhook_events(now_millis() - retention)

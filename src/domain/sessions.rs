@@ -26,7 +26,7 @@ pub async fn open(ctx: &AppContext, presented: &str) -> Result<OpenedSession> {
     }
     let token = tokens::authenticate(ctx, Some(presented), Scope::Admin).await?;
     let id = tokens::random_secret();
-    let expires_at = now_millis() + SESSION_LIFETIME.as_millis() as i64;
+    let expires_at = now_millis() + crate::model::time::millis(SESSION_LIFETIME);
     ctx.store
         .insert_session(
             &tokens::hash(&id),

@@ -104,6 +104,8 @@ async fn record_metrics(State(metrics): State<Metrics>, request: Request, next: 
     response
 }
 
+// tower-http's catch-panic hands the payload over by value.
+#[allow(clippy::needless_pass_by_value)]
 fn panic_response(panic: Box<dyn Any + Send + 'static>) -> Response<Body> {
     let message = panic
         .downcast_ref::<String>()

@@ -50,14 +50,14 @@ async fn webfinger(
             {"rel": "http://webfinger.net/rel/profile-page", "type": "text/html", "href": actor},
         ],
     });
-    Ok(json_with_type(jrd, "application/jrd+json"))
+    Ok(json_with_type(&jrd, "application/jrd+json"))
 }
 
 async fn nodeinfo_links(State(ctx): State<AppContext>) -> Response {
     let body = json!({
         "links": [{"rel": NODEINFO_SCHEMA, "href": ctx.settings.url_for(NODEINFO_PATH)}],
     });
-    json_with_type(body, "application/json")
+    json_with_type(&body, "application/json")
 }
 
 async fn nodeinfo(State(ctx): State<AppContext>) -> Result<Response> {
@@ -87,14 +87,14 @@ async fn nodeinfo(State(ctx): State<AppContext>) -> Result<Response> {
         },
     });
     Ok(json_with_type(
-        body,
+        &body,
         "application/json; profile=\"http://nodeinfo.diaspora.software/ns/schema/2.1#\"",
     ))
 }
 
 /// Discovery documents are public and read by browser-based clients too.
-fn json_with_type(body: serde_json::Value, content_type: &'static str) -> Response {
-    let mut response = json_response(&body, content_type);
+fn json_with_type(body: &serde_json::Value, content_type: &'static str) -> Response {
+    let mut response = json_response(body, content_type);
     response.headers_mut().insert(
         header::ACCESS_CONTROL_ALLOW_ORIGIN,
         HeaderValue::from_static("*"),

@@ -12,3 +12,14 @@ pub mod units;
 
 pub use follow_state::{FollowerState, FollowingState};
 pub use kinds::{Audience, AudienceName, ObjectKind};
+
+/// A length as the store counts (SQL integers are `i64`); saturates rather
+/// than wrapping.
+pub fn count(len: usize) -> i64 {
+    i64::try_from(len).unwrap_or(i64::MAX)
+}
+
+/// A validated, positive `i64` page size or limit as a length.
+pub fn length(limit: i64) -> usize {
+    usize::try_from(limit).unwrap_or(0)
+}

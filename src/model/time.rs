@@ -32,3 +32,14 @@ pub fn is_later(candidate: &str, held: &str) -> bool {
         _ => candidate > held,
     }
 }
+
+/// A duration in whole milliseconds, as the store keeps times; saturates
+/// rather than wrapping (no duration here comes near).
+pub fn millis(duration: std::time::Duration) -> i64 {
+    i64::try_from(duration.as_millis()).unwrap_or(i64::MAX)
+}
+
+/// A duration in whole seconds, saturating like `millis`.
+pub fn secs(duration: std::time::Duration) -> i64 {
+    i64::try_from(duration.as_secs()).unwrap_or(i64::MAX)
+}

@@ -156,6 +156,8 @@ pub fn activity_type_label(kind: &str) -> &'static str {
         .unwrap_or("other")
 }
 
+// Shaped for `map_err`, which hands the error over by value.
+#[allow(clippy::needless_pass_by_value)]
 fn metrics_error(e: prometheus::Error) -> Error {
     Error::Internal(format!("metrics: {e}"))
 }

@@ -139,7 +139,7 @@ impl Store {
             Err(Error::Database(sqlx::Error::Database(_))) => 0,
             Err(other) => return Err(NotReady::Unreachable(other.to_string())),
         };
-        if applied < expected as i64 {
+        if applied < crate::model::count(expected) {
             return Err(NotReady::Migrations { applied, expected });
         }
         Ok(())

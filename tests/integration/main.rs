@@ -1,6 +1,16 @@
 //! Integration tests: real nodes on loopback ports, spoken to over HTTP,
 //! on SQLite and on PostgreSQL. One test binary keeps link time low.
 
+// A test is a scenario read top to bottom, and its counts and timings are
+// small: the crate's length and cast lints are for the product's code.
+#![allow(
+    clippy::too_many_lines,
+    clippy::cast_possible_truncation,
+    clippy::cast_possible_wrap,
+    clippy::cast_sign_loss,
+    clippy::needless_pass_by_value
+)]
+
 mod mock_peer;
 mod rig;
 mod signing;

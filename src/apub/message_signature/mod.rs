@@ -81,5 +81,5 @@ fn dictionary(headers: &HeaderMap, name: &str) -> Result<Dictionary> {
 fn now_seconds() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64)
+        .map_or(0, crate::model::time::secs)
 }

@@ -35,7 +35,9 @@ impl MessageSignature {
             .map(i64::from)
             .ok_or_else(|| refused("the signature has no `created` time"))?;
         let now = now_seconds();
-        if now - created > MAX_AGE.as_secs() as i64 || created - now > MAX_AHEAD.as_secs() as i64 {
+        if now - created > crate::model::time::secs(MAX_AGE)
+            || created - now > crate::model::time::secs(MAX_AHEAD)
+        {
             return Err(refused(format!(
                 "the signature's `created` is outside the accepted window (at most {} minutes old, {} ahead)",
                 MAX_AGE.as_secs() / 60,

@@ -91,8 +91,8 @@ impl Activity for InboxActivity {
         let id = self.id().to_string();
         let kind = crate::observability::metrics::activity_type_label(self.kind());
         let now = crate::store::now_millis();
-        let stale_before = now - CLAIM_STALE_AFTER.as_millis() as i64;
-        let alive_since = now - liveness::ALIVE.as_millis() as i64;
+        let stale_before = now - crate::model::time::millis(CLAIM_STALE_AFTER);
+        let alive_since = now - crate::model::time::millis(liveness::ALIVE);
         match data
             .store
             .claim_activity(&id, &data.process, stale_before, alive_since)

@@ -331,7 +331,7 @@ async fn received(
     let PageRequest { cursor, limit } = query.page()?;
     let offset = cursor.unwrap_or(0);
     let mut items = peers::received(&ctx, id_of(&id)?, offset, limit + 1).await?;
-    let next = (items.len() as i64 > limit).then(|| (offset + limit).to_string());
-    items.truncate(limit as usize);
+    let next = (crate::model::count(items.len()) > limit).then(|| (offset + limit).to_string());
+    items.truncate(crate::model::length(limit));
     Ok(linked_page(&ctx.settings.public_url, &uri, &items, next))
 }

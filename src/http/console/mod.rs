@@ -94,8 +94,8 @@ impl Page {
 }
 
 /// An error as a console page, with the status the API would give it.
-pub fn render_error(ctx: &NodeState, lang: Lang, error: Error) -> Response {
-    let status = status_of(&error);
+pub fn render_error(ctx: &NodeState, lang: Lang, error: &Error) -> Response {
+    let status = status_of(error);
     let message = if status.is_server_error() {
         tracing::error!(error = %error, "console request failed");
         lang.text("error_internal")

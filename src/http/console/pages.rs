@@ -56,7 +56,7 @@ where
 {
     match build().await {
         Ok(response) => response,
-        Err(e) => render_error(ctx, session.lang, e),
+        Err(e) => render_error(ctx, session.lang, &e),
     }
 }
 
@@ -149,7 +149,7 @@ async fn charter(
             .iter()
             .find(|c| chosen.as_ref().is_none_or(|id| &c.local_id == id) && c.versions.len() > 1)
             .map(|c| {
-                let last = c.versions.len() as i64;
+                let last = crate::model::count(c.versions.len());
                 let to = query.as_ref().and_then(|q| q.to).unwrap_or(last);
                 let from = query.as_ref().and_then(|q| q.from).unwrap_or(to - 1);
                 let text = |n: i64| {

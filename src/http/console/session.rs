@@ -82,7 +82,7 @@ where
         match live_session(&ctx, &jar).await {
             Ok(Some(session)) => Ok(ConsoleSession { session, lang }),
             Ok(None) => Err(sign_in_redirect(&parts.uri)),
-            Err(e) => Err(render_error(&ctx, lang, e)),
+            Err(e) => Err(render_error(&ctx, lang, &e)),
         }
     }
 }
@@ -121,7 +121,7 @@ where
             .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
         let body = axum::body::Bytes::from_request(request, state)
             .await
-            .map_err(|e| render_error(&ctx, lang, Error::BadRequest(e.body_text())))?;
+            .map_err(|e| render_error(&ctx, lang, &Error::BadRequest(e.body_text())))?;
         let csrf = serde_urlencoded::from_bytes::<CsrfField>(&body)
             .map(|field| field.csrf)
             .unwrap_or_default();
@@ -129,14 +129,14 @@ where
             return Err(render_error(
                 &ctx,
                 lang,
-                Error::Forbidden(lang.text("error_csrf")),
+                &Error::Forbidden(lang.text("error_csrf")),
             ));
         }
         let form = serde_urlencoded::from_bytes(&body).map_err(|e| {
             render_error(
                 &ctx,
                 lang,
-                Error::BadRequest(format!("{}: {e}", lang.text("error_form"))),
+                &Error::BadRequest(format!("{}: {e}", lang.text("error_form"))),
             )
         })?;
         Ok(CsrfForm { session, form })
@@ -161,7 +161,7 @@ fn sign_in_form(
     lang: Lang,
     jar: CookieJar,
     next: &str,
-    error: Option<String>,
+    error: Option<&str>,
     status: StatusCode,
 ) -> Response {
     let nonce = tokens::random_secret();
@@ -169,7 +169,7 @@ fn sign_in_form(
     let page = Page::new(ctx, lang, "sign_in")
         .with("nonce", &nonce)
         .with("next", next)
-        .with("error", &error);
+        .with("error", error);
     (status, jar, page.render(ctx, "console/sign_in.html")).into_response()
 }
 
@@ -214,7 +214,7 @@ async fn sign_in(
             lang,
             jar,
             "/admin",
-            Some(lang.text("error_form")),
+            Some(&lang.text("error_form")),
             StatusCode::BAD_REQUEST,
         );
     };
@@ -228,7 +228,7 @@ async fn sign_in(
             lang,
             jar,
             &next,
-            Some(lang.text("error_csrf")),
+            Some(&lang.text("error_csrf")),
             StatusCode::FORBIDDEN,
         );
     }
@@ -247,7 +247,7 @@ async fn sign_in(
             lang,
             jar,
             &next,
-            Some(lang.text("error_token_empty")),
+            Some(&lang.text("error_token_empty")),
             StatusCode::UNAUTHORIZED,
         ),
         Err(Error::Unauthorized(_)) => sign_in_form(
@@ -255,7 +255,7 @@ async fn sign_in(
             lang,
             jar,
             &next,
-            Some(lang.text("error_token_unknown")),
+            Some(&lang.text("error_token_unknown")),
             StatusCode::UNAUTHORIZED,
         ),
         Err(Error::Forbidden(_)) => sign_in_form(
@@ -263,10 +263,10 @@ async fn sign_in(
             lang,
             jar,
             &next,
-            Some(lang.text("error_token_scope")),
+            Some(&lang.text("error_token_scope")),
             StatusCode::FORBIDDEN,
         ),
-        Err(e) => render_error(&ctx, lang, e),
+        Err(e) => render_error(&ctx, lang, &e),
     }
 }
 
@@ -284,7 +284,7 @@ async fn sign_out(
     } = form;
     if let Some(cookie) = jar.get(SESSION_COOKIE) {
         if let Err(e) = sessions::close(&ctx, cookie.value()).await {
-            return render_error(&ctx, session.lang, e);
+            return render_error(&ctx, session.lang, &e);
         }
     }
     let jar = jar.remove(Cookie::build(SESSION_COOKIE).path("/admin"));

@@ -13,6 +13,8 @@ use crate::model::kinds::ObjectKind;
 /// The ids platforms give their objects (checked by `publish`).
 const LOCAL_ID_PATTERN: &str = "^[A-Za-z0-9._~-]{1,128}$";
 
+// utoipa's builders are taken by value and consumed by `build`.
+#[allow(clippy::needless_pass_by_value)]
 fn parameter(
     name: &str,
     place: ParameterIn,
