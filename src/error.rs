@@ -51,6 +51,15 @@ pub enum Error {
     Keys(String),
     #[error("internal error: {0}")]
     Internal(String),
+    /// A document this node wrote or stored would not (de)serialise. Input
+    /// from outside is never converted with `?`: it is refused with a 4xx
+    /// where it is read.
+    #[error("internal error: JSON: {0}")]
+    Json(#[from] serde_json::Error),
+    /// A URL this node stored does not parse (outside input is refused with
+    /// a 4xx where it is read, never converted with `?`).
+    #[error("internal error: stored URL: {0}")]
+    StoredUrl(#[from] url::ParseError),
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -229,8 +229,7 @@ impl Peer {
         let domain = domain_of(&fields.id);
         let username = fields.preferred_username.clone().unwrap_or_default();
         let handle = format!("{username}@{domain}");
-        let actor_json =
-            serde_json::to_string(&json).map_err(|e| Error::Internal(e.to_string()))?;
+        let actor_json = serde_json::to_string(&json)?;
         let shared_inbox = fields.same_origin_shared_inbox().map(Url::as_str);
         let row = data
             .store

@@ -133,7 +133,7 @@ async fn store_received(
     object: &Value,
     updated: &str,
 ) -> Result<bool> {
-    let document = serde_json::to_string(object).map_err(|e| Error::Internal(e.to_string()))?;
+    let document = serde_json::to_string(object)?;
     let text = |field: &str| {
         object
             .get(field)

@@ -58,7 +58,7 @@ pub async fn record_for_peer(
     document: &Value,
 ) -> Result<()> {
     let signed = sign(ctx, document)?;
-    let text = serde_json::to_string(&signed).map_err(|e| Error::Internal(e.to_string()))?;
+    let text = serde_json::to_string(&signed)?;
     tx.insert_activity(&NewActivity {
         uri: id.as_str(),
         kind,
@@ -75,8 +75,7 @@ pub async fn record_for_peer(
 /// Tells every peer the node talks to that its actor changed (after a key
 /// rotation): an `Update` of the actor, signed with the new key.
 pub async fn announce_actor(ctx: &AppContext) -> Result<usize> {
-    let actor = serde_json::to_value(OrganizationActor::for_node(&ctx.settings, &ctx.keys))
-        .map_err(|e| Error::Internal(e.to_string()))?;
+    let actor = serde_json::to_value(OrganizationActor::for_node(&ctx.settings, &ctx.keys))?;
     let peers = ctx.store.delivery_peer_ids().await?;
     for peer_id in &peers {
         let id = activities::new_activity_id(&ctx.settings);

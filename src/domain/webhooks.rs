@@ -154,7 +154,7 @@ pub async fn create(ctx: &AppContext, url: &str, events: &[String]) -> Result<We
     let mut secret = [0u8; 24];
     rand::rngs::OsRng.fill_bytes(&mut secret);
     let secret = format!("whsec_{}", STANDARD.encode(secret));
-    let events = serde_json::to_string(events).map_err(|e| Error::Internal(e.to_string()))?;
+    let events = serde_json::to_string(events)?;
     let row = ctx
         .store
         .insert_webhook(parsed.as_str(), &events, &secret)
@@ -187,7 +187,7 @@ pub async fn emit(tx: &mut ChangeTx, event: Event, key: &str, data: Value) -> Re
     let peer = data.get("peer").and_then(Value::as_str).map(str::to_owned);
     let peer = peer.as_deref();
     let payload = json!({"type": event.as_str(), "timestamp": time::now(), "data": data});
-    let payload = serde_json::to_string(&payload).map_err(|e| Error::Internal(e.to_string()))?;
+    let payload = serde_json::to_string(&payload)?;
     for webhook in webhooks.iter().filter(|w| subscribed(w, event)) {
         tx.queue_webhook_event(webhook.id, &event_id, event.as_str(), &payload, peer)
             .await?;

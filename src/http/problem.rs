@@ -68,9 +68,12 @@ pub fn status_of(error: &Error) -> StatusCode {
         Error::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
         e if e.is_database_unavailable() => StatusCode::SERVICE_UNAVAILABLE,
         Error::PeerUnavailable(_) => StatusCode::BAD_GATEWAY,
-        Error::Database(_) | Error::Migration(_) | Error::Keys(_) | Error::Internal(_) => {
-            StatusCode::INTERNAL_SERVER_ERROR
-        }
+        Error::Database(_)
+        | Error::Migration(_)
+        | Error::Keys(_)
+        | Error::Internal(_)
+        | Error::Json(_)
+        | Error::StoredUrl(_) => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }
 

@@ -7,7 +7,7 @@ use serde_json::Value;
 use url::Url;
 
 use crate::apub::objects::field;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::model::payload::{CharterPayload, Principle};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -135,12 +135,11 @@ pub fn payload_from_object(object: &Value) -> Result<Value> {
             content: p.content,
         })
         .collect();
-    serde_json::to_value(CharterPayload {
+    Ok(serde_json::to_value(CharterPayload {
         name: charter.name,
         content: charter.content,
         principles,
         url: charter.url,
         audience: None,
-    })
-    .map_err(|e| Error::Internal(e.to_string()))
+    })?)
 }

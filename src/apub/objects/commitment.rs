@@ -6,7 +6,7 @@ use serde_json::Value;
 use url::Url;
 
 use crate::apub::objects::field;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::model::payload::{CommitmentPayload, Statement};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -46,7 +46,7 @@ impl CommitmentBody {
 /// The commitment payload a `CharterCommitment` object expresses.
 pub fn payload_from_object(object: &Value) -> Result<Value> {
     let body: CommitmentBody = field(object)?;
-    serde_json::to_value(CommitmentPayload {
+    Ok(serde_json::to_value(CommitmentPayload {
         charter: body.charter,
         statements: body
             .statements
@@ -58,6 +58,5 @@ pub fn payload_from_object(object: &Value) -> Result<Value> {
             .collect(),
         evidence: body.evidence,
         audience: None,
-    })
-    .map_err(|e| Error::Internal(e.to_string()))
+    })?)
 }

@@ -8,7 +8,7 @@ use url::Url;
 use crate::apub::actor::actor_id;
 use crate::apub::objects::field;
 use crate::config::Settings;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::model::payload::MemberPayload;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -61,7 +61,7 @@ struct IncomingMember {
 /// The member payload a `Person` / `Organization` object expresses.
 pub fn payload_from_object(object: &Value) -> Result<Value> {
     let member: IncomingMember = field(object)?;
-    serde_json::to_value(MemberPayload {
+    Ok(serde_json::to_value(MemberPayload {
         kind: member.kind,
         name: member.name,
         summary: member.summary,
@@ -70,6 +70,5 @@ pub fn payload_from_object(object: &Value) -> Result<Value> {
         region: member.region,
         url: member.url,
         audience: None,
-    })
-    .map_err(|e| Error::Internal(e.to_string()))
+    })?)
 }

@@ -177,10 +177,7 @@ pub fn payload_from_object(settings: &Settings, kind: ObjectKind, object: &Value
         ObjectKind::Commitment => commitment::payload_from_object(object),
     }?;
     if let (Some(audience), Value::Object(fields)) = (audience_of(settings, object), &mut payload) {
-        fields.insert(
-            "audience".to_owned(),
-            serde_json::to_value(audience).map_err(|e| Error::Internal(e.to_string()))?,
-        );
+        fields.insert("audience".to_owned(), serde_json::to_value(audience)?);
     }
     Ok(payload)
 }

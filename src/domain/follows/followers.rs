@@ -33,7 +33,7 @@ pub async fn follow_received(data: &Data<AppContext>, actor: &Url, follow_id: &U
     }
     let checks = commitments::check_peer_commitments(data, &peer).await;
     let snapshot = peer.row.actor_json.clone();
-    let checks_json = serde_json::to_string(&checks).map_err(|e| Error::Internal(e.to_string()))?;
+    let checks_json = serde_json::to_string(&checks)?;
     // Decided before the request is stored, so it is never seen without
     // its reason.
     let decision = policy::admit(data, &checks);
@@ -91,7 +91,7 @@ pub async fn follow_received(data: &Data<AppContext>, actor: &Url, follow_id: &U
 }
 
 fn their_follow(row: &FollowInRow, follower: &Url, us: &Url) -> Result<Value> {
-    let id = Url::parse(&row.follow_uri).map_err(|e| Error::Internal(e.to_string()))?;
+    let id = Url::parse(&row.follow_uri)?;
     Ok(follow::document(&id, follower, us))
 }
 
@@ -181,7 +181,7 @@ fn answer_document(
     reason: Option<&str>,
 ) -> Result<(Url, Value)> {
     let us = actor_id(&ctx.settings);
-    let follower = Url::parse(&peer.actor_uri).map_err(|e| Error::Internal(e.to_string()))?;
+    let follower = Url::parse(&peer.actor_uri)?;
     let id = activities::new_activity_id(&ctx.settings);
     let document = answer::document(
         kind,

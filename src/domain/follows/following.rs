@@ -30,7 +30,7 @@ pub async fn follow(
     }
     let id = activities::new_activity_id(&data.settings);
     let us = actor_id(&data.settings);
-    let peer_uri = Url::parse(&peer.row.actor_uri).map_err(|e| Error::Internal(e.to_string()))?;
+    let peer_uri = Url::parse(&peer.row.actor_uri)?;
     data.store.ensure_delivery_stream(peer.row.id).await?;
     let mut tx = change::begin(data).await?;
     let row = tx.upsert_follow_out(peer.row.id, id.as_str()).await?;
@@ -102,8 +102,8 @@ pub(super) async fn undo_our_follow(
     peer_uri: &str,
 ) -> Result<()> {
     let us = actor_id(&ctx.settings);
-    let peer_url = Url::parse(peer_uri).map_err(|e| Error::Internal(e.to_string()))?;
-    let follow_id = Url::parse(&row.follow_uri).map_err(|e| Error::Internal(e.to_string()))?;
+    let peer_url = Url::parse(peer_uri)?;
+    let follow_id = Url::parse(&row.follow_uri)?;
     let id = activities::new_activity_id(&ctx.settings);
     let document = undo::document(
         &id,

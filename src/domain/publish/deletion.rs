@@ -33,7 +33,7 @@ pub async fn delete(ctx: &AppContext, kind: ObjectKind, local_id: &str) -> Resul
         .ok()
         .and_then(|d| d.get("type").cloned())
         .unwrap_or_default();
-    let uri = Url::parse(&row.uri).map_err(|e| Error::Internal(e.to_string()))?;
+    let uri = Url::parse(&row.uri)?;
     let audience = row.audience.clone();
     let mut tombstone = delete::tombstone(&uri, &former_type, &now);
     if let Value::Object(fields) = &mut tombstone {
@@ -46,7 +46,7 @@ pub async fn delete(ctx: &AppContext, kind: ObjectKind, local_id: &str) -> Resul
     tx.mark_deleted(row.id, &to_json(&tombstone)?).await?;
     // Its earlier activities carried its content: they become tombstones.
     for (activity_row, activity_uri, activity_kind) in tx.activities_of_object(row.id).await? {
-        let activity_uri = Url::parse(&activity_uri).map_err(|e| Error::Internal(e.to_string()))?;
+        let activity_uri = Url::parse(&activity_uri)?;
         let mut withdrawn =
             delete::tombstone(&activity_uri, &Value::from(activity_kind.as_str()), &now);
         if let Value::Object(fields) = &mut withdrawn {

@@ -70,7 +70,7 @@ pub(super) fn check_local_id(local_id: &str) -> Result<()> {
 }
 
 pub(super) fn to_json(value: &impl serde::Serialize) -> Result<String> {
-    serde_json::to_string(value).map_err(|e| Error::Internal(e.to_string()))
+    Ok(serde_json::to_string(value)?)
 }
 
 pub(super) fn change_type(change: Change) -> &'static str {
@@ -112,8 +112,8 @@ pub fn withdrawal_for(
     because_of: &str,
     peer_actor: &str,
 ) -> Result<String> {
-    let object = Url::parse(object_uri).map_err(|e| Error::Internal(e.to_string()))?;
-    let peer = Url::parse(peer_actor).map_err(|e| Error::Internal(e.to_string()))?;
+    let object = Url::parse(object_uri)?;
+    let peer = Url::parse(peer_actor)?;
     let seed = format!("{because_of}|{peer_actor}");
     let id = ctx.settings.url_for(&format!(
         "{}/{}",

@@ -84,8 +84,7 @@ async fn check_commitment(
         });
         return Ok(());
     };
-    let document: Value =
-        serde_json::from_str(&version.document).map_err(|e| Error::Internal(e.to_string()))?;
+    let document: Value = serde_json::from_str(&version.document)?;
     let principles: Vec<String> = document["principles"]
         .as_array()
         .map(|list| {
