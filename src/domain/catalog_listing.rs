@@ -95,15 +95,6 @@ impl CatalogSearch {
     }
 }
 
-/// The kind whose catalog is at `/catalog/{collection}`.
-pub fn kind_of_collection(collection: &str) -> Result<ObjectKind> {
-    ObjectKind::from_collection(collection).ok_or_else(|| {
-        Error::NotFound(format!(
-            "no catalog `{collection}`: use offers, members, charters or commitments"
-        ))
-    })
-}
-
 /// The entries of `kind` matching `search`, after the page's cursor.
 pub async fn page(
     ctx: &AppContext,

@@ -102,9 +102,7 @@ pub async fn list(ctx: &AppContext) -> Result<Vec<WebhookView>> {
 
 /// Removes an endpoint and its queued events.
 pub async fn delete(ctx: &AppContext, id: &str) -> Result<()> {
-    let id: i64 = id
-        .parse()
-        .map_err(|_| Error::NotFound(format!("`{id}` is not a webhook id")))?;
+    let id = crate::model::parse_id(id)?;
     if ctx.store.delete_webhook(id).await? {
         Ok(())
     } else {

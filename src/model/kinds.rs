@@ -49,8 +49,11 @@ impl ObjectKind {
     /// The kind whose collection is at `/{segment}`: any other path is
     /// not found.
     pub fn from_collection_path(segment: &str) -> Result<ObjectKind, crate::error::Error> {
-        ObjectKind::from_collection(segment)
-            .ok_or_else(|| crate::error::Error::NotFound(format!("nothing at /{segment}")))
+        ObjectKind::from_collection(segment).ok_or_else(|| {
+            crate::error::Error::NotFound(format!(
+                "no collection `{segment}`: use offers, members, charters or commitments"
+            ))
+        })
     }
 
     pub fn parse(name: &str) -> Option<ObjectKind> {

@@ -13,6 +13,13 @@ pub mod units;
 pub use follow_state::{FollowerState, FollowingState};
 pub use kinds::{Audience, AudienceName, ObjectKind};
 
+/// A row id from a URL path or a command line: anything else names nothing
+/// (404).
+pub fn parse_id(text: &str) -> Result<i64, crate::error::Error> {
+    text.parse()
+        .map_err(|_| crate::error::Error::NotFound(format!("`{text}` is not an id")))
+}
+
 /// A length as the store counts (SQL integers are `i64`); saturates rather
 /// than wrapping.
 pub fn count(len: usize) -> i64 {

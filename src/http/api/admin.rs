@@ -22,6 +22,7 @@ use crate::http::api::openapi::problems::{
 use crate::http::api::paging::linked_page;
 use crate::http::auth::AdminToken;
 use crate::http::extract::{Json, Query};
+use crate::model::parse_id;
 use crate::model::{FollowerState, FollowingState};
 use crate::node::{AppContext, NodeState};
 
@@ -43,11 +44,6 @@ pub fn routes() -> DocumentedRoutes {
 
 fn decided_by(token: &AdminToken) -> String {
     format!("admin token `{}`", token.token.name)
-}
-
-fn id_of(text: &str) -> Result<i64> {
-    text.parse()
-        .map_err(|_| Error::NotFound(format!("`{text}` is not an id")))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -113,7 +109,7 @@ async fn remove_follow(
     State(ctx): State<AppContext>,
     Path(id): Path<String>,
 ) -> Result<StatusCode> {
-    follows::unfollow(&ctx, id_of(&id)?, &decided_by(&token)).await?;
+    follows::unfollow(&ctx, parse_id(&id)?, &decided_by(&token)).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -164,7 +160,7 @@ async fn approve_request(
     State(ctx): State<AppContext>,
     Path(id): Path<String>,
 ) -> Result<Json<RequestView>> {
-    let id = id_of(&id)?;
+    let id = parse_id(&id)?;
     follows::approve(&ctx, id, &decided_by(&token)).await?;
     request_view(&ctx, id).await
 }
@@ -185,7 +181,7 @@ async fn reject_request(
     Path(id): Path<String>,
     request: std::result::Result<axum::Json<RejectRequest>, JsonRejection>,
 ) -> Result<Json<RequestView>> {
-    let id = id_of(&id)?;
+    let id = parse_id(&id)?;
     let request = match request {
         Err(JsonRejection::MissingJsonContentType(_)) => RejectRequest::default(),
         // An empty body is a rejection without a reason.
@@ -234,7 +230,7 @@ async fn exclude_peer(
     Path(id): Path<String>,
     Json(request): Json<ExcludeRequest>,
 ) -> Result<Json<PeerView>> {
-    let id = id_of(&id)?;
+    let id = parse_id(&id)?;
     follows::exclude(&ctx, id, &request.reason, &decided_by(&token)).await?;
     peer_view(&ctx, id).await
 }
@@ -247,7 +243,7 @@ async fn reinclude_peer(
     State(ctx): State<AppContext>,
     Path(id): Path<String>,
 ) -> Result<Json<PeerView>> {
-    let id = id_of(&id)?;
+    let id = parse_id(&id)?;
     follows::reinclude(&ctx, id, &decided_by(&token)).await?;
     peer_view(&ctx, id).await
 }
@@ -330,7 +326,7 @@ async fn received(
 ) -> Result<Response> {
     let PageRequest { cursor, limit } = query.page()?;
     let offset = cursor.unwrap_or(0);
-    let mut items = peers::received(&ctx, id_of(&id)?, offset, limit + 1).await?;
+    let mut items = peers::received(&ctx, parse_id(&id)?, offset, limit + 1).await?;
     let next = (crate::model::count(items.len()) > limit).then(|| (offset + limit).to_string());
     items.truncate(crate::model::length(limit));
     Ok(linked_page(&ctx.settings.public_url, &uri, &items, next))

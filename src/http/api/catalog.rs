@@ -4,7 +4,7 @@
 use axum::extract::{Path, State};
 use serde::Deserialize;
 
-use crate::domain::catalog_listing::{self, CatalogItem, CatalogSearch, kind_of_collection};
+use crate::domain::catalog_listing::{self, CatalogItem, CatalogSearch};
 use crate::domain::listing::{Page, page_request};
 use crate::error::Result;
 use crate::http::api::documented::DocumentedRoutes;
@@ -12,6 +12,7 @@ use crate::http::api::openapi::parameters::{CatalogAddress, Collection, Paging};
 use crate::http::api::openapi::problems::{BadRequest, NotFound, TokenRefused};
 use crate::http::auth::PlatformToken;
 use crate::http::extract::{Json, Query};
+use crate::model::ObjectKind;
 use crate::node::AppContext;
 
 pub fn routes() -> DocumentedRoutes {
@@ -49,7 +50,7 @@ async fn list(
     Path(collection): Path<String>,
     Query(query): Query<ListQuery>,
 ) -> Result<Json<Page<CatalogItem>>> {
-    let kind = kind_of_collection(&collection)?;
+    let kind = ObjectKind::from_collection_path(&collection)?;
     let page = page_request(query.cursor.as_deref(), query.limit)?;
     let search = CatalogSearch {
         peer: query.peer,
@@ -70,6 +71,6 @@ async fn show(
     State(ctx): State<AppContext>,
     Path((collection, id)): Path<(String, String)>,
 ) -> Result<Json<CatalogItem>> {
-    let kind = kind_of_collection(&collection)?;
+    let kind = ObjectKind::from_collection_path(&collection)?;
     Ok(Json(catalog_listing::entry(&ctx, kind, &id).await?))
 }

@@ -10,7 +10,7 @@ use serde_json::Value;
 use crate::domain::listing::{Page, page_request};
 use crate::domain::objects::{self, ObjectView, VersionView};
 use crate::domain::publish::{self, Change};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::http::api::documented::DocumentedRoutes;
 use crate::http::api::openapi::ObjectPayload;
 use crate::http::api::openapi::parameters::{CharterId, Collection, ObjectAddress, Paging};
@@ -30,14 +30,6 @@ pub fn routes() -> DocumentedRoutes {
         .routes(utoipa_axum::routes!(charter_versions))
 }
 
-fn kind_of(collection: &str) -> Result<ObjectKind> {
-    ObjectKind::from_collection(collection).ok_or_else(|| {
-        Error::NotFound(format!(
-            "no collection `{collection}`: use offers, members, charters or commitments"
-        ))
-    })
-}
-
 #[utoipa::path(put, path = "/api/v1/{collection}/{local_id}", operation_id = "put_object", tag = "objects",
     summary = "Create or update an object: the first PUT publishes Create, a changed one Update, an identical one nothing",
     params(ObjectAddress), security(("bearer" = ["platform"])),
@@ -53,7 +45,7 @@ async fn put(
     Path((collection, local_id)): Path<(String, String)>,
     Json(document): Json<Value>,
 ) -> Result<Response> {
-    let kind = kind_of(&collection)?;
+    let kind = ObjectKind::from_collection_path(&collection)?;
     let published = publish::upsert(&ctx, kind, &local_id, &document).await?;
     let status = if published.change == Change::Created {
         StatusCode::CREATED
@@ -75,7 +67,7 @@ async fn show(
     State(ctx): State<AppContext>,
     Path((collection, local_id)): Path<(String, String)>,
 ) -> Result<Json<ObjectView>> {
-    let kind = kind_of(&collection)?;
+    let kind = ObjectKind::from_collection_path(&collection)?;
     Ok(Json(objects::show(&ctx, kind, &local_id).await?))
 }
 
@@ -88,7 +80,7 @@ async fn remove(
     State(ctx): State<AppContext>,
     Path((collection, local_id)): Path<(String, String)>,
 ) -> Result<StatusCode> {
-    let kind = kind_of(&collection)?;
+    let kind = ObjectKind::from_collection_path(&collection)?;
     publish::delete(&ctx, kind, &local_id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -109,7 +101,7 @@ async fn list(
     Path(collection): Path<String>,
     Query(query): Query<ListQuery>,
 ) -> Result<Json<Page<ObjectView>>> {
-    let kind = kind_of(&collection)?;
+    let kind = ObjectKind::from_collection_path(&collection)?;
     let page = page_request(query.cursor.as_deref(), query.limit)?;
     Ok(Json(objects::list(&ctx, kind, &page).await?))
 }

@@ -11,6 +11,7 @@ use serde::Deserialize;
 use crate::domain::follows;
 use crate::error::{Error, Result};
 use crate::http::console::session::CsrfForm;
+use crate::model::parse_id;
 use crate::node::NodeState;
 
 pub fn routes() -> Router<NodeState> {
@@ -21,11 +22,6 @@ pub fn routes() -> Router<NodeState> {
         .route("/admin/peers/{id}/unfollow", post(unfollow))
         .route("/admin/peers/{id}/exclude", post(exclude))
         .route("/admin/peers/{id}/reinclude", post(reinclude))
-}
-
-fn id_of(text: &str) -> Result<i64> {
-    text.parse()
-        .map_err(|_| Error::NotFound(format!("`{text}` is not an id")))
 }
 
 /// Back to `page`: with `done` on success, with the error's message when
@@ -69,7 +65,7 @@ async fn approve(
 ) -> Response {
     let by = form.session.decided_by();
     let outcome = async {
-        follows::approve(&ctx, id_of(&id)?, &by).await?;
+        follows::approve(&ctx, parse_id(&id)?, &by).await?;
         Ok("approved")
     };
     back("/admin/requests", outcome.await)
@@ -84,7 +80,7 @@ async fn reject(
     let reason = form.form.reason.trim().to_owned();
     let outcome = async {
         let reason = (!reason.is_empty()).then_some(reason.as_str());
-        follows::reject(&ctx, id_of(&id)?, reason, &by).await?;
+        follows::reject(&ctx, parse_id(&id)?, reason, &by).await?;
         Ok("rejected")
     };
     back("/admin/requests", outcome.await)
@@ -112,7 +108,7 @@ async fn unfollow(
 ) -> Response {
     let by = form.session.decided_by();
     let outcome = async {
-        follows::unfollow_peer(&ctx, id_of(&id)?, &by).await?;
+        follows::unfollow_peer(&ctx, parse_id(&id)?, &by).await?;
         Ok("unfollowed")
     };
     back("/admin/peers", outcome.await)
@@ -126,7 +122,7 @@ async fn exclude(
     let by = form.session.decided_by();
     let reason = form.form.reason.trim().to_owned();
     let outcome = async {
-        follows::exclude(&ctx, id_of(&id)?, &reason, &by).await?;
+        follows::exclude(&ctx, parse_id(&id)?, &reason, &by).await?;
         Ok("excluded")
     };
     back("/admin/peers", outcome.await)
@@ -139,7 +135,7 @@ async fn reinclude(
 ) -> Response {
     let by = form.session.decided_by();
     let outcome = async {
-        follows::reinclude(&ctx, id_of(&id)?, &by).await?;
+        follows::reinclude(&ctx, parse_id(&id)?, &by).await?;
         Ok("reincluded")
     };
     back("/admin/peers", outcome.await)
