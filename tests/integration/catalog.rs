@@ -556,6 +556,9 @@ async fn a_peer_down_gets_everything_back(db: TestDatabase) {
         .then_some(())
     })
     .await;
+    // A has everything once the last delivery is stored; B records its
+    // cursor when the answer comes back, a moment later.
+    b.wait_until_delivered().await;
     let peers = b.api("/api/v1/admin/peers", &b_admin).await;
     assert_eq!(peers[0]["delivery"]["backlog"], 0);
     let metrics = b.get("/metrics").await.text().await.unwrap();
