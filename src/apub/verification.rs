@@ -18,6 +18,8 @@ pub enum VerificationError {
     Fetch(#[from] FetchError),
     #[error("the actor {actor} does not list {method} in its assertionMethod")]
     UnknownKey { actor: Url, method: String },
+    #[error("{0} is not one of the signer's keys")]
+    NotListed(String),
     #[error("the key {0} is not an Ed25519 Multikey")]
     NotEd25519(String),
     #[error("the proof is by {method}, which is not under the object's host {host}")]
@@ -45,6 +47,19 @@ pub fn assertion_key(
             .and_then(|bytes| VerifyingKey::from_bytes(&bytes).ok())
             .ok_or_else(|| VerificationError::NotEd25519(method.to_owned())),
     )
+}
+
+/// Verifies `document`'s proof with a key the (already fetched) actor
+/// document lists in its `assertionMethod`.
+pub fn verify_with_actor(
+    actor_document: &Value,
+    document: &Value,
+) -> Result<(), VerificationError> {
+    let method = proof::verification_method(document)?;
+    let key = assertion_key(actor_document, method)
+        .ok_or_else(|| VerificationError::NotListed(method.to_owned()))??;
+    proof::verify(document, &key)?;
+    Ok(())
 }
 
 /// Verifies `document`'s proof, fetching the signer's actor for its key.

@@ -8,8 +8,7 @@ use url::Url;
 
 use crate::apub::objects::{kind_of, payload_from_object};
 use crate::apub::peer::is_peer_own;
-use crate::apub::proof;
-use crate::apub::verification::assertion_key;
+use crate::apub::verification::verify_with_actor;
 use crate::domain::{change, validation, webhooks};
 use crate::error::{Error, Result, Violation};
 use crate::model::FollowingState;
@@ -168,18 +167,7 @@ fn strip_audience(mut payload: Value) -> Value {
 
 fn verify_proof(ctx: &AppContext, peer: &PeerRow, object: &Value) -> Result<()> {
     let actor: Value = serde_json::from_str(&peer.actor_json).unwrap_or(Value::Null);
-    let method =
-        proof::verification_method(object).map_err(|e| refuse(ctx, "proof", e.to_string()))?;
-    let key = assertion_key(&actor, method)
-        .ok_or_else(|| {
-            refuse(
-                ctx,
-                "proof",
-                format!("{method} is not one of the sender's keys"),
-            )
-        })?
-        .map_err(|e| refuse(ctx, "proof", e.to_string()))?;
-    proof::verify(object, &key).map_err(|e| refuse(ctx, "proof", e.to_string()))
+    verify_with_actor(&actor, object).map_err(|e| refuse(ctx, "proof", e.to_string()))
 }
 
 /// A peer deleted an object: it leaves the catalog (a deletion is honoured,

@@ -10,8 +10,7 @@ use crate::apub::fetch;
 use crate::apub::objects::charter::parse_version_uri;
 use crate::apub::objects::kind_of;
 use crate::apub::peer::{Peer, domain_of};
-use crate::apub::proof;
-use crate::apub::verification::assertion_key;
+use crate::apub::verification::verify_with_actor;
 use crate::domain::policy::CommitmentCheck;
 use crate::model::kinds::ObjectKind;
 use crate::node::AppContext;
@@ -109,9 +108,5 @@ fn verify(actor: &Value, peer: &Peer, id: &str, commitment: &Value) -> Result<()
     if domain_of(&id) != peer.row.domain {
         return Err("the commitment is not on the peer's host".into());
     }
-    let method = proof::verification_method(commitment).map_err(|e| e.to_string())?;
-    let key = assertion_key(actor, method)
-        .ok_or_else(|| format!("{method} is not a key of the peer"))?
-        .map_err(|e| e.to_string())?;
-    proof::verify(commitment, &key).map_err(|e| e.to_string())
+    verify_with_actor(actor, commitment).map_err(|e| e.to_string())
 }

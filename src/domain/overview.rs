@@ -73,7 +73,7 @@ pub async fn overview(ctx: &AppContext) -> Result<Overview> {
 }
 
 #[derive(Serialize)]
-pub struct Recipient {
+pub struct ReceivedBy {
     pub peer: PeerSummary,
     pub delivered_at: String,
 }
@@ -87,7 +87,7 @@ pub struct PublishedObject {
     /// `public`, `followers` or the named peers.
     pub audience: Value,
     pub updated_at: String,
-    pub recipients: Vec<Recipient>,
+    pub recipients: Vec<ReceivedBy>,
 }
 
 fn payload_name(payload: &str) -> String {
@@ -112,10 +112,10 @@ async fn peers_by_id(ctx: &AppContext) -> Result<HashMap<i64, PeerRow>> {
 /// Our live objects of a kind, newest first, each with who received it.
 pub async fn published(ctx: &AppContext, kind: ObjectKind) -> Result<Vec<PublishedObject>> {
     let peers = peers_by_id(ctx).await?;
-    let mut recipients: HashMap<i64, Vec<Recipient>> = HashMap::new();
+    let mut recipients: HashMap<i64, Vec<ReceivedBy>> = HashMap::new();
     for (object_id, peer_id, at) in ctx.store.recipients_of_kind(kind.as_str()).await? {
         if let Some(peer) = peers.get(&peer_id) {
-            recipients.entry(object_id).or_default().push(Recipient {
+            recipients.entry(object_id).or_default().push(ReceivedBy {
                 peer: PeerSummary::of(peer),
                 delivered_at: format_millis(at),
             });
@@ -132,7 +132,7 @@ pub async fn published(ctx: &AppContext, kind: ObjectKind) -> Result<Vec<Publish
 
 fn published_object(
     row: ObjectRow,
-    recipients: &mut HashMap<i64, Vec<Recipient>>,
+    recipients: &mut HashMap<i64, Vec<ReceivedBy>>,
 ) -> PublishedObject {
     PublishedObject {
         name: payload_name(&row.payload),

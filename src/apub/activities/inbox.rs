@@ -6,7 +6,7 @@ use url::Url;
 
 use crate::apub::activities::answer::Answer;
 use crate::apub::activities::follow::Follow;
-use crate::apub::activities::publication::Publication;
+use crate::apub::activities::object_change::ObjectChange;
 use crate::apub::activities::undo::Undo;
 
 /// An activity type this node does not act on.
@@ -23,7 +23,7 @@ pub struct Ignored {
 pub enum InboxActivity {
     Follow(Follow),
     Undo(Undo),
-    Publication(Publication),
+    ObjectChange(ObjectChange),
     Answer(Answer),
     Ignored(Ignored),
 }
@@ -34,10 +34,10 @@ impl InboxActivity {
         match self {
             InboxActivity::Follow(_) => "Follow",
             InboxActivity::Undo(_) => "Undo",
-            InboxActivity::Publication(p) => match p.kind {
-                crate::apub::activities::publication::PublicationType::Create => "Create",
-                crate::apub::activities::publication::PublicationType::Update => "Update",
-                crate::apub::activities::publication::PublicationType::Delete => "Delete",
+            InboxActivity::ObjectChange(p) => match p.kind {
+                crate::apub::activities::object_change::ObjectChangeType::Create => "Create",
+                crate::apub::activities::object_change::ObjectChangeType::Update => "Update",
+                crate::apub::activities::object_change::ObjectChangeType::Delete => "Delete",
             },
             InboxActivity::Answer(answer) => &answer.kind,
             InboxActivity::Ignored(ignored) => &ignored.kind,

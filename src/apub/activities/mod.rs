@@ -6,7 +6,7 @@ pub mod create;
 pub mod delete;
 pub mod follow;
 pub mod inbox;
-pub mod publication;
+pub mod object_change;
 pub mod undo;
 pub mod update;
 

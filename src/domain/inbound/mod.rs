@@ -5,7 +5,7 @@
 
 mod answer;
 mod follow;
-mod publication;
+mod object_change;
 mod undo;
 
 use activitypub_federation::config::Data;
@@ -55,7 +55,7 @@ impl Activity for InboxActivity {
         match self {
             InboxActivity::Follow(a) => &a.id,
             InboxActivity::Undo(a) => &a.id,
-            InboxActivity::Publication(a) => &a.id,
+            InboxActivity::ObjectChange(a) => &a.id,
             InboxActivity::Answer(a) => &a.id,
             InboxActivity::Ignored(a) => &a.id,
         }
@@ -65,7 +65,7 @@ impl Activity for InboxActivity {
         match self {
             InboxActivity::Follow(a) => &a.actor,
             InboxActivity::Undo(a) => &a.actor,
-            InboxActivity::Publication(a) => &a.actor,
+            InboxActivity::ObjectChange(a) => &a.actor,
             InboxActivity::Answer(a) => &a.actor,
             InboxActivity::Ignored(a) => &a.actor,
         }
@@ -75,7 +75,7 @@ impl Activity for InboxActivity {
         match self {
             InboxActivity::Follow(a) => a.verify(data).await,
             InboxActivity::Undo(a) => a.verify(data).await,
-            InboxActivity::Publication(a) => a.verify(data).await,
+            InboxActivity::ObjectChange(a) => a.verify(data).await,
             InboxActivity::Answer(a) if a.kind == "Accept" || a.kind == "Reject" => {
                 a.verify(data).await
             }
@@ -116,7 +116,7 @@ impl Activity for InboxActivity {
         let outcome = match self {
             InboxActivity::Follow(a) => a.receive(data).await,
             InboxActivity::Undo(a) => a.receive(data).await,
-            InboxActivity::Publication(a) => a.receive(data).await,
+            InboxActivity::ObjectChange(a) => a.receive(data).await,
             InboxActivity::Answer(a) if a.kind == "Accept" || a.kind == "Reject" => {
                 a.receive(data).await
             }

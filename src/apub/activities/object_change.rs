@@ -6,22 +6,22 @@ use serde_json::Value;
 use url::Url;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum PublicationType {
+pub enum ObjectChangeType {
     Create,
     Update,
     Delete,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Publication {
+pub struct ObjectChange {
     pub id: Url,
     #[serde(rename = "type")]
-    pub kind: PublicationType,
+    pub kind: ObjectChangeType,
     pub actor: Url,
     pub object: Value,
 }
 
-impl Publication {
+impl ObjectChange {
     /// The id of the object, embedded or by reference.
     pub fn object_id(&self) -> Option<&str> {
         match &self.object {

@@ -9,7 +9,7 @@ use activitypub_federation::traits::Activity;
 use serde_json::Value;
 use url::Url;
 
-use crate::apub::activities::publication::{Publication, PublicationType};
+use crate::apub::activities::object_change::{ObjectChange, ObjectChangeType};
 use crate::apub::fetch;
 use crate::apub::objects::kind_of;
 use crate::apub::peer::Peer;
@@ -18,7 +18,7 @@ use crate::error::{Error, Result};
 use crate::node::AppContext;
 
 #[async_trait::async_trait]
-impl Activity for Publication {
+impl Activity for ObjectChange {
     type DataType = AppContext;
     type Error = Error;
 
@@ -40,24 +40,24 @@ impl Activity for Publication {
         let about_actor = self.object_id() == Some(self.actor.as_str());
         if about_actor {
             match self.kind {
-                PublicationType::Update => {
+                ObjectChangeType::Update => {
                     // The peer changed its actor (a new key, a new name): refetch it.
                     ObjectId::<Peer>::from(self.actor.clone())
                         .dereference_forced(data)
                         .await?;
                 }
-                PublicationType::Delete => {
+                ObjectChangeType::Delete => {
                     // The peer closed: nothing it shared is kept.
                     if let Some(peer) = data.store.peer_by_uri(self.actor.as_str()).await? {
                         catalog::peer_closed(data, &peer).await?;
                     }
                 }
-                PublicationType::Create => {}
+                ObjectChangeType::Create => {}
             }
             return Ok(());
         }
         if let Value::Object(_) = &self.object {
-            if self.kind != PublicationType::Delete && kind_of(&self.object).is_none() {
+            if self.kind != ObjectChangeType::Delete && kind_of(&self.object).is_none() {
                 // A `Note`, a video, a post: what other servers publish
                 // and this node has no use for.
                 tracing::info!(activity = %self.id, "object of a type this node does not keep: acknowledged and ignored");
@@ -75,7 +75,7 @@ impl Activity for Publication {
             ));
         }
         let object = match (&self.kind, &self.object) {
-            (PublicationType::Delete, object) => object.clone(),
+            (ObjectChangeType::Delete, object) => object.clone(),
             (_, Value::Object(_)) => self.object.clone(),
             (_, Value::String(id)) => {
                 let url = Url::parse(id)
@@ -92,7 +92,7 @@ impl Activity for Publication {
             }
         };
         let received = match self.kind {
-            PublicationType::Delete => catalog::receive_delete(data, &peer, &object).await?,
+            ObjectChangeType::Delete => catalog::receive_delete(data, &peer, &object).await?,
             _ => catalog::receive_object(data, &peer, &object).await?,
         };
         tracing::info!(activity = %self.id, ?received, "catalog");
