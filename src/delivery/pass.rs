@@ -12,6 +12,7 @@ use crate::delivery::backoff::retry_delay_ms;
 use crate::delivery::sender::{Outcome, post};
 use crate::domain::{policy, publish};
 use crate::error::Result;
+use crate::model::ActivityKind;
 use crate::model::FollowerState;
 use crate::node::NodeState;
 use crate::store::{OutgoingActivity, PeerRow, StreamProgress, StreamRow, now_millis};
@@ -311,7 +312,7 @@ impl<'a> StreamPass<'a> {
         let Some(object_id) = activity.object_id else {
             return Ok(None);
         };
-        if !matches!(activity.kind.as_str(), "Update" | "Delete") {
+        if !matches!(activity.kind, ActivityKind::Update | ActivityKind::Delete) {
             return Ok(None);
         }
         let store = &self.state.store;
@@ -319,10 +320,10 @@ impl<'a> StreamPass<'a> {
             Some((_, _, kind)) => Some(kind.clone()),
             None => store.receipt_kind(self.peer.id, object_id).await?,
         };
-        if held_kind.is_none_or(|kind| kind == "Delete") {
+        if held_kind.is_none_or(|kind| kind == ActivityKind::Delete.as_str()) {
             return Ok(None);
         }
-        if activity.kind == "Delete" {
+        if activity.kind == ActivityKind::Delete {
             return Ok(Some(activity.document.clone()));
         }
         let Some(object_uri) = store.object_uri(object_id).await? else {

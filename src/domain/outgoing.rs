@@ -10,6 +10,7 @@ use crate::apub::actor::{OrganizationActor, actor_id, ed25519_key_id};
 use crate::apub::context::PUBLIC_COLLECTION;
 use crate::apub::proof::{self, ProofOptions};
 use crate::error::{Error, Result};
+use crate::model::ActivityKind;
 use crate::model::Audience;
 use crate::model::time;
 use crate::node::AppContext;
@@ -34,7 +35,7 @@ pub fn sign(ctx: &AppContext, document: &Value) -> Result<Value> {
 pub async fn send_to_peer(
     ctx: &AppContext,
     peer_id: i64,
-    kind: &str,
+    kind: ActivityKind,
     id: &Url,
     document: &Value,
 ) -> Result<()> {
@@ -53,7 +54,7 @@ pub async fn record_for_peer(
     ctx: &AppContext,
     tx: &mut ChangeTx,
     peer_id: i64,
-    kind: &str,
+    kind: ActivityKind,
     id: &Url,
     document: &Value,
 ) -> Result<()> {

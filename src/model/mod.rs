@@ -3,6 +3,7 @@
 //! federation shapes and the HTTP layer all speak. A leaf: it imports no
 //! other module of the crate but `error`.
 
+pub mod activity_kind;
 pub mod follow_state;
 pub mod keys;
 pub mod kinds;
@@ -10,6 +11,7 @@ pub mod payload;
 pub mod time;
 pub mod units;
 
+pub use activity_kind::ActivityKind;
 pub use follow_state::{FollowerState, FollowingState};
 pub use kinds::{Audience, AudienceName, ObjectKind};
 

@@ -3,13 +3,15 @@
 use sqlx::Row;
 
 use crate::error::Result;
+use crate::model::ActivityKind;
 use crate::store::Store;
+use crate::store::activity_kind_column;
 
 #[derive(Debug, Clone)]
 pub struct ActivityRow {
     pub id: i64,
     pub uri: String,
-    pub kind: String,
+    pub kind: ActivityKind,
     pub public: bool,
     pub document: String,
     /// Withdrawn when its object was deleted: the document is a tombstone.
@@ -20,7 +22,7 @@ fn activity_row(row: &sqlx::any::AnyRow) -> Result<ActivityRow> {
     Ok(ActivityRow {
         id: row.try_get("id")?,
         uri: row.try_get("uri")?,
-        kind: row.try_get("kind")?,
+        kind: activity_kind_column(row, "kind")?,
         public: row.try_get::<i64, _>("public")? != 0,
         document: row.try_get("document")?,
         withdrawn: row.try_get::<Option<i64>, _>("withdrawn_at")?.is_some(),

@@ -182,6 +182,17 @@ pub(crate) fn json_text(value: &impl serde::Serialize) -> Result<String> {
     serde_json::to_string(value).map_err(|e| crate::error::Error::Internal(e.to_string()))
 }
 
+/// An activity type column (`Create`, `Follow`...).
+pub(crate) fn activity_kind_column(
+    row: &sqlx::any::AnyRow,
+    column: &str,
+) -> Result<crate::model::ActivityKind> {
+    use sqlx::Row;
+    let name: String = row.try_get(column)?;
+    crate::model::ActivityKind::parse(&name)
+        .ok_or_else(|| crate::error::Error::Internal(format!("stored activity type {name:?}")))
+}
+
 /// An object kind column (`offer`, `member`...).
 pub(crate) fn kind_column(row: &sqlx::any::AnyRow) -> Result<crate::model::ObjectKind> {
     use sqlx::Row;

@@ -5,8 +5,10 @@ use sqlx::any::AnyRow;
 use sqlx::{Any, Row};
 
 use crate::error::{Error, Result};
-use crate::model::{Audience, ObjectKind};
-use crate::store::{ChangeTx, Store, json_column, json_text, kind_column, now_millis};
+use crate::model::{ActivityKind, Audience, ObjectKind};
+use crate::store::{
+    ChangeTx, Store, activity_kind_column, json_column, json_text, kind_column, now_millis,
+};
 
 #[derive(Debug, Clone)]
 pub struct ObjectRow {
@@ -78,7 +80,7 @@ pub struct ObjectState<'a> {
 #[derive(Debug, Clone)]
 pub struct NewActivity<'a> {
     pub uri: &'a str,
-    pub kind: &'a str,
+    pub kind: ActivityKind,
     pub object_id: Option<i64>,
     /// The one peer a governance activity (Follow, Accept...) goes to.
     pub target_peer_id: Option<i64>,
@@ -296,7 +298,7 @@ impl ChangeTx {
     pub async fn activities_of_object(
         &mut self,
         object_id: i64,
-    ) -> Result<Vec<(i64, String, String)>> {
+    ) -> Result<Vec<(i64, String, ActivityKind)>> {
         let rows = sqlx::query(
             "SELECT id, uri, kind FROM activities WHERE object_id = $1 AND withdrawn_at IS NULL ORDER BY id",
         )
@@ -308,7 +310,7 @@ impl ChangeTx {
                 Ok((
                     row.try_get("id")?,
                     row.try_get("uri")?,
-                    row.try_get("kind")?,
+                    activity_kind_column(row, "kind")?,
                 ))
             })
             .collect()
@@ -368,7 +370,7 @@ impl ChangeTx {
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
         )
         .bind(activity.uri)
-        .bind(activity.kind)
+        .bind(activity.kind.as_str())
         .bind(activity.object_id)
         .bind(activity.target_peer_id)
         .bind(json_text(activity.audience)?)

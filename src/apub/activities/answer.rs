@@ -1,6 +1,8 @@
 //! `Accept` and `Reject` of a `Follow`: the followed node's decision. The
 //! two differ only in their verdict, so they share this file.
 
+use crate::model::ActivityKind;
+
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use url::Url;
@@ -8,8 +10,8 @@ use url::Url;
 use crate::apub::context::{ACTIVITY_STREAMS, DATA_INTEGRITY};
 use crate::error::{Error, Result};
 
-pub const ACCEPT: &str = "Accept";
-pub const REJECT: &str = "Reject";
+pub const ACCEPT: ActivityKind = ActivityKind::Accept;
+pub const REJECT: ActivityKind = ActivityKind::Reject;
 
 /// The id of the activity an `object` designates, embedded or by id.
 pub fn object_id(object: &Value) -> Option<Url> {
@@ -25,7 +27,7 @@ pub fn object_id(object: &Value) -> Option<Url> {
 
 /// Our answer (`Accept` or `Reject`) to `follow`, a peer's Follow.
 pub fn document(
-    kind: &str,
+    kind: ActivityKind,
     id: &Url,
     us: &Url,
     follow: &Value,
@@ -56,6 +58,11 @@ pub struct Answer {
 }
 
 impl Answer {
+    /// An `Accept` or a `Reject` (the type this node acts on).
+    pub fn answers_follow(&self) -> bool {
+        self.kind == ACCEPT.as_str() || self.kind == REJECT.as_str()
+    }
+
     /// The id of the `Follow` this answers.
     pub fn follow_id(&self) -> Result<Url> {
         object_id(&self.object)

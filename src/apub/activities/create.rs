@@ -1,3 +1,5 @@
 //! `Create`: the first publication of an object.
 
-pub const TYPE: &str = "Create";
+use crate::model::ActivityKind;
+
+pub const TYPE: ActivityKind = ActivityKind::Create;

@@ -1,10 +1,12 @@
 //! `Delete`: the object is withdrawn; the activity carries its `Tombstone`
 //! and receivers purge their copy.
 
+use crate::model::ActivityKind;
+
 use serde_json::{Value, json};
 use url::Url;
 
-pub const TYPE: &str = "Delete";
+pub const TYPE: ActivityKind = ActivityKind::Delete;
 
 /// What remains at a deleted object's URL; `former_type` as the object
 /// had it (one type or several).

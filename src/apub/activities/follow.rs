@@ -1,12 +1,14 @@
 //! `Follow`: one node asks to receive another's data.
 
+use crate::model::ActivityKind;
+
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use url::Url;
 
 use crate::apub::context::{ACTIVITY_STREAMS, DATA_INTEGRITY};
 
-pub const TYPE: &str = "Follow";
+pub const TYPE: ActivityKind = ActivityKind::Follow;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Follow {

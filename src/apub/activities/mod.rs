@@ -19,6 +19,7 @@ use crate::apub::context::object_context;
 use crate::apub::objects::addressing;
 use crate::config::Settings;
 use crate::error::{Error, Result};
+use crate::model::ActivityKind;
 use crate::model::kinds::Audience;
 
 /// Path under which activities are served: `/activities/{uuid}`.
@@ -49,7 +50,7 @@ pub fn new_activity_id(settings: &Settings) -> Url {
 /// about `object`.
 pub fn document(
     settings: &Settings,
-    kind: &str,
+    kind: ActivityKind,
     id: Url,
     object: Value,
     audience: &Audience,
@@ -59,7 +60,7 @@ pub fn document(
     serde_json::to_value(ActivityEnvelope {
         context: object_context(settings),
         id,
-        kind: kind.to_owned(),
+        kind: kind.as_str().to_owned(),
         actor: actor_id(settings),
         object,
         to,

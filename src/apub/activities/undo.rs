@@ -1,12 +1,14 @@
 //! `Undo` of a `Follow`: the follower leaves.
 
+use crate::model::ActivityKind;
+
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use url::Url;
 
 use crate::apub::context::{ACTIVITY_STREAMS, DATA_INTEGRITY};
 
-pub const TYPE: &str = "Undo";
+pub const TYPE: ActivityKind = ActivityKind::Undo;
 
 pub fn document(id: &Url, us: &Url, follow: &Value, followed: &Url) -> Value {
     json!({

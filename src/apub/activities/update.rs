@@ -1,3 +1,5 @@
 //! `Update`: an object's content changed; the activity carries it whole.
 
-pub const TYPE: &str = "Update";
+use crate::model::ActivityKind;
+
+pub const TYPE: ActivityKind = ActivityKind::Update;

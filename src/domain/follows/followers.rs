@@ -15,6 +15,7 @@ use crate::domain::outgoing;
 use crate::domain::policy::{self, Admit};
 use crate::domain::{change, commitments, webhooks};
 use crate::error::{Error, Result};
+use crate::model::ActivityKind;
 use crate::model::FollowerState;
 use crate::node::AppContext;
 use crate::store::{ChangeTx, FollowInRow, PeerRow};
@@ -113,7 +114,7 @@ pub async fn reject(
 async fn decide(
     ctx: &AppContext,
     request_id: i64,
-    kind: &str,
+    kind: ActivityKind,
     reason: Option<&str>,
     decided_by: &str,
 ) -> Result<FollowInRow> {
@@ -153,7 +154,7 @@ pub(super) async fn decide_in(
     tx: &mut ChangeTx,
     row: &FollowInRow,
     peer: &PeerRow,
-    kind: &str,
+    kind: ActivityKind,
     reason: Option<&str>,
     decided_by: &str,
 ) -> Result<()> {
@@ -177,7 +178,7 @@ fn answer_document(
     ctx: &AppContext,
     row: &FollowInRow,
     peer: &PeerRow,
-    kind: &str,
+    kind: ActivityKind,
     reason: Option<&str>,
 ) -> Result<(Url, Value)> {
     let us = actor_id(&ctx.settings);

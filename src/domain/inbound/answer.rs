@@ -27,6 +27,12 @@ impl Activity for Answer {
     }
 
     async fn receive(self, data: &Data<AppContext>) -> Result<()> {
-        follows::follow_answered(data, &self.actor, &self.follow_id()?, self.kind == ACCEPT).await
+        follows::follow_answered(
+            data,
+            &self.actor,
+            &self.follow_id()?,
+            self.kind == ACCEPT.as_str(),
+        )
+        .await
     }
 }

@@ -76,9 +76,7 @@ impl Activity for InboxActivity {
             InboxActivity::Follow(a) => a.verify(data).await,
             InboxActivity::Undo(a) => a.verify(data).await,
             InboxActivity::ObjectChange(a) => a.verify(data).await,
-            InboxActivity::Answer(a) if a.kind == "Accept" || a.kind == "Reject" => {
-                a.verify(data).await
-            }
+            InboxActivity::Answer(a) if a.answers_follow() => a.verify(data).await,
             InboxActivity::Answer(_) | InboxActivity::Ignored(_) => Ok(()),
         }
     }
@@ -117,9 +115,7 @@ impl Activity for InboxActivity {
             InboxActivity::Follow(a) => a.receive(data).await,
             InboxActivity::Undo(a) => a.receive(data).await,
             InboxActivity::ObjectChange(a) => a.receive(data).await,
-            InboxActivity::Answer(a) if a.kind == "Accept" || a.kind == "Reject" => {
-                a.receive(data).await
-            }
+            InboxActivity::Answer(a) if a.answers_follow() => a.receive(data).await,
             InboxActivity::Answer(_) | InboxActivity::Ignored(_) => {
                 tracing::info!(%id, kind, "activity type not handled here: acknowledged and ignored");
                 Ok(())

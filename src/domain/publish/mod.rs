@@ -15,6 +15,7 @@ use url::Url;
 use crate::apub::activities::{self, create, delete, update};
 use crate::domain::outgoing::sign;
 use crate::error::{Error, Result};
+use crate::model::ActivityKind;
 use crate::model::kinds::{Audience, ObjectKind, valid_local_id};
 use crate::model::time;
 use crate::node::AppContext;
@@ -73,7 +74,7 @@ pub(super) fn to_json(value: &impl serde::Serialize) -> Result<String> {
     Ok(serde_json::to_string(value)?)
 }
 
-pub(super) fn change_type(change: Change) -> &'static str {
+pub(super) fn change_type(change: Change) -> ActivityKind {
     match change {
         Change::Created => create::TYPE,
         Change::Deleted => delete::TYPE,
@@ -84,7 +85,7 @@ pub(super) fn change_type(change: Change) -> &'static str {
 pub(super) async fn record_activity(
     tx: &mut crate::store::ChangeTx,
     id: &Url,
-    kind: &str,
+    kind: ActivityKind,
     object_id: i64,
     audience: &Audience,
     signed: &Value,

@@ -5,8 +5,8 @@ use sqlx::Row;
 use sqlx::any::AnyRow;
 
 use crate::error::Result;
-use crate::model::Audience;
-use crate::store::{Store, json_column};
+use crate::model::{ActivityKind, Audience};
+use crate::store::{Store, activity_kind_column, json_column};
 
 #[derive(Debug, Clone)]
 pub struct StreamRow {
@@ -28,7 +28,7 @@ pub struct StreamRow {
 pub struct OutgoingActivity {
     pub id: i64,
     pub published_at: i64,
-    pub kind: String,
+    pub kind: ActivityKind,
     pub object_id: Option<i64>,
     pub uri: String,
     pub target_peer_id: Option<i64>,
@@ -116,7 +116,7 @@ impl Store {
                 Ok(OutgoingActivity {
                     id: row.try_get("id")?,
                     published_at: row.try_get("published_at")?,
-                    kind: row.try_get("kind")?,
+                    kind: activity_kind_column(row, "kind")?,
                     object_id: row.try_get("object_id")?,
                     uri: row.try_get("uri")?,
                     target_peer_id: row.try_get("target_peer_id")?,

@@ -1,0 +1,72 @@
+//! The activity types this node records, sends and keeps receipts of.
+
+use std::fmt;
+
+use serde::{Serialize, Serializer};
+
+/// An activity's `type`, as on the wire and in the activity log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ActivityKind {
+    Create,
+    Update,
+    Delete,
+    Follow,
+    Accept,
+    Reject,
+    Undo,
+}
+
+impl ActivityKind {
+    pub const ALL: [ActivityKind; 7] = [
+        ActivityKind::Create,
+        ActivityKind::Update,
+        ActivityKind::Delete,
+        ActivityKind::Follow,
+        ActivityKind::Accept,
+        ActivityKind::Reject,
+        ActivityKind::Undo,
+    ];
+
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            ActivityKind::Create => "Create",
+            ActivityKind::Update => "Update",
+            ActivityKind::Delete => "Delete",
+            ActivityKind::Follow => "Follow",
+            ActivityKind::Accept => "Accept",
+            ActivityKind::Reject => "Reject",
+            ActivityKind::Undo => "Undo",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<ActivityKind> {
+        ActivityKind::ALL
+            .into_iter()
+            .find(|kind| kind.as_str() == name)
+    }
+}
+
+impl fmt::Display for ActivityKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for ActivityKind {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ActivityKind;
+
+    #[test]
+    fn names_round_trip() {
+        for kind in ActivityKind::ALL {
+            assert_eq!(ActivityKind::parse(kind.as_str()), Some(kind));
+        }
+        assert_eq!(ActivityKind::parse("Note"), None);
+    }
+}
