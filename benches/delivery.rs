@@ -64,6 +64,51 @@ async fn start(dir: &std::path::Path, slug: &str) -> Running {
     }
 }
 
+/// RSA-2048 signatures per second on one core with AWS-LC, the signer the
+/// node uses.
+fn aws_lc_signatures_per_second(keys: &passerelle::model::keys::NodeKeys) -> f64 {
+    let started = Instant::now();
+    let mut count = 0u32;
+    while started.elapsed() < Duration::from_secs(2) {
+        let _ = keys
+            .rsa_sign(format!("(request-target): post /inbox\nhost: x\ndate: {count}").as_bytes());
+        count += 1;
+    }
+    f64::from(count) / started.elapsed().as_secs_f64()
+}
+
+/// One figure of `target/bench/results.json`, next to the ceiling it is
+/// measured against in the same run.
+fn record(
+    name: &str,
+    value: f64,
+    unit: &str,
+    ceiling: f64,
+    ceiling_name: &str,
+) -> serde_json::Value {
+    serde_json::json!({
+        "name": name,
+        "value": value.round(),
+        "unit": unit,
+        "ceiling": ceiling.round(),
+        "ceiling_name": ceiling_name,
+        "ratio": (value / ceiling * 100.0).round() / 100.0,
+    })
+}
+
+fn write_results(records: &[serde_json::Value]) {
+    let dir = std::path::Path::new(
+        &std::env::var("CARGO_TARGET_DIR").unwrap_or_else(|_| "target".into()),
+    )
+    .join("bench");
+    std::fs::create_dir_all(&dir).expect("target/bench");
+    let path = dir.join("results.json");
+    std::fs::write(&path, serde_json::to_string_pretty(records).expect("json")).expect("write");
+    println!("results: {}", path.display());
+}
+
+/// RSA-2048 signatures per second on one core with the `rsa` crate (what
+/// activitypub_federation signs with).
 fn rsa_signatures_per_second(key: &rsa::RsaPrivateKey) -> f64 {
     let signer = SigningKey::<Sha256>::new(key.clone());
     let started = Instant::now();
@@ -83,11 +128,19 @@ async fn main() {
         .filter_map(|a| a.parse().ok())
         .collect();
     let offers = args.first().copied().unwrap_or(300).min(5_000);
-    let peers = args.get(1).copied().unwrap_or(3).clamp(1, 20);
+    let peers = args.get(1).copied().unwrap_or(3).clamp(1, 500);
     let dir = tempfile::tempdir().expect("tempdir");
 
     let sender = start(dir.path(), "sender").await;
-    let ceiling = rsa_signatures_per_second(&sender.node_state.keys.rsa_private);
+    let rsa_crate = rsa_signatures_per_second(&sender.node_state.keys.rsa_private);
+    let aws_lc = aws_lc_signatures_per_second(&sender.node_state.keys);
+    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+    println!(
+        "signing: {aws_lc:.0} RSA-2048 signatures/s per core with AWS-LC (the node's signer), \
+         {rsa_crate:.0} with the rsa crate ({:.1} x); {cores} cores",
+        aws_lc / rsa_crate
+    );
+    let ceiling = aws_lc * cores as f64;
 
     let mut receivers = Vec::new();
     for n in 0..peers {
@@ -156,15 +209,32 @@ async fn main() {
         "delivery: {expected} deliveries ({offers} offers x {peers} peers) in {elapsed:.2?} = {rate:.0} deliveries/s \
          (end to end: sign, send, verify, store at the receiver)"
     );
-    println!("ceiling: {ceiling:.0} RSA-2048 signatures/s on this machine (one per delivery)");
+    println!(
+        "ceiling: {ceiling:.0} RSA-2048 signatures/s on this machine's {cores} cores (one per delivery)"
+    );
     println!("ratio: deliveries/s = {:.2} x signatures/s", rate / ceiling);
+    let mut records = vec![record(
+        "delivery_end_to_end",
+        rate,
+        "deliveries/s",
+        ceiling,
+        "RSA-2048 signatures/s (AWS-LC) x cores",
+    )];
 
     for running in receivers.into_iter().chain(std::iter::once(sender)) {
         let _ = running.stop.send(());
         let _ = running.task.await;
     }
 
-    sink_run(dir.path(), &example, offers, peers, ceiling).await;
+    let sender_alone = sink_run(dir.path(), &example, offers, peers, ceiling).await;
+    records.push(record(
+        "fanout_rsa",
+        sender_alone,
+        "deliveries/s",
+        ceiling,
+        "RSA-2048 signatures/s (AWS-LC) x cores",
+    ));
+    write_results(&records);
 }
 
 /// The sender alone: followers whose inboxes are sinks answering 202.
@@ -174,7 +244,7 @@ async fn sink_run(
     offers: usize,
     peers: usize,
     ceiling: f64,
-) {
+) -> f64 {
     use std::sync::Arc;
     use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -253,4 +323,5 @@ async fn sink_run(
     );
     let _ = sender.stop.send(());
     let _ = sender.task.await;
+    rate
 }

@@ -16,6 +16,7 @@ use http::Method;
 use url::Url;
 
 use crate::apub::actor::{actor_id, ed25519_key_id};
+use crate::apub::cavage_signer;
 use crate::apub::context::ACTIVITY_JSON;
 use crate::apub::message_signature::{self, Challenge, PrivateKey};
 use crate::apub::peer::domain_of;
@@ -103,18 +104,18 @@ pub async fn sign(
             .body(body.to_owned());
     }
     let Some((key_id, key)) = key else {
-        // Signed afresh for every request (activitypub_federation's signer).
+        // Signed afresh for every request, as activitypub_federation does.
         let builder = builder.header(
             "date",
             httpdate::fmt_http_date(std::time::SystemTime::now()),
         );
-        return data
-            .sign_request(
-                builder,
-                bytes::Bytes::from(body.unwrap_or_default().to_owned()),
-            )
-            .await
-            .map_err(|e| Error::Internal(format!("signing: {e}")));
+        return cavage_signer::sign(
+            builder,
+            main_key_id(data),
+            bytes::Bytes::from(body.unwrap_or_default().to_owned()),
+            data.keys.clone(),
+        )
+        .await;
     };
     let headers = message_signature::sign(
         method,

@@ -3,6 +3,7 @@
 
 pub mod activities;
 pub mod actor;
+pub mod cavage_signer;
 pub mod collection;
 pub mod context;
 pub mod fetch;
@@ -11,6 +12,7 @@ pub mod message_signature;
 pub mod objects;
 pub mod peer;
 pub mod proof;
+pub mod public_keys;
 pub mod signature;
 pub mod signer;
 pub mod verification;

@@ -10,13 +10,10 @@ use std::time::{Duration, SystemTime};
 use axum::http::{HeaderMap, Method, Uri};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use rsa::RsaPublicKey;
-use rsa::pkcs1v15::{Signature, VerifyingKey};
-use rsa::pkcs8::DecodePublicKey;
-use rsa::signature::Verifier;
 use sha2::Sha256;
 use url::Url;
 
+use crate::apub::public_keys;
 use crate::error::{Error, Result};
 
 /// A `Date` older than this is refused (as `activitypub_federation` also
@@ -179,18 +176,12 @@ pub fn verify(headers: &HeaderMap, method: &Method, uri: &Uri, public_key_pem: &
     let unverified = config
         .begin_verify(method.as_str(), path_and_query, map)
         .map_err(|_| Error::Unauthorized("the HTTP signature cannot be verified".into()))?;
-    let key = RsaPublicKey::from_public_key_pem(public_key_pem)
-        .map_err(|_| Error::Unauthorized("the signer's key is not an RSA public key".into()))?;
+    let key = public_keys::rsa(public_key_pem)
+        .ok_or_else(|| Error::Unauthorized("the signer's key is not an RSA public key".into()))?;
     let verified = unverified.verify(|signature, signing_string| {
-        let Ok(bytes) = STANDARD.decode(signature) else {
-            return false;
-        };
-        let Ok(signature) = Signature::try_from(bytes.as_slice()) else {
-            return false;
-        };
-        VerifyingKey::<Sha256>::new(key)
-            .verify(signing_string.as_bytes(), &signature)
-            .is_ok()
+        STANDARD
+            .decode(signature)
+            .is_ok_and(|bytes| key.verifies_pkcs1_sha256(signing_string.as_bytes(), &bytes))
     });
     if verified {
         Ok(())

@@ -2,13 +2,12 @@
 //! `Content-Digest` (RFC 9530).
 
 use axum::http::HeaderMap;
-use rsa::RsaPublicKey;
-use rsa::pkcs8::DecodePublicKey;
 use rsa::signature::Verifier;
 use sfv::ListEntry;
 use sha2::{Digest, Sha256, Sha512};
 
 use super::{MessageSignature, PublicKey, dictionary, refused};
+use crate::apub::public_keys;
 use crate::error::{Error, Result};
 
 impl MessageSignature {
@@ -16,22 +15,14 @@ impl MessageSignature {
     /// `alg` (or the key's kind when it names none).
     pub fn verify(&self, base: &str, key: &PublicKey) -> bool {
         match (key, self.alg.as_deref()) {
-            (PublicKey::Rsa(pem), None | Some("rsa-v1_5-sha256")) => {
-                let Ok(key) = RsaPublicKey::from_public_key_pem(pem) else {
-                    return false;
-                };
-                rsa::pkcs1v15::Signature::try_from(self.signature.as_slice()).is_ok_and(|s| {
-                    rsa::pkcs1v15::VerifyingKey::<Sha256>::new(key)
-                        .verify(base.as_bytes(), &s)
-                        .is_ok()
-                })
-            }
+            (PublicKey::Rsa(pem), None | Some("rsa-v1_5-sha256")) => public_keys::rsa(pem)
+                .is_some_and(|key| key.verifies_pkcs1_sha256(base.as_bytes(), &self.signature)),
             (PublicKey::Rsa(pem), Some("rsa-pss-sha512")) => {
-                let Ok(key) = RsaPublicKey::from_public_key_pem(pem) else {
+                let Some(key) = public_keys::rsa(pem) else {
                     return false;
                 };
                 rsa::pss::Signature::try_from(self.signature.as_slice()).is_ok_and(|s| {
-                    rsa::pss::VerifyingKey::<Sha512>::new(key)
+                    rsa::pss::VerifyingKey::<Sha512>::new(key.key.clone())
                         .verify(base.as_bytes(), &s)
                         .is_ok()
                 })
