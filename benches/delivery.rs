@@ -7,7 +7,9 @@
 //! on the same machine), and to sinks that answer 202 at once (the
 //! sender's own capacity, where signing is the per-delivery cost).
 //!
-//! Run: `cargo bench --bench delivery` (optionally `-- OFFERS PEERS`).
+//! Run: `cargo bench --bench delivery` (optionally `-- OFFERS PEERS`);
+//! `PASSERELLE_BENCH_QUICK=1` runs a few seconds (what CI does). The figures
+//! go to `target/bench/results.json`, each next to its ceiling.
 
 // A benchmark is a script and its counts are small: the crate's length and
 // cast lints are for the product's code.
@@ -127,7 +129,13 @@ async fn main() {
         .skip(1)
         .filter_map(|a| a.parse().ok())
         .collect();
-    let offers = args.first().copied().unwrap_or(300).min(5_000);
+    // Quick mode (CI): seconds, to keep the bench working, not to measure.
+    let quick = std::env::var("PASSERELLE_BENCH_QUICK").is_ok_and(|v| v == "1");
+    let offers = args
+        .first()
+        .copied()
+        .unwrap_or(if quick { 20 } else { 300 })
+        .min(5_000);
     let peers = args.get(1).copied().unwrap_or(3).clamp(1, 500);
     let dir = tempfile::tempdir().expect("tempdir");
 
