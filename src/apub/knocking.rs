@@ -58,7 +58,7 @@ impl Signing {
 fn rfc9421_key(ctx: &AppContext, signing: Signing) -> Option<(String, PrivateKey<'_>)> {
     match signing {
         Signing::Cavage => None,
-        Signing::Rfc9421Rsa => Some((main_key_id(ctx), PrivateKey::Rsa(&ctx.keys.rsa_private))),
+        Signing::Rfc9421Rsa => Some((main_key_id(ctx), PrivateKey::Rsa(&ctx.keys))),
         Signing::Rfc9421Ed25519 => Some((
             ed25519_key_id(&ctx.settings).to_string(),
             PrivateKey::Ed25519(&ctx.keys.ed25519),

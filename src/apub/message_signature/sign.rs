@@ -14,8 +14,9 @@ use crate::error::{Error, Result};
 
 /// A key this node signs requests with, and how.
 pub enum PrivateKey<'a> {
-    /// Signed `rsa-v1_5-sha256`, the algorithm every RFC 9421 verifier has.
-    Rsa(&'a rsa::RsaPrivateKey),
+    /// Signed `rsa-v1_5-sha256`, the algorithm every RFC 9421 verifier has
+    /// (by AWS-LC, from the key parsed once).
+    Rsa(&'a crate::model::keys::NodeKeys),
     /// Signed `rsa-pss-sha512`, when a server asks for it.
     RsaPss(&'a rsa::RsaPrivateKey),
     Ed25519(&'a ed25519_dalek::SigningKey),
@@ -31,17 +32,15 @@ impl PrivateKey<'_> {
         }
     }
 
-    fn signature_of(&self, base: &str) -> Vec<u8> {
+    fn signature_of(&self, base: &str) -> Result<Vec<u8>> {
         use rsa::signature::{RandomizedSigner, SignatureEncoding, Signer};
-        match self {
-            PrivateKey::Rsa(key) => rsa::pkcs1v15::SigningKey::<Sha256>::new((*key).clone())
-                .sign(base.as_bytes())
-                .to_vec(),
+        Ok(match self {
+            PrivateKey::Rsa(keys) => keys.rsa_sign(base.as_bytes())?,
             PrivateKey::RsaPss(key) => rsa::pss::SigningKey::<Sha512>::new((*key).clone())
                 .sign_with_rng(&mut rand::thread_rng(), base.as_bytes())
                 .to_vec(),
             PrivateKey::Ed25519(key) => key.sign(base.as_bytes()).to_bytes().to_vec(),
-        }
+        })
     }
 }
 
@@ -78,7 +77,7 @@ pub fn sign(
         &path_and_query(url)?,
         url.scheme(),
     )?;
-    let signature = key.signature_of(&base);
+    let signature = key.signature_of(&base)?;
     signed.push(("signature-input", input));
     signed.push((
         "signature",
