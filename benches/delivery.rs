@@ -109,6 +109,61 @@ fn write_results(records: &[serde_json::Value]) {
     println!("results: {}", path.display());
 }
 
+/// Resident memory (MiB) of an idle node: the release binary serving on
+/// SQLite, read from `/proc` once it answers `/readyz` and has settled.
+async fn rss_idle(dir: &std::path::Path) -> Option<f64> {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .ok()?
+        .local_addr()
+        .ok()?
+        .port();
+    let database = format!("sqlite://{}", dir.join("idle.db").display());
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_passerelle"));
+    // The node reads its settings from PASSERELLE_* variables: the bench's
+    // own (PASSERELLE_BENCH_QUICK) are not settings.
+    for (key, _) in std::env::vars() {
+        if key.starts_with("PASSERELLE_") {
+            command.env_remove(key);
+        }
+    }
+    let mut child = command
+        .arg("serve")
+        .current_dir(dir)
+        .env("PASSERELLE_PUBLIC_URL", format!("http://localhost:{port}"))
+        .env("PASSERELLE_LISTEN", format!("127.0.0.1:{port}"))
+        .env("PASSERELLE_DATABASE_URL", database)
+        .env("PASSERELLE_PLATFORM__SLUG", "idle")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .ok()?;
+    let ready = async {
+        for _ in 0..600 {
+            if let Ok(response) = reqwest::get(format!("http://127.0.0.1:{port}/readyz")).await {
+                if response.status().is_success() {
+                    return true;
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        false
+    };
+    let rss = if ready.await {
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        std::fs::read_to_string(format!("/proc/{}/status", child.id()))
+            .ok()?
+            .lines()
+            .find_map(|line| line.strip_prefix("VmRSS:"))
+            .and_then(|kb| kb.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+            .map(|kb| kb / 1024.0)
+    } else {
+        None
+    };
+    let _ = child.kill();
+    let _ = child.wait();
+    rss
+}
+
 /// RSA-2048 signatures per second on one core with the `rsa` crate (what
 /// activitypub_federation signs with).
 fn rsa_signatures_per_second(key: &rsa::RsaPrivateKey) -> f64 {
@@ -242,6 +297,20 @@ async fn main() {
         ceiling,
         "RSA-2048 signatures/s (AWS-LC) x cores",
     ));
+    let rss = rss_idle(dir.path()).await;
+    if rss.is_none() {
+        println!("memory: not measured (the release binary did not serve, or no /proc)");
+    }
+    if let Some(rss) = rss {
+        println!("memory: an idle node holds {rss:.1} MiB resident");
+        records.push(record(
+            "rss_idle",
+            rss,
+            "MiB",
+            40.0,
+            "the 40 MiB target of issue 15 (not measured)",
+        ));
+    }
     write_results(&records);
 }
 
