@@ -143,7 +143,7 @@ impl<'a> StreamPass<'a> {
     async fn content_for<'x>(
         &self,
         activity: &'x OutgoingActivity,
-    ) -> Result<Option<(Cow<'x, str>, &'x str)>> {
+    ) -> Result<Option<(Cow<'x, str>, ActivityKind)>> {
         let governance = activity.target_peer_id == Some(self.peer.id);
         if activity.withdrawn {
             // Its object was deleted before this peer got it: the content
@@ -164,15 +164,12 @@ impl<'a> StreamPass<'a> {
             approved_follower: self.approved_follower,
         };
         if addressed_to(activity, &recipient) {
-            return Ok(Some((
-                activity.document.as_str().into(),
-                activity.kind.as_str(),
-            )));
+            return Ok(Some((activity.document.as_str().into(), activity.kind)));
         }
         Ok(self
             .withdrawal(activity)
             .await?
-            .map(|document| (document.into(), "Delete")))
+            .map(|document| (document.into(), ActivityKind::Delete)))
     }
 
     /// POSTs `document` (of type `sent_kind`) for `activity` and records
@@ -181,7 +178,7 @@ impl<'a> StreamPass<'a> {
         &mut self,
         activity: &OutgoingActivity,
         document: &str,
-        sent_kind: &str,
+        sent_kind: ActivityKind,
     ) -> Result<Step> {
         let failures_so_far = if self.delivered_any {
             0
@@ -216,11 +213,11 @@ impl<'a> StreamPass<'a> {
         }
     }
 
-    fn delivered(&mut self, activity: &OutgoingActivity, sent_kind: &str) {
+    fn delivered(&mut self, activity: &OutgoingActivity, sent_kind: ActivityKind) {
         self.delivered_any = true;
         if let Some(object_id) = activity.object_id {
             self.receipts
-                .push((object_id, activity.id, sent_kind.to_owned()));
+                .push((object_id, activity.id, sent_kind.as_str().to_owned()));
         }
         self.count("delivered");
         let latency = (now_millis() - activity.published_at).max(0) as f64 / 1000.0;
