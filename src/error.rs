@@ -39,6 +39,9 @@ pub enum Error {
     /// A peer could not be reached or sent something unusable.
     #[error("peer unavailable: {0}")]
     PeerUnavailable(String),
+    /// A DFC catalog source could not be read: why, and what happened.
+    #[error("DFC source {kind}: {detail}", kind = .0.as_str(), detail = .1)]
+    DfcSource(DfcFailure, String),
     #[error("too many requests: try again in {} s", .0.as_secs().max(1))]
     TooManyRequests(std::time::Duration),
     #[error("service unavailable: {0}")]
@@ -60,6 +63,30 @@ pub enum Error {
     /// a 4xx where it is read, never converted with `?`).
     #[error("internal error: stored URL: {0}")]
     StoredUrl(#[from] url::ParseError),
+}
+
+/// Why a DFC catalog source could not be read; also its metrics label.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DfcFailure {
+    /// No answer: refused address, connection, timeout.
+    Unreachable,
+    /// The source answered 401 or 403: the API token is missing or wrong.
+    Unauthorized,
+    /// Another status than 2xx.
+    Status,
+    /// Not a DFC graph this node can read, or an item it cannot map.
+    Malformed,
+}
+
+impl DfcFailure {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DfcFailure::Unreachable => "unreachable",
+            DfcFailure::Unauthorized => "unauthorized",
+            DfcFailure::Status => "status",
+            DfcFailure::Malformed => "malformed",
+        }
+    }
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -147,6 +147,10 @@ impl Node {
         // taken for a dead process's.
         crate::domain::liveness::heartbeat(&self.state.app).await?;
         let (stop_workers, workers_stopped) = watch::channel(false);
+        let dfc = tokio::spawn(crate::domain::dfc::schedule::run(
+            self.state.app.clone(),
+            workers_stopped.clone(),
+        ));
         let delivery = tokio::spawn(crate::delivery::run(self.state.clone(), workers_stopped));
         let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
         let served = axum::serve(listener, app)
@@ -155,6 +159,7 @@ impl Node {
             .map_err(|e| Error::Internal(format!("HTTP server: {e}")));
         let _ = stop_workers.send(true);
         let _ = delivery.await;
+        let _ = dfc.await;
         crate::domain::liveness::leave(&self.state.app).await;
         self.state.app.store.close().await;
         served

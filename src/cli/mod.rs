@@ -3,6 +3,7 @@
 //! and a non-zero exit code).
 
 mod demo;
+mod dfc;
 mod federation;
 mod token;
 mod verify;
@@ -74,6 +75,9 @@ enum Command {
     /// Manage the node's keys
     #[command(subcommand)]
     Keys(federation::KeysCommand),
+    /// Import Data Food Consortium (Open Food Network) catalogs as offers
+    #[command(subcommand)]
+    Dfc(dfc::DfcCommand),
 }
 
 /// Runs the command line; the process exit code is the result.
@@ -109,6 +113,7 @@ pub fn run() -> ExitCode {
             Command::Audit { limit } => federation::audit(settings, limit.clamp(1, 1000)).await,
             Command::Keys(command) => federation::keys(settings, command).await,
             Command::Demo(args) => demo::run(args).await,
+            Command::Dfc(command) => dfc::run(settings, command).await,
         }
     });
     match outcome {

@@ -24,6 +24,41 @@ pub struct Settings {
     pub delivery: DeliverySettings,
     pub metrics: MetricsSettings,
     pub rate_limits: RateLimitSettings,
+    /// DFC catalogs (Open Food Network) imported as offers.
+    #[serde(default)]
+    pub dfc: DfcSettings,
+}
+
+/// The DFC bridge's sources.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[serde(deny_unknown_fields)]
+pub struct DfcSettings {
+    /// `[[dfc.sources]]`: each catalog is imported at start, then every
+    /// `interval`.
+    #[serde(default)]
+    pub sources: Vec<DfcSourceSettings>,
+}
+
+/// One DFC catalog to import.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct DfcSourceSettings {
+    /// The catalog's URL, e.g. OFN's
+    /// `https://HOST/api/dfc/enterprises/ID/catalog_items`.
+    pub catalog_url: Url,
+    /// The API key sent in `X-Api-Token`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub api_token: Option<String>,
+    /// The environment variable holding the API key instead.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub api_token_env: Option<String>,
+    /// Time between two runs (at least 10 s).
+    #[serde(with = "humantime_serde", default = "default_dfc_interval")]
+    pub interval: std::time::Duration,
+}
+
+fn default_dfc_interval() -> std::time::Duration {
+    std::time::Duration::from_secs(3600)
 }
 
 /// A sustained rate and the burst allowed above it; `per_minute = 0`
@@ -230,6 +265,7 @@ impl Default for Settings {
             },
             metrics: MetricsSettings::default(),
             rate_limits: RateLimitSettings::default(),
+            dfc: DfcSettings::default(),
         }
     }
 }

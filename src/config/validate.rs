@@ -12,7 +12,32 @@ impl Settings {
         self.validate_federation()?;
         self.validate_delivery()?;
         self.validate_metrics()?;
+        self.validate_dfc()?;
         self.validate_http()
+    }
+
+    fn validate_dfc(&self) -> Result<(), ConfigError> {
+        for source in &self.dfc.sources {
+            if !matches!(source.catalog_url.scheme(), "http" | "https") {
+                return Err(ConfigError::BadValue {
+                    key: "dfc.sources.catalog_url",
+                    reason: format!("`{}` is not an http(s) URL", source.catalog_url),
+                });
+            }
+            if source.api_token.is_some() && source.api_token_env.is_some() {
+                return Err(ConfigError::BadValue {
+                    key: "dfc.sources.api_token",
+                    reason: "give api_token or api_token_env, not both".to_owned(),
+                });
+            }
+            if source.interval < std::time::Duration::from_secs(10) {
+                return Err(ConfigError::BadValue {
+                    key: "dfc.sources.interval",
+                    reason: "at least 10s".to_owned(),
+                });
+            }
+        }
+        Ok(())
     }
 
     fn validate_public_url(&self) -> Result<(), ConfigError> {

@@ -8,6 +8,7 @@ pub mod catalog_listing;
 pub mod change;
 pub mod collections;
 pub mod commitments;
+pub mod dfc;
 pub mod discovery;
 pub mod documents;
 pub mod follows;

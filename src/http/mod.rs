@@ -6,6 +6,7 @@ pub mod activitypub;
 pub mod api;
 pub mod auth;
 pub mod console;
+pub mod dfc;
 pub mod extract;
 pub mod hardening;
 pub mod html;
@@ -45,6 +46,7 @@ pub fn router(state: NodeState) -> Router {
         .merge(console::routes())
         .merge(inbox::routes())
         .merge(ops::routes())
+        .merge(dfc::routes())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(body_limit))

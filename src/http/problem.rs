@@ -67,7 +67,7 @@ pub fn status_of(error: &Error) -> StatusCode {
         Error::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
         Error::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
         e if e.is_database_unavailable() => StatusCode::SERVICE_UNAVAILABLE,
-        Error::PeerUnavailable(_) => StatusCode::BAD_GATEWAY,
+        Error::PeerUnavailable(_) | Error::DfcSource(..) => StatusCode::BAD_GATEWAY,
         Error::Database(_)
         | Error::Migration(_)
         | Error::Keys(_)

@@ -28,6 +28,11 @@ pub struct Metrics {
     pub delivery_queue_depth: IntGauge,
     /// Webhook events waiting for delivery (set at scrape).
     pub webhook_queue_depth: IntGauge,
+    /// DFC import runs, by outcome (`ok`, `unreachable`, `unauthorized`,
+    /// `status`, `malformed`, `error`).
+    pub dfc_runs: IntCounterVec,
+    /// Offers created, updated and deleted by DFC imports.
+    pub dfc_changes: IntCounterVec,
 }
 
 impl Metrics {
@@ -92,8 +97,22 @@ impl Metrics {
             "webhook_queue_depth",
             "Webhook events waiting for delivery",
         )?;
+        let dfc_runs = counter(
+            &registry,
+            "dfc_import_runs_total",
+            "DFC catalog import runs, by outcome",
+            &["outcome"],
+        )?;
+        let dfc_changes = counter(
+            &registry,
+            "dfc_offers_changed_total",
+            "Offers created, updated or deleted by DFC imports",
+            &["change"],
+        )?;
         Ok(Metrics {
             registry,
+            dfc_runs,
+            dfc_changes,
             http_requests,
             http_duration,
             inbox_activities,

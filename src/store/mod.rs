@@ -8,6 +8,7 @@ mod activities;
 mod catalog;
 mod change;
 mod delivery;
+mod dfc;
 mod follows;
 mod governance;
 mod identity;
@@ -22,6 +23,7 @@ pub use activities::ActivityRow;
 pub use catalog::{CatalogEntry, CatalogFilter, CatalogRow};
 pub use change::ChangeTx;
 pub use delivery::{OutgoingActivity, ReceiptRow, StreamProgress, StreamRow};
+pub use dfc::DfcSourceRow;
 pub use follows::{Direction, FollowInRow, FollowOutRow};
 pub use governance::{AuditRow, Claim, ExclusionRow};
 

@@ -22,6 +22,7 @@ mod catalog;
 mod cli;
 mod console;
 mod demo;
+mod dfc;
 mod discovery;
 mod documents;
 mod durability;

@@ -11,12 +11,29 @@ use crate::error::{Error, Result};
 use crate::model::kinds::ObjectKind;
 use crate::model::time;
 use crate::node::AppContext;
+use crate::store::ChangeTx;
 
 /// Withdraws an object: its URL answers 410 with a tombstone and a
 /// `Delete` is recorded for the same audience. Deleting again is a no-op.
 pub async fn delete(ctx: &AppContext, kind: ObjectKind, local_id: &str) -> Result<Published> {
-    check_local_id(local_id)?;
     let mut tx = ctx.store.begin_change().await?;
+    let published = delete_in(ctx, &mut tx, kind, local_id).await?;
+    if published.change == Change::Deleted {
+        tx.commit().await?;
+        ctx.delivery_wakeup.notify_one();
+    }
+    Ok(published)
+}
+
+/// [`delete`] inside the caller's change transaction; the caller commits
+/// and wakes the delivery workers.
+pub async fn delete_in(
+    ctx: &AppContext,
+    tx: &mut ChangeTx,
+    kind: ObjectKind,
+    local_id: &str,
+) -> Result<Published> {
+    check_local_id(local_id)?;
     let row = tx
         .object(kind, local_id)
         .await?
@@ -69,7 +86,7 @@ pub async fn delete(ctx: &AppContext, kind: ObjectKind, local_id: &str) -> Resul
         &now,
     )?;
     record_activity(
-        &mut tx,
+        tx,
         &activity_id,
         delete::TYPE,
         row.id,
@@ -78,8 +95,6 @@ pub async fn delete(ctx: &AppContext, kind: ObjectKind, local_id: &str) -> Resul
     )
     .await?;
     let object = tx.object(kind, local_id).await?;
-    tx.commit().await?;
-    ctx.delivery_wakeup.notify_one();
     tracing::info!(kind = kind.as_str(), local_id, "deleted");
     Ok(Published {
         change: Change::Deleted,

@@ -22,8 +22,8 @@ use crate::node::AppContext;
 use crate::store::{NewActivity, ObjectRow};
 
 pub use client::apply_client_activity;
-pub use deletion::delete;
-pub use publication::upsert;
+pub use deletion::{delete, delete_in};
+pub use publication::{upsert, upsert_in};
 
 /// What a publication request changed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]

@@ -52,9 +52,36 @@ pub async fn upsert(
     local_id: &str,
     document: &Value,
 ) -> Result<Published> {
+    // Validated before the transaction: checking a commitment may read
+    // other objects, and the transaction holds the write lock.
     let draft = Draft::validate(ctx, kind, local_id, document).await?;
     let mut tx = ctx.store.begin_change().await?;
-    let (object_id, version, published) = match draft.prior(&mut tx).await? {
+    let published = apply(ctx, &mut tx, &draft).await?;
+    if published.change != Change::Unchanged {
+        tx.commit().await?;
+        ctx.delivery_wakeup.notify_one();
+    }
+    Ok(published)
+}
+
+/// [`upsert`] inside the caller's change transaction, so that several
+/// publications (a DFC import run) commit together or not at all. The
+/// caller commits and wakes the delivery workers.
+pub async fn upsert_in(
+    ctx: &AppContext,
+    tx: &mut ChangeTx,
+    kind: ObjectKind,
+    local_id: &str,
+    document: &Value,
+) -> Result<Published> {
+    let draft = Draft::validate(ctx, kind, local_id, document).await?;
+    apply(ctx, tx, &draft).await
+}
+
+/// Stores a validated draft and records its activity, in `tx`.
+async fn apply(ctx: &AppContext, tx: &mut ChangeTx, draft: &Draft<'_>) -> Result<Published> {
+    let (kind, local_id) = (draft.kind, draft.local_id);
+    let (object_id, version, published) = match draft.prior(tx).await? {
         Prior::Unchanged(row) => {
             return Ok(Published {
                 change: Change::Unchanged,
@@ -76,7 +103,7 @@ pub async fn upsert(
     };
     let now = time::now();
     let (object_id, signed) =
-        store_version(ctx, &mut tx, &draft, object_id, version, &published, &now).await?;
+        store_version(ctx, tx, draft, object_id, version, &published, &now).await?;
     let activity_id = activities::new_activity_id(&ctx.settings);
     let activity = activities::document(
         &ctx.settings,
@@ -87,7 +114,7 @@ pub async fn upsert(
         &now,
     )?;
     record_activity(
-        &mut tx,
+        tx,
         &activity_id,
         change_type(change),
         object_id,
@@ -95,11 +122,10 @@ pub async fn upsert(
         &sign(ctx, &activity)?,
     )
     .await?;
-    let object = tx.object(kind, local_id).await?;
-    tx.commit().await?;
-    ctx.delivery_wakeup.notify_one();
-    let object =
-        object.ok_or_else(|| Error::Internal("object vanished inside its transaction".into()))?;
+    let object = tx
+        .object(kind, local_id)
+        .await?
+        .ok_or_else(|| Error::Internal("object vanished inside its transaction".into()))?;
     tracing::info!(
         kind = kind.as_str(),
         local_id,

@@ -2,6 +2,8 @@
 //! published, verified, with filters and cursor paging.
 
 use axum::extract::{Path, State};
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
 use crate::domain::catalog_listing::{self, CatalogItem, CatalogSearch};
@@ -9,8 +11,9 @@ use crate::domain::listing::{Page, page_request};
 use crate::error::Result;
 use crate::http::api::documented::DocumentedRoutes;
 use crate::http::api::openapi::parameters::{CatalogAddress, Collection, Paging};
-use crate::http::api::openapi::problems::{BadRequest, NotFound, TokenRefused};
+use crate::http::api::openapi::problems::{BadRequest, NotAcceptable, NotFound, TokenRefused};
 use crate::http::auth::PlatformToken;
+use crate::http::dfc;
 use crate::http::extract::{Json, Query};
 use crate::model::ObjectKind;
 use crate::node::AppContext;
@@ -33,6 +36,11 @@ struct ListQuery {
     purpose: Option<String>,
     /// Words to find in the objects' names and summaries.
     q: Option<String>,
+    /// `dfc`: offers only, every received one as a DFC 2.0 graph (as with
+    /// `Accept: application/ld+json; profile="dfc-v2"`; the filters do not
+    /// apply); the offers DFC cannot express are counted in the
+    /// `Passerelle-Dfc-Omitted` header.
+    format: Option<String>,
     #[param(ignore)]
     cursor: Option<String>,
     #[param(ignore)]
@@ -42,15 +50,22 @@ struct ListQuery {
 #[utoipa::path(get, path = "/api/v1/catalog/{collection}", operation_id = "list_catalog", tag = "catalog",
     summary = "The federated catalog: objects received from followed peers, verified",
     params(Collection, ListQuery, Paging), security(("bearer" = ["platform"])),
-    responses((status = 200, description = "A page of items", body = Page<CatalogItem>), BadRequest, TokenRefused, NotFound))]
-
+    responses((status = 200, description = "A page of items (or, for DFC, a DFC graph)", body = Page<CatalogItem>),
+        BadRequest, TokenRefused, NotFound, NotAcceptable))]
 async fn list(
     _token: PlatformToken,
     State(ctx): State<AppContext>,
     Path(collection): Path<String>,
+    headers: HeaderMap,
     Query(query): Query<ListQuery>,
-) -> Result<Json<Page<CatalogItem>>> {
+) -> Result<Response> {
     let kind = ObjectKind::from_collection_path(&collection)?;
+    if dfc::wants_dfc(&headers, query.format.as_deref()) {
+        return super::objects::dfc_offers(kind, async || {
+            crate::domain::dfc::views::catalog_offers(&ctx).await
+        })
+        .await;
+    }
     let page = page_request(query.cursor.as_deref(), query.limit)?;
     let search = CatalogSearch {
         peer: query.peer,
@@ -58,9 +73,7 @@ async fn list(
         purpose: query.purpose,
         text: query.q,
     };
-    Ok(Json(
-        catalog_listing::page(&ctx, kind, &search, &page).await?,
-    ))
+    Ok(Json(catalog_listing::page(&ctx, kind, &search, &page).await?).into_response())
 }
 
 #[utoipa::path(get, path = "/api/v1/catalog/{collection}/{id}", operation_id = "show_catalog_item", tag = "catalog",

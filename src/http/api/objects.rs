@@ -2,7 +2,7 @@
 //! idempotent upserts keyed by the platform's own ids.
 
 use axum::extract::{Path, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::Value;
@@ -15,10 +15,11 @@ use crate::http::api::documented::DocumentedRoutes;
 use crate::http::api::openapi::ObjectPayload;
 use crate::http::api::openapi::parameters::{CharterId, Collection, ObjectAddress, Paging};
 use crate::http::api::openapi::problems::{
-    BadRequest, Conflict, Gone, NotFound, PayloadTooLarge, TokenRefused, Unprocessable,
-    UnsupportedMediaType,
+    BadRequest, Conflict, Gone, NotAcceptable, NotFound, PayloadTooLarge, TokenRefused,
+    Unprocessable, UnsupportedMediaType,
 };
 use crate::http::auth::PlatformToken;
+use crate::http::dfc;
 use crate::http::extract::{Json, Query};
 use crate::model::kinds::ObjectKind;
 use crate::node::AppContext;
@@ -85,25 +86,51 @@ async fn remove(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct ListQuery {
+    /// `dfc`: offers only, every live one as a DFC 2.0 graph (as with
+    /// `Accept: application/ld+json; profile="dfc-v2"`); the offers DFC
+    /// cannot express are counted in the `Passerelle-Dfc-Omitted` header.
+    format: Option<String>,
+    #[param(ignore)]
     cursor: Option<String>,
+    #[param(ignore)]
     limit: Option<i64>,
 }
 
 #[utoipa::path(get, path = "/api/v1/{collection}", operation_id = "list_objects", tag = "objects",
-    summary = "List the platform's objects of a kind, oldest first, deleted ones included",
-    params(Collection, Paging), security(("bearer" = ["platform"])),
-    responses((status = 200, description = "A page", body = Page<ObjectView>), BadRequest, TokenRefused, NotFound))]
+    summary = "List the platform's objects of a kind, oldest first, deleted ones included; offers also as a DFC graph",
+    params(Collection, ListQuery, Paging), security(("bearer" = ["platform"])),
+    responses((status = 200, description = "A page (or, for DFC, a DFC graph)", body = Page<ObjectView>),
+        BadRequest, TokenRefused, NotFound, NotAcceptable))]
 async fn list(
     _token: PlatformToken,
     State(ctx): State<AppContext>,
     Path(collection): Path<String>,
+    headers: HeaderMap,
     Query(query): Query<ListQuery>,
-) -> Result<Json<Page<ObjectView>>> {
+) -> Result<Response> {
     let kind = ObjectKind::from_collection_path(&collection)?;
+    if dfc::wants_dfc(&headers, query.format.as_deref()) {
+        return dfc_offers(kind, async || {
+            crate::domain::dfc::views::own_offers(&ctx, false).await
+        })
+        .await;
+    }
     let page = page_request(query.cursor.as_deref(), query.limit)?;
-    Ok(Json(objects::list(&ctx, kind, &page).await?))
+    Ok(Json(objects::list(&ctx, kind, &page).await?).into_response())
+}
+
+/// The DFC graph `export` makes, for offers only.
+pub(super) async fn dfc_offers<F>(kind: ObjectKind, export: F) -> Result<Response>
+where
+    F: AsyncFnOnce() -> Result<crate::domain::dfc::export::Exported>,
+{
+    if kind != ObjectKind::Offer {
+        return Err(crate::error::Error::NotAcceptable("application/json"));
+    }
+    Ok(dfc::respond(&export().await?))
 }
 
 #[utoipa::path(get, path = "/api/v1/charters/{local_id}/versions", tag = "objects",

@@ -76,6 +76,7 @@ async fn dashboard(
         )
         .await?
         .items;
+        let dfc_sources = crate::domain::dfc::views::sources(&ctx).await?;
         Ok(with_outcome(
             Page::signed_in(&ctx, &session, "dashboard"),
             &session,
@@ -85,6 +86,7 @@ async fn dashboard(
         .with("summary", &ctx.settings.platform.summary)
         .with("public_url", ctx.settings.public_url.as_str())
         .with("audit", recent)
+        .with("dfc_sources", dfc_sources)
         .render(&ctx, "console/dashboard.html"))
     })
     .await

@@ -51,6 +51,7 @@ problem_responses! {
     NotFound => [(404, "No such resource")];
     Conflict => [(409, "Conflict with the resource's state (a deleted id cannot be reused)")];
     Gone => [(410, "The object was deleted")];
+    NotAcceptable => [(406, "A DFC graph was asked for a collection other than offers")];
     PayloadTooLarge => [(413, "Body too large")];
     UnsupportedMediaType => [(415, "Body is not application/json")];
     Unprocessable => [(422, "Schema violations, each with its JSON pointer")];

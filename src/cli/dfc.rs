@@ -1,0 +1,65 @@
+//! `passerelle dfc import URL`: one import run of a DFC catalog, with the
+//! node's settings and database, as a configured source's run would do
+//! (a running node delivers what it published within a second).
+
+use clap::{Args, Subcommand};
+use url::Url;
+
+use crate::config::Settings;
+use crate::domain::dfc::{self, Source};
+use crate::node::Node;
+
+#[derive(Subcommand)]
+pub enum DfcCommand {
+    /// Import a DFC catalog once: each catalog item becomes (or updates) an
+    /// offer, items gone from the catalog are deleted; all or nothing
+    Import(ImportArgs),
+}
+
+#[derive(Args)]
+pub struct ImportArgs {
+    /// The catalog's URL (OFN: https://HOST/api/dfc/enterprises/ID/catalog_items)
+    url: String,
+    /// API key sent in X-Api-Token
+    #[arg(long, conflicts_with = "token_env")]
+    token: Option<String>,
+    /// Environment variable holding the API key
+    #[arg(long, value_name = "VARIABLE")]
+    token_env: Option<String>,
+}
+
+pub async fn run(settings: Settings, command: DfcCommand) -> Result<(), String> {
+    let DfcCommand::Import(args) = command;
+    let catalog_url = Url::parse(&args.url)
+        .ok()
+        .filter(|u| matches!(u.scheme(), "http" | "https"))
+        .ok_or_else(|| format!("`{}` is not an http(s) URL", args.url))?;
+    let api_token = match (args.token, args.token_env) {
+        (Some(token), _) => Some(token),
+        (None, Some(variable)) => Some(
+            std::env::var(&variable)
+                .map_err(|_| format!("the environment variable {variable} is not set"))?,
+        ),
+        (None, None) => None,
+    };
+    let node = Node::open(settings)
+        .await
+        .map_err(|e| format!("cannot open the node: {e}"))?;
+    let source = Source {
+        catalog_url,
+        api_token,
+    };
+    let outcome = dfc::run(node.context(), &source).await;
+    node.context().store.close().await;
+    let report = outcome.map_err(|e| {
+        format!(
+            "import of {} failed, nothing changed: {e}",
+            source.catalog_url
+        )
+    })?;
+    println!(
+        "imported {}: {} created, {} updated, {} deleted, {} unchanged",
+        source.catalog_url, report.created, report.updated, report.deleted, report.unchanged
+    );
+    Ok(())
+}
