@@ -20,6 +20,27 @@ fn short_metrics_token_and_bad_rules_are_named() {
     assert!(error.to_string().contains("blocklist"), "{error}");
 }
 
+#[test]
+fn dfc_sources_are_read_and_checked() {
+    let settings = load_toml(
+        "[[dfc.sources]]\ncatalog_url = \"https://ofn.example/api/dfc/enterprises/4/catalog_items\"\n\
+         api_token_env = \"OFN_KEY\"\ninterval = \"15m\"\n",
+    )
+    .expect("loads");
+    let source = &settings.dfc.sources[0];
+    assert_eq!(source.api_token_env.as_deref(), Some("OFN_KEY"));
+    assert_eq!(source.interval, std::time::Duration::from_secs(900));
+    let both = "[[dfc.sources]]\ncatalog_url = \"https://ofn.example/c\"\napi_token = \"k\"\n\
+                api_token_env = \"K\"\n";
+    let error = load_toml(both).unwrap_err();
+    assert!(
+        error.to_string().contains("dfc.sources.api_token"),
+        "{error}"
+    );
+    let error = load_toml("[[dfc.sources]]\ncatalog_url = \"ftp://x.org/c\"\n").unwrap_err();
+    assert!(error.to_string().contains("catalog_url"), "{error}");
+}
+
 fn load_toml(text: &str) -> Result<Settings, ConfigError> {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("p.toml");

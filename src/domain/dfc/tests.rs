@@ -5,7 +5,7 @@
 use serde_json::{Value, json};
 use url::Url;
 
-use crate::domain::dfc::context::DFC_PT;
+use crate::domain::dfc::context::{CONTEXT_2_0_URL, DFC_PT};
 use crate::domain::dfc::export;
 use crate::domain::dfc::graph::Graph;
 use crate::domain::dfc::mapping::{Mapped, local_id_of, map_catalog, missing_references};
@@ -203,4 +203,34 @@ fn what_dfc_cannot_express_is_left_out_and_counted() {
     ]);
     assert_eq!(exported.omitted, 3);
     assert_eq!(exported.document["@graph"].as_array().unwrap().len(), 3);
+}
+
+#[test]
+fn back_orders_are_unlimited_and_a_missing_enterprise_is_fetched() {
+    let mut document = parse(OFN_V2);
+    document["@graph"][1]["dfc-b:stockLimitation"] = json!(-3);
+    document["@graph"][3]["dfc-b:stockLimitation"] = json!(-3);
+    let enterprise = document["@graph"].as_array_mut().unwrap().pop().unwrap();
+    let mut graph = Graph::read(&document).unwrap();
+    let catalog = Url::parse(OFN_CATALOG).unwrap();
+    assert_eq!(
+        missing_references(&graph, &catalog),
+        ["http://test.host/api/dfc/enterprises/10000"],
+        "the enterprise of an OFN catalog URL"
+    );
+    assert!(
+        map(&graph, OFN_CATALOG)[0]
+            .payload
+            .get("location")
+            .is_none()
+    );
+    graph
+        .merge(&json!({"@context": CONTEXT_2_0_URL, "@graph": [enterprise]}))
+        .unwrap();
+    let mapped = map(&graph, OFN_CATALOG);
+    assert!(
+        mapped[0].payload.get("available").is_none(),
+        "back-orders: unlimited"
+    );
+    assert_eq!(mapped[0].payload["location"]["name"], "Fred's Farm");
 }

@@ -30,7 +30,8 @@ on_both_backends!(
 
 const DFC_V2: &str = "application/ld+json; profile=\"dfc-v2\"";
 
-/// The offers each catalog item of the stub must become, by item URL.
+/// The offers each catalog item of the stub must become, by item URL, as
+/// the API gives payloads back (canonical JSON: `1`, not `1.0`).
 fn expected(stub: &Stub) -> BTreeMap<String, Value> {
     let apple = stub.url("/api/dfc/enterprises/10000/catalog_items/10001");
     let jam = stub.url("/producer/items/apricot-jam");
@@ -46,8 +47,8 @@ fn expected(stub: &Stub) -> BTreeMap<String, Value> {
             json!({
                 "name": "Apple - 1g", "summary": "Red", "purpose": "offer", "action": "transfer",
                 "resource": {"name": "Apple - 1g"},
-                "quantity": {"unit": "gram", "value": 1.0},
-                "available": {"unit": "gram", "value": 0.0},
+                "quantity": {"unit": "gram", "value": 1},
+                "available": {"unit": "gram", "value": 0},
                 "price": {"currency": "AUD", "value": 19.99},
                 "unitBased": true, "url": apple,
                 "location": {"name": "Fred's Farm", "address": "42 Doveton Street, 20170 Herndon, AUS",
@@ -61,8 +62,8 @@ fn expected(stub: &Stub) -> BTreeMap<String, Value> {
                 "purpose": "offer", "action": "transfer",
                 "resource": {"name": "Apricot jam", "conformsTo":
                     "https://github.com/datafoodconsortium/taxonomies/releases/latest/download/productTypes.rdf#jam"},
-                "quantity": {"unit": "gram", "value": 370.0},
-                "available": {"unit": "gram", "value": 8880.0},
+                "quantity": {"unit": "gram", "value": 370},
+                "available": {"unit": "gram", "value": 8880},
                 "price": {"currency": "EUR", "value": 4.5},
                 "unitBased": true, "url": jam, "location": coteaux
             }),
@@ -72,8 +73,8 @@ fn expected(stub: &Stub) -> BTreeMap<String, Value> {
             json!({
                 "name": "Free-range eggs", "purpose": "offer", "action": "transfer",
                 "resource": {"name": "Free-range eggs"},
-                "quantity": {"unit": "one", "value": 6.0},
-                "price": {"currency": "EUR", "value": 3.0},
+                "quantity": {"unit": "one", "value": 6},
+                "price": {"currency": "EUR", "value": 3},
                 "unitBased": true, "url": eggs, "location": coteaux
             }),
         ),
@@ -142,7 +143,7 @@ async fn configured_catalogs_become_offers_and_items_that_leave_are_deleted(db: 
     // Published as FEP-0837 proposals like any offer.
     let apple = local_id_of(&stub.url("/api/dfc/enterprises/10000/catalog_items/10001"));
     let object = &node.api(&format!("/api/v1/offers/{apple}"), &token).await["object"];
-    assert_eq!(object["type"], "Proposal");
+    assert_eq!(object["type"], json!(["Proposal", "Object"]));
     assert_eq!(
         object["publishes"]["resourceQuantity"],
         json!({"hasUnit": "gram", "hasNumericalValue": "1"})
@@ -163,8 +164,13 @@ async fn configured_catalogs_become_offers_and_items_that_leave_are_deleted(db: 
 
     // The console shows each source's last run.
     let session = sign_in(&node, &admin(&node).await).await;
-    let html = page(&node, &session.cookie, "/admin").await.1;
-    assert!(html.contains(&stub.url(OFN_CATALOG)) && html.contains(&stub.url(PRODUCER_CATALOG)));
+    let html = dashboard(&node, &session.cookie).await;
+    assert!(source_row(&html, &stub.url(OFN_CATALOG)).contains("<td>1</td><td>0</td><td>0</td>"));
+    let row = source_row(&html, &stub.url(PRODUCER_CATALOG));
+    assert!(
+        row.contains("ok") && row.contains("<td>2</td><td>0</td><td>0</td>"),
+        "{row}"
+    );
 
     // The eggs leave the producer's catalog: their offer is deleted.
     let mut producer = stub.fixture("producer_catalog");
@@ -200,9 +206,24 @@ async fn configured_catalogs_become_offers_and_items_that_leave_are_deleted(db: 
         metric_value(&text, "passerelle_dfc_import_runs_total{outcome=\"ok\"}"),
         3
     );
-    let html = page(&node, &session.cookie, "/admin").await.1;
-    assert!(html.contains("DFC"), "{html}");
+    let html = dashboard(&node, &session.cookie).await;
+    let row = source_row(&html, &stub.url(PRODUCER_CATALOG));
+    assert!(row.contains("<td>0</td><td>0</td><td>1</td>"), "{row}");
     node.stop().await;
+}
+
+/// The console's dashboard, its text unescaped where URLs are concerned.
+async fn dashboard(node: &TestNode, cookie: &str) -> String {
+    page(node, cookie, "/admin").await.1.replace("&#x2f;", "/")
+}
+
+/// The dashboard's table row of a DFC source.
+fn source_row<'h>(html: &'h str, url: &str) -> &'h str {
+    let start = html
+        .find(&format!("<td class=\"handle\">{url}</td>"))
+        .expect("the source's row");
+    let end = html[start..].find("</tr>").unwrap();
+    &html[start..start + end]
 }
 
 /// Runs a failing import; checks its failure kind.
