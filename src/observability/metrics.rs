@@ -97,18 +97,7 @@ impl Metrics {
             "webhook_queue_depth",
             "Webhook events waiting for delivery",
         )?;
-        let dfc_runs = counter(
-            &registry,
-            "dfc_import_runs_total",
-            "DFC catalog import runs, by outcome",
-            &["outcome"],
-        )?;
-        let dfc_changes = counter(
-            &registry,
-            "dfc_offers_changed_total",
-            "Offers created, updated or deleted by DFC imports",
-            &["change"],
-        )?;
+        let (dfc_runs, dfc_changes) = dfc_counters(&registry)?;
         Ok(Metrics {
             registry,
             dfc_runs,
@@ -179,6 +168,24 @@ pub fn activity_type_label(kind: &str) -> &'static str {
 #[allow(clippy::needless_pass_by_value)]
 fn metrics_error(e: prometheus::Error) -> Error {
     Error::Internal(format!("metrics: {e}"))
+}
+
+/// The DFC import runs by outcome and the offers they changed.
+fn dfc_counters(registry: &Registry) -> Result<(IntCounterVec, IntCounterVec)> {
+    Ok((
+        counter(
+            registry,
+            "dfc_import_runs_total",
+            "DFC catalog import runs, by outcome",
+            &["outcome"],
+        )?,
+        counter(
+            registry,
+            "dfc_offers_changed_total",
+            "Offers created, updated or deleted by DFC imports",
+            &["change"],
+        )?,
+    ))
 }
 
 /// A counter with `labels`, registered in `registry`.

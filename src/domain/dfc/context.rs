@@ -87,16 +87,17 @@ impl Context {
 
     fn add(&mut self, declared: &Value) {
         match declared {
-            Value::String(url) => {
-                if url.contains("datafoodconsortium") || url.starts_with("https://w3id.org/dfc/") {
-                    let named = if url.contains("context_1.") {
-                        &*V1
-                    } else {
-                        &*V2
-                    };
-                    self.terms
-                        .extend(named.terms.iter().map(|(k, v)| (k.clone(), v.clone())));
-                }
+            Value::String(url)
+                if url.contains("datafoodconsortium")
+                    || url.starts_with("https://w3id.org/dfc/") =>
+            {
+                let named = if url.contains("context_1.") {
+                    &*V1
+                } else {
+                    &*V2
+                };
+                self.terms
+                    .extend(named.terms.iter().map(|(k, v)| (k.clone(), v.clone())));
             }
             Value::Array(items) => items.iter().for_each(|item| self.add(item)),
             Value::Object(_) => self.add_inline(declared),
