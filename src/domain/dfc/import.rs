@@ -162,8 +162,9 @@ async fn publish_all(ctx: &AppContext, url: &str, items: &[Mapped]) -> Result<Ru
         }
         tx.track_dfc_item(url, &item.item_id, &local_id).await?;
     }
+    let present: HashSet<&str> = items.iter().map(|i| i.item_id.as_str()).collect();
     for (item_id, local_id) in &tracked {
-        if items.iter().any(|i| &i.item_id == item_id) {
+        if present.contains(item_id.as_str()) {
             continue;
         }
         match publish::delete_in(ctx, &mut tx, ObjectKind::Offer, local_id).await {

@@ -10,11 +10,13 @@
 //! | `quantity` | the product's `dfc-b:hasQuantity` (`dfc-m:` unit → OM 2 name; none: 1 `one`) |
 //! | `available` | `dfc-b:stockLimitation` × quantity (absent or negative: unlimited, left out) |
 //! | `price` | the offer's `dfc-b:hasPrice` value and `dfc-m:` currency (ISO 4217) |
-//! | `url` | the catalog item's `@id` |
+//! | `url` | the catalog item's `@id` (its product's, for a blank item) |
 //! | `location` | the managing enterprise's name and `dfc-b:hasAddress` |
 //!
 //! `purpose` is `offer`, `action` `transfer`, `unitBased` true (one takes
 //! multiples of the quantity).
+
+use std::collections::HashSet;
 
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
@@ -44,9 +46,10 @@ pub fn local_id_of(item_id: &str) -> String {
 /// mapped fails them all.
 pub fn map_catalog(graph: &Graph, catalog_url: &Url) -> Result<Vec<Mapped>> {
     let mut mapped: Vec<Mapped> = Vec::new();
+    let mut seen = HashSet::new();
     for item in graph.of_type(&b("CatalogItem")) {
         let one = map_item(graph, item, catalog_url)?;
-        if !mapped.iter().any(|m| m.item_id == one.item_id) {
+        if seen.insert(one.item_id.clone()) {
             mapped.push(one);
         }
     }
@@ -228,7 +231,9 @@ pub fn enterprise_of(
 }
 
 /// The enterprises (and their addresses) the items need that the graph
-/// does not hold: the import fetches them before mapping.
+/// does not hold: the import fetches them before mapping. Only those on
+/// the catalog's origin: the source's API token goes nowhere else, and a
+/// catalog cannot send the node fetching elsewhere.
 pub fn missing_references(graph: &Graph, catalog_url: &Url) -> Vec<String> {
     let mut missing = Vec::new();
     for item in graph.of_type(&b("CatalogItem")) {
@@ -244,7 +249,9 @@ pub fn missing_references(graph: &Graph, catalog_url: &Url) -> Vec<String> {
                 .reference(enterprise, &b("hasAddress"))
                 .filter(|address| graph.get(address).is_none()),
         };
-        if let Some(wanted) = wanted.filter(|w| !missing.contains(w) && !w.starts_with("_:")) {
+        let same_origin =
+            |w: &String| Url::parse(w).is_ok_and(|url| url.origin() == catalog_url.origin());
+        if let Some(wanted) = wanted.filter(|w| !missing.contains(w) && same_origin(w)) {
             missing.push(wanted);
         }
     }

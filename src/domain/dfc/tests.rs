@@ -113,6 +113,22 @@ fn strings_blank_nodes_and_old_namespaces() {
     assert_eq!(eggs["quantity"], json!({"unit": "one", "value": 6.0}));
     assert!(eggs.get("available").is_none(), "no stock limit: unlimited");
     assert_eq!(eggs["price"], json!({"currency": "EUR", "value": 3.0}));
+
+    // A blank catalog item is known by its product's IRI.
+    let mut document = parse(PRODUCER);
+    let item = document["dfc-b:supplies"][1]["dfc-b:referencedBy"]
+        .as_object_mut()
+        .unwrap();
+    item.remove("@id");
+    let mapped = map(
+        &Graph::read(&document).unwrap(),
+        "http://test.host/producer/catalog.json",
+    );
+    assert_eq!(mapped[1].item_id, "http://test.host/producer/products/eggs");
+    assert_eq!(
+        mapped[1].payload["url"],
+        "http://test.host/producer/products/eggs"
+    );
 }
 
 fn malformed_detail(document: &Value) -> String {

@@ -21,12 +21,13 @@ pub async fn delete(ctx: &AppContext, kind: ObjectKind, local_id: &str) -> Resul
     if published.change == Change::Deleted {
         tx.commit().await?;
         ctx.delivery_wakeup.notify_one();
+        tracing::info!(kind = kind.as_str(), local_id, "deleted");
     }
     Ok(published)
 }
 
-/// [`delete`] inside the caller's change transaction; the caller commits
-/// and wakes the delivery workers.
+/// [`delete`] inside the caller's change transaction; the caller commits,
+/// wakes the delivery workers and logs what it commits.
 pub async fn delete_in(
     ctx: &AppContext,
     tx: &mut ChangeTx,
@@ -95,7 +96,6 @@ pub async fn delete_in(
     )
     .await?;
     let object = tx.object(kind, local_id).await?;
-    tracing::info!(kind = kind.as_str(), local_id, "deleted");
     Ok(Published {
         change: Change::Deleted,
         object: object

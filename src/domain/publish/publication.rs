@@ -60,13 +60,20 @@ pub async fn upsert(
     if published.change != Change::Unchanged {
         tx.commit().await?;
         ctx.delivery_wakeup.notify_one();
+        tracing::info!(
+            kind = kind.as_str(),
+            local_id,
+            version = published.object.version,
+            change = ?published.change,
+            "published"
+        );
     }
     Ok(published)
 }
 
 /// [`upsert`] inside the caller's change transaction, so that several
 /// publications (a DFC import run) commit together or not at all. The
-/// caller commits and wakes the delivery workers.
+/// caller commits, wakes the delivery workers and logs what it commits.
 pub async fn upsert_in(
     ctx: &AppContext,
     tx: &mut ChangeTx,
@@ -126,13 +133,6 @@ async fn apply(ctx: &AppContext, tx: &mut ChangeTx, draft: &Draft<'_>) -> Result
         .object(kind, local_id)
         .await?
         .ok_or_else(|| Error::Internal("object vanished inside its transaction".into()))?;
-    tracing::info!(
-        kind = kind.as_str(),
-        local_id,
-        version,
-        ?change,
-        "published"
-    );
     Ok(Published {
         change,
         object,
