@@ -52,7 +52,7 @@ pub struct DfcSourceSettings {
     /// The environment variable holding the API key instead.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub api_token_env: Option<String>,
-    /// Time between two runs (at least 10 s).
+    /// Time between two runs (at least 1 s; default 1 h).
     #[serde(with = "humantime_serde", default = "default_dfc_interval")]
     pub interval: std::time::Duration,
 }

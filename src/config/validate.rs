@@ -30,10 +30,10 @@ impl Settings {
                     reason: "give api_token or api_token_env, not both".to_owned(),
                 });
             }
-            if source.interval < std::time::Duration::from_secs(10) {
+            if source.interval < std::time::Duration::from_secs(1) {
                 return Err(ConfigError::BadValue {
                     key: "dfc.sources.interval",
-                    reason: "at least 10s".to_owned(),
+                    reason: "at least 1s".to_owned(),
                 });
             }
         }
