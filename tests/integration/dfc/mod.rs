@@ -3,11 +3,13 @@
 //! reaches a peer's catalog, and is served back as DFC; a broken source
 //! changes nothing; `passerelle dfc import` does a one-off run.
 
+mod cli;
+mod export;
 mod stub;
 
 use std::collections::BTreeMap;
 
-use passerelle::config::{Admission, DfcSourceSettings};
+use passerelle::config::DfcSourceSettings;
 use passerelle::domain::dfc::mapping::local_id_of;
 use passerelle::domain::dfc::{self, Source};
 use passerelle::domain::tokens::Scope;
@@ -17,22 +19,18 @@ use url::Url;
 
 use crate::console::{page, sign_in};
 use crate::on_both_backends;
-use crate::rig::federation::{admin, node_named, request_follow, wait_follow_state};
+use crate::rig::federation::admin;
 use crate::rig::{TestDatabase, TestNode, eventually, metric_value};
 use stub::{OFN_CATALOG, OFN_TOKEN, PRODUCER_CATALOG, Stub};
 
 on_both_backends!(
     configured_catalogs_become_offers_and_items_that_leave_are_deleted,
-    a_broken_source_changes_nothing,
-    the_offers_round_trip_through_dfc_and_reach_a_peer,
-    one_off_import_from_the_command_line
+    a_broken_source_changes_nothing
 );
-
-const DFC_V2: &str = "application/ld+json; profile=\"dfc-v2\"";
 
 /// The offers each catalog item of the stub must become, by item URL, as
 /// the API gives payloads back (canonical JSON: `1`, not `1.0`).
-fn expected(stub: &Stub) -> BTreeMap<String, Value> {
+pub fn expected(stub: &Stub) -> BTreeMap<String, Value> {
     let apple = stub.url("/api/dfc/enterprises/10000/catalog_items/10001");
     let jam = stub.url("/producer/items/apricot-jam");
     let eggs = stub.url("/producer/items/eggs");
@@ -82,7 +80,7 @@ fn expected(stub: &Stub) -> BTreeMap<String, Value> {
 }
 
 /// The node's live offers: local id → (payload, version).
-async fn offers(node: &TestNode, token: &str) -> BTreeMap<String, (Value, i64)> {
+pub async fn offers(node: &TestNode, token: &str) -> BTreeMap<String, (Value, i64)> {
     let page = node.api("/api/v1/offers?limit=100", token).await;
     page["items"]
         .as_array()
@@ -96,14 +94,14 @@ async fn offers(node: &TestNode, token: &str) -> BTreeMap<String, (Value, i64)> 
         .collect()
 }
 
-fn source(stub: &Stub, path: &str, token: Option<&str>) -> Source {
+pub fn source(stub: &Stub, path: &str, token: Option<&str>) -> Source {
     Source {
         catalog_url: Url::parse(&stub.url(path)).unwrap(),
         api_token: token.map(str::to_owned),
     }
 }
 
-async fn import(node: &TestNode, source: &Source) -> dfc::RunReport {
+pub async fn import(node: &TestNode, source: &Source) -> dfc::RunReport {
     dfc::run(&node.context, source)
         .await
         .expect("the import runs")
@@ -315,170 +313,5 @@ async fn a_broken_source_changes_nothing(db: TestDatabase) {
         row.contains("· ok") && row.contains("<td>0</td><td>0</td><td>1</td>"),
         "{row}"
     );
-    node.stop().await;
-}
-
-/// The CatalogItems of a DFC graph, by `@id`, each checked to link both ways.
-fn catalog_items(graph: &Value) -> Vec<String> {
-    let nodes = graph["@graph"].as_array().unwrap();
-    let by_id = |id: &Value| nodes.iter().find(|n| &n["@id"] == id).unwrap();
-    let mut items: Vec<String> = nodes
-        .iter()
-        .filter(|n| n["@type"] == "dfc-b:CatalogItem")
-        .map(|item| {
-            let product = by_id(&item["dfc-b:references"]);
-            assert_eq!(product["@type"], "dfc-b:SuppliedProduct");
-            assert_eq!(product["dfc-b:referencedBy"], item["@id"]);
-            let offer = by_id(&item["dfc-b:offeredThrough"]);
-            assert_eq!(offer["dfc-b:offeredItem"], item["@id"]);
-            item["@id"].as_str().unwrap().to_owned()
-        })
-        .collect();
-    items.sort();
-    items
-}
-
-async fn dfc_get(node: &TestNode, path: &str, token: Option<&str>, accept: &str) -> (u64, Value) {
-    let mut request = node.client.get(node.url(path)).header("accept", accept);
-    if let Some(token) = token {
-        request = request.bearer_auth(token);
-    }
-    let response = request.send().await.unwrap();
-    assert_eq!(response.status(), 200, "{path}");
-    assert!(
-        response.headers()["content-type"]
-            .to_str()
-            .unwrap()
-            .contains("dfc-v2")
-    );
-    let omitted = response.headers()["passerelle-dfc-omitted"]
-        .to_str()
-        .unwrap()
-        .parse()
-        .unwrap();
-    (omitted, response.json().await.unwrap())
-}
-
-async fn the_offers_round_trip_through_dfc_and_reach_a_peer(db: TestDatabase) {
-    let stub = Stub::start().await;
-    let (hub, _hub_db) =
-        node_named(&db, "foodhub", |s| s.federation.admission = Admission::Open).await;
-    let (peer, _peer_db) = node_named(&db, "velocoop", |_| {}).await;
-    let (hub_token, peer_token) = (
-        hub.token(Scope::Platform).await,
-        peer.token(Scope::Platform).await,
-    );
-    import(&hub, &source(&stub, OFN_CATALOG, Some(OFN_TOKEN))).await;
-    import(&hub, &source(&stub, PRODUCER_CATALOG, None)).await;
-    let urls: Vec<String> = expected(&stub).into_keys().collect();
-
-    // Our offers as DFC: by Accept, by ?format=dfc, and public at /dfc/catalog.
-    let (omitted, exported) = dfc_get(&hub, "/api/v1/offers", Some(&hub_token), DFC_V2).await;
-    assert_eq!((omitted, catalog_items(&exported)), (0, urls.clone()));
-    let by_format = dfc_get(&hub, "/api/v1/offers?format=dfc", Some(&hub_token), "*/*").await;
-    assert_eq!(by_format.1, exported);
-    let public = dfc_get(&hub, "/dfc/catalog", None, DFC_V2).await;
-    assert_eq!(public.1, exported);
-    let members = hub.get_with("/api/v1/members?format=dfc", &hub_token).await;
-    assert_eq!(members.status(), 406);
-
-    // Import → export → import: the same offers, under the same ids.
-    stub.serve("/export.json", &exported);
-    let report = import(&peer, &source(&stub, "/export.json", None)).await;
-    assert_eq!(report.created, 3);
-    assert_eq!(
-        offers(&peer, &peer_token).await,
-        offers(&hub, &hub_token).await
-    );
-
-    // The peer follows the hub: the offers reach its catalog, and its DFC view.
-    let peer_admin = admin(&peer).await;
-    request_follow(&peer, &peer_admin, &hub.handle()).await;
-    wait_follow_state(&peer, &peer_admin, &hub, "active").await;
-    let received = eventually("the offers in the peer's catalog", 20, || async {
-        let page = peer.api("/api/v1/catalog/offers", &peer_token).await;
-        let mut got: Vec<String> = page["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|i| i["object"]["url"].as_str().unwrap().to_owned())
-            .collect();
-        got.sort();
-        (got == urls).then_some(got)
-    })
-    .await;
-    assert_eq!(received.len(), 3);
-    let (omitted, catalog) =
-        dfc_get(&peer, "/api/v1/catalog/offers", Some(&peer_token), DFC_V2).await;
-    assert_eq!((omitted, catalog_items(&catalog)), (0, urls));
-    hub.stop().await;
-    peer.stop().await;
-}
-
-/// The binary with the node's settings in the environment.
-fn cli(node: &TestNode) -> std::process::Command {
-    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_passerelle"));
-    for (key, _) in std::env::vars() {
-        if key.starts_with("PASSERELLE_") {
-            command.env_remove(key);
-        }
-    }
-    command
-        .env("PASSERELLE_PUBLIC_URL", node.settings.public_url.as_str())
-        .env("PASSERELLE_DATABASE_URL", &node.settings.database_url)
-        .env("PASSERELLE_PLATFORM__SLUG", &node.settings.platform.slug)
-        .env("PASSERELLE_FEDERATION__ALLOW_PRIVATE_ADDRESSES", "true")
-        .current_dir(std::env::temp_dir())
-        .stdin(std::process::Stdio::null());
-    command
-}
-
-async fn one_off_import_from_the_command_line(db: TestDatabase) {
-    let stub = Stub::start().await;
-    let node = TestNode::start(&db).await;
-    let token = node.token(Scope::Platform).await;
-    let run = |args: Vec<String>| {
-        let output = cli(&node)
-            .args(["dfc", "import"])
-            .args(args)
-            .output()
-            .unwrap();
-        let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
-        (
-            output.status.code(),
-            text(&output.stdout),
-            text(&output.stderr),
-        )
-    };
-    let (code, stdout, stderr) = run(vec![stub.url(PRODUCER_CATALOG)]);
-    assert_eq!(code, Some(0), "{stderr}");
-    assert!(
-        stdout.contains("2 created, 0 updated, 0 deleted, 0 unchanged"),
-        "{stdout}"
-    );
-    let ofn = vec![
-        stub.url(OFN_CATALOG),
-        "--token".to_owned(),
-        OFN_TOKEN.to_owned(),
-    ];
-    let (code, stdout, stderr) = run(ofn);
-    assert_eq!(code, Some(0), "{stderr}");
-    assert!(stdout.contains("1 created"), "{stdout}");
-    assert_eq!(offers(&node, &token).await.len(), 3);
-
-    let closed = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let nowhere = format!("http://{}/catalog", closed.local_addr().unwrap());
-    drop(closed);
-    for bad in [
-        vec![nowhere],
-        vec!["not a url".to_owned()],
-        vec![stub.url(OFN_CATALOG)],
-    ] {
-        let (code, stdout, stderr) = run(bad.clone());
-        assert_eq!(code, Some(1), "{bad:?}: {stdout}");
-        assert_eq!(stderr.trim_end().lines().count(), 1, "one line: {stderr}");
-        assert!(stderr.starts_with("passerelle: "), "{stderr}");
-    }
-    assert_eq!(offers(&node, &token).await.len(), 3, "nothing changed");
     node.stop().await;
 }

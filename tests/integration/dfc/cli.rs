@@ -1,0 +1,79 @@
+//! `passerelle dfc import URL`: a one-off run from the command line, and
+//! one line with a non-zero exit when it fails.
+
+use passerelle::domain::tokens::Scope;
+
+use super::offers;
+use super::stub::{OFN_CATALOG, OFN_TOKEN, PRODUCER_CATALOG, Stub};
+use crate::on_both_backends;
+use crate::rig::{TestDatabase, TestNode};
+
+on_both_backends!(one_off_import_from_the_command_line);
+
+/// The binary with the node's settings in the environment.
+fn cli(node: &TestNode) -> std::process::Command {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_passerelle"));
+    for (key, _) in std::env::vars() {
+        if key.starts_with("PASSERELLE_") {
+            command.env_remove(key);
+        }
+    }
+    command
+        .env("PASSERELLE_PUBLIC_URL", node.settings.public_url.as_str())
+        .env("PASSERELLE_DATABASE_URL", &node.settings.database_url)
+        .env("PASSERELLE_PLATFORM__SLUG", &node.settings.platform.slug)
+        .env("PASSERELLE_FEDERATION__ALLOW_PRIVATE_ADDRESSES", "true")
+        .current_dir(std::env::temp_dir())
+        .stdin(std::process::Stdio::null());
+    command
+}
+
+async fn one_off_import_from_the_command_line(db: TestDatabase) {
+    let stub = Stub::start().await;
+    let node = TestNode::start(&db).await;
+    let token = node.token(Scope::Platform).await;
+    let run = |args: Vec<String>| {
+        let output = cli(&node)
+            .args(["dfc", "import"])
+            .args(args)
+            .output()
+            .unwrap();
+        let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+        (
+            output.status.code(),
+            text(&output.stdout),
+            text(&output.stderr),
+        )
+    };
+    let (code, stdout, stderr) = run(vec![stub.url(PRODUCER_CATALOG)]);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(
+        stdout.contains("2 created, 0 updated, 0 deleted, 0 unchanged"),
+        "{stdout}"
+    );
+    let ofn = vec![
+        stub.url(OFN_CATALOG),
+        "--token".to_owned(),
+        OFN_TOKEN.to_owned(),
+    ];
+    let (code, stdout, stderr) = run(ofn);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(stdout.contains("1 created"), "{stdout}");
+    assert_eq!(offers(&node, &token).await.len(), 3);
+
+    let closed = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let nowhere = format!("http://{}/catalog", closed.local_addr().unwrap());
+    drop(closed);
+    for bad in [
+        vec![nowhere],
+        vec!["not a url".to_owned()],
+        vec![stub.url(OFN_CATALOG)],
+    ] {
+        let (code, stdout, stderr) = run(bad.clone());
+        assert_eq!(code, Some(1), "{bad:?}: {stdout}");
+        assert_eq!(stderr.trim_end().lines().count(), 1, "one line: {stderr}");
+        assert!(stderr.starts_with("passerelle: "), "{stderr}");
+    }
+    assert_eq!(offers(&node, &token).await.len(), 3, "nothing changed");
+    node.stop().await;
+}
