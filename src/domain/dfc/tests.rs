@@ -216,8 +216,13 @@ fn what_dfc_cannot_express_is_left_out_and_counted() {
             "https://n.example/offers/d".into(),
             offer("kg", "EUR", "offer"),
         ),
+        // The same page twice: one catalog item.
+        (
+            "https://n.example/offers/e".into(),
+            offer("kg", "EUR", "offer"),
+        ),
     ]);
-    assert_eq!(exported.omitted, 3);
+    assert_eq!(exported.omitted, 4);
     assert_eq!(exported.document["@graph"].as_array().unwrap().len(), 3);
 }
 

@@ -5,7 +5,7 @@
 
 use passerelle::config::Admission;
 use passerelle::domain::tokens::Scope;
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use super::stub::{OFN_CATALOG, OFN_TOKEN, PRODUCER_CATALOG, Stub};
 use super::{expected, import, offers, source};
@@ -109,7 +109,35 @@ async fn the_offers_round_trip_through_dfc_and_reach_a_peer(db: TestDatabase) {
     assert_eq!(received.len(), 3);
     let (omitted, catalog) =
         dfc_get(&peer, "/api/v1/catalog/offers", Some(&peer_token), DFC_V2).await;
-    assert_eq!((omitted, catalog_items(&catalog)), (0, urls));
+    assert_eq!((omitted, catalog_items(&catalog)), (0, urls.clone()));
+
+    // /dfc/catalog holds the public offers only; what DFC cannot express
+    // (a request, a unit without a DFC measure) is left out and counted.
+    let mut private = hub.example("offer");
+    private["audience"] = json!("followers");
+    private["url"] = json!("https://ofn.example.org/private-apples");
+    let mut request = hub.example("offer");
+    request["purpose"] = json!("request");
+    let mut seats = hub.example("offer");
+    seats["quantity"] = json!({"unit": "seat", "value": 1});
+    seats["url"] = json!("https://ofn.example.org/seats");
+    for (id, offer) in [
+        ("private", &private),
+        ("request", &request),
+        ("seats", &seats),
+    ] {
+        let put = hub
+            .put_json(&format!("/api/v1/offers/{id}"), &hub_token, offer)
+            .await;
+        assert_eq!(put.status(), 201);
+    }
+    let (omitted, public) = dfc_get(&hub, "/dfc/catalog", None, DFC_V2).await;
+    assert_eq!((omitted, catalog_items(&public)), (2, urls.clone()));
+    let (omitted, all) = dfc_get(&hub, "/api/v1/offers", Some(&hub_token), DFC_V2).await;
+    let mut with_private = urls;
+    with_private.push("https://ofn.example.org/private-apples".to_owned());
+    with_private.sort();
+    assert_eq!((omitted, catalog_items(&all)), (2, with_private));
     hub.stop().await;
     peer.stop().await;
 }
