@@ -1,11 +1,11 @@
 //! Publication: the one path by which a platform's data becomes signed
 //! ActivityStreams objects. The REST API, client-to-server `POST /outbox`
-//! and the DFC import all end here. Each change is validated, signed, stored and recorded as
-//! an activity in one transaction, so what the API acknowledged is durable
-//! and a delivery queue can be fed from the activity log without loss.
-//! `upsert_in` and `delete_in` do the same inside a caller's transaction,
-//! for a caller whose several changes stand or fall together (a DFC
-//! import run, `domain::dfc::import`).
+//! and the DFC import all end here. Each change is validated, signed,
+//! stored and recorded as an activity in one transaction, so what the API
+//! acknowledged is durable and a delivery queue can be fed from the
+//! activity log without loss. `upsert_in` and `delete_in` do the same
+//! inside a caller's transaction, for a caller whose several changes stand
+//! or fall together (a DFC import run, `domain::dfc::import`).
 
 mod client;
 mod deletion;
