@@ -74,6 +74,16 @@ async fn one_off_import_from_the_command_line(db: TestDatabase) {
         assert_eq!(stderr.trim_end().lines().count(), 1, "one line: {stderr}");
         assert!(stderr.starts_with("passerelle: "), "{stderr}");
     }
+    // The source is read through the node's address-checked client: a
+    // loopback catalog is refused unless private addresses are allowed.
+    let refused = cli(&node)
+        .env("PASSERELLE_FEDERATION__ALLOW_PRIVATE_ADDRESSES", "false")
+        .args(["dfc", "import", &stub.url(PRODUCER_CATALOG)])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert_eq!(refused.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("allow_private_addresses"), "{stderr}");
     assert_eq!(offers(&node, &token).await.len(), 3, "nothing changed");
     node.stop().await;
 }
