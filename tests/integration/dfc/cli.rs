@@ -51,14 +51,37 @@ async fn one_off_import_from_the_command_line(db: TestDatabase) {
         stdout.contains("2 created, 0 updated, 0 deleted, 0 unchanged"),
         "{stdout}"
     );
-    let ofn = vec![
+    // The key from an environment variable of the command's.
+    let ofn = cli(&node)
+        .env("DFC_TEST_OFN_KEY", OFN_TOKEN)
+        .args([
+            "dfc",
+            "import",
+            &stub.url(OFN_CATALOG),
+            "--token-env",
+            "DFC_TEST_OFN_KEY",
+        ])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&ofn.stdout);
+    assert_eq!(
+        ofn.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&ofn.stderr)
+    );
+    assert!(stdout.contains("1 created"), "{stdout}");
+    let again = vec![
         stub.url(OFN_CATALOG),
         "--token".to_owned(),
         OFN_TOKEN.to_owned(),
     ];
-    let (code, stdout, stderr) = run(ofn);
+    let (code, stdout, stderr) = run(again);
     assert_eq!(code, Some(0), "{stderr}");
-    assert!(stdout.contains("1 created"), "{stdout}");
+    assert!(
+        stdout.contains("0 created, 0 updated, 0 deleted, 1 unchanged"),
+        "{stdout}"
+    );
     assert_eq!(offers(&node, &token).await.len(), 3);
 
     let closed = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
