@@ -25,6 +25,7 @@ use stub::{OFN_CATALOG, OFN_TOKEN, PRODUCER_CATALOG, Stub};
 
 on_both_backends!(
     configured_catalogs_become_offers_and_items_that_leave_are_deleted,
+    a_dfc_2_catalog_has_its_enterprise_and_address_fetched,
     a_broken_source_changes_nothing
 );
 
@@ -194,6 +195,43 @@ async fn configured_catalogs_become_offers_and_items_that_leave_are_deleted(db: 
         1
     );
     assert!(metric_value(&text, "passerelle_dfc_import_runs_total{outcome=\"ok\"}") >= 3);
+    node.stop().await;
+}
+
+/// OFN's DFC 2.0 answer, whose graph only names the enterprise: the
+/// enterprise is fetched (`GET /api/dfc/enterprises/{id}`), then its
+/// address, with the source's token.
+async fn a_dfc_2_catalog_has_its_enterprise_and_address_fetched(db: TestDatabase) {
+    let stub = Stub::start().await;
+    let mut catalog = stub.fixture("ofn_catalog_items_v2");
+    catalog["@graph"].as_array_mut().unwrap().pop();
+    stub.serve(OFN_CATALOG, &catalog);
+    let enterprise = json!({
+        "@context": "https://www.datafoodconsortium.org",
+        "@graph": [{
+            "@id": stub.url("/api/dfc/enterprises/10000"),
+            "@type": "dfc-b:Enterprise",
+            "dfc-b:name": "Fred's Farm",
+            "dfc-b:hasAddress": stub.url("/api/dfc/addresses/40000")
+        }]
+    });
+    stub.serve("/api/dfc/enterprises/10000", &enterprise);
+    let node = TestNode::start(&db).await;
+    let token = node.token(Scope::Platform).await;
+    let report = import(&node, &source(&stub, OFN_CATALOG, Some(OFN_TOKEN))).await;
+    assert_eq!(report.created, 1);
+    let apple = local_id_of(&stub.url("/api/dfc/enterprises/10000/catalog_items/10001"));
+    let payload = &offers(&node, &token).await[&apple].0;
+    assert_eq!(payload["available"], json!({"unit": "gram", "value": 5}));
+    assert_eq!(
+        payload["resource"]["conformsTo"],
+        "https://github.com/datafoodconsortium/taxonomies/releases/latest/download/productTypes.rdf#apple"
+    );
+    assert_eq!(
+        payload["location"],
+        json!({"name": "Fred's Farm", "address": "42 Doveton Street, 20170 Herndon, AUS",
+               "latitude": -25.345376, "longitude": 131.0312006})
+    );
     node.stop().await;
 }
 
