@@ -326,7 +326,12 @@ async fn a_broken_source_changes_nothing(db: TestDatabase) {
     );
     assert!(source_row(&html, &stub.url(OFN_CATALOG)).contains("401 Unauthorized"));
 
-    // Mended, without the eggs: a run deletes their offer and only it.
+    // Mended, without the eggs: a run deletes their offer and only it (not
+    // the platform's own offers).
+    let own = node
+        .put_json("/api/v1/offers/jam", &token, &node.example("offer"))
+        .await;
+    assert_eq!(own.status(), 201);
     let mut producer_now = stub.fixture("producer_catalog");
     producer_now["dfc-b:supplies"].as_array_mut().unwrap().pop();
     stub.serve(PRODUCER_CATALOG, &producer_now);
@@ -345,6 +350,8 @@ async fn a_broken_source_changes_nothing(db: TestDatabase) {
         .get_with(&format!("/api/v1/offers/{eggs}"), &token)
         .await;
     assert_eq!(gone.status(), 410);
+    let now = offers(&node, &token).await;
+    assert!(now.contains_key("jam") && now.len() == 3, "{now:?}");
     let html = dashboard(&node, &session.cookie).await;
     let row = source_row(&html, &stub.url(PRODUCER_CATALOG));
     assert!(
