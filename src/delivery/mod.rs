@@ -95,10 +95,11 @@ async fn run_streams(state: NodeState, mut stop: watch::Receiver<bool>) {
             _ = stop.changed() => {},
             () = state.delivery_wakeup.notified() => {},
             Some(pass) = passes.join_next(), if !passes.is_empty() => {
-                if matches!(pass, Ok(true)) {
+                if matches!(pass, Ok(true)) && share.has_peers() {
                     // The stream still has work and was just released: a
                     // moment's pause lets another replica claim it, so
                     // replicas share a backlog instead of one keeping it.
+                    // Alone, the pause would only hold every stream up.
                     let pause = rand::Rng::gen_range(&mut rand::thread_rng(), 1..=HANDOFF_MS);
                     tokio::time::sleep(Duration::from_millis(pause)).await;
                 }

@@ -24,6 +24,11 @@ impl Share {
         }
     }
 
+    /// Whether other replicas were alive at the last heartbeat.
+    pub fn has_peers(&self) -> bool {
+        self.replicas > 1
+    }
+
     /// How many more streams this replica may claim, holding `held` and
     /// with room for `free`.
     pub async fn claimable(&mut self, state: &NodeState, held: usize, free: usize) -> usize {
