@@ -34,7 +34,7 @@ fn failure(kind: DfcFailure, detail: String) -> Error {
 pub async fn fetch(ctx: &AppContext, source: &Source, url: &str) -> Result<Value> {
     let parsed = Url::parse(url)
         .map_err(|_| failure(DfcFailure::Malformed, format!("`{url}` is not a URL")))?;
-    outbound::check_url_literal(&parsed, true)
+    outbound::check_url_literal(&parsed, ctx.settings.federation.allow_private_addresses)
         .map_err(|e| failure(DfcFailure::Unreachable, format!("{url}: {e}")))?;
     let mut request = ctx
         .http
