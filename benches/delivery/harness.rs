@@ -1,0 +1,265 @@
+//! The bench's nodes (started in this process on loopback ports, on SQLite
+//! or on a PostgreSQL schema of their own), the ceilings measured in the
+//! same run, and `target/bench/results.json`.
+
+use std::time::{Duration, Instant};
+
+use passerelle::config::{Admission, Rate, Settings};
+use passerelle::node::{Node, NodeState};
+use tokio::sync::oneshot;
+
+/// The store a node under measurement runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub fn label(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres",
+        }
+    }
+}
+
+/// Where the bench finds PostgreSQL (trust auth), as the tests do.
+pub fn postgres_base_url() -> String {
+    std::env::var("POSTGRES_TEST_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
+}
+
+/// Whether PostgreSQL answers; the PostgreSQL figures are skipped with a
+/// printed notice when it does not.
+pub async fn postgres_available() -> bool {
+    use sqlx::Connection;
+    let connected = tokio::time::timeout(
+        Duration::from_secs(5),
+        sqlx::PgConnection::connect(&postgres_base_url()),
+    )
+    .await;
+    matches!(connected, Ok(Ok(_)))
+}
+
+/// A database of its own for one node: a SQLite file in `dir`, or a fresh
+/// PostgreSQL schema.
+pub async fn database_url(dir: &std::path::Path, slug: &str, backend: Backend) -> String {
+    match backend {
+        Backend::Sqlite => format!("sqlite://{}/{slug}.db", dir.display()),
+        Backend::Postgres => {
+            use sqlx::Connection;
+            let base = postgres_base_url();
+            let mut conn = sqlx::PgConnection::connect(&base)
+                .await
+                .expect("PostgreSQL");
+            let schema = format!("bench_{}_{slug}_{}", std::process::id(), rand_suffix());
+            sqlx::query(&format!("CREATE SCHEMA {schema}"))
+                .execute(&mut conn)
+                .await
+                .expect("schema");
+            let separator = if base.contains('?') { '&' } else { '?' };
+            format!("{base}{separator}options=-c%20search_path%3D{schema}")
+        }
+    }
+}
+
+fn rand_suffix() -> u32 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |t| t.subsec_nanos())
+}
+
+/// A node serving in this process.
+pub struct Running {
+    pub node_state: NodeState,
+    pub handle: String,
+    /// `http://localhost:PORT`
+    pub base: String,
+    stop: oneshot::Sender<()>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Running {
+    pub async fn stop(self) {
+        let _ = self.stop.send(());
+        let _ = self.task.await;
+    }
+}
+
+/// The settings of a bench node: loopback peers allowed, follows accepted
+/// at once, no rate limit (the load comes from one address), quiet logs.
+pub fn settings(listen: std::net::SocketAddr, database_url: String, slug: &str) -> Settings {
+    let mut settings = Settings {
+        public_url: url::Url::parse(&format!("http://localhost:{}", listen.port())).expect("url"),
+        listen,
+        database_url,
+        ..Settings::default()
+    };
+    settings.platform.slug = slug.to_owned();
+    settings.federation.allow_private_addresses = true;
+    settings.federation.admission = Admission::Open;
+    settings.log.level = "error".to_owned();
+    let unlimited = Rate {
+        per_minute: 0,
+        burst: 0,
+    };
+    settings.rate_limits.inbox_per_address = unlimited.clone();
+    settings.rate_limits.inbox_per_actor = unlimited.clone();
+    settings.rate_limits.reads_per_address = unlimited.clone();
+    settings.rate_limits.reads_per_actor = unlimited.clone();
+    settings.rate_limits.api_per_token = unlimited;
+    settings
+}
+
+pub async fn start(dir: &std::path::Path, slug: &str, backend: Backend) -> Running {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let listen = listener.local_addr().expect("addr");
+    let database = database_url(dir, slug, backend).await;
+    serve(listener, settings(listen, database, slug)).await
+}
+
+pub async fn serve(listener: tokio::net::TcpListener, settings: Settings) -> Running {
+    let port = settings.listen.port();
+    let slug = settings.platform.slug.clone();
+    let node = Node::open(settings).await.expect("node");
+    let node_state = node.state().clone();
+    let (stop, stopped) = oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        node.serve(listener, async {
+            let _ = stopped.await;
+        })
+        .await
+        .expect("serve");
+    });
+    Running {
+        node_state,
+        handle: format!("@{slug}@localhost:{port}"),
+        base: format!("http://localhost:{port}"),
+        stop,
+        task,
+    }
+}
+
+/// Operations per second of `operation` on one core, over `window`.
+pub fn per_second(window: Duration, mut operation: impl FnMut(u32)) -> f64 {
+    let started = Instant::now();
+    let mut count = 0u32;
+    while started.elapsed() < window {
+        operation(count);
+        count += 1;
+    }
+    f64::from(count) / started.elapsed().as_secs_f64()
+}
+
+/// What this machine can do, measured at the start of the run: the
+/// ceilings the figures are divided by.
+pub struct Ceilings {
+    pub cores: usize,
+    /// RSA-2048 signatures/s on one core with AWS-LC (the node's signer).
+    pub rsa_aws_lc: f64,
+    /// The same with the `rsa` crate (what activitypub_federation uses).
+    pub rsa_crate: f64,
+    pub ed25519_sign: f64,
+    pub ed25519_verify: f64,
+}
+
+impl Ceilings {
+    pub fn measure(keys: &passerelle::model::keys::NodeKeys, window: Duration) -> Ceilings {
+        use rsa::signature::Signer as _;
+        let message = |n: u32| format!("(request-target): post /inbox\nhost: x\ndate: {n}");
+        let rsa_signer = rsa::pkcs1v15::SigningKey::<sha2::Sha256>::new(keys.rsa_private.clone());
+        let rsa_crate = per_second(window, |n| {
+            let _ = rsa_signer.sign(message(n).as_bytes());
+        });
+        let rsa_aws_lc = per_second(window, |n| {
+            let _ = keys.rsa_sign(message(n).as_bytes());
+        });
+        let ed25519_sign = per_second(window, |n| {
+            let _ = ed25519_dalek::Signer::sign(&keys.ed25519, message(n).as_bytes());
+        });
+        let signed = ed25519_dalek::Signer::sign(&keys.ed25519, message(0).as_bytes());
+        let verifying = keys.ed25519.verifying_key();
+        let ed25519_verify = per_second(window, |_| {
+            let _ = verifying.verify_strict(message(0).as_bytes(), &signed);
+        });
+        Ceilings {
+            cores: std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get),
+            rsa_aws_lc,
+            rsa_crate,
+            ed25519_sign,
+            ed25519_verify,
+        }
+    }
+
+    pub fn rsa(&self) -> f64 {
+        self.rsa_aws_lc * self.cores as f64
+    }
+
+    pub fn ed25519_signing(&self) -> f64 {
+        self.ed25519_sign * self.cores as f64
+    }
+
+    pub fn ed25519_verifying(&self) -> f64 {
+        self.ed25519_verify * self.cores as f64
+    }
+}
+
+/// One figure of `target/bench/results.json`, next to its ceiling.
+pub fn record(
+    name: &str,
+    value: f64,
+    unit: &str,
+    ceiling: f64,
+    ceiling_name: &str,
+) -> serde_json::Value {
+    let round = |v: f64| {
+        if v < 100.0 {
+            (v * 100.0).round() / 100.0
+        } else {
+            v.round()
+        }
+    };
+    println!("  {name}: {value:.2} {unit} (ceiling {ceiling:.2}, {ceiling_name})");
+    serde_json::json!({
+        "name": name,
+        "value": round(value),
+        "unit": unit,
+        "ceiling": round(ceiling),
+        "ceiling_name": ceiling_name,
+        "ratio": (value / ceiling * 100.0).round() / 100.0,
+    })
+}
+
+pub fn results_dir() -> std::path::PathBuf {
+    let dir = std::path::Path::new(
+        &std::env::var("CARGO_TARGET_DIR").unwrap_or_else(|_| "target".into()),
+    )
+    .join("bench");
+    std::fs::create_dir_all(&dir).expect("target/bench");
+    dir
+}
+
+pub fn write_results(records: &[serde_json::Value]) {
+    let path = results_dir().join("results.json");
+    std::fs::write(&path, serde_json::to_string_pretty(records).expect("json")).expect("write");
+    println!("results: {}", path.display());
+}
+
+/// Polls `done` every few milliseconds until it holds or `limit` passes.
+pub async fn until<F, Fut>(limit: Duration, mut done: F) -> bool
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let started = Instant::now();
+    while started.elapsed() < limit {
+        if done().await {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    false
+}

@@ -1,0 +1,271 @@
+//! Federation throughput, latency and memory, each figure next to the
+//! ceiling it is measured against in the same run on the same machine:
+//! fan-out against signatures/s (every delivery is signed afresh), intake
+//! against Ed25519 verifications/s (every proposal carries a proof and an
+//! HTTP signature), propagation and memory against the targets of issue 15.
+//!
+//! Run: `cargo bench --bench delivery` (optionally `-- OFFERS PEERS` for the
+//! end-to-end run); `PASSERELLE_BENCH_QUICK=1` runs the same scenarios small
+//! (what CI does: they keep working, no figure is asserted). The figures go
+//! to `target/bench/results.json`, the scaling curve to
+//! `target/bench/fanout_scaling.svg`. The PostgreSQL figures run when
+//! PostgreSQL answers at 127.0.0.1:5432 (`POSTGRES_TEST_URL`).
+
+// A benchmark is a script and its counts are small: the crate's length and
+// cast lints are for the product's code.
+#![allow(
+    clippy::too_many_lines,
+    clippy::cast_possible_wrap,
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss,
+    clippy::cast_precision_loss
+)]
+
+mod fanout;
+mod harness;
+mod ingress;
+mod memory;
+mod plot;
+mod propagation;
+
+use std::time::Duration;
+
+use fanout::SinkSigning;
+use harness::{Backend, Ceilings, record};
+
+/// How big each scenario is.
+struct Plan {
+    end_to_end_offers: usize,
+    end_to_end_peers: usize,
+    fanout_offers: usize,
+    fanout_followers: usize,
+    ingress_peers: usize,
+    ingress_per_peer: usize,
+    propagation_samples: usize,
+    backlog_offers: usize,
+    scaling_followers: [usize; 3],
+    scaling_deliveries: usize,
+}
+
+impl Plan {
+    fn new(quick: bool, args: &[usize]) -> Plan {
+        let mut plan = if quick {
+            Plan {
+                end_to_end_offers: 20,
+                end_to_end_peers: 3,
+                fanout_offers: 5,
+                fanout_followers: 20,
+                ingress_peers: 5,
+                ingress_per_peer: 10,
+                propagation_samples: 5,
+                backlog_offers: 200,
+                scaling_followers: [10, 100, 1_000],
+                scaling_deliveries: 1_000,
+            }
+        } else {
+            Plan {
+                end_to_end_offers: 300,
+                end_to_end_peers: 3,
+                fanout_offers: 20,
+                fanout_followers: 500,
+                ingress_peers: 50,
+                ingress_per_peer: 40,
+                propagation_samples: 100,
+                backlog_offers: 10_000,
+                scaling_followers: [100, 1_000, 10_000],
+                scaling_deliveries: 10_000,
+            }
+        };
+        if let Some(offers) = args.first() {
+            plan.end_to_end_offers = (*offers).clamp(1, 5_000);
+        }
+        if let Some(peers) = args.get(1) {
+            plan.end_to_end_peers = (*peers).clamp(1, 500);
+        }
+        plan
+    }
+}
+
+fn suffixed(name: &str, backend: Backend) -> String {
+    match backend {
+        Backend::Sqlite => name.to_owned(),
+        Backend::Postgres => format!("{name}_postgres"),
+    }
+}
+
+/// The figures that run on both stores.
+async fn on_backend(
+    dir: &std::path::Path,
+    plan: &Plan,
+    backend: Backend,
+    ceilings: &Ceilings,
+    records: &mut Vec<serde_json::Value>,
+) {
+    const RSA: &str = "RSA-2048 signatures/s (AWS-LC) x cores";
+    const ED_SIGN: &str = "Ed25519 signatures/s x cores";
+    const ED_VERIFY: &str = "Ed25519 verifications/s x cores";
+    let rate =
+        fanout::end_to_end(dir, backend, plan.end_to_end_offers, plan.end_to_end_peers).await;
+    records.push(record(
+        &suffixed("delivery_end_to_end", backend),
+        rate,
+        "deliveries/s",
+        ceilings.ed25519_signing(),
+        ED_SIGN,
+    ));
+    let rate = fanout::to_sinks(
+        dir,
+        backend,
+        plan.fanout_offers,
+        plan.fanout_followers,
+        SinkSigning::Rsa,
+    )
+    .await;
+    records.push(record(
+        &suffixed("fanout_rsa", backend),
+        rate,
+        "deliveries/s",
+        ceilings.rsa(),
+        RSA,
+    ));
+    let rate = fanout::to_sinks(
+        dir,
+        backend,
+        plan.fanout_offers,
+        plan.fanout_followers,
+        SinkSigning::Ed25519,
+    )
+    .await;
+    records.push(record(
+        &suffixed("fanout_ed25519", backend),
+        rate,
+        "deliveries/s",
+        ceilings.ed25519_signing(),
+        ED_SIGN,
+    ));
+    let rate = ingress::proposals(dir, backend, plan.ingress_peers, plan.ingress_per_peer).await;
+    records.push(record(
+        &suffixed("ingress_proposals", backend),
+        rate,
+        "activities/s",
+        ceilings.ed25519_verifying(),
+        ED_VERIFY,
+    ));
+    let (p50, p99) = propagation::percentiles(dir, backend, plan.propagation_samples).await;
+    let target = "the 50 ms target of issue 15 (p99)";
+    records.push(record(
+        &suffixed("propagation_p50", backend),
+        p50,
+        "ms",
+        50.0,
+        target,
+    ));
+    records.push(record(
+        &suffixed("propagation_p99", backend),
+        p99,
+        "ms",
+        50.0,
+        target,
+    ));
+}
+
+/// Cost per delivery (wall microseconds) to 100, 1,000 and 10,000 sink
+/// followers, the same number of deliveries each time.
+async fn scaling(dir: &std::path::Path, plan: &Plan, records: &mut Vec<serde_json::Value>) {
+    let mut costs = Vec::new();
+    for followers in plan.scaling_followers {
+        let offers = (plan.scaling_deliveries / followers).max(1);
+        let rate =
+            fanout::to_sinks(dir, Backend::Sqlite, offers, followers, SinkSigning::Rsa).await;
+        costs.push((followers, 1e6 / rate));
+    }
+    let limit = costs[0].1 * 1.5;
+    let ceiling_name = format!(
+        "1.5 x the cost per delivery at {} followers (target)",
+        costs[0].0
+    );
+    for (followers, cost) in costs {
+        records.push(record(
+            &format!("fanout_scaling_{followers}"),
+            cost,
+            "us/delivery",
+            limit,
+            &ceiling_name,
+        ));
+    }
+}
+
+#[tokio::main(flavor = "multi_thread")]
+async fn main() {
+    let args: Vec<usize> = std::env::args()
+        .skip(1)
+        .filter_map(|a| a.parse().ok())
+        .collect();
+    let quick = std::env::var("PASSERELLE_BENCH_QUICK").is_ok_and(|v| v == "1");
+    let plan = Plan::new(quick, &args);
+    let dir = tempfile::tempdir().expect("tempdir");
+
+    let keys = passerelle::model::keys::NodeKeys::generate().expect("keys");
+    let window = Duration::from_millis(if quick { 300 } else { 2_000 });
+    let ceilings = Ceilings::measure(&keys, window);
+    println!(
+        "ceilings, per core: RSA-2048 signatures/s {:.0} with AWS-LC (the node's signer), {:.0} with the rsa crate; \
+         Ed25519 {:.0} signatures/s, {:.0} verifications/s; {} cores",
+        ceilings.rsa_aws_lc,
+        ceilings.rsa_crate,
+        ceilings.ed25519_sign,
+        ceilings.ed25519_verify,
+        ceilings.cores
+    );
+    let mut records = Vec::new();
+    on_backend(dir.path(), &plan, Backend::Sqlite, &ceilings, &mut records).await;
+    if harness::postgres_available().await {
+        on_backend(
+            dir.path(),
+            &plan,
+            Backend::Postgres,
+            &ceilings,
+            &mut records,
+        )
+        .await;
+    } else if std::env::var("CI").is_ok_and(|v| v == "true" || v == "1") {
+        panic!(
+            "PostgreSQL is required under CI=true but does not answer at {}",
+            harness::postgres_base_url()
+        );
+    } else {
+        println!(
+            "SKIPPED the PostgreSQL figures: PostgreSQL does not answer at {}",
+            harness::postgres_base_url()
+        );
+    }
+    scaling(dir.path(), &plan, &mut records).await;
+    match memory::rss_idle(dir.path()).await {
+        Some(rss) => records.push(record(
+            "rss_idle",
+            rss,
+            "MiB",
+            40.0,
+            "the 40 MiB target of issue 15",
+        )),
+        None => println!("memory: not measured (the release binary did not serve, or no /proc)"),
+    }
+    match memory::rss_peak_backlog(dir.path(), plan.backlog_offers, 1).await {
+        Some(rss) => records.push(record(
+            if quick {
+                "rss_peak_backlog"
+            } else {
+                "rss_peak_10k_backlog"
+            },
+            rss,
+            "MiB",
+            200.0,
+            "the 200 MiB target of issue 15",
+        )),
+        None => println!("memory: the backlog peak was not measured"),
+    }
+    harness::write_results(&records);
+    if let Some(path) = plot::scaling(&records) {
+        println!("scaling curve: {}", path.display());
+    }
+}
