@@ -15,13 +15,21 @@ use crate::error::Result;
 use crate::model::ActivityKind;
 use crate::model::FollowerState;
 use crate::node::NodeState;
-use crate::store::{OutgoingActivity, PeerRow, StreamProgress, StreamRow, now_millis};
+use crate::store::{
+    OutgoingActivity, PassEnd, PeerRow, Receipt, StreamProgress, StreamRow, now_millis,
+};
 
 /// Delivers a pass of one peer's stream; true when more work is waiting.
 pub async fn deliver_stream(state: &NodeState, owner: &str, stream: StreamRow, batch: i64) -> bool {
     let peer_id = stream.peer_id;
-    let more = match deliver(state, owner, &stream, batch).await {
-        Ok(more) => more,
+    let ended = match StreamPass::open(state, owner, &stream).await {
+        Ok(Some(pass)) => pass.run(batch).await,
+        Ok(None) => Ok(Ended::Holding),
+        Err(e) => Err(e),
+    };
+    let more = match ended {
+        Ok(Ended::Released(more)) => return more,
+        Ok(Ended::Holding) => false,
         Err(e) => {
             tracing::warn!(peer_id, error = %e, "delivery: stream error");
             false
@@ -33,18 +41,18 @@ pub async fn deliver_stream(state: &NodeState, owner: &str, stream: StreamRow, b
     more
 }
 
-async fn deliver(state: &NodeState, owner: &str, stream: &StreamRow, batch: i64) -> Result<bool> {
-    match StreamPass::open(state, owner, stream).await? {
-        Some(pass) => pass.run(batch).await,
-        None => Ok(false),
-    }
+/// How a pass ended.
+enum Ended {
+    /// Its last write gave the lease back; true when more work is waiting.
+    Released(bool),
+    /// Nothing gave the lease back yet.
+    Holding,
 }
 
 /// Whether a pass goes on to the next activity or ends.
 enum Step {
     Next,
-    /// The pass is over; true when more work is waiting.
-    End(bool),
+    End(Ended),
 }
 
 /// A pass over the stream of one peer, by the holder of its lease.
@@ -62,7 +70,7 @@ struct StreamPass<'a> {
     cursor: i64,
     delivered_any: bool,
     /// What the peer acknowledged in this pass: (object, activity, type).
-    receipts: Vec<(i64, i64, String)>,
+    receipts: Vec<Receipt>,
 }
 
 impl<'a> StreamPass<'a> {
@@ -112,8 +120,8 @@ impl<'a> StreamPass<'a> {
         }))
     }
 
-    /// Sends up to `batch` activities; true when more work is waiting.
-    async fn run(mut self, batch: i64) -> Result<bool> {
+    /// Sends up to `batch` activities.
+    async fn run(mut self, batch: i64) -> Result<Ended> {
         let activities = self
             .state
             .store
@@ -124,18 +132,18 @@ impl<'a> StreamPass<'a> {
             // Stop well before the lease runs out, so no other replica can take
             // the stream over while this one still sends.
             if self.started.elapsed() > self.state.settings.delivery.lease / 2 {
-                self.checkpoint().await?;
-                return Ok(true);
+                self.checkpoint(true).await?;
+                return Ok(Ended::Released(true));
             }
             if let Some((document, sent_kind)) = self.content_for(&activity).await? {
-                if let Step::End(more) = self.send(&activity, &document, sent_kind).await? {
-                    return Ok(more);
+                if let Step::End(ended) = self.send(&activity, &document, sent_kind).await? {
+                    return Ok(ended);
                 }
             }
             self.cursor = activity.id;
         }
-        self.checkpoint().await?;
-        Ok(full_batch)
+        self.checkpoint(true).await?;
+        Ok(Ended::Released(full_batch))
     }
 
     /// What the peer is to be sent for `activity` (the document and its
@@ -204,11 +212,11 @@ impl<'a> StreamPass<'a> {
             }
             Outcome::Gone(status) => {
                 self.gone(status).await?;
-                Ok(Step::End(false))
+                Ok(Step::End(Ended::Holding))
             }
             Outcome::Failed { error, retry_after } => {
                 self.failed(activity, &error, retry_after).await?;
-                Ok(Step::End(false))
+                Ok(Step::End(Ended::Released(false)))
             }
         }
     }
@@ -245,15 +253,16 @@ impl<'a> StreamPass<'a> {
         self.count("gone");
         let why = format!("{} answered {status}: the peer is gone", self.inbox);
         tracing::warn!(peer = %self.peer.actor_uri, %status, "the peer's inbox is gone: delivery paused until it is heard from");
-        self.checkpoint().await?;
+        self.checkpoint(false).await?;
         self.state
             .store
             .delivery_gone(self.peer.id, self.owner, &why)
             .await
     }
 
-    /// The attempt is to be retried: what went through is kept, and the
-    /// next attempt waits by the backoff or the peer's `Retry-After`.
+    /// The attempt is to be retried: what went through is kept, the next
+    /// attempt waits by the backoff or the peer's `Retry-After`, and the
+    /// lease is given back.
     async fn failed(
         &self,
         activity: &OutgoingActivity,
@@ -261,8 +270,6 @@ impl<'a> StreamPass<'a> {
         retry_after: Option<std::time::Duration>,
     ) -> Result<()> {
         self.count("failed");
-        let store = &self.state.store;
-        store.record_receipts(self.peer.id, &self.receipts).await?;
         // A pass that got something through starts a new run of failures;
         // otherwise the run goes on and the wait doubles.
         let failures = if self.delivered_any {
@@ -278,19 +285,28 @@ impl<'a> StreamPass<'a> {
         let backoff = retry_delay_ms(failures - 1);
         let asked = retry_after.map_or(0, crate::model::time::millis);
         tracing::info!(peer = %self.peer.actor_uri, activity = %activity.uri, error, failures, "delivery failed: will retry");
-        let retry_at = now_millis() + backoff.max(asked);
-        store
-            .delivery_failed(self.peer.id, self.owner, &progress, error, retry_at)
+        let end = PassEnd::Failed {
+            progress,
+            error,
+            next_attempt_at: now_millis() + backoff.max(asked),
+        };
+        self.state
+            .store
+            .end_delivery_pass(self.peer.id, self.owner, &self.receipts, &end, true)
             .await
     }
 
-    /// Moves the cursor past what was handled and records the receipts.
-    async fn checkpoint(&self) -> Result<()> {
-        let store = &self.state.store;
-        store
-            .advance_delivery_stream(self.peer.id, self.owner, self.cursor, self.delivered_any)
-            .await?;
-        store.record_receipts(self.peer.id, &self.receipts).await
+    /// Moves the cursor past what was handled and records the receipts,
+    /// in one write; `release` gives the lease back with it.
+    async fn checkpoint(&self, release: bool) -> Result<()> {
+        let end = PassEnd::Advanced {
+            cursor: self.cursor,
+            delivered_any: self.delivered_any,
+        };
+        self.state
+            .store
+            .end_delivery_pass(self.peer.id, self.owner, &self.receipts, &end, release)
+            .await
     }
 
     fn count(&self, outcome: &str) {

@@ -22,7 +22,7 @@ mod webhooks;
 pub use activities::ActivityRow;
 pub use catalog::{CatalogEntry, CatalogFilter, CatalogRow};
 pub use change::ChangeTx;
-pub use delivery::{OutgoingActivity, ReceiptRow, StreamProgress, StreamRow};
+pub use delivery::{OutgoingActivity, PassEnd, Receipt, ReceiptRow, StreamProgress, StreamRow};
 pub use dfc::DfcSourceRow;
 pub use follows::{Direction, FollowInRow, FollowOutRow};
 pub use governance::{AuditRow, Claim, ExclusionRow};

@@ -7,6 +7,6 @@ mod outcomes;
 mod receipts;
 mod streams;
 
-pub use outcomes::StreamProgress;
-pub use receipts::ReceiptRow;
+pub use outcomes::{PassEnd, StreamProgress};
+pub use receipts::{Receipt, ReceiptRow};
 pub use streams::{OutgoingActivity, StreamRow};

@@ -2,6 +2,7 @@
 //! with the next attempt's time, an activity skipped, the peer gone.
 
 use crate::error::Result;
+use crate::store::delivery::receipts::{Receipt, insert_receipts};
 use crate::store::{Store, now_millis};
 
 /// Where a stream stands when an attempt fails.
@@ -59,34 +60,7 @@ impl Store {
         Ok(())
     }
 
-    /// Everything up to `cursor` is delivered (or skipped for good). Only
-    /// the lease holder moves the cursor.
-    pub async fn advance_delivery_stream(
-        &self,
-        peer_id: i64,
-        owner: &str,
-        cursor: i64,
-        delivered: bool,
-    ) -> Result<()> {
-        let success = if delivered { Some(now_millis()) } else { None };
-        sqlx::query(
-            "UPDATE delivery_streams SET cursor = $1, failures = 0, next_attempt_at = 0, \
-             last_success_at = COALESCE($2, last_success_at), last_error = NULL \
-             WHERE peer_id = $3 AND lease_owner = $4",
-        )
-        .bind(cursor)
-        .bind(success)
-        .bind(peer_id)
-        .bind(owner)
-        .execute(self.pool())
-        .await?;
-        Ok(())
-    }
-
-    /// Records a failed attempt in one statement: the stream moves up to
-    /// `progress` (what was delivered before the failure) and counts
-    /// `failures` in a row, which the caller computed (one when something
-    /// went through in this pass, one more than before otherwise).
+    /// Records a failed attempt, receipts aside (see `end_delivery_pass`).
     pub async fn delivery_failed(
         &self,
         peer_id: i64,
@@ -95,21 +69,98 @@ impl Store {
         error: &str,
         next_attempt_at: i64,
     ) -> Result<()> {
-        let success = progress.delivered_any.then(now_millis);
-        sqlx::query(
-            "UPDATE delivery_streams SET cursor = $1, failures = $2, next_attempt_at = $3, \
-             last_error = $4, last_success_at = COALESCE($5, last_success_at) \
-             WHERE peer_id = $6 AND lease_owner = $7",
-        )
-        .bind(progress.cursor)
-        .bind(progress.failures)
-        .bind(next_attempt_at)
-        .bind(error)
-        .bind(success)
-        .bind(peer_id)
-        .bind(owner)
-        .execute(self.pool())
-        .await?;
+        let end = PassEnd::Failed {
+            progress: *progress,
+            error,
+            next_attempt_at,
+        };
+        self.end_delivery_pass(peer_id, owner, &[], &end, false)
+            .await
+    }
+
+    /// Writes where a pass leaves the stream, in one transaction with the
+    /// receipts it collected and, when `release`, its lease given back:
+    /// one commit per pass rather than three. Only the lease holder moves
+    /// a stream.
+    pub async fn end_delivery_pass(
+        &self,
+        peer_id: i64,
+        owner: &str,
+        receipts: &[Receipt],
+        end: &PassEnd<'_>,
+        release: bool,
+    ) -> Result<()> {
+        let statement = end_statement(end, release);
+        let update = bind_end(sqlx::query(&statement), end)
+            .bind(peer_id)
+            .bind(owner);
+        if receipts.is_empty() {
+            update.execute(self.pool()).await?;
+            return Ok(());
+        }
+        let mut tx = self.pool().begin().await?;
+        insert_receipts(&mut tx, peer_id, receipts).await?;
+        update.execute(&mut *tx).await?;
+        tx.commit().await?;
         Ok(())
+    }
+}
+
+/// Where a pass leaves its stream.
+#[derive(Debug, Clone, Copy)]
+pub enum PassEnd<'a> {
+    /// Everything up to `cursor` is delivered (or skipped for good).
+    Advanced { cursor: i64, delivered_any: bool },
+    /// An attempt failed: the stream stands at `progress`, counts its
+    /// failures in a row (the caller computed them: one when something
+    /// went through in this pass, one more than before otherwise) and
+    /// waits until `next_attempt_at`.
+    Failed {
+        progress: StreamProgress,
+        error: &'a str,
+        next_attempt_at: i64,
+    },
+}
+
+fn end_statement(end: &PassEnd<'_>, release: bool) -> String {
+    let set = match end {
+        PassEnd::Advanced { .. } => {
+            "cursor = $1, failures = 0, next_attempt_at = 0, \
+             last_success_at = COALESCE($2, last_success_at), last_error = NULL"
+        }
+        PassEnd::Failed { .. } => {
+            "cursor = $1, failures = $2, next_attempt_at = $3, last_error = $4, \
+             last_success_at = COALESCE($5, last_success_at)"
+        }
+    };
+    let release = if release { ", lease_until = 0" } else { "" };
+    let (peer, owner) = match end {
+        PassEnd::Advanced { .. } => ("$3", "$4"),
+        PassEnd::Failed { .. } => ("$6", "$7"),
+    };
+    format!(
+        "UPDATE delivery_streams SET {set}{release} WHERE peer_id = {peer} AND lease_owner = {owner}"
+    )
+}
+
+fn bind_end<'q>(
+    query: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
+    end: &PassEnd<'q>,
+) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
+    match *end {
+        PassEnd::Advanced {
+            cursor,
+            delivered_any,
+        } => query.bind(cursor).bind(delivered_any.then(now_millis)),
+        PassEnd::Failed {
+            progress,
+            error,
+            next_attempt_at,
+        } => query
+            .bind(progress.cursor)
+            .bind(progress.failures)
+            .bind(next_attempt_at)
+            .bind(error)
+            .bind(progress.delivered_any.then(now_millis)),
     }
 }

@@ -5,6 +5,33 @@ use sqlx::Row;
 use crate::error::Result;
 use crate::store::{Store, now_millis};
 
+/// What a peer acknowledged: (object id, activity id, activity type).
+pub type Receipt = (i64, i64, String);
+
+/// Records that `peer_id` acknowledged `receipts`, within `tx`.
+pub(super) async fn insert_receipts(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    peer_id: i64,
+    receipts: &[Receipt],
+) -> Result<()> {
+    let now = now_millis();
+    for (object_id, activity_id, kind) in receipts {
+        sqlx::query(
+            "INSERT INTO object_receipts (object_id, peer_id, activity_id, activity_kind, delivered_at) \
+             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (object_id, peer_id) DO UPDATE \
+             SET activity_id = $3, activity_kind = $4, delivered_at = $5",
+        )
+        .bind(object_id)
+        .bind(peer_id)
+        .bind(activity_id)
+        .bind(kind)
+        .bind(now)
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(())
+}
+
 /// One of our objects as a peer received it.
 #[derive(Debug, Clone)]
 pub struct ReceiptRow {
@@ -25,36 +52,6 @@ impl Store {
         .fetch_optional(self.pool())
         .await?;
         Ok(kind)
-    }
-
-    /// Records that `peer_id` acknowledged these activities (object id,
-    /// activity id, activity type), in one transaction.
-    pub async fn record_receipts(
-        &self,
-        peer_id: i64,
-        receipts: &[(i64, i64, String)],
-    ) -> Result<()> {
-        if receipts.is_empty() {
-            return Ok(());
-        }
-        let now = now_millis();
-        let mut tx = self.pool().begin().await?;
-        for (object_id, activity_id, kind) in receipts {
-            sqlx::query(
-                "INSERT INTO object_receipts (object_id, peer_id, activity_id, activity_kind, delivered_at) \
-                 VALUES ($1, $2, $3, $4, $5) ON CONFLICT (object_id, peer_id) DO UPDATE \
-                 SET activity_id = $3, activity_kind = $4, delivered_at = $5",
-            )
-            .bind(object_id)
-            .bind(peer_id)
-            .bind(activity_id)
-            .bind(kind)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
-        }
-        tx.commit().await?;
-        Ok(())
     }
 
     /// What `peer_id` received of our objects, most recent first.
