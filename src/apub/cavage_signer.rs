@@ -13,6 +13,7 @@ use http_signature_normalization_reqwest::prelude::{Config, SignError, SignExt};
 use reqwest_middleware::RequestBuilder;
 use sha2::{Digest, Sha256};
 
+use crate::apub::signing_pool;
 use crate::error::{Error, Result};
 use crate::model::keys::NodeKeys;
 
@@ -46,6 +47,8 @@ pub async fn sign(
             Sha256::new(),
             body,
             move |signing_string| {
+                // On the plumbing's blocking thread: wait there for a core.
+                let _core = signing_pool::blocking_permit().map_err(|_| SigningError::Rsa)?;
                 let signature = keys
                     .rsa_sign(signing_string.as_bytes())
                     .map_err(|_| SigningError::Rsa)?;

@@ -20,6 +20,7 @@ use crate::apub::cavage_signer;
 use crate::apub::context::ACTIVITY_JSON;
 use crate::apub::message_signature::{self, Challenge, PrivateKey};
 use crate::apub::peer::domain_of;
+use crate::apub::signing_pool;
 use crate::config::{Settings, SignatureScheme};
 use crate::error::{Error, Result};
 use crate::node::AppContext;
@@ -117,14 +118,32 @@ pub async fn sign(
         )
         .await;
     };
-    let headers = message_signature::sign(
-        method,
-        url,
-        body.map(|body| (ACTIVITY_JSON, body.as_bytes())),
-        &key_id,
-        &key,
-        challenge.map_or(&[][..], |c| &c.components),
-    )?;
+    let covered = challenge.map_or(&[][..], |c| &c.components);
+    let headers = if let PrivateKey::Rsa(_) = key {
+        // Off the async workers, one signature per core at a time.
+        let (method, url, keys) = (method.clone(), url.clone(), data.keys.clone());
+        let (body, covered) = (body.map(str::to_owned), covered.to_vec());
+        signing_pool::run(move || {
+            message_signature::sign(
+                &method,
+                &url,
+                body.as_deref().map(|body| (ACTIVITY_JSON, body.as_bytes())),
+                &key_id,
+                &PrivateKey::Rsa(&keys),
+                &covered,
+            )
+        })
+        .await??
+    } else {
+        message_signature::sign(
+            method,
+            url,
+            body.map(|body| (ACTIVITY_JSON, body.as_bytes())),
+            &key_id,
+            &key,
+            covered,
+        )?
+    };
     for (name, value) in headers {
         builder = builder.header(name, value);
     }

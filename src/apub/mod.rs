@@ -15,4 +15,5 @@ pub mod proof;
 pub mod public_keys;
 pub mod signature;
 pub mod signer;
+pub mod signing_pool;
 pub mod verification;
