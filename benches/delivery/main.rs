@@ -44,7 +44,7 @@ struct Plan {
     propagation_samples: usize,
     backlog_offers: usize,
     scaling_followers: [usize; 3],
-    scaling_deliveries: usize,
+    scaling_offers: usize,
 }
 
 impl Plan {
@@ -60,7 +60,7 @@ impl Plan {
                 propagation_samples: 5,
                 backlog_offers: 200,
                 scaling_followers: [10, 100, 1_000],
-                scaling_deliveries: 1_000,
+                scaling_offers: 3,
             }
         } else {
             Plan {
@@ -73,7 +73,7 @@ impl Plan {
                 propagation_samples: 100,
                 backlog_offers: 10_000,
                 scaling_followers: [100, 1_000, 10_000],
-                scaling_deliveries: 10_000,
+                scaling_offers: 10,
             }
         };
         if let Some(offers) = args.first() {
@@ -104,77 +104,127 @@ async fn on_backend(
     const RSA: &str = "RSA-2048 signatures/s (AWS-LC) x cores";
     const ED_SIGN: &str = "Ed25519 signatures/s x cores";
     const ED_VERIFY: &str = "Ed25519 verifications/s x cores";
-    let rate =
-        fanout::end_to_end(dir, backend, plan.end_to_end_offers, plan.end_to_end_peers).await;
-    records.push(record(
-        &suffixed("delivery_end_to_end", backend),
-        rate,
-        "deliveries/s",
-        ceilings.ed25519_signing(),
-        ED_SIGN,
-    ));
-    let rate = fanout::to_sinks(
-        dir,
-        backend,
-        plan.fanout_offers,
-        plan.fanout_followers,
-        SinkSigning::Rsa,
-    )
-    .await;
-    records.push(record(
-        &suffixed("fanout_rsa", backend),
-        rate,
-        "deliveries/s",
-        ceilings.rsa(),
-        RSA,
-    ));
-    let rate = fanout::to_sinks(
-        dir,
-        backend,
-        plan.fanout_offers,
-        plan.fanout_followers,
-        SinkSigning::Ed25519,
-    )
-    .await;
-    records.push(record(
-        &suffixed("fanout_ed25519", backend),
-        rate,
-        "deliveries/s",
-        ceilings.ed25519_signing(),
-        ED_SIGN,
-    ));
-    let rate = ingress::proposals(dir, backend, plan.ingress_peers, plan.ingress_per_peer).await;
-    records.push(record(
-        &suffixed("ingress_proposals", backend),
-        rate,
-        "activities/s",
-        ceilings.ed25519_verifying(),
-        ED_VERIFY,
-    ));
-    let (p50, p99) = propagation::percentiles(dir, backend, plan.propagation_samples).await;
-    let target = "the 50 ms target of issue 15 (p99)";
-    records.push(record(
-        &suffixed("propagation_p50", backend),
-        p50,
-        "ms",
-        50.0,
-        target,
-    ));
-    records.push(record(
-        &suffixed("propagation_p99", backend),
-        p99,
-        "ms",
-        50.0,
-        target,
-    ));
+    if wanted("end_to_end") {
+        let rate =
+            fanout::end_to_end(dir, backend, plan.end_to_end_offers, plan.end_to_end_peers).await;
+        records.push(record(
+            &suffixed("delivery_end_to_end", backend),
+            rate,
+            "deliveries/s",
+            ceilings.ed25519_signing(),
+            ED_SIGN,
+        ));
+    }
+    if wanted("fanout") {
+        let rate = fanout::to_sinks(
+            dir,
+            backend,
+            plan.fanout_offers,
+            plan.fanout_followers,
+            SinkSigning::Rsa,
+        )
+        .await;
+        records.push(record(
+            &suffixed("fanout_rsa", backend),
+            rate,
+            "deliveries/s",
+            ceilings.rsa(),
+            RSA,
+        ));
+        let rate = fanout::to_sinks(
+            dir,
+            backend,
+            plan.fanout_offers,
+            plan.fanout_followers,
+            SinkSigning::Ed25519,
+        )
+        .await;
+        records.push(record(
+            &suffixed("fanout_ed25519", backend),
+            rate,
+            "deliveries/s",
+            ceilings.ed25519_signing(),
+            ED_SIGN,
+        ));
+    }
+    if wanted("ingress") {
+        let rate =
+            ingress::proposals(dir, backend, plan.ingress_peers, plan.ingress_per_peer).await;
+        records.push(record(
+            &suffixed("ingress_proposals", backend),
+            rate,
+            "activities/s",
+            ceilings.ed25519_verifying(),
+            ED_VERIFY,
+        ));
+    }
+    if wanted("propagation") {
+        let (p50, p99) = propagation::percentiles(dir, backend, plan.propagation_samples).await;
+        let target = "the 50 ms target of issue 15 (p99)";
+        records.push(record(
+            &suffixed("propagation_p50", backend),
+            p50,
+            "ms",
+            50.0,
+            target,
+        ));
+        records.push(record(
+            &suffixed("propagation_p99", backend),
+            p99,
+            "ms",
+            50.0,
+            target,
+        ));
+    }
 }
 
-/// Cost per delivery (wall microseconds) to 100, 1,000 and 10,000 sink
-/// followers, the same number of deliveries each time.
+async fn memory_figures(
+    dir: &std::path::Path,
+    plan: &Plan,
+    quick: bool,
+    records: &mut Vec<serde_json::Value>,
+) {
+    match memory::rss_idle(dir).await {
+        Some(rss) => records.push(record(
+            "rss_idle",
+            rss,
+            "MiB",
+            40.0,
+            "the 40 MiB target of issue 15",
+        )),
+        None => println!("memory: not measured (the release binary did not serve, or no /proc)"),
+    }
+    match memory::rss_peak_backlog(dir, plan.backlog_offers, 1).await {
+        Some(rss) => records.push(record(
+            if quick {
+                "rss_peak_backlog"
+            } else {
+                "rss_peak_10k_backlog"
+            },
+            rss,
+            "MiB",
+            200.0,
+            "the 200 MiB target of issue 15",
+        )),
+        None => println!("memory: the backlog peak was not measured"),
+    }
+}
+
+/// Whether a part of the bench runs: all of them, or those named in
+/// `PASSERELLE_BENCH_ONLY` (comma-separated: end_to_end, fanout, ingress,
+/// propagation, postgres, scaling, memory).
+fn wanted(part: &str) -> bool {
+    std::env::var("PASSERELLE_BENCH_ONLY")
+        .map_or(true, |only| only.split(',').any(|name| name.trim() == part))
+}
+
+/// Cost per delivery (wall microseconds) of the same offers to 100, 1,000
+/// and 10,000 sink followers: flat means the total cost is linear in the
+/// followers.
 async fn scaling(dir: &std::path::Path, plan: &Plan, records: &mut Vec<serde_json::Value>) {
     let mut costs = Vec::new();
     for followers in plan.scaling_followers {
-        let offers = (plan.scaling_deliveries / followers).max(1);
+        let offers = plan.scaling_offers;
         let rate =
             fanout::to_sinks(dir, Backend::Sqlite, offers, followers, SinkSigning::Rsa).await;
         costs.push((followers, 1e6 / rate));
@@ -219,7 +269,9 @@ async fn main() {
     );
     let mut records = Vec::new();
     on_backend(dir.path(), &plan, Backend::Sqlite, &ceilings, &mut records).await;
-    if harness::postgres_available().await {
+    if !wanted("postgres") {
+        println!("the PostgreSQL figures are not among PASSERELLE_BENCH_ONLY");
+    } else if harness::postgres_available().await {
         on_backend(
             dir.path(),
             &plan,
@@ -239,30 +291,11 @@ async fn main() {
             harness::postgres_base_url()
         );
     }
-    scaling(dir.path(), &plan, &mut records).await;
-    match memory::rss_idle(dir.path()).await {
-        Some(rss) => records.push(record(
-            "rss_idle",
-            rss,
-            "MiB",
-            40.0,
-            "the 40 MiB target of issue 15",
-        )),
-        None => println!("memory: not measured (the release binary did not serve, or no /proc)"),
+    if wanted("scaling") {
+        scaling(dir.path(), &plan, &mut records).await;
     }
-    match memory::rss_peak_backlog(dir.path(), plan.backlog_offers, 1).await {
-        Some(rss) => records.push(record(
-            if quick {
-                "rss_peak_backlog"
-            } else {
-                "rss_peak_10k_backlog"
-            },
-            rss,
-            "MiB",
-            200.0,
-            "the 200 MiB target of issue 15",
-        )),
-        None => println!("memory: the backlog peak was not measured"),
+    if wanted("memory") {
+        memory_figures(dir.path(), &plan, quick, &mut records).await;
     }
     harness::write_results(&records);
     if let Some(path) = plot::scaling(&records) {

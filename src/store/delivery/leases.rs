@@ -18,6 +18,8 @@ impl Store {
     ) -> Result<Vec<StreamRow>> {
         let now = now_millis();
         // SKIP LOCKED: replicas claiming at the same time take different rows.
+        // Furthest behind first, along `delivery_streams_by_cursor`: the
+        // caught-up streams sort last and are not scanned on each claim.
         // Only free leases (expired, released, or held by a process not
         // alive since `alive_since`: it was killed): a stream a live
         // process is driving is never claimed twice.
@@ -32,7 +34,7 @@ impl Store {
                AND (s.lease_until < $3 OR s.lease_owner NOT IN \
                  (SELECT process FROM live_processes WHERE seen_at >= $5)) \
                AND EXISTS (SELECT 1 FROM activities a WHERE a.id > s.cursor) \
-               ORDER BY s.peer_id LIMIT $4 {lock}) \
+               ORDER BY s.cursor, s.peer_id LIMIT $4 {lock}) \
              RETURNING {STREAM_COLUMNS}"
         ))
         .bind(owner)

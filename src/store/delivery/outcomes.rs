@@ -34,7 +34,18 @@ impl Store {
     }
 
     /// A peer marked gone sent a verified request: it is delivered to again.
+    /// Read first: every verified activity asks, almost none is from a
+    /// peer marked gone, and a read does not wait for SQLite's one writer.
     pub async fn delivery_peer_back(&self, peer_id: i64) -> Result<()> {
+        let gone: Option<i64> = sqlx::query_scalar(
+            "SELECT peer_id FROM delivery_streams WHERE peer_id = $1 AND gone_at IS NOT NULL",
+        )
+        .bind(peer_id)
+        .fetch_optional(self.pool())
+        .await?;
+        if gone.is_none() {
+            return Ok(());
+        }
         sqlx::query(
             "UPDATE delivery_streams SET gone_at = NULL, next_attempt_at = 0, failures = 0 \
              WHERE peer_id = $1 AND gone_at IS NOT NULL",
