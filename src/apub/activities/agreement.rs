@@ -122,7 +122,7 @@ pub enum OfferType {
 
 /// An activity about an agreement (`Offer`, `Accept`, `Reject`,
 /// `Update`), from `actor` to one peer.
-pub fn activity(kind: ActivityKind, id: &Url, actor: &Url, object: Value, to: &Url) -> Value {
+pub fn activity(kind: ActivityKind, id: &Url, actor: &Url, object: &Value, to: &Url) -> Value {
     json!({
         "@context": context(),
         "id": id,
@@ -144,7 +144,7 @@ pub fn answer(
     result: Option<&Agreement>,
     reason: Option<&str>,
 ) -> Result<Value> {
-    let mut answer = activity(kind, id, actor, json!(offer), to);
+    let mut answer = activity(kind, id, actor, &json!(offer), to);
     if let Some(result) = result {
         answer["result"] = serde_json::to_value(result)?;
     }

@@ -16,7 +16,7 @@ use crate::domain::{change, outgoing};
 use crate::error::{Error, Result};
 use crate::model::{AgreementState, FollowingState, ObjectKind, Side};
 use crate::node::AppContext;
-use crate::store::{CatalogRow, NewAgreement};
+use crate::store::{CatalogRow, NewAgreement, PeerRow};
 
 /// Longest note an asker may send with its request.
 const NOTE_MAX: usize = 2000;
@@ -55,6 +55,29 @@ async fn catalog_offer(ctx: &AppContext, proposal: &str) -> Result<CatalogRow> {
         .ok_or_else(|| Error::NotFound(format!("no offer `{proposal}` in the catalog")))
 }
 
+/// The offer `request` names, its owner (whom this node must follow) and
+/// the offer's `Proposal` as the catalog holds it.
+async fn asked_offer(ctx: &AppContext, request: &AskRequest) -> Result<(Url, PeerRow, Proposal)> {
+    let entry = catalog_offer(ctx, request.proposal.trim()).await?;
+    let peer = ctx
+        .store
+        .peer(entry.peer_id)
+        .await?
+        .ok_or_else(|| Error::Internal("catalog entry without peer".into()))?;
+    let following = ctx.store.follow_out_by_peer(peer.id).await?;
+    if following.map(|f| f.state) != Some(FollowingState::Active) {
+        return Err(Error::Conflict(format!(
+            "this node is not an approved follower of {}: only followers may ask for its offers",
+            peer.handle
+        )));
+    }
+    let document: Value = serde_json::from_str(&entry.document)?;
+    let proposal: Proposal = serde_json::from_value(document).map_err(|e| {
+        Error::UnprocessableAt("/proposal".into(), format!("the offer cannot be read: {e}"))
+    })?;
+    Ok((Url::parse(&entry.object_uri)?, peer, proposal))
+}
+
 /// Asks the offer's owner for `request.quantity` of it: checked, recorded
 /// (pending) and sent as a signed `Offer(Agreement)`.
 pub async fn ask(
@@ -73,30 +96,13 @@ pub async fn ask(
             format!("at most {NOTE_MAX} characters"),
         ));
     }
-    let entry = catalog_offer(ctx, request.proposal.trim()).await?;
-    let peer = ctx
-        .store
-        .peer(entry.peer_id)
-        .await?
-        .ok_or_else(|| Error::Internal("catalog entry without peer".into()))?;
-    let following = ctx.store.follow_out_by_peer(peer.id).await?;
-    if following.map(|f| f.state) != Some(FollowingState::Active) {
-        return Err(Error::Conflict(format!(
-            "this node is not an approved follower of {}: only followers may ask for its offers",
-            peer.handle
-        )));
-    }
-    let document: Value = serde_json::from_str(&entry.document)?;
-    let proposal: Proposal = serde_json::from_value(document).map_err(|e| {
-        Error::UnprocessableAt("/proposal".into(), format!("the offer cannot be read: {e}"))
-    })?;
+    let (proposal_uri, peer, proposal) = asked_offer(ctx, request).await?;
     let (quantity, unit) = match &request.quantity {
         AskQuantity::Value(value) => (*value, None),
         AskQuantity::Measure { value, unit } => (*value, Some(unit.as_str())),
     };
     let terms = terms::terms(&proposal, quantity, unit)
         .map_err(|reason| Error::UnprocessableAt("/quantity".into(), reason))?;
-    let proposal_uri = Url::parse(&entry.object_uri)?;
     let owner = Url::parse(&peer.actor_uri)?;
     let offered = terms.agreement(&proposal_uri, note);
     let offer_id = activities::new_activity_id(&ctx.settings);
@@ -104,7 +110,7 @@ pub async fn ask(
         agreement::OFFER,
         &offer_id,
         &actor_id(&ctx.settings),
-        serde_json::to_value(&offered)?,
+        &serde_json::to_value(&offered)?,
         &owner,
     );
     let quantity_value = terms::decimal(terms.quantity);

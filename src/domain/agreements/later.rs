@@ -73,7 +73,7 @@ async fn change_state(
         update::TYPE,
         &update_id,
         &actor_id(&ctx.settings),
-        serde_json::to_value(&agreement)?,
+        &serde_json::to_value(&agreement)?,
         &Url::parse(&peer.actor_uri)?,
     );
     outgoing::record_for_peer(ctx, &mut tx, peer.id, update::TYPE, &update_id, &activity).await?;

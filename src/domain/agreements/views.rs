@@ -111,13 +111,13 @@ pub async fn list(
         .await?;
     let mut peers = std::collections::HashMap::new();
     for row in &rows {
-        if !peers.contains_key(&row.peer_id) {
+        if let std::collections::hash_map::Entry::Vacant(slot) = peers.entry(row.peer_id) {
             let peer = ctx
                 .store
                 .peer(row.peer_id)
                 .await?
                 .ok_or_else(|| Error::Internal("agreement without peer".into()))?;
-            peers.insert(row.peer_id, peer);
+            slot.insert(peer);
         }
     }
     let (rows, next_cursor) = crate::domain::listing::split_page(rows, page.limit, |r| r.id);
