@@ -5,6 +5,7 @@
 //! owner refuses on its own; `bad_input.rs`: each endpoint's problems.
 
 mod bad_input;
+mod console;
 mod rules;
 
 use passerelle::config::Admission;
