@@ -22,7 +22,7 @@ async fn about_agreement(ctx: &AppContext, activity: &InboxActivity) -> Result<b
             change.kind == ObjectChangeType::Update && Agreement::is_agreement(&change.object)
         }
         InboxActivity::Answer(answer) => {
-            answer.result.is_some()
+            answer.result.as_ref().is_some_and(Agreement::is_agreement)
                 || match object_id(&answer.object) {
                     Some(id) => ctx.store.agreement_by_offer(id.as_str()).await?.is_some(),
                     None => false,
