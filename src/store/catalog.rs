@@ -66,15 +66,6 @@ fn catalog_row(row: &AnyRow) -> Result<CatalogRow> {
 }
 
 impl Store {
-    /// A catalog entry by its row id (what the catalog API lists).
-    pub async fn catalog_entry_by_id(&self, id: i64) -> Result<Option<CatalogRow>> {
-        let row = sqlx::query(&format!("SELECT {COLUMNS} FROM catalog WHERE id = $1"))
-            .bind(id)
-            .fetch_optional(self.pool())
-            .await?;
-        row.as_ref().map(catalog_row).transpose()
-    }
-
     pub async fn catalog_entry(&self, object_uri: &str) -> Result<Option<CatalogRow>> {
         catalog_entry(self.pool(), object_uri).await
     }

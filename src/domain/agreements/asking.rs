@@ -25,8 +25,8 @@ const NOTE_MAX: usize = 2000;
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AskRequest {
-    /// The offer: its object id (as the catalog lists it) or its catalog
-    /// row id.
+    /// The offer: its id, as the catalog lists it (`GET
+    /// /api/v1/catalog/offers`).
     pub proposal: String,
     pub quantity: AskQuantity,
     /// Told to the offer's owner.
@@ -44,13 +44,9 @@ pub enum AskQuantity {
 }
 
 async fn catalog_offer(ctx: &AppContext, proposal: &str) -> Result<CatalogRow> {
-    let by_uri = ctx.store.catalog_entry(proposal).await?;
-    let entry = match (by_uri, proposal.parse::<i64>()) {
-        (Some(entry), _) => Some(entry),
-        (None, Ok(id)) => ctx.store.catalog_entry_by_id(id).await?,
-        (None, Err(_)) => None,
-    };
-    entry
+    ctx.store
+        .catalog_entry(proposal)
+        .await?
         .filter(|e| e.kind == ObjectKind::Offer)
         .ok_or_else(|| Error::NotFound(format!("no offer `{proposal}` in the catalog")))
 }

@@ -13,6 +13,7 @@ use crate::apub::actor::actor_id;
 use crate::apub::objects::offer::Proposal;
 use crate::domain::agreements::views::AgreementView;
 use crate::domain::agreements::{RULES, check_move, load, record, stock, terms};
+use crate::domain::visibility::ReaderRights;
 use crate::domain::{change, outgoing, publish};
 use crate::error::{Error, Result};
 use crate::model::{AgreementState, FollowerState, ObjectKind, Side, units};
@@ -41,6 +42,13 @@ async fn judge(
     let Some(object) = object.filter(|o| o.deleted_at.is_none()) else {
         return Ok(Err(format!("{proposal_uri} is not an offer of this node")));
     };
+    if !ReaderRights::of(ctx, sender)
+        .await?
+        .may_read(&object.audience)
+    {
+        // Told as if it did not exist: its audience is not the asker's to know.
+        return Ok(Err(format!("{proposal_uri} is not an offer of this node")));
+    }
     let document: Value = serde_json::from_str(&object.document)?;
     let proposal: Proposal = serde_json::from_value(document)?;
     Ok(terms::check_received(proposal_uri, &proposal, offered))

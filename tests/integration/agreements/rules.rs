@@ -127,6 +127,31 @@ async fn agreements_breaking_the_rules_are_refused(db: TestDatabase) {
     );
     assert_eq!(refused["peer"]["actor"], c.actor());
 
+    // An offer addressed to other peers is not the asker's to ask for.
+    let mut named = b.example("offer");
+    named["audience"] = json!(["https://elsewhere.example/actor"]);
+    let response = b
+        .put_json("/api/v1/offers/named", &p.b_platform, &named)
+        .await;
+    assert_eq!(response.status(), 201);
+    let unseen = signed(a, &offer_from(a, b, &b.url("/offers/named"), "5", "16"));
+    assert_eq!(deliver(a, b, &unseen).await, 202);
+    let refused = agreement_in_state(
+        b,
+        &p.b_platform,
+        "offer",
+        unseen["id"].as_str().unwrap(),
+        "rejected",
+    )
+    .await;
+    assert!(
+        refused["reason"]
+            .as_str()
+            .unwrap()
+            .contains("is not an offer of this node"),
+        "{refused}"
+    );
+
     // Without a valid integrity proof, nothing is stored.
     let unsigned = offer_from(a, b, &p.apples, "5", "16");
     assert_eq!(deliver(a, b, &unsigned).await, 401);
@@ -134,7 +159,7 @@ async fn agreements_breaking_the_rules_are_refused(db: TestDatabase) {
     tampered["object"]["stipulates"]["resourceQuantity"]["hasNumericalValue"] = json!("50");
     assert_eq!(deliver(a, b, &tampered).await, 401);
     let on_b = b.api("/api/v1/agreements", &p.b_platform).await;
-    assert_eq!(on_b["items"].as_array().unwrap().len(), 2, "{on_b}");
+    assert_eq!(on_b["items"].as_array().unwrap().len(), 3, "{on_b}");
 
     // The owner's rejections went out, signed, and were audited as the
     // rules' decisions; the offer kept all it had.
@@ -144,7 +169,7 @@ async fn agreements_breaking_the_rules_are_refused(db: TestDatabase) {
         .1
         .query_text("SELECT document FROM activities WHERE kind = 'Reject'")
         .await;
-    assert_eq!(rejects.len(), 2);
+    assert_eq!(rejects.len(), 3);
     for reject in &rejects {
         let reject: Value = serde_json::from_str(reject).unwrap();
         assert!(reject["content"].is_string());
@@ -157,7 +182,7 @@ async fn agreements_breaking_the_rules_are_refused(db: TestDatabase) {
         .iter()
         .filter(|e| e["action"] == "agreement.rejected" && e["decided_by"] == "agreement rules")
         .count();
-    assert_eq!(by_rules, 2);
+    assert_eq!(by_rules, 3);
     let offer = b.api("/api/v1/offers/apples", &p.b_platform).await;
     assert_eq!(offer["payload"]["available"]["value"], json!(120));
 
