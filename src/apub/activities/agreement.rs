@@ -10,34 +10,16 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use url::Url;
 
-use crate::apub::context::{ACTIVITY_STREAMS, DATA_INTEGRITY};
+use crate::apub::actor::actor_id;
+use crate::apub::context::object_context;
 use crate::apub::objects::offer::QuantityValue;
+use crate::config::Settings;
 use crate::error::{Error, Result};
 use crate::model::{ActivityKind, AgreementState};
 
 pub const OFFER: ActivityKind = ActivityKind::Offer;
 pub const AGREEMENT: &str = "Agreement";
 pub const COMMITMENT: &str = "Commitment";
-
-/// The vocabulary an agreement's activities name, besides ActivityStreams
-/// and the proof terms: ValueFlows, OM 2 and the network's
-/// `agreementState`.
-pub fn context() -> Value {
-    json!([ACTIVITY_STREAMS, DATA_INTEGRITY, {
-        "vf": "https://w3id.org/valueflows/ont/vf#",
-        "om2": "http://www.ontology-of-units-of-measure.org/resource/om-2/",
-        "pec": crate::apub::context::NETWORK_NAMESPACE,
-        "Agreement": "vf:Agreement",
-        "Commitment": "vf:Commitment",
-        "stipulates": "vf:stipulates",
-        "stipulatesReciprocal": "vf:stipulatesReciprocal",
-        "satisfies": {"@id": "vf:satisfies", "@type": "@id"},
-        "resourceQuantity": "vf:resourceQuantity",
-        "hasUnit": "om2:hasUnit",
-        "hasNumericalValue": "om2:hasNumericalValue",
-        "agreementState": "pec:agreementState"
-    }])
-}
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -121,13 +103,21 @@ pub enum OfferType {
 }
 
 /// An activity about an agreement (`Offer`, `Accept`, `Reject`,
-/// `Update`), from `actor` to one peer.
-pub fn activity(kind: ActivityKind, id: &Url, actor: &Url, object: &Value, to: &Url) -> Value {
+/// `Update`), from this node to one peer. Its context is every published
+/// document's: the network vocabulary (`/ns`) defines the ValueFlows and
+/// OM 2 terms and `agreementState`.
+pub fn activity(
+    settings: &Settings,
+    kind: ActivityKind,
+    id: &Url,
+    object: &Value,
+    to: &Url,
+) -> Value {
     json!({
-        "@context": context(),
+        "@context": object_context(settings),
         "id": id,
         "type": kind,
-        "actor": actor,
+        "actor": actor_id(settings),
         "object": object,
         "to": [to],
     })
@@ -136,15 +126,15 @@ pub fn activity(kind: ActivityKind, id: &Url, actor: &Url, object: &Value, to: &
 /// The answer to a peer's `Offer`: `Accept` with the finalised agreement
 /// as `result`, or `Reject` with the reason as `content`.
 pub fn answer(
+    settings: &Settings,
     kind: ActivityKind,
     id: &Url,
-    actor: &Url,
     offer: &Url,
     to: &Url,
     result: Option<&Agreement>,
     reason: Option<&str>,
 ) -> Result<Value> {
-    let mut answer = activity(kind, id, actor, &json!(offer), to);
+    let mut answer = activity(settings, kind, id, &json!(offer), to);
     if let Some(result) = result {
         answer["result"] = serde_json::to_value(result)?;
     }

@@ -8,7 +8,6 @@ use serde_json::Value;
 use url::Url;
 
 use crate::apub::activities::{self, agreement};
-use crate::apub::actor::actor_id;
 use crate::apub::objects::offer::Proposal;
 use crate::domain::agreements::views::AgreementView;
 use crate::domain::agreements::{record, terms};
@@ -103,9 +102,9 @@ pub async fn ask(
     let offered = terms.agreement(&proposal_uri, note);
     let offer_id = activities::new_activity_id(&ctx.settings);
     let offer = agreement::activity(
+        &ctx.settings,
         agreement::OFFER,
         &offer_id,
-        &actor_id(&ctx.settings),
         &serde_json::to_value(&offered)?,
         &owner,
     );

@@ -8,7 +8,6 @@ use url::Url;
 
 use crate::apub::activities::agreement::{self, Agreement};
 use crate::apub::activities::{self, update};
-use crate::apub::actor::actor_id;
 use crate::domain::agreements::views::AgreementView;
 use crate::domain::agreements::{check_move, load, record, stock};
 use crate::domain::{change, outgoing};
@@ -70,9 +69,9 @@ async fn change_state(
     }
     let update_id = activities::new_activity_id(&ctx.settings);
     let activity = agreement::activity(
+        &ctx.settings,
         update::TYPE,
         &update_id,
-        &actor_id(&ctx.settings),
         &serde_json::to_value(&agreement)?,
         &Url::parse(&peer.actor_uri)?,
     );

@@ -136,9 +136,9 @@ pub async fn accept(ctx: &AppContext, id: &str, decided_by: &str) -> Result<Agre
     let agreement_uri = finalised.id.clone().map(|u| u.to_string());
     let answer_id = activities::new_activity_id(&ctx.settings);
     let document = agreement::answer(
+        &ctx.settings,
         answer::ACCEPT,
         &answer_id,
-        &actor_id(&ctx.settings),
         &Url::parse(&row.offer_uri)?,
         &Url::parse(&peer.actor_uri)?,
         Some(&finalised),
@@ -249,9 +249,9 @@ async fn reject_in(
 ) -> Result<()> {
     let answer_id = activities::new_activity_id(&ctx.settings);
     let document = agreement::answer(
+        &ctx.settings,
         answer::REJECT,
         &answer_id,
-        &actor_id(&ctx.settings),
         &Url::parse(&row.offer_uri)?,
         &Url::parse(&peer.actor_uri)?,
         None,

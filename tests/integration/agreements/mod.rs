@@ -317,6 +317,21 @@ async fn an_agreement_is_asked_accepted_and_completed(db: TestDatabase) {
 
     a.wait_until_delivered().await;
     b.wait_until_delivered().await;
+    // Every agreement activity either side sent defines its terms (in
+    // `/ns`) and carries its proof.
+    let mut checked = 0;
+    for node in [a, b] {
+        for activity in node.context.store.activities_after(0, 200).await.unwrap() {
+            if activity.document.contains("Agreement") {
+                let document: Value = serde_json::from_str(&activity.document).unwrap();
+                crate::jsonld::assert_terms_defined(node, &activity.uri, &document);
+                assert_eq!(document["proof"]["cryptosuite"], "eddsa-jcs-2022");
+                checked += 1;
+            }
+        }
+    }
+    // A: 3 Offers and 2 Updates (completed, cancelled); B: 2 Accepts.
+    assert_eq!(checked, 7);
     p.a.stop().await;
     p.b.stop().await;
 }
