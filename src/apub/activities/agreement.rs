@@ -86,7 +86,8 @@ impl Agreement {
     }
 }
 
-/// `Offer{object: Agreement}`, as sent and as received.
+/// `Offer{object: Agreement}`, as sent and as received (any `Offer` reads
+/// as one; only an `Agreement` object is acted on).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct OfferAgreement {
     pub id: Url,

@@ -17,7 +17,7 @@ use crate::store::PeerRow;
 /// Whether `activity` is about an agreement.
 async fn about_agreement(ctx: &AppContext, activity: &InboxActivity) -> Result<bool> {
     Ok(match activity {
-        InboxActivity::Offer(_) => true,
+        InboxActivity::Offer(offer) => Agreement::is_agreement(&offer.object),
         InboxActivity::ObjectChange(change) => {
             change.kind == ObjectChangeType::Update && Agreement::is_agreement(&change.object)
         }

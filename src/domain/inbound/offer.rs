@@ -1,5 +1,6 @@
 //! A received FEP-0837 `Offer{object: Agreement}`: a peer asks for some of
-//! one of this node's offers.
+//! one of this node's offers. An `Offer` of anything else is acknowledged
+//! and ignored.
 
 use activitypub_federation::config::Data;
 use activitypub_federation::traits::Activity;
@@ -24,10 +25,18 @@ impl Activity for OfferAgreement {
     }
 
     async fn verify(&self, _data: &Data<AppContext>) -> Result<()> {
-        Agreement::read(&self.object, "/object").map(|_| ())
+        if Agreement::is_agreement(&self.object) {
+            Agreement::read(&self.object, "/object")?;
+        }
+        Ok(())
     }
 
     async fn receive(self, data: &Data<AppContext>) -> Result<()> {
+        if !Agreement::is_agreement(&self.object) {
+            // An `Offer` of something else (a ForgeFed patch…): not ours.
+            tracing::info!(activity = %self.id, "Offer of something other than an Agreement: acknowledged and ignored");
+            return Ok(());
+        }
         let agreement = Agreement::read(&self.object, "/object")?;
         let sender = data
             .store

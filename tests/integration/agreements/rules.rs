@@ -158,6 +158,16 @@ async fn agreements_breaking_the_rules_are_refused(db: TestDatabase) {
     let mut tampered = signed(a, &offer_from(a, b, &p.apples, "5", "16"));
     tampered["object"]["stipulates"]["resourceQuantity"]["hasNumericalValue"] = json!("50");
     assert_eq!(deliver(a, b, &tampered).await, 401);
+    // An `Offer` of something else is none of this: acknowledged, ignored.
+    let patch = json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": a.url(&format!("/activities/{}", rand::random::<u64>())),
+        "type": "Offer",
+        "actor": a.actor(),
+        "object": {"type": "Note", "content": "a patch"},
+        "to": [b.actor()]
+    });
+    assert_eq!(deliver(a, b, &patch).await, 202);
     let on_b = b.api("/api/v1/agreements", &p.b_platform).await;
     assert_eq!(on_b["items"].as_array().unwrap().len(), 3, "{on_b}");
 
