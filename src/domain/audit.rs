@@ -21,6 +21,11 @@ pub enum Event {
     PeerExcluded,
     PeerReincluded,
     WebhookDisabled,
+    AgreementOffered,
+    AgreementAccepted,
+    AgreementRejected,
+    AgreementCompleted,
+    AgreementCancelled,
 }
 
 impl Event {
@@ -37,6 +42,11 @@ impl Event {
             Event::PeerExcluded => "peer.excluded",
             Event::PeerReincluded => "peer.reincluded",
             Event::WebhookDisabled => "webhook.disabled",
+            Event::AgreementOffered => "agreement.offered",
+            Event::AgreementAccepted => "agreement.accepted",
+            Event::AgreementRejected => "agreement.rejected",
+            Event::AgreementCompleted => "agreement.completed",
+            Event::AgreementCancelled => "agreement.cancelled",
         }
     }
 }

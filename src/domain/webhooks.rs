@@ -27,9 +27,14 @@ pub enum Event {
     FollowAccepted,
     FollowRejected,
     PeerExcluded,
+    AgreementOffered,
+    AgreementAccepted,
+    AgreementRejected,
+    AgreementCompleted,
+    AgreementCancelled,
 }
 
-pub const EVENTS: [Event; 7] = [
+pub const EVENTS: [Event; 12] = [
     Event::CatalogCreated,
     Event::CatalogUpdated,
     Event::CatalogDeleted,
@@ -37,6 +42,11 @@ pub const EVENTS: [Event; 7] = [
     Event::FollowAccepted,
     Event::FollowRejected,
     Event::PeerExcluded,
+    Event::AgreementOffered,
+    Event::AgreementAccepted,
+    Event::AgreementRejected,
+    Event::AgreementCompleted,
+    Event::AgreementCancelled,
 ];
 
 impl Event {
@@ -49,6 +59,11 @@ impl Event {
             Event::FollowAccepted => "follow.accepted",
             Event::FollowRejected => "follow.rejected",
             Event::PeerExcluded => "peer.excluded",
+            Event::AgreementOffered => "agreement.offered",
+            Event::AgreementAccepted => "agreement.accepted",
+            Event::AgreementRejected => "agreement.rejected",
+            Event::AgreementCompleted => "agreement.completed",
+            Event::AgreementCancelled => "agreement.cancelled",
         }
     }
 

@@ -35,6 +35,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     console!("published"),
     console!("catalog"),
     console!("audit"),
+    console!("agreements"),
 ];
 
 /// A wire timestamp as people read it: to the minute, in UTC (the exact

@@ -4,6 +4,7 @@
 //! other module of the crate but `error`.
 
 pub mod activity_kind;
+pub mod agreement;
 pub mod follow_state;
 pub mod keys;
 pub mod kinds;
@@ -12,6 +13,7 @@ pub mod time;
 pub mod units;
 
 pub use activity_kind::ActivityKind;
+pub use agreement::{AgreementState, Side};
 pub use follow_state::{FollowerState, FollowingState};
 pub use kinds::{Audience, AudienceName, ObjectKind};
 

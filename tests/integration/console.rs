@@ -125,6 +125,7 @@ const PAGES: &[&str] = &[
     "/admin/published",
     "/admin/catalog",
     "/admin/audit",
+    "/admin/agreements",
 ];
 const FORMS: &[&str] = &[
     "/admin/requests/1/approve",
@@ -133,6 +134,8 @@ const FORMS: &[&str] = &[
     "/admin/peers/1/unfollow",
     "/admin/peers/1/exclude",
     "/admin/peers/1/reinclude",
+    "/admin/agreements/1/accept",
+    "/admin/agreements/1/reject",
     "/admin/sign-out",
 ];
 

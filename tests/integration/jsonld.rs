@@ -213,6 +213,13 @@ fn assert_defined(node: &TestNode, what: &str, document: &Value) {
         untyped.is_empty(),
         "{what}: objects with no ActivityStreams type: {untyped:?}\n{document}"
     );
+    assert_terms_defined(node, what, document);
+}
+
+/// Every key and `type` of `document` is defined by its contexts (what
+/// `assert_defined` checks besides ActivityStreams types; FEP-0837's
+/// `Agreement` and `Commitment` have none).
+pub(crate) fn assert_terms_defined(node: &TestNode, what: &str, document: &Value) {
     let mut found = Vec::new();
     undefined(node, document, &TermScope::default(), "", &mut found);
     assert!(

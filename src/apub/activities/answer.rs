@@ -1,5 +1,6 @@
 //! `Accept` and `Reject` of a `Follow`: the followed node's decision. The
-//! two differ only in their verdict, so they share this file.
+//! two differ only in their verdict, so they share this file. The same
+//! shape answers an FEP-0837 `Offer` (`activities::agreement`).
 
 use crate::model::ActivityKind;
 
@@ -55,6 +56,12 @@ pub struct Answer {
     pub kind: String,
     pub actor: Url,
     pub object: Value,
+    /// FEP-0837: the finalised `Agreement` an `Accept` of an `Offer` carries.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<Value>,
+    /// FEP-0837: the reason a `Reject` of an `Offer` may give.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content: Option<String>,
 }
 
 impl Answer {

@@ -4,6 +4,7 @@
 use serde::Deserialize;
 use url::Url;
 
+use crate::apub::activities::agreement::OfferAgreement;
 use crate::apub::activities::answer::Answer;
 use crate::apub::activities::follow::Follow;
 use crate::apub::activities::object_change::ObjectChange;
@@ -24,6 +25,8 @@ pub enum InboxActivity {
     Follow(Follow),
     Undo(Undo),
     ObjectChange(ObjectChange),
+    /// Before `Answer`, whose `type` is any string.
+    Offer(OfferAgreement),
     Answer(Answer),
     Ignored(Ignored),
 }
@@ -39,6 +42,7 @@ impl InboxActivity {
                 crate::apub::activities::object_change::ObjectChangeType::Update => "Update",
                 crate::apub::activities::object_change::ObjectChangeType::Delete => "Delete",
             },
+            InboxActivity::Offer(_) => "Offer",
             InboxActivity::Answer(answer) => &answer.kind,
             InboxActivity::Ignored(ignored) => &ignored.kind,
         }

@@ -298,7 +298,7 @@ const WIKIDATA_CURRENCIES: &[(&str, &str)] = &[
 
 /// The ISO 4217 code a reciprocal intent's resource names: our URN form,
 /// or a Wikidata item.
-fn currency_of(resource: &Url) -> Option<String> {
+pub fn currency_of(resource: &Url) -> Option<String> {
     if let Some(code) = resource.as_str().strip_prefix(CURRENCY_URN_PREFIX) {
         return Some(code.to_owned());
     }

@@ -5,11 +5,14 @@
 
 mod answer;
 mod follow;
+mod integrity;
 mod object_change;
+mod offer;
 mod undo;
 
 use activitypub_federation::config::Data;
 use activitypub_federation::traits::Activity;
+use serde::Deserialize;
 use url::Url;
 
 use crate::apub::activities::inbox::InboxActivity;
@@ -30,7 +33,7 @@ pub async fn accept(
     envelope: serde_json::Value,
     sender: &PeerRow,
 ) -> Result<()> {
-    let activity: InboxActivity = serde_json::from_value(envelope)
+    let activity = InboxActivity::deserialize(&envelope)
         .map_err(|e| Error::BadRequest(format!("not an activity this node understands: {e}")))?;
     let sender_origin = Url::parse(&sender.actor_uri)
         .map_err(|e| Error::Internal(format!("stored peer URI: {e}")))?
@@ -42,6 +45,7 @@ pub async fn accept(
     }
     // A peer marked gone that speaks again is delivered to again.
     data.store.delivery_peer_back(sender.id).await?;
+    integrity::check_agreement_proof(data, &activity, &envelope, sender).await?;
     activity.verify(data).await?;
     activity.receive(data).await
 }
@@ -56,6 +60,7 @@ impl Activity for InboxActivity {
             InboxActivity::Follow(a) => &a.id,
             InboxActivity::Undo(a) => &a.id,
             InboxActivity::ObjectChange(a) => &a.id,
+            InboxActivity::Offer(a) => &a.id,
             InboxActivity::Answer(a) => &a.id,
             InboxActivity::Ignored(a) => &a.id,
         }
@@ -66,6 +71,7 @@ impl Activity for InboxActivity {
             InboxActivity::Follow(a) => &a.actor,
             InboxActivity::Undo(a) => &a.actor,
             InboxActivity::ObjectChange(a) => &a.actor,
+            InboxActivity::Offer(a) => &a.actor,
             InboxActivity::Answer(a) => &a.actor,
             InboxActivity::Ignored(a) => &a.actor,
         }
@@ -76,6 +82,7 @@ impl Activity for InboxActivity {
             InboxActivity::Follow(a) => a.verify(data).await,
             InboxActivity::Undo(a) => a.verify(data).await,
             InboxActivity::ObjectChange(a) => a.verify(data).await,
+            InboxActivity::Offer(a) => a.verify(data).await,
             InboxActivity::Answer(a) if a.answers_follow() => a.verify(data).await,
             InboxActivity::Answer(_) | InboxActivity::Ignored(_) => Ok(()),
         }
@@ -115,6 +122,7 @@ impl Activity for InboxActivity {
             InboxActivity::Follow(a) => a.receive(data).await,
             InboxActivity::Undo(a) => a.receive(data).await,
             InboxActivity::ObjectChange(a) => a.receive(data).await,
+            InboxActivity::Offer(a) => a.receive(data).await,
             InboxActivity::Answer(a) if a.answers_follow() => a.receive(data).await,
             InboxActivity::Answer(_) | InboxActivity::Ignored(_) => {
                 tracing::info!(%id, kind, "activity type not handled here: acknowledged and ignored");

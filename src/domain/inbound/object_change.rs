@@ -1,7 +1,7 @@
 //! A received `Create`, `Update` or `Delete`: a followed peer's offers,
 //! members, charters and commitments enter or leave the federated catalog
 //! (and an `Update` of the peer's own actor, after a key rotation, makes
-//! this node refetch it).
+//! this node refetch it), and an `Update` of an FEP-0837 agreement.
 
 use activitypub_federation::config::Data;
 use activitypub_federation::fetch::object_id::ObjectId;
@@ -9,11 +9,12 @@ use activitypub_federation::traits::Activity;
 use serde_json::Value;
 use url::Url;
 
+use crate::apub::activities::agreement::Agreement;
 use crate::apub::activities::object_change::{ObjectChange, ObjectChangeType};
 use crate::apub::fetch;
 use crate::apub::objects::kind_of;
 use crate::apub::peer::Peer;
-use crate::domain::catalog;
+use crate::domain::{agreements, catalog};
 use crate::error::{Error, Result};
 use crate::node::AppContext;
 
@@ -37,6 +38,10 @@ impl Activity for ObjectChange {
     }
 
     async fn receive(self, data: &Data<AppContext>) -> Result<()> {
+        if self.kind == ObjectChangeType::Update && Agreement::is_agreement(&self.object) {
+            // FEP-0837: an agreement between us completed or cancelled.
+            return agreements::update_received(data, &self.actor, &self.object).await;
+        }
         let about_actor = self.object_id() == Some(self.actor.as_str());
         if about_actor {
             match self.kind {

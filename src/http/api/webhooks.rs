@@ -26,7 +26,8 @@ struct NewWebhook {
     /// Where events are POSTed.
     url: String,
     /// catalog.created|updated|deleted, follow_request.received,
-    /// follow.accepted|rejected, peer.excluded
+    /// follow.accepted|rejected, peer.excluded,
+    /// agreement.offered|accepted|rejected|completed|cancelled
     events: Vec<String>,
 }
 

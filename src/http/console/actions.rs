@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::post;
 use serde::Deserialize;
 
-use crate::domain::follows;
+use crate::domain::{agreements, follows};
 use crate::error::{Error, Result};
 use crate::http::console::session::CsrfForm;
 use crate::model::parse_id;
@@ -22,6 +22,8 @@ pub fn routes() -> Router<NodeState> {
         .route("/admin/peers/{id}/unfollow", post(unfollow))
         .route("/admin/peers/{id}/exclude", post(exclude))
         .route("/admin/peers/{id}/reinclude", post(reinclude))
+        .route("/admin/agreements/{id}/accept", post(accept_agreement))
+        .route("/admin/agreements/{id}/reject", post(reject_agreement))
 }
 
 /// Back to `page`: with `done` on success, with the error's message when
@@ -139,4 +141,32 @@ async fn reinclude(
         Ok("reincluded")
     };
     back("/admin/peers", outcome.await)
+}
+
+async fn accept_agreement(
+    State(ctx): State<NodeState>,
+    Path(id): Path<String>,
+    form: CsrfForm<Empty>,
+) -> Response {
+    let by = form.session.decided_by();
+    let outcome = async {
+        agreements::accept(&ctx, &id, &by).await?;
+        Ok("agreement_accepted")
+    };
+    back("/admin/agreements", outcome.await)
+}
+
+async fn reject_agreement(
+    State(ctx): State<NodeState>,
+    Path(id): Path<String>,
+    form: CsrfForm<Reason>,
+) -> Response {
+    let by = form.session.decided_by();
+    let reason = form.form.reason.trim().to_owned();
+    let outcome = async {
+        let reason = (!reason.is_empty()).then_some(reason.as_str());
+        agreements::reject(&ctx, &id, reason, &by).await?;
+        Ok("agreement_rejected")
+    };
+    back("/admin/agreements", outcome.await)
 }

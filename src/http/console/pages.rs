@@ -7,6 +7,7 @@ use axum::response::{Redirect, Response};
 use axum::routing::get;
 use serde::Deserialize;
 
+use crate::domain::agreements as agreement_views;
 use crate::domain::audit;
 use crate::domain::catalog_listing::{self, CatalogSearch};
 use crate::domain::listing::PageRequest;
@@ -16,8 +17,8 @@ use crate::error::Result;
 use crate::http::console::session::ConsoleSession;
 use crate::http::console::{Page, render_error};
 use crate::http::extract::Query;
-use crate::model::FollowerState;
 use crate::model::kinds::ObjectKind;
+use crate::model::{AgreementState, FollowerState, Side};
 use crate::node::NodeState;
 
 pub fn routes() -> Router<NodeState> {
@@ -30,6 +31,7 @@ pub fn routes() -> Router<NodeState> {
         .route("/admin/published", get(published))
         .route("/admin/catalog", get(catalog))
         .route("/admin/audit", get(audit))
+        .route("/admin/agreements", get(agreements))
 }
 
 /// What an action's redirect says happened (`?done=`), or why it failed
@@ -285,6 +287,36 @@ async fn audit(
             .with("next", entries.next_cursor)
             .with("paged", before.is_some())
             .render(&ctx, "console/audit.html"))
+    })
+    .await
+}
+
+/// Agreements both ways: those asked of this node and still pending, with
+/// *Accept* and *Reject*; then the latest of all.
+async fn agreements(
+    State(ctx): State<NodeState>,
+    session: ConsoleSession,
+    outcome: Result<Query<Outcome>>,
+) -> Response {
+    page(&ctx, &session, async || {
+        let all = PageRequest {
+            cursor: None,
+            limit: crate::domain::listing::MAX_LIMIT,
+        };
+        let pending =
+            agreement_views::list(&ctx, Some(AgreementState::Pending), Some(Side::Owner), &all)
+                .await?
+                .items;
+        let mut latest = agreement_views::list(&ctx, None, None, &all).await?.items;
+        latest.reverse();
+        Ok(with_outcome(
+            Page::signed_in(&ctx, &session, "agreements"),
+            &session,
+            outcome,
+        )
+        .with("pending", pending)
+        .with("agreements", latest)
+        .render(&ctx, "console/agreements.html"))
     })
     .await
 }

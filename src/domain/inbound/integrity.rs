@@ -1,0 +1,52 @@
+//! Agreement activities (`Offer(Agreement)`, the `Accept` or `Reject` of
+//! such an `Offer`, `Update(Agreement)`) commit both sides to something:
+//! each must carry a FEP-8b32 integrity proof by its sender's
+//! `assertionMethod` key, verified here before anything is stored.
+
+use serde_json::Value;
+
+use crate::apub::activities::agreement::Agreement;
+use crate::apub::activities::answer::object_id;
+use crate::apub::activities::inbox::InboxActivity;
+use crate::apub::activities::object_change::ObjectChangeType;
+use crate::apub::verification::verify_with_actor;
+use crate::error::{Error, Result};
+use crate::node::AppContext;
+use crate::store::PeerRow;
+
+/// Whether `activity` is about an agreement.
+async fn about_agreement(ctx: &AppContext, activity: &InboxActivity) -> Result<bool> {
+    Ok(match activity {
+        InboxActivity::Offer(offer) => Agreement::is_agreement(&offer.object),
+        InboxActivity::ObjectChange(change) => {
+            change.kind == ObjectChangeType::Update && Agreement::is_agreement(&change.object)
+        }
+        InboxActivity::Answer(answer) => {
+            answer.result.as_ref().is_some_and(Agreement::is_agreement)
+                || match object_id(&answer.object) {
+                    Some(id) => ctx.store.agreement_by_offer(id.as_str()).await?.is_some(),
+                    None => false,
+                }
+        }
+        InboxActivity::Follow(_) | InboxActivity::Undo(_) | InboxActivity::Ignored(_) => false,
+    })
+}
+
+/// Refuses an agreement activity whose integrity proof does not verify
+/// with the sender's key (401: nothing is stored).
+pub(super) async fn check_agreement_proof(
+    ctx: &AppContext,
+    activity: &InboxActivity,
+    envelope: &Value,
+    sender: &PeerRow,
+) -> Result<()> {
+    if !about_agreement(ctx, activity).await? {
+        return Ok(());
+    }
+    let actor: Value = serde_json::from_str(&sender.actor_json)?;
+    verify_with_actor(&actor, envelope).map_err(|e| {
+        Error::Unauthorized(format!(
+            "an agreement activity needs a valid integrity proof by its sender: {e}"
+        ))
+    })
+}
