@@ -21,6 +21,16 @@ pub enum Event {
     PeerExcluded,
     PeerReincluded,
     WebhookDisabled,
+    AmendmentOpened,
+    AmendmentClosed,
+    AmendmentVoted,
+    VoteCounted,
+    VoteRefused,
+    DraftOffered,
+    DraftReceived,
+    DraftAccepted,
+    DraftRejected,
+    CommitmentRenewed,
 }
 
 impl Event {
@@ -37,6 +47,16 @@ impl Event {
             Event::PeerExcluded => "peer.excluded",
             Event::PeerReincluded => "peer.reincluded",
             Event::WebhookDisabled => "webhook.disabled",
+            Event::AmendmentOpened => "amendment.opened",
+            Event::AmendmentClosed => "amendment.closed",
+            Event::AmendmentVoted => "amendment.voted",
+            Event::VoteCounted => "amendment.vote_counted",
+            Event::VoteRefused => "amendment.vote_refused",
+            Event::DraftOffered => "amendment.draft_offered",
+            Event::DraftReceived => "amendment.draft_received",
+            Event::DraftAccepted => "amendment.draft_accepted",
+            Event::DraftRejected => "amendment.draft_rejected",
+            Event::CommitmentRenewed => "commitment.renewed",
         }
     }
 }

@@ -1,6 +1,7 @@
 //! What the node does. The REST API, the ActivityPub inbox and outbox and
 //! the CLI all call into this layer, so each rule lives in one place.
 
+pub mod amendments;
 pub mod audit;
 pub mod backfill;
 pub mod catalog;

@@ -27,9 +27,11 @@ pub enum Event {
     FollowAccepted,
     FollowRejected,
     PeerExcluded,
+    AmendmentOpened,
+    AmendmentClosed,
 }
 
-pub const EVENTS: [Event; 7] = [
+pub const EVENTS: [Event; 9] = [
     Event::CatalogCreated,
     Event::CatalogUpdated,
     Event::CatalogDeleted,
@@ -37,6 +39,8 @@ pub const EVENTS: [Event; 7] = [
     Event::FollowAccepted,
     Event::FollowRejected,
     Event::PeerExcluded,
+    Event::AmendmentOpened,
+    Event::AmendmentClosed,
 ];
 
 impl Event {
@@ -49,6 +53,8 @@ impl Event {
             Event::FollowAccepted => "follow.accepted",
             Event::FollowRejected => "follow.rejected",
             Event::PeerExcluded => "peer.excluded",
+            Event::AmendmentOpened => "amendment.opened",
+            Event::AmendmentClosed => "amendment.closed",
         }
     }
 

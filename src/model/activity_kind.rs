@@ -14,10 +14,11 @@ pub enum ActivityKind {
     Accept,
     Reject,
     Undo,
+    Offer,
 }
 
 impl ActivityKind {
-    pub const ALL: [ActivityKind; 7] = [
+    pub const ALL: [ActivityKind; 8] = [
         ActivityKind::Create,
         ActivityKind::Update,
         ActivityKind::Delete,
@@ -25,6 +26,7 @@ impl ActivityKind {
         ActivityKind::Accept,
         ActivityKind::Reject,
         ActivityKind::Undo,
+        ActivityKind::Offer,
     ];
 
     pub const fn as_str(self) -> &'static str {
@@ -36,6 +38,7 @@ impl ActivityKind {
             ActivityKind::Accept => "Accept",
             ActivityKind::Reject => "Reject",
             ActivityKind::Undo => "Undo",
+            ActivityKind::Offer => "Offer",
         }
     }
 

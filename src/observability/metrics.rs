@@ -33,6 +33,9 @@ pub struct Metrics {
     pub dfc_runs: IntCounterVec,
     /// Offers created, updated and deleted by DFC imports.
     pub dfc_changes: IntCounterVec,
+    /// Amendment votes received by the host, by outcome (`counted`,
+    /// `replaced`, `refused`).
+    pub amendment_votes: IntCounterVec,
 }
 
 impl Metrics {
@@ -98,8 +101,15 @@ impl Metrics {
             "Webhook events waiting for delivery",
         )?;
         let (dfc_runs, dfc_changes) = dfc_counters(&registry)?;
+        let amendment_votes = counter(
+            &registry,
+            "amendment_votes_total",
+            "Amendment votes received, by outcome (counted, replaced, refused)",
+            &["outcome"],
+        )?;
         Ok(Metrics {
             registry,
+            amendment_votes,
             dfc_runs,
             dfc_changes,
             http_requests,

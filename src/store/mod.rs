@@ -5,6 +5,7 @@
 //! `migrations/sqlite` and `migrations/postgres`. One file per aggregate.
 
 mod activities;
+mod amendments;
 mod catalog;
 mod change;
 mod delivery;
@@ -20,6 +21,7 @@ mod tokens;
 mod webhooks;
 
 pub use activities::ActivityRow;
+pub use amendments::{AmendmentRow, Closing, DraftRow, NewAmendment, VoteRow};
 pub use catalog::{CatalogEntry, CatalogFilter, CatalogRow};
 pub use change::ChangeTx;
 pub use delivery::{OutgoingActivity, ReceiptRow, StreamProgress, StreamRow};

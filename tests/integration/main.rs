@@ -16,6 +16,7 @@ mod rig;
 mod signing;
 
 mod actor;
+mod amendments;
 mod boundary;
 mod browser;
 mod catalog;

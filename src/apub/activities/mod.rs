@@ -1,6 +1,7 @@
 //! Activities the node emits, one file per activity type. Each activity
 //! embeds its object and carries its own integrity proof.
 
+pub mod amendment;
 pub mod answer;
 pub mod create;
 pub mod delete;

@@ -3,6 +3,7 @@
 //! `/api/v1/openapi.json`, which is generated from the same routes.
 
 pub mod admin;
+pub mod amendments;
 pub mod catalog;
 pub mod documented;
 pub mod objects;
@@ -19,6 +20,7 @@ use documented::DocumentedRoutes;
 pub fn described_routes() -> DocumentedRoutes {
     DocumentedRoutes::with_base(openapi::base())
         .merge(admin::routes())
+        .merge(amendments::routes())
         .merge(catalog::routes())
         .merge(webhooks::routes())
         .merge(objects::routes())

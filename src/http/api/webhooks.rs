@@ -26,7 +26,7 @@ struct NewWebhook {
     /// Where events are POSTed.
     url: String,
     /// catalog.created|updated|deleted, follow_request.received,
-    /// follow.accepted|rejected, peer.excluded
+    /// follow.accepted|rejected, peer.excluded, amendment.opened|closed
     events: Vec<String>,
 }
 

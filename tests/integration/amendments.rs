@@ -1,0 +1,286 @@
+//! Charter amendments voted across nodes: the host opens an amendment to
+//! its charter, committed member nodes vote (once each, the latest vote
+//! counting), a node without a commitment is refused and counted, the
+//! tally after `endTime` adopts the next version on the host and the
+//! members see it; bad input changes nothing.
+
+use passerelle::config::Admission;
+use passerelle::domain::tokens::Scope;
+use serde_json::{Value, json};
+
+use crate::mock_peer::{MockPeer, new_key};
+use crate::on_both_backends;
+use crate::rig::federation::{admin, node_named, request_follow, wait_follow_state};
+use crate::rig::{TestDatabase, TestNode, eventually, metric_value};
+use crate::signing::SignedPost;
+
+/// Seconds the vote stays open: long enough for the votes to arrive on a
+/// loaded machine, short enough for the test.
+const VOTE_SECONDS: u64 = 8;
+
+on_both_backends!(an_amendment_is_voted_and_adopted_across_nodes);
+on_both_backends!(bad_amendment_input_changes_nothing);
+
+/// `member` commits to version 1 of `host`'s charter and follows `host`.
+async fn commit_and_follow(host: &TestNode, member: &TestNode) {
+    let platform = member.token(Scope::Platform).await;
+    let text = serde_json::to_string(&member.example("commitment"))
+        .unwrap()
+        .replace(
+            &member.url("/charters/pec-charter/versions/1"),
+            &host.url("/charters/pec-charter/versions/1"),
+        );
+    let commitment: Value = serde_json::from_str(&text).unwrap();
+    let response = member
+        .put_json("/api/v1/commitments/pec", &platform, &commitment)
+        .await;
+    assert_eq!(response.status(), 201, "{:?}", response.text().await);
+    let member_admin = admin(member).await;
+    request_follow(member, &member_admin, &host.handle()).await;
+    wait_follow_state(member, &member_admin, host, "active").await;
+}
+
+/// The charter with one principle changed, one added, one removed.
+fn proposed(host: &TestNode) -> Value {
+    let mut charter = host.example("charter");
+    let principles = charter["principles"].as_array_mut().unwrap();
+    principles.retain(|p| p["key"] != "cooperation");
+    principles[0]["content"] = json!("Members decide together, one node one vote.");
+    principles.push(json!({"key": "openness", "name": "Openness",
+        "content": "Any platform that signs the charter may join."}));
+    charter
+}
+
+async fn open_amendment(host: &TestNode, host_admin: &str) -> Value {
+    let response = host
+        .post_json(
+            "/api/v1/amendments",
+            host_admin,
+            &json!({"charter": "pec-charter", "summary": "One node, one vote; openness.",
+                "proposed": proposed(host), "duration_seconds": VOTE_SECONDS}),
+        )
+        .await;
+    assert_eq!(response.status(), 201);
+    response.json().await.unwrap()
+}
+
+/// The one amendment `node` knows, once it is there.
+async fn the_amendment(node: &TestNode, token: &str) -> Value {
+    eventually("the amendment to reach the node", 20, || async {
+        node.api("/api/v1/amendments", token)
+            .await
+            .as_array()
+            .and_then(|list| list.first().cloned())
+    })
+    .await
+}
+
+async fn vote(node: &TestNode, token: &str, id: &Value, choice: &str) -> reqwest::Response {
+    node.post_json(
+        &format!("/api/v1/amendments/{id}/vote"),
+        token,
+        &json!({"choice": choice}),
+    )
+    .await
+}
+
+/// A node that never committed sends a vote, signed at the transport.
+async fn uncommitted_vote(host: &TestNode, question: &str) -> u16 {
+    let key = new_key();
+    let peer = MockPeer::with_actor(&key, None).await;
+    let actor = peer.url("/actor");
+    let create = json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": peer.url("/activities/vote-1"), "type": "Create", "actor": actor,
+        "object": {"id": peer.url("/votes/1"), "type": "Note", "attributedTo": actor,
+            "inReplyTo": question, "name": "approve", "to": [host.actor()]},
+    });
+    let body = serde_json::to_vec(&create).unwrap();
+    SignedPost::new(&host.url("/inbox"), body, &format!("{actor}#main-key"), &key)
+        .send(&reqwest::Client::new())
+        .await
+        .status()
+        .as_u16()
+}
+
+async fn an_amendment_is_voted_and_adopted_across_nodes(db: TestDatabase) {
+    let (a, _a_db) = node_named(&db, "pec", |s| s.federation.admission = Admission::Open).await;
+    let (b, _b_db) = node_named(&db, "foodhub", |_| {}).await;
+    let (c, _c_db) = node_named(&db, "velocoop", |_| {}).await;
+    let a_admin = admin(&a).await;
+    let a_platform = a.token(Scope::Platform).await;
+    let response = a
+        .put_json("/api/v1/charters/pec-charter", &a_platform, &a.example("charter"))
+        .await;
+    assert_eq!(response.status(), 201);
+    commit_and_follow(&a, &b).await;
+    commit_and_follow(&a, &c).await;
+
+    let opened = open_amendment(&a, &a_admin).await;
+    assert_eq!(opened["role"], "host");
+    assert_eq!(opened["state"], "open");
+    assert_eq!(opened["tally"]["eligible"], 2, "{opened}");
+    assert_eq!(opened["changes"]["added"], json!(["openness"]));
+    assert_eq!(opened["changes"]["removed"], json!(["cooperation"]));
+    assert_eq!(opened["changes"]["changed"], json!(["governance"]));
+    let question = opened["uri"].as_str().unwrap().to_owned();
+
+    let (b_admin, c_admin) = (admin(&b).await, admin(&c).await);
+    let on_b = the_amendment(&b, &b_admin).await;
+    let on_c = the_amendment(&c, &c_admin).await;
+    assert_eq!(on_b["uri"], question.as_str());
+    assert_eq!(on_b["role"], "member");
+    assert_eq!(on_b["amends"], a.url("/charters/pec-charter/versions/1"));
+    // B changes its mind: its second vote replaces the first.
+    assert_eq!(vote(&b, &b_admin, &on_b["id"], "reject").await.status(), 202);
+    assert_eq!(vote(&b, &b_admin, &on_b["id"], "approve").await.status(), 202);
+    assert_eq!(vote(&c, &c_admin, &on_c["id"], "approve").await.status(), 202);
+    assert_eq!(uncommitted_vote(&a, &question).await, 403);
+
+    let id = opened["id"].clone();
+    let closed = eventually("the tally", VOTE_SECONDS + 20, || async {
+        let view = a.api(&format!("/api/v1/amendments/{id}"), &a_admin).await;
+        (view["state"] == "closed").then_some(view)
+    })
+    .await;
+    assert_eq!(closed["outcome"], "adopted", "{closed}");
+    let tally = &closed["tally"];
+    assert_eq!((tally["approve"].as_u64(), tally["reject"].as_u64()), (Some(2), Some(0)), "{tally}");
+    assert_eq!(tally["voters"], 2);
+    assert_eq!(tally["refused"], 1);
+    assert_eq!(tally["votes"].as_array().unwrap().len(), 2);
+    let v2 = a.url("/charters/pec-charter/versions/2");
+    assert_eq!(closed["adopted_version"], v2.as_str());
+    let (status, version) = a.get_activity_json("/charters/pec-charter/versions/2").await;
+    assert_eq!(status, 200);
+    assert_eq!(version["previousVersion"], a.url("/charters/pec-charter/versions/1"));
+    assert!(version["principles"].as_array().unwrap().iter().any(|p| p["name"] == "Openness"));
+    let metrics = a.get("/metrics").await.text().await.unwrap();
+    assert_eq!(
+        metric_value(&metrics, "passerelle_amendment_votes_total{outcome=\"refused\"}"),
+        1
+    );
+    assert_eq!(
+        metric_value(&metrics, "passerelle_amendment_votes_total{outcome=\"replaced\"}"),
+        1
+    );
+
+    // The members learn the result; their commitments name the old version.
+    for (member, token) in [(&b, &b_admin), (&c, &c_admin)] {
+        let view = eventually("the result to reach the member", 20, || async {
+            let view = member.api(&format!("/api/v1/amendments/{}", amendment_id(member, token).await), token).await;
+            (view["state"] == "closed").then_some(view)
+        })
+        .await;
+        assert_eq!(view["outcome"], "adopted");
+        assert_eq!(view["adopted_version"], v2.as_str());
+        assert_eq!(view["tally"]["approve"], 2);
+        assert_eq!(view["commitments"][0]["outdated"], true, "{view}");
+        assert_eq!(view["commitments"][0]["current"], v2.as_str());
+    }
+    // B also holds version 2 of the charter in its catalog (it follows A).
+    eventually("version 2 in B's catalog", 20, || async {
+        let platform = b.token(Scope::Platform).await;
+        let charters = b.api("/api/v1/catalog/charters", &platform).await;
+        charters["items"]
+            .as_array()
+            .and_then(|items| items.iter().find(|c| c["object"]["version"] == 2).cloned())
+    })
+    .await;
+    // C renews its commitment for version 2.
+    let renewed = c
+        .post_json(&format!("/api/v1/amendments/{}/renew", on_c["id"]), &c_admin, &json!({}))
+        .await;
+    assert_eq!(renewed.status(), 200);
+    let renewed: Value = renewed.json().await.unwrap();
+    assert_eq!(renewed["commitments"][0]["charter"], v2.as_str(), "{renewed}");
+    assert_eq!(renewed["commitments"][0]["outdated"], false);
+    let commitment = c.api("/api/v1/commitments/pec", &c.token(Scope::Platform).await).await;
+    assert_eq!(commitment["payload"]["charter"], v2.as_str(), "{commitment}");
+    // A vote after the end is refused, and changes nothing.
+    let late = vote(&c, &c_admin, &on_c["id"], "reject").await;
+    assert_eq!(late.status(), 409);
+    assert_eq!(
+        late.headers()["content-type"],
+        "application/problem+json"
+    );
+    let after = c.api(&format!("/api/v1/amendments/{}", on_c["id"]), &c_admin).await;
+    assert_eq!(after["our_choice"], "approve");
+    for node in [a, b, c] {
+        node.stop().await;
+    }
+}
+
+/// The id under which `member` lists its one amendment.
+async fn amendment_id(member: &TestNode, token: &str) -> Value {
+    the_amendment(member, token).await["id"].clone()
+}
+
+async fn bad_amendment_input_changes_nothing(db: TestDatabase) {
+    let (a, _a_db) = node_named(&db, "pec", |_| {}).await;
+    let a_admin = admin(&a).await;
+    let a_platform = a.token(Scope::Platform).await;
+    a.put_json("/api/v1/charters/pec-charter", &a_platform, &a.example("charter"))
+        .await;
+    let problems = [
+        // Unknown charter.
+        (json!({"charter": "nope", "summary": "s", "proposed": proposed(&a)}), 404),
+        // The same text as now.
+        (json!({"charter": "pec-charter", "summary": "s", "proposed": a.example("charter")}), 422),
+        // Too short a vote, a quorum above 100, an unknown majority rule.
+        (json!({"charter": "pec-charter", "summary": "s", "proposed": proposed(&a), "duration_seconds": 1}), 422),
+        (json!({"charter": "pec-charter", "summary": "s", "proposed": proposed(&a), "quorum_percent": 101}), 422),
+        (json!({"charter": "pec-charter", "summary": "s", "proposed": proposed(&a), "majority": "most"}), 422),
+        // A proposed version that is not a charter.
+        (json!({"charter": "pec-charter", "summary": "s", "proposed": {"name": 3}}), 422),
+        (json!({"charter": "pec-charter", "summary": "s", "proposed": proposed(&a), "extra": 1}), 422),
+    ];
+    for (body, status) in problems {
+        let response = a.post_json("/api/v1/amendments", &a_admin, &body).await;
+        assert_eq!(response.status(), status, "{body}");
+        assert_eq!(response.headers()["content-type"], "application/problem+json");
+    }
+    let malformed = reqwest::Client::new()
+        .post(a.url("/api/v1/amendments"))
+        .bearer_auth(&a_admin)
+        .header("content-type", "application/json")
+        .body("{\"charter\": ")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(malformed.status(), 400);
+    assert_eq!(a.api("/api/v1/amendments", &a_admin).await, json!([]));
+
+    let opened = open_amendment(&a, &a_admin).await;
+    // One open amendment per charter.
+    let again = a
+        .post_json(
+            "/api/v1/amendments",
+            &a_admin,
+            &json!({"charter": "pec-charter", "summary": "again", "proposed": proposed(&a)}),
+        )
+        .await;
+    assert_eq!(again.status(), 409);
+    // Unknown ids, a bad choice, a malformed vote, the host voting.
+    assert_eq!(vote(&a, &a_admin, &json!(999), "approve").await.status(), 404);
+    assert_eq!(vote(&a, &a_admin, &json!("x"), "approve").await.status(), 404);
+    assert_eq!(vote(&a, &a_admin, &opened["id"], "maybe").await.status(), 422);
+    assert_eq!(vote(&a, &a_admin, &opened["id"], "approve").await.status(), 409);
+    let malformed = reqwest::Client::new()
+        .post(a.url(&format!("/api/v1/amendments/{}/vote", opened["id"])))
+        .bearer_auth(&a_admin)
+        .header("content-type", "application/json")
+        .body("{choice")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(malformed.status(), 400);
+    assert_eq!(a.get_with("/api/v1/amendments/12345", &a_admin).await.status(), 404);
+    let view = a.api(&format!("/api/v1/amendments/{}", opened["id"]), &a_admin).await;
+    assert_eq!(view["tally"]["voters"], 0);
+    assert_eq!(view["tally"]["eligible"], 0);
+    assert_eq!(a.api("/api/v1/amendments", &a_admin).await.as_array().unwrap().len(), 1);
+    // A vote for an unknown amendment, from a node without commitment.
+    assert_eq!(uncommitted_vote(&a, &a.url("/amendments/unknown")).await, 404);
+    a.stop().await;
+}
