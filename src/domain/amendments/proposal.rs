@@ -178,6 +178,7 @@ pub async fn open(
             to: &to,
         },
     )?;
+    let document = crate::domain::outgoing::sign(data, &document)?;
     let mut tx = change::begin(data).await?;
     if tx.open_amendment_on(&proposal.charter).await?.is_some() {
         return Err(Error::Conflict(format!(
