@@ -101,15 +101,9 @@ impl Metrics {
             "Webhook events waiting for delivery",
         )?;
         let (dfc_runs, dfc_changes) = dfc_counters(&registry)?;
-        let amendment_votes = counter(
-            &registry,
-            "amendment_votes_total",
-            "Amendment votes received, by outcome (counted, replaced, refused)",
-            &["outcome"],
-        )?;
         Ok(Metrics {
+            amendment_votes: amendment_votes(&registry)?,
             registry,
-            amendment_votes,
             dfc_runs,
             dfc_changes,
             http_requests,
@@ -181,6 +175,15 @@ fn metrics_error(e: prometheus::Error) -> Error {
 }
 
 /// The DFC import runs by outcome and the offers they changed.
+fn amendment_votes(registry: &Registry) -> Result<IntCounterVec> {
+    counter(
+        registry,
+        "amendment_votes_total",
+        "Amendment votes received, by outcome (counted, replaced, refused)",
+        &["outcome"],
+    )
+}
+
 fn dfc_counters(registry: &Registry) -> Result<(IntCounterVec, IntCounterVec)> {
     Ok((
         counter(

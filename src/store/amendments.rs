@@ -155,9 +155,11 @@ impl Store {
 
     /// Every amendment, newest first.
     pub async fn amendments(&self) -> Result<Vec<AmendmentRow>> {
-        let rows = sqlx::query(&format!("SELECT {COLUMNS} FROM amendments ORDER BY id DESC"))
-            .fetch_all(self.pool())
-            .await?;
+        let rows = sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM amendments ORDER BY id DESC"
+        ))
+        .fetch_all(self.pool())
+        .await?;
         rows.iter().map(amendment_row).collect()
     }
 
@@ -290,7 +292,12 @@ impl ChangeTx {
     }
 
     /// A voter's vote, replacing its earlier one; true if it replaced one.
-    pub async fn put_vote(&mut self, amendment_id: i64, vote: &VoteRow, document: &str) -> Result<bool> {
+    pub async fn put_vote(
+        &mut self,
+        amendment_id: i64,
+        vote: &VoteRow,
+        document: &str,
+    ) -> Result<bool> {
         let replaced = sqlx::query(
             "UPDATE amendment_votes SET vote_uri = $1, choice = $2, document = $3, received_at = $4 \
              WHERE amendment_id = $5 AND voter = $6",
@@ -373,7 +380,12 @@ impl ChangeTx {
     }
 
     /// Decides a pending draft; false if it was decided already.
-    pub async fn decide_draft(&mut self, id: i64, state: &str, amendment_id: Option<i64>) -> Result<bool> {
+    pub async fn decide_draft(
+        &mut self,
+        id: i64,
+        state: &str,
+        amendment_id: Option<i64>,
+    ) -> Result<bool> {
         let done = sqlx::query(
             "UPDATE amendment_drafts SET state = $1, decided_at = $2, amendment_id = $3 \
              WHERE id = $4 AND state = 'pending'",

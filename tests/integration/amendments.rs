@@ -96,11 +96,16 @@ async fn uncommitted_vote(host: &TestNode, question: &str) -> u16 {
             "inReplyTo": question, "name": "approve", "to": [host.actor()]},
     });
     let body = serde_json::to_vec(&create).unwrap();
-    SignedPost::new(&host.url("/inbox"), body, &format!("{actor}#main-key"), &key)
-        .send(&reqwest::Client::new())
-        .await
-        .status()
-        .as_u16()
+    SignedPost::new(
+        &host.url("/inbox"),
+        body,
+        &format!("{actor}#main-key"),
+        &key,
+    )
+    .send(&reqwest::Client::new())
+    .await
+    .status()
+    .as_u16()
 }
 
 async fn an_amendment_is_voted_and_adopted_across_nodes(db: TestDatabase) {
@@ -110,7 +115,11 @@ async fn an_amendment_is_voted_and_adopted_across_nodes(db: TestDatabase) {
     let a_admin = admin(&a).await;
     let a_platform = a.token(Scope::Platform).await;
     let response = a
-        .put_json("/api/v1/charters/pec-charter", &a_platform, &a.example("charter"))
+        .put_json(
+            "/api/v1/charters/pec-charter",
+            &a_platform,
+            &a.example("charter"),
+        )
         .await;
     assert_eq!(response.status(), 201);
     commit_and_follow(&a, &b).await;
@@ -132,10 +141,33 @@ async fn an_amendment_is_voted_and_adopted_across_nodes(db: TestDatabase) {
     assert_eq!(on_b["role"], "member");
     assert_eq!(on_b["amends"], a.url("/charters/pec-charter/versions/1"));
     // B changes its mind: its second vote replaces the first.
-    assert_eq!(vote(&b, &b_admin, &on_b["id"], "reject").await.status(), 202);
-    assert_eq!(vote(&b, &b_admin, &on_b["id"], "approve").await.status(), 202);
-    assert_eq!(vote(&c, &c_admin, &on_c["id"], "approve").await.status(), 202);
+    assert_eq!(
+        vote(&b, &b_admin, &on_b["id"], "reject").await.status(),
+        202
+    );
+    assert_eq!(
+        vote(&b, &b_admin, &on_b["id"], "approve").await.status(),
+        202
+    );
+    assert_eq!(
+        vote(&c, &c_admin, &on_c["id"], "approve").await.status(),
+        202
+    );
     assert_eq!(uncommitted_vote(&a, &question).await, 403);
+    let audit = a.api("/api/v1/admin/audit", &a_admin).await;
+    let refused = audit["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["action"] == "amendment.vote_refused")
+        .expect("the refusal in the audit log");
+    assert!(
+        refused["detail"]
+            .as_str()
+            .unwrap()
+            .contains("no valid commitment"),
+        "{refused}"
+    );
 
     let id = opened["id"].clone();
     let closed = eventually("the tally", VOTE_SECONDS + 20, || async {
@@ -145,30 +177,56 @@ async fn an_amendment_is_voted_and_adopted_across_nodes(db: TestDatabase) {
     .await;
     assert_eq!(closed["outcome"], "adopted", "{closed}");
     let tally = &closed["tally"];
-    assert_eq!((tally["approve"].as_u64(), tally["reject"].as_u64()), (Some(2), Some(0)), "{tally}");
+    assert_eq!(
+        (tally["approve"].as_u64(), tally["reject"].as_u64()),
+        (Some(2), Some(0)),
+        "{tally}"
+    );
     assert_eq!(tally["voters"], 2);
     assert_eq!(tally["refused"], 1);
     assert_eq!(tally["votes"].as_array().unwrap().len(), 2);
     let v2 = a.url("/charters/pec-charter/versions/2");
     assert_eq!(closed["adopted_version"], v2.as_str());
-    let (status, version) = a.get_activity_json("/charters/pec-charter/versions/2").await;
+    let (status, version) = a
+        .get_activity_json("/charters/pec-charter/versions/2")
+        .await;
     assert_eq!(status, 200);
-    assert_eq!(version["previousVersion"], a.url("/charters/pec-charter/versions/1"));
-    assert!(version["principles"].as_array().unwrap().iter().any(|p| p["name"] == "Openness"));
+    assert_eq!(
+        version["previousVersion"],
+        a.url("/charters/pec-charter/versions/1")
+    );
+    assert!(
+        version["principles"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p["name"] == "Openness")
+    );
     let metrics = a.get("/metrics").await.text().await.unwrap();
     assert_eq!(
-        metric_value(&metrics, "passerelle_amendment_votes_total{outcome=\"refused\"}"),
+        metric_value(
+            &metrics,
+            "passerelle_amendment_votes_total{outcome=\"refused\"}"
+        ),
         1
     );
     assert_eq!(
-        metric_value(&metrics, "passerelle_amendment_votes_total{outcome=\"replaced\"}"),
+        metric_value(
+            &metrics,
+            "passerelle_amendment_votes_total{outcome=\"replaced\"}"
+        ),
         1
     );
 
     // The members learn the result; their commitments name the old version.
     for (member, token) in [(&b, &b_admin), (&c, &c_admin)] {
         let view = eventually("the result to reach the member", 20, || async {
-            let view = member.api(&format!("/api/v1/amendments/{}", amendment_id(member, token).await), token).await;
+            let view = member
+                .api(
+                    &format!("/api/v1/amendments/{}", amendment_id(member, token).await),
+                    token,
+                )
+                .await;
             (view["state"] == "closed").then_some(view)
         })
         .await;
@@ -189,22 +247,35 @@ async fn an_amendment_is_voted_and_adopted_across_nodes(db: TestDatabase) {
     .await;
     // C renews its commitment for version 2.
     let renewed = c
-        .post_json(&format!("/api/v1/amendments/{}/renew", on_c["id"]), &c_admin, &json!({}))
+        .post_json(
+            &format!("/api/v1/amendments/{}/renew", on_c["id"]),
+            &c_admin,
+            &json!({}),
+        )
         .await;
     assert_eq!(renewed.status(), 200);
     let renewed: Value = renewed.json().await.unwrap();
-    assert_eq!(renewed["commitments"][0]["charter"], v2.as_str(), "{renewed}");
+    assert_eq!(
+        renewed["commitments"][0]["charter"],
+        v2.as_str(),
+        "{renewed}"
+    );
     assert_eq!(renewed["commitments"][0]["outdated"], false);
-    let commitment = c.api("/api/v1/commitments/pec", &c.token(Scope::Platform).await).await;
-    assert_eq!(commitment["payload"]["charter"], v2.as_str(), "{commitment}");
+    let commitment = c
+        .api("/api/v1/commitments/pec", &c.token(Scope::Platform).await)
+        .await;
+    assert_eq!(
+        commitment["payload"]["charter"],
+        v2.as_str(),
+        "{commitment}"
+    );
     // A vote after the end is refused, and changes nothing.
     let late = vote(&c, &c_admin, &on_c["id"], "reject").await;
     assert_eq!(late.status(), 409);
-    assert_eq!(
-        late.headers()["content-type"],
-        "application/problem+json"
-    );
-    let after = c.api(&format!("/api/v1/amendments/{}", on_c["id"]), &c_admin).await;
+    assert_eq!(late.headers()["content-type"], "application/problem+json");
+    let after = c
+        .api(&format!("/api/v1/amendments/{}", on_c["id"]), &c_admin)
+        .await;
     assert_eq!(after["our_choice"], "approve");
     for node in [a, b, c] {
         node.stop().await;
@@ -220,25 +291,53 @@ async fn bad_amendment_input_changes_nothing(db: TestDatabase) {
     let (a, _a_db) = node_named(&db, "pec", |_| {}).await;
     let a_admin = admin(&a).await;
     let a_platform = a.token(Scope::Platform).await;
-    a.put_json("/api/v1/charters/pec-charter", &a_platform, &a.example("charter"))
-        .await;
+    a.put_json(
+        "/api/v1/charters/pec-charter",
+        &a_platform,
+        &a.example("charter"),
+    )
+    .await;
     let problems = [
         // Unknown charter.
-        (json!({"charter": "nope", "summary": "s", "proposed": proposed(&a)}), 404),
+        (
+            json!({"charter": "nope", "summary": "s", "proposed": proposed(&a)}),
+            404,
+        ),
         // The same text as now.
-        (json!({"charter": "pec-charter", "summary": "s", "proposed": a.example("charter")}), 422),
+        (
+            json!({"charter": "pec-charter", "summary": "s", "proposed": a.example("charter")}),
+            422,
+        ),
         // Too short a vote, a quorum above 100, an unknown majority rule.
-        (json!({"charter": "pec-charter", "summary": "s", "proposed": proposed(&a), "duration_seconds": 1}), 422),
-        (json!({"charter": "pec-charter", "summary": "s", "proposed": proposed(&a), "quorum_percent": 101}), 422),
-        (json!({"charter": "pec-charter", "summary": "s", "proposed": proposed(&a), "majority": "most"}), 422),
+        (
+            json!({"charter": "pec-charter", "summary": "s", "proposed": proposed(&a), "duration_seconds": 1}),
+            422,
+        ),
+        (
+            json!({"charter": "pec-charter", "summary": "s", "proposed": proposed(&a), "quorum_percent": 101}),
+            422,
+        ),
+        (
+            json!({"charter": "pec-charter", "summary": "s", "proposed": proposed(&a), "majority": "most"}),
+            422,
+        ),
         // A proposed version that is not a charter.
-        (json!({"charter": "pec-charter", "summary": "s", "proposed": {"name": 3}}), 422),
-        (json!({"charter": "pec-charter", "summary": "s", "proposed": proposed(&a), "extra": 1}), 422),
+        (
+            json!({"charter": "pec-charter", "summary": "s", "proposed": {"name": 3}}),
+            422,
+        ),
+        (
+            json!({"charter": "pec-charter", "summary": "s", "proposed": proposed(&a), "extra": 1}),
+            422,
+        ),
     ];
     for (body, status) in problems {
         let response = a.post_json("/api/v1/amendments", &a_admin, &body).await;
         assert_eq!(response.status(), status, "{body}");
-        assert_eq!(response.headers()["content-type"], "application/problem+json");
+        assert_eq!(
+            response.headers()["content-type"],
+            "application/problem+json"
+        );
     }
     let malformed = reqwest::Client::new()
         .post(a.url("/api/v1/amendments"))
@@ -262,10 +361,22 @@ async fn bad_amendment_input_changes_nothing(db: TestDatabase) {
         .await;
     assert_eq!(again.status(), 409);
     // Unknown ids, a bad choice, a malformed vote, the host voting.
-    assert_eq!(vote(&a, &a_admin, &json!(999), "approve").await.status(), 404);
-    assert_eq!(vote(&a, &a_admin, &json!("x"), "approve").await.status(), 404);
-    assert_eq!(vote(&a, &a_admin, &opened["id"], "maybe").await.status(), 422);
-    assert_eq!(vote(&a, &a_admin, &opened["id"], "approve").await.status(), 409);
+    assert_eq!(
+        vote(&a, &a_admin, &json!(999), "approve").await.status(),
+        404
+    );
+    assert_eq!(
+        vote(&a, &a_admin, &json!("x"), "approve").await.status(),
+        404
+    );
+    assert_eq!(
+        vote(&a, &a_admin, &opened["id"], "maybe").await.status(),
+        422
+    );
+    assert_eq!(
+        vote(&a, &a_admin, &opened["id"], "approve").await.status(),
+        409
+    );
     let malformed = reqwest::Client::new()
         .post(a.url(&format!("/api/v1/amendments/{}/vote", opened["id"])))
         .bearer_auth(&a_admin)
@@ -275,12 +386,29 @@ async fn bad_amendment_input_changes_nothing(db: TestDatabase) {
         .await
         .unwrap();
     assert_eq!(malformed.status(), 400);
-    assert_eq!(a.get_with("/api/v1/amendments/12345", &a_admin).await.status(), 404);
-    let view = a.api(&format!("/api/v1/amendments/{}", opened["id"]), &a_admin).await;
+    assert_eq!(
+        a.get_with("/api/v1/amendments/12345", &a_admin)
+            .await
+            .status(),
+        404
+    );
+    let view = a
+        .api(&format!("/api/v1/amendments/{}", opened["id"]), &a_admin)
+        .await;
     assert_eq!(view["tally"]["voters"], 0);
     assert_eq!(view["tally"]["eligible"], 0);
-    assert_eq!(a.api("/api/v1/amendments", &a_admin).await.as_array().unwrap().len(), 1);
+    assert_eq!(
+        a.api("/api/v1/amendments", &a_admin)
+            .await
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
     // A vote for an unknown amendment, from a node without commitment.
-    assert_eq!(uncommitted_vote(&a, &a.url("/amendments/unknown")).await, 404);
+    assert_eq!(
+        uncommitted_vote(&a, &a.url("/amendments/unknown")).await,
+        404
+    );
     a.stop().await;
 }

@@ -268,7 +268,10 @@ mod tests {
         assert_eq!(question.end_time.as_deref(), Some("2024-07-17T18:18:17Z"));
         assert_eq!(question.one_of.len(), 2);
         assert_eq!(question.one_of[0].name, "Answer 1");
-        assert_eq!(question.one_of[1].replies.as_ref().unwrap().total_items, 379);
+        assert_eq!(
+            question.one_of[1].replies.as_ref().unwrap().total_items,
+            379
+        );
         assert!(question.amends.is_none());
     }
 

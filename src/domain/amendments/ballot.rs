@@ -33,19 +33,26 @@ pub async fn receive_vote(data: &Data<AppContext>, sender: &PeerRow, note: &Valu
         .amendment_by_uri(vote.in_reply_to.as_str())
         .await?
         .filter(|row| row.role == "host")
-        .ok_or_else(|| {
-            Error::NotFound(format!("no amendment {} hosted here", vote.in_reply_to))
-        })?;
+        .ok_or_else(|| Error::NotFound(format!("no amendment {} hosted here", vote.in_reply_to)))?;
     let choice = parse_choice(&vote.name, "/object/name")?;
     if let Some(reason) = refusal(data, sender, &amendment, note).await? {
         let mut tx = change::begin(data).await?;
         tx.refuse_vote(amendment.id, &sender.actor_uri, vote.id.as_str(), &reason)
             .await?;
         let detail = format!("vote {} on {} refused: {reason}", vote.id, amendment.uri);
-        audit::record(&mut tx, audit::Event::VoteRefused, Some(&sender.actor_uri), "inbox", &detail)
-            .await?;
+        audit::record(
+            &mut tx,
+            audit::Event::VoteRefused,
+            Some(&sender.actor_uri),
+            "inbox",
+            &detail,
+        )
+        .await?;
         change::commit(data, tx).await?;
-        data.metrics.amendment_votes.with_label_values(&["refused"]).inc();
+        data.metrics
+            .amendment_votes
+            .with_label_values(&["refused"])
+            .inc();
         return Err(Error::Forbidden(reason));
     }
     let mut tx = change::begin(data).await?;
@@ -65,13 +72,26 @@ pub async fn receive_vote(data: &Data<AppContext>, sender: &PeerRow, note: &Valu
         "vote {} ({choice}) on {}{}",
         vote.id,
         amendment.uri,
-        if replaced { ", replacing the node's earlier vote" } else { "" }
+        if replaced {
+            ", replacing the node's earlier vote"
+        } else {
+            ""
+        }
     );
-    audit::record(&mut tx, audit::Event::VoteCounted, Some(&sender.actor_uri), "inbox", &detail)
-        .await?;
+    audit::record(
+        &mut tx,
+        audit::Event::VoteCounted,
+        Some(&sender.actor_uri),
+        "inbox",
+        &detail,
+    )
+    .await?;
     change::commit(data, tx).await?;
     let outcome = if replaced { "replaced" } else { "counted" };
-    data.metrics.amendment_votes.with_label_values(&[outcome]).inc();
+    data.metrics
+        .amendment_votes
+        .with_label_values(&[outcome])
+        .inc();
     Ok(())
 }
 
@@ -85,14 +105,14 @@ async fn refusal(
     if amendment.state != "open" || now_millis() >= amendment.end_time {
         return Ok(Some("the vote has ended".into()));
     }
-    let actor_document: Value = serde_json::from_str(&sender.actor_json).unwrap_or(Value::Null);
-    if let Err(e) = verify_with_actor(&actor_document, note) {
-        return Ok(Some(format!("the vote carries no valid integrity proof: {e}")));
-    }
     let base = Url::parse(&amendment.base_version)?;
     if !is_committed(data, sender, &base).await? {
+        return Ok(Some(format!("the voter has no valid commitment to {base}")));
+    }
+    let actor_document: Value = serde_json::from_str(&sender.actor_json).unwrap_or(Value::Null);
+    if let Err(e) = verify_with_actor(&actor_document, note) {
         return Ok(Some(format!(
-            "the voter has no valid commitment to {base}"
+            "the vote carries no valid integrity proof: {e}"
         )));
     }
     Ok(None)

@@ -83,17 +83,31 @@ pub struct Acceptance {
 
 /// Received drafts, newest first.
 pub async fn drafts(ctx: &AppContext) -> Result<Vec<DraftView>> {
-    ctx.store.amendment_drafts().await?.iter().map(DraftView::of).collect()
+    ctx.store
+        .amendment_drafts()
+        .await?
+        .iter()
+        .map(DraftView::of)
+        .collect()
 }
 
 /// Offers a draft to the peer hosting `amends`; returns the `Offer`'s id.
-pub async fn offer_draft(ctx: &AppContext, request: &DraftRequest, decided_by: &str) -> Result<Url> {
+pub async fn offer_draft(
+    ctx: &AppContext,
+    request: &DraftRequest,
+    decided_by: &str,
+) -> Result<Url> {
     let amends = Url::parse(&request.amends)
         .ok()
         .filter(|a| parse_version_uri(a).is_some())
-        .ok_or_else(|| Error::UnprocessableAt("/amends".into(), "not a charter version URI".into()))?;
+        .ok_or_else(|| {
+            Error::UnprocessableAt("/amends".into(), "not a charter version URI".into())
+        })?;
     if request.summary.trim().is_empty() {
-        return Err(Error::UnprocessableAt("/summary".into(), "must not be empty".into()));
+        return Err(Error::UnprocessableAt(
+            "/summary".into(),
+            "must not be empty".into(),
+        ));
     }
     let charter = check_charter(&request.proposed, "/proposed")?;
     let domain = domain_of(&amends);
@@ -127,8 +141,14 @@ pub async fn offer_draft(ctx: &AppContext, request: &DraftRequest, decided_by: &
     let mut tx = change::begin(ctx).await?;
     record_for_peer(ctx, &mut tx, host.id, ActivityKind::Offer, &id, &offer).await?;
     let detail = format!("draft amendment to {amends} offered ({id})");
-    audit::record(&mut tx, audit::Event::DraftOffered, Some(&host.actor_uri), decided_by, &detail)
-        .await?;
+    audit::record(
+        &mut tx,
+        audit::Event::DraftOffered,
+        Some(&host.actor_uri),
+        decided_by,
+        &detail,
+    )
+    .await?;
     change::commit(ctx, tx).await?;
     Ok(id)
 }
@@ -141,8 +161,9 @@ pub async fn receive_draft(data: &Data<AppContext>, sender: &PeerRow, offer: &Va
     let draft: Draft = serde_json::from_value(offer["object"].clone())
         .map_err(|e| Error::UnprocessableAt("/object".into(), format!("not a draft: {e}")))?;
     check_charter(&draft.proposed_version, "/object/proposedVersion")?;
-    let (charter_uri, _) = parse_version_uri(&draft.amends)
-        .ok_or_else(|| Error::UnprocessableAt("/object/amends".into(), "not a charter version".into()))?;
+    let (charter_uri, _) = parse_version_uri(&draft.amends).ok_or_else(|| {
+        Error::UnprocessableAt("/object/amends".into(), "not a charter version".into())
+    })?;
     let local_id = local_charter(data, &charter_uri)
         .ok_or_else(|| Error::NotFound(format!("no charter {charter_uri} hosted here")))?;
     let current = data
@@ -175,8 +196,14 @@ pub async fn receive_draft(data: &Data<AppContext>, sender: &PeerRow, offer: &Va
     })
     .await?;
     let detail = format!("draft amendment to {} offered ({offer_id})", draft.amends);
-    audit::record(&mut tx, audit::Event::DraftReceived, Some(&sender.actor_uri), "inbox", &detail)
-        .await?;
+    audit::record(
+        &mut tx,
+        audit::Event::DraftReceived,
+        Some(&sender.actor_uri),
+        "inbox",
+        &detail,
+    )
+    .await?;
     change::commit(data, tx).await
 }
 
@@ -187,7 +214,10 @@ async fn pending(ctx: &AppContext, id: i64) -> Result<DraftRow> {
         .await?
         .ok_or_else(|| Error::NotFound(format!("no draft {id}")))?;
     if row.state != "pending" {
-        return Err(Error::Conflict(format!("draft {id} was {} already", row.state)));
+        return Err(Error::Conflict(format!(
+            "draft {id} was {} already",
+            row.state
+        )));
     }
     Ok(row)
 }
@@ -214,12 +244,25 @@ pub async fn accept_draft(
         decided_by,
     )
     .await?;
-    answer(data, &row, true, Some(json!(opened.uri)), decided_by, Some(opened.id)).await?;
+    answer(
+        data,
+        &row,
+        true,
+        Some(json!(opened.uri)),
+        decided_by,
+        Some(opened.id),
+    )
+    .await?;
     Ok(opened)
 }
 
 /// Refuses a pending draft; `Reject` to its proposer, with the reason.
-pub async fn reject_draft(ctx: &AppContext, id: i64, reason: Option<&str>, decided_by: &str) -> Result<()> {
+pub async fn reject_draft(
+    ctx: &AppContext,
+    id: i64,
+    reason: Option<&str>,
+    decided_by: &str,
+) -> Result<()> {
     let row = pending(ctx, id).await?;
     answer(ctx, &row, false, reason.map(|r| json!(r)), decided_by, None).await
 }
@@ -232,7 +275,11 @@ async fn answer(
     decided_by: &str,
     amendment: Option<i64>,
 ) -> Result<()> {
-    let kind = if accepted { ActivityKind::Accept } else { ActivityKind::Reject };
+    let kind = if accepted {
+        ActivityKind::Accept
+    } else {
+        ActivityKind::Reject
+    };
     let proposer = Url::parse(&row.proposer)?;
     let offer = json!({"id": row.offer_uri, "type": "Offer", "actor": proposer,
         "object": serde_json::from_str::<Value>(&row.proposal)?});
@@ -244,16 +291,29 @@ async fn answer(
         (false, Some(reason)) => document["summary"] = reason,
         _ => {}
     }
-    ctx.store.ensure_delivery_stream(row.proposer_peer_id).await?;
+    ctx.store
+        .ensure_delivery_stream(row.proposer_peer_id)
+        .await?;
     let mut tx = change::begin(ctx).await?;
     if !tx
-        .decide_draft(row.id, if accepted { "accepted" } else { "rejected" }, amendment)
+        .decide_draft(
+            row.id,
+            if accepted { "accepted" } else { "rejected" },
+            amendment,
+        )
         .await?
     {
-        return Err(Error::Conflict(format!("draft {} was decided already", row.id)));
+        return Err(Error::Conflict(format!(
+            "draft {} was decided already",
+            row.id
+        )));
     }
     record_for_peer(ctx, &mut tx, row.proposer_peer_id, kind, &id, &document).await?;
-    let event = if accepted { audit::Event::DraftAccepted } else { audit::Event::DraftRejected };
+    let event = if accepted {
+        audit::Event::DraftAccepted
+    } else {
+        audit::Event::DraftRejected
+    };
     let detail = format!("draft {} ({})", row.id, row.offer_uri);
     audit::record(&mut tx, event, Some(&row.proposer), decided_by, &detail).await?;
     change::commit(ctx, tx).await
@@ -269,13 +329,23 @@ pub async fn receive_answer(
     let offer = &activity["object"];
     let ours = actor_id(&data.settings);
     if offer["actor"].as_str() != Some(ours.as_str()) {
-        return Err(Error::BadRequest("answers an Offer this node did not make".into()));
+        return Err(Error::BadRequest(
+            "answers an Offer this node did not make".into(),
+        ));
     }
-    let event = if accepted { audit::Event::DraftAccepted } else { audit::Event::DraftRejected };
+    let event = if accepted {
+        audit::Event::DraftAccepted
+    } else {
+        audit::Event::DraftRejected
+    };
     let detail = format!(
         "our draft {} {}{}",
         offer["id"].as_str().unwrap_or_default(),
-        if accepted { "accepted: vote opened" } else { "rejected" },
+        if accepted {
+            "accepted: vote opened"
+        } else {
+            "rejected"
+        },
         activity["summary"]
             .as_str()
             .map(|r| format!(": {r}"))

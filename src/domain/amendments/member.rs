@@ -41,7 +41,11 @@ fn question_from(sender: &PeerRow, object: &Value) -> Result<Question> {
 
 /// Records an amendment the host `sender` opened, if this node holds a
 /// commitment to the amended version.
-pub async fn receive_opened(data: &Data<AppContext>, sender: &PeerRow, object: &Value) -> Result<()> {
+pub async fn receive_opened(
+    data: &Data<AppContext>,
+    sender: &PeerRow,
+    object: &Value,
+) -> Result<()> {
     let question = question_from(sender, object)?;
     let amends = question
         .amends
@@ -50,7 +54,10 @@ pub async fn receive_opened(data: &Data<AppContext>, sender: &PeerRow, object: &
         .ok_or_else(|| bad("/object/amends", "must be a charter version of the sender"))?;
     let names: Vec<&str> = question.one_of.iter().map(|o| o.name.as_str()).collect();
     if names != CHOICES {
-        return Err(bad("/object/oneOf", "the options must be approve, reject, abstain"));
+        return Err(bad(
+            "/object/oneOf",
+            "the options must be approve, reject, abstain",
+        ));
     }
     let end_time = question
         .end_time
@@ -63,9 +70,16 @@ pub async fn receive_opened(data: &Data<AppContext>, sender: &PeerRow, object: &
         .iter()
         .any(|(_, c)| c.charter == amends);
     if !committed {
-        return Err(Error::Forbidden(format!("this node has no commitment to {amends}")));
+        return Err(Error::Forbidden(format!(
+            "this node has no commitment to {amends}"
+        )));
     }
-    if data.store.amendment_by_uri(question.id.as_str()).await?.is_some() {
+    if data
+        .store
+        .amendment_by_uri(question.id.as_str())
+        .await?
+        .is_some()
+    {
         return Ok(());
     }
     let proposal = question.proposed_version.clone().unwrap_or(Value::Null);
@@ -89,16 +103,32 @@ pub async fn receive_opened(data: &Data<AppContext>, sender: &PeerRow, object: &
     })
     .await?;
     let detail = format!("amendment {} to {amends} opened by its host", question.id);
-    audit::record(&mut tx, audit::Event::AmendmentOpened, Some(&sender.actor_uri), "inbox", &detail)
-        .await?;
+    audit::record(
+        &mut tx,
+        audit::Event::AmendmentOpened,
+        Some(&sender.actor_uri),
+        "inbox",
+        &detail,
+    )
+    .await?;
     let event = json!({"amendment": question.id, "amends": amends, "end_time": question.end_time,
         "peer": sender.actor_uri});
-    webhooks::emit(&mut tx, webhooks::Event::AmendmentOpened, question.id.as_str(), event).await?;
+    webhooks::emit(
+        &mut tx,
+        webhooks::Event::AmendmentOpened,
+        question.id.as_str(),
+        event,
+    )
+    .await?;
     change::commit(data, tx).await
 }
 
 /// Records the results the host `sender` published.
-pub async fn receive_closed(data: &Data<AppContext>, sender: &PeerRow, object: &Value) -> Result<()> {
+pub async fn receive_closed(
+    data: &Data<AppContext>,
+    sender: &PeerRow,
+    object: &Value,
+) -> Result<()> {
     let question = question_from(sender, object)?;
     let row = data
         .store
@@ -132,7 +162,12 @@ pub async fn receive_closed(data: &Data<AppContext>, sender: &PeerRow, object: &
         eligible,
         refused: question.refused_votes.unwrap_or(0),
         quorum_met: quorum_met(voters, eligible, question.quorum.unwrap_or(50)),
-        votes: question.votes.iter().flatten().map(Url::to_string).collect(),
+        votes: question
+            .votes
+            .iter()
+            .flatten()
+            .map(Url::to_string)
+            .collect(),
     };
     let adopted = question.adopted_version.filter(|_| outcome == "adopted");
     let mut tx = change::begin(data).await?;
@@ -147,8 +182,14 @@ pub async fn receive_closed(data: &Data<AppContext>, sender: &PeerRow, object: &
     )
     .await?;
     let detail = format!("amendment {} closed by its host: {outcome}", row.uri);
-    audit::record(&mut tx, audit::Event::AmendmentClosed, Some(&sender.actor_uri), "inbox", &detail)
-        .await?;
+    audit::record(
+        &mut tx,
+        audit::Event::AmendmentClosed,
+        Some(&sender.actor_uri),
+        "inbox",
+        &detail,
+    )
+    .await?;
     let event = json!({"amendment": row.uri, "outcome": outcome, "tally": tally,
         "adopted_version": adopted, "peer": sender.actor_uri});
     webhooks::emit(&mut tx, webhooks::Event::AmendmentClosed, &row.uri, event).await?;
@@ -172,17 +213,26 @@ async fn member_row(ctx: &AppContext, id: i64) -> Result<AmendmentRow> {
 
 /// Votes `choice` on the member amendment `id`: a signed `Note` sent to
 /// the host. A later vote replaces the earlier one until the end time.
-pub async fn vote(ctx: &AppContext, id: i64, choice: &str, decided_by: &str) -> Result<AmendmentView> {
+pub async fn vote(
+    ctx: &AppContext,
+    id: i64,
+    choice: &str,
+    decided_by: &str,
+) -> Result<AmendmentView> {
     let choice = parse_choice(choice, "/choice")?;
     let row = member_row(ctx, id).await?;
     if row.state != "open" || now_millis() >= row.end_time {
-        return Err(Error::Conflict(format!("the vote on amendment {id} has ended")));
+        return Err(Error::Conflict(format!(
+            "the vote on amendment {id} has ended"
+        )));
     }
     let host_peer = row
         .host_peer_id
         .ok_or_else(|| Error::Internal("a member amendment has its host".into()))?;
     let host = Url::parse(&row.host_actor)?;
-    let vote_id = ctx.settings.url_for(&format!("/votes/{}", uuid::Uuid::new_v4()));
+    let vote_id = ctx
+        .settings
+        .url_for(&format!("/votes/{}", uuid::Uuid::new_v4()));
     let note = json!({
         "@context": object_context(&ctx.settings),
         "id": vote_id,
@@ -205,11 +255,25 @@ pub async fn vote(ctx: &AppContext, id: i64, choice: &str, decided_by: &str) -> 
     )?;
     ctx.store.ensure_delivery_stream(host_peer).await?;
     let mut tx = change::begin(ctx).await?;
-    record_for_peer(ctx, &mut tx, host_peer, ActivityKind::Create, &activity_id, &activity).await?;
+    record_for_peer(
+        ctx,
+        &mut tx,
+        host_peer,
+        ActivityKind::Create,
+        &activity_id,
+        &activity,
+    )
+    .await?;
     tx.set_our_vote(row.id, choice, vote_id.as_str()).await?;
     let detail = format!("voted {choice} on amendment {} ({vote_id})", row.uri);
-    audit::record(&mut tx, audit::Event::AmendmentVoted, Some(host.as_str()), decided_by, &detail)
-        .await?;
+    audit::record(
+        &mut tx,
+        audit::Event::AmendmentVoted,
+        Some(host.as_str()),
+        decided_by,
+        &detail,
+    )
+    .await?;
     change::commit(ctx, tx).await?;
     view(ctx, id).await
 }
@@ -241,15 +305,33 @@ pub async fn renew(ctx: &AppContext, id: i64, decided_by: &str) -> Result<Amendm
     for (object, commitment) in &outdated {
         let renewed = renewed(commitment, &adopted, &proposal);
         let document = serde_json::to_value(&renewed)?;
-        publish::upsert_in(ctx, &mut tx, ObjectKind::Commitment, &object.local_id, &document).await?;
+        publish::upsert_in(
+            ctx,
+            &mut tx,
+            ObjectKind::Commitment,
+            &object.local_id,
+            &document,
+        )
+        .await?;
         let detail = format!("commitment `{}` renewed for {adopted}", object.local_id);
-        audit::record(&mut tx, audit::Event::CommitmentRenewed, None, decided_by, &detail).await?;
+        audit::record(
+            &mut tx,
+            audit::Event::CommitmentRenewed,
+            None,
+            decided_by,
+            &detail,
+        )
+        .await?;
     }
     change::commit(ctx, tx).await?;
     view(ctx, id).await
 }
 
-fn renewed(commitment: &CommitmentPayload, adopted: &Url, proposal: &CharterPayload) -> CommitmentPayload {
+fn renewed(
+    commitment: &CommitmentPayload,
+    adopted: &Url,
+    proposal: &CharterPayload,
+) -> CommitmentPayload {
     let mut renewed = commitment.clone();
     renewed.charter = adopted.clone();
     renewed.statements = commitment

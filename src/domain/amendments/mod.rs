@@ -73,15 +73,12 @@ impl Majority {
 
 /// A vote's option, checked against the three of every amendment.
 pub fn parse_choice(choice: &str, pointer: &str) -> Result<&'static str> {
-    CHOICES
-        .into_iter()
-        .find(|c| *c == choice)
-        .ok_or_else(|| {
-            Error::Unprocessable(vec![Violation {
-                pointer: pointer.into(),
-                detail: format!("`{choice}` is not one of approve, reject, abstain"),
-            }])
-        })
+    CHOICES.into_iter().find(|c| *c == choice).ok_or_else(|| {
+        Error::Unprocessable(vec![Violation {
+            pointer: pointer.into(),
+            detail: format!("`{choice}` is not one of approve, reject, abstain"),
+        }])
+    })
 }
 
 /// Whether `voters` of `eligible` nodes meet a quorum of `percent`.

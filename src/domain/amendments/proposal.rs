@@ -7,7 +7,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use url::Url;
 
-use crate::apub::activities::{self, amendment::Question};
+use crate::apub::activities;
 use crate::apub::actor::actor_id;
 use crate::apub::objects::charter::version_uri;
 use crate::apub::peer::Peer;
@@ -81,7 +81,10 @@ pub(super) fn check_charter(proposed: &Value, prefix: &str) -> Result<CharterPay
         Err(other) => return Err(other),
     };
     for (index, principle) in charter.principles.iter().enumerate() {
-        if charter.principles[..index].iter().any(|p| p.key == principle.key) {
+        if charter.principles[..index]
+            .iter()
+            .any(|p| p.key == principle.key)
+        {
             return Err(unprocessable(
                 &format!("{prefix}/principles/{index}/key"),
                 format!("principle key `{}` is used twice", principle.key),
@@ -112,7 +115,10 @@ fn check(proposal: &Proposal) -> Result<Rules> {
     }
     let quorum = proposal.quorum_percent.unwrap_or(DEFAULT_QUORUM_PERCENT);
     if quorum > 100 {
-        return Err(unprocessable("/quorum_percent", "must be between 0 and 100"));
+        return Err(unprocessable(
+            "/quorum_percent",
+            "must be between 0 and 100",
+        ));
     }
     let majority = match proposal.majority.as_deref() {
         None => Majority::Simple,
@@ -127,12 +133,33 @@ fn check(proposal: &Proposal) -> Result<Rules> {
     })
 }
 
+/// An amendment ready to record: checked, addressed, its `Question` signed.
+struct Prepared {
+    rules: Rules,
+    /// The charter's version when checked (it must not change meanwhile).
+    version: i64,
+    base: Url,
+    eligible: Vec<PeerRow>,
+    id: Url,
+    end_time: i64,
+    document: Value,
+}
+
 /// Opens an amendment on a charter hosted here; `decided_by` names who.
 pub async fn open(
     data: &Data<AppContext>,
     proposal: &Proposal,
     decided_by: &str,
 ) -> Result<AmendmentView> {
+    let prepared = prepare(data, proposal).await?;
+    let amendment_id = record(data, proposal, &prepared, decided_by).await?;
+    view(data, amendment_id).await
+}
+
+/// Checks the proposal against the charter, finds the committed peers and
+/// builds the signed `Question` (before the change: fetching commitments
+/// takes time, and the change holds the write lock).
+async fn prepare(data: &Data<AppContext>, proposal: &Proposal) -> Result<Prepared> {
     let mut rules = check(proposal)?;
     let missing = || Error::NotFound(format!("no charter `{}` on this node", proposal.charter));
     let charter = data
@@ -147,7 +174,10 @@ pub async fn open(
         rules.charter.audience.clone_from(&current.audience);
     }
     if current == rules.charter {
-        return Err(unprocessable("/proposed", "proposes no change to the current version"));
+        return Err(unprocessable(
+            "/proposed",
+            "proposes no change to the current version",
+        ));
     }
     let base = version_uri(&Url::parse(&charter.uri)?, charter.version);
     let (_, base_version) = data
@@ -160,10 +190,10 @@ pub async fn open(
     for peer in &eligible {
         data.store.ensure_delivery_stream(peer.id).await?;
     }
-    let id = data.settings.url_for(&format!("/amendments/{}", uuid::Uuid::new_v4()));
-    let now = crate::store::now_millis();
-    let end_time = now + time::millis(rules.duration);
-    let to = peer_actors(&eligible)?;
+    let id = data
+        .settings
+        .url_for(&format!("/amendments/{}", uuid::Uuid::new_v4()));
+    let end_time = crate::store::now_millis() + time::millis(rules.duration);
     let document = question::opened(
         &data.settings,
         &Opening {
@@ -175,10 +205,37 @@ pub async fn open(
             quorum: rules.quorum,
             majority: rules.majority.as_str(),
             end_time: &time::format_millis(end_time),
-            to: &to,
+            to: &peer_actors(&eligible)?,
         },
     )?;
     let document = crate::domain::outgoing::sign(data, &document)?;
+    Ok(Prepared {
+        rules,
+        version: charter.version,
+        base,
+        eligible,
+        id,
+        end_time,
+        document,
+    })
+}
+
+/// Stores the amendment and sends its `Question`, in one change.
+async fn record(
+    data: &Data<AppContext>,
+    proposal: &Proposal,
+    prepared: &Prepared,
+    decided_by: &str,
+) -> Result<i64> {
+    let Prepared {
+        rules,
+        base,
+        eligible,
+        id,
+        end_time,
+        document,
+        ..
+    } = prepared;
     let mut tx = change::begin(data).await?;
     if tx.open_amendment_on(&proposal.charter).await?.is_some() {
         return Err(Error::Conflict(format!(
@@ -187,8 +244,10 @@ pub async fn open(
         )));
     }
     let still = tx.object(ObjectKind::Charter, &proposal.charter).await?;
-    if still.is_none_or(|row| row.version != charter.version) {
-        return Err(Error::Conflict("the charter changed meanwhile; propose again".into()));
+    if still.is_none_or(|row| row.version != prepared.version) {
+        return Err(Error::Conflict(
+            "the charter changed meanwhile; propose again".into(),
+        ));
     }
     let peer_ids: Vec<i64> = eligible.iter().map(|p| p.id).collect();
     let amendment_id = tx
@@ -204,23 +263,35 @@ pub async fn open(
             quorum_percent: i64::try_from(rules.quorum).unwrap_or(100),
             majority: rules.majority.as_str(),
             eligible: &serde_json::to_string(&peer_ids)?,
-            end_time,
-            question: &serde_json::to_string(&document)?,
+            end_time: *end_time,
+            question: &serde_json::to_string(document)?,
         })
         .await?;
-    send_to_each(data, &mut tx, &eligible, ActivityKind::Create, &document).await?;
+    send_to_each(data, &mut tx, eligible, ActivityKind::Create, document).await?;
+    let ends = time::format_millis(*end_time);
     let detail = format!(
-        "amendment {id} to {base} opened for {} node(s) until {}",
-        eligible.len(),
-        time::format_millis(end_time)
+        "amendment {id} to {base} opened for {} node(s) until {ends}",
+        eligible.len()
     );
-    audit::record(&mut tx, audit::Event::AmendmentOpened, None, decided_by, &detail).await?;
-    let event = json!({"amendment": id, "amends": base, "end_time": time::format_millis(end_time),
-        "addressed": to});
-    webhooks::emit(&mut tx, webhooks::Event::AmendmentOpened, id.as_str(), event).await?;
+    audit::record(
+        &mut tx,
+        audit::Event::AmendmentOpened,
+        None,
+        decided_by,
+        &detail,
+    )
+    .await?;
+    let event = json!({"amendment": id, "amends": base, "end_time": ends,
+        "addressed": document["to"]});
+    webhooks::emit(
+        &mut tx,
+        webhooks::Event::AmendmentOpened,
+        id.as_str(),
+        event,
+    )
+    .await?;
     change::commit(data, tx).await?;
-    debug_assert!(Question::is_question(&document));
-    view(data, amendment_id).await
+    Ok(amendment_id)
 }
 
 /// Peers that follow us (approved) or that we follow, whose public
@@ -258,7 +329,11 @@ async fn committed_peers(data: &Data<AppContext>, base: &Url) -> Result<Vec<Peer
 }
 
 /// Whether `peer` publishes a commitment to `base` with a valid proof.
-pub(super) async fn is_committed(data: &Data<AppContext>, peer: &PeerRow, base: &Url) -> Result<bool> {
+pub(super) async fn is_committed(
+    data: &Data<AppContext>,
+    peer: &PeerRow,
+    base: &Url,
+) -> Result<bool> {
     let peer = Peer::from_row(peer.clone())?;
     Ok(check_peer_commitments(data, &peer)
         .await

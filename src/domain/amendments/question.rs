@@ -5,7 +5,7 @@
 use serde_json::{Value, json};
 use url::Url;
 
-use crate::apub::activities::amendment::{CHOICES, Count, PollOption, Question, QUESTION};
+use crate::apub::activities::amendment::{CHOICES, Count, PollOption, QUESTION, Question};
 use crate::apub::actor::actor_id;
 use crate::apub::context::object_context;
 use crate::config::Settings;

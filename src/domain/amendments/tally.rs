@@ -111,7 +111,14 @@ async fn close(ctx: &AppContext, id: i64) -> Result<bool> {
             .map(|v| format!("; version {v} adopted"))
             .unwrap_or_default()
     );
-    audit::record(&mut tx, audit::Event::AmendmentClosed, None, "tally", &detail).await?;
+    audit::record(
+        &mut tx,
+        audit::Event::AmendmentClosed,
+        None,
+        "tally",
+        &detail,
+    )
+    .await?;
     let event = json!({"amendment": row.uri, "outcome": outcome, "tally": tally,
         "adopted_version": adopted});
     webhooks::emit(&mut tx, webhooks::Event::AmendmentClosed, &row.uri, event).await?;
@@ -159,4 +166,3 @@ async fn addressed(ctx: &AppContext, row: &AmendmentRow) -> Result<Vec<PeerRow>>
     }
     Ok(peers)
 }
-

@@ -159,7 +159,8 @@ async fn view_of(
 pub async fn live_tally(ctx: &AppContext, row: &AmendmentRow) -> Result<Tally> {
     let votes = ctx.store.amendment_votes(row.id).await?;
     let eligible: Vec<i64> = serde_json::from_str(&row.eligible)?;
-    let count = |choice: &str| crate::model::unsigned(votes.iter().filter(|v| v.choice == choice).count());
+    let count =
+        |choice: &str| crate::model::unsigned(votes.iter().filter(|v| v.choice == choice).count());
     let voters = crate::model::unsigned(votes.len());
     let eligible = crate::model::unsigned(eligible.len());
     let quorum = u64::try_from(row.quorum_percent).unwrap_or(100);

@@ -23,13 +23,13 @@ use crate::node::{AppContext, NodeState};
 pub fn routes() -> DocumentedRoutes {
     use utoipa_axum::routes;
     DocumentedRoutes::new()
-        .routes(routes!(list, propose))
-        .routes(routes!(one))
-        .routes(routes!(vote))
-        .routes(routes!(renew))
-        .routes(routes!(list_drafts, offer_draft))
-        .routes(routes!(accept_draft))
-        .routes(routes!(reject_draft))
+        .routes(routes!(list_amendments, open_amendment))
+        .routes(routes!(get_amendment))
+        .routes(routes!(vote_on_amendment))
+        .routes(routes!(renew_commitments))
+        .routes(routes!(list_amendment_drafts, offer_amendment_draft))
+        .routes(routes!(accept_amendment_draft))
+        .routes(routes!(reject_amendment_draft))
 }
 
 fn decided_by(token: &AdminToken) -> String {
@@ -41,7 +41,7 @@ fn decided_by(token: &AdminToken) -> String {
     security(("bearer" = ["admin"])), request_body = Proposal,
     responses((status = 201, description = "Opened", body = AmendmentView),
         BadRequest, TokenRefused, NotFound, Conflict, UnsupportedMediaType, Unprocessable))]
-async fn propose(
+async fn open_amendment(
     token: AdminToken,
     State(state): State<NodeState>,
     Json(proposal): Json<Proposal>,
@@ -54,7 +54,10 @@ async fn propose(
     summary = "Amendments hosted here and those this node was asked to vote on, newest first",
     security(("bearer" = ["admin"])),
     responses((status = 200, description = "The amendments", body = [AmendmentView]), TokenRefused))]
-async fn list(_token: AdminToken, State(ctx): State<AppContext>) -> Result<Json<Vec<AmendmentView>>> {
+async fn list_amendments(
+    _token: AdminToken,
+    State(ctx): State<AppContext>,
+) -> Result<Json<Vec<AmendmentView>>> {
     Ok(Json(amendments::list(&ctx).await?))
 }
 
@@ -62,7 +65,7 @@ async fn list(_token: AdminToken, State(ctx): State<AppContext>) -> Result<Json<
     summary = "One amendment: proposal, changes, rules, tally, outcome, our commitments' status",
     params(RowId), security(("bearer" = ["admin"])),
     responses((status = 200, description = "The amendment", body = AmendmentView), TokenRefused, NotFound))]
-async fn one(
+async fn get_amendment(
     _token: AdminToken,
     State(ctx): State<AppContext>,
     Path(id): Path<String>,
@@ -82,7 +85,7 @@ struct Ballot {
     params(RowId), security(("bearer" = ["admin"])), request_body = Ballot,
     responses((status = 202, description = "Vote sent", body = AmendmentView),
         BadRequest, TokenRefused, NotFound, Conflict, UnsupportedMediaType, Unprocessable))]
-async fn vote(
+async fn vote_on_amendment(
     token: AdminToken,
     State(ctx): State<AppContext>,
     Path(id): Path<String>,
@@ -97,12 +100,14 @@ async fn vote(
     summary = "Renew our commitments to the amended version as commitments to the adopted one",
     params(RowId), security(("bearer" = ["admin"])),
     responses((status = 200, description = "Renewed", body = AmendmentView), TokenRefused, NotFound, Conflict))]
-async fn renew(
+async fn renew_commitments(
     token: AdminToken,
     State(ctx): State<AppContext>,
     Path(id): Path<String>,
 ) -> Result<Json<AmendmentView>> {
-    Ok(Json(amendments::renew(&ctx, parse_id(&id)?, &decided_by(&token)).await?))
+    Ok(Json(
+        amendments::renew(&ctx, parse_id(&id)?, &decided_by(&token)).await?,
+    ))
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -116,20 +121,28 @@ struct Offered {
     security(("bearer" = ["admin"])), request_body = DraftRequest,
     responses((status = 202, description = "Offer sent", body = Offered),
         BadRequest, TokenRefused, NotFound, UnsupportedMediaType, Unprocessable))]
-async fn offer_draft(
+async fn offer_amendment_draft(
     token: AdminToken,
     State(ctx): State<AppContext>,
     Json(request): Json<DraftRequest>,
 ) -> Result<(StatusCode, Json<Offered>)> {
     let offer = amendments::offer_draft(&ctx, &request, &decided_by(&token)).await?;
-    Ok((StatusCode::ACCEPTED, Json(Offered { offer: offer.to_string() })))
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(Offered {
+            offer: offer.to_string(),
+        }),
+    ))
 }
 
 #[utoipa::path(get, path = "/api/v1/amendments/drafts", tag = "amendments",
     summary = "Drafts member nodes offered, newest first",
     security(("bearer" = ["admin"])),
     responses((status = 200, description = "The drafts", body = [DraftView]), TokenRefused))]
-async fn list_drafts(_token: AdminToken, State(ctx): State<AppContext>) -> Result<Json<Vec<DraftView>>> {
+async fn list_amendment_drafts(
+    _token: AdminToken,
+    State(ctx): State<AppContext>,
+) -> Result<Json<Vec<DraftView>>> {
     Ok(Json(amendments::drafts(&ctx).await?))
 }
 
@@ -138,7 +151,7 @@ async fn list_drafts(_token: AdminToken, State(ctx): State<AppContext>) -> Resul
     params(RowId), security(("bearer" = ["admin"])), request_body = Acceptance,
     responses((status = 201, description = "Vote opened", body = AmendmentView),
         BadRequest, TokenRefused, NotFound, Conflict, UnsupportedMediaType, Unprocessable))]
-async fn accept_draft(
+async fn accept_amendment_draft(
     token: AdminToken,
     State(state): State<NodeState>,
     Path(id): Path<String>,
@@ -161,7 +174,7 @@ struct Refusal {
     params(RowId), security(("bearer" = ["admin"])), request_body = Refusal,
     responses((status = 204, description = "Rejected"),
         BadRequest, TokenRefused, NotFound, Conflict, UnsupportedMediaType, Unprocessable))]
-async fn reject_draft(
+async fn reject_amendment_draft(
     token: AdminToken,
     State(ctx): State<AppContext>,
     Path(id): Path<String>,

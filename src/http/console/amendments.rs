@@ -12,10 +12,10 @@ use serde::Deserialize;
 
 use crate::domain::amendments::{self, Acceptance};
 use crate::error::Result;
+use crate::http::console::Page;
 use crate::http::console::actions::back;
 use crate::http::console::pages::{Outcome, page, with_outcome};
 use crate::http::console::session::{ConsoleSession, CsrfForm};
-use crate::http::console::Page;
 use crate::http::extract::Query;
 use crate::model::parse_id;
 use crate::node::NodeState;
@@ -39,11 +39,15 @@ async fn amendments_page(
     page(&ctx, &session, async || {
         let all = amendments::list(&ctx).await?;
         let (open, closed): (Vec<_>, Vec<_>) = all.into_iter().partition(|a| a.state == "open");
-        Ok(with_outcome(Page::signed_in(&ctx, &session, "amendments"), &session, outcome)
-            .with("open", open)
-            .with("closed", closed)
-            .with("drafts", amendments::drafts(&ctx).await?)
-            .render(&ctx, "console/amendments.html"))
+        Ok(with_outcome(
+            Page::signed_in(&ctx, &session, "amendments"),
+            &session,
+            outcome,
+        )
+        .with("open", open)
+        .with("closed", closed)
+        .with("drafts", amendments::drafts(&ctx).await?)
+        .render(&ctx, "console/amendments.html"))
     })
     .await
 }
@@ -63,7 +67,11 @@ struct Reason {
     reason: String,
 }
 
-async fn vote(State(ctx): State<NodeState>, Path(id): Path<String>, form: CsrfForm<Choice>) -> Response {
+async fn vote(
+    State(ctx): State<NodeState>,
+    Path(id): Path<String>,
+    form: CsrfForm<Choice>,
+) -> Response {
     let by = form.session.decided_by();
     let outcome = async {
         amendments::vote(&ctx, parse_id(&id)?, &form.form.choice, &by).await?;
@@ -72,7 +80,11 @@ async fn vote(State(ctx): State<NodeState>, Path(id): Path<String>, form: CsrfFo
     back(PAGE, outcome.await)
 }
 
-async fn renew(State(ctx): State<NodeState>, Path(id): Path<String>, form: CsrfForm<Empty>) -> Response {
+async fn renew(
+    State(ctx): State<NodeState>,
+    Path(id): Path<String>,
+    form: CsrfForm<Empty>,
+) -> Response {
     let by = form.session.decided_by();
     let outcome = async {
         amendments::renew(&ctx, parse_id(&id)?, &by).await?;
@@ -81,16 +93,25 @@ async fn renew(State(ctx): State<NodeState>, Path(id): Path<String>, form: CsrfF
     back(PAGE, outcome.await)
 }
 
-async fn accept(State(state): State<NodeState>, Path(id): Path<String>, form: CsrfForm<Empty>) -> Response {
+async fn accept(
+    State(state): State<NodeState>,
+    Path(id): Path<String>,
+    form: CsrfForm<Empty>,
+) -> Response {
     let by = form.session.decided_by();
     let outcome = async {
-        amendments::accept_draft(&state.data(), parse_id(&id)?, &Acceptance::default(), &by).await?;
+        amendments::accept_draft(&state.data(), parse_id(&id)?, &Acceptance::default(), &by)
+            .await?;
         Ok("vote_opened")
     };
     back(PAGE, outcome.await)
 }
 
-async fn reject(State(ctx): State<NodeState>, Path(id): Path<String>, form: CsrfForm<Reason>) -> Response {
+async fn reject(
+    State(ctx): State<NodeState>,
+    Path(id): Path<String>,
+    form: CsrfForm<Reason>,
+) -> Response {
     let by = form.session.decided_by();
     let reason = form.form.reason.trim().to_owned();
     let outcome = async {

@@ -40,7 +40,11 @@ pub(super) struct Outcome {
     error: Option<String>,
 }
 
-pub(super) fn with_outcome(page: Page, session: &ConsoleSession, outcome: Result<Query<Outcome>>) -> Page {
+pub(super) fn with_outcome(
+    page: Page,
+    session: &ConsoleSession,
+    outcome: Result<Query<Outcome>>,
+) -> Page {
     let outcome = outcome.map(|q| q.0).unwrap_or_default();
     let notice = outcome
         .done
