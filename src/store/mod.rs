@@ -5,6 +5,7 @@
 //! `migrations/sqlite` and `migrations/postgres`. One file per aggregate.
 
 mod activities;
+mod amendment_drafts;
 mod amendments;
 mod catalog;
 mod change;
@@ -21,7 +22,8 @@ mod tokens;
 mod webhooks;
 
 pub use activities::ActivityRow;
-pub use amendments::{AmendmentRow, Closing, DraftRow, NewAmendment, VoteRow};
+pub use amendment_drafts::DraftRow;
+pub use amendments::{AmendmentRow, Closing, NewAmendment, VoteRow};
 pub use catalog::{CatalogEntry, CatalogFilter, CatalogRow};
 pub use change::ChangeTx;
 pub use delivery::{OutgoingActivity, ReceiptRow, StreamProgress, StreamRow};

@@ -122,6 +122,7 @@ const PAGES: &[&str] = &[
     "/admin/requests",
     "/admin/peers",
     "/admin/charter",
+    "/admin/amendments",
     "/admin/published",
     "/admin/catalog",
     "/admin/audit",
@@ -133,6 +134,10 @@ const FORMS: &[&str] = &[
     "/admin/peers/1/unfollow",
     "/admin/peers/1/exclude",
     "/admin/peers/1/reinclude",
+    "/admin/amendments/1/vote",
+    "/admin/amendments/1/renew",
+    "/admin/amendments/drafts/1/accept",
+    "/admin/amendments/drafts/1/reject",
     "/admin/sign-out",
 ];
 

@@ -2,7 +2,12 @@
 //! its charter, committed member nodes vote (once each, the latest vote
 //! counting), a node without a commitment is refused and counted, the
 //! tally after `endTime` adopts the next version on the host and the
-//! members see it; bad input changes nothing.
+//! members see it; bad input changes nothing; members' drafts open votes;
+//! the tally runs once with two processes on one database.
+
+mod bad_input;
+mod drafts;
+mod replicas;
 
 use passerelle::config::Admission;
 use passerelle::domain::tokens::Scope;
@@ -16,13 +21,12 @@ use crate::signing::SignedPost;
 
 /// Seconds the vote stays open: long enough for the votes to arrive on a
 /// loaded machine, short enough for the test.
-const VOTE_SECONDS: u64 = 8;
+pub const VOTE_SECONDS: u64 = 8;
 
 on_both_backends!(an_amendment_is_voted_and_adopted_across_nodes);
-on_both_backends!(bad_amendment_input_changes_nothing);
 
 /// `member` commits to version 1 of `host`'s charter and follows `host`.
-async fn commit_and_follow(host: &TestNode, member: &TestNode) {
+pub async fn commit_and_follow(host: &TestNode, member: &TestNode) {
     let platform = member.token(Scope::Platform).await;
     let text = serde_json::to_string(&member.example("commitment"))
         .unwrap()
@@ -41,7 +45,7 @@ async fn commit_and_follow(host: &TestNode, member: &TestNode) {
 }
 
 /// The charter with one principle changed, one added, one removed.
-fn proposed(host: &TestNode) -> Value {
+pub fn proposed(host: &TestNode) -> Value {
     let mut charter = host.example("charter");
     let principles = charter["principles"].as_array_mut().unwrap();
     principles.retain(|p| p["key"] != "cooperation");
@@ -51,7 +55,7 @@ fn proposed(host: &TestNode) -> Value {
     charter
 }
 
-async fn open_amendment(host: &TestNode, host_admin: &str) -> Value {
+pub async fn open_amendment(host: &TestNode, host_admin: &str) -> Value {
     let response = host
         .post_json(
             "/api/v1/amendments",
@@ -65,7 +69,7 @@ async fn open_amendment(host: &TestNode, host_admin: &str) -> Value {
 }
 
 /// The one amendment `node` knows, once it is there.
-async fn the_amendment(node: &TestNode, token: &str) -> Value {
+pub async fn the_amendment(node: &TestNode, token: &str) -> Value {
     eventually("the amendment to reach the node", 20, || async {
         node.api("/api/v1/amendments", token)
             .await
@@ -75,7 +79,7 @@ async fn the_amendment(node: &TestNode, token: &str) -> Value {
     .await
 }
 
-async fn vote(node: &TestNode, token: &str, id: &Value, choice: &str) -> reqwest::Response {
+pub async fn vote(node: &TestNode, token: &str, id: &Value, choice: &str) -> reqwest::Response {
     node.post_json(
         &format!("/api/v1/amendments/{id}/vote"),
         token,
@@ -85,7 +89,7 @@ async fn vote(node: &TestNode, token: &str, id: &Value, choice: &str) -> reqwest
 }
 
 /// A node that never committed sends a vote, signed at the transport.
-async fn uncommitted_vote(host: &TestNode, question: &str) -> u16 {
+pub async fn uncommitted_vote(host: &TestNode, question: &str) -> u16 {
     let key = new_key();
     let peer = MockPeer::with_actor(&key, None).await;
     let actor = peer.url("/actor");
@@ -285,130 +289,4 @@ async fn an_amendment_is_voted_and_adopted_across_nodes(db: TestDatabase) {
 /// The id under which `member` lists its one amendment.
 async fn amendment_id(member: &TestNode, token: &str) -> Value {
     the_amendment(member, token).await["id"].clone()
-}
-
-async fn bad_amendment_input_changes_nothing(db: TestDatabase) {
-    let (a, _a_db) = node_named(&db, "pec", |_| {}).await;
-    let a_admin = admin(&a).await;
-    let a_platform = a.token(Scope::Platform).await;
-    a.put_json(
-        "/api/v1/charters/pec-charter",
-        &a_platform,
-        &a.example("charter"),
-    )
-    .await;
-    let problems = [
-        // Unknown charter.
-        (
-            json!({"charter": "nope", "summary": "s", "proposed": proposed(&a)}),
-            404,
-        ),
-        // The same text as now.
-        (
-            json!({"charter": "pec-charter", "summary": "s", "proposed": a.example("charter")}),
-            422,
-        ),
-        // Too short a vote, a quorum above 100, an unknown majority rule.
-        (
-            json!({"charter": "pec-charter", "summary": "s", "proposed": proposed(&a), "duration_seconds": 1}),
-            422,
-        ),
-        (
-            json!({"charter": "pec-charter", "summary": "s", "proposed": proposed(&a), "quorum_percent": 101}),
-            422,
-        ),
-        (
-            json!({"charter": "pec-charter", "summary": "s", "proposed": proposed(&a), "majority": "most"}),
-            422,
-        ),
-        // A proposed version that is not a charter.
-        (
-            json!({"charter": "pec-charter", "summary": "s", "proposed": {"name": 3}}),
-            422,
-        ),
-        (
-            json!({"charter": "pec-charter", "summary": "s", "proposed": proposed(&a), "extra": 1}),
-            422,
-        ),
-    ];
-    for (body, status) in problems {
-        let response = a.post_json("/api/v1/amendments", &a_admin, &body).await;
-        assert_eq!(response.status(), status, "{body}");
-        assert_eq!(
-            response.headers()["content-type"],
-            "application/problem+json"
-        );
-    }
-    let malformed = reqwest::Client::new()
-        .post(a.url("/api/v1/amendments"))
-        .bearer_auth(&a_admin)
-        .header("content-type", "application/json")
-        .body("{\"charter\": ")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(malformed.status(), 400);
-    assert_eq!(a.api("/api/v1/amendments", &a_admin).await, json!([]));
-
-    let opened = open_amendment(&a, &a_admin).await;
-    // One open amendment per charter.
-    let again = a
-        .post_json(
-            "/api/v1/amendments",
-            &a_admin,
-            &json!({"charter": "pec-charter", "summary": "again", "proposed": proposed(&a)}),
-        )
-        .await;
-    assert_eq!(again.status(), 409);
-    // Unknown ids, a bad choice, a malformed vote, the host voting.
-    assert_eq!(
-        vote(&a, &a_admin, &json!(999), "approve").await.status(),
-        404
-    );
-    assert_eq!(
-        vote(&a, &a_admin, &json!("x"), "approve").await.status(),
-        404
-    );
-    assert_eq!(
-        vote(&a, &a_admin, &opened["id"], "maybe").await.status(),
-        422
-    );
-    assert_eq!(
-        vote(&a, &a_admin, &opened["id"], "approve").await.status(),
-        409
-    );
-    let malformed = reqwest::Client::new()
-        .post(a.url(&format!("/api/v1/amendments/{}/vote", opened["id"])))
-        .bearer_auth(&a_admin)
-        .header("content-type", "application/json")
-        .body("{choice")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(malformed.status(), 400);
-    assert_eq!(
-        a.get_with("/api/v1/amendments/12345", &a_admin)
-            .await
-            .status(),
-        404
-    );
-    let view = a
-        .api(&format!("/api/v1/amendments/{}", opened["id"]), &a_admin)
-        .await;
-    assert_eq!(view["tally"]["voters"], 0);
-    assert_eq!(view["tally"]["eligible"], 0);
-    assert_eq!(
-        a.api("/api/v1/amendments", &a_admin)
-            .await
-            .as_array()
-            .unwrap()
-            .len(),
-        1
-    );
-    // A vote for an unknown amendment, from a node without commitment.
-    assert_eq!(
-        uncommitted_vote(&a, &a.url("/amendments/unknown")).await,
-        404
-    );
-    a.stop().await;
 }
