@@ -34,7 +34,7 @@ pub struct Metrics {
     /// Offers created, updated and deleted by DFC imports.
     pub dfc_changes: IntCounterVec,
     /// Amendment votes received by the host, by outcome (`counted`,
-    /// `replaced`, `refused`).
+    /// `replaced`, `refused`, `late`).
     pub amendment_votes: IntCounterVec,
 }
 
@@ -179,7 +179,7 @@ fn amendment_votes(registry: &Registry) -> Result<IntCounterVec> {
     counter(
         registry,
         "amendment_votes_total",
-        "Amendment votes received, by outcome (counted, replaced, refused)",
+        "Amendment votes received, by outcome (counted, replaced, refused, late)",
         &["outcome"],
     )
 }

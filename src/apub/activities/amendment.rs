@@ -92,6 +92,12 @@ impl Question {
     pub fn is_question(object: &Value) -> bool {
         has_type(object, QUESTION)
     }
+
+    /// A `Question` about a charter amendment (it names what it `amends`);
+    /// other polls are no business of this node.
+    pub fn is_amendment(object: &Value) -> bool {
+        Question::is_question(object) && object.get("amends").is_some()
+    }
 }
 
 /// A vote (FEP-9967): a `Note` naming the chosen option, with no content.
@@ -198,8 +204,8 @@ impl TryFrom<RawActivity> for AmendmentActivity {
     fn try_from(raw: RawActivity) -> Result<AmendmentActivity, String> {
         let object = &raw.object;
         let kind = match raw.kind.as_str() {
-            "Create" if Question::is_question(object) => AmendmentActivityKind::Opened,
-            "Update" if Question::is_question(object) => AmendmentActivityKind::Closed,
+            "Create" if Question::is_amendment(object) => AmendmentActivityKind::Opened,
+            "Update" if Question::is_amendment(object) => AmendmentActivityKind::Closed,
             "Create" if Vote::is_vote(object) => AmendmentActivityKind::Voted,
             "Offer" if object.get("object").is_none() && Draft::is_draft(object) => {
                 AmendmentActivityKind::Offered
@@ -273,6 +279,13 @@ mod tests {
             379
         );
         assert!(question.amends.is_none());
+        // An ordinary poll is not an amendment: the inbox ignores it.
+        let create = serde_json::json!({
+            "id": "https://social.example/activities/3", "type": "Create",
+            "actor": "https://social.example/actors/1",
+            "object": serde_json::from_str::<Value>(FEP_9967_QUESTION).unwrap(),
+        });
+        assert!(serde_json::from_value::<AmendmentActivity>(create).is_err());
     }
 
     #[test]

@@ -2,7 +2,8 @@
 //! signature verified. It counts (once per node, the latest replacing the
 //! earlier) only while the vote is open, with a valid FEP-8b32 proof by the
 //! voter, from a node with a valid commitment to the amended version; any
-//! other vote is refused, and counted as refused.
+//! other vote is refused, and counted as refused. A vote after the end
+//! time is answered 409 and not kept.
 
 use activitypub_federation::config::Data;
 use serde_json::Value;
@@ -35,6 +36,17 @@ pub async fn receive_vote(data: &Data<AppContext>, sender: &PeerRow, note: &Valu
         .filter(|row| row.role == "host")
         .ok_or_else(|| Error::NotFound(format!("no amendment {} hosted here", vote.in_reply_to)))?;
     let choice = parse_choice(&vote.name, "/object/name")?;
+    if amendment.state != "open" || now_millis() >= amendment.end_time {
+        // Too late: answered, not kept (the tally is, or is about to be, final).
+        data.metrics
+            .amendment_votes
+            .with_label_values(&["late"])
+            .inc();
+        return Err(Error::Conflict(format!(
+            "the vote on {} has ended",
+            amendment.uri
+        )));
+    }
     if let Some(reason) = refusal(data, sender, &amendment, note).await? {
         let mut tx = change::begin(data).await?;
         tx.refuse_vote(amendment.id, &sender.actor_uri, vote.id.as_str(), &reason)
@@ -102,9 +114,6 @@ async fn refusal(
     amendment: &AmendmentRow,
     note: &Value,
 ) -> Result<Option<String>> {
-    if amendment.state != "open" || now_millis() >= amendment.end_time {
-        return Ok(Some("the vote has ended".into()));
-    }
     let base = Url::parse(&amendment.base_version)?;
     if !is_committed(data, sender, &base).await? {
         return Ok(Some(format!("the voter has no valid commitment to {base}")));

@@ -113,7 +113,7 @@ pub async fn uncommitted_vote(host: &TestNode, question: &str) -> u16 {
 }
 
 async fn an_amendment_is_voted_and_adopted_across_nodes(db: TestDatabase) {
-    let (a, _a_db) = node_named(&db, "pec", |s| s.federation.admission = Admission::Open).await;
+    let (a, a_db) = node_named(&db, "pec", |s| s.federation.admission = Admission::Open).await;
     let (b, _b_db) = node_named(&db, "foodhub", |_| {}).await;
     let (c, _c_db) = node_named(&db, "velocoop", |_| {}).await;
     let a_admin = admin(&a).await;
@@ -219,6 +219,16 @@ async fn an_amendment_is_voted_and_adopted_across_nodes(db: TestDatabase) {
             &metrics,
             "passerelle_amendment_votes_total{outcome=\"replaced\"}"
         ),
+        1
+    );
+
+    // A vote after the end time is answered 409 and kept nowhere.
+    assert_eq!(uncommitted_vote(&a, &question).await, 409);
+    let after = a.api(&format!("/api/v1/amendments/{id}"), &a_admin).await;
+    assert_eq!(after["tally"], closed["tally"]);
+    assert_eq!(
+        a_db.query_i64("SELECT COUNT(*) FROM amendment_refusals")
+            .await,
         1
     );
 
