@@ -48,24 +48,7 @@ pub async fn receive_vote(data: &Data<AppContext>, sender: &PeerRow, note: &Valu
         )));
     }
     if let Some(reason) = refusal(data, sender, &amendment, note).await? {
-        let mut tx = change::begin(data).await?;
-        tx.refuse_vote(amendment.id, &sender.actor_uri, vote.id.as_str(), &reason)
-            .await?;
-        let detail = format!("vote {} on {} refused: {reason}", vote.id, amendment.uri);
-        audit::record(
-            &mut tx,
-            audit::Event::VoteRefused,
-            Some(&sender.actor_uri),
-            "inbox",
-            &detail,
-        )
-        .await?;
-        change::commit(data, tx).await?;
-        data.metrics
-            .amendment_votes
-            .with_label_values(&["refused"])
-            .inc();
-        return Err(Error::Forbidden(reason));
+        return refuse(data, sender, &amendment, &vote, reason).await;
     }
     let mut tx = change::begin(data).await?;
     if !tx.amendment_takes_votes(amendment.id, now_millis()).await? {
@@ -105,6 +88,35 @@ pub async fn receive_vote(data: &Data<AppContext>, sender: &PeerRow, note: &Valu
         .with_label_values(&[outcome])
         .inc();
     Ok(())
+}
+
+/// Keeps a refused vote (counted once, whatever its retries), and answers
+/// 403 with the reason.
+async fn refuse(
+    data: &Data<AppContext>,
+    sender: &PeerRow,
+    amendment: &AmendmentRow,
+    vote: &Vote,
+    reason: String,
+) -> Result<()> {
+    let mut tx = change::begin(data).await?;
+    tx.refuse_vote(amendment.id, &sender.actor_uri, vote.id.as_str(), &reason)
+        .await?;
+    let detail = format!("vote {} on {} refused: {reason}", vote.id, amendment.uri);
+    audit::record(
+        &mut tx,
+        audit::Event::VoteRefused,
+        Some(&sender.actor_uri),
+        "inbox",
+        &detail,
+    )
+    .await?;
+    change::commit(data, tx).await?;
+    data.metrics
+        .amendment_votes
+        .with_label_values(&["refused"])
+        .inc();
+    Err(Error::Forbidden(reason))
 }
 
 /// Why a well-formed vote is refused, if it is.
