@@ -129,6 +129,16 @@ async fn an_amendment_is_voted_and_adopted_across_nodes(db: TestDatabase) {
     commit_and_follow(&a, &b).await;
     commit_and_follow(&a, &c).await;
 
+    let hook = MockPeer::with_actor(&new_key(), None).await;
+    let registered = a
+        .post_json(
+            "/api/v1/webhooks",
+            &a_platform,
+            &json!({"url": hook.url("/hook"), "events": ["amendment.opened", "amendment.closed"]}),
+        )
+        .await;
+    assert_eq!(registered.status(), 201);
+
     let opened = open_amendment(&a, &a_admin).await;
     assert_eq!(opened["role"], "host");
     assert_eq!(opened["state"], "open");
@@ -257,6 +267,11 @@ async fn an_amendment_is_voted_and_adopted_across_nodes(db: TestDatabase) {
         charters["items"]
             .as_array()
             .and_then(|items| items.iter().find(|c| c["object"]["version"] == 2).cloned())
+    })
+    .await;
+    // The platform heard of the opening and of the result.
+    eventually("both webhook events", 20, || async {
+        (hook.hits("POST", "/hook") == 2).then_some(())
     })
     .await;
     // C renews its commitment for version 2.
