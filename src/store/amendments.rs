@@ -160,6 +160,17 @@ impl Store {
             .collect()
     }
 
+    /// The signed documents of an amendment's counted votes, oldest first.
+    pub async fn amendment_vote_documents(&self, amendment_id: i64) -> Result<Vec<String>> {
+        let documents = sqlx::query_scalar(
+            "SELECT document FROM amendment_votes WHERE amendment_id = $1 ORDER BY id",
+        )
+        .bind(amendment_id)
+        .fetch_all(self.pool())
+        .await?;
+        Ok(documents)
+    }
+
     pub async fn amendment_refusals(&self, amendment_id: i64) -> Result<i64> {
         let count =
             sqlx::query_scalar("SELECT COUNT(*) FROM amendment_refusals WHERE amendment_id = $1")

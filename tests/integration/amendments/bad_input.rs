@@ -129,6 +129,14 @@ async fn bad_amendment_input_changes_nothing(db: TestDatabase) {
             .len(),
         1
     );
+    // Votes are published once tallied; unknown amendments are not found.
+    let question = opened["uri"].as_str().unwrap();
+    assert_eq!(
+        a.get_activity_json(&format!("{question}/votes")).await.0,
+        404
+    );
+    assert_eq!(a.get_activity_json(question).await.0, 200);
+    assert_eq!(a.get_activity_json("/amendments/unknown").await.0, 404);
     // A vote for an unknown amendment, from a node without commitment.
     assert_eq!(
         uncommitted_vote(&a, &a.url("/amendments/unknown")).await,

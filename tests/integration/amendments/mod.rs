@@ -232,6 +232,26 @@ async fn an_amendment_is_voted_and_adopted_across_nodes(db: TestDatabase) {
         1
     );
 
+    // Anyone can check the tally: the signed Question and the signed votes.
+    let (status, published) = a.get_activity_json(&question).await;
+    assert_eq!(status, 200);
+    assert_eq!(published["type"], "Question");
+    assert_eq!(published["outcome"], "adopted");
+    assert_eq!(published["oneOf"][0]["replies"]["totalItems"], 2);
+    assert!(published["proof"].is_object());
+    let (status, ballots) = a.get_activity_json(&format!("{question}/votes")).await;
+    assert_eq!(status, 200);
+    assert_eq!(ballots["totalItems"], 2);
+    for ballot in ballots["items"].as_array().unwrap() {
+        assert!(ballot["proof"].is_object(), "{ballot}");
+        assert!(
+            published["votes"]
+                .as_array()
+                .unwrap()
+                .contains(&ballot["id"])
+        );
+    }
+
     // A vote after the end time is answered 409 and kept nowhere.
     assert_eq!(uncommitted_vote(&a, &question).await, 409);
     let after = a.api(&format!("/api/v1/amendments/{id}"), &a_admin).await;
