@@ -151,6 +151,10 @@ impl Node {
             self.state.app.clone(),
             workers_stopped.clone(),
         ));
+        let tally = tokio::spawn(crate::domain::amendments::run(
+            self.state.app.clone(),
+            workers_stopped.clone(),
+        ));
         let delivery = tokio::spawn(crate::delivery::run(self.state.clone(), workers_stopped));
         let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
         let served = axum::serve(listener, app)
@@ -160,6 +164,7 @@ impl Node {
         let _ = stop_workers.send(true);
         let _ = delivery.await;
         let _ = dfc.await;
+        let _ = tally.await;
         crate::domain::liveness::leave(&self.state.app).await;
         self.state.app.store.close().await;
         served

@@ -26,6 +26,16 @@ pub enum Event {
     AgreementRejected,
     AgreementCompleted,
     AgreementCancelled,
+    AmendmentOpened,
+    AmendmentClosed,
+    AmendmentVoted,
+    VoteCounted,
+    VoteRefused,
+    DraftOffered,
+    DraftReceived,
+    DraftAccepted,
+    DraftRejected,
+    CommitmentRenewed,
 }
 
 impl Event {
@@ -47,6 +57,16 @@ impl Event {
             Event::AgreementRejected => "agreement.rejected",
             Event::AgreementCompleted => "agreement.completed",
             Event::AgreementCancelled => "agreement.cancelled",
+            Event::AmendmentOpened => "amendment.opened",
+            Event::AmendmentClosed => "amendment.closed",
+            Event::AmendmentVoted => "amendment.voted",
+            Event::VoteCounted => "amendment.vote_counted",
+            Event::VoteRefused => "amendment.vote_refused",
+            Event::DraftOffered => "amendment.draft_offered",
+            Event::DraftReceived => "amendment.draft_received",
+            Event::DraftAccepted => "amendment.draft_accepted",
+            Event::DraftRejected => "amendment.draft_rejected",
+            Event::CommitmentRenewed => "commitment.renewed",
         }
     }
 }

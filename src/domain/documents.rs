@@ -1,5 +1,6 @@
 //! Published documents as the ActivityPub side serves them: an object (to
-//! whom it exists), a charter's earlier version, an activity. Whatever is
+//! whom it exists), a charter's earlier version, an activity, an
+//! amendment's `Question` and, once tallied, its counted votes. Whatever is
 //! not for the reader does not exist (404, not 403: existence does not
 //! leak).
 
@@ -79,6 +80,65 @@ pub async fn charter_version(ctx: &AppContext, local_id: &str, version: &str) ->
     }
     Ok(Served {
         document: parse_stored(&found.document)?,
+        gone: false,
+        private: false,
+    })
+}
+
+/// A hosted amendment of a public charter, by the last segment of its id.
+async fn hosted_amendment(ctx: &AppContext, id: &str) -> Result<crate::store::AmendmentRow> {
+    let uri = ctx.settings.url_for(&format!("/amendments/{id}"));
+    let missing = || Error::NotFound(format!("no amendment {uri}"));
+    let row = ctx
+        .store
+        .amendment_by_uri(uri.as_str())
+        .await?
+        .filter(|row| row.role == "host")
+        .ok_or_else(missing)?;
+    let local_id = row.charter_local_id.as_deref().ok_or_else(missing)?;
+    let charter = ctx.store.object(ObjectKind::Charter, local_id).await?;
+    if !charter.is_some_and(|c| c.public) {
+        return Err(missing());
+    }
+    Ok(row)
+}
+
+/// An amendment's signed `Question`, with its results once tallied.
+pub async fn amendment(ctx: &AppContext, id: &str) -> Result<Served> {
+    let row = hosted_amendment(ctx, id).await?;
+    Ok(Served {
+        document: parse_stored(&row.question)?,
+        gone: false,
+        private: false,
+    })
+}
+
+/// The counted votes of a tallied amendment, each with its voter's proof,
+/// so anyone can check the tally (none while the vote is open).
+pub async fn amendment_votes(ctx: &AppContext, id: &str) -> Result<Served> {
+    let row = hosted_amendment(ctx, id).await?;
+    if row.state != "closed" {
+        return Err(Error::NotFound(format!(
+            "the votes on {} are published once tallied",
+            row.uri
+        )));
+    }
+    let votes = ctx
+        .store
+        .amendment_vote_documents(row.id)
+        .await?
+        .iter()
+        .map(|text| parse_stored(text))
+        .collect::<Result<Vec<_>>>()?;
+    let document = serde_json::json!({
+        "@context": crate::apub::context::ACTIVITY_STREAMS,
+        "id": format!("{}/votes", row.uri),
+        "type": "Collection",
+        "totalItems": votes.len(),
+        "items": votes,
+    });
+    Ok(Served {
+        document,
         gone: false,
         private: false,
     })

@@ -2,6 +2,7 @@
 //! the CLI all call into this layer, so each rule lives in one place.
 
 pub mod agreements;
+pub mod amendments;
 pub mod audit;
 pub mod backfill;
 pub mod catalog;

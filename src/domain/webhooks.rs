@@ -32,9 +32,11 @@ pub enum Event {
     AgreementRejected,
     AgreementCompleted,
     AgreementCancelled,
+    AmendmentOpened,
+    AmendmentClosed,
 }
 
-pub const EVENTS: [Event; 12] = [
+pub const EVENTS: [Event; 14] = [
     Event::CatalogCreated,
     Event::CatalogUpdated,
     Event::CatalogDeleted,
@@ -47,6 +49,8 @@ pub const EVENTS: [Event; 12] = [
     Event::AgreementRejected,
     Event::AgreementCompleted,
     Event::AgreementCancelled,
+    Event::AmendmentOpened,
+    Event::AmendmentClosed,
 ];
 
 impl Event {
@@ -64,6 +68,8 @@ impl Event {
             Event::AgreementRejected => "agreement.rejected",
             Event::AgreementCompleted => "agreement.completed",
             Event::AgreementCancelled => "agreement.cancelled",
+            Event::AmendmentOpened => "amendment.opened",
+            Event::AmendmentClosed => "amendment.closed",
         }
     }
 

@@ -32,6 +32,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     console!("requests"),
     console!("peers"),
     console!("charter"),
+    console!("amendments"),
     console!("published"),
     console!("catalog"),
     console!("audit"),

@@ -30,6 +30,11 @@ pub fn count(len: usize) -> i64 {
     i64::try_from(len).unwrap_or(i64::MAX)
 }
 
+/// A length as a count on the wire (`u64`); saturates rather than wrapping.
+pub fn unsigned(len: usize) -> u64 {
+    u64::try_from(len).unwrap_or(u64::MAX)
+}
+
 /// A validated, positive `i64` page size or limit as a length.
 pub fn length(limit: i64) -> usize {
     usize::try_from(limit).unwrap_or(0)

@@ -33,6 +33,9 @@ pub struct Metrics {
     pub dfc_runs: IntCounterVec,
     /// Offers created, updated and deleted by DFC imports.
     pub dfc_changes: IntCounterVec,
+    /// Amendment votes received by the host, by outcome (`counted`,
+    /// `replaced`, `refused`, `late`).
+    pub amendment_votes: IntCounterVec,
 }
 
 impl Metrics {
@@ -99,6 +102,7 @@ impl Metrics {
         )?;
         let (dfc_runs, dfc_changes) = dfc_counters(&registry)?;
         Ok(Metrics {
+            amendment_votes: amendment_votes(&registry)?,
             registry,
             dfc_runs,
             dfc_changes,
@@ -171,6 +175,15 @@ fn metrics_error(e: prometheus::Error) -> Error {
 }
 
 /// The DFC import runs by outcome and the offers they changed.
+fn amendment_votes(registry: &Registry) -> Result<IntCounterVec> {
+    counter(
+        registry,
+        "amendment_votes_total",
+        "Amendment votes received, by outcome (counted, replaced, refused, late)",
+        &["outcome"],
+    )
+}
+
 fn dfc_counters(registry: &Registry) -> Result<(IntCounterVec, IntCounterVec)> {
     Ok((
         counter(

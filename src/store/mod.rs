@@ -6,6 +6,8 @@
 
 mod activities;
 mod agreements;
+mod amendment_drafts;
+mod amendments;
 mod catalog;
 mod change;
 mod delivery;
@@ -22,6 +24,8 @@ mod webhooks;
 
 pub use activities::ActivityRow;
 pub use agreements::{AgreementFilter, AgreementRow, NewAgreement};
+pub use amendment_drafts::DraftRow;
+pub use amendments::{AmendmentRow, Closing, NewAmendment, VoteRow};
 pub use catalog::{CatalogEntry, CatalogFilter, CatalogRow};
 pub use change::ChangeTx;
 pub use delivery::{OutgoingActivity, PassEnd, Receipt, ReceiptRow, StreamProgress, StreamRow};

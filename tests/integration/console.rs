@@ -122,6 +122,7 @@ const PAGES: &[&str] = &[
     "/admin/requests",
     "/admin/peers",
     "/admin/charter",
+    "/admin/amendments",
     "/admin/published",
     "/admin/catalog",
     "/admin/audit",
@@ -136,6 +137,10 @@ const FORMS: &[&str] = &[
     "/admin/peers/1/reinclude",
     "/admin/agreements/1/accept",
     "/admin/agreements/1/reject",
+    "/admin/amendments/1/vote",
+    "/admin/amendments/1/renew",
+    "/admin/amendments/drafts/1/accept",
+    "/admin/amendments/drafts/1/reject",
     "/admin/sign-out",
 ];
 

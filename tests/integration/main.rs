@@ -17,6 +17,7 @@ mod signing;
 
 mod actor;
 mod agreements;
+mod amendments;
 mod boundary;
 mod browser;
 mod catalog;

@@ -5,6 +5,7 @@ use serde::Deserialize;
 use url::Url;
 
 use crate::apub::activities::agreement::OfferAgreement;
+use crate::apub::activities::amendment::AmendmentActivity;
 use crate::apub::activities::answer::Answer;
 use crate::apub::activities::follow::Follow;
 use crate::apub::activities::object_change::ObjectChange;
@@ -22,6 +23,9 @@ pub struct Ignored {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(untagged)]
 pub enum InboxActivity {
+    /// Tried first: its shapes are `Create`, `Update`, `Accept` and
+    /// `Reject` of particular objects, which the others would take.
+    Amendment(AmendmentActivity),
     Follow(Follow),
     Undo(Undo),
     ObjectChange(ObjectChange),
@@ -35,6 +39,7 @@ impl InboxActivity {
     /// The activity's type, as named on the wire.
     pub fn kind(&self) -> &str {
         match self {
+            InboxActivity::Amendment(a) => a.kind.as_str(),
             InboxActivity::Follow(_) => "Follow",
             InboxActivity::Undo(_) => "Undo",
             InboxActivity::ObjectChange(p) => match p.kind {

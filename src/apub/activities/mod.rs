@@ -2,6 +2,7 @@
 //! embeds its object and carries its own integrity proof.
 
 pub mod agreement;
+pub mod amendment;
 pub mod answer;
 pub mod create;
 pub mod delete;

@@ -28,7 +28,10 @@ async fn about_agreement(ctx: &AppContext, activity: &InboxActivity) -> Result<b
                     None => false,
                 }
         }
-        InboxActivity::Follow(_) | InboxActivity::Undo(_) | InboxActivity::Ignored(_) => false,
+        InboxActivity::Amendment(_)
+        | InboxActivity::Follow(_)
+        | InboxActivity::Undo(_)
+        | InboxActivity::Ignored(_) => false,
     })
 }
 

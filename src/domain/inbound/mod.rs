@@ -3,6 +3,7 @@
 //! activity's checks (`verify`) and effects (`receive`), one file per
 //! activity, and claims each activity id once across processes.
 
+mod amendment;
 mod answer;
 mod follow;
 mod integrity;
@@ -57,6 +58,7 @@ impl Activity for InboxActivity {
 
     fn id(&self) -> &Url {
         match self {
+            InboxActivity::Amendment(a) => &a.id,
             InboxActivity::Follow(a) => &a.id,
             InboxActivity::Undo(a) => &a.id,
             InboxActivity::ObjectChange(a) => &a.id,
@@ -68,6 +70,7 @@ impl Activity for InboxActivity {
 
     fn actor(&self) -> &Url {
         match self {
+            InboxActivity::Amendment(a) => &a.actor,
             InboxActivity::Follow(a) => &a.actor,
             InboxActivity::Undo(a) => &a.actor,
             InboxActivity::ObjectChange(a) => &a.actor,
@@ -79,6 +82,7 @@ impl Activity for InboxActivity {
 
     async fn verify(&self, data: &Data<AppContext>) -> Result<()> {
         match self {
+            InboxActivity::Amendment(a) => a.verify(data).await,
             InboxActivity::Follow(a) => a.verify(data).await,
             InboxActivity::Undo(a) => a.verify(data).await,
             InboxActivity::ObjectChange(a) => a.verify(data).await,
@@ -119,6 +123,7 @@ impl Activity for InboxActivity {
             }
         }
         let outcome = match self {
+            InboxActivity::Amendment(a) => a.receive(data).await,
             InboxActivity::Follow(a) => a.receive(data).await,
             InboxActivity::Undo(a) => a.receive(data).await,
             InboxActivity::ObjectChange(a) => a.receive(data).await,

@@ -36,6 +36,8 @@ pub fn routes() -> Router<NodeState> {
         )
         .route(&format!("{ACTIVITIES_PATH}/{{id}}"), get(objects::activity))
         .route(NETWORK_CONTEXT_PATH, get(network_context))
+        .route("/amendments/{id}", get(objects::amendment))
+        .route("/amendments/{id}/votes", get(objects::amendment_votes))
         .route(FOLLOWERS_PATH, get(collections::followers))
         .route(FOLLOWING_PATH, get(collections::following))
         .route("/{collection}", get(collections::objects))

@@ -1,5 +1,6 @@
 //! One published document: an object (what a signed request gets depends
-//! on the signer), a charter's earlier version, an activity.
+//! on the signer), a charter's earlier version, an activity, an amendment
+//! and its votes.
 
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, Method, Uri};
@@ -49,5 +50,23 @@ pub(super) async fn activity(
     headers: HeaderMap,
 ) -> Result<Response> {
     let served = documents::activity(&ctx, &id).await?;
+    represent_served(&ctx, &headers, &served)
+}
+
+pub(super) async fn amendment(
+    State(ctx): State<NodeState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response> {
+    let served = documents::amendment(&ctx, &id).await?;
+    represent_served(&ctx, &headers, &served)
+}
+
+pub(super) async fn amendment_votes(
+    State(ctx): State<NodeState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response> {
+    let served = documents::amendment_votes(&ctx, &id).await?;
     represent_served(&ctx, &headers, &served)
 }

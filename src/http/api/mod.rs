@@ -4,6 +4,7 @@
 
 pub mod admin;
 pub mod agreements;
+pub mod amendments;
 pub mod catalog;
 pub mod documented;
 pub mod objects;
@@ -21,6 +22,7 @@ pub fn described_routes() -> DocumentedRoutes {
     DocumentedRoutes::with_base(openapi::base())
         .merge(admin::routes())
         .merge(agreements::routes())
+        .merge(amendments::routes())
         .merge(catalog::routes())
         .merge(webhooks::routes())
         .merge(objects::routes())

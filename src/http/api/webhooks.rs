@@ -27,7 +27,8 @@ struct NewWebhook {
     url: String,
     /// catalog.created|updated|deleted, follow_request.received,
     /// follow.accepted|rejected, peer.excluded,
-    /// agreement.offered|accepted|rejected|completed|cancelled
+    /// agreement.offered|accepted|rejected|completed|cancelled,
+    /// amendment.opened|closed
     events: Vec<String>,
 }
 

@@ -28,7 +28,7 @@ pub fn routes() -> Router<NodeState> {
 
 /// Back to `page`: with `done` on success, with the error's message when
 /// the decision was refused (nothing changed then).
-fn back(page: &str, outcome: Result<&str>) -> Response {
+pub(super) fn back(page: &str, outcome: Result<&str>) -> Response {
     let query = match outcome {
         Ok(done) => format!("done={done}"),
         Err(e) => {

@@ -5,6 +5,7 @@
 //! with the token the session was opened with.
 
 mod actions;
+mod amendments;
 pub mod i18n;
 mod pages;
 pub mod session;
@@ -26,6 +27,7 @@ pub fn routes() -> Router<NodeState> {
         .merge(session::routes())
         .merge(pages::routes())
         .merge(actions::routes())
+        .merge(amendments::routes())
 }
 
 /// A console page's template context: what every page shows (language,

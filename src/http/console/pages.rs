@@ -37,12 +37,16 @@ pub fn routes() -> Router<NodeState> {
 /// What an action's redirect says happened (`?done=`), or why it failed
 /// (`?error=`), shown on the page it returns to.
 #[derive(Deserialize, Default)]
-struct Outcome {
+pub(super) struct Outcome {
     done: Option<String>,
     error: Option<String>,
 }
 
-fn with_outcome(page: Page, session: &ConsoleSession, outcome: Result<Query<Outcome>>) -> Page {
+pub(super) fn with_outcome(
+    page: Page,
+    session: &ConsoleSession,
+    outcome: Result<Query<Outcome>>,
+) -> Page {
     let outcome = outcome.map(|q| q.0).unwrap_or_default();
     let notice = outcome
         .done
@@ -52,7 +56,7 @@ fn with_outcome(page: Page, session: &ConsoleSession, outcome: Result<Query<Outc
 }
 
 /// Renders a page built by `build`, or the console's error page.
-async fn page<F>(ctx: &NodeState, session: &ConsoleSession, build: F) -> Response
+pub(super) async fn page<F>(ctx: &NodeState, session: &ConsoleSession, build: F) -> Response
 where
     F: AsyncFnOnce() -> Result<Response>,
 {

@@ -61,6 +61,18 @@ pub async fn post_outbox() {}
     responses((status = 200, description = "The signed activity"), (status = 404, description = "Unknown or not public")))]
 pub async fn activity() {}
 
+#[utoipa::path(get, path = "/amendments/{id}", tag = "activitypub",
+    params(("id" = String, Path, description = "the amendment's id")),
+    summary = "A charter amendment's Question (FEP-9967), with its results once tallied",
+    responses((status = 200, description = "The signed Question"), (status = 404, description = "Unknown, or its charter is not public")))]
+pub async fn amendment() {}
+
+#[utoipa::path(get, path = "/amendments/{id}/votes", tag = "activitypub",
+    params(("id" = String, Path, description = "the amendment's id")),
+    summary = "The counted votes of a tallied amendment, each with its voter's integrity proof",
+    responses((status = 200, description = "A Collection of the signed votes"), (status = 404, description = "Unknown, not public, or not tallied yet")))]
+pub async fn amendment_votes() {}
+
 #[utoipa::path(get, path = NETWORK_CONTEXT_PATH, tag = "activitypub",
     summary = "JSON-LD context of the network vocabulary (https://w3id.org/plateformes-en-communs/ns#)",
     responses((status = 200, description = "The context", content_type = "application/ld+json")))]

@@ -47,6 +47,8 @@ const BEARER: &str = "bearer";
         federation::outbox,
         federation::post_outbox,
         federation::activity,
+        federation::amendment,
+        federation::amendment_votes,
         federation::network_context,
         federation::inbox,
         federation::followers,

@@ -1,0 +1,207 @@
+//! Amendments as the API and the console show them: the proposal and its
+//! changes, the rules, the tally (live on the host, as published once
+//! closed), and, on a member, whether our commitment is now outdated.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::domain::amendments::{Majority, quorum_met};
+use crate::domain::documents::parse_stored;
+use crate::error::{Error, Result};
+use crate::model::ObjectKind;
+use crate::model::payload::CommitmentPayload;
+use crate::model::time::format_millis;
+use crate::node::AppContext;
+use crate::store::{AmendmentRow, ObjectRow};
+
+/// The counts of an amendment's votes.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Tally {
+    pub approve: u64,
+    pub reject: u64,
+    pub abstain: u64,
+    /// Nodes whose vote counts (one each).
+    pub voters: u64,
+    /// Nodes the amendment was addressed to.
+    pub eligible: u64,
+    /// Votes refused (no valid commitment to the amended version, late,
+    /// no valid proof).
+    pub refused: u64,
+    pub quorum_met: bool,
+    /// Ids of the counted votes.
+    pub votes: Vec<String>,
+}
+
+/// One of our commitments to the amended charter.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct CommitmentStatus {
+    /// The commitment's local id.
+    pub id: String,
+    /// The charter version it names.
+    pub charter: String,
+    /// It names a version an adopted amendment replaced.
+    pub outdated: bool,
+    /// The current version, when outdated.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub current: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct AmendmentView {
+    pub id: i64,
+    /// The `Question`'s id.
+    pub uri: String,
+    /// `host` (this node tallies) or `member` (this node votes).
+    pub role: String,
+    /// `open` or `closed`.
+    pub state: String,
+    /// The host's actor.
+    pub host: String,
+    /// The charter version amended.
+    pub amends: String,
+    pub summary: String,
+    /// The proposed next version (a charter payload).
+    pub proposed: Value,
+    /// Principle keys `added`, `removed`, `changed`; `text`: name or text changed.
+    pub changes: Value,
+    pub quorum_percent: i64,
+    /// `simple` or `two-thirds`.
+    pub majority: String,
+    #[schema(format = DateTime)]
+    pub end_time: String,
+    #[schema(format = DateTime)]
+    pub opened_at: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub our_choice: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tally: Option<Tally>,
+    /// `adopted`, `rejected` or `superseded`, once closed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub outcome: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub adopted_version: Option<String>,
+    /// On a member: our commitments to the amended charter.
+    pub commitments: Vec<CommitmentStatus>,
+}
+
+/// Every amendment, newest first.
+pub async fn list(ctx: &AppContext) -> Result<Vec<AmendmentView>> {
+    let commitments = our_commitments(ctx).await?;
+    let mut views = Vec::new();
+    for row in ctx.store.amendments().await? {
+        views.push(view_of(ctx, &row, &commitments).await?);
+    }
+    Ok(views)
+}
+
+/// One amendment.
+pub async fn view(ctx: &AppContext, id: i64) -> Result<AmendmentView> {
+    let row = ctx
+        .store
+        .amendment(id)
+        .await?
+        .ok_or_else(|| Error::NotFound(format!("no amendment {id}")))?;
+    view_of(ctx, &row, &our_commitments(ctx).await?).await
+}
+
+async fn view_of(
+    ctx: &AppContext,
+    row: &AmendmentRow,
+    commitments: &[(ObjectRow, CommitmentPayload)],
+) -> Result<AmendmentView> {
+    let question = parse_stored(&row.question)?;
+    let tally = match (&row.result, row.role.as_str()) {
+        (Some(result), _) => Some(serde_json::from_str(result)?),
+        (None, "host") => Some(live_tally(ctx, row).await?),
+        (None, _) => None,
+    };
+    let adopted = (row.outcome.as_deref() == Some("adopted"))
+        .then(|| row.adopted_version.clone())
+        .flatten();
+    Ok(AmendmentView {
+        id: row.id,
+        uri: row.uri.clone(),
+        role: row.role.clone(),
+        state: row.state.clone(),
+        host: row.host_actor.clone(),
+        amends: row.base_version.clone(),
+        summary: row.summary.clone(),
+        proposed: parse_stored(&row.proposal)?,
+        changes: question.get("changes").cloned().unwrap_or(Value::Null),
+        quorum_percent: row.quorum_percent,
+        majority: row.majority.clone(),
+        end_time: format_millis(row.end_time),
+        opened_at: format_millis(row.opened_at),
+        our_choice: row.our_choice.clone(),
+        tally,
+        outcome: row.outcome.clone(),
+        adopted_version: row.adopted_version.clone(),
+        commitments: commitments
+            .iter()
+            .filter(|(_, c)| {
+                c.charter.as_str() == row.base_version
+                    || Some(c.charter.as_str()) == row.adopted_version.as_deref()
+            })
+            .map(|(object, c)| {
+                let outdated = adopted.is_some() && c.charter.as_str() == row.base_version;
+                CommitmentStatus {
+                    id: object.local_id.clone(),
+                    charter: c.charter.to_string(),
+                    outdated,
+                    current: adopted.clone().filter(|_| outdated),
+                }
+            })
+            .collect(),
+    })
+}
+
+/// The counts so far of a hosted amendment.
+pub async fn live_tally(ctx: &AppContext, row: &AmendmentRow) -> Result<Tally> {
+    let votes = ctx.store.amendment_votes(row.id).await?;
+    let eligible: Vec<i64> = serde_json::from_str(&row.eligible)?;
+    let count =
+        |choice: &str| crate::model::unsigned(votes.iter().filter(|v| v.choice == choice).count());
+    let voters = crate::model::unsigned(votes.len());
+    let eligible = crate::model::unsigned(eligible.len());
+    let quorum = u64::try_from(row.quorum_percent).unwrap_or(100);
+    Ok(Tally {
+        approve: count("approve"),
+        reject: count("reject"),
+        abstain: count("abstain"),
+        voters,
+        eligible,
+        refused: u64::try_from(ctx.store.amendment_refusals(row.id).await?).unwrap_or(0),
+        quorum_met: quorum_met(voters, eligible, quorum),
+        votes: votes.into_iter().map(|v| v.vote_uri).collect(),
+    })
+}
+
+/// Whether a tally adopts the amendment under its rules.
+pub fn adopts(tally: &Tally, majority: &str) -> bool {
+    tally.quorum_met
+        && Majority::parse(majority)
+            .unwrap_or(Majority::Simple)
+            .adopts(tally.approve, tally.reject)
+}
+
+/// This node's live commitments with their payloads.
+pub async fn our_commitments(ctx: &AppContext) -> Result<Vec<(ObjectRow, CommitmentPayload)>> {
+    let mut found = Vec::new();
+    let mut after = 0;
+    loop {
+        let page = ctx
+            .store
+            .list_objects(ObjectKind::Commitment, after, 200, false)
+            .await?;
+        let Some(last) = page.last() else { break };
+        after = last.id;
+        for row in page {
+            if row.deleted_at.is_some() {
+                continue;
+            }
+            let payload: CommitmentPayload = serde_json::from_str(&row.payload)?;
+            found.push((row, payload));
+        }
+    }
+    Ok(found)
+}

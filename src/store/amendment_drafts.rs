@@ -1,0 +1,102 @@
+//! Draft amendments member nodes offered to this node (their host), and
+//! the admin's decision on each.
+
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+use crate::error::Result;
+use crate::store::{ChangeTx, Store, now_millis};
+
+#[derive(Debug, Clone)]
+pub struct DraftRow {
+    pub id: i64,
+    pub offer_uri: String,
+    pub proposer: String,
+    pub proposer_peer_id: i64,
+    pub charter_local_id: String,
+    pub summary: String,
+    pub proposal: String,
+    /// `pending`, `accepted` or `rejected`.
+    pub state: String,
+    pub received_at: i64,
+    pub amendment_id: Option<i64>,
+}
+
+const DRAFT_COLUMNS: &str = "id, offer_uri, proposer, proposer_peer_id, charter_local_id, summary, \
+    proposal, state, received_at, amendment_id";
+
+fn draft_row(row: &AnyRow) -> Result<DraftRow> {
+    Ok(DraftRow {
+        id: row.try_get("id")?,
+        offer_uri: row.try_get("offer_uri")?,
+        proposer: row.try_get("proposer")?,
+        proposer_peer_id: row.try_get("proposer_peer_id")?,
+        charter_local_id: row.try_get("charter_local_id")?,
+        summary: row.try_get("summary")?,
+        proposal: row.try_get("proposal")?,
+        state: row.try_get("state")?,
+        received_at: row.try_get("received_at")?,
+        amendment_id: row.try_get("amendment_id")?,
+    })
+}
+
+impl Store {
+    pub async fn amendment_drafts(&self) -> Result<Vec<DraftRow>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {DRAFT_COLUMNS} FROM amendment_drafts ORDER BY id DESC"
+        ))
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(draft_row).collect()
+    }
+
+    pub async fn amendment_draft(&self, id: i64) -> Result<Option<DraftRow>> {
+        let row = sqlx::query(&format!(
+            "SELECT {DRAFT_COLUMNS} FROM amendment_drafts WHERE id = $1"
+        ))
+        .bind(id)
+        .fetch_optional(self.pool())
+        .await?;
+        row.as_ref().map(draft_row).transpose()
+    }
+}
+
+impl ChangeTx {
+    pub async fn insert_draft(&mut self, draft: &DraftRow) -> Result<i64> {
+        let id = sqlx::query_scalar(
+            "INSERT INTO amendment_drafts (offer_uri, proposer, proposer_peer_id, charter_local_id, \
+             summary, proposal, state, received_at) VALUES ($1, $2, $3, $4, $5, $6, 'pending', $7) \
+             ON CONFLICT (offer_uri) DO NOTHING RETURNING id",
+        )
+        .bind(&draft.offer_uri)
+        .bind(&draft.proposer)
+        .bind(draft.proposer_peer_id)
+        .bind(&draft.charter_local_id)
+        .bind(&draft.summary)
+        .bind(&draft.proposal)
+        .bind(now_millis())
+        .fetch_optional(self.connection())
+        .await?;
+        Ok(id.unwrap_or_default())
+    }
+
+    /// Decides a pending draft; false if it was decided already.
+    pub async fn decide_draft(
+        &mut self,
+        id: i64,
+        state: &str,
+        amendment_id: Option<i64>,
+    ) -> Result<bool> {
+        let done = sqlx::query(
+            "UPDATE amendment_drafts SET state = $1, decided_at = $2, amendment_id = $3 \
+             WHERE id = $4 AND state = 'pending'",
+        )
+        .bind(state)
+        .bind(now_millis())
+        .bind(amendment_id)
+        .bind(id)
+        .execute(self.connection())
+        .await?;
+        Ok(done.rows_affected() > 0)
+    }
+}

@@ -1,0 +1,321 @@
+//! Charter amendments: the amendments this node hosts or was asked to vote
+//! on, the votes it counts (host) and the refused ones.
+
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+use crate::error::Result;
+use crate::store::{ChangeTx, Store, now_millis};
+
+const COLUMNS: &str = "id, uri, role, host_actor, host_peer_id, charter_local_id, base_version, \
+    summary, proposal, quorum_percent, majority, eligible, end_time, opened_at, state, question, \
+    closed_at, outcome, result, adopted_version, our_choice, our_vote_uri";
+
+#[derive(Debug, Clone)]
+pub struct AmendmentRow {
+    pub id: i64,
+    pub uri: String,
+    /// `host` (this node tallies) or `member` (this node votes).
+    pub role: String,
+    pub host_actor: String,
+    pub host_peer_id: Option<i64>,
+    pub charter_local_id: Option<String>,
+    pub base_version: String,
+    pub summary: String,
+    /// The proposed next version, as a charter payload (JSON).
+    pub proposal: String,
+    pub quorum_percent: i64,
+    pub majority: String,
+    /// JSON list of the peer ids (host) the amendment was addressed to.
+    pub eligible: String,
+    pub end_time: i64,
+    pub opened_at: i64,
+    /// `open` or `closed`.
+    pub state: String,
+    /// The signed `Question` as last published.
+    pub question: String,
+    pub closed_at: Option<i64>,
+    pub outcome: Option<String>,
+    pub result: Option<String>,
+    pub adopted_version: Option<String>,
+    pub our_choice: Option<String>,
+    pub our_vote_uri: Option<String>,
+}
+
+/// An amendment as first stored.
+pub struct NewAmendment<'a> {
+    pub uri: &'a str,
+    pub role: &'a str,
+    pub host_actor: &'a str,
+    pub host_peer_id: Option<i64>,
+    pub charter_local_id: Option<&'a str>,
+    pub base_version: &'a str,
+    pub summary: &'a str,
+    pub proposal: &'a str,
+    pub quorum_percent: i64,
+    pub majority: &'a str,
+    pub eligible: &'a str,
+    pub end_time: i64,
+    pub question: &'a str,
+}
+
+/// How an amendment closed.
+pub struct Closing<'a> {
+    pub outcome: &'a str,
+    pub result: &'a str,
+    pub adopted_version: Option<&'a str>,
+    pub question: &'a str,
+}
+
+#[derive(Debug, Clone)]
+pub struct VoteRow {
+    pub voter: String,
+    pub vote_uri: String,
+    pub choice: String,
+    pub received_at: i64,
+}
+
+fn amendment_row(row: &AnyRow) -> Result<AmendmentRow> {
+    Ok(AmendmentRow {
+        id: row.try_get("id")?,
+        uri: row.try_get("uri")?,
+        role: row.try_get("role")?,
+        host_actor: row.try_get("host_actor")?,
+        host_peer_id: row.try_get("host_peer_id")?,
+        charter_local_id: row.try_get("charter_local_id")?,
+        base_version: row.try_get("base_version")?,
+        summary: row.try_get("summary")?,
+        proposal: row.try_get("proposal")?,
+        quorum_percent: row.try_get("quorum_percent")?,
+        majority: row.try_get("majority")?,
+        eligible: row.try_get("eligible")?,
+        end_time: row.try_get("end_time")?,
+        opened_at: row.try_get("opened_at")?,
+        state: row.try_get("state")?,
+        question: row.try_get("question")?,
+        closed_at: row.try_get("closed_at")?,
+        outcome: row.try_get("outcome")?,
+        result: row.try_get("result")?,
+        adopted_version: row.try_get("adopted_version")?,
+        our_choice: row.try_get("our_choice")?,
+        our_vote_uri: row.try_get("our_vote_uri")?,
+    })
+}
+
+impl Store {
+    pub async fn amendment(&self, id: i64) -> Result<Option<AmendmentRow>> {
+        let row = sqlx::query(&format!("SELECT {COLUMNS} FROM amendments WHERE id = $1"))
+            .bind(id)
+            .fetch_optional(self.pool())
+            .await?;
+        row.as_ref().map(amendment_row).transpose()
+    }
+
+    pub async fn amendment_by_uri(&self, uri: &str) -> Result<Option<AmendmentRow>> {
+        let row = sqlx::query(&format!("SELECT {COLUMNS} FROM amendments WHERE uri = $1"))
+            .bind(uri)
+            .fetch_optional(self.pool())
+            .await?;
+        row.as_ref().map(amendment_row).transpose()
+    }
+
+    /// Every amendment, newest first.
+    pub async fn amendments(&self) -> Result<Vec<AmendmentRow>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM amendments ORDER BY id DESC"
+        ))
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(amendment_row).collect()
+    }
+
+    /// Hosted amendments still open whose end time has passed.
+    pub async fn due_amendments(&self, now: i64) -> Result<Vec<i64>> {
+        let ids = sqlx::query_scalar(
+            "SELECT id FROM amendments WHERE role = 'host' AND state = 'open' AND end_time <= $1 ORDER BY id",
+        )
+        .bind(now)
+        .fetch_all(self.pool())
+        .await?;
+        Ok(ids)
+    }
+
+    /// The counted votes of an amendment, oldest first.
+    pub async fn amendment_votes(&self, amendment_id: i64) -> Result<Vec<VoteRow>> {
+        let rows = sqlx::query(
+            "SELECT voter, vote_uri, choice, received_at FROM amendment_votes WHERE amendment_id = $1 ORDER BY id",
+        )
+        .bind(amendment_id)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(VoteRow {
+                    voter: row.try_get("voter")?,
+                    vote_uri: row.try_get("vote_uri")?,
+                    choice: row.try_get("choice")?,
+                    received_at: row.try_get("received_at")?,
+                })
+            })
+            .collect()
+    }
+
+    /// The signed documents of an amendment's counted votes, oldest first.
+    pub async fn amendment_vote_documents(&self, amendment_id: i64) -> Result<Vec<String>> {
+        let documents = sqlx::query_scalar(
+            "SELECT document FROM amendment_votes WHERE amendment_id = $1 ORDER BY id",
+        )
+        .bind(amendment_id)
+        .fetch_all(self.pool())
+        .await?;
+        Ok(documents)
+    }
+
+    pub async fn amendment_refusals(&self, amendment_id: i64) -> Result<i64> {
+        let count =
+            sqlx::query_scalar("SELECT COUNT(*) FROM amendment_refusals WHERE amendment_id = $1")
+                .bind(amendment_id)
+                .fetch_one(self.pool())
+                .await?;
+        Ok(count)
+    }
+}
+
+impl ChangeTx {
+    pub async fn insert_amendment(&mut self, new: &NewAmendment<'_>) -> Result<i64> {
+        let id = sqlx::query_scalar(
+            "INSERT INTO amendments (uri, role, host_actor, host_peer_id, charter_local_id, \
+             base_version, summary, proposal, quorum_percent, majority, eligible, end_time, \
+             opened_at, state, question) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 'open', $14) RETURNING id",
+        )
+        .bind(new.uri)
+        .bind(new.role)
+        .bind(new.host_actor)
+        .bind(new.host_peer_id)
+        .bind(new.charter_local_id)
+        .bind(new.base_version)
+        .bind(new.summary)
+        .bind(new.proposal)
+        .bind(new.quorum_percent)
+        .bind(new.majority)
+        .bind(new.eligible)
+        .bind(new.end_time)
+        .bind(now_millis())
+        .bind(new.question)
+        .fetch_one(self.connection())
+        .await?;
+        Ok(id)
+    }
+
+    /// Hosted amendments open on this charter (at most one is allowed).
+    pub async fn open_amendment_on(&mut self, charter_local_id: &str) -> Result<Option<i64>> {
+        let id = sqlx::query_scalar(
+            "SELECT id FROM amendments WHERE role = 'host' AND state = 'open' AND charter_local_id = $1",
+        )
+        .bind(charter_local_id)
+        .fetch_optional(self.connection())
+        .await?;
+        Ok(id)
+    }
+
+    /// Closes an open amendment; false if it was closed already (by
+    /// another replica: the claim that makes the tally run once).
+    pub async fn close_amendment(&mut self, id: i64, closing: &Closing<'_>) -> Result<bool> {
+        let done = sqlx::query(
+            "UPDATE amendments SET state = 'closed', closed_at = $1, outcome = $2, result = $3, \
+             adopted_version = $4, question = $5 WHERE id = $6 AND state = 'open'",
+        )
+        .bind(now_millis())
+        .bind(closing.outcome)
+        .bind(closing.result)
+        .bind(closing.adopted_version)
+        .bind(closing.question)
+        .bind(id)
+        .execute(self.connection())
+        .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    /// Whether the amendment is open and its end time not passed.
+    pub async fn amendment_takes_votes(&mut self, id: i64, now: i64) -> Result<bool> {
+        let open: Option<i64> = sqlx::query_scalar(
+            "SELECT id FROM amendments WHERE id = $1 AND state = 'open' AND end_time > $2",
+        )
+        .bind(id)
+        .bind(now)
+        .fetch_optional(self.connection())
+        .await?;
+        Ok(open.is_some())
+    }
+
+    /// A voter's vote, replacing its earlier one; true if it replaced one.
+    pub async fn put_vote(
+        &mut self,
+        amendment_id: i64,
+        vote: &VoteRow,
+        document: &str,
+    ) -> Result<bool> {
+        let replaced = sqlx::query(
+            "UPDATE amendment_votes SET vote_uri = $1, choice = $2, document = $3, received_at = $4 \
+             WHERE amendment_id = $5 AND voter = $6",
+        )
+        .bind(&vote.vote_uri)
+        .bind(&vote.choice)
+        .bind(document)
+        .bind(vote.received_at)
+        .bind(amendment_id)
+        .bind(&vote.voter)
+        .execute(self.connection())
+        .await?;
+        if replaced.rows_affected() > 0 {
+            return Ok(true);
+        }
+        sqlx::query(
+            "INSERT INTO amendment_votes (amendment_id, voter, vote_uri, choice, document, received_at) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(amendment_id)
+        .bind(&vote.voter)
+        .bind(&vote.vote_uri)
+        .bind(&vote.choice)
+        .bind(document)
+        .bind(vote.received_at)
+        .execute(self.connection())
+        .await?;
+        Ok(false)
+    }
+
+    /// A refused vote, counted once however often it is sent.
+    pub async fn refuse_vote(
+        &mut self,
+        amendment_id: i64,
+        voter: &str,
+        vote_uri: &str,
+        reason: &str,
+    ) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO amendment_refusals (amendment_id, voter, vote_uri, reason, received_at) \
+             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (vote_uri) DO NOTHING",
+        )
+        .bind(amendment_id)
+        .bind(voter)
+        .bind(vote_uri)
+        .bind(reason)
+        .bind(now_millis())
+        .execute(self.connection())
+        .await?;
+        Ok(())
+    }
+
+    /// This node's own vote on an amendment it is a member of.
+    pub async fn set_our_vote(&mut self, id: i64, choice: &str, vote_uri: &str) -> Result<()> {
+        sqlx::query("UPDATE amendments SET our_choice = $1, our_vote_uri = $2 WHERE id = $3")
+            .bind(choice)
+            .bind(vote_uri)
+            .bind(id)
+            .execute(self.connection())
+            .await?;
+        Ok(())
+    }
+}
