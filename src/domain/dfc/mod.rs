@@ -38,4 +38,6 @@ pub use import::{RunReport, run};
 pub use source::Source;
 
 #[cfg(test)]
+mod reader_tests;
+#[cfg(test)]
 mod tests;
