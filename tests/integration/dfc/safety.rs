@@ -2,7 +2,9 @@
 //! empty catalog, send the token (or the node) to another origin, make the
 //! node read an oversize document; and what keeps ids and peers right: an
 //! offer the platform deleted comes back under its next generation's id,
-//! and a peer receives the `Delete` of an item that left the catalog.
+//! and a peer receives the `Delete` of an item that left the catalog; a
+//! run whose record fails after its commit still reports its changes;
+//! lists answered by `Accept` say `Vary: Accept`.
 
 use passerelle::config::Admission;
 use passerelle::domain::dfc::mapping::local_id_of;
@@ -22,7 +24,9 @@ on_both_backends!(
     an_offer_the_platform_deleted_comes_back_under_a_new_id,
     nothing_is_fetched_off_the_catalogs_origin,
     an_oversize_catalog_is_refused,
-    a_peer_receives_the_delete_of_an_item_that_left
+    a_peer_receives_the_delete_of_an_item_that_left,
+    a_committed_run_that_cannot_be_recorded_reports_what_it_changed,
+    negotiated_lists_vary_by_accept
 );
 
 async fn a_catalog_that_would_delete_every_offer_is_refused(db: TestDatabase) {
@@ -155,4 +159,49 @@ async fn a_peer_receives_the_delete_of_an_item_that_left(db: TestDatabase) {
     .await;
     a.stop().await;
     b.stop().await;
+}
+
+async fn a_committed_run_that_cannot_be_recorded_reports_what_it_changed(db: TestDatabase) {
+    let stub = Stub::start().await;
+    let node = TestNode::start(&db).await;
+    let token = node.token(Scope::Platform).await;
+    db.inject_insert_fault("dfc_sources").await;
+    let report = import(&node, &source(&stub, PRODUCER_CATALOG, None)).await;
+    assert_eq!(report.created, 2, "the run committed and says so");
+    assert_eq!(offers(&node, &token).await.len(), 2);
+    db.lift_insert_fault("dfc_sources").await;
+    node.stop().await;
+}
+
+async fn negotiated_lists_vary_by_accept(db: TestDatabase) {
+    let node = TestNode::start(&db).await;
+    let token = node.token(Scope::Platform).await;
+    for path in ["/api/v1/offers", "/api/v1/catalog/offers"] {
+        for accept in [
+            "application/json",
+            "application/ld+json; profile=\"dfc-v2\"",
+        ] {
+            let response = node
+                .client
+                .get(node.url(path))
+                .header("accept", accept)
+                .bearer_auth(&token)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(response.status(), 200, "{path} {accept}");
+            let vary: Vec<String> = response
+                .headers()
+                .get_all("vary")
+                .iter()
+                .map(|v| v.to_str().unwrap().to_ascii_lowercase())
+                .collect();
+            assert!(
+                vary.iter()
+                    .any(|v| v.split(',').any(|f| f.trim() == "accept")),
+                "{path} {accept}: {vary:?}"
+            );
+        }
+    }
+    node.stop().await;
 }
