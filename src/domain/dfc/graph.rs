@@ -1,11 +1,17 @@
 //! A DFC document read as a graph of nodes: the compacted JSON-LD form DFC
 //! platforms serve (`@graph` or nested objects, blank nodes, numbers or
 //! strings), with every property and type expanded by the document's
-//! context (`context`). Nested objects become nodes of their own (blank
-//! ones get `_:` ids) referenced from where they were; a node met twice
-//! has its properties merged. Whether a string value is an IRI or a
-//! literal is decided by whoever reads it (`reference` or `text`), as DFC's
-//! contexts decide it per property.
+//! context (`context`). Nested objects become nodes of their own
+//! referenced from where they were; a node met twice has its properties
+//! merged. Blank-node labels are scoped per document read (`_:x` of the
+//! n-th document is `_:d{n}.x`) and embedded objects without `@id` get
+//! `_:n{k}`, which no label becomes: nothing merges by accident. JSON-LD
+//! the reader does not support (`@reverse`, `@included`, a nested
+//! `@graph`, language maps…) is malformed, never skipped. Types and
+//! reverse references are indexed once per read, so lookups do not scan.
+//! Whether a string value is an IRI or a literal is decided by whoever
+//! reads it (`reference` or `text`), as DFC's contexts decide it per
+//! property.
 
 use std::collections::HashMap;
 
