@@ -28,6 +28,16 @@ pub async fn own_offers(ctx: &AppContext, public_only: bool) -> Result<Exported>
     } else {
         usize::MAX
     };
+    own_offers_at_most(ctx, public_only, cap).await
+}
+
+/// [`own_offers`], the oldest `cap` at most (`truncated` when there are
+/// more).
+pub async fn own_offers_at_most(
+    ctx: &AppContext,
+    public_only: bool,
+    cap: usize,
+) -> Result<Exported> {
     let mut offers = Vec::new();
     let mut after = 0;
     let mut truncated = false;

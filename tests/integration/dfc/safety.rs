@@ -4,11 +4,13 @@
 //! offer the platform deleted comes back under its next generation's id,
 //! and a peer receives the `Delete` of an item that left the catalog; a
 //! run whose record fails after its commit still reports its changes;
-//! lists answered by `Accept` say `Vary: Accept`.
+//! lists answered by `Accept` say `Vary: Accept`; the public export is
+//! capped and says so.
 
 use passerelle::config::Admission;
 use passerelle::domain::dfc::mapping::local_id_of;
 use passerelle::domain::dfc::source::{self, MAX_DOCUMENT_BYTES};
+use passerelle::domain::dfc::views;
 use passerelle::domain::tokens::Scope;
 use passerelle::error::{DfcFailure, Error};
 use serde_json::json;
@@ -26,7 +28,8 @@ on_both_backends!(
     an_oversize_catalog_is_refused,
     a_peer_receives_the_delete_of_an_item_that_left,
     a_committed_run_that_cannot_be_recorded_reports_what_it_changed,
-    negotiated_lists_vary_by_accept
+    negotiated_lists_vary_by_accept,
+    the_public_export_is_capped
 );
 
 async fn a_catalog_that_would_delete_every_offer_is_refused(db: TestDatabase) {
@@ -203,5 +206,27 @@ async fn negotiated_lists_vary_by_accept(db: TestDatabase) {
             );
         }
     }
+    node.stop().await;
+}
+
+async fn the_public_export_is_capped(db: TestDatabase) {
+    let stub = Stub::start().await;
+    let node = TestNode::start(&db).await;
+    import(&node, &source(&stub, PRODUCER_CATALOG, None)).await;
+    let capped = views::own_offers_at_most(&node.context, true, 1)
+        .await
+        .unwrap();
+    assert!(capped.truncated);
+    assert_eq!(
+        capped.document["@graph"].as_array().unwrap().len(),
+        4,
+        "one offer's nodes"
+    );
+    let all = views::own_offers_at_most(&node.context, true, 2)
+        .await
+        .unwrap();
+    assert!(!all.truncated);
+    let response = node.get("/dfc/catalog").await;
+    assert!(response.headers().get("passerelle-dfc-truncated").is_none());
     node.stop().await;
 }
