@@ -1,6 +1,8 @@
 //! `passerelle dfc import URL`: one import run of a DFC catalog, with the
 //! node's settings and database, as a configured source's run would do
 //! (a running node delivers what it published within a second).
+//! `passerelle dfc forget URL`: the offers a source's items became are
+//! deleted (a `Delete` sent), and the node forgets the source.
 
 use clap::{Args, Subcommand};
 use url::Url;
@@ -14,6 +16,16 @@ pub enum DfcCommand {
     /// Import a DFC catalog once: each catalog item becomes (or updates) an
     /// offer, items gone from the catalog are deleted; all or nothing
     Import(ImportArgs),
+    /// Delete every offer imported from a DFC catalog and forget the
+    /// source (after removing it from the settings, or before changing its
+    /// URL); one transaction
+    Forget(ForgetArgs),
+}
+
+#[derive(Args)]
+pub struct ForgetArgs {
+    /// The catalog's URL, as it was imported
+    url: String,
 }
 
 #[derive(Args)]
@@ -29,7 +41,25 @@ pub struct ImportArgs {
 }
 
 pub async fn run(settings: Settings, command: DfcCommand) -> Result<(), String> {
-    let DfcCommand::Import(args) = command;
+    match command {
+        DfcCommand::Import(args) => import(settings, args).await,
+        DfcCommand::Forget(args) => forget(settings, args).await,
+    }
+}
+
+async fn forget(settings: Settings, args: ForgetArgs) -> Result<(), String> {
+    let node = Node::open(settings)
+        .await
+        .map_err(|e| format!("cannot open the node: {e}"))?;
+    let outcome = dfc::forget(node.context(), &args.url).await;
+    node.context().store.close().await;
+    let deleted =
+        outcome.map_err(|e| format!("cannot forget {}, nothing changed: {e}", args.url))?;
+    println!("forgot {}: {deleted} offers deleted", args.url);
+    Ok(())
+}
+
+async fn import(settings: Settings, args: ImportArgs) -> Result<(), String> {
     let catalog_url = Url::parse(&args.url)
         .ok()
         .filter(|u| matches!(u.scheme(), "http" | "https"))

@@ -39,6 +39,10 @@ fn dfc_sources_are_read_and_checked() {
     );
     let error = load_toml("[[dfc.sources]]\ncatalog_url = \"ftp://x.org/c\"\n").unwrap_err();
     assert!(error.to_string().contains("catalog_url"), "{error}");
+    let twice = "[[dfc.sources]]\ncatalog_url = \"https://ofn.example/c\"\n\
+                 [[dfc.sources]]\ncatalog_url = \"https://ofn.example/c\"\n";
+    let error = load_toml(twice).unwrap_err();
+    assert!(error.to_string().contains("listed twice"), "{error}");
 }
 
 fn load_toml(text: &str) -> Result<Settings, ConfigError> {

@@ -17,7 +17,14 @@ impl Settings {
     }
 
     fn validate_dfc(&self) -> Result<(), ConfigError> {
+        let mut seen = std::collections::HashSet::new();
         for source in &self.dfc.sources {
+            if !seen.insert(source.catalog_url.as_str()) {
+                return Err(ConfigError::BadValue {
+                    key: "dfc.sources.catalog_url",
+                    reason: format!("`{}` is listed twice", source.catalog_url),
+                });
+            }
             if !matches!(source.catalog_url.scheme(), "http" | "https") {
                 return Err(ConfigError::BadValue {
                     key: "dfc.sources.catalog_url",

@@ -2,7 +2,9 @@
 //! as a DFC 2.0 graph, with no token, for OFN's DFC import; and the
 //! negotiation the offers APIs use to answer in DFC
 //! (`Accept: application/ld+json; profile="dfc-v2"` or `?format=dfc`).
-//! Offers DFC cannot express are counted in `Passerelle-Dfc-Omitted`.
+//! Offers DFC cannot express are counted in `Passerelle-Dfc-Omitted`;
+//! `/dfc/catalog` serves at most `views::PUBLIC_EXPORT_MAX` offers and says
+//! so in `Passerelle-Dfc-Truncated`.
 
 use axum::Router;
 use axum::extract::State;
@@ -19,6 +21,8 @@ use crate::node::NodeState;
 pub const DFC_MEDIA_TYPE: &str = "application/ld+json; profile=\"dfc-v2\"";
 /// How many offers the graph leaves out.
 pub const OMITTED_HEADER: &str = "passerelle-dfc-omitted";
+/// Set when the graph was cut at `views::PUBLIC_EXPORT_MAX` offers.
+pub const TRUNCATED_HEADER: &str = "passerelle-dfc-truncated";
 
 pub fn routes() -> Router<NodeState> {
     Router::new().route("/dfc/catalog", get(public_catalog))
@@ -56,6 +60,19 @@ pub fn respond(exported: &Exported) -> Response {
         OMITTED_HEADER,
         HeaderValue::from(u64::try_from(exported.omitted).unwrap_or(u64::MAX)),
     );
+    if exported.truncated {
+        response
+            .headers_mut()
+            .insert(TRUNCATED_HEADER, HeaderValue::from_static("true"));
+    }
+    vary_accept(response.into_response())
+}
+
+/// An answer chosen by `Accept` says so to caches (`Vary: Accept`).
+pub fn vary_accept(mut response: Response) -> Response {
+    response
+        .headers_mut()
+        .append(header::VARY, HeaderValue::from_static("Accept"));
     response.into_response()
 }
 

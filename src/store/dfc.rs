@@ -87,44 +87,81 @@ impl Store {
     }
 }
 
+/// One catalog item of a source: the offer it is now (none once deleted)
+/// and how many offers it became before this one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DfcItemRow {
+    pub item_id: String,
+    pub local_id: Option<String>,
+    pub generation: i64,
+}
+
 impl ChangeTx {
-    /// The catalog items of a source and the local ids of their offers.
-    pub async fn dfc_items(&mut self, catalog_url: &str) -> Result<Vec<(String, String)>> {
+    /// Every catalog item a source ever had, with its offer's local id
+    /// while it is tracked.
+    pub async fn dfc_items(&mut self, catalog_url: &str) -> Result<Vec<DfcItemRow>> {
         let rows = sqlx::query(
-            "SELECT item_id, local_id FROM dfc_items WHERE catalog_url = $1 ORDER BY item_id",
+            "SELECT item_id, local_id, generation FROM dfc_items WHERE catalog_url = $1 \
+             ORDER BY item_id",
         )
         .bind(catalog_url)
         .fetch_all(self.connection())
         .await?;
         rows.iter()
-            .map(|row| Ok((row.try_get("item_id")?, row.try_get("local_id")?)))
+            .map(|row| {
+                Ok(DfcItemRow {
+                    item_id: row.try_get("item_id")?,
+                    local_id: row.try_get("local_id")?,
+                    generation: row.try_get("generation")?,
+                })
+            })
             .collect()
     }
 
+    /// Records that a catalog item is now the offer `local_id`, its
+    /// `generation`th.
     pub async fn track_dfc_item(
         &mut self,
         catalog_url: &str,
         item_id: &str,
         local_id: &str,
+        generation: i64,
     ) -> Result<()> {
         sqlx::query(
-            "INSERT INTO dfc_items (catalog_url, item_id, local_id) VALUES ($1, $2, $3) \
-             ON CONFLICT (catalog_url, item_id) DO NOTHING",
+            "INSERT INTO dfc_items (catalog_url, item_id, local_id, generation) \
+             VALUES ($1, $2, $3, $4) ON CONFLICT (catalog_url, item_id) \
+             DO UPDATE SET local_id = excluded.local_id, generation = excluded.generation",
         )
         .bind(catalog_url)
         .bind(item_id)
         .bind(local_id)
+        .bind(generation)
         .execute(self.connection())
         .await?;
         Ok(())
     }
 
+    /// Records that a catalog item's offer is gone; its generation stays.
     pub async fn untrack_dfc_item(&mut self, catalog_url: &str, item_id: &str) -> Result<()> {
-        sqlx::query("DELETE FROM dfc_items WHERE catalog_url = $1 AND item_id = $2")
+        sqlx::query("UPDATE dfc_items SET local_id = NULL WHERE catalog_url = $1 AND item_id = $2")
             .bind(catalog_url)
             .bind(item_id)
             .execute(self.connection())
             .await?;
+        Ok(())
+    }
+
+    /// Forgets a source: its items and its last run.
+    pub async fn forget_dfc_source(&mut self, catalog_url: &str) -> Result<()> {
+        for sql in [
+            "DELETE FROM dfc_items WHERE catalog_url = $1",
+            "DELETE FROM dfc_sources WHERE catalog_url = $1",
+        ] {
+            sqlx::query(sql)
+                .bind(catalog_url)
+                .execute(self.connection())
+                .await?;
+        }
         Ok(())
     }
 }

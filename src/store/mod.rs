@@ -29,7 +29,7 @@ pub use amendments::{AmendmentRow, Closing, NewAmendment, VoteRow};
 pub use catalog::{CatalogEntry, CatalogFilter, CatalogRow};
 pub use change::ChangeTx;
 pub use delivery::{OutgoingActivity, PassEnd, Receipt, ReceiptRow, StreamProgress, StreamRow};
-pub use dfc::DfcSourceRow;
+pub use dfc::{DfcItemRow, DfcSourceRow};
 pub use follows::{Direction, FollowInRow, FollowOutRow};
 pub use governance::{AuditRow, Claim, ExclusionRow};
 

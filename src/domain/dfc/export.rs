@@ -10,6 +10,8 @@
 //! offers whose quantity unit or price currency has no DFC measure
 //! (`measures`), and a second offer with the same `url`.
 
+use std::collections::HashSet;
+
 use serde_json::{Value, json};
 
 use crate::domain::dfc::context::{CONTEXT_2_0_URL, DFC_PT, local_in};
@@ -21,18 +23,20 @@ use crate::model::payload::OfferPayload;
 pub struct Exported {
     pub document: Value,
     pub omitted: usize,
+    /// Whether the offers were cut at a cap (`views::PUBLIC_EXPORT_MAX`).
+    pub truncated: bool,
 }
 
 /// The DFC graph of `offers`, each with the URI of its object.
 pub fn graph(offers: &[(String, OfferPayload)]) -> Exported {
     let mut nodes: Vec<Value> = Vec::new();
-    let mut items: Vec<String> = Vec::new();
+    let mut items: HashSet<String> = HashSet::new();
     let mut omitted = 0;
     for (uri, offer) in offers {
         let item_id = offer.url.to_string();
         match offer_nodes(uri, offer) {
             Some(more) if !items.contains(&item_id) => {
-                items.push(item_id);
+                items.insert(item_id);
                 nodes.extend(more);
             }
             _ => omitted += 1,
@@ -41,6 +45,7 @@ pub fn graph(offers: &[(String, OfferPayload)]) -> Exported {
     Exported {
         document: json!({"@context": CONTEXT_2_0_URL, "@graph": nodes}),
         omitted,
+        truncated: false,
     }
 }
 

@@ -23,7 +23,7 @@ use sha2::{Digest, Sha256};
 use url::Url;
 
 use crate::domain::dfc::context::{b, compact};
-use crate::domain::dfc::graph::{Graph, Node, malformed};
+use crate::domain::dfc::graph::{Graph, Node, malformed, quoted};
 use crate::domain::dfc::measures;
 use crate::error::Result;
 
@@ -42,9 +42,35 @@ pub fn local_id_of(item_id: &str) -> String {
     format!("dfc-{}", &digest[..24])
 }
 
+/// Most catalog items a source may hold: a larger catalog is refused
+/// (a run reads, maps and publishes them all at once).
+pub const MAX_ITEMS: usize = 10_000;
+
+/// The local id of an item's `generation`th offer: the derived id, then
+/// `…-2`, `…-3`.
+pub fn local_id_at(derived: &str, generation: i64) -> String {
+    if generation == 0 {
+        derived.to_owned()
+    } else {
+        format!("{derived}-{}", generation + 1)
+    }
+}
+
+/// Refuses a catalog of more than `MAX_ITEMS` items.
+pub fn check_size(graph: &Graph) -> Result<()> {
+    let count = graph.count_of_type(&b("CatalogItem"));
+    if count > MAX_ITEMS {
+        return Err(malformed(&format!(
+            "the catalog holds {count} items, more than the {MAX_ITEMS} a source may hold"
+        )));
+    }
+    Ok(())
+}
+
 /// Every catalog item of the graph, mapped; the first item that cannot be
-/// mapped fails them all.
+/// mapped fails them all, as does a catalog of more than `MAX_ITEMS`.
 pub fn map_catalog(graph: &Graph, catalog_url: &Url) -> Result<Vec<Mapped>> {
+    check_size(graph)?;
     let mut mapped: Vec<Mapped> = Vec::new();
     let mut seen = HashSet::new();
     for item in graph.of_type(&b("CatalogItem")) {
@@ -68,11 +94,16 @@ fn map_item(graph: &Graph, item: &Node, catalog_url: &Url) -> Result<Mapped> {
         .filter(|u| matches!(u.scheme(), "http" | "https"))
         .ok_or_else(|| {
             malformed(&format!(
-                "a catalog item has no http(s) `@id` (nor its product): `{item_id}`"
+                "a catalog item has no http(s) `@id` (nor its product): `{}`",
+                quoted(item_id)
             ))
         })?;
-    let name = Graph::text(product, &b("name"))
-        .ok_or_else(|| malformed(&format!("product {} has no dfc-b:name", product.id)))?;
+    let name = Graph::text(product, &b("name")).ok_or_else(|| {
+        malformed(&format!(
+            "product {} has no dfc-b:name",
+            quoted(&product.id)
+        ))
+    })?;
     let mut resource = json!({"name": name});
     if let Some(kind) = graph
         .reference(product, &b("hasType"))
@@ -128,14 +159,14 @@ fn product_of<'g>(graph: &'g Graph, item: &Node) -> Result<&'g Node> {
         .referenced(item, &b("references"))
         .or_else(|| {
             graph
-                .of_type(&b("SuppliedProduct"))
+                .referring(&b("referencedBy"), &item.id)
                 .into_iter()
-                .find(|p| graph.references(p, &b("referencedBy")).contains(&item.id))
+                .find(|p| p.has_type(&b("SuppliedProduct")))
         })
         .ok_or_else(|| {
             malformed(&format!(
                 "catalog item {} references no product the graph holds",
-                item.id
+                quoted(&item.id)
             ))
         })
 }
@@ -143,10 +174,10 @@ fn product_of<'g>(graph: &'g Graph, item: &Node) -> Result<&'g Node> {
 /// The offer a catalog item is offered through (or that names it back).
 fn offer_of<'g>(graph: &'g Graph, item: &Node) -> Option<&'g Node> {
     graph.referenced(item, &b("offeredThrough")).or_else(|| {
-        graph.of_type(&b("Offer")).into_iter().find(|o| {
-            graph.references(o, &b("offeredItem")).contains(&item.id)
-                || graph.references(o, &b("offers")).contains(&item.id)
-        })
+        let mut naming = graph.referring(&b("offeredItem"), &item.id);
+        naming.extend(graph.referring(&b("offers"), &item.id));
+        naming.sort_by_key(|o| graph.position(&o.id));
+        naming.into_iter().find(|o| o.has_type(&b("Offer")))
     })
 }
 
@@ -159,7 +190,7 @@ fn quantity_of(graph: &Graph, product: &Node) -> Result<(String, f64)> {
     if value < 0.0 {
         return Err(malformed(&format!(
             "product {} has a negative quantity",
-            product.id
+            quoted(&product.id)
         )));
     }
     let unit = graph
@@ -183,14 +214,14 @@ fn price_of(graph: &Graph, offer: &Node) -> Result<Option<Value>> {
     let currency = measures::currency_code(&unit).ok_or_else(|| {
         malformed(&format!(
             "offer {} is priced in `{}`, a currency this node does not know",
-            offer.id,
-            compact(&unit)
+            quoted(&offer.id),
+            quoted(&compact(&unit))
         ))
     })?;
     if value < 0.0 {
         return Err(malformed(&format!(
             "offer {} has a negative price",
-            offer.id
+            quoted(&offer.id)
         )));
     }
     Ok(Some(json!({"currency": currency, "value": value})))
@@ -208,16 +239,17 @@ pub fn enterprise_of(
     if let Some(id) = graph.reference(item, &b("managedBy")) {
         return Some(id);
     }
-    let enterprises = graph.of_type(&b("Enterprise"));
-    let naming = enterprises.iter().find(|e| {
-        graph.references(e, &b("manages")).contains(&item.id)
-            || graph.references(e, &b("supplies")).contains(&product.id)
-    });
-    if let Some(enterprise) = naming {
+    let mut naming = graph.referring(&b("manages"), &item.id);
+    naming.extend(graph.referring(&b("supplies"), &product.id));
+    naming.sort_by_key(|e| graph.position(&e.id));
+    if let Some(enterprise) = naming.into_iter().find(|e| e.has_type(&b("Enterprise"))) {
         return Some(enterprise.id.clone());
     }
-    if let [only] = enterprises.as_slice() {
-        return Some(only.id.clone());
+    if graph.count_of_type(&b("Enterprise")) == 1 {
+        return graph
+            .of_type(&b("Enterprise"))
+            .first()
+            .map(|e| e.id.clone());
     }
     let path = catalog_url.path().trim_end_matches('/');
     path.strip_suffix("/catalog_items")
@@ -235,7 +267,8 @@ pub fn enterprise_of(
 /// the catalog's origin: the source's API token goes nowhere else, and a
 /// catalog cannot send the node fetching elsewhere.
 pub fn missing_references(graph: &Graph, catalog_url: &Url) -> Vec<String> {
-    let mut missing = Vec::new();
+    let mut missing: Vec<String> = Vec::new();
+    let mut seen = HashSet::new();
     for item in graph.of_type(&b("CatalogItem")) {
         let Ok(product) = product_of(graph, item) else {
             continue;
@@ -251,7 +284,7 @@ pub fn missing_references(graph: &Graph, catalog_url: &Url) -> Vec<String> {
         };
         let same_origin =
             |w: &String| Url::parse(w).is_ok_and(|url| url.origin() == catalog_url.origin());
-        if let Some(wanted) = wanted.filter(|w| !missing.contains(w) && same_origin(w)) {
+        if let Some(wanted) = wanted.filter(|w| same_origin(w) && seen.insert(w.clone())) {
             missing.push(wanted);
         }
     }

@@ -12,24 +12,32 @@
 //! processor (the `json-ld` crate) would bring a large dependency tree
 //! and a document loader to stub out for no gain on these documents.
 //!
-//! Modules: `context` (the contexts), `graph` (the reader), `measures`
-//! (units and currencies), `mapping` (DFC → offer payloads), `export`
-//! (offers → DFC), `source` (HTTP), `import` (a run, all or nothing),
+//! Modules: `context` (the contexts), `graph` (the reader, with `node`),
+//! `outside` (received text cut short, language maps), `measures` (units
+//! and currencies), `mapping` (DFC → offer payloads), `export` (offers →
+//! DFC), `source` (HTTP), `import` (a run, all or nothing), `forget` (a
+//! source's offers removed),
 //! `schedule` (the configured sources' runs), `views` (what the API and
 //! the console read).
 
 pub mod context;
 pub mod export;
+pub mod forget;
 pub mod graph;
 pub mod import;
 pub mod mapping;
 pub mod measures;
+pub mod node;
+pub mod outside;
 pub mod schedule;
 pub mod source;
 pub mod views;
 
+pub use forget::forget;
 pub use import::{RunReport, run};
 pub use source::Source;
 
+#[cfg(test)]
+mod reader_tests;
 #[cfg(test)]
 mod tests;

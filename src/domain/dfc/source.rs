@@ -1,13 +1,16 @@
 //! Reading a DFC source over HTTP: a GET through the node's one
 //! address-checked client (`outbound`), with the source's API token in
 //! `X-Api-Token` (OFN's API key header), a size cap and a timeout. Each
-//! failure says why in `DfcFailure` terms, never what was received.
+//! failure says why in `DfcFailure` terms, never what was received. Only
+//! URLs on the catalog's own origin are fetched (`fetch` refuses others),
+//! so the token goes nowhere else.
 
 use std::time::Duration;
 
 use serde_json::Value;
 use url::Url;
 
+use crate::domain::dfc::graph::quoted;
 use crate::error::{DfcFailure, Error, Result};
 use crate::node::AppContext;
 use crate::outbound;
@@ -32,8 +35,26 @@ fn failure(kind: DfcFailure, detail: String) -> Error {
 
 /// GETs one JSON-LD document of the source.
 pub async fn fetch(ctx: &AppContext, source: &Source, url: &str) -> Result<Value> {
-    let parsed = Url::parse(url)
-        .map_err(|_| failure(DfcFailure::Malformed, format!("`{url}` is not a URL")))?;
+    let parsed = Url::parse(url).map_err(|_| {
+        failure(
+            DfcFailure::Malformed,
+            format!("`{}` is not a URL", quoted(url)),
+        )
+    })?;
+    // The token (and the node's requests) go to the catalog's origin only,
+    // whoever asks for the document.
+    if parsed.origin() != source.catalog_url.origin() {
+        return Err(failure(
+            DfcFailure::Malformed,
+            format!(
+                "refusing to fetch {}: not on the catalog's origin",
+                quoted(url)
+            ),
+        ));
+    }
+    // Named in errors, cut short (an enterprise URL comes from the catalog).
+    let shown = quoted(url);
+    let url = shown.as_str();
     outbound::check_url_literal(&parsed, ctx.settings.federation.allow_private_addresses)
         .map_err(|e| failure(DfcFailure::Unreachable, format!("{url}: {e}")))?;
     let mut request = ctx

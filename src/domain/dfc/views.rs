@@ -16,12 +16,32 @@ use crate::store::CatalogFilter;
 /// Rows read per query while collecting every offer.
 const BATCH: i64 = 500;
 
-/// This node's live offers (the public ones only, for anonymous readers)
-/// as a DFC graph.
+/// Most offers `GET /dfc/catalog` (public, without a token) serves: the
+/// oldest ones, the answer then says it was cut (`Passerelle-Dfc-Truncated`).
+pub const PUBLIC_EXPORT_MAX: usize = 2_000;
+
+/// This node's live offers (the public ones only, for anonymous readers,
+/// at most `PUBLIC_EXPORT_MAX`) as a DFC graph.
 pub async fn own_offers(ctx: &AppContext, public_only: bool) -> Result<Exported> {
+    let cap = if public_only {
+        PUBLIC_EXPORT_MAX
+    } else {
+        usize::MAX
+    };
+    own_offers_at_most(ctx, public_only, cap).await
+}
+
+/// [`own_offers`], the oldest `cap` at most (`truncated` when there are
+/// more).
+pub async fn own_offers_at_most(
+    ctx: &AppContext,
+    public_only: bool,
+    cap: usize,
+) -> Result<Exported> {
     let mut offers = Vec::new();
     let mut after = 0;
-    loop {
+    let mut truncated = false;
+    while !truncated {
         let rows = ctx
             .store
             .list_objects(ObjectKind::Offer, after, BATCH, public_only)
@@ -29,12 +49,18 @@ pub async fn own_offers(ctx: &AppContext, public_only: bool) -> Result<Exported>
         let Some(last) = rows.last() else { break };
         after = last.id;
         for row in rows.iter().filter(|r| r.deleted_at.is_none()) {
+            if offers.len() == cap {
+                truncated = true;
+                break;
+            }
             if let Ok(payload) = serde_json::from_str::<OfferPayload>(&row.payload) {
                 offers.push((row.uri.clone(), payload));
             }
         }
     }
-    Ok(export::graph(&offers))
+    let mut exported = export::graph(&offers);
+    exported.truncated = truncated;
+    Ok(exported)
 }
 
 /// The offers received from followed peers as a DFC graph; an offer whose

@@ -22,14 +22,34 @@ use crate::node::AppContext;
 use crate::store::{ChangeTx, ObjectRow, ObjectState};
 
 /// A validated request to publish: the payload as the platform sent it,
-/// canonicalised, and what it becomes.
+/// canonicalised, and what it becomes, under the id it is published at.
 struct Draft<'a> {
     kind: ObjectKind,
     local_id: &'a str,
+    checked: &'a Checked,
+}
+
+/// A payload validated (schema and rules) and canonicalised, whatever id
+/// it is published under.
+struct Checked {
     payload: Payload,
     canonical: String,
     content_hash: String,
     audience: Audience,
+}
+
+/// An offer validated and canonicalised before any change transaction
+/// (the global change lock) is taken; [`publish_offer_in`] publishes it.
+/// Only offers: the DFC import publishes nothing else, and an offer's
+/// rules read no other object, so checking it outside the transaction
+/// sees nothing the transaction could change.
+pub struct PreparedOffer(Checked);
+
+/// Validates an offer payload, outside any transaction.
+pub async fn prepare_offer(ctx: &AppContext, document: &Value) -> Result<PreparedOffer> {
+    Checked::of(ctx, ObjectKind::Offer, document)
+        .await
+        .map(PreparedOffer)
 }
 
 /// What the stored object was before this publication.
@@ -54,7 +74,13 @@ pub async fn upsert(
 ) -> Result<Published> {
     // Validated before the transaction: checking a commitment may read
     // other objects, and the transaction holds the write lock.
-    let draft = Draft::validate(ctx, kind, local_id, document).await?;
+    check_local_id(local_id)?;
+    let checked = Checked::of(ctx, kind, document).await?;
+    let draft = Draft {
+        kind,
+        local_id,
+        checked: &checked,
+    };
     let mut tx = ctx.store.begin_change().await?;
     let published = apply(ctx, &mut tx, &draft).await?;
     if published.change != Change::Unchanged {
@@ -71,17 +97,22 @@ pub async fn upsert(
     Ok(published)
 }
 
-/// [`upsert`] inside the caller's change transaction, so that several
-/// publications (a DFC import run) commit together or not at all. The
-/// caller commits, wakes the delivery workers and logs what it commits.
-pub async fn upsert_in(
+/// [`upsert`] of a prepared offer inside the caller's change transaction,
+/// so that several publications (a DFC import run) commit together or not
+/// at all; only the storing and signing happen under the lock. The caller
+/// commits, wakes the delivery workers and logs what it commits.
+pub async fn publish_offer_in(
     ctx: &AppContext,
     tx: &mut ChangeTx,
-    kind: ObjectKind,
     local_id: &str,
-    document: &Value,
+    offer: &PreparedOffer,
 ) -> Result<Published> {
-    let draft = Draft::validate(ctx, kind, local_id, document).await?;
+    check_local_id(local_id)?;
+    let draft = Draft {
+        kind: ObjectKind::Offer,
+        local_id,
+        checked: &offer.0,
+    };
     apply(ctx, tx, &draft).await
 }
 
@@ -117,7 +148,7 @@ async fn apply(ctx: &AppContext, tx: &mut ChangeTx, draft: &Draft<'_>) -> Result
         change_type(change),
         activity_id.clone(),
         signed,
-        &draft.audience,
+        &draft.checked.audience,
         &now,
     )?;
     record_activity(
@@ -125,7 +156,7 @@ async fn apply(ctx: &AppContext, tx: &mut ChangeTx, draft: &Draft<'_>) -> Result
         &activity_id,
         change_type(change),
         object_id,
-        &draft.audience,
+        &draft.checked.audience,
         &sign(ctx, &activity)?,
     )
     .await?;
@@ -140,29 +171,23 @@ async fn apply(ctx: &AppContext, tx: &mut ChangeTx, draft: &Draft<'_>) -> Result
     })
 }
 
-impl<'a> Draft<'a> {
-    async fn validate(
-        ctx: &AppContext,
-        kind: ObjectKind,
-        local_id: &'a str,
-        document: &Value,
-    ) -> Result<Draft<'a>> {
-        check_local_id(local_id)?;
+impl Checked {
+    async fn of(ctx: &AppContext, kind: ObjectKind, document: &Value) -> Result<Checked> {
         let payload = validation::validate(kind, document)?;
         check_rules(ctx, &payload).await?;
         let canonical = proof::canonical(document).map_err(|e| Error::BadRequest(e.to_string()))?;
         let content_hash = hex::encode(Sha256::digest(canonical.as_bytes()));
         let audience = payload.audience();
-        Ok(Draft {
-            kind,
-            local_id,
+        Ok(Checked {
             payload,
             canonical,
             content_hash,
             audience,
         })
     }
+}
 
+impl Draft<'_> {
     /// A deleted id is never reused; the same content is no change.
     async fn prior(&self, tx: &mut ChangeTx) -> Result<Prior> {
         match tx.object(self.kind, self.local_id).await? {
@@ -172,7 +197,7 @@ impl<'a> Draft<'a> {
                 self.kind.as_str(),
                 self.local_id
             ))),
-            Some(row) if row.content_hash == self.content_hash => Ok(Prior::Unchanged(row)),
+            Some(row) if row.content_hash == self.checked.content_hash => Ok(Prior::Unchanged(row)),
             Some(row) => Ok(Prior::Changed {
                 id: row.id,
                 version: row.version + 1,
@@ -198,22 +223,22 @@ async fn store_version(
     let unsigned = Publication {
         settings: &ctx.settings,
         uri: &uri,
-        audience: &draft.audience,
+        audience: &draft.checked.audience,
         version,
         published,
         updated: now,
     }
-    .document(&draft.payload)?;
+    .document(&draft.checked.payload)?;
     let signed = sign(ctx, &unsigned)?;
     let state = ObjectState {
         kind: draft.kind,
         local_id: draft.local_id,
         uri: uri.as_str(),
         version,
-        audience: &draft.audience,
-        public: draft.audience.is_public(),
-        payload: &draft.canonical,
-        content_hash: &draft.content_hash,
+        audience: &draft.checked.audience,
+        public: draft.checked.audience.is_public(),
+        payload: &draft.checked.canonical,
+        content_hash: &draft.checked.content_hash,
         document: &to_json(&signed)?,
     };
     let object_id = match existing {
@@ -230,7 +255,7 @@ async fn store_version(
             object_id,
             version,
             version_id.as_str(),
-            &draft.canonical,
+            &draft.checked.canonical,
             &to_json(&version_signed)?,
         )
         .await?;

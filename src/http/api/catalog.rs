@@ -73,7 +73,8 @@ async fn list(
         purpose: query.purpose,
         text: query.q,
     };
-    Ok(Json(catalog_listing::page(&ctx, kind, &search, &page).await?).into_response())
+    let listing = Json(catalog_listing::page(&ctx, kind, &search, &page).await?);
+    Ok(dfc::vary_accept(listing.into_response()))
 }
 
 #[utoipa::path(get, path = "/api/v1/catalog/{collection}/{id}", operation_id = "show_catalog_item", tag = "catalog",

@@ -119,7 +119,8 @@ async fn list(
         .await;
     }
     let page = page_request(query.cursor.as_deref(), query.limit)?;
-    Ok(Json(objects::list(&ctx, kind, &page).await?).into_response())
+    let listing = Json(objects::list(&ctx, kind, &page).await?);
+    Ok(dfc::vary_accept(listing.into_response()))
 }
 
 /// The DFC graph `export` makes, for offers only.

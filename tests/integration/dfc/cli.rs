@@ -1,6 +1,7 @@
 //! `passerelle dfc import URL`: a one-off run from the command line, and
 //! one line with a non-zero exit when it fails.
 
+use passerelle::domain::dfc::mapping::local_id_of;
 use passerelle::domain::tokens::Scope;
 
 use super::offers;
@@ -108,5 +109,51 @@ async fn one_off_import_from_the_command_line(db: TestDatabase) {
     assert_eq!(refused.status.code(), Some(1), "{stderr}");
     assert!(stderr.contains("allow_private_addresses"), "{stderr}");
     assert_eq!(offers(&node, &token).await.len(), 3, "nothing changed");
+    node.stop().await;
+}
+
+on_both_backends!(forget_from_the_command_line);
+
+/// `passerelle dfc forget URL`: the source's offers are deleted (410), the
+/// node's other offers stay, and the source is forgotten.
+async fn forget_from_the_command_line(db: TestDatabase) {
+    let stub = Stub::start().await;
+    let node = TestNode::start(&db).await;
+    let token = node.token(Scope::Platform).await;
+    super::import(&node, &super::source(&stub, PRODUCER_CATALOG, None)).await;
+    let ofn = super::source(&stub, OFN_CATALOG, Some(OFN_TOKEN));
+    super::import(&node, &ofn).await;
+    assert_eq!(offers(&node, &token).await.len(), 3);
+    let output = cli(&node)
+        .args(["dfc", "forget", &stub.url(PRODUCER_CATALOG)])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(stdout.contains("2 offers deleted"), "{stdout}");
+    let left = offers(&node, &token).await;
+    let apple = local_id_of(&stub.url("/api/dfc/enterprises/10000/catalog_items/10001"));
+    assert_eq!(
+        left.keys().collect::<Vec<_>>(),
+        [&apple],
+        "only OFN's offer"
+    );
+    let jam = local_id_of(&stub.url("/producer/items/apricot-jam"));
+    let gone = node
+        .get_with(&format!("/api/v1/offers/{jam}"), &token)
+        .await;
+    assert_eq!(gone.status(), 410);
+    let tracked = db
+        .query_i64(&format!(
+            "SELECT COUNT(*) FROM dfc_items WHERE catalog_url = '{}'",
+            stub.url(PRODUCER_CATALOG)
+        ))
+        .await;
+    assert_eq!(tracked, 0);
     node.stop().await;
 }

@@ -5,6 +5,7 @@
 
 mod cli;
 mod export;
+mod safety;
 mod stub;
 
 use std::collections::BTreeMap;
@@ -250,7 +251,7 @@ fn source_row<'h>(html: &'h str, url: &str) -> &'h str {
 }
 
 /// Runs a failing import; checks its failure kind.
-async fn fails(node: &TestNode, source: &Source, kind: DfcFailure) -> String {
+pub async fn fails(node: &TestNode, source: &Source, kind: DfcFailure) -> String {
     match dfc::run(&node.context, source).await {
         Err(Error::DfcSource(got, detail)) if got == kind => detail,
         other => panic!("expected a {kind:?} failure, got {other:?}"),

@@ -4,6 +4,7 @@
 //! without the right `X-Api-Token`, and fails on demand.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use axum::Router;
@@ -20,6 +21,7 @@ type Documents = Arc<Mutex<HashMap<String, (u16, String)>>>;
 pub struct Stub {
     pub base: String,
     documents: Documents,
+    requests: Arc<AtomicUsize>,
 }
 
 impl Stub {
@@ -27,8 +29,11 @@ impl Stub {
     pub async fn start() -> Stub {
         let documents: Documents = Arc::default();
         let served = documents.clone();
+        let requests = Arc::new(AtomicUsize::new(0));
+        let counted = requests.clone();
         let app = Router::new().fallback(move |uri: Uri, headers: HeaderMap| {
             let served = served.clone();
+            counted.fetch_add(1, Ordering::SeqCst);
             async move {
                 let path = uri.path().to_owned();
                 let token = headers.get("x-api-token").and_then(|v| v.to_str().ok());
@@ -44,11 +49,20 @@ impl Stub {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-        let stub = Stub { base, documents };
+        let stub = Stub {
+            base,
+            documents,
+            requests,
+        };
         stub.serve(OFN_CATALOG, &stub.fixture("ofn_catalog_items"));
         stub.serve("/api/dfc/addresses/40000", &stub.fixture("ofn_address"));
         stub.serve(PRODUCER_CATALOG, &stub.fixture("producer_catalog"));
         stub
+    }
+
+    /// How many requests the stub received.
+    pub fn requests(&self) -> usize {
+        self.requests.load(Ordering::SeqCst)
     }
 
     pub fn url(&self, path: &str) -> String {
