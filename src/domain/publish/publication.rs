@@ -97,6 +97,29 @@ pub async fn upsert(
     Ok(published)
 }
 
+/// [`upsert`] inside the caller's change transaction, validated there:
+/// for one change that must commit with the caller's own (an accepted
+/// agreement's stock, an adopted or renewed charter version). A commitment's
+/// rules read other objects through the pool while the transaction holds
+/// the write lock, which a file database (WAL) allows and a one-connection
+/// in-memory SQLite would not; a batch validates first (`prepare_offer`).
+pub async fn upsert_in(
+    ctx: &AppContext,
+    tx: &mut ChangeTx,
+    kind: ObjectKind,
+    local_id: &str,
+    document: &Value,
+) -> Result<Published> {
+    check_local_id(local_id)?;
+    let checked = Checked::of(ctx, kind, document).await?;
+    let draft = Draft {
+        kind,
+        local_id,
+        checked: &checked,
+    };
+    apply(ctx, tx, &draft).await
+}
+
 /// [`upsert`] of a prepared offer inside the caller's change transaction,
 /// so that several publications (a DFC import run) commit together or not
 /// at all; only the storing and signing happen under the lock. The caller
