@@ -45,13 +45,15 @@ pub(super) fn back(page: &str, outcome: Result<&str>) -> Response {
     Redirect::to(&format!("{page}?{query}")).into_response()
 }
 
+/// A console form with nothing but its CSRF token.
 #[derive(Deserialize)]
-struct Empty {}
+pub(super) struct Empty {}
 
+/// A console form giving an optional reason.
 #[derive(Deserialize)]
-struct Reason {
+pub(super) struct Reason {
     #[serde(default)]
-    reason: String,
+    pub(super) reason: String,
 }
 
 #[derive(Deserialize)]

@@ -13,7 +13,7 @@ use serde::Deserialize;
 use crate::domain::amendments::{self, Acceptance};
 use crate::error::Result;
 use crate::http::console::Page;
-use crate::http::console::actions::back;
+use crate::http::console::actions::{Empty, Reason, back};
 use crate::http::console::pages::{Outcome, page, with_outcome};
 use crate::http::console::session::{ConsoleSession, CsrfForm};
 use crate::http::extract::Query;
@@ -56,15 +56,6 @@ async fn amendments_page(
 struct Choice {
     #[serde(default)]
     choice: String,
-}
-
-#[derive(Deserialize)]
-struct Empty {}
-
-#[derive(Deserialize)]
-struct Reason {
-    #[serde(default)]
-    reason: String,
 }
 
 async fn vote(
