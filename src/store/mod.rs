@@ -8,6 +8,7 @@ mod activities;
 mod agreements;
 mod amendment_drafts;
 mod amendments;
+mod archive;
 mod catalog;
 mod change;
 mod delivery;
@@ -26,6 +27,7 @@ pub use activities::ActivityRow;
 pub use agreements::{AgreementFilter, AgreementRow, NewAgreement};
 pub use amendment_drafts::DraftRow;
 pub use amendments::{AmendmentRow, Closing, NewAmendment, VoteRow};
+pub use archive::{ArchiveImport, Cell, Column, ColumnKind, Table};
 pub use catalog::{CatalogEntry, CatalogFilter, CatalogRow};
 pub use change::ChangeTx;
 pub use delivery::{OutgoingActivity, PassEnd, Receipt, ReceiptRow, StreamProgress, StreamRow};
@@ -136,6 +138,27 @@ impl Store {
                 .fetch_one(&self.pool)
                 .await?;
         Ok((expected, applied))
+    }
+
+    /// Versions of the migrations this build ships, in order.
+    pub fn known_migrations(&self) -> Vec<i64> {
+        self.migrator().iter().map(|m| m.version).collect()
+    }
+
+    /// Versions the database records as applied, in order; none when it
+    /// was never migrated. Applies nothing.
+    pub async fn applied_migrations(&self) -> Result<Vec<i64>> {
+        let applied = sqlx::query_scalar(
+            "SELECT version FROM _sqlx_migrations WHERE success = TRUE ORDER BY version",
+        )
+        .fetch_all(&self.pool)
+        .await;
+        match applied {
+            Ok(versions) => Ok(versions),
+            // The server answered but has no migrations table: never migrated.
+            Err(sqlx::Error::Database(_)) => Ok(Vec::new()),
+            Err(other) => Err(other.into()),
+        }
     }
 
     /// Readiness: the database answers and every migration is applied.
