@@ -240,6 +240,34 @@ pub(crate) fn now_millis() -> i64 {
 mod tests {
     use super::*;
 
+    /// Migrations stay compatible with the previous release, so replicas
+    /// can be upgraded one at a time: they add tables, columns and indexes,
+    /// and never drop, rename or retype, nor add a required column without
+    /// a default (the previous release's inserts would fail).
+    #[test]
+    fn migrations_are_additive() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");
+        for engine in ["sqlite", "postgres"] {
+            for entry in std::fs::read_dir(root.join(engine)).expect("migrations") {
+                let path = entry.expect("entry").path();
+                let sql = std::fs::read_to_string(&path).expect("migration");
+                for statement in sql.split(';').map(str::to_ascii_uppercase) {
+                    let code: String = statement
+                        .lines()
+                        .filter(|l| !l.trim_start().starts_with("--"))
+                        .collect::<Vec<_>>()
+                        .join(" ");
+                    for word in ["DROP ", "RENAME ", "ALTER COLUMN", "TRUNCATE "] {
+                        assert!(!code.contains(word), "{}: {word}", path.display());
+                    }
+                    if code.contains("ADD COLUMN") && code.contains("NOT NULL") {
+                        assert!(code.contains("DEFAULT"), "{}: {code}", path.display());
+                    }
+                }
+            }
+        }
+    }
+
     #[test]
     fn sqlite_urls_gain_create_mode() {
         assert_eq!(

@@ -189,23 +189,9 @@ async fn round_trip_sqlite_postgres_sqlite_is_lossless() {
     b.stop().await;
 
     let original = dump(&db.url, Backend::Sqlite).await;
-    for table in [
-        "node_keys",
-        "objects",
-        "activities",
-        "api_tokens",
-        "audit_log",
-        "webhooks",
-    ] {
-        assert!(!original[table].is_empty(), "no rows in {table} to move");
-    }
-    for table in [
-        "peers",
-        "follows_in",
-        "follows_out",
-        "delivery_streams",
-        "catalog",
-    ] {
+    let moved = "node_keys objects activities api_tokens audit_log webhooks peers follows_in \
+                 follows_out delivery_streams catalog webhook_events";
+    for table in moved.split_whitespace() {
         assert!(!original[table].is_empty(), "no rows in {table} to move");
     }
     let dir = db.dir.path();
@@ -337,7 +323,18 @@ async fn backup_copies_a_running_sqlite_node(db: TestDatabase) {
     live.remove("live_processes");
     assert_eq!(copied, live);
     assert!(!copied["objects"].is_empty());
+    // A node started on the copy serves the same actor and objects.
+    let (actor, offer) = (
+        node.get_activity_json("/actor").await.1,
+        node.get_activity_json("/offers/jam").await.1,
+    );
+    let mut settings = node.settings.clone();
     node.stop().await;
+    settings.database_url = copy_url;
+    let restored = TestNode::start_on(settings).await;
+    assert_eq!(restored.get_activity_json("/actor").await.1, actor);
+    assert_eq!(restored.get_activity_json("/offers/jam").await.1, offer);
+    restored.stop().await;
 }
 
 on_both_backends!(migrate_check_tells_current_behind_and_ahead);
@@ -377,4 +374,19 @@ async fn migrate_check_tells_current_behind_and_ahead(db: TestDatabase) {
         .await;
     fails_saying(&check(&newer.url), "schema ahead");
     fails_saying(&passerelle(dir, &newer.url, &["migrate"]), "99999");
+    let mut serve = Command::new(env!("CARGO_BIN_EXE_passerelle"));
+    serve
+        .current_dir(dir)
+        .env("PASSERELLE_DATABASE_URL", &newer.url)
+        .env("PASSERELLE_LISTEN", "127.0.0.1:0")
+        .arg("serve")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    let mut child = serve.spawn().expect("serve");
+    let status = crate::rig::eventually("serve to refuse", 20, || {
+        let exited = child.try_wait().expect("wait");
+        async move { exited }
+    })
+    .await;
+    assert_eq!(status.code(), Some(1));
 }
