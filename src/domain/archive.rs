@@ -76,7 +76,8 @@ async fn schema_version(store: &Store) -> Result<i64> {
         .unwrap_or(0))
 }
 
-/// Writes the whole state of the node's database to `out` as an archive.
+/// Writes the whole state of the node's database to `out` as an archive,
+/// every table read in one transaction.
 pub async fn export(store: &Store, out: impl Write) -> Result<Moved> {
     let tables = store.archive_tables().await?;
     let header = Header {
@@ -93,10 +94,11 @@ pub async fn export(store: &Store, out: impl Write) -> Result<Moved> {
     };
     let mut gz = flate2::write::GzEncoder::new(out, flate2::Compression::default());
     write_line(&mut gz, &serde_json::to_value(&header)?)?;
+    let mut snapshot = store.archive_snapshot().await?;
     let mut rows = 0u64;
     for table in &tables {
-        store
-            .archive_rows(table, |cells| {
+        snapshot
+            .rows(table, |cells| {
                 let mut row = Map::new();
                 for (column, cell) in table.columns.iter().zip(cells) {
                     row.insert(column.name.clone(), cell_json(table, column, cell)?);

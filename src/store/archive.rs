@@ -194,50 +194,19 @@ impl Store {
             .collect()
     }
 
-    /// Hands each row of `table`, in primary key order, to `each`.
-    pub async fn archive_rows(
-        &self,
-        table: &Table,
-        mut each: impl FnMut(Vec<Cell>) -> Result<()>,
-    ) -> Result<()> {
-        let names: Vec<String> = table.columns.iter().map(|c| quoted(&c.name)).collect();
-        let order: Vec<String> = if table.primary_key.is_empty() {
-            (1..=names.len()).map(|i| i.to_string()).collect()
-        } else {
-            table.primary_key.iter().map(|c| quoted(c)).collect()
-        };
-        let sql = format!(
-            "SELECT {} FROM {} ORDER BY {}",
-            names.join(", "),
-            quoted(&table.name),
-            order.join(", ")
-        );
-        let mut rows = sqlx::query(&sql).fetch(&self.pool);
-        while let Some(row) = rows.try_next().await? {
-            let cells = table
-                .columns
-                .iter()
-                .enumerate()
-                .map(|(i, column)| self.cell(&row, i, column.kind))
-                .collect::<Result<Vec<Cell>>>()?;
-            each(cells)?;
+    /// Opens the one read transaction an export reads every table in, so
+    /// the archive is a consistent snapshot even while the node writes.
+    pub async fn archive_snapshot(&self) -> Result<ArchiveSnapshot> {
+        let mut tx = self.pool.begin().await?;
+        if self.kind == DatabaseKind::Postgres {
+            sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                .execute(&mut *tx)
+                .await?;
         }
-        Ok(())
-    }
-
-    fn cell(&self, row: &AnyRow, i: usize, kind: ColumnKind) -> Result<Cell> {
-        let cell = match kind {
-            ColumnKind::Integer => row.try_get::<Option<i64>, _>(i)?.map(Cell::Integer),
-            ColumnKind::Real => row.try_get::<Option<f64>, _>(i)?.map(Cell::Real),
-            ColumnKind::Text => row.try_get::<Option<String>, _>(i)?.map(Cell::Text),
-            ColumnKind::Blob => row.try_get::<Option<Vec<u8>>, _>(i)?.map(Cell::Blob),
-            // SQLite keeps booleans as integers.
-            ColumnKind::Boolean if self.kind == DatabaseKind::Sqlite => row
-                .try_get::<Option<i64>, _>(i)?
-                .map(|n| Cell::Boolean(n != 0)),
-            ColumnKind::Boolean => row.try_get::<Option<bool>, _>(i)?.map(Cell::Boolean),
-        };
-        Ok(cell.unwrap_or(Cell::Null))
+        Ok(ArchiveSnapshot {
+            tx,
+            kind: self.kind,
+        })
     }
 
     /// Tables of `tables` that hold at least one row.
@@ -282,6 +251,60 @@ impl Store {
             .await?;
         Ok(())
     }
+}
+
+/// The read transaction of an export.
+pub struct ArchiveSnapshot {
+    tx: Transaction<'static, Any>,
+    kind: DatabaseKind,
+}
+
+impl ArchiveSnapshot {
+    /// Hands each row of `table`, in primary key order, to `each`.
+    pub async fn rows(
+        &mut self,
+        table: &Table,
+        mut each: impl FnMut(Vec<Cell>) -> Result<()>,
+    ) -> Result<()> {
+        let names: Vec<String> = table.columns.iter().map(|c| quoted(&c.name)).collect();
+        let order: Vec<String> = if table.primary_key.is_empty() {
+            (1..=names.len()).map(|i| i.to_string()).collect()
+        } else {
+            table.primary_key.iter().map(|c| quoted(c)).collect()
+        };
+        let sql = format!(
+            "SELECT {} FROM {} ORDER BY {}",
+            names.join(", "),
+            quoted(&table.name),
+            order.join(", ")
+        );
+        let mut rows = sqlx::query(&sql).fetch(&mut *self.tx);
+        while let Some(row) = rows.try_next().await? {
+            let cells = table
+                .columns
+                .iter()
+                .enumerate()
+                .map(|(i, column)| cell(self.kind, &row, i, column.kind))
+                .collect::<Result<Vec<Cell>>>()?;
+            each(cells)?;
+        }
+        Ok(())
+    }
+}
+
+fn cell(engine: DatabaseKind, row: &AnyRow, i: usize, kind: ColumnKind) -> Result<Cell> {
+    let cell = match kind {
+        ColumnKind::Integer => row.try_get::<Option<i64>, _>(i)?.map(Cell::Integer),
+        ColumnKind::Real => row.try_get::<Option<f64>, _>(i)?.map(Cell::Real),
+        ColumnKind::Text => row.try_get::<Option<String>, _>(i)?.map(Cell::Text),
+        ColumnKind::Blob => row.try_get::<Option<Vec<u8>>, _>(i)?.map(Cell::Blob),
+        // SQLite keeps booleans as integers.
+        ColumnKind::Boolean if engine == DatabaseKind::Sqlite => row
+            .try_get::<Option<i64>, _>(i)?
+            .map(|n| Cell::Boolean(n != 0)),
+        ColumnKind::Boolean => row.try_get::<Option<bool>, _>(i)?.map(Cell::Boolean),
+    };
+    Ok(cell.unwrap_or(Cell::Null))
 }
 
 /// Rows being inserted into an empty database; nothing is kept unless

@@ -27,7 +27,7 @@ pub use activities::ActivityRow;
 pub use agreements::{AgreementFilter, AgreementRow, NewAgreement};
 pub use amendment_drafts::DraftRow;
 pub use amendments::{AmendmentRow, Closing, NewAmendment, VoteRow};
-pub use archive::{ArchiveImport, Cell, Column, ColumnKind, Table};
+pub use archive::{ArchiveImport, ArchiveSnapshot, Cell, Column, ColumnKind, Table};
 pub use catalog::{CatalogEntry, CatalogFilter, CatalogRow};
 pub use change::ChangeTx;
 pub use delivery::{OutgoingActivity, PassEnd, Receipt, ReceiptRow, StreamProgress, StreamRow};
