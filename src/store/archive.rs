@@ -266,7 +266,18 @@ impl ArchiveSnapshot {
         table: &Table,
         mut each: impl FnMut(Vec<Cell>) -> Result<()>,
     ) -> Result<()> {
-        let names: Vec<String> = table.columns.iter().map(|c| quoted(&c.name)).collect();
+        let names: Vec<String> = table
+            .columns
+            .iter()
+            .map(|c| match (self.kind, c.kind) {
+                // sqlx's Any driver cannot read a column declared BOOLEAN
+                // in SQLite; its values are integers.
+                (DatabaseKind::Sqlite, ColumnKind::Boolean) => {
+                    format!("CAST({0} AS INTEGER) AS {0}", quoted(&c.name))
+                }
+                _ => quoted(&c.name),
+            })
+            .collect();
         let order: Vec<String> = if table.primary_key.is_empty() {
             (1..=names.len()).map(|i| i.to_string()).collect()
         } else {

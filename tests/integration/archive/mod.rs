@@ -13,6 +13,8 @@ use passerelle::domain::tokens::Scope;
 use serde_json::{Value, json};
 use sqlx::{Column, Connection, Row};
 
+mod types;
+
 use crate::on_both_backends;
 use crate::rig::federation::{admin, ask_to_follow, node_named, wait_follow_state};
 use crate::rig::{Backend, TestDatabase, TestNode};
