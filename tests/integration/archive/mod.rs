@@ -282,7 +282,10 @@ async fn export_carries_every_table_and_import_refuses_without_changing_anything
     let mut older = lines.clone();
     older[0] = older[0].replace(&format!("\"schema\":{}", header["schema"]), "\"schema\":3");
     write_archive(&other_schema, &older);
+    let unknown = dir.join("unknown.gz");
+    write_archive(&unknown, &[lines[0].replace("passerelle-export", "other")]);
     for (archive, says) in [
+        (&unknown, "unknown format"),
         (&cut, "nothing changed"),
         (&no_end, "truncated"),
         (&bad_row, "every column"),
