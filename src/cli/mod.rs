@@ -2,6 +2,7 @@
 //! the domain, and prints one line per result (errors: one line on stderr
 //! and a non-zero exit code).
 
+mod archive;
 mod demo;
 mod dfc;
 mod federation;
@@ -49,7 +50,18 @@ enum Command {
     /// Run the node: migrate the database, then serve HTTP until SIGINT/SIGTERM
     Serve,
     /// Apply pending database migrations and exit
-    Migrate,
+    Migrate {
+        /// Apply nothing: exit 0 when the schema matches this build, 1 when
+        /// it is behind (pending migrations) or ahead (unknown ones)
+        #[arg(long)]
+        check: bool,
+    },
+    /// Write the node's whole state to FILE (gzip-compressed JSON lines)
+    Export { file: PathBuf },
+    /// Read an export into this node's empty database
+    Import { file: PathBuf },
+    /// Copy a SQLite database to FILE while the node runs
+    Backup { file: PathBuf },
     /// Create, list and revoke API tokens
     #[command(subcommand)]
     Token(token::TokenCommand),
@@ -103,7 +115,11 @@ pub fn run() -> ExitCode {
     let outcome = runtime.block_on(async {
         match cli.command {
             Command::Serve => serve(settings).await,
-            Command::Migrate => migrate(settings).await,
+            Command::Migrate { check: false } => migrate(settings).await,
+            Command::Migrate { check: true } => archive::check_migrations(settings).await,
+            Command::Export { file } => archive::export(settings, file).await,
+            Command::Import { file } => archive::import(settings, file).await,
+            Command::Backup { file } => archive::backup(settings, file).await,
             Command::Token(command) => token::run(settings, command).await,
             Command::Verify(args) => verify::run(settings, args).await,
             Command::Follow { target } => federation::follow(settings, target).await,

@@ -3,6 +3,7 @@
 
 pub mod agreements;
 pub mod amendments;
+pub mod archive;
 pub mod audit;
 pub mod backfill;
 pub mod catalog;

@@ -8,6 +8,7 @@ mod activities;
 mod agreements;
 mod amendment_drafts;
 mod amendments;
+mod archive;
 mod catalog;
 mod change;
 mod delivery;
@@ -26,6 +27,7 @@ pub use activities::ActivityRow;
 pub use agreements::{AgreementFilter, AgreementRow, NewAgreement};
 pub use amendment_drafts::DraftRow;
 pub use amendments::{AmendmentRow, Closing, NewAmendment, VoteRow};
+pub use archive::{ArchiveImport, ArchiveSnapshot, Cell, Column, ColumnKind, Table};
 pub use catalog::{CatalogEntry, CatalogFilter, CatalogRow};
 pub use change::ChangeTx;
 pub use delivery::{OutgoingActivity, PassEnd, Receipt, ReceiptRow, StreamProgress, StreamRow};
@@ -138,6 +140,27 @@ impl Store {
         Ok((expected, applied))
     }
 
+    /// Versions of the migrations this build ships, in order.
+    pub fn known_migrations(&self) -> Vec<i64> {
+        self.migrator().iter().map(|m| m.version).collect()
+    }
+
+    /// Versions the database records as applied, in order; none when it
+    /// was never migrated. Applies nothing.
+    pub async fn applied_migrations(&self) -> Result<Vec<i64>> {
+        let applied = sqlx::query_scalar(
+            "SELECT version FROM _sqlx_migrations WHERE success = TRUE ORDER BY version",
+        )
+        .fetch_all(&self.pool)
+        .await;
+        match applied {
+            Ok(versions) => Ok(versions),
+            // The server answered but has no migrations table: never migrated.
+            Err(sqlx::Error::Database(_)) => Ok(Vec::new()),
+            Err(other) => Err(other.into()),
+        }
+    }
+
     /// Readiness: the database answers and every migration is applied.
     pub async fn check_ready(&self) -> Result<(), NotReady> {
         let expected = self.migrator().iter().count();
@@ -216,6 +239,34 @@ pub(crate) fn now_millis() -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Migrations stay compatible with the previous release, so replicas
+    /// can be upgraded one at a time: they add tables, columns and indexes,
+    /// and never drop, rename or retype, nor add a required column without
+    /// a default (the previous release's inserts would fail).
+    #[test]
+    fn migrations_are_additive() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");
+        for engine in ["sqlite", "postgres"] {
+            for entry in std::fs::read_dir(root.join(engine)).expect("migrations") {
+                let path = entry.expect("entry").path();
+                let sql = std::fs::read_to_string(&path).expect("migration");
+                for statement in sql.split(';').map(str::to_ascii_uppercase) {
+                    let code: String = statement
+                        .lines()
+                        .filter(|l| !l.trim_start().starts_with("--"))
+                        .collect::<Vec<_>>()
+                        .join(" ");
+                    for word in ["DROP ", "RENAME ", "ALTER COLUMN", "TRUNCATE "] {
+                        assert!(!code.contains(word), "{}: {word}", path.display());
+                    }
+                    if code.contains("ADD COLUMN") && code.contains("NOT NULL") {
+                        assert!(code.contains("DEFAULT"), "{}: {code}", path.display());
+                    }
+                }
+            }
+        }
+    }
 
     #[test]
     fn sqlite_urls_gain_create_mode() {

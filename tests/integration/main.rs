@@ -18,6 +18,7 @@ mod signing;
 mod actor;
 mod agreements;
 mod amendments;
+mod archive;
 mod boundary;
 mod browser;
 mod catalog;

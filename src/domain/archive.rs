@@ -1,0 +1,310 @@
+//! The export archive: a node's whole state in one gzip-compressed file of
+//! JSON lines, readable by either engine.
+//!
+//! - line 1, the header: `{"format":"passerelle-export","version":1,
+//!   "schema":12,"exported_at":"…","engine":"sqlite","tables":[…]}` —
+//!   `schema` is the latest migration applied, `tables` every table in
+//!   insertion order (parents before the tables referencing them);
+//! - one line per row: `{"table":"objects","row":{"id":1,…}}`, every
+//!   column: integers and reals as JSON numbers, text as strings, NULL as
+//!   `null`, booleans as `true`/`false`, blobs as base64 strings (standard
+//!   alphabet, padded); the column's type in the importing database says
+//!   which;
+//! - the last line: `{"end":"passerelle-export","rows":N}`, so a truncated
+//!   archive is refused.
+//!
+//! Tokens and session ids are stored hashed and exported as their hashes.
+
+use std::io::{BufRead, Write};
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use crate::config::DatabaseKind;
+use crate::error::{Error, Result};
+use crate::store::{ArchiveImport, Cell, Column, ColumnKind, Store, Table};
+
+/// The `format` of the header line.
+pub const FORMAT: &str = "passerelle-export";
+/// The version of the archive format this build writes and reads.
+pub const VERSION: i64 = 1;
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Header {
+    pub format: String,
+    pub version: i64,
+    pub schema: i64,
+    pub exported_at: String,
+    pub engine: String,
+    pub tables: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RowLine {
+    table: String,
+    row: Map<String, Value>,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EndLine {
+    end: String,
+    rows: u64,
+}
+
+/// What an export or import moved.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Moved {
+    pub tables: usize,
+    pub rows: u64,
+}
+
+fn io_error(e: &std::io::Error) -> Error {
+    Error::BadRequest(format!("cannot write the archive: {e}"))
+}
+
+/// The database's schema version: its latest applied migration.
+async fn schema_version(store: &Store) -> Result<i64> {
+    Ok(store
+        .applied_migrations()
+        .await?
+        .last()
+        .copied()
+        .unwrap_or(0))
+}
+
+/// Writes the whole state of the node's database to `out` as an archive,
+/// every table read in one transaction.
+pub async fn export(store: &Store, out: impl Write) -> Result<Moved> {
+    let tables = store.archive_tables().await?;
+    let header = Header {
+        format: FORMAT.to_owned(),
+        version: VERSION,
+        schema: schema_version(store).await?,
+        exported_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        engine: match store.kind() {
+            DatabaseKind::Sqlite => "sqlite",
+            DatabaseKind::Postgres => "postgres",
+        }
+        .to_owned(),
+        tables: tables.iter().map(|t| t.name.clone()).collect(),
+    };
+    let mut gz = flate2::write::GzEncoder::new(out, flate2::Compression::default());
+    write_line(&mut gz, &serde_json::to_value(&header)?)?;
+    let mut snapshot = store.archive_snapshot().await?;
+    let mut rows = 0u64;
+    for table in &tables {
+        snapshot
+            .rows(table, |cells| {
+                let mut row = Map::new();
+                for (column, cell) in table.columns.iter().zip(cells) {
+                    row.insert(column.name.clone(), cell_json(table, column, cell)?);
+                }
+                rows += 1;
+                write_line(
+                    &mut gz,
+                    &serde_json::json!({"table": table.name, "row": row}),
+                )
+            })
+            .await?;
+    }
+    let end = EndLine {
+        end: FORMAT.to_owned(),
+        rows,
+    };
+    write_line(&mut gz, &serde_json::to_value(&end)?)?;
+    gz.finish().map_err(|e| io_error(&e))?;
+    Ok(Moved {
+        tables: tables.len(),
+        rows,
+    })
+}
+
+fn write_line(out: &mut impl Write, value: &Value) -> Result<()> {
+    serde_json::to_writer(&mut *out, value)?;
+    out.write_all(b"\n").map_err(|e| io_error(&e))
+}
+
+fn cell_json(table: &Table, column: &Column, cell: Cell) -> Result<Value> {
+    Ok(match cell {
+        Cell::Null => Value::Null,
+        Cell::Integer(n) => Value::from(n),
+        Cell::Real(x) => serde_json::Number::from_f64(x)
+            .map(Value::Number)
+            .ok_or_else(|| {
+                Error::Internal(format!(
+                    "{}.{} holds {x}, which JSON cannot carry",
+                    table.name, column.name
+                ))
+            })?,
+        Cell::Text(s) => Value::String(s),
+        Cell::Blob(b) => Value::String(STANDARD.encode(b)),
+        Cell::Boolean(b) => Value::Bool(b),
+    })
+}
+
+/// A refusal naming the archive line it concerns.
+fn refused(line: usize, why: impl std::fmt::Display) -> Error {
+    Error::BadRequest(format!("archive line {line}: {why}"))
+}
+
+/// Reads an archive into an empty, migrated database, in one transaction:
+/// on any refusal nothing is kept.
+pub async fn import(store: &Store, input: impl BufRead) -> Result<Moved> {
+    let mut lines = input.lines().enumerate().map(|(i, line)| {
+        line.map(|text| (i + 1, text))
+            .map_err(|e| Error::BadRequest(format!("not a readable archive: {e}")))
+    });
+    let (_, first) = lines
+        .next()
+        .ok_or_else(|| Error::BadRequest("the archive is empty".into()))??;
+    let header = check_header(store, &first).await?;
+    let tables = store.archive_tables().await?;
+    let mut names: Vec<&str> = tables.iter().map(|t| t.name.as_str()).collect();
+    let mut expected: Vec<&str> = header.tables.iter().map(String::as_str).collect();
+    names.sort_unstable();
+    expected.sort_unstable();
+    if names != expected {
+        return Err(refused(1, "its tables are not this database's tables"));
+    }
+    let full = store.archive_non_empty(&tables).await?;
+    if !full.is_empty() {
+        return Err(Error::Conflict(format!(
+            "the database is not empty (rows in {}); import needs a new, empty database",
+            full.join(", ")
+        )));
+    }
+    let mut tx = store.archive_import().await?;
+    let mut rows = 0u64;
+    for line in lines.by_ref() {
+        let (number, text) = line?;
+        let value: Value = serde_json::from_str(&text).map_err(|e| refused(number, e))?;
+        if value.get("end").is_some() {
+            let end: EndLine = serde_json::from_value(value).map_err(|e| refused(number, e))?;
+            if end.end != FORMAT || end.rows != rows {
+                return Err(refused(number, "the end line does not match the rows read"));
+            }
+            if let Some(extra) = lines.next() {
+                return Err(refused(extra?.0, "a line after the end line"));
+            }
+            tx.commit().await?;
+            return Ok(Moved {
+                tables: tables.len(),
+                rows,
+            });
+        }
+        let row: RowLine = serde_json::from_value(value).map_err(|e| refused(number, e))?;
+        insert_row(&mut tx, &tables, row, number).await?;
+        rows = rows.saturating_add(1);
+    }
+    Err(Error::BadRequest(
+        "the archive is truncated: it has no end line".into(),
+    ))
+}
+
+/// Checks the header line: format, format version, schema version.
+async fn check_header(store: &Store, line: &str) -> Result<Header> {
+    let header: Header = serde_json::from_str(line)
+        .map_err(|e| Error::BadRequest(format!("not a passerelle export: {e}")))?;
+    if header.format != FORMAT {
+        return Err(refused(1, format!("unknown format {:?}", header.format)));
+    }
+    if header.version != VERSION {
+        return Err(refused(
+            1,
+            format!(
+                "archive format version {} is not supported (this build reads {VERSION})",
+                header.version
+            ),
+        ));
+    }
+    let ours = store.known_migrations().last().copied().unwrap_or(0);
+    let database = schema_version(store).await?;
+    if header.schema != ours || database != ours {
+        return Err(refused(
+            1,
+            format!(
+                "the archive has schema version {}, this build {ours}: import with the release that exported it",
+                header.schema
+            ),
+        ));
+    }
+    Ok(header)
+}
+
+async fn insert_row(
+    tx: &mut ArchiveImport,
+    tables: &[Table],
+    row: RowLine,
+    number: usize,
+) -> Result<()> {
+    let table = tables
+        .iter()
+        .find(|t| t.name == row.table)
+        .ok_or_else(|| refused(number, format!("unknown table {:?}", row.table)))?;
+    if row.row.len() != table.columns.len() {
+        return Err(refused(
+            number,
+            format!("a row of {} must have every column", table.name),
+        ));
+    }
+    let mut columns = Vec::with_capacity(table.columns.len());
+    let mut cells = Vec::with_capacity(table.columns.len());
+    for column in &table.columns {
+        let value = row.row.get(&column.name).ok_or_else(|| {
+            refused(
+                number,
+                format!("the row of {} lacks {}", table.name, column.name),
+            )
+        })?;
+        cells.push(json_cell(value, column.kind).ok_or_else(|| {
+            refused(
+                number,
+                format!("{}.{} is not a {:?}", table.name, column.name, column.kind),
+            )
+        })?);
+        columns.push(column);
+    }
+    tx.insert(table, &columns, cells)
+        .await
+        .map_err(|e| refused(number, e))
+}
+
+/// The cell a JSON value stands for in a column of `kind`; `None` when it
+/// cannot be one.
+fn json_cell(value: &Value, kind: ColumnKind) -> Option<Cell> {
+    if value.is_null() {
+        return Some(Cell::Null);
+    }
+    Some(match kind {
+        ColumnKind::Integer => Cell::Integer(value.as_i64()?),
+        ColumnKind::Real => Cell::Real(value.as_f64()?),
+        ColumnKind::Text => Cell::Text(value.as_str()?.to_owned()),
+        ColumnKind::Blob => Cell::Blob(STANDARD.decode(value.as_str()?).ok()?),
+        ColumnKind::Boolean => Cell::Boolean(value.as_bool()?),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_cells_follow_the_column_kind() {
+        assert_eq!(
+            json_cell(&Value::from(i64::MAX), ColumnKind::Integer),
+            Some(Cell::Integer(i64::MAX))
+        );
+        assert_eq!(
+            json_cell(&Value::from("AAE="), ColumnKind::Blob),
+            Some(Cell::Blob(vec![0, 1]))
+        );
+        assert_eq!(json_cell(&Value::from("x"), ColumnKind::Integer), None);
+        assert_eq!(json_cell(&Value::from("%%"), ColumnKind::Blob), None);
+        assert_eq!(json_cell(&Value::from(1), ColumnKind::Boolean), None);
+        assert_eq!(json_cell(&Value::Null, ColumnKind::Text), Some(Cell::Null));
+    }
+}
