@@ -24,6 +24,7 @@ mod catalog;
 mod cli;
 mod console;
 mod demo;
+mod deploy_files;
 mod dfc;
 mod discovery;
 mod documents;
