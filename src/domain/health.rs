@@ -21,12 +21,25 @@ pub async fn readiness(ctx: &AppContext) -> Result<()> {
     }
 }
 
-/// Sets the delivery and webhook queue gauges; they keep their last value
-/// when the database does not answer, so scrapes still succeed.
+/// Sets the gauges read at scrape: readiness, the delivery and webhook
+/// queue depths, unreachable peers and disabled webhooks. The counts keep
+/// their last value when the database does not answer (`ready` is then 0),
+/// so scrapes still succeed.
 pub async fn refresh_queue_depths(ctx: &AppContext) {
+    let ready = readiness(ctx).await.is_ok();
+    ctx.metrics.ready.set(i64::from(ready));
+    if !ready {
+        return;
+    }
     if let Ok((deliveries, webhooks)) = ctx.store.queue_depths().await {
         ctx.metrics.delivery_queue_depth.set(deliveries);
         ctx.metrics.webhook_queue_depth.set(webhooks);
+    }
+    let dead_after = crate::model::time::millis(ctx.settings.delivery.dead_after);
+    let dead_before = crate::store::now_millis() - dead_after;
+    if let Ok((peers, webhooks)) = ctx.store.unreachable_counts(dead_before).await {
+        ctx.metrics.peers_unreachable.set(peers);
+        ctx.metrics.webhooks_disabled.set(webhooks);
     }
 }
 

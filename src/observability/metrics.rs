@@ -28,6 +28,12 @@ pub struct Metrics {
     pub delivery_queue_depth: IntGauge,
     /// Webhook events waiting for delivery (set at scrape).
     pub webhook_queue_depth: IntGauge,
+    /// Peers failing for longer than `delivery.dead_after` (set at scrape).
+    pub peers_unreachable: IntGauge,
+    /// Webhooks disabled after failing that long (set at scrape).
+    pub webhooks_disabled: IntGauge,
+    /// 1 when `/readyz` would answer 200, else 0 (set at scrape).
+    pub ready: IntGauge,
     /// DFC import runs, by outcome (`ok`, `unreachable`, `unauthorized`,
     /// `status`, `malformed`, `error`).
     pub dfc_runs: IntCounterVec,
@@ -101,7 +107,11 @@ impl Metrics {
             "Webhook events waiting for delivery",
         )?;
         let (dfc_runs, dfc_changes) = dfc_counters(&registry)?;
+        let (peers_unreachable, webhooks_disabled, ready) = health_gauges(&registry)?;
         Ok(Metrics {
+            peers_unreachable,
+            webhooks_disabled,
+            ready,
             amendment_votes: amendment_votes(&registry)?,
             registry,
             dfc_runs,
@@ -197,6 +207,28 @@ fn dfc_counters(registry: &Registry) -> Result<(IntCounterVec, IntCounterVec)> {
             "dfc_offers_changed_total",
             "Offers created, updated or deleted by DFC imports",
             &["change"],
+        )?,
+    ))
+}
+
+/// The federation health gauges: unreachable peers, disabled webhooks,
+/// readiness.
+fn health_gauges(registry: &Registry) -> Result<(IntGauge, IntGauge, IntGauge)> {
+    Ok((
+        gauge(
+            registry,
+            "peers_unreachable",
+            "Peers failing for longer than delivery.dead_after (only probed)",
+        )?,
+        gauge(
+            registry,
+            "webhooks_disabled",
+            "Webhooks disabled after failing for longer than delivery.dead_after",
+        )?,
+        gauge(
+            registry,
+            "ready",
+            "1 when the node is ready (database answers, migrated), else 0",
         )?,
     ))
 }

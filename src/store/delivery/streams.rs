@@ -166,4 +166,21 @@ impl Store {
         .await?;
         Ok((deliveries, webhooks))
     }
+
+    /// Peers whose stream has failed since before `dead_before` (only
+    /// probed now), and disabled webhooks.
+    pub async fn unreachable_counts(&self, dead_before: i64) -> Result<(i64, i64)> {
+        let peers: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM delivery_streams \
+             WHERE failures > 0 AND COALESCE(last_success_at, 0) < $1",
+        )
+        .bind(dead_before)
+        .fetch_one(self.pool())
+        .await?;
+        let webhooks: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM webhooks WHERE disabled_at IS NOT NULL")
+                .fetch_one(self.pool())
+                .await?;
+        Ok((peers, webhooks))
+    }
 }
