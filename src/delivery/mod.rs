@@ -35,18 +35,19 @@ pub async fn run(state: NodeState, stop: watch::Receiver<bool>) {
     );
 }
 
-/// Forgets what is past its retention, hourly (and once at start).
+/// Forgets what is past its retention, hourly, once across replicas
+/// (asked at start and every minute).
 async fn run_retention(state: NodeState, mut stop: watch::Receiver<bool>) {
     loop {
         if *stop.borrow() {
             return;
         }
-        if let Err(e) = crate::domain::retention::prune(&state).await {
+        if let Err(e) = crate::domain::retention::prune_if_due(&state).await {
             tracing::warn!(error = %e, "retention: cannot prune");
         }
         tokio::select! {
             _ = stop.changed() => {},
-            () = tokio::time::sleep(crate::domain::retention::PRUNE_EVERY) => {},
+            () = tokio::time::sleep(crate::domain::retention::PRUNE_CHECK) => {},
         }
     }
 }

@@ -42,6 +42,8 @@ pub struct Metrics {
     /// Amendment votes received by the host, by outcome (`counted`,
     /// `replaced`, `refused`, `late`).
     pub amendment_votes: IntCounterVec,
+    /// Periodic tasks this process ran (once across replicas), by task.
+    pub periodic_runs: IntCounterVec,
 }
 
 impl Metrics {
@@ -96,16 +98,7 @@ impl Metrics {
             ],
             &["target"],
         )?;
-        let delivery_queue_depth = gauge(
-            &registry,
-            "delivery_queue_depth",
-            "Activities waiting for delivery, summed over peers",
-        )?;
-        let webhook_queue_depth = gauge(
-            &registry,
-            "webhook_queue_depth",
-            "Webhook events waiting for delivery",
-        )?;
+        let (delivery_queue_depth, webhook_queue_depth) = queue_gauges(&registry)?;
         let (dfc_runs, dfc_changes) = dfc_counters(&registry)?;
         let (peers_unreachable, webhooks_disabled, ready) = health_gauges(&registry)?;
         Ok(Metrics {
@@ -113,6 +106,7 @@ impl Metrics {
             webhooks_disabled,
             ready,
             amendment_votes: amendment_votes(&registry)?,
+            periodic_runs: periodic_runs(&registry)?,
             registry,
             dfc_runs,
             dfc_changes,
@@ -184,7 +178,33 @@ fn metrics_error(e: prometheus::Error) -> Error {
     Error::Internal(format!("metrics: {e}"))
 }
 
-/// The DFC import runs by outcome and the offers they changed.
+/// What waits for delivery: activities (summed over peers), webhook events.
+fn queue_gauges(registry: &Registry) -> Result<(IntGauge, IntGauge)> {
+    Ok((
+        gauge(
+            registry,
+            "delivery_queue_depth",
+            "Activities waiting for delivery, summed over peers",
+        )?,
+        gauge(
+            registry,
+            "webhook_queue_depth",
+            "Webhook events waiting for delivery",
+        )?,
+    ))
+}
+
+/// Periodic tasks this process ran, by task.
+fn periodic_runs(registry: &Registry) -> Result<IntCounterVec> {
+    counter(
+        registry,
+        "periodic_runs_total",
+        "Periodic tasks this process ran (each runs once across replicas), by task",
+        &["task"],
+    )
+}
+
+/// Amendment votes received by the host, by outcome.
 fn amendment_votes(registry: &Registry) -> Result<IntCounterVec> {
     counter(
         registry,
@@ -194,6 +214,7 @@ fn amendment_votes(registry: &Registry) -> Result<IntCounterVec> {
     )
 }
 
+/// The DFC import runs by outcome and the offers they changed.
 fn dfc_counters(registry: &Registry) -> Result<(IntCounterVec, IntCounterVec)> {
     Ok((
         counter(

@@ -18,6 +18,7 @@ mod governance;
 mod identity;
 mod objects;
 mod peers;
+mod periodic;
 mod processes;
 mod sessions;
 mod tokens;

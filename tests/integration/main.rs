@@ -38,6 +38,7 @@ mod jsonld;
 mod monitoring;
 mod ops;
 mod outbox;
+mod periodic;
 mod postgres_restart;
 mod process;
 mod publishing;
