@@ -795,8 +795,11 @@ async fn backfill_does_not_bring_back_what_was_deleted(db: TestDatabase) {
 
 on_both_backends!(delivered_webhook_events_are_pruned_after_their_retention);
 
+/// Makes the hourly pruning due at once.
+const PRUNE_DUE_NOW: &str = "UPDATE periodic_runs SET due_at = 0 WHERE task = 'prune'";
+
 /// Delivered webhook events older than `delivery.webhook_retention` are
-/// pruned (at start, then hourly); recent and undelivered ones stay.
+/// pruned (hourly, once across replicas); recent and undelivered ones stay.
 async fn delivered_webhook_events_are_pruned_after_their_retention(db: TestDatabase) {
     let node = TestNode::start_with(&db.url, |s| {
         s.delivery.webhook_retention = Duration::from_secs(3600);
@@ -835,6 +838,9 @@ async fn delivered_webhook_events_are_pruned_after_their_retention(db: TestDatab
         ))
         .await;
     }
+    // The node pruned when it started: the next run is an hour away, as
+    // if the hour had passed.
+    db.execute(PRUNE_DUE_NOW).await;
     let node = node.restart().await;
     db.wait_for_rows(
         "the old delivered event to be pruned",
@@ -894,8 +900,8 @@ async fn a_purge_drops_the_peers_queued_catalog_events(db: TestDatabase) {
 on_both_backends!(processed_activity_ids_are_kept_a_week_then_pruned);
 
 /// Processed activity ids are what recognises a replay: one processed six
-/// days ago is still known, one processed eight days ago is forgotten (at
-/// start, then hourly).
+/// days ago is still known, one processed eight days ago is forgotten
+/// (hourly, once across replicas).
 async fn processed_activity_ids_are_kept_a_week_then_pruned(db: TestDatabase) {
     let node = TestNode::start(&db).await;
     let now = std::time::SystemTime::now()
@@ -910,6 +916,7 @@ async fn processed_activity_ids_are_kept_a_week_then_pruned(db: TestDatabase) {
         ))
         .await;
     }
+    db.execute(PRUNE_DUE_NOW).await;
     let node = node.restart().await;
     db.wait_for_rows(
         "the week-old id to be forgotten",
