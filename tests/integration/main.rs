@@ -20,6 +20,7 @@ mod agreements;
 mod amendments;
 mod archive;
 mod boundary;
+mod boundary_second;
 mod browser;
 mod catalog;
 mod cli;
