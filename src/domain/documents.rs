@@ -123,13 +123,28 @@ pub async fn amendment_votes(ctx: &AppContext, id: &str) -> Result<Served> {
             row.uri
         )));
     }
+    // Exactly the votes the tally counted (the published `votes`).
+    let counted: Vec<String> = row
+        .result
+        .as_deref()
+        .map(serde_json::from_str::<crate::domain::amendments::Tally>)
+        .transpose()?
+        .map(|tally| tally.votes)
+        .unwrap_or_default();
     let votes = ctx
         .store
         .amendment_vote_documents(row.id)
         .await?
         .iter()
         .map(|text| parse_stored(text))
-        .collect::<Result<Vec<_>>>()?;
+        .collect::<Result<Vec<_>>>()?
+        .into_iter()
+        .filter(|v| {
+            v["id"]
+                .as_str()
+                .is_some_and(|id| counted.iter().any(|c| c == id))
+        })
+        .collect::<Vec<_>>();
     let document = serde_json::json!({
         "@context": crate::apub::context::ACTIVITY_STREAMS,
         "id": format!("{}/votes", row.uri),

@@ -1,10 +1,12 @@
 //! Draft amendments member nodes offered to this node (their host), and
-//! the admin's decision on each.
+//! the admin's decision on each; on a member, the drafts it offered (its
+//! `Offer` activities), to know who may answer them.
 
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
 use crate::error::Result;
+use crate::model::ActivityKind;
 use crate::store::{ChangeTx, Store, now_millis};
 
 #[derive(Debug, Clone)]
@@ -58,6 +60,36 @@ impl Store {
         .fetch_optional(self.pool())
         .await?;
         row.as_ref().map(draft_row).transpose()
+    }
+}
+
+/// A draft this node offered: to whom, and the `Offer` as sent.
+#[derive(Debug, Clone)]
+pub struct OfferedDraft {
+    /// The peer the `Offer` was sent to: the only one that may answer it.
+    pub host_peer_id: i64,
+    /// The signed `Offer`.
+    pub document: String,
+}
+
+impl Store {
+    /// The `Offer` this node sent with id `offer_uri`, if it did.
+    pub async fn offered_draft(&self, offer_uri: &str) -> Result<Option<OfferedDraft>> {
+        let row = sqlx::query(
+            "SELECT target_peer_id, document FROM activities \
+             WHERE uri = $1 AND kind = $2 AND target_peer_id IS NOT NULL",
+        )
+        .bind(offer_uri)
+        .bind(ActivityKind::Offer.as_str())
+        .fetch_optional(self.pool())
+        .await?;
+        row.map(|row| {
+            Ok(OfferedDraft {
+                host_peer_id: row.try_get("target_peer_id")?,
+                document: row.try_get("document")?,
+            })
+        })
+        .transpose()
     }
 }
 

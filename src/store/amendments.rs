@@ -102,6 +102,15 @@ fn amendment_row(row: &AnyRow) -> Result<AmendmentRow> {
     })
 }
 
+fn vote_row(row: &AnyRow) -> Result<VoteRow> {
+    Ok(VoteRow {
+        voter: row.try_get("voter")?,
+        vote_uri: row.try_get("vote_uri")?,
+        choice: row.try_get("choice")?,
+        received_at: row.try_get("received_at")?,
+    })
+}
+
 impl Store {
     pub async fn amendment(&self, id: i64) -> Result<Option<AmendmentRow>> {
         let row = sqlx::query(&format!("SELECT {COLUMNS} FROM amendments WHERE id = $1"))
@@ -148,16 +157,7 @@ impl Store {
         .bind(amendment_id)
         .fetch_all(self.pool())
         .await?;
-        rows.iter()
-            .map(|row| {
-                Ok(VoteRow {
-                    voter: row.try_get("voter")?,
-                    vote_uri: row.try_get("vote_uri")?,
-                    choice: row.try_get("choice")?,
-                    received_at: row.try_get("received_at")?,
-                })
-            })
-            .collect()
+        rows.iter().map(vote_row).collect()
     }
 
     /// The signed documents of an amendment's counted votes, oldest first.
@@ -169,6 +169,35 @@ impl Store {
         .fetch_all(self.pool())
         .await?;
         Ok(documents)
+    }
+
+    /// The counted vote of `voter` on an amendment, if any.
+    pub async fn amendment_vote_by(
+        &self,
+        amendment_id: i64,
+        voter: &str,
+    ) -> Result<Option<VoteRow>> {
+        let row = sqlx::query(
+            "SELECT voter, vote_uri, choice, received_at FROM amendment_votes \
+             WHERE amendment_id = $1 AND voter = $2",
+        )
+        .bind(amendment_id)
+        .bind(voter)
+        .fetch_optional(self.pool())
+        .await?;
+        row.as_ref().map(vote_row).transpose()
+    }
+
+    /// Whether a vote of `voter` on an amendment was refused already.
+    pub async fn vote_refused(&self, amendment_id: i64, voter: &str) -> Result<bool> {
+        let id: Option<i64> = sqlx::query_scalar(
+            "SELECT id FROM amendment_refusals WHERE amendment_id = $1 AND voter = $2",
+        )
+        .bind(amendment_id)
+        .bind(voter)
+        .fetch_optional(self.pool())
+        .await?;
+        Ok(id.is_some())
     }
 
     pub async fn amendment_refusals(&self, amendment_id: i64) -> Result<i64> {
@@ -249,31 +278,17 @@ impl ChangeTx {
         Ok(open.is_some())
     }
 
-    /// A voter's vote, replacing its earlier one; true if it replaced one.
-    pub async fn put_vote(
+    /// A voter's vote; false (and nothing written) if the voter has one
+    /// already: a vote is final, as in FEP-9967 and Mastodon polls.
+    pub async fn insert_vote(
         &mut self,
         amendment_id: i64,
         vote: &VoteRow,
         document: &str,
     ) -> Result<bool> {
-        let replaced = sqlx::query(
-            "UPDATE amendment_votes SET vote_uri = $1, choice = $2, document = $3, received_at = $4 \
-             WHERE amendment_id = $5 AND voter = $6",
-        )
-        .bind(&vote.vote_uri)
-        .bind(&vote.choice)
-        .bind(document)
-        .bind(vote.received_at)
-        .bind(amendment_id)
-        .bind(&vote.voter)
-        .execute(self.connection())
-        .await?;
-        if replaced.rows_affected() > 0 {
-            return Ok(true);
-        }
-        sqlx::query(
+        let inserted = sqlx::query(
             "INSERT INTO amendment_votes (amendment_id, voter, vote_uri, choice, document, received_at) \
-             VALUES ($1, $2, $3, $4, $5, $6)",
+             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (amendment_id, voter) DO NOTHING",
         )
         .bind(amendment_id)
         .bind(&vote.voter)
@@ -283,18 +298,30 @@ impl ChangeTx {
         .bind(vote.received_at)
         .execute(self.connection())
         .await?;
-        Ok(false)
+        Ok(inserted.rows_affected() > 0)
     }
 
-    /// A refused vote, counted once however often it is sent.
+    /// Keeps a refused vote, once per voter and amendment however often it
+    /// is sent again (under new ids); true if this is the voter's first.
     pub async fn refuse_vote(
         &mut self,
         amendment_id: i64,
         voter: &str,
         vote_uri: &str,
         reason: &str,
-    ) -> Result<()> {
-        sqlx::query(
+    ) -> Result<bool> {
+        // The change lock serialises this read and the insert below.
+        let earlier: Option<i64> = sqlx::query_scalar(
+            "SELECT id FROM amendment_refusals WHERE amendment_id = $1 AND voter = $2",
+        )
+        .bind(amendment_id)
+        .bind(voter)
+        .fetch_optional(self.connection())
+        .await?;
+        if earlier.is_some() {
+            return Ok(false);
+        }
+        let inserted = sqlx::query(
             "INSERT INTO amendment_refusals (amendment_id, voter, vote_uri, reason, received_at) \
              VALUES ($1, $2, $3, $4, $5) ON CONFLICT (vote_uri) DO NOTHING",
         )
@@ -305,17 +332,21 @@ impl ChangeTx {
         .bind(now_millis())
         .execute(self.connection())
         .await?;
-        Ok(())
+        Ok(inserted.rows_affected() > 0)
     }
 
-    /// This node's own vote on an amendment it is a member of.
-    pub async fn set_our_vote(&mut self, id: i64, choice: &str, vote_uri: &str) -> Result<()> {
-        sqlx::query("UPDATE amendments SET our_choice = $1, our_vote_uri = $2 WHERE id = $3")
-            .bind(choice)
-            .bind(vote_uri)
-            .bind(id)
-            .execute(self.connection())
-            .await?;
-        Ok(())
+    /// This node's own vote on an amendment it is a member of; false if it
+    /// voted already (a vote is final).
+    pub async fn set_our_vote(&mut self, id: i64, choice: &str, vote_uri: &str) -> Result<bool> {
+        let done = sqlx::query(
+            "UPDATE amendments SET our_choice = $1, our_vote_uri = $2 \
+             WHERE id = $3 AND our_choice IS NULL",
+        )
+        .bind(choice)
+        .bind(vote_uri)
+        .bind(id)
+        .execute(self.connection())
+        .await?;
+        Ok(done.rows_affected() > 0)
     }
 }

@@ -26,7 +26,7 @@ mod webhooks;
 
 pub use activities::ActivityRow;
 pub use agreements::{AgreementFilter, AgreementRow, NewAgreement};
-pub use amendment_drafts::DraftRow;
+pub use amendment_drafts::{DraftRow, OfferedDraft};
 pub use amendments::{AmendmentRow, Closing, NewAmendment, VoteRow};
 pub use archive::{ArchiveImport, ArchiveSnapshot, Cell, Column, ColumnKind, Table};
 pub use catalog::{CatalogEntry, CatalogFilter, CatalogRow};

@@ -1,9 +1,13 @@
 //! The host receives a vote: a FEP-9967 `Note` from a peer whose request
-//! signature verified. It counts (once per node, the latest replacing the
-//! earlier) only while the vote is open, with a valid FEP-8b32 proof by the
-//! voter, from a node with a valid commitment to the amended version; any
-//! other vote is refused, and counted as refused. A vote after the end
-//! time is answered 409 and not kept.
+//! signature verified. Only the nodes the amendment was addressed to when
+//! it opened may vote, once each: a vote is final, as FEP-9967 and Mastodon
+//! polls have it (a later vote from the same node is answered 409 and not
+//! kept). A vote counts while the vote is open, with a valid FEP-8b32 proof
+//! by the voter, from a node with a valid commitment to the amended
+//! version. Any other vote is refused (403) and kept once per sender for
+//! the audit, whatever its retries; every attempt is counted in
+//! `amendment_votes_total`. A vote after the end time is answered 409 and
+//! not kept.
 
 use activitypub_federation::config::Data;
 use serde_json::Value;
@@ -13,6 +17,7 @@ use crate::apub::activities::amendment::Vote;
 use crate::apub::verification::verify_with_actor;
 use crate::domain::amendments::parse_choice;
 use crate::domain::amendments::proposal::is_committed;
+use crate::domain::amendments::views::eligible_peer_ids;
 use crate::domain::{audit, change};
 use crate::error::{Error, Result};
 use crate::node::AppContext;
@@ -38,21 +43,30 @@ pub async fn receive_vote(data: &Data<AppContext>, sender: &PeerRow, note: &Valu
     let choice = parse_choice(&vote.name, "/object/name")?;
     if amendment.state != "open" || now_millis() >= amendment.end_time {
         // Too late: answered, not kept (the tally is, or is about to be, final).
-        data.metrics
-            .amendment_votes
-            .with_label_values(&["late"])
-            .inc();
+        count_attempt(data, "late");
         return Err(Error::Conflict(format!(
             "the vote on {} has ended",
             amendment.uri
         )));
     }
-    if let Some(reason) = refusal(data, sender, &amendment, note).await? {
+    // Before anything that costs a fetch: a node not asked when the vote
+    // opened cannot vote, whatever commitment it shows.
+    if !eligible_peer_ids(&amendment)?.contains(&sender.id) {
+        let reason = format!(
+            "{} was not addressed when the vote on {} opened: only those nodes vote",
+            sender.actor_uri, amendment.uri
+        );
         return refuse(data, sender, &amendment, &vote, reason).await;
     }
-    let mut tx = change::begin(data).await?;
-    if !tx.amendment_takes_votes(amendment.id, now_millis()).await? {
-        return Err(Error::Conflict("the vote has ended".into()));
+    if let Some(earlier) = data
+        .store
+        .amendment_vote_by(amendment.id, &sender.actor_uri)
+        .await?
+    {
+        return repeated(data, &vote, &earlier);
+    }
+    if let Some(reason) = refusal(data, sender, &amendment, note).await? {
+        return refuse(data, sender, &amendment, &vote, reason).await;
     }
     let row = VoteRow {
         voter: sender.actor_uri.clone(),
@@ -60,38 +74,65 @@ pub async fn receive_vote(data: &Data<AppContext>, sender: &PeerRow, note: &Valu
         choice: choice.to_owned(),
         received_at: now_millis(),
     };
-    let replaced = tx
-        .put_vote(amendment.id, &row, &serde_json::to_string(note)?)
-        .await?;
+    record(data, &amendment, &row, note).await
+}
+
+/// Counts a checked vote, in one change that finds the vote still open
+/// and the node without a vote.
+async fn record(
+    data: &Data<AppContext>,
+    amendment: &AmendmentRow,
+    row: &VoteRow,
+    note: &Value,
+) -> Result<()> {
+    let mut tx = change::begin(data).await?;
+    if !tx.amendment_takes_votes(amendment.id, now_millis()).await? {
+        return Err(Error::Conflict("the vote has ended".into()));
+    }
+    if !tx
+        .insert_vote(amendment.id, row, &serde_json::to_string(note)?)
+        .await?
+    {
+        // Another vote of the node's landed meanwhile; this one rolls back.
+        count_attempt(data, "repeated");
+        return Err(already_voted(&row.voter));
+    }
     let detail = format!(
-        "vote {} ({choice}) on {}{}",
-        vote.id,
-        amendment.uri,
-        if replaced {
-            ", replacing the node's earlier vote"
-        } else {
-            ""
-        }
+        "vote {} ({}) on {}",
+        row.vote_uri, row.choice, amendment.uri
     );
     audit::record(
         &mut tx,
         audit::Event::VoteCounted,
-        Some(&sender.actor_uri),
+        Some(&row.voter),
         "inbox",
         &detail,
     )
     .await?;
     change::commit(data, tx).await?;
-    let outcome = if replaced { "replaced" } else { "counted" };
-    data.metrics
-        .amendment_votes
-        .with_label_values(&[outcome])
-        .inc();
+    count_attempt(data, "counted");
     Ok(())
 }
 
-/// Keeps a refused vote (counted once, whatever its retries), and answers
-/// 403 with the reason.
+/// A second vote from a node whose vote counts: the same vote again (a
+/// retry under a new activity id) is acknowledged; another is refused.
+/// Nothing is kept either way.
+fn repeated(data: &Data<AppContext>, vote: &Vote, earlier: &VoteRow) -> Result<()> {
+    count_attempt(data, "repeated");
+    if earlier.vote_uri == vote.id.as_str() {
+        return Ok(());
+    }
+    Err(already_voted(&earlier.voter))
+}
+
+fn already_voted(voter: &str) -> Error {
+    Error::Conflict(format!(
+        "{voter} has voted already: a vote is final (FEP-9967, as Mastodon polls)"
+    ))
+}
+
+/// Keeps a refused vote once per sender (its retries add nothing: no row,
+/// no audit entry), counts every attempt, and answers 403 with the reason.
 async fn refuse(
     data: &Data<AppContext>,
     sender: &PeerRow,
@@ -99,27 +140,35 @@ async fn refuse(
     vote: &Vote,
     reason: String,
 ) -> Result<()> {
+    count_attempt(data, "refused");
+    // Most retries stop here, without taking the change lock.
+    if data
+        .store
+        .vote_refused(amendment.id, &sender.actor_uri)
+        .await?
+    {
+        return Err(Error::Forbidden(reason));
+    }
     let mut tx = change::begin(data).await?;
-    tx.refuse_vote(amendment.id, &sender.actor_uri, vote.id.as_str(), &reason)
+    let first = tx
+        .refuse_vote(amendment.id, &sender.actor_uri, vote.id.as_str(), &reason)
         .await?;
-    let detail = format!("vote {} on {} refused: {reason}", vote.id, amendment.uri);
-    audit::record(
-        &mut tx,
-        audit::Event::VoteRefused,
-        Some(&sender.actor_uri),
-        "inbox",
-        &detail,
-    )
-    .await?;
-    change::commit(data, tx).await?;
-    data.metrics
-        .amendment_votes
-        .with_label_values(&["refused"])
-        .inc();
+    if first {
+        let detail = format!("vote {} on {} refused: {reason}", vote.id, amendment.uri);
+        audit::record(
+            &mut tx,
+            audit::Event::VoteRefused,
+            Some(&sender.actor_uri),
+            "inbox",
+            &detail,
+        )
+        .await?;
+        change::commit(data, tx).await?;
+    }
     Err(Error::Forbidden(reason))
 }
 
-/// Why a well-formed vote is refused, if it is.
+/// Why a well-formed vote of an addressed node is refused, if it is.
 async fn refusal(
     data: &Data<AppContext>,
     sender: &PeerRow,
@@ -137,4 +186,13 @@ async fn refusal(
         )));
     }
     Ok(None)
+}
+
+/// One vote received, by outcome: `counted`, `repeated`, `refused`, `late`
+/// (a closed set, so the metric's series stay few).
+fn count_attempt(data: &AppContext, outcome: &'static str) {
+    data.metrics
+        .amendment_votes
+        .with_label_values(&[outcome])
+        .inc();
 }

@@ -19,7 +19,7 @@ use crate::domain::amendments::{AmendmentView, Proposal, open};
 use crate::domain::outgoing::record_for_peer;
 use crate::domain::{audit, change};
 use crate::error::{Error, Result};
-use crate::model::{ActivityKind, Audience, ObjectKind, time};
+use crate::model::{ActivityKind, Audience, FollowerState, FollowingState, ObjectKind, time};
 use crate::node::AppContext;
 use crate::store::{DraftRow, PeerRow};
 
@@ -175,6 +175,11 @@ pub async fn receive_draft(data: &Data<AppContext>, sender: &PeerRow, offer: &Va
     if current.version != parse_version_uri(&draft.amends).map_or(0, |(_, v)| v) {
         return Err(Error::Conflict("the draft amends an older version".into()));
     }
+    if !federates_with(data, sender).await? {
+        return Err(Error::Forbidden(
+            "only approved followers and followed nodes may offer amendments".into(),
+        ));
+    }
     if !is_committed(data, sender, &draft.amends).await? {
         return Err(Error::Forbidden(format!(
             "only nodes committed to {} may offer amendments",
@@ -205,6 +210,23 @@ pub async fn receive_draft(data: &Data<AppContext>, sender: &PeerRow, offer: &Va
     )
     .await?;
     change::commit(data, tx).await
+}
+
+/// Whether `peer` is an approved follower or a node we follow: those an
+/// amendment can be addressed to, so the only ones whose drafts are kept
+/// (a stranger's draft stores nothing, and costs no fetch).
+async fn federates_with(ctx: &AppContext, peer: &PeerRow) -> Result<bool> {
+    let follower = ctx
+        .store
+        .follow_in_by_peer(peer.id)
+        .await?
+        .is_some_and(|f| f.state == FollowerState::Approved);
+    let followed = ctx
+        .store
+        .follow_out_by_peer(peer.id)
+        .await?
+        .is_some_and(|f| f.state == FollowingState::Active);
+    Ok(follower || followed)
 }
 
 async fn pending(ctx: &AppContext, id: i64) -> Result<DraftRow> {
@@ -319,7 +341,10 @@ async fn answer(
     change::commit(ctx, tx).await
 }
 
-/// The host's answer to a draft this node offered: logged.
+/// The host's answer to a draft this node offered: logged once it is
+/// known to be the answer of the host the draft was sent to (any other
+/// signer is refused, 403, and nothing is stored). The log line is made of
+/// what we sent, not of the answer's text.
 pub async fn receive_answer(
     data: &Data<AppContext>,
     sender: &PeerRow,
@@ -333,23 +358,30 @@ pub async fn receive_answer(
             "answers an Offer this node did not make".into(),
         ));
     }
+    let offered = match offer["id"].as_str() {
+        Some(id) => data.store.offered_draft(id).await?,
+        None => None,
+    };
+    let Some(offered) = offered.filter(|o| o.host_peer_id == sender.id) else {
+        return Err(Error::Forbidden(
+            "only the host a draft was offered to may answer it".into(),
+        ));
+    };
+    let sent: Value = serde_json::from_str(&offered.document)?;
     let event = if accepted {
         audit::Event::DraftAccepted
     } else {
         audit::Event::DraftRejected
     };
     let detail = format!(
-        "our draft {} {}{}",
-        offer["id"].as_str().unwrap_or_default(),
+        "our draft {} amending {} {}",
+        sent["id"].as_str().unwrap_or_default(),
+        sent["object"]["amends"].as_str().unwrap_or_default(),
         if accepted {
             "accepted: vote opened"
         } else {
             "rejected"
         },
-        activity["summary"]
-            .as_str()
-            .map(|r| format!(": {r}"))
-            .unwrap_or_default()
     );
     let mut tx = change::begin(data).await?;
     audit::record(&mut tx, event, Some(&sender.actor_uri), "inbox", &detail).await?;

@@ -151,9 +151,21 @@ pub async fn receive_closed(
             .and_then(|o| o.replies.as_ref())
             .map_or(0, |r| r.total_items)
     };
-    let addressed = object["to"].as_array().map_or(0, Vec::len);
+    // The nodes addressed when the vote opened (as we received it): results
+    // naming more voters than those are not the host's to publish.
+    let opened: Value = serde_json::from_str(&row.question)?;
+    let eligible = crate::model::unsigned(opened["to"].as_array().map_or(0, Vec::len));
     let voters = question.voters_count.unwrap_or(0);
-    let eligible = crate::model::unsigned(addressed);
+    let counted = count("approve")
+        .saturating_add(count("reject"))
+        .saturating_add(count("abstain"));
+    let listed = crate::model::unsigned(question.votes.as_ref().map_or(0, Vec::len));
+    if voters.max(counted).max(listed) > eligible {
+        return Err(bad(
+            "/object/votersCount",
+            format!("the results count more voters than the {eligible} node(s) addressed"),
+        ));
+    }
     let tally = Tally {
         approve: count("approve"),
         reject: count("reject"),
@@ -212,7 +224,8 @@ async fn member_row(ctx: &AppContext, id: i64) -> Result<AmendmentRow> {
 }
 
 /// Votes `choice` on the member amendment `id`: a signed `Note` sent to
-/// the host. A later vote replaces the earlier one until the end time.
+/// the host. A vote is final (FEP-9967, as Mastodon polls): a second one is
+/// answered 409, as the host would answer it.
 pub async fn vote(
     ctx: &AppContext,
     id: i64,
@@ -225,6 +238,9 @@ pub async fn vote(
         return Err(Error::Conflict(format!(
             "the vote on amendment {id} has ended"
         )));
+    }
+    if let Some(earlier) = &row.our_choice {
+        return Err(voted_already(id, earlier));
     }
     let host_peer = row
         .host_peer_id
@@ -264,7 +280,10 @@ pub async fn vote(
         &activity,
     )
     .await?;
-    tx.set_our_vote(row.id, choice, vote_id.as_str()).await?;
+    if !tx.set_our_vote(row.id, choice, vote_id.as_str()).await? {
+        // Another vote landed meanwhile; this change (and its Note) rolls back.
+        return Err(voted_already(id, "already"));
+    }
     let detail = format!("voted {choice} on amendment {} ({vote_id})", row.uri);
     audit::record(
         &mut tx,
@@ -276,6 +295,12 @@ pub async fn vote(
     .await?;
     change::commit(ctx, tx).await?;
     view(ctx, id).await
+}
+
+fn voted_already(id: i64, choice: &str) -> Error {
+    Error::Conflict(format!(
+        "this node voted {choice} on amendment {id}: a vote is final"
+    ))
 }
 
 /// Republishes this node's commitments to the amended version as

@@ -20,12 +20,13 @@ pub struct Tally {
     pub approve: u64,
     pub reject: u64,
     pub abstain: u64,
-    /// Nodes whose vote counts (one each).
+    /// Nodes whose vote counts (one each, only addressed ones: never more
+    /// than `eligible`).
     pub voters: u64,
     /// Nodes the amendment was addressed to.
     pub eligible: u64,
-    /// Votes refused (no valid commitment to the amended version, late,
-    /// no valid proof).
+    /// Senders whose vote was refused, once each (not addressed, no valid
+    /// commitment to the amended version, no valid proof).
     pub refused: u64,
     pub quorum_met: bool,
     /// Ids of the counted votes.
@@ -155,14 +156,30 @@ async fn view_of(
     })
 }
 
-/// The counts so far of a hosted amendment.
+/// The peer ids a hosted amendment was addressed to when it opened: the
+/// only nodes that may vote on it.
+pub fn eligible_peer_ids(row: &AmendmentRow) -> Result<Vec<i64>> {
+    Ok(serde_json::from_str(&row.eligible)?)
+}
+
+/// The counts so far of a hosted amendment. Only votes of the addressed
+/// nodes count, one each, so `voters` never exceeds `eligible` (even for a
+/// vote stored before that rule held).
 pub async fn live_tally(ctx: &AppContext, row: &AmendmentRow) -> Result<Tally> {
-    let votes = ctx.store.amendment_votes(row.id).await?;
-    let eligible: Vec<i64> = serde_json::from_str(&row.eligible)?;
+    let ids = eligible_peer_ids(row)?;
+    let mut addressed = Vec::with_capacity(ids.len());
+    for id in &ids {
+        if let Some(peer) = ctx.store.peer(*id).await? {
+            addressed.push(peer.actor_uri);
+        }
+    }
+    let mut votes = ctx.store.amendment_votes(row.id).await?;
+    // The store keeps one vote per voter: at most one per addressed node.
+    votes.retain(|v| addressed.contains(&v.voter));
     let count =
         |choice: &str| crate::model::unsigned(votes.iter().filter(|v| v.choice == choice).count());
+    let eligible = crate::model::unsigned(ids.len());
     let voters = crate::model::unsigned(votes.len());
-    let eligible = crate::model::unsigned(eligible.len());
     let quorum = u64::try_from(row.quorum_percent).unwrap_or(100);
     Ok(Tally {
         approve: count("approve"),

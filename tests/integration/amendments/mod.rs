@@ -1,6 +1,6 @@
 //! Charter amendments voted across nodes: the host opens an amendment to
-//! its charter, committed member nodes vote (once each, the latest vote
-//! counting), a node without a commitment is refused and counted, the
+//! its charter, committed member nodes vote (once each: a vote is final),
+//! a node that was not addressed is refused and counted, the
 //! tally after `endTime` adopts the next version on the host and the
 //! members see it; bad input changes nothing; members' drafts open votes;
 //! the tally runs once with two processes on one database.
@@ -88,7 +88,8 @@ pub async fn vote(node: &TestNode, token: &str, id: &Value, choice: &str) -> req
     .await
 }
 
-/// A node that never committed sends a vote, signed at the transport.
+/// A node that never committed (nor was addressed) sends a vote, signed at
+/// the transport.
 pub async fn uncommitted_vote(host: &TestNode, question: &str) -> u16 {
     let key = new_key();
     let peer = MockPeer::with_actor(&key, None).await;
@@ -154,14 +155,14 @@ async fn an_amendment_is_voted_and_adopted_across_nodes(db: TestDatabase) {
     assert_eq!(on_b["uri"], question.as_str());
     assert_eq!(on_b["role"], "member");
     assert_eq!(on_b["amends"], a.url("/charters/pec-charter/versions/1"));
-    // B changes its mind: its second vote replaces the first.
-    assert_eq!(
-        vote(&b, &b_admin, &on_b["id"], "reject").await.status(),
-        202
-    );
+    // A vote is final (FEP-9967, as Mastodon polls): B's second is refused.
     assert_eq!(
         vote(&b, &b_admin, &on_b["id"], "approve").await.status(),
         202
+    );
+    assert_eq!(
+        vote(&b, &b_admin, &on_b["id"], "reject").await.status(),
+        409
     );
     assert_eq!(
         vote(&c, &c_admin, &on_c["id"], "approve").await.status(),
@@ -179,7 +180,7 @@ async fn an_amendment_is_voted_and_adopted_across_nodes(db: TestDatabase) {
         refused["detail"]
             .as_str()
             .unwrap()
-            .contains("no valid commitment"),
+            .contains("was not addressed"),
         "{refused}"
     );
 
@@ -227,9 +228,9 @@ async fn an_amendment_is_voted_and_adopted_across_nodes(db: TestDatabase) {
     assert_eq!(
         metric_value(
             &metrics,
-            "passerelle_amendment_votes_total{outcome=\"replaced\"}"
+            "passerelle_amendment_votes_total{outcome=\"counted\"}"
         ),
-        1
+        2
     );
 
     // Anyone can check the tally: the signed Question and the signed votes.
