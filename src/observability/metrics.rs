@@ -40,7 +40,8 @@ pub struct Metrics {
     /// Offers created, updated and deleted by DFC imports.
     pub dfc_changes: IntCounterVec,
     /// Amendment votes received by the host, by outcome (`counted`,
-    /// `replaced`, `refused`, `late`).
+    /// `repeated`, `refused`, `late`): every attempt, though a refused
+    /// sender is kept once.
     pub amendment_votes: IntCounterVec,
     /// Periodic tasks this process ran (once across replicas), by task.
     pub periodic_runs: IntCounterVec,
@@ -209,7 +210,7 @@ fn amendment_votes(registry: &Registry) -> Result<IntCounterVec> {
     counter(
         registry,
         "amendment_votes_total",
-        "Amendment votes received, by outcome (counted, replaced, refused, late)",
+        "Amendment votes received, by outcome (counted, repeated, refused, late)",
         &["outcome"],
     )
 }

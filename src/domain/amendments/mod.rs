@@ -1,7 +1,7 @@
 //! Charter amendments voted across nodes. The charter's host opens an
 //! amendment (the proposed next version and a FEP-9967 `Question`) for the
-//! nodes committed to the current version; each votes once (a later vote
-//! replaces its earlier one until `endTime`); at `endTime` the host tallies
+//! nodes committed to the current version; each of those nodes, and only
+//! they, votes once (a vote is final); at `endTime` the host tallies
 //! once, publishes the results and, if adopted, the next charter version.
 //! Members may offer drafts, which the host's admin opens or rejects.
 

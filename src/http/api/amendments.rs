@@ -81,7 +81,7 @@ struct Ballot {
 }
 
 #[utoipa::path(post, path = "/api/v1/amendments/{id}/vote", tag = "amendments",
-    summary = "Vote on an amendment (a signed Note to its host); a later vote replaces the earlier one until endTime",
+    summary = "Vote on an amendment (a signed Note to its host); once: a vote is final (FEP-9967, as Mastodon polls)",
     params(RowId), security(("bearer" = ["admin"])), request_body = Ballot,
     responses((status = 202, description = "Vote sent", body = AmendmentView),
         BadRequest, TokenRefused, NotFound, Conflict, UnsupportedMediaType, Unprocessable))]
