@@ -3,14 +3,19 @@
 //! whether on reads or inbox POSTs, and the reads are answered as a
 //! stranger's; a blocked origin, or one an allowlist-only node does not
 //! list, costs no fetch and leaves no row; a key id the actor does not list
-//! (`actor#nope`) is no key of its, even once the actor is known.
+//! (`actor#nope`) is no key of its, even once the actor is known. A
+//! followed peer cannot make the node fetch a third party's URL as an
+//! activity's object, nor read back what a server answered.
 
+use passerelle::config::Admission;
 use passerelle::domain::tokens::Scope;
 use serde_json::json;
 
 use crate::mock_peer::{Documents, MockPeer, follow, new_key};
 use crate::on_both_backends;
-use crate::rig::federation::{approve_follower, node_named};
+use crate::rig::federation::{
+    admin, approve_follower, ask_to_follow, node_named, wait_follow_state,
+};
 use crate::rig::{TestDatabase, TestNode};
 use crate::signing::SignedPost;
 
@@ -18,6 +23,7 @@ on_both_backends!(
     bogus_key_ids_cost_at_most_the_origin_budget,
     refused_origins_cost_no_fetch_and_leave_no_row,
     a_key_id_the_actor_does_not_list_is_refused,
+    a_followed_peers_object_urls_stay_on_its_origin,
 );
 
 /// A signed GET of `path` on `node` under `key_id`: its status and body.
@@ -163,4 +169,47 @@ async fn a_key_id_the_actor_does_not_list_is_refused(db: TestDatabase) {
         "under the key id it lists, the follower reads: {body}"
     );
     node.stop().await;
+}
+
+async fn a_followed_peers_object_urls_stay_on_its_origin(db: TestDatabase) {
+    let (a, _a_db) = node_named(&db, "foodhub", |_| {}).await;
+    let (b, _b_db) = node_named(&db, "velocoop", |s| {
+        s.federation.admission = Admission::Open;
+    })
+    .await;
+    let (a_admin, b_admin) = (admin(&a).await, admin(&b).await);
+    ask_to_follow(&a, &a_admin, &b, &b_admin).await;
+    wait_follow_state(&a, &a_admin, &b, "active").await;
+    // A third party's server, answering its own way.
+    let mut third = MockPeer::bind().await;
+    let mut documents = Documents::new();
+    documents.insert("/page".into(), ("text/x-secret-type", "SECRET".into()));
+    third.serve(documents);
+    let create_by_b = |object: String| {
+        let activity = json!({
+            "id": b.url(&format!("/activities/{}", uuid::Uuid::new_v4())),
+            "type": "Create", "actor": b.actor(), "object": object,
+        });
+        SignedPost::by_node(&b, &a.url("/inbox"), serde_json::to_vec(&activity).unwrap())
+    };
+    let client = reqwest::Client::new();
+
+    // B, followed by A, names a third party's URL as its object: refused
+    // before any request reaches it.
+    let response = create_by_b(third.url("/page")).send(&client).await;
+    assert_eq!(response.status(), 422);
+    assert_eq!(third.total(), 0, "no fetch off the sender's origin");
+
+    // Its own URL that its server answers with an error: what the server
+    // answered is not repeated to the sender.
+    let response = create_by_b(b.url("/offers/none")).send(&client).await;
+    let status = response.status().as_u16();
+    let body = response.text().await.unwrap();
+    assert!(status >= 400, "{status}");
+    assert!(
+        !body.contains("404") && !body.contains("answered"),
+        "{body}"
+    );
+    a.stop().await;
+    b.stop().await;
 }
