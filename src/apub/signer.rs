@@ -63,8 +63,10 @@ pub async fn authenticate(
         (Signed::Cavage, key_id)
     };
     host_binding::check(request.headers, request.uri, &data.settings.public_url)?;
-    policy::admit_sender(data, &domain_of(&key_id)).await?;
+    // Owner first: a key id off the activity's actor is refused as such
+    // (no fetch); a fetch the owner needs checks the policy itself.
     let owner = key_owner(data, &key_id, expected_signer).await?;
+    policy::admit_sender(data, &domain_of(&key_id)).await?;
     if let Some(body) = request.body {
         match &signed {
             Signed::Cavage => signature::verify_digest(request.headers, body)?,
