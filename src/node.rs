@@ -38,7 +38,7 @@ pub struct AppContext {
     /// webhooks alike (connections reused).
     pub http: crate::outbound::Client,
     /// Signers' actor documents fetched in the current window.
-    pub key_fetches: Arc<crate::apub::signer::KeyFetches>,
+    pub key_fetches: Arc<crate::apub::key_fetches::KeyFetches>,
     /// Peers whose catalog backfill is running.
     pub backfills: Arc<crate::domain::backfill::RunningBackfills>,
     pub limits: Arc<crate::domain::limits::RateLimits>,
@@ -102,8 +102,9 @@ impl Node {
             delivery_wakeup: Arc::new(Notify::new()),
             webhook_wakeup: Arc::new(Notify::new()),
             http: crate::outbound::client(settings.federation.allow_private_addresses),
-            key_fetches: Arc::new(crate::apub::signer::KeyFetches::new(
+            key_fetches: Arc::new(crate::apub::key_fetches::KeyFetches::new(
                 settings.federation.key_fetch_window,
+                settings.federation.key_fetches_per_origin,
             )),
             backfills: Arc::default(),
             limits: Arc::new(crate::domain::limits::RateLimits::new(

@@ -7,6 +7,8 @@ pub mod cavage_signer;
 pub mod collection;
 pub mod context;
 pub mod fetch;
+pub mod host_binding;
+pub mod key_fetches;
 pub mod knocking;
 pub mod message_signature;
 pub mod objects;

@@ -1,34 +1,31 @@
 //! Who signed an incoming request. The checks run cheapest first and
 //! nothing is stored before the signature verifies: the signature's shape
-//! (no key needed), the body's digest, the signer's key from the store,
-//! and only then the signer's actor document, fetched at most once per key
-//! id per window (a failed fetch is remembered for the window too). A
-//! signature that fails under a stored key refetches that actor at most
-//! once per window, for peers that rotated their key; forgeries under a
-//! known key id cost no more than that one fetch.
-
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+//! (no key needed), the host it was signed for (this node's), the key id's
+//! domain against the policy, the body's digest, the signer's key from the
+//! store, and only then the signer's actor document, fetched at most once
+//! per key id per window and within its origin's budget
+//! (`apub::key_fetches`). A signature that fails under a stored key
+//! refetches that actor at most once per window, for peers that rotated
+//! their key; forgeries under a known key id cost no more than that one
+//! fetch. A key id names a key its owner's documents list, never "some
+//! key" of a known actor.
 
 use activitypub_federation::config::Data;
 use activitypub_federation::traits::Object;
 use axum::http::{HeaderMap, Method, Uri};
 use serde_json::Value;
-use tokio::sync::OnceCell;
 use url::Url;
 
-use crate::apub::fetch;
+use crate::apub::host_binding;
+use crate::apub::key_fetches::fetched;
 use crate::apub::message_signature::{self, MessageSignature, PublicKey};
-use crate::apub::peer::{ActorFields, Peer, PublicKeyFields};
+use crate::apub::peer::{ActorFields, Peer, PublicKeyFields, domain_of};
 use crate::apub::signature;
 use crate::apub::verification::assertion_key;
+use crate::domain::policy;
 use crate::error::{Error, Result};
 use crate::node::AppContext;
 use crate::store::PeerRow;
-
-/// Key ids remembered at once; the oldest is forgotten first.
-const MAX_REMEMBERED: usize = 10_000;
 
 /// A request to authenticate.
 pub struct SignedRequest<'a> {
@@ -37,62 +34,6 @@ pub struct SignedRequest<'a> {
     pub uri: &'a Uri,
     /// The body of a POST, whose `Digest` must match.
     pub body: Option<&'a [u8]>,
-}
-
-/// The actor documents fetched for signers' keys in the current window,
-/// per key owner: one fetch shared by every request that needs it.
-pub struct KeyFetches {
-    window: Duration,
-    fetches: Mutex<HashMap<String, KeyFetch>>,
-}
-
-#[derive(Clone)]
-struct KeyFetch {
-    started: Instant,
-    /// The actor document, or `None` when it could not be fetched.
-    document: Arc<OnceCell<Option<Value>>>,
-}
-
-impl KeyFetches {
-    pub fn new(window: Duration) -> KeyFetches {
-        KeyFetches {
-            window,
-            fetches: Mutex::new(HashMap::new()),
-        }
-    }
-
-    /// The fetch of `owner`'s document for this window: the one already
-    /// started if there is one, else a new one.
-    fn slot(&self, owner: &str) -> KeyFetch {
-        let mut fetches = self
-            .fetches
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if let Some(fetch) = fetches.get(owner) {
-            if fetch.started.elapsed() < self.window {
-                return fetch.clone();
-            }
-        }
-        if fetches.len() >= MAX_REMEMBERED {
-            let window = self.window;
-            fetches.retain(|_, fetch| fetch.started.elapsed() < window);
-            if fetches.len() >= MAX_REMEMBERED {
-                if let Some(oldest) = fetches
-                    .iter()
-                    .min_by_key(|(_, fetch)| fetch.started)
-                    .map(|(owner, _)| owner.clone())
-                {
-                    fetches.remove(&oldest);
-                }
-            }
-        }
-        let fetch = KeyFetch {
-            started: Instant::now(),
-            document: Arc::new(OnceCell::new()),
-        };
-        fetches.insert(owner.to_owned(), fetch.clone());
-        fetch
-    }
 }
 
 /// Verifies `request`'s HTTP signature and returns the peer that signed
@@ -121,7 +62,11 @@ pub async fn authenticate(
         let key_id = signature::key_id(request.headers, with_body)?;
         (Signed::Cavage, key_id)
     };
+    host_binding::check(request.headers, request.uri, &data.settings.public_url)?;
+    // Owner first: a key id off the activity's actor is refused as such
+    // (no fetch); a fetch the owner needs checks the policy itself.
     let owner = key_owner(data, &key_id, expected_signer).await?;
+    policy::admit_sender(data, &domain_of(&key_id)).await?;
     if let Some(body) = request.body {
         match &signed {
             Signed::Cavage => signature::verify_digest(request.headers, body)?,
@@ -147,16 +92,14 @@ pub async fn authenticate(
         }
     };
     let stored = data.store.peer_by_uri(owner.as_str()).await?;
-    let stored_key = stored.as_ref().map(|peer| stored_key(peer, &key_id));
+    let stored_key = stored.as_ref().and_then(|peer| stored_key(peer, &key_id));
     if let (Some(peer), Some(key)) = (&stored, &stored_key) {
         if verifies(key) {
             count_verified(data, &signed, key);
             return Ok(peer.clone());
         }
     }
-    let Some(document) = fetched(data, &owner).await else {
-        return Err(unobtainable());
-    };
+    let document = fetched(data, &owner).await?.ok_or_else(unobtainable)?;
     // An actor this node can use, and the one the key names.
     ActorFields::parse(&document)
         .ok()
@@ -220,13 +163,15 @@ fn key_in(document: &Value, key_id: &Url) -> Option<PublicKey> {
     }
 }
 
-/// The key a stored peer signs with under `key_id`: from its stored actor
-/// document, else the RSA key last verified.
-fn stored_key(peer: &PeerRow, key_id: &Url) -> PublicKey {
+/// The key a stored peer signs with under `key_id`, if its stored actor
+/// document lists that key id. Not the RSA key last verified: that would
+/// let any key id of the actor's (`actor#nope`) stand for its key. A key
+/// in a document of its own is checked against that document (fetched
+/// once per window).
+fn stored_key(peer: &PeerRow, key_id: &Url) -> Option<PublicKey> {
     serde_json::from_str::<Value>(&peer.actor_json)
         .ok()
         .and_then(|document| key_in(&document, key_id))
-        .unwrap_or_else(|| PublicKey::Rsa(peer.public_key_pem.clone()))
 }
 
 fn unobtainable() -> Error {
@@ -256,7 +201,7 @@ async fn key_owner(
         owner.set_fragment(None);
         return Ok(owner);
     }
-    let document = fetched(data, key_id).await.ok_or_else(unobtainable)?;
+    let document = fetched(data, key_id).await?.ok_or_else(unobtainable)?;
     let owner = named_owner(&document, key_id).ok_or_else(unobtainable)?;
     if owner.origin() == key_id.origin() {
         Ok(owner)
@@ -292,12 +237,19 @@ fn listed_keys(document: &Value) -> Vec<PublicKeyFields> {
 }
 
 /// The PEM of a key its owner's actor document does not list: the key
-/// document at `key_id` must name `owner` as its owner.
+/// document at `key_id` must name `owner` as its owner. A key id that is a
+/// fragment (`actor#nope`) names a key in the actor document itself: one
+/// the actor does not list is no key of its.
 async fn key_document_pem(data: &Data<AppContext>, key_id: &Url, owner: &Url) -> Result<String> {
+    if key_id.fragment().is_some() {
+        return Err(Error::Unauthorized(
+            "the signer's actor does not list the signature's key id".into(),
+        ));
+    }
     if key_id.origin() != owner.origin() {
         return Err(unobtainable());
     }
-    let document = fetched(data, key_id).await.ok_or_else(unobtainable)?;
+    let document = fetched(data, key_id).await?.ok_or_else(unobtainable)?;
     if named_owner(&document, key_id).as_ref() != Some(owner) {
         return Err(Error::Unauthorized(
             "the signing key does not belong to the activity's actor".into(),
@@ -315,33 +267,25 @@ async fn key_document_pem(data: &Data<AppContext>, key_id: &Url, owner: &Url) ->
     Ok(key.public_key_pem)
 }
 
-/// The document at `url` (an actor, a key), fetched once per window.
-async fn fetched(data: &Data<AppContext>, url: &Url) -> Option<Value> {
-    let fetch = data.key_fetches.slot(url.as_str());
-    fetch
-        .document
-        .get_or_init(|| async {
-            match fetch::fetch_signed(data, url).await {
-                Ok(document) => Some(document),
-                Err(e) => {
-                    tracing::info!(%url, error = %e, "cannot fetch the signer's key");
-                    None
-                }
-            }
-        })
-        .await
-        .clone()
-}
-
-/// Answers a bad or unverifiable signature when the caller treats an
-/// unsigned request as anonymous (signed GETs): the reason is logged.
-pub async fn reader(data: &Data<AppContext>, request: &SignedRequest<'_>) -> Option<PeerRow> {
-    request.headers.get("signature")?;
+/// The signer of a GET, for callers that answer an unsigned request as
+/// anonymous (signed GETs): `None` when the signature does not verify,
+/// when its domain is refused, or when its origin has spent its key fetch
+/// budget (the reason is logged; a stranger gets the public answer, not a
+/// 401 to retry). A signature made for another host is refused (401):
+/// it is a replay, not a reader.
+pub async fn reader(
+    data: &Data<AppContext>,
+    request: &SignedRequest<'_>,
+) -> Result<Option<PeerRow>> {
+    if request.headers.get("signature").is_none() {
+        return Ok(None);
+    }
+    host_binding::check(request.headers, request.uri, &data.settings.public_url)?;
     match authenticate(data, request, None).await {
-        Ok(peer) => Some(peer),
+        Ok(peer) => Ok(Some(peer)),
         Err(e) => {
             tracing::info!(error = %e, "signed GET refused: answered as anonymous");
-            None
+            Ok(None)
         }
     }
 }

@@ -169,6 +169,10 @@ pub struct FederationSettings {
     /// signatures cannot make the node fetch more.
     #[serde(with = "humantime_serde")]
     pub key_fetch_window: std::time::Duration,
+    /// New key fetches (actor and key documents) per origin in each
+    /// `key_fetch_window`, however many key ids it names: past it, an
+    /// unknown signer reads as a stranger and an inbox POST gets 429.
+    pub key_fetches_per_origin: u32,
     /// Which HTTP signature to try first with a server not known yet;
     /// the other follows a 400 or 401 ("double knocking"), and what worked
     /// is remembered per origin. Other Passerelle nodes get RFC 9421 with
@@ -247,6 +251,7 @@ impl Default for Settings {
                 hide_relationships: false,
                 max_body_bytes: 1024 * 1024,
                 key_fetch_window: std::time::Duration::from_secs(5 * 60),
+                key_fetches_per_origin: 10,
                 first_signature: SignatureScheme::Rfc9421,
             },
             log: LogSettings {

@@ -52,7 +52,7 @@ pub async fn signed_reader(
     data: &Data<AppContext>,
     request: &SignedRequest<'_>,
 ) -> Result<Option<ReaderRights>> {
-    let Some(reader) = signer::reader(data, request).await else {
+    let Some(reader) = signer::reader(data, request).await? else {
         return Ok(None);
     };
     data.limits.check(Door::ReadsPerActor, &reader.actor_uri)?;

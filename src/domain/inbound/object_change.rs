@@ -13,7 +13,7 @@ use crate::apub::activities::agreement::Agreement;
 use crate::apub::activities::object_change::{ObjectChange, ObjectChangeType};
 use crate::apub::fetch;
 use crate::apub::objects::kind_of;
-use crate::apub::peer::Peer;
+use crate::apub::peer::{Peer, is_peer_own};
 use crate::domain::{agreements, catalog};
 use crate::error::{Error, Result};
 use crate::node::AppContext;
@@ -85,9 +85,24 @@ impl Activity for ObjectChange {
             (_, Value::String(id)) => {
                 let url = Url::parse(id)
                     .map_err(|_| Error::UnprocessableAt("/object".into(), "not a URL".into()))?;
-                fetch::fetch_document(&data.http, &url)
-                    .await
-                    .map_err(|e| Error::PeerUnavailable(e.to_string()))?
+                // Only the sender's own objects: the node fetches nothing
+                // elsewhere on its behalf.
+                if !is_peer_own(
+                    &peer,
+                    &url,
+                    data.settings.federation.allow_private_addresses,
+                ) {
+                    return Err(Error::UnprocessableAt(
+                        "/object".into(),
+                        format!("{url} is not an https URL on the sender's origin"),
+                    ));
+                }
+                // What the server answered (its status, its content type)
+                // is for the logs, not for whoever sent the activity.
+                fetch::fetch_document(&data.http, &url).await.map_err(|e| {
+                    tracing::info!(%url, error = %e, "cannot fetch the activity's object");
+                    Error::PeerUnavailable(format!("the object {url} could not be fetched"))
+                })?
             }
             _ => {
                 return Err(Error::UnprocessableAt(
