@@ -43,6 +43,10 @@ fn succeeds(mut command: Command) {
 /// Runs `command` to its end: its exit code, its stderr and its peak
 /// resident set in KiB, from `wait4`'s accounting (exact, whenever the
 /// peak happened).
+#[expect(
+    clippy::zombie_processes,
+    reason = "the child is reaped by `wait4`, which also gives its rusage"
+)]
 fn run_measured(mut command: Command) -> (i32, String, i64) {
     let mut child = command
         .stdout(Stdio::null())
