@@ -19,7 +19,7 @@ async fn connect(settings: &Settings) -> Result<Store, String> {
 
 pub async fn export(settings: Settings, file: PathBuf) -> Result<(), String> {
     let store = super::open_store(&settings).await?;
-    let out = File::create(&file).map_err(|e| format!("cannot create {}: {e}", file.display()))?;
+    let out = create_private(&file)?;
     let outcome = archive::export(&store, std::io::BufWriter::new(out)).await;
     store.close().await;
     match outcome {
@@ -38,6 +38,25 @@ pub async fn export(settings: Settings, file: PathBuf) -> Result<(), String> {
             Err(format!("export failed: {e}"))
         }
     }
+}
+
+/// The archive holds the node's private keys and webhook secrets: only
+/// its owner may read it, also when FILE existed before.
+fn create_private(file: &Path) -> Result<File, String> {
+    let cannot = |e: std::io::Error| format!("cannot create {}: {e}", file.display());
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        options.mode(0o600);
+        let out = options.open(file).map_err(cannot)?;
+        out.set_permissions(std::fs::Permissions::from_mode(0o600))
+            .map_err(cannot)?;
+        Ok(out)
+    }
+    #[cfg(not(unix))]
+    options.open(file).map_err(cannot)
 }
 
 pub async fn import(settings: Settings, file: PathBuf) -> Result<(), String> {

@@ -56,9 +56,20 @@ enum Command {
         #[arg(long)]
         check: bool,
     },
-    /// Write the node's whole state to FILE (gzip-compressed JSON lines)
+    /// Write the node's whole state to FILE (gzip JSON lines); it holds the node's secrets
+    ///
+    /// The archive holds the node's private signing keys, the hashes of its
+    /// API tokens and console sessions, and its webhook secrets: whoever
+    /// has it can sign as this node and forge its webhooks. FILE is written
+    /// readable by its owner only (mode 0600); keep it like the database,
+    /// encrypted when it leaves the machine, and delete it once imported.
     Export { file: PathBuf },
-    /// Read an export into this node's empty database
+    /// Read an export into this node's empty database; the archive holds the node's secrets
+    ///
+    /// The archive holds the node's private signing keys, token and session
+    /// hashes and webhook secrets: import only an archive you exported and
+    /// kept private. Lines longer than 16 MiB are refused (a damaged or
+    /// hostile file), and any refusal changes nothing.
     Import { file: PathBuf },
     /// Copy a SQLite database to FILE while the node runs
     Backup { file: PathBuf },

@@ -87,6 +87,10 @@ pub struct RateLimitSettings {
     pub reads_per_actor: Rate,
     pub sign_in_per_address: Rate,
     pub api_per_token: Rate,
+    /// `/api/*` calls without a token that verifies (none, a malformed one,
+    /// an unknown or revoked one), per client address: rotating made-up
+    /// tokens does not escape it.
+    pub api_per_address: Rate,
 }
 
 impl Default for RateLimitSettings {
@@ -100,6 +104,7 @@ impl Default for RateLimitSettings {
             reads_per_actor: Rate::new(6_000, 1_000),
             sign_in_per_address: Rate::new(10, 10),
             api_per_token: Rate::new(12_000, 2_000),
+            api_per_address: Rate::new(600, 100),
         }
     }
 }
@@ -226,8 +231,10 @@ pub struct HttpSettings {
     pub max_body_bytes: usize,
     /// Behind a reverse proxy: the header in which it passes the client's
     /// address (`X-Forwarded-For`, `X-Real-IP`), whose last value is used
-    /// for the per-address rate limits. Unset, the peer address of the
-    /// connection is used.
+    /// for the per-address rate limits. It is believed only on connections
+    /// from a loopback or private address (where a proxy sits) and only
+    /// when it holds an IP address; otherwise, and when unset, the peer
+    /// address of the connection is used.
     pub client_address_header: Option<String>,
 }
 

@@ -13,9 +13,15 @@
 //! - the last line: `{"end":"passerelle-export","rows":N}`, so a truncated
 //!   archive is refused.
 //!
-//! Tokens and session ids are stored hashed and exported as their hashes.
+//! Tokens and session ids are stored hashed and exported as their hashes;
+//! the node's private keys and webhook secrets are exported as they are.
+//! An archive is the node's secrets: whoever holds one can sign as it.
+//!
+//! An archive is also untrusted input: a line (a row) longer than
+//! `MAX_LINE_BYTES` is refused as soon as that many bytes are read, so a
+//! gzip bomb of one endless line costs bounded memory and changes nothing.
 
-use std::io::{BufRead, Write};
+use std::io::{BufRead, Read, Write};
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
@@ -30,6 +36,9 @@ use crate::store::{ArchiveImport, Cell, Column, ColumnKind, Store, Table};
 pub const FORMAT: &str = "passerelle-export";
 /// The version of the archive format this build writes and reads.
 pub const VERSION: i64 = 1;
+/// The longest line (header or row) read: 16 times the default largest
+/// request body, far above any row the node stores.
+pub const MAX_LINE_BYTES: usize = 16 * 1024 * 1024;
 
 #[derive(Debug, Serialize, Deserialize)]
 pub struct Header {
@@ -154,10 +163,7 @@ fn refused(line: usize, why: impl std::fmt::Display) -> Error {
 /// Reads an archive into an empty, migrated database, in one transaction:
 /// on any refusal nothing is kept.
 pub async fn import(store: &Store, input: impl BufRead) -> Result<Moved> {
-    let mut lines = input.lines().enumerate().map(|(i, line)| {
-        line.map(|text| (i + 1, text))
-            .map_err(|e| Error::BadRequest(format!("not a readable archive: {e}")))
-    });
+    let mut lines = Lines { input, number: 0 };
     let (_, first) = lines
         .next()
         .ok_or_else(|| Error::BadRequest("the archive is empty".into()))??;
@@ -203,6 +209,52 @@ pub async fn import(store: &Store, input: impl BufRead) -> Result<Moved> {
     Err(Error::BadRequest(
         "the archive is truncated: it has no end line".into(),
     ))
+}
+
+/// The archive's lines, numbered from 1, each read only up to
+/// `MAX_LINE_BYTES`: what `BufRead::lines` would grow without bound.
+struct Lines<R> {
+    input: R,
+    number: usize,
+}
+
+impl<R: BufRead> Iterator for Lines<R> {
+    type Item = Result<(usize, String)>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let mut line = Vec::new();
+        let most = u64::try_from(MAX_LINE_BYTES + 1).unwrap_or(u64::MAX);
+        match (&mut self.input).take(most).read_until(b'\n', &mut line) {
+            Ok(0) => return None,
+            Ok(_) => {}
+            Err(e) => {
+                return Some(Err(Error::BadRequest(format!(
+                    "not a readable archive: {e}"
+                ))));
+            }
+        }
+        self.number += 1;
+        if line.last() == Some(&b'\n') {
+            line.pop();
+            if line.last() == Some(&b'\r') {
+                line.pop();
+            }
+        }
+        if line.len() > MAX_LINE_BYTES {
+            return Some(Err(refused(
+                self.number,
+                format!(
+                    "longer than {} MiB, more than any row this node writes",
+                    MAX_LINE_BYTES >> 20
+                ),
+            )));
+        }
+        Some(
+            String::from_utf8(line)
+                .map(|text| (self.number, text))
+                .map_err(|_| refused(self.number, "not UTF-8 text")),
+        )
+    }
 }
 
 /// Checks the header line: format, format version, schema version.
@@ -291,6 +343,27 @@ fn json_cell(value: &Value, kind: ColumnKind) -> Option<Cell> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_endless_line_is_refused_after_the_cap() {
+        // `repeat` never ends: only the cap stops the read.
+        let mut lines = Lines {
+            input: std::io::BufReader::new(std::io::repeat(b' ')),
+            number: 0,
+        };
+        let error = lines.next().expect("a line").unwrap_err().to_string();
+        assert!(
+            error.contains("archive line 1: longer than 16 MiB"),
+            "{error}"
+        );
+        let mut lines = Lines {
+            input: &b"{}\r\nsecond"[..],
+            number: 0,
+        };
+        assert_eq!(lines.next().unwrap().unwrap(), (1, "{}".to_owned()));
+        assert_eq!(lines.next().unwrap().unwrap(), (2, "second".to_owned()));
+        assert!(lines.next().is_none());
+    }
 
     #[test]
     fn json_cells_follow_the_column_kind() {

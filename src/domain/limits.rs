@@ -1,5 +1,5 @@
-//! Rate limits: how often one client address, one signing peer or one
-//! platform token may knock at each door of the node. Each limit is a
+//! Rate limits: how often one client address (an IPv6 client by its /64),
+//! one signing peer or one platform token may knock at each door of the node. Each limit is a
 //! sustained rate per minute with a burst (GCRA, `governor`); a request
 //! over it is answered 429 with the wait in `Retry-After`.
 
@@ -26,8 +26,10 @@ pub enum Door {
     ReadsPerActor,
     /// Console sign-in attempts, per client address.
     SignInPerAddress,
-    /// The platform and admin API, per bearer token.
+    /// The platform and admin API, per bearer token that verifies.
     ApiPerToken,
+    /// The API without a token that verifies, per client address.
+    ApiPerAddress,
 }
 
 /// Forgotten keys are swept after this many checks of one door.
@@ -71,6 +73,7 @@ pub struct RateLimits {
     reads_per_actor: Limiter,
     sign_in_per_address: Limiter,
     api_per_token: Limiter,
+    api_per_address: Limiter,
 }
 
 impl RateLimits {
@@ -82,6 +85,7 @@ impl RateLimits {
             reads_per_actor: Limiter::new(&settings.reads_per_actor),
             sign_in_per_address: Limiter::new(&settings.sign_in_per_address),
             api_per_token: Limiter::new(&settings.api_per_token),
+            api_per_address: Limiter::new(&settings.api_per_address),
         }
     }
 
@@ -94,6 +98,7 @@ impl RateLimits {
             Door::ReadsPerActor => &self.reads_per_actor,
             Door::SignInPerAddress => &self.sign_in_per_address,
             Door::ApiPerToken => &self.api_per_token,
+            Door::ApiPerAddress => &self.api_per_address,
         };
         limiter.check(key)
     }

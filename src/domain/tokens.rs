@@ -105,11 +105,18 @@ pub async fn authenticate(
             "send `Authorization: Bearer TOKEN` (create one with `passerelle token create`)".into(),
         )
     })?;
-    let token = ctx
-        .store
-        .active_token(&hash(presented))
-        .await?
-        .ok_or_else(|| Error::Unauthorized("unknown or revoked token".into()))?;
+    authorize(lookup(ctx, presented).await?, required)
+}
+
+/// The active token whose secret was presented, if any. Looked up once
+/// per request, by the rate limiter, which keys on whether it verifies.
+pub async fn lookup(ctx: &AppContext, presented: &str) -> Result<Option<TokenRow>> {
+    ctx.store.active_token(&hash(presented)).await
+}
+
+/// The caller for a looked-up token, if it has the required scope.
+pub fn authorize(found: Option<TokenRow>, required: Scope) -> Result<Caller> {
+    let token = found.ok_or_else(|| Error::Unauthorized("unknown or revoked token".into()))?;
     if token.scope != required.as_str() {
         return Err(Error::Forbidden(format!(
             "this endpoint needs a token with scope `{}`; this one has scope `{}`",

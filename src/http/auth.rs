@@ -4,12 +4,18 @@
 use std::marker::PhantomData;
 
 use axum::extract::{FromRef, FromRequestParts};
-use axum::http::header;
 use axum::http::request::Parts;
+use axum::http::{HeaderMap, header};
 
 use crate::domain::tokens::{self, Caller, Scope};
 use crate::error::Error;
 use crate::node::AppContext;
+use crate::store::TokenRow;
+
+/// What the rate limiter found for the request's bearer token (`None`:
+/// unknown or revoked), so the token is looked up once per request.
+#[derive(Clone)]
+pub struct TokenLookup(pub Option<TokenRow>);
 
 pub trait RequiredScope {
     const SCOPE: Scope;
@@ -35,8 +41,8 @@ pub type PlatformToken = Bearer<PlatformScope>;
 pub type AdminToken = Bearer<AdminScope>;
 
 /// The token of an `Authorization: Bearer` header, if there is one.
-pub fn bearer_token(parts: &Parts) -> Option<&str> {
-    let value = parts.headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+pub fn bearer_token(headers: &HeaderMap) -> Option<&str> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
     let (scheme, token) = value.split_once(' ')?;
     scheme
         .eq_ignore_ascii_case("bearer")
@@ -53,8 +59,13 @@ where
     type Rejection = Error;
 
     async fn from_request_parts(parts: &mut Parts, state: &State) -> Result<Self, Self::Rejection> {
-        let ctx = AppContext::from_ref(state);
-        let token = tokens::authenticate(&ctx, bearer_token(parts), S::SCOPE).await?;
+        let token = match parts.extensions.get::<TokenLookup>() {
+            Some(TokenLookup(found)) => tokens::authorize(found.clone(), S::SCOPE)?,
+            None => {
+                let ctx = AppContext::from_ref(state);
+                tokens::authenticate(&ctx, bearer_token(&parts.headers), S::SCOPE).await?
+            }
+        };
         Ok(Bearer {
             token,
             scope: PhantomData,

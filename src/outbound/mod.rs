@@ -4,7 +4,10 @@
 //! checked, and the connection goes to the checked address (no second
 //! lookup, so no DNS-rebinding window); IP literals and each redirect are
 //! checked the same way. `federation.allow_private_addresses` is the one
-//! switch that lifts the address check (tests and the demo).
+//! switch that lifts the address check (tests and the demo). Proxy
+//! variables in the environment (`HTTP_PROXY`, `HTTPS_PROXY`, `ALL_PROXY`)
+//! are ignored: through a proxy the connection would go to the proxy's
+//! address and the target's would never be checked.
 
 pub mod address;
 
@@ -55,6 +58,7 @@ pub enum OutboundError {
 pub fn client(allow_private: bool) -> Client {
     let redirect = Policy::custom(move |attempt| follow_redirect(attempt, allow_private));
     let inner = reqwest::Client::builder()
+        .no_proxy()
         .dns_resolver(Arc::new(CheckedResolver { allow_private }))
         .redirect(redirect)
         .connect_timeout(CONNECT_TIMEOUT)

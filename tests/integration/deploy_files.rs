@@ -188,6 +188,14 @@ fn compose_replicas_sit_behind_caddy_and_wait_for_postgres() {
         "{caddyfile}"
     );
     assert!(caddyfile.contains("lb_policy round_robin"));
+    // /metrics is not served to the internet: Caddy answers it itself,
+    // before any `reverse_proxy` (Caddy orders `respond` first).
+    let lines: Vec<&str> = caddyfile.lines().map(str::trim).collect();
+    let matcher = lines
+        .iter()
+        .position(|l| *l == "@metrics path /metrics /metrics/*")
+        .expect("a /metrics matcher in the Caddyfile");
+    assert_eq!(lines[matcher + 1], "respond @metrics 404", "{caddyfile}");
     assert_eq!(
         caddyfile.matches('{').count(),
         caddyfile.matches('}').count(),
@@ -247,11 +255,17 @@ fn kubernetes_set_probes_ports_settings_and_selectors_agree() {
         let value = match variable["value"].as_str() {
             Some(value) => value.to_owned(),
             None => {
-                // A Secret reference: the database URL, never in the set.
+                // A Secret reference: the database URL or the metrics
+                // token, never in the set.
                 let secret = &variable["valueFrom"]["secretKeyRef"];
                 assert_eq!(str_of(secret, &["name"]), "passerelle");
-                assert_eq!(str_of(secret, &["key"]), "database_url");
-                "postgres://passerelle@db.example.org:5432/passerelle".to_owned()
+                match str_of(secret, &["key"]) {
+                    "database_url" => {
+                        "postgres://passerelle@db.example.org:5432/passerelle".to_owned()
+                    }
+                    "metrics_token" => "0123456789abcdef0123456789abcdef".to_owned(),
+                    other => panic!("unexpected secret key {other}"),
+                }
             }
         };
         env.insert(name, value);
@@ -261,6 +275,11 @@ fn kubernetes_set_probes_ports_settings_and_selectors_agree() {
         settings_from(Some(toml), &env).unwrap_or_else(|e| panic!("kubernetes settings: {e}"));
     let port = settings.listen.port();
     assert!(!settings.listen.ip().is_loopback());
+    // Reachable through any Ingress, /metrics needs the Secret's token.
+    assert!(
+        settings.metrics.token.is_some(),
+        "PASSERELLE_METRICS__TOKEN from the Secret"
+    );
     assert_eq!(
         container["ports"][0]["containerPort"].as_u64(),
         Some(u64::from(port))
@@ -346,8 +365,14 @@ fn systemd_unit_and_container_pass_known_settings() {
     }
     assert!(!env.is_empty());
     // The unit runs the example settings file installed as its --config.
-    settings_from(Some(&read("passerelle.example.toml")), &env)
+    let settings = settings_from(Some(&read("passerelle.example.toml")), &env)
         .unwrap_or_else(|e| panic!("systemd unit: {e}"));
+    // Without a metrics token, the node answers on loopback only: /metrics
+    // is not public unless a proxy is told to forward it.
+    assert!(
+        settings.listen.ip().is_loopback() || settings.metrics.token.is_some(),
+        "systemd: /metrics would be public"
+    );
 
     // The container image's defaults, as `ENV NAME=value \` lines.
     let containerfile = read("deploy/Containerfile");
