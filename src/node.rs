@@ -101,7 +101,8 @@ impl Node {
             metrics: Metrics::new()?,
             delivery_wakeup: Arc::new(Notify::new()),
             webhook_wakeup: Arc::new(Notify::new()),
-            http: crate::outbound::client(settings.federation.allow_private_addresses),
+            http: crate::outbound::client(settings.federation.allow_private_addresses)
+                .map_err(|e| Error::Internal(e.to_string()))?,
             key_fetches: Arc::new(crate::apub::key_fetches::KeyFetches::new(
                 settings.federation.key_fetch_window,
                 settings.federation.key_fetches_per_origin,

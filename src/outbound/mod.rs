@@ -52,10 +52,15 @@ pub enum OutboundError {
     TooManyRedirects,
     #[error("redirected to another origin ({0})")]
     CrossOrigin(String),
+    #[error("the outgoing HTTP client cannot be built: {0}")]
+    Client(String),
 }
 
 /// Builds the node's client.
-pub fn client(allow_private: bool) -> Client {
+///
+/// Fails rather than fall back to a default client: that one would honour
+/// proxy variables and skip the address checks.
+pub fn client(allow_private: bool) -> Result<Client, OutboundError> {
     let redirect = Policy::custom(move |attempt| follow_redirect(attempt, allow_private));
     let inner = reqwest::Client::builder()
         .no_proxy()
@@ -65,10 +70,10 @@ pub fn client(allow_private: bool) -> Client {
         .timeout(TOTAL_TIMEOUT)
         .user_agent(concat!("passerelle/", env!("CARGO_PKG_VERSION")))
         .build()
-        .unwrap_or_default();
-    reqwest_middleware::ClientBuilder::new(inner)
+        .map_err(|e| OutboundError::Client(e.to_string()))?;
+    Ok(reqwest_middleware::ClientBuilder::new(inner)
         .with(UrlGuard { allow_private })
-        .build()
+        .build())
 }
 
 /// Checks a target before it is stored (a webhook, a peer to follow), so
