@@ -12,7 +12,9 @@
 //! (the asker's request), `owner` (the owner's receipt and decision),
 //! `answers` (the asker's receipt of the decision), `later` (completion
 //! and cancellation both ways), `stock` (the offer's available quantity),
-//! `terms` (the rules), `views` (what the API and console show).
+//! `terms` (the rules), `amount` (exact decimals and money), `views`
+//! (what the API and console show). Only approved followers may ask, and
+//! what is refused before storing is counted (`Refusal`), not kept.
 
 mod amount;
 mod answers;
