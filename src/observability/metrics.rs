@@ -45,6 +45,9 @@ pub struct Metrics {
     pub amendment_votes: IntCounterVec,
     /// Periodic tasks this process ran (once across replicas), by task.
     pub periodic_runs: IntCounterVec,
+    /// Agreement activities refused before anything was stored, by reason
+    /// (`stranger`, `malformed`, `rewritten`): counted here, not in rows.
+    pub agreements_refused: IntCounterVec,
 }
 
 impl Metrics {
@@ -108,6 +111,7 @@ impl Metrics {
             ready,
             amendment_votes: amendment_votes(&registry)?,
             periodic_runs: periodic_runs(&registry)?,
+            agreements_refused: agreements_refused(&registry)?,
             registry,
             dfc_runs,
             dfc_changes,
@@ -202,6 +206,16 @@ fn periodic_runs(registry: &Registry) -> Result<IntCounterVec> {
         "periodic_runs_total",
         "Periodic tasks this process ran (each runs once across replicas), by task",
         &["task"],
+    )
+}
+
+/// Agreement activities refused before storing anything, by reason.
+fn agreements_refused(registry: &Registry) -> Result<IntCounterVec> {
+    counter(
+        registry,
+        "agreements_refused_total",
+        "Agreement activities refused before anything was stored, by reason (stranger, malformed, rewritten)",
+        &["reason"],
     )
 }
 

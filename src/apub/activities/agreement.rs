@@ -32,6 +32,11 @@ pub struct Commitment {
     pub kind: String,
     /// The intent it satisfies: the proposal's `#primary` or `#reciprocal`.
     pub satisfies: Url,
+    /// What the committed resource is (FEP-0837's examples name it; a
+    /// currency's URN for a price): compared when given, so a finalised
+    /// agreement cannot swap the currency asked.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource_conforms_to: Option<Url>,
     pub resource_quantity: QuantityValue,
 }
 

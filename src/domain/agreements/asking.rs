@@ -10,7 +10,7 @@ use url::Url;
 use crate::apub::activities::{self, agreement};
 use crate::apub::objects::offer::Proposal;
 use crate::domain::agreements::views::AgreementView;
-use crate::domain::agreements::{record, terms};
+use crate::domain::agreements::{amount, record, terms};
 use crate::domain::{change, outgoing};
 use crate::error::{Error, Result};
 use crate::model::{AgreementState, FollowingState, ObjectKind, Side};
@@ -96,6 +96,12 @@ pub async fn ask(
         AskQuantity::Value(value) => (*value, None),
         AskQuantity::Measure { value, unit } => (*value, Some(unit.as_str())),
     };
+    let quantity = amount::of_f64(quantity).ok_or_else(|| {
+        Error::UnprocessableAt(
+            "/quantity".into(),
+            "the quantity must be a decimal number of at most 28 digits".into(),
+        )
+    })?;
     let terms = terms::terms(&proposal, quantity, unit)
         .map_err(|reason| Error::UnprocessableAt("/quantity".into(), reason))?;
     let owner = Url::parse(&peer.actor_uri)?;
@@ -108,11 +114,11 @@ pub async fn ask(
         &serde_json::to_value(&offered)?,
         &owner,
     );
-    let quantity_value = terms::decimal(terms.quantity);
+    let quantity_value = amount::text(terms.quantity);
     let reciprocal = terms
         .reciprocal
         .as_ref()
-        .map(|r| (r.unit.clone(), terms::decimal(r.value), r.currency.clone()));
+        .map(|r| (r.unit.clone(), amount::text(r.value), r.currency.clone()));
     ctx.store.ensure_delivery_stream(peer.id).await?;
     let mut tx = change::begin(ctx).await?;
     let id = tx

@@ -12,8 +12,11 @@
 //! (the asker's request), `owner` (the owner's receipt and decision),
 //! `answers` (the asker's receipt of the decision), `later` (completion
 //! and cancellation both ways), `stock` (the offer's available quantity),
-//! `terms` (the rules), `views` (what the API and console show).
+//! `terms` (the rules), `amount` (exact decimals and money), `views`
+//! (what the API and console show). Only approved followers may ask, and
+//! what is refused before storing is counted (`Refusal`), not kept.
 
+mod amount;
 mod answers;
 mod asking;
 mod later;
@@ -38,6 +41,39 @@ use crate::store::{AgreementRow, ChangeTx, PeerRow};
 
 /// Who takes the decisions the rules take.
 const RULES: &str = "agreement rules";
+
+/// Why an agreement activity was refused before anything was stored: a
+/// closed set, the labels of `agreements_refused_total` (a sender cannot
+/// mint series, and refusals cost a counter, not rows).
+#[derive(Debug, Clone, Copy)]
+enum Refusal {
+    /// An `Offer(Agreement)` from a peer that is not an approved follower.
+    Stranger,
+    /// Quantities or prices that are not decimals.
+    Malformed,
+    /// An `Accept` whose finalised agreement is not what was asked.
+    Rewritten,
+}
+
+impl Refusal {
+    const fn label(self) -> &'static str {
+        match self {
+            Refusal::Stranger => "stranger",
+            Refusal::Malformed => "malformed",
+            Refusal::Rewritten => "rewritten",
+        }
+    }
+
+    /// Counts the refusal and hands back `error`, the sender's answer.
+    fn count(self, ctx: &AppContext, error: Error) -> Error {
+        ctx.metrics
+            .agreements_refused
+            .with_label_values(&[self.label()])
+            .inc();
+        tracing::info!(reason = self.label(), %error, "agreement activity refused, nothing stored");
+        error
+    }
+}
 
 fn events(state: AgreementState) -> (audit::Event, webhooks::Event) {
     match state {

@@ -4,6 +4,7 @@
 //! offer's available quantity taken and its `Update` published in the
 //! same change) or reject it.
 
+use rust_decimal::Decimal;
 use serde_json::Value;
 use url::Url;
 
@@ -12,7 +13,7 @@ use crate::apub::activities::{self, answer};
 use crate::apub::actor::actor_id;
 use crate::apub::objects::offer::Proposal;
 use crate::domain::agreements::views::AgreementView;
-use crate::domain::agreements::{RULES, check_move, load, record, stock, terms};
+use crate::domain::agreements::{RULES, Refusal, amount, check_move, load, record, stock, terms};
 use crate::domain::visibility::ReaderRights;
 use crate::domain::{change, outgoing, publish};
 use crate::error::{Error, Result};
@@ -20,19 +21,14 @@ use crate::model::{AgreementState, FollowerState, ObjectKind, Side, units};
 use crate::node::AppContext;
 use crate::store::{AgreementRow, ChangeTx, NewAgreement, PeerRow};
 
-/// Why a received agreement cannot stand, or its terms.
+/// Why a received agreement cannot stand, or its terms (the sender is an
+/// approved follower).
 async fn judge(
     ctx: &AppContext,
     sender: &PeerRow,
     proposal_uri: &Url,
     offered: &Agreement,
 ) -> Result<std::result::Result<terms::Terms, String>> {
-    let follower = ctx.store.follow_in_by_peer(sender.id).await?;
-    if follower.map(|f| f.state) != Some(FollowerState::Approved) {
-        return Ok(Err(
-            "only approved followers may ask for this node's offers".into(),
-        ));
-    }
     let object = match publish::parse_object_uri(ctx, proposal_uri) {
         Some((ObjectKind::Offer, local_id)) => {
             ctx.store.object(ObjectKind::Offer, &local_id).await?
@@ -54,6 +50,55 @@ async fn judge(
     Ok(terms::check_received(proposal_uri, &proposal, offered))
 }
 
+/// Refuses, before anything is stored, an `Offer(Agreement)` from a peer
+/// that is not an approved follower: a stranger's request costs this
+/// node a counter, not an agreement, audit entries, webhooks and a
+/// delivery stream.
+async fn admit(ctx: &AppContext, sender: &PeerRow) -> Result<()> {
+    let follower = ctx.store.follow_in_by_peer(sender.id).await?;
+    if follower.map(|f| f.state) == Some(FollowerState::Approved) {
+        return Ok(());
+    }
+    Err(Refusal::Stranger.count(
+        ctx,
+        Error::Forbidden(
+            "only approved followers may ask for this node's offers: follow it and be approved first"
+                .into(),
+        ),
+    ))
+}
+
+/// The quantity and the reciprocal's value as decimals, or a 422 (nothing
+/// stored): what is stored is the validated decimal, never the raw text.
+fn amounts(ctx: &AppContext, offered: &Agreement) -> Result<(Decimal, Option<Decimal>)> {
+    let read = |value: &str, pointer: &str| {
+        amount::parse(value).ok_or_else(|| {
+            Refusal::Malformed.count(
+                ctx,
+                Error::UnprocessableAt(
+                    pointer.into(),
+                    "not a decimal number (digits, an optional fraction)".into(),
+                ),
+            )
+        })
+    };
+    let quantity = read(
+        &offered.stipulates.resource_quantity.has_numerical_value,
+        "/object/stipulates/resourceQuantity/hasNumericalValue",
+    )?;
+    let reciprocal = offered
+        .stipulates_reciprocal
+        .as_ref()
+        .map(|r| {
+            read(
+                &r.resource_quantity.has_numerical_value,
+                "/object/stipulatesReciprocal/resourceQuantity/hasNumericalValue",
+            )
+        })
+        .transpose()?;
+    Ok((quantity, reciprocal))
+}
+
 /// A peer's `Offer(Agreement)`, its integrity proof verified.
 pub async fn offer_received(
     ctx: &AppContext,
@@ -61,6 +106,7 @@ pub async fn offer_received(
     offer_id: &Url,
     offered: &Agreement,
 ) -> Result<()> {
+    admit(ctx, sender).await?;
     if ctx
         .store
         .agreement_by_offer(offer_id.as_str())
@@ -69,21 +115,32 @@ pub async fn offer_received(
     {
         return Ok(());
     }
+    let (quantity, reciprocal_value) = amounts(ctx, offered)?;
     let mut proposal_uri = offered.stipulates.satisfies.clone();
     proposal_uri.set_fragment(None);
     let verdict = judge(ctx, sender, &proposal_uri, offered).await?;
-    let quantity = &offered.stipulates.resource_quantity;
-    let reciprocal = offered.stipulates_reciprocal.as_ref().map(|r| {
-        (
-            units::om_name(&r.resource_quantity.has_unit),
-            r.resource_quantity.has_numerical_value.clone(),
-        )
-    });
+    let quantity_value = amount::text(quantity);
+    let reciprocal = offered
+        .stipulates_reciprocal
+        .as_ref()
+        .zip(reciprocal_value)
+        .map(|(r, value)| {
+            (
+                units::om_name(&r.resource_quantity.has_unit),
+                amount::text(value),
+            )
+        });
     let currency = verdict
         .as_ref()
         .ok()
         .and_then(|t| t.reciprocal.as_ref())
         .and_then(|r| r.currency.clone());
+    // Kept (and later finalised) as validated: `5`, never ` 5`.
+    let mut document = offered.clone();
+    document.stipulates.resource_quantity.has_numerical_value = quantity_value.clone();
+    if let (Some(r), Some((_, value))) = (document.stipulates_reciprocal.as_mut(), &reciprocal) {
+        r.resource_quantity.has_numerical_value = value.clone();
+    }
     ctx.store.ensure_delivery_stream(sender.id).await?;
     let mut tx = change::begin(ctx).await?;
     let id = tx
@@ -93,14 +150,14 @@ pub async fn offer_received(
             offer_uri: offer_id.as_str(),
             proposal_uri: proposal_uri.as_str(),
             state: AgreementState::Pending,
-            quantity_unit: &units::om_name(&quantity.has_unit),
-            quantity_value: &quantity.has_numerical_value,
+            quantity_unit: &units::om_name(&offered.stipulates.resource_quantity.has_unit),
+            quantity_value: &quantity_value,
             reciprocal: reciprocal
                 .as_ref()
                 .map(|(unit, value)| (unit.as_str(), value.as_str(), currency.as_deref())),
             note: offered.content.as_deref(),
             reason: None,
-            document: &serde_json::to_string(offered)?,
+            document: &serde_json::to_string(&document)?,
         })
         .await?;
     record(

@@ -5,20 +5,21 @@
 //! without it. Changes are serialised (`ChangeTx`), so two accepts read
 //! the quantity one after the other and cannot both take the last of it.
 
+use rust_decimal::Decimal;
 use serde_json::Value;
 use url::Url;
 
-use crate::domain::agreements::terms::decimal;
+use crate::domain::agreements::amount;
 use crate::domain::publish;
 use crate::error::{Error, Result};
-use crate::model::ObjectKind;
+use crate::model::{ObjectKind, units};
 use crate::node::AppContext;
 use crate::store::{AgreementRow, ChangeTx};
 
 /// Takes the agreement's quantity from the offer: refused (409, nothing
 /// changed) when less is left.
 pub(super) async fn take(ctx: &AppContext, tx: &mut ChangeTx, row: &AgreementRow) -> Result<()> {
-    adjust(ctx, tx, row, -1.0).await
+    adjust(ctx, tx, row, true).await
 }
 
 /// Gives the agreement's quantity back to the offer, if it is still
@@ -28,11 +29,15 @@ pub(super) async fn give_back(
     tx: &mut ChangeTx,
     row: &AgreementRow,
 ) -> Result<()> {
-    adjust(ctx, tx, row, 1.0).await
+    adjust(ctx, tx, row, false).await
 }
 
-async fn adjust(ctx: &AppContext, tx: &mut ChangeTx, row: &AgreementRow, sign: f64) -> Result<()> {
-    let taking = sign < 0.0;
+async fn adjust(
+    ctx: &AppContext,
+    tx: &mut ChangeTx,
+    row: &AgreementRow,
+    taking: bool,
+) -> Result<()> {
     let gone = || {
         Error::Conflict(format!(
             "the offer {} is no longer published",
@@ -57,21 +62,41 @@ async fn adjust(ctx: &AppContext, tx: &mut ChangeTx, row: &AgreementRow, sign: f
         // No stated availability: nothing to count.
         return Ok(());
     };
-    let quantity: f64 = row
-        .quantity_value
-        .parse()
-        .map_err(|_| Error::Internal(format!("stored quantity {:?}", row.quantity_value)))?;
-    let left = available + sign * quantity;
-    if left < -1e-9 {
+    let unit = payload
+        .pointer("/available/unit")
+        .and_then(Value::as_str)
+        .map(units::om_name);
+    if unit.as_deref() != Some(row.quantity_unit.as_str()) {
+        // The offer changed its unit since: its count is not this one's,
+        // and nothing can be given back to it.
+        if !taking {
+            return Ok(());
+        }
+        return Err(Error::Conflict(format!(
+            "the offer's available quantity is now in `{}`, not in the agreement's `{}`",
+            unit.unwrap_or_default(),
+            row.quantity_unit
+        )));
+    }
+    let available = amount::of_f64(available)
+        .ok_or_else(|| Error::Internal(format!("stored availability {available}")))?;
+    let quantity = amount::stored(&row.quantity_value)
+        .ok_or_else(|| Error::Internal(format!("stored quantity {:?}", row.quantity_value)))?;
+    let left = if taking {
+        available - quantity
+    } else {
+        available + quantity
+    };
+    if left < Decimal::ZERO {
         return Err(Error::Conflict(format!(
             "only {} {} of the offer left: {} cannot be accepted",
-            decimal(available),
+            amount::text(available),
             row.quantity_unit,
-            decimal(quantity)
+            amount::text(quantity)
         )));
     }
     // Written as FEP-0837 decimals are (`115`, not `115.0`).
-    let left: Value = serde_json::from_str(&decimal(left.max(0.0)))?;
+    let left: Value = serde_json::from_str(&amount::text(left))?;
     payload["available"]["value"] = left.clone();
     let published = publish::upsert_in(ctx, tx, ObjectKind::Offer, &local_id, &payload).await?;
     tracing::info!(offer = %row.proposal_uri, %left, change = ?published.change, "agreement: offer availability");
