@@ -267,7 +267,7 @@ mod tests {
     async fn the_client_refuses_loopback_without_connecting() {
         // Nothing listens on the port: a refusal from the check, not a
         // connection error, proves no connection was tried.
-        let client = client(false);
+        let client = client(false).expect("the client builds");
         for url in ["http://127.0.0.1:9/", "http://localhost:9/"] {
             let error = client.get(url).send().await.unwrap_err();
             assert!(
