@@ -12,13 +12,13 @@ use serde_json::{Value, json};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-use crate::config::{Admission, Settings};
 use crate::domain::tokens::{self, Scope};
 use crate::domain::{follows, publish};
 use crate::error::{Error, Result};
 use crate::model::FollowerState;
 use crate::model::kinds::ObjectKind;
 use crate::node::{Node, NodeState};
+use passerelle_config::{Admission, Settings};
 
 const DECIDED_BY: &str = "passerelle demo";
 const CHARTER_ID: &str = "pec-charter";
@@ -168,12 +168,12 @@ fn settings(dir: &Path, spec: &Spec, port: u16) -> Result<Settings> {
             "sqlite://{}",
             dir.join(format!("{}.db", spec.slug)).display()
         ),
-        platform: crate::config::PlatformSettings {
+        platform: passerelle_config::PlatformSettings {
             slug: spec.slug.into(),
             name: spec.name.into(),
             summary: spec.summary.into(),
         },
-        federation: crate::config::FederationSettings {
+        federation: passerelle_config::FederationSettings {
             allow_private_addresses: true,
             admission: Admission::Manual,
             ..defaults.federation

@@ -5,7 +5,6 @@
 
 pub mod apub;
 pub mod cli;
-pub mod config;
 pub mod delivery;
 pub mod demo;
 pub mod domain;
@@ -14,8 +13,11 @@ pub mod http;
 pub mod model;
 pub mod node;
 pub mod observability;
-pub mod outbound;
 pub mod store;
+
+// The layers below, under the names the binary, tests and benches use.
+pub use passerelle_config as config;
+pub use passerelle_outbound as outbound;
 
 pub use config::Settings;
 pub use error::{Error, Result};

@@ -12,7 +12,6 @@ use tokio::net::TcpListener;
 use tokio::sync::{Notify, watch};
 
 use crate::apub::peer::LocalSigner;
-use crate::config::Settings;
 use crate::domain::identity;
 use crate::domain::policy::PolicyUrlVerifier;
 use crate::error::{Error, Result};
@@ -20,6 +19,7 @@ use crate::http::html::Templates;
 use crate::model::keys::NodeKeys;
 use crate::observability::metrics::Metrics;
 use crate::store::Store;
+use passerelle_config::Settings;
 
 /// What every request handler, activity handler and background task of one
 /// node shares. It is also the data `activitypub_federation` hands back to
@@ -36,7 +36,7 @@ pub struct AppContext {
     pub webhook_wakeup: Arc<Notify>,
     /// The node's one outgoing HTTP client, address-checked, for peers and
     /// webhooks alike (connections reused).
-    pub http: crate::outbound::Client,
+    pub http: passerelle_outbound::Client,
     /// Signers' actor documents fetched in the current window.
     pub key_fetches: Arc<crate::apub::key_fetches::KeyFetches>,
     /// Peers whose catalog backfill is running.
@@ -101,7 +101,7 @@ impl Node {
             metrics: Metrics::new()?,
             delivery_wakeup: Arc::new(Notify::new()),
             webhook_wakeup: Arc::new(Notify::new()),
-            http: crate::outbound::client(settings.federation.allow_private_addresses)
+            http: passerelle_outbound::client(settings.federation.allow_private_addresses)
                 .map_err(|e| Error::Internal(e.to_string()))?,
             key_fetches: Arc::new(crate::apub::key_fetches::KeyFetches::new(
                 settings.federation.key_fetch_window,

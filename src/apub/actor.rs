@@ -8,8 +8,8 @@ use url::Url;
 use crate::apub::context::{
     ACTIVITY_STREAMS, DATA_INTEGRITY, MULTIKEY_V1, NETWORK_CONTEXT_PATH, SECURITY_V1,
 };
-use crate::config::Settings;
 use crate::model::keys::NodeKeys;
+use passerelle_config::Settings;
 
 /// Paths of the node's actor and its collections, relative to the public URL.
 pub const ACTOR_PATH: &str = "/actor";

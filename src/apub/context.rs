@@ -2,7 +2,7 @@
 
 use serde_json::{Value, json};
 
-use crate::config::Settings;
+use passerelle_config::Settings;
 
 pub const ACTIVITY_STREAMS: &str = "https://www.w3.org/ns/activitystreams";
 /// Defines `publicKey` / `publicKeyPem` (HTTP signature keys).

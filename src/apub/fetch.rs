@@ -9,7 +9,7 @@ use url::Url;
 
 use crate::apub::context::ACTIVITY_JSON;
 use crate::apub::knocking::{self, Signing};
-use crate::outbound::{self, OutboundError};
+use passerelle_outbound::{self as outbound, OutboundError};
 
 /// Largest document accepted from a peer.
 pub const MAX_DOCUMENT_BYTES: usize = 1024 * 1024;

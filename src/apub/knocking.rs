@@ -21,9 +21,9 @@ use crate::apub::context::ACTIVITY_JSON;
 use crate::apub::message_signature::{self, Challenge, PrivateKey};
 use crate::apub::peer::domain_of;
 use crate::apub::signing_pool;
-use crate::config::{Settings, SignatureScheme};
 use crate::error::{Error, Result};
 use crate::node::AppContext;
+use passerelle_config::{Settings, SignatureScheme};
 
 /// FEP-844e: the node verifies RFC 9421 signatures.
 pub const IMPLEMENTS_RFC9421: &str = "https://datatracker.ietf.org/doc/html/rfc9421";

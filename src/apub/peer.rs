@@ -11,11 +11,11 @@ use serde_json::Value;
 use url::Url;
 
 use crate::apub::actor::actor_id;
-use crate::config::Settings;
 use crate::error::{Error, Result};
 use crate::model::keys::NodeKeys;
 use crate::node::AppContext;
 use crate::store::{PeerActor, PeerRow};
+use passerelle_config::Settings;
 
 /// The fields of a remote actor the node relies on.
 #[derive(Debug, Clone, Deserialize)]

@@ -65,7 +65,7 @@ pub fn verify_with_actor(
 /// Verifies `document`'s proof, fetching the signer's actor for its key.
 /// Returns the verification method that signed it.
 pub async fn verify_document(
-    client: &crate::outbound::Client,
+    client: &passerelle_outbound::Client,
     document: &Value,
 ) -> Result<String, VerificationError> {
     let method = proof::verification_method(document)?.to_owned();

@@ -5,9 +5,9 @@ use std::fs::File;
 use std::io::BufReader;
 use std::path::{Path, PathBuf};
 
-use crate::config::{DatabaseKind, Settings};
 use crate::domain::archive;
 use crate::store::Store;
+use passerelle_config::{DatabaseKind, Settings};
 
 /// Connects without migrating, for commands that must not change the schema.
 async fn connect(settings: &Settings) -> Result<Store, String> {

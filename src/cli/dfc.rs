@@ -7,9 +7,9 @@
 use clap::{Args, Subcommand};
 use url::Url;
 
-use crate::config::Settings;
 use crate::domain::dfc::{self, Source};
 use crate::node::Node;
+use passerelle_config::Settings;
 
 #[derive(Subcommand)]
 pub enum DfcCommand {

@@ -5,12 +5,12 @@
 
 use clap::Subcommand;
 
-use crate::config::Settings;
 use crate::domain::peers::{self, PeerView};
 use crate::domain::{follows, identity, outgoing};
 use crate::model::time::format_millis;
 use crate::model::{FollowerState, FollowingState};
 use crate::node::Node;
+use passerelle_config::Settings;
 
 /// Who the audit log names for decisions taken here.
 fn operator() -> String {

@@ -2,9 +2,9 @@
 
 use clap::{Subcommand, ValueEnum};
 
-use crate::config::Settings;
 use crate::domain::tokens::{self, Scope};
 use crate::model::time::format_millis;
+use passerelle_config::Settings;
 
 #[derive(Clone, Copy, ValueEnum)]
 pub enum ScopeArg {

@@ -7,7 +7,7 @@ use url::Url;
 
 use crate::apub::fetch;
 use crate::apub::verification::verify_document;
-use crate::config::Settings;
+use passerelle_config::Settings;
 
 #[derive(Args)]
 pub struct VerifyArgs {
@@ -21,7 +21,7 @@ pub struct VerifyArgs {
 
 pub async fn run(settings: Settings, args: VerifyArgs) -> Result<(), String> {
     let allow_private = args.allow_private_addresses || settings.federation.allow_private_addresses;
-    let client = crate::outbound::client(allow_private).map_err(|e| e.to_string())?;
+    let client = passerelle_outbound::client(allow_private).map_err(|e| e.to_string())?;
     let document: Value = match Url::parse(&args.source) {
         Ok(url) if matches!(url.scheme(), "http" | "https") => fetch::fetch_document(&client, &url)
             .await

@@ -117,7 +117,7 @@ async fn try_post(
             Ok(response) => response,
             Err(e) => {
                 return Ok(Outcome::Failed {
-                    error: crate::outbound::describe(&e),
+                    error: passerelle_outbound::describe(&e),
                     retry_after: None,
                 });
             }
@@ -130,7 +130,7 @@ async fn try_post(
                     return Ok(match state.http.execute(request).await {
                         Ok(response) => outcome_of(&response, inbox, failures),
                         Err(e) => Outcome::Failed {
-                            error: crate::outbound::describe(&e),
+                            error: passerelle_outbound::describe(&e),
                             retry_after: None,
                         },
                     });

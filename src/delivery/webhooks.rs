@@ -54,7 +54,7 @@ async fn deliver(state: &NodeState, event: &WebhookEventRow) -> crate::error::Re
     let outcome = match sent {
         Ok(response) => outcome_of(&response, &webhook.url, event.attempts),
         Err(e) => Outcome::Failed {
-            error: crate::outbound::describe(&e),
+            error: passerelle_outbound::describe(&e),
             retry_after: None,
         },
     };

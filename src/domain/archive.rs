@@ -28,9 +28,9 @@ use base64::engine::general_purpose::STANDARD;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use crate::config::DatabaseKind;
 use crate::error::{Error, Result};
 use crate::store::{ArchiveImport, Cell, Column, ColumnKind, Store, Table};
+use passerelle_config::DatabaseKind;
 
 /// The `format` of the header line.
 pub const FORMAT: &str = "passerelle-export";

@@ -3,8 +3,8 @@
 use url::Url;
 
 use crate::apub::actor::actor_id;
-use crate::config::Settings;
 use crate::error::{Error, Result};
+use passerelle_config::Settings;
 
 /// The node's handle without the leading `@`: `slug@host`.
 pub fn account(settings: &Settings) -> String {

@@ -10,8 +10,8 @@ use std::time::Duration;
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota};
 
-use crate::config::{Rate, RateLimitSettings};
 use crate::error::{Error, Result};
+use passerelle_config::{Rate, RateLimitSettings};
 
 /// The doors that are limited, each keyed by who knocks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

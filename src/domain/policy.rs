@@ -6,9 +6,9 @@ use serde::Serialize;
 use url::Url;
 
 use crate::apub::peer::domain_of;
-use crate::config::Admission;
 use crate::error::Result;
 use crate::node::AppContext;
+use passerelle_config::Admission;
 
 /// Why a domain may not follow or deliver, if it may not.
 pub async fn refusal(ctx: &AppContext, domain: &str) -> Result<Option<String>> {

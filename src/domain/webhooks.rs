@@ -147,7 +147,7 @@ pub async fn create(ctx: &AppContext, url: &str, events: &[String]) -> Result<We
     }
     // Checked again by the client at every delivery (the name may resolve
     // elsewhere later).
-    crate::outbound::check_target(&parsed, ctx.settings.federation.allow_private_addresses)
+    passerelle_outbound::check_target(&parsed, ctx.settings.federation.allow_private_addresses)
         .await
         .map_err(|e| {
             Error::Unprocessable(vec![Violation {

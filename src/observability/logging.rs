@@ -4,7 +4,7 @@
 
 use tracing_subscriber::EnvFilter;
 
-use crate::config::{LogFormat, LogSettings};
+use passerelle_config::{LogFormat, LogSettings};
 
 /// Installs the global subscriber; later calls (tests starting several
 /// nodes in one process) keep the first one.

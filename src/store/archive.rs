@@ -8,8 +8,8 @@ use sqlx::any::AnyRow;
 use sqlx::{Any, Row, Transaction};
 
 use super::Store;
-use crate::config::DatabaseKind;
 use crate::error::{Error, Result};
+use passerelle_config::DatabaseKind;
 
 /// sqlx's own bookkeeping: recreated by migrations, never moved.
 const MIGRATIONS_TABLE: &str = "_sqlx_migrations";

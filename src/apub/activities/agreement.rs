@@ -13,9 +13,9 @@ use url::Url;
 use crate::apub::actor::actor_id;
 use crate::apub::context::object_context;
 use crate::apub::objects::offer::QuantityValue;
-use crate::config::Settings;
 use crate::error::{Error, Result};
 use crate::model::{ActivityKind, AgreementState};
+use passerelle_config::Settings;
 
 pub const OFFER: ActivityKind = ActivityKind::Offer;
 pub const AGREEMENT: &str = "Agreement";

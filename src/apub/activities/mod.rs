@@ -19,10 +19,10 @@ use url::Url;
 use crate::apub::actor::actor_id;
 use crate::apub::context::object_context;
 use crate::apub::objects::addressing;
-use crate::config::Settings;
 use crate::error::{Error, Result};
 use crate::model::ActivityKind;
 use crate::model::kinds::Audience;
+use passerelle_config::Settings;
 
 /// Path under which activities are served: `/activities/{uuid}`.
 pub const ACTIVITIES_PATH: &str = "/activities";

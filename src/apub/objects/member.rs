@@ -7,9 +7,9 @@ use url::Url;
 
 use crate::apub::actor::actor_id;
 use crate::apub::objects::field;
-use crate::config::Settings;
 use crate::error::Result;
 use crate::model::payload::MemberPayload;
+use passerelle_config::Settings;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

@@ -13,10 +13,10 @@ use url::Url;
 
 use crate::apub::actor::{FOLLOWERS_PATH, actor_id};
 use crate::apub::context::{PUBLIC_COLLECTION, object_context};
-use crate::config::Settings;
 use crate::error::{Error, Result};
 use crate::model::kinds::{Audience, AudienceName, ObjectKind};
 use crate::model::payload::Payload;
+use passerelle_config::Settings;
 
 // Strict ActivityStreams parsers (Fedify's among them) drop an object whose
 // types include none of theirs; so each of our own types travels with an

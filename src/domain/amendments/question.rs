@@ -8,9 +8,9 @@ use url::Url;
 use crate::apub::activities::amendment::{CHOICES, Count, PollOption, QUESTION, Question};
 use crate::apub::actor::actor_id;
 use crate::apub::context::object_context;
-use crate::config::Settings;
 use crate::error::Result;
 use crate::model::payload::CharterPayload;
+use passerelle_config::Settings;
 
 /// What the open `Question` states.
 pub struct Opening<'a> {

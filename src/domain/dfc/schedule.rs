@@ -4,11 +4,11 @@
 
 use tokio::sync::watch;
 
-use crate::config::DfcSourceSettings;
 use crate::domain::dfc::import;
 use crate::domain::dfc::source::Source;
 use crate::error::{DfcFailure, Error};
 use crate::node::AppContext;
+use passerelle_config::DfcSourceSettings;
 
 /// Runs every configured source until `stop` turns true.
 pub async fn run(ctx: AppContext, stop: watch::Receiver<bool>) {

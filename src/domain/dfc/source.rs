@@ -13,7 +13,7 @@ use url::Url;
 use crate::domain::dfc::graph::quoted;
 use crate::error::{DfcFailure, Error, Result};
 use crate::node::AppContext;
-use crate::outbound;
+use passerelle_outbound as outbound;
 
 /// Largest DFC document read (a large catalog is a few MB).
 pub const MAX_DOCUMENT_BYTES: usize = 16 * 1024 * 1024;

@@ -67,7 +67,7 @@ pub async fn resolve_peer(data: &Data<AppContext>, target: &str) -> Result<Peer>
 /// Refuses at once a target the client would never reach (a private
 /// address on a node that does not allow them), with the reason.
 pub(super) async fn check_reachable(ctx: &AppContext, url: &Url) -> Result<()> {
-    crate::outbound::check_target(url, ctx.settings.federation.allow_private_addresses)
+    passerelle_outbound::check_target(url, ctx.settings.federation.allow_private_addresses)
         .await
         .map_err(|e| Error::BadRequest(format!("cannot follow {url}: {e}")))
 }

@@ -24,8 +24,8 @@ impl Store {
         // alive since `alive_since`: it was killed): a stream a live
         // process is driving is never claimed twice.
         let lock = match self.kind() {
-            crate::config::DatabaseKind::Postgres => "FOR UPDATE SKIP LOCKED",
-            crate::config::DatabaseKind::Sqlite => "",
+            passerelle_config::DatabaseKind::Postgres => "FOR UPDATE SKIP LOCKED",
+            passerelle_config::DatabaseKind::Sqlite => "",
         };
         let rows = sqlx::query(&format!(
             "UPDATE delivery_streams SET lease_owner = $1, lease_until = $2 WHERE peer_id IN ( \

@@ -1,7 +1,7 @@
 //! What serde cannot check: URL shapes, the slug, the database scheme,
 //! domain rules and lower bounds, one check per section of the file.
 
-use crate::config::{ConfigError, Settings};
+use crate::{ConfigError, Settings};
 
 impl Settings {
     /// Checks what serde cannot: URL shapes, the slug, the database scheme.

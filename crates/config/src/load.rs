@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
 
-use crate::config::{ConfigError, DEFAULT_CONFIG_FILE, ENV_PREFIX, Settings};
+use crate::{ConfigError, DEFAULT_CONFIG_FILE, ENV_PREFIX, Settings};
 
 impl Settings {
     /// Reads settings: defaults, then the file (`path`, or `passerelle.toml`

@@ -3,11 +3,11 @@
 use figment::providers::Env;
 use url::Url;
 
-use crate::config::{ConfigError, Settings};
+use crate::{ConfigError, Settings};
 
 #[test]
 fn the_example_file_states_the_defaults() {
-    let example = load_toml(include_str!("../../passerelle.example.toml")).expect("loads");
+    let example = load_toml(include_str!("../../../passerelle.example.toml")).expect("loads");
     assert_eq!(example, Settings::default());
 }
 
