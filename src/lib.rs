@@ -8,15 +8,15 @@ pub mod cli;
 pub mod delivery;
 pub mod demo;
 pub mod domain;
-pub mod error;
 pub mod http;
-pub mod model;
 pub mod node;
 pub mod observability;
 pub mod store;
 
 // The layers below, under the names the binary, tests and benches use.
 pub use passerelle_config as config;
+pub use passerelle_model as model;
+pub use passerelle_model::error;
 pub use passerelle_outbound as outbound;
 
 pub use config::Settings;

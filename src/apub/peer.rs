@@ -161,11 +161,42 @@ impl Peer {
     }
 }
 
+/// The error of our implementations of the federation library's `Object`:
+/// ours, wrapped in a type of this crate so that the library's own errors
+/// convert into it (`From` between two other crates' types is not ours to
+/// write).
+#[derive(Debug)]
+pub struct LibraryError(pub Error);
+
+impl std::fmt::Display for LibraryError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl From<activitypub_federation::error::Error> for LibraryError {
+    fn from(error: activitypub_federation::error::Error) -> LibraryError {
+        LibraryError(from_library(error))
+    }
+}
+
+impl From<serde_json::Error> for LibraryError {
+    fn from(error: serde_json::Error) -> LibraryError {
+        LibraryError(error.into())
+    }
+}
+
+impl From<LibraryError> for Error {
+    fn from(error: LibraryError) -> Error {
+        error.0
+    }
+}
+
 #[async_trait::async_trait]
 impl Object for Peer {
     type DataType = AppContext;
     type Kind = Value;
-    type Error = Error;
+    type Error = LibraryError;
 
     fn id(&self) -> &Url {
         &self.id
@@ -175,48 +206,66 @@ impl Object for Peer {
         DateTime::from_timestamp_millis(self.row.fetched_at)
     }
 
-    async fn read_from_id(object_id: Url, data: &Data<AppContext>) -> Result<Option<Peer>> {
+    async fn read_from_id(
+        object_id: Url,
+        data: &Data<AppContext>,
+    ) -> Result<Option<Peer>, LibraryError> {
+        Peer::stored(&object_id, data).await.map_err(LibraryError)
+    }
+
+    async fn into_json(self, _data: &Data<AppContext>) -> Result<Value, LibraryError> {
+        Ok(self.actor_document())
+    }
+
+    async fn verify(
+        json: &Value,
+        expected_domain: &Url,
+        _data: &Data<AppContext>,
+    ) -> Result<(), LibraryError> {
+        verify_actor_document(json, expected_domain).map_err(LibraryError)
+    }
+
+    async fn from_json(json: Value, data: &Data<AppContext>) -> Result<Peer, LibraryError> {
+        Peer::store(json, None, data).await.map_err(LibraryError)
+    }
+}
+
+/// An actor document is usable when its keys and inbox are on its own
+/// origin, and that origin is the one it was fetched from.
+fn verify_actor_document(json: &Value, expected_domain: &Url) -> Result<()> {
+    let fields = ActorFields::parse(json)?;
+    verify_domains_match(&fields.id, expected_domain).map_err(|_| {
+        Error::BadRequest(format!("actor {} is not on {expected_domain}", fields.id))
+    })?;
+    for key in &fields.public_key {
+        if key.owner.as_ref().is_some_and(|owner| *owner != fields.id)
+            || key.id.origin() != fields.id.origin()
+        {
+            return Err(Error::BadRequest(format!(
+                "a key of {} belongs to someone else",
+                fields.id
+            )));
+        }
+    }
+    if fields.inbox.origin() != fields.id.origin() {
+        return Err(Error::BadRequest(format!(
+            "the inbox of {} is on another origin",
+            fields.id
+        )));
+    }
+    Ok(())
+}
+
+impl Peer {
+    /// The stored peer of `actor`, if any.
+    async fn stored(actor: &Url, data: &AppContext) -> Result<Option<Peer>> {
         data.store
-            .peer_by_uri(object_id.as_str())
+            .peer_by_uri(actor.as_str())
             .await?
             .map(Peer::from_row)
             .transpose()
     }
 
-    async fn into_json(self, _data: &Data<AppContext>) -> Result<Value> {
-        Ok(self.actor_document())
-    }
-
-    async fn verify(json: &Value, expected_domain: &Url, _data: &Data<AppContext>) -> Result<()> {
-        let fields = ActorFields::parse(json)?;
-        verify_domains_match(&fields.id, expected_domain).map_err(|_| {
-            Error::BadRequest(format!("actor {} is not on {expected_domain}", fields.id))
-        })?;
-        for key in &fields.public_key {
-            if key.owner.as_ref().is_some_and(|owner| *owner != fields.id)
-                || key.id.origin() != fields.id.origin()
-            {
-                return Err(Error::BadRequest(format!(
-                    "a key of {} belongs to someone else",
-                    fields.id
-                )));
-            }
-        }
-        if fields.inbox.origin() != fields.id.origin() {
-            return Err(Error::BadRequest(format!(
-                "the inbox of {} is on another origin",
-                fields.id
-            )));
-        }
-        Ok(())
-    }
-
-    async fn from_json(json: Value, data: &Data<AppContext>) -> Result<Peer> {
-        Peer::store(json, None, data).await
-    }
-}
-
-impl Peer {
     /// Stores a verified actor document, with the key its requests are
     /// checked by: `key_pem` (the one a request was just verified with)
     /// or else its main key.
@@ -334,8 +383,10 @@ impl Actor for LocalSigner {
     }
 }
 
-impl From<activitypub_federation::error::Error> for Error {
-    fn from(error: activitypub_federation::error::Error) -> Error {
+/// The federation library's error in our terms. (A function, not `From`:
+/// both types belong to other crates.)
+pub fn from_library(error: activitypub_federation::error::Error) -> Error {
+    {
         use activitypub_federation::error::Error as Federation;
         match error {
             Federation::ActivitySignatureInvalid => Error::Unauthorized(

@@ -8,7 +8,7 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, header};
 
 use crate::domain::tokens::{self, Caller, Scope};
-use crate::error::Error;
+use crate::http::problem::ApiError;
 use crate::node::AppContext;
 use crate::store::TokenRow;
 
@@ -56,7 +56,7 @@ where
     State: Send + Sync,
     AppContext: FromRef<State>,
 {
-    type Rejection = Error;
+    type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &State) -> Result<Self, Self::Rejection> {
         let token = match parts.extensions.get::<TokenLookup>() {

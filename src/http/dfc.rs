@@ -14,7 +14,7 @@ use axum::routing::get;
 
 use crate::domain::dfc::export::Exported;
 use crate::domain::dfc::views;
-use crate::error::Result;
+use crate::http::problem::Result;
 use crate::node::NodeState;
 
 /// The media type of a DFC 2.0 document.

@@ -6,7 +6,7 @@ use axum::response::Html;
 use minijinja::Environment;
 use serde::Serialize;
 
-use crate::error::{Error, Result};
+use crate::error::Error;
 
 pub struct Templates {
     env: Environment<'static>,
@@ -50,7 +50,7 @@ fn when(timestamp: String) -> String {
 }
 
 impl Templates {
-    pub fn new() -> Result<Templates> {
+    pub fn new() -> crate::error::Result<Templates> {
         let mut env = Environment::new();
         env.add_filter("when", when);
         for (name, source) in TEMPLATES {
@@ -60,7 +60,11 @@ impl Templates {
         Ok(Templates { env })
     }
 
-    pub fn render(&self, name: &str, context: impl Serialize) -> Result<Html<String>> {
+    pub fn render(
+        &self,
+        name: &str,
+        context: impl Serialize,
+    ) -> crate::error::Result<Html<String>> {
         let template = self
             .env
             .get_template(name)

@@ -18,7 +18,8 @@ use crate::apub::signer::{self, SignedRequest};
 use crate::domain::inbound;
 use crate::domain::limits::Door;
 use crate::domain::policy;
-use crate::error::{Error, Result};
+use crate::error::Error;
+use crate::http::problem::Result;
 use crate::node::NodeState;
 
 pub fn routes() -> Router<NodeState> {
@@ -58,7 +59,7 @@ async fn receive_whole(state: NodeState, request: Request) -> Result<Response> {
     Ok(StatusCode::ACCEPTED.into_response())
 }
 
-fn actor_of(envelope: &Value) -> Result<Url> {
+fn actor_of(envelope: &Value) -> crate::error::Result<Url> {
     let actor = match envelope.get("actor") {
         Some(Value::String(id)) => id.as_str(),
         Some(Value::Object(actor)) => actor.get("id").and_then(Value::as_str).unwrap_or_default(),

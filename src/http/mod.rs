@@ -31,6 +31,7 @@ use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::error::Error;
+use crate::http::problem::ApiError;
 use crate::node::NodeState;
 use crate::observability::metrics::Metrics;
 use problem::Problem;
@@ -68,12 +69,16 @@ pub fn json_response(body: &impl Serialize, content_type: &'static str) -> Respo
                 .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
             response
         }
-        Err(e) => Error::Internal(format!("serialising response: {e}")).into_response(),
+        Err(e) => ApiError(Error::Internal(format!("serialising response: {e}"))).into_response(),
     }
 }
 
 async fn not_found(request: Request) -> Response {
-    Error::NotFound(format!("nothing at {}", request.uri().path())).into_response()
+    ApiError(Error::NotFound(format!(
+        "nothing at {}",
+        request.uri().path()
+    )))
+    .into_response()
 }
 
 async fn method_not_allowed(request: Request) -> Response {

@@ -3,7 +3,7 @@
 
 use axum::http::{HeaderMap, header};
 
-use crate::error::{Error, Result};
+use crate::error::Error;
 
 /// What a resource can be rendered as.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -23,7 +23,7 @@ const ACTIVITYPUB_OFFERS: &[(&str, Representation)] = &[
 ];
 
 /// Picks the representation of an ActivityPub resource for this request.
-pub fn activitypub_representation(headers: &HeaderMap) -> Result<Representation> {
+pub fn activitypub_representation(headers: &HeaderMap) -> crate::error::Result<Representation> {
     let accept = headers
         .get_all(header::ACCEPT)
         .iter()

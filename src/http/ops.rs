@@ -9,7 +9,8 @@ use serde_json::json;
 use subtle::ConstantTimeEq;
 
 use crate::domain::health;
-use crate::error::{Error, Result};
+use crate::error::Error;
+use crate::http::problem::Result;
 use crate::node::{AppContext, NodeState};
 
 pub fn routes() -> Router<NodeState> {
@@ -43,7 +44,8 @@ async fn metrics(State(ctx): State<AppContext>, headers: HeaderMap) -> Result<Re
         if !matches {
             return Err(Error::Unauthorized(
                 "the metrics need `Authorization: Bearer` with the metrics token".into(),
-            ));
+            )
+            .into());
         }
     }
     health::refresh_queue_depths(&ctx).await;

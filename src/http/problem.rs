@@ -80,76 +80,122 @@ pub fn status_of(error: &Error) -> StatusCode {
 /// What a client is told to wait while the database is out of reach.
 const DATABASE_RETRY_AFTER_SECONDS: u64 = 5;
 
-impl IntoResponse for Error {
+/// An `Error` on its way out as a problem document. The error type lives in
+/// the model crate, below the web framework; this is the HTTP layer's one
+/// mapping of it.
+#[derive(Debug)]
+pub struct ApiError(pub Error);
+
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl From<Error> for ApiError {
+    fn from(error: Error) -> ApiError {
+        ApiError(error)
+    }
+}
+
+/// Errors that reach a handler unconverted take the way `Error` gives them.
+macro_rules! through_error {
+    ($($source:ty),*) => {$(
+        impl From<$source> for ApiError {
+            fn from(error: $source) -> ApiError {
+                ApiError(error.into())
+            }
+        }
+    )*};
+}
+through_error!(sqlx::Error, serde_json::Error, url::ParseError);
+
+/// What HTTP handlers return.
+pub type Result<T, E = ApiError> = std::result::Result<T, E>;
+
+impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let status = status_of(&self);
-        let mut problem = if self.is_database_unavailable() {
-            tracing::warn!(error = %self, "database unavailable");
-            Problem::new(
-                status,
-                "the node's database is unavailable for a moment; nothing was changed, retry shortly",
-            )
-        } else if status.is_server_error()
-            && status != StatusCode::SERVICE_UNAVAILABLE
-            && status != StatusCode::BAD_GATEWAY
-        {
-            tracing::error!(error = %self, "request failed");
-            Problem::new(
-                status,
-                "the node failed to handle this request; the operator can find the cause in its logs",
-            )
-        } else {
-            Problem::new(status, self.to_string())
-        };
-        let retry_after = match &self {
-            Error::TooManyRequests(wait) => Some(wait.as_secs().max(1)),
-            e if e.is_database_unavailable() => Some(DATABASE_RETRY_AFTER_SECONDS),
-            _ => None,
-        };
-        match self {
-            Error::Unprocessable(violations) => problem.errors = violations,
-            Error::UnprocessableAt(pointer, detail) => {
-                problem.errors = vec![Violation { pointer, detail }]
-            }
-            _ => {}
+        let ApiError(error) = self;
+        error_response(error)
+    }
+}
+
+/// The problem document of `error`, with `Retry-After` and
+/// `WWW-Authenticate` where they apply.
+fn error_response(error: Error) -> Response {
+    let status = status_of(&error);
+    let mut problem = if error.is_database_unavailable() {
+        tracing::warn!(error = %error, "database unavailable");
+        Problem::new(
+            status,
+            "the node's database is unavailable for a moment; nothing was changed, retry shortly",
+        )
+    } else if status.is_server_error()
+        && status != StatusCode::SERVICE_UNAVAILABLE
+        && status != StatusCode::BAD_GATEWAY
+    {
+        tracing::error!(error = %error, "request failed");
+        Problem::new(
+            status,
+            "the node failed to handle this request; the operator can find the cause in its logs",
+        )
+    } else {
+        Problem::new(status, error.to_string())
+    };
+    let retry_after = match &error {
+        Error::TooManyRequests(wait) => Some(wait.as_secs().max(1)),
+        e if e.is_database_unavailable() => Some(DATABASE_RETRY_AFTER_SECONDS),
+        _ => None,
+    };
+    match error {
+        Error::Unprocessable(violations) => problem.errors = violations,
+        Error::UnprocessableAt(pointer, detail) => {
+            problem.errors = vec![Violation { pointer, detail }]
         }
-        let mut response = problem.into_response();
-        if let Some(seconds) = retry_after.and_then(|s| HeaderValue::from_str(&s.to_string()).ok())
-        {
-            response.headers_mut().insert(header::RETRY_AFTER, seconds);
-        }
-        if status == StatusCode::UNAUTHORIZED {
-            response
-                .headers_mut()
-                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
-        }
+        _ => {}
+    }
+    let mut response = problem.into_response();
+    if let Some(seconds) = retry_after.and_then(|s| HeaderValue::from_str(&s.to_string()).ok()) {
+        response.headers_mut().insert(header::RETRY_AFTER, seconds);
+    }
+    if status == StatusCode::UNAUTHORIZED {
         response
+            .headers_mut()
+            .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+    }
+    response
+}
+
+impl From<QueryRejection> for ApiError {
+    fn from(rejection: QueryRejection) -> ApiError {
+        ApiError(Error::BadRequest(format!(
+            "malformed query string: {}",
+            rejection.body_text()
+        )))
     }
 }
 
-impl From<QueryRejection> for Error {
-    fn from(rejection: QueryRejection) -> Error {
-        Error::BadRequest(format!("malformed query string: {}", rejection.body_text()))
+impl From<JsonRejection> for ApiError {
+    fn from(rejection: JsonRejection) -> ApiError {
+        ApiError(json_rejection(rejection))
     }
 }
 
-impl From<JsonRejection> for Error {
-    fn from(rejection: JsonRejection) -> Error {
-        match rejection {
-            JsonRejection::MissingJsonContentType(_) => Error::UnsupportedMediaType(
-                "expected a JSON body with Content-Type: application/json".to_owned(),
-            ),
-            JsonRejection::JsonDataError(e) => Error::Unprocessable(vec![Violation {
-                pointer: String::new(),
-                detail: e.body_text(),
-            }]),
-            JsonRejection::JsonSyntaxError(e) => {
-                Error::BadRequest(format!("malformed JSON: {}", e.body_text()))
-            }
-            other if other.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-                Error::PayloadTooLarge(other.body_text())
-            }
-            other => Error::BadRequest(other.body_text()),
+fn json_rejection(rejection: JsonRejection) -> Error {
+    match rejection {
+        JsonRejection::MissingJsonContentType(_) => Error::UnsupportedMediaType(
+            "expected a JSON body with Content-Type: application/json".to_owned(),
+        ),
+        JsonRejection::JsonDataError(e) => Error::Unprocessable(vec![Violation {
+            pointer: String::new(),
+            detail: e.body_text(),
+        }]),
+        JsonRejection::JsonSyntaxError(e) => {
+            Error::BadRequest(format!("malformed JSON: {}", e.body_text()))
         }
+        other if other.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+            Error::PayloadTooLarge(other.body_text())
+        }
+        other => Error::BadRequest(other.body_text()),
     }
 }

@@ -14,9 +14,10 @@ use axum::response::{IntoResponse, Response};
 use crate::apub::actor::INBOX_PATH;
 use crate::domain::limits::Door;
 use crate::domain::tokens;
-use crate::error::Result;
 use crate::http::auth::{TokenLookup, bearer_token};
 use crate::http::console::session::SIGN_IN_PATH;
+use crate::http::problem::ApiError;
+use crate::http::problem::Result;
 use crate::node::AppContext;
 
 pub async fn limit(State(ctx): State<AppContext>, mut request: Request, next: Next) -> Response {
@@ -27,7 +28,7 @@ pub async fn limit(State(ctx): State<AppContext>, mut request: Request, next: Ne
     if let Some((door, key)) = knock {
         if let Err(e) = ctx.limits.check(door, &key) {
             tracing::info!(?door, "rate limited");
-            return e.into_response();
+            return ApiError::from(e).into_response();
         }
     }
     next.run(request).await

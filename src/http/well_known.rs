@@ -12,9 +12,10 @@ use crate::apub::actor::actor_id;
 use crate::apub::context::ACTIVITY_JSON;
 use crate::domain::discovery;
 use crate::domain::health;
-use crate::error::{Error, Result};
+use crate::error::Error;
 use crate::http::extract::Query;
 use crate::http::json_response;
+use crate::http::problem::Result;
 use crate::node::{AppContext, NodeState};
 
 const NODEINFO_SCHEMA: &str = "http://nodeinfo.diaspora.software/ns/schema/2.1";

@@ -6,8 +6,8 @@ use axum::response::Response;
 use minijinja::context;
 
 use crate::apub::actor::OrganizationActor;
-use crate::error::Result;
 use crate::http::activitypub::represent;
+use crate::http::problem::Result;
 use crate::node::NodeState;
 
 pub(super) async fn actor(State(ctx): State<NodeState>, headers: HeaderMap) -> Result<Response> {

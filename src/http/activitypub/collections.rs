@@ -8,10 +8,11 @@ use serde::Deserialize;
 
 use crate::apub::signer::SignedRequest;
 use crate::domain::collections::{self, Paging, Relationships};
-use crate::error::Result;
 use crate::http::activitypub::collection_response;
 use crate::http::extract::Query;
 use crate::http::hardening::vary_by_reader;
+use crate::http::problem::ApiError;
+use crate::http::problem::Result;
 use crate::model::kinds::ObjectKind;
 use crate::node::{AppContext, NodeState};
 
@@ -22,7 +23,7 @@ pub(super) struct PageQuery {
 }
 
 impl PageQuery {
-    fn paging(&self) -> Result<Paging> {
+    fn paging(&self) -> crate::error::Result<Paging> {
         Paging::from_query(self.page.as_deref(), self.max_id.as_deref())
     }
 }
@@ -51,12 +52,12 @@ pub(super) async fn objects(
     };
     let document = async {
         let kind = ObjectKind::from_collection_path(&collection)?;
-        let Query(query) = query?;
+        let Query(query) = query.map_err(|e| e.0)?;
         collections::objects(&state.data(), kind, &request, query.paging()?).await
     };
     vary_by_reader(match document.await {
         Ok(document) => collection_response(&document),
-        Err(e) => e.into_response(),
+        Err(e) => ApiError::from(e).into_response(),
     })
 }
 

@@ -21,9 +21,9 @@ use crate::apub::context::{
 };
 use crate::domain::discovery;
 use crate::domain::documents::Served;
-use crate::error::Result;
 use crate::http::json_response;
 use crate::http::negotiation::{Representation, activitypub_representation};
+use crate::http::problem::Result;
 use crate::node::NodeState;
 
 pub fn routes() -> Router<NodeState> {

@@ -8,9 +8,9 @@ use axum::response::{IntoResponse, Response};
 
 use crate::apub::signer::SignedRequest;
 use crate::domain::documents;
-use crate::error::Result;
 use crate::http::activitypub::represent_served;
 use crate::http::hardening::vary_by_reader;
+use crate::http::problem::Result;
 use crate::model::kinds::ObjectKind;
 use crate::node::NodeState;
 

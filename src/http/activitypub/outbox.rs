@@ -9,8 +9,9 @@ use axum::response::{IntoResponse, Response};
 use crate::apub::context::{ACTIVITY_JSON, LD_JSON};
 use crate::domain::objects::ObjectView;
 use crate::domain::publish::{self, Change};
-use crate::error::{Error, Result};
+use crate::error::Error;
 use crate::http::auth::PlatformToken;
+use crate::http::problem::Result;
 use crate::node::AppContext;
 
 pub(super) async fn post_outbox(
@@ -27,7 +28,8 @@ pub(super) async fn post_outbox(
     if ![ACTIVITY_JSON, LD_JSON, "application/json"].contains(&media_type) {
         return Err(Error::UnsupportedMediaType(format!(
             "POST /outbox takes {ACTIVITY_JSON}, not `{content_type}`"
-        )));
+        ))
+        .into());
     }
     let axum::Json(activity) = axum::Json::<serde_json::Value>::from_bytes(&body)?;
     let published = publish::apply_client_activity(&ctx, &activity).await?;

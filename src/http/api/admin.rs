@@ -12,7 +12,7 @@ use crate::domain::audit::{self, AuditEntry};
 use crate::domain::follows;
 use crate::domain::listing::{Page, PageRequest, page_after, page_request};
 use crate::domain::peers::{self, DeliveryView, FollowView, PeerView, ReceivedView, RequestView};
-use crate::error::{Error, Result};
+use crate::error::Error;
 use crate::http::api::documented::DocumentedRoutes;
 use crate::http::api::openapi::parameters::{Paging, RowId};
 use crate::http::api::openapi::problems::{
@@ -22,6 +22,7 @@ use crate::http::api::openapi::problems::{
 use crate::http::api::paging::linked_page;
 use crate::http::auth::AdminToken;
 use crate::http::extract::{Json, Query};
+use crate::http::problem::Result;
 use crate::model::parse_id;
 use crate::model::{FollowerState, FollowingState};
 use crate::node::{AppContext, NodeState};
@@ -81,7 +82,7 @@ struct ListQuery {
 }
 
 impl ListQuery {
-    fn page(&self) -> Result<PageRequest> {
+    fn page(&self) -> crate::error::Result<PageRequest> {
         page_request(self.cursor.as_deref(), self.limit)
     }
 }
@@ -299,7 +300,8 @@ async fn deliveries(
     if !["all", "pending", "failing", "unreachable"].contains(&state) {
         return Err(Error::BadRequest(format!(
             "`state` is all, pending, failing or unreachable, not `{state}`"
-        )));
+        ))
+        .into());
     }
     let peer = match query.peer.as_deref().filter(|p| !p.is_empty()) {
         Some(target) => Some(peers::find_known(&ctx, target).await?.id),

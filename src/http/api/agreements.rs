@@ -9,7 +9,6 @@ use serde::Deserialize;
 
 use crate::domain::agreements::{self, AgreementView, AskRequest};
 use crate::domain::listing::{Page, page_request};
-use crate::error::Result;
 use crate::http::api::documented::DocumentedRoutes;
 use crate::http::api::openapi::parameters::{Paging, RowId};
 use crate::http::api::openapi::problems::{
@@ -17,6 +16,7 @@ use crate::http::api::openapi::problems::{
 };
 use crate::http::auth::PlatformToken;
 use crate::http::extract::{Json, Query};
+use crate::http::problem::Result;
 use crate::model::{AgreementState, Side};
 use crate::node::AppContext;
 

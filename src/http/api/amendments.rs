@@ -9,7 +9,6 @@ use serde::{Deserialize, Serialize};
 use crate::domain::amendments::{
     self, Acceptance, AmendmentView, DraftRequest, DraftView, Proposal,
 };
-use crate::error::Result;
 use crate::http::api::documented::DocumentedRoutes;
 use crate::http::api::openapi::parameters::RowId;
 use crate::http::api::openapi::problems::{
@@ -17,6 +16,7 @@ use crate::http::api::openapi::problems::{
 };
 use crate::http::auth::AdminToken;
 use crate::http::extract::Json;
+use crate::http::problem::Result;
 use crate::model::parse_id;
 use crate::node::{AppContext, NodeState};
 

@@ -8,13 +8,13 @@ use serde::Deserialize;
 
 use crate::domain::catalog_listing::{self, CatalogItem, CatalogSearch};
 use crate::domain::listing::{Page, page_request};
-use crate::error::Result;
 use crate::http::api::documented::DocumentedRoutes;
 use crate::http::api::openapi::parameters::{CatalogAddress, Collection, Paging};
 use crate::http::api::openapi::problems::{BadRequest, NotAcceptable, NotFound, TokenRefused};
 use crate::http::auth::PlatformToken;
 use crate::http::dfc;
 use crate::http::extract::{Json, Query};
+use crate::http::problem::Result;
 use crate::model::ObjectKind;
 use crate::node::AppContext;
 

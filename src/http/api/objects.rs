@@ -10,7 +10,6 @@ use serde_json::Value;
 use crate::domain::listing::{Page, page_request};
 use crate::domain::objects::{self, ObjectView, VersionView};
 use crate::domain::publish::{self, Change};
-use crate::error::Result;
 use crate::http::api::documented::DocumentedRoutes;
 use crate::http::api::openapi::ObjectPayload;
 use crate::http::api::openapi::parameters::{CharterId, Collection, ObjectAddress, Paging};
@@ -21,6 +20,7 @@ use crate::http::api::openapi::problems::{
 use crate::http::auth::PlatformToken;
 use crate::http::dfc;
 use crate::http::extract::{Json, Query};
+use crate::http::problem::Result;
 use crate::model::kinds::ObjectKind;
 use crate::node::AppContext;
 
@@ -126,10 +126,10 @@ async fn list(
 /// The DFC graph `export` makes, for offers only.
 pub(super) async fn dfc_offers<F>(kind: ObjectKind, export: F) -> Result<Response>
 where
-    F: AsyncFnOnce() -> Result<crate::domain::dfc::export::Exported>,
+    F: AsyncFnOnce() -> crate::error::Result<crate::domain::dfc::export::Exported>,
 {
     if kind != ObjectKind::Offer {
-        return Err(crate::error::Error::NotAcceptable("application/json"));
+        return Err(crate::error::Error::NotAcceptable("application/json").into());
     }
     Ok(dfc::respond(&export().await?))
 }

@@ -5,7 +5,6 @@ use axum::http::StatusCode;
 use serde::Deserialize;
 
 use crate::domain::webhooks::{self, WebhookView};
-use crate::error::Result;
 use crate::http::api::documented::DocumentedRoutes;
 use crate::http::api::openapi::parameters::RowId;
 use crate::http::api::openapi::problems::{
@@ -13,6 +12,7 @@ use crate::http::api::openapi::problems::{
 };
 use crate::http::auth::PlatformToken;
 use crate::http::extract::Json;
+use crate::http::problem::Result;
 use crate::node::AppContext;
 
 pub fn routes() -> DocumentedRoutes {

@@ -9,7 +9,7 @@ use axum::routing::post;
 use serde::Deserialize;
 
 use crate::domain::{agreements, follows};
-use crate::error::{Error, Result};
+use crate::error::Error;
 use crate::http::console::session::CsrfForm;
 use crate::model::parse_id;
 use crate::node::NodeState;
@@ -28,7 +28,7 @@ pub fn routes() -> Router<NodeState> {
 
 /// Back to `page`: with `done` on success, with the error's message when
 /// the decision was refused (nothing changed then).
-pub(super) fn back(page: &str, outcome: Result<&str>) -> Response {
+pub(super) fn back(page: &str, outcome: crate::error::Result<&str>) -> Response {
     let query = match outcome {
         Ok(done) => format!("done={done}"),
         Err(e) => {

@@ -11,12 +11,12 @@ use axum::routing::{get, post};
 use serde::Deserialize;
 
 use crate::domain::amendments::{self, Acceptance};
-use crate::error::Result;
 use crate::http::console::Page;
 use crate::http::console::actions::{Empty, Reason, back};
 use crate::http::console::pages::{Outcome, page, with_outcome};
 use crate::http::console::session::{ConsoleSession, CsrfForm};
 use crate::http::extract::Query;
+use crate::http::problem::Result;
 use crate::model::parse_id;
 use crate::node::NodeState;
 

@@ -17,6 +17,7 @@ use serde_json::{Map, Value, json};
 
 use crate::domain::discovery;
 use crate::error::Error;
+use crate::http::problem::ApiError;
 use crate::http::problem::status_of;
 use crate::node::{AppContext, NodeState};
 use i18n::Lang;
@@ -72,7 +73,7 @@ impl Page {
     pub fn render(self, ctx: &NodeState, template: &str) -> Response {
         let mut response = match ctx.templates.render(template, Value::Object(self.context)) {
             Ok(html) => html.into_response(),
-            Err(e) => e.into_response(),
+            Err(e) => ApiError(e).into_response(),
         };
         // Console pages hold private data: never cached, never framed.
         let headers = response.headers_mut();

@@ -13,10 +13,10 @@ use crate::domain::catalog_listing::{self, CatalogSearch};
 use crate::domain::listing::PageRequest;
 use crate::domain::overview;
 use crate::domain::peers;
-use crate::error::Result;
 use crate::http::console::session::ConsoleSession;
 use crate::http::console::{Page, render_error};
 use crate::http::extract::Query;
+use crate::http::problem::Result;
 use crate::model::kinds::ObjectKind;
 use crate::model::{AgreementState, FollowerState, Side};
 use crate::node::NodeState;
@@ -62,7 +62,7 @@ where
 {
     match build().await {
         Ok(response) => response,
-        Err(e) => render_error(ctx, session.lang, &e),
+        Err(e) => render_error(ctx, session.lang, &e.0),
     }
 }
 

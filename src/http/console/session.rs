@@ -177,7 +177,7 @@ async fn sign_in_page(
     State(ctx): State<NodeState>,
     lang: Lang,
     jar: CookieJar,
-    query: crate::error::Result<crate::http::extract::Query<SignInQuery>>,
+    query: crate::http::problem::Result<crate::http::extract::Query<SignInQuery>>,
 ) -> Response {
     let next = query.ok().and_then(|q| q.0.next);
     if let Ok(Some(_)) = live_session(&ctx, &jar).await {

@@ -1,10 +1,12 @@
 //! The shared vocabulary: the kinds of objects, audiences, follow states,
 //! payloads, units, keys and time formats that the store, the domain, the
-//! federation shapes and the HTTP layer all speak. A leaf: it imports no
-//! other module of the crate but `error`.
+//! federation shapes and the HTTP layer all speak, and the one error type
+//! they report in. The bottom layer: it depends on no other crate of the
+//! workspace.
 
 pub mod activity_kind;
 pub mod agreement;
+pub mod error;
 pub mod follow_state;
 pub mod keys;
 pub mod kinds;

@@ -8,7 +8,7 @@ use aws_lc_rs::rand::SystemRandom;
 use aws_lc_rs::signature::{RSA_PKCS1_SHA256, RsaKeyPair};
 use ed25519_dalek::SigningKey;
 use rsa::RsaPrivateKey;
-use rsa::pkcs8::{DecodePrivateKey, EncodePrivateKey};
+use rsa::pkcs8::{DecodePrivateKey, EncodePrivateKey, EncodePublicKey, LineEnding};
 
 use crate::error::{Error, Result};
 
@@ -44,12 +44,20 @@ impl std::fmt::Debug for NodeKeys {
 
 impl NodeKeys {
     pub fn generate() -> Result<NodeKeys> {
-        let rsa = activitypub_federation::http_signatures::generate_actor_keypair()
-            .map_err(|e| Error::Keys(e.to_string()))?;
+        let keys = |e: &dyn std::fmt::Display| Error::Keys(e.to_string());
+        let rsa = RsaPrivateKey::new(&mut rand::thread_rng(), 2048).map_err(|e| keys(&e))?;
+        let rsa_public_pem = rsa
+            .to_public_key()
+            .to_public_key_pem(LineEnding::default())
+            .map_err(|e| keys(&e))?;
+        let rsa_private_pem = rsa
+            .to_pkcs8_pem(LineEnding::default())
+            .map_err(|e| keys(&e))?
+            .to_string();
         let ed25519 = SigningKey::generate(&mut rand::rngs::OsRng);
         Self::from_stored(&StoredKeys {
-            rsa_private_pem: rsa.private_key,
-            rsa_public_pem: rsa.public_key,
+            rsa_private_pem,
+            rsa_public_pem,
             ed25519_secret: ed25519.to_bytes().to_vec(),
         })
     }
