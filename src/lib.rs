@@ -11,13 +11,13 @@ pub mod domain;
 pub mod http;
 pub mod node;
 pub mod observability;
-pub mod store;
 
 // The layers below, under the names the binary, tests and benches use.
 pub use passerelle_config as config;
 pub use passerelle_model as model;
 pub use passerelle_model::error;
 pub use passerelle_outbound as outbound;
+pub use passerelle_store as store;
 
 pub use config::Settings;
 pub use error::{Error, Result};

@@ -4,11 +4,11 @@
 use sqlx::any::AnyRow;
 use sqlx::{Any, Row};
 
-use crate::error::{Error, Result};
-use crate::model::{ActivityKind, Audience, ObjectKind};
-use crate::store::{
+use crate::{
     ChangeTx, Store, activity_kind_column, json_column, json_text, kind_column, now_millis,
 };
+use passerelle_model::error::{Error, Result};
+use passerelle_model::{ActivityKind, Audience, ObjectKind};
 
 #[derive(Debug, Clone)]
 pub struct ObjectRow {

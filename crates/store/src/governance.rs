@@ -2,8 +2,8 @@
 
 use sqlx::Row;
 
-use crate::error::Result;
-use crate::store::{ChangeTx, Store, now_millis};
+use crate::{ChangeTx, Store, now_millis};
+use passerelle_model::error::Result;
 
 #[derive(Debug, Clone)]
 pub struct AuditRow {

@@ -4,8 +4,8 @@
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-use crate::error::Result;
-use crate::store::{ChangeTx, Store, now_millis};
+use crate::{ChangeTx, Store, now_millis};
+use passerelle_model::error::Result;
 
 const COLUMNS: &str = "id, uri, role, host_actor, host_peer_id, charter_local_id, base_version, \
     summary, proposal, quorum_percent, majority, eligible, end_time, opened_at, state, question, \

@@ -3,10 +3,10 @@
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-use crate::error::{Error, Result};
-use crate::model::follow_state::UnknownFollowState;
-use crate::model::{FollowerState, FollowingState};
-use crate::store::{ChangeTx, Store, now_millis};
+use crate::{ChangeTx, Store, now_millis};
+use passerelle_model::error::{Error, Result};
+use passerelle_model::follow_state::UnknownFollowState;
+use passerelle_model::{FollowerState, FollowingState};
 
 #[derive(Debug, Clone)]
 pub struct FollowOutRow {

@@ -5,9 +5,9 @@
 
 use sqlx::{Any, Transaction};
 
-use crate::error::Result;
-use crate::store::Store;
+use crate::Store;
 use passerelle_config::DatabaseKind;
+use passerelle_model::error::Result;
 
 /// Arbitrary key of the advisory lock that serialises changes on
 /// PostgreSQL, so activity ids become visible in increasing order (a

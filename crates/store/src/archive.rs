@@ -8,8 +8,8 @@ use sqlx::any::AnyRow;
 use sqlx::{Any, Row, Transaction};
 
 use super::Store;
-use crate::error::{Error, Result};
 use passerelle_config::DatabaseKind;
+use passerelle_model::error::{Error, Result};
 
 /// sqlx's own bookkeeping: recreated by migrations, never moved.
 const MIGRATIONS_TABLE: &str = "_sqlx_migrations";

@@ -5,9 +5,9 @@
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-use crate::error::{Error, Result};
-use crate::model::{AgreementState, Side};
-use crate::store::{ChangeTx, Store, now_millis};
+use crate::{ChangeTx, Store, now_millis};
+use passerelle_model::error::{Error, Result};
+use passerelle_model::{AgreementState, Side};
 
 #[derive(Debug, Clone)]
 pub struct AgreementRow {

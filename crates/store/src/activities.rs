@@ -2,10 +2,10 @@
 
 use sqlx::Row;
 
-use crate::error::Result;
-use crate::model::ActivityKind;
-use crate::store::Store;
-use crate::store::activity_kind_column;
+use crate::Store;
+use crate::activity_kind_column;
+use passerelle_model::ActivityKind;
+use passerelle_model::error::Result;
 
 #[derive(Debug, Clone)]
 pub struct ActivityRow {

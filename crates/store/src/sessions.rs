@@ -2,9 +2,9 @@
 
 use sqlx::Row;
 
-use crate::error::Result;
-use crate::store::tokens::token_row;
-use crate::store::{Store, TokenRow, now_millis};
+use crate::tokens::token_row;
+use crate::{Store, TokenRow, now_millis};
+use passerelle_model::error::Result;
 
 /// A live session and the admin token it was opened with.
 #[derive(Debug, Clone)]

@@ -1,7 +1,7 @@
 //! Serving processes that share the database, and whether they are alive.
 
-use crate::error::Result;
-use crate::store::{Store, now_millis};
+use crate::{Store, now_millis};
+use passerelle_model::error::Result;
 
 impl Store {
     /// Records that `process` is alive, forgets processes not heard from

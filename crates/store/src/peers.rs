@@ -3,8 +3,8 @@
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-use crate::error::Result;
-use crate::store::{Store, now_millis};
+use crate::{Store, now_millis};
+use passerelle_model::error::Result;
 
 #[derive(Debug, Clone)]
 pub struct PeerRow {
@@ -100,8 +100,8 @@ impl Store {
         .bind(now)
         .execute(self.pool())
         .await?;
-        self.peer_by_uri(actor.actor_uri)
-            .await?
-            .ok_or_else(|| crate::error::Error::Internal("peer vanished after upsert".into()))
+        self.peer_by_uri(actor.actor_uri).await?.ok_or_else(|| {
+            passerelle_model::error::Error::Internal("peer vanished after upsert".into())
+        })
     }
 }

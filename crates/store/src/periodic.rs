@@ -2,8 +2,8 @@
 //! a time, and the replica whose claim moves that time forward runs it, so
 //! it runs once across replicas.
 
-use crate::error::Result;
-use crate::store::Store;
+use crate::Store;
+use passerelle_model::error::Result;
 
 impl Store {
     /// Claims `task` for `process` when it is due at `now`, making it due

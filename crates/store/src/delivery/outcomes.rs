@@ -1,9 +1,9 @@
 //! How a pass over a stream ends: the cursor moved on, a failure counted
 //! with the next attempt's time, an activity skipped, the peer gone.
 
-use crate::error::Result;
-use crate::store::delivery::receipts::{Receipt, insert_receipts};
-use crate::store::{Store, now_millis};
+use crate::delivery::receipts::{Receipt, insert_receipts};
+use crate::{Store, now_millis};
+use passerelle_model::error::Result;
 
 /// Where a stream stands when an attempt fails.
 #[derive(Debug, Clone, Copy)]

@@ -2,8 +2,8 @@
 
 use sqlx::Row;
 
-use crate::error::{Error, Result};
-use crate::store::{Store, now_millis};
+use crate::{Store, now_millis};
+use passerelle_model::error::{Error, Result};
 
 #[derive(Debug, Clone)]
 pub struct TokenRow {

@@ -5,9 +5,9 @@
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-use crate::error::Result;
-use crate::model::ActivityKind;
-use crate::store::{ChangeTx, Store, now_millis};
+use crate::{ChangeTx, Store, now_millis};
+use passerelle_model::ActivityKind;
+use passerelle_model::error::Result;
 
 #[derive(Debug, Clone)]
 pub struct DraftRow {

@@ -4,8 +4,8 @@
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-use crate::error::Result;
-use crate::store::{ChangeTx, Store};
+use crate::{ChangeTx, Store};
+use passerelle_model::error::Result;
 
 /// The last run of one source, as the console shows it.
 #[derive(Debug, Clone, PartialEq, Eq)]

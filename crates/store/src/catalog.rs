@@ -3,9 +3,9 @@
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-use crate::error::Result;
-use crate::model::ObjectKind;
-use crate::store::{ChangeTx, Store, kind_column, now_millis};
+use crate::{ChangeTx, Store, kind_column, now_millis};
+use passerelle_model::ObjectKind;
+use passerelle_model::error::Result;
 
 #[derive(Debug, Clone)]
 pub struct CatalogRow {

@@ -1,9 +1,9 @@
 //! Leases on streams: with several replicas on one database, only the
 //! holder of a stream's lease sends on it.
 
-use crate::error::Result;
-use crate::store::delivery::streams::{STREAM_COLUMNS, StreamRow, stream_row};
-use crate::store::{Store, now_millis};
+use crate::delivery::streams::{STREAM_COLUMNS, StreamRow, stream_row};
+use crate::{Store, now_millis};
+use passerelle_model::error::Result;
 
 impl Store {
     /// Claims the streams that have work due and no live lease, for

@@ -3,8 +3,8 @@
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-use crate::error::Result;
-use crate::store::{ChangeTx, Store, now_millis};
+use crate::{ChangeTx, Store, now_millis};
+use passerelle_model::error::Result;
 
 #[derive(Debug, Clone)]
 pub struct WebhookRow {
@@ -60,7 +60,7 @@ impl Store {
         .await?;
         self.webhook(id)
             .await?
-            .ok_or_else(|| crate::error::Error::Internal("webhook vanished".into()))
+            .ok_or_else(|| passerelle_model::error::Error::Internal("webhook vanished".into()))
     }
 
     pub async fn webhook(&self, id: i64) -> Result<Option<WebhookRow>> {

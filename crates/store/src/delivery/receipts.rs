@@ -2,8 +2,8 @@
 
 use sqlx::Row;
 
-use crate::error::Result;
-use crate::store::{Store, now_millis};
+use crate::{Store, now_millis};
+use passerelle_model::error::Result;
 
 /// What a peer acknowledged: (object id, activity id, activity type).
 pub type Receipt = (i64, i64, String);

@@ -49,11 +49,11 @@ use sqlx::AnyPool;
 use sqlx::any::AnyPoolOptions;
 use sqlx::migrate::Migrator;
 
-use crate::error::{Error, Result};
 use passerelle_config::DatabaseKind;
+use passerelle_model::error::{Error, Result};
 
-static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("migrations/sqlite");
-static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("migrations/postgres");
+static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("../../migrations/sqlite");
+static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("../../migrations/postgres");
 
 /// How long a request waits for a pooled connection before giving up; keeps
 /// handlers and `/readyz` answering promptly when the database is gone.
@@ -171,7 +171,7 @@ impl Store {
             Err(Error::Database(sqlx::Error::Database(_))) => 0,
             Err(other) => return Err(NotReady::Unreachable(other.to_string())),
         };
-        if applied < crate::model::count(expected) {
+        if applied < passerelle_model::count(expected) {
             return Err(NotReady::Migrations { applied, expected });
         }
         Ok(())
@@ -206,34 +206,37 @@ pub(crate) fn json_column<T: serde::de::DeserializeOwned>(
     use sqlx::Row;
     let text: String = row.try_get(column)?;
     serde_json::from_str(&text)
-        .map_err(|e| crate::error::Error::Internal(format!("stored {column}: {e}")))
+        .map_err(|e| passerelle_model::error::Error::Internal(format!("stored {column}: {e}")))
 }
 
 /// A value written to a JSON column.
 pub(crate) fn json_text(value: &impl serde::Serialize) -> Result<String> {
-    serde_json::to_string(value).map_err(|e| crate::error::Error::Internal(e.to_string()))
+    serde_json::to_string(value)
+        .map_err(|e| passerelle_model::error::Error::Internal(e.to_string()))
 }
 
 /// An activity type column (`Create`, `Follow`...).
 pub(crate) fn activity_kind_column(
     row: &sqlx::any::AnyRow,
     column: &str,
-) -> Result<crate::model::ActivityKind> {
+) -> Result<passerelle_model::ActivityKind> {
     use sqlx::Row;
     let name: String = row.try_get(column)?;
-    crate::model::ActivityKind::parse(&name)
-        .ok_or_else(|| crate::error::Error::Internal(format!("stored activity type {name:?}")))
+    passerelle_model::ActivityKind::parse(&name).ok_or_else(|| {
+        passerelle_model::error::Error::Internal(format!("stored activity type {name:?}"))
+    })
 }
 
 /// An object kind column (`offer`, `member`...).
-pub(crate) fn kind_column(row: &sqlx::any::AnyRow) -> Result<crate::model::ObjectKind> {
+pub(crate) fn kind_column(row: &sqlx::any::AnyRow) -> Result<passerelle_model::ObjectKind> {
     use sqlx::Row;
     let name: String = row.try_get("kind")?;
-    crate::model::ObjectKind::parse(&name)
-        .ok_or_else(|| crate::error::Error::Internal(format!("stored object kind {name:?}")))
+    passerelle_model::ObjectKind::parse(&name).ok_or_else(|| {
+        passerelle_model::error::Error::Internal(format!("stored object kind {name:?}"))
+    })
 }
 
-pub(crate) fn now_millis() -> i64 {
+pub fn now_millis() -> i64 {
     chrono::Utc::now().timestamp_millis()
 }
 
@@ -247,7 +250,7 @@ mod tests {
     /// a default (the previous release's inserts would fail).
     #[test]
     fn migrations_are_additive() {
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../migrations");
         for engine in ["sqlite", "postgres"] {
             for entry in std::fs::read_dir(root.join(engine)).expect("migrations") {
                 let path = entry.expect("entry").path();

@@ -4,9 +4,9 @@
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-use crate::error::Result;
-use crate::model::{ActivityKind, Audience};
-use crate::store::{Store, activity_kind_column, json_column};
+use crate::{Store, activity_kind_column, json_column};
+use passerelle_model::error::Result;
+use passerelle_model::{ActivityKind, Audience};
 
 #[derive(Debug, Clone)]
 pub struct StreamRow {

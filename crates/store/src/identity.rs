@@ -1,8 +1,8 @@
 //! The node's key pairs, stored once and kept for the node's lifetime.
 
-use crate::error::Result;
-use crate::model::keys::StoredKeys;
-use crate::store::{Store, now_millis};
+use crate::{Store, now_millis};
+use passerelle_model::error::Result;
+use passerelle_model::keys::StoredKeys;
 
 impl Store {
     pub async fn node_keys(&self) -> Result<Option<StoredKeys>> {
@@ -46,7 +46,7 @@ impl Store {
         .await?;
         match self.node_keys().await? {
             Some(stored) => Ok(stored),
-            None => Err(crate::error::Error::Internal(
+            None => Err(passerelle_model::error::Error::Internal(
                 "node keys vanished right after being stored".to_owned(),
             )),
         }
