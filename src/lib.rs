@@ -10,12 +10,12 @@ pub mod demo;
 pub mod domain;
 pub mod http;
 pub mod node;
-pub mod observability;
 
 // The layers below, under the names the binary, tests and benches use.
 pub use passerelle_config as config;
 pub use passerelle_model as model;
 pub use passerelle_model::error;
+pub use passerelle_observability as observability;
 pub use passerelle_outbound as outbound;
 pub use passerelle_store as store;
 

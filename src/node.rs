@@ -17,9 +17,9 @@ use crate::domain::policy::PolicyUrlVerifier;
 use crate::error::{Error, Result};
 use crate::http::html::Templates;
 use crate::model::keys::NodeKeys;
-use crate::observability::metrics::Metrics;
 use crate::store::Store;
 use passerelle_config::Settings;
+use passerelle_observability::metrics::Metrics;
 
 /// What every request handler, activity handler and background task of one
 /// node shares. It is also the data `activitypub_federation` hands back to

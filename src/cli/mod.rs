@@ -15,9 +15,9 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 use crate::node::{Node, shutdown_signal};
-use crate::observability::logging;
 use crate::store::Store;
 use passerelle_config::Settings;
+use passerelle_observability::logging;
 
 /// Exit code for a configuration that cannot be used (as clap uses for bad usage).
 const EXIT_CONFIG: u8 = 2;

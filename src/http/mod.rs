@@ -33,7 +33,7 @@ use tower_http::trace::TraceLayer;
 use crate::error::Error;
 use crate::http::problem::ApiError;
 use crate::node::NodeState;
-use crate::observability::metrics::Metrics;
+use passerelle_observability::metrics::Metrics;
 use problem::Problem;
 
 pub fn router(state: NodeState) -> Router {

@@ -98,7 +98,7 @@ impl Activity for InboxActivity {
     /// process is known dead, or its claim is stale.
     async fn receive(self, data: &Data<AppContext>) -> Result<()> {
         let id = self.id().to_string();
-        let kind = crate::observability::metrics::activity_type_label(self.kind());
+        let kind = passerelle_observability::metrics::activity_type_label(self.kind());
         let now = crate::store::now_millis();
         let stale_before = now - crate::model::time::millis(CLAIM_STALE_AFTER);
         let alive_since = now - crate::model::time::millis(liveness::ALIVE);

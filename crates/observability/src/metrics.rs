@@ -6,7 +6,7 @@ use prometheus::{
     Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, Opts, Registry, TextEncoder,
 };
 
-use crate::error::{Error, Result};
+use passerelle_model::error::{Error, Result};
 
 #[derive(Clone)]
 pub struct Metrics {
