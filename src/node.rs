@@ -149,11 +149,7 @@ impl Node {
         // taken for a dead process's.
         crate::domain::liveness::heartbeat(&self.state.app).await?;
         let (stop_workers, workers_stopped) = watch::channel(false);
-        let dfc = tokio::spawn(crate::domain::dfc::schedule::run(
-            self.state.app.clone(),
-            workers_stopped.clone(),
-        ));
-        let tally = tokio::spawn(crate::domain::amendments::run(
+        let scheduler = tokio::spawn(crate::domain::scheduler::run(
             self.state.app.clone(),
             workers_stopped.clone(),
         ));
@@ -165,8 +161,7 @@ impl Node {
             .map_err(|e| Error::Internal(format!("HTTP server: {e}")));
         let _ = stop_workers.send(true);
         let _ = delivery.await;
-        let _ = dfc.await;
-        let _ = tally.await;
+        let _ = scheduler.await;
         crate::domain::liveness::leave(&self.state.app).await;
         self.state.app.store.close().await;
         served

@@ -30,26 +30,8 @@ const POLL: Duration = Duration::from_secs(1);
 pub async fn run(state: NodeState, stop: watch::Receiver<bool>) {
     tokio::join!(
         run_streams(state.clone(), stop.clone()),
-        run_webhooks(state.clone(), stop.clone()),
-        run_retention(state, stop)
+        run_webhooks(state, stop)
     );
-}
-
-/// Forgets what is past its retention, hourly, once across replicas
-/// (asked at start and every minute).
-async fn run_retention(state: NodeState, mut stop: watch::Receiver<bool>) {
-    loop {
-        if *stop.borrow() {
-            return;
-        }
-        if let Err(e) = crate::domain::retention::prune_if_due(&state).await {
-            tracing::warn!(error = %e, "retention: cannot prune");
-        }
-        tokio::select! {
-            _ = stop.changed() => {},
-            () = tokio::time::sleep(crate::domain::retention::PRUNE_CHECK) => {},
-        }
-    }
 }
 
 /// Keeps up to `delivery.parallel_peers` streams in flight, each pass its

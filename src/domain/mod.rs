@@ -28,6 +28,7 @@ pub mod peers;
 pub mod policy;
 pub mod publish;
 pub mod retention;
+pub mod scheduler;
 pub mod sessions;
 pub mod tokens;
 pub mod validation;

@@ -1,7 +1,7 @@
 //! What the node forgets, and when: processed inbox activity ids after a
 //! week (senders stop retrying long before), delivered webhook events after
 //! `delivery.webhook_retention`. The audit log is never pruned. Pruning
-//! runs hourly, once across the replicas sharing a database.
+//! runs hourly, once across the replicas sharing a database (`scheduler`).
 
 use std::time::Duration;
 
@@ -14,31 +14,6 @@ use crate::store::now_millis;
 pub const SEEN_RETENTION: Duration = Duration::from_secs(7 * 24 * 3600);
 /// How often the pruning runs.
 pub const PRUNE_EVERY: Duration = Duration::from_secs(3600);
-/// How often each replica asks whether pruning is due: a replica that died
-/// after claiming a run delays the next one by at most this much.
-pub const PRUNE_CHECK: Duration = Duration::from_secs(60);
-
-/// Prunes when it is due and no other replica claimed this run; true when
-/// this replica pruned.
-pub async fn prune_if_due(ctx: &AppContext) -> Result<bool> {
-    let now = now_millis();
-    let next = now + crate::model::time::millis(PRUNE_EVERY);
-    let process = ctx.process.to_string();
-    if !ctx
-        .store
-        .claim_periodic_run("prune", &process, now, next)
-        .await?
-    {
-        return Ok(false);
-    }
-    ctx.metrics
-        .periodic_runs
-        .with_label_values(&["prune"])
-        .inc();
-    prune(ctx).await?;
-    Ok(true)
-}
-
 /// Prunes what is past its retention.
 pub async fn prune(ctx: &AppContext) -> Result<()> {
     let before = now_millis() - crate::model::time::millis(SEEN_RETENTION);

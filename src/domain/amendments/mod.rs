@@ -25,7 +25,7 @@ pub use drafts::{
 };
 pub use member::{receive_closed, receive_opened, renew, vote};
 pub use proposal::{Proposal, open};
-pub use tally::{run, tally_due};
+pub use tally::tally_due;
 pub use views::{AmendmentView, CommitmentStatus, Tally, list, view};
 
 /// The default voting period.

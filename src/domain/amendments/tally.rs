@@ -6,13 +6,12 @@
 //! open, so with several replicas on one database it happens once.
 
 use serde_json::json;
-use tokio::sync::watch;
 use url::Url;
 
 use crate::apub::objects::charter::version_uri;
+use crate::domain::amendments::proposal::send_to_each;
 use crate::domain::amendments::question::{self, Results};
 use crate::domain::amendments::views::{Tally, adopts, live_tally};
-use crate::domain::amendments::{TALLY_EVERY, proposal::send_to_each};
 use crate::domain::documents::parse_stored;
 use crate::domain::outgoing::sign;
 use crate::domain::{audit, change, publish, webhooks};
@@ -20,22 +19,6 @@ use crate::error::Result;
 use crate::model::{ActivityKind, ObjectKind, time};
 use crate::node::AppContext;
 use crate::store::{AmendmentRow, ChangeTx, Closing, PeerRow, now_millis};
-
-/// Tallies due amendments every `TALLY_EVERY` until `stop` turns true.
-pub async fn run(ctx: AppContext, mut stop: watch::Receiver<bool>) {
-    loop {
-        if *stop.borrow() {
-            return;
-        }
-        if let Err(e) = tally_due(&ctx).await {
-            tracing::warn!(error = %e, "amendments: cannot tally");
-        }
-        tokio::select! {
-            () = tokio::time::sleep(TALLY_EVERY) => {}
-            _ = stop.changed() => return,
-        }
-    }
-}
 
 /// Closes every hosted amendment whose end time passed; returns how many
 /// this call closed.

@@ -1,55 +1,9 @@
-//! The sources of `[[dfc.sources]]`, each imported when the node starts
-//! and then every `interval`, until the node stops. A run that is cut
-//! short by the stop rolls back (its transaction is never committed).
+//! The sources of `[[dfc.sources]]`: each is imported every `interval`,
+//! once across replicas, by the node's scheduler (`domain::scheduler`).
 
-use tokio::sync::watch;
-
-use crate::domain::dfc::import;
 use crate::domain::dfc::source::Source;
 use crate::error::{DfcFailure, Error};
-use crate::node::AppContext;
 use passerelle_config::DfcSourceSettings;
-
-/// Runs every configured source until `stop` turns true.
-pub async fn run(ctx: AppContext, stop: watch::Receiver<bool>) {
-    let tasks: Vec<_> = ctx
-        .settings
-        .dfc
-        .sources
-        .iter()
-        .cloned()
-        .map(|source| tokio::spawn(every(ctx.clone(), source, stop.clone())))
-        .collect();
-    for task in tasks {
-        let _ = task.await;
-    }
-}
-
-async fn every(ctx: AppContext, settings: DfcSourceSettings, mut stop: watch::Receiver<bool>) {
-    loop {
-        if *stop.borrow() {
-            return;
-        }
-        let run = async {
-            match source_of(&settings) {
-                Ok(source) => {
-                    let _ = import::run(&ctx, &source).await;
-                }
-                Err(error) => {
-                    import::record_failure(&ctx, settings.catalog_url.as_str(), &error).await;
-                }
-            }
-        };
-        tokio::select! {
-            () = run => {}
-            _ = stop.changed() => return,
-        }
-        tokio::select! {
-            () = tokio::time::sleep(settings.interval) => {}
-            _ = stop.changed() => return,
-        }
-    }
-}
 
 /// A configured source with its token read (from the environment when
 /// the settings name a variable).

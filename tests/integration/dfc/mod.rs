@@ -6,7 +6,7 @@
 mod cli;
 mod export;
 mod safety;
-mod stub;
+pub(crate) mod stub;
 
 use std::collections::BTreeMap;
 
