@@ -14,9 +14,9 @@ use serde_json::Value;
 use tokio::sync::OnceCell;
 use url::Url;
 
+use crate::apub::domain_policy as policy;
 use crate::apub::fetch;
 use crate::apub::peer::domain_of;
-use crate::domain::policy;
 use crate::error::{Error, Result};
 use crate::node::AppContext;
 

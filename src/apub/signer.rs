@@ -16,13 +16,13 @@ use axum::http::{HeaderMap, Method, Uri};
 use serde_json::Value;
 use url::Url;
 
+use crate::apub::domain_policy as policy;
 use crate::apub::host_binding;
 use crate::apub::key_fetches::fetched;
 use crate::apub::message_signature::{self, MessageSignature, PublicKey};
 use crate::apub::peer::{ActorFields, Peer, PublicKeyFields, domain_of};
 use crate::apub::signature;
 use crate::apub::verification::assertion_key;
-use crate::domain::policy;
 use crate::error::{Error, Result};
 use crate::node::AppContext;
 use crate::store::PeerRow;

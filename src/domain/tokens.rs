@@ -8,7 +8,8 @@ use sha2::{Digest, Sha256};
 
 use crate::error::{Error, Result};
 use crate::node::AppContext;
-use crate::store::{Store, TokenRow};
+use crate::store::Store;
+pub use crate::store::TokenRow;
 
 /// Prefix that makes Passerelle tokens recognisable (for secret scanners).
 const TOKEN_PREFIX: &str = "psl_";

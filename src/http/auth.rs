@@ -7,10 +7,10 @@ use axum::extract::{FromRef, FromRequestParts};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, header};
 
+use crate::domain::tokens::TokenRow;
 use crate::domain::tokens::{self, Caller, Scope};
 use crate::http::problem::ApiError;
 use crate::node::AppContext;
-use crate::store::TokenRow;
 
 /// What the rate limiter found for the request's bearer token (`None`:
 /// unknown or revoked), so the token is looked up once per request.
