@@ -12,6 +12,7 @@ use crate::apub::signer::SignedRequest;
 use crate::domain::visibility;
 use crate::error::{Error, Result};
 use crate::model::kinds::ObjectKind;
+use crate::model::{AmendmentRole, AmendmentState};
 use crate::node::AppContext;
 
 /// A document to serve, and how.
@@ -93,7 +94,7 @@ async fn hosted_amendment(ctx: &AppContext, id: &str) -> Result<crate::store::Am
         .store
         .amendment_by_uri(uri.as_str())
         .await?
-        .filter(|row| row.role == "host")
+        .filter(|row| row.role == AmendmentRole::Host)
         .ok_or_else(missing)?;
     let local_id = row.charter_local_id.as_deref().ok_or_else(missing)?;
     let charter = ctx.store.object(ObjectKind::Charter, local_id).await?;
@@ -117,7 +118,7 @@ pub async fn amendment(ctx: &AppContext, id: &str) -> Result<Served> {
 /// so anyone can check the tally (none while the vote is open).
 pub async fn amendment_votes(ctx: &AppContext, id: &str) -> Result<Served> {
     let row = hosted_amendment(ctx, id).await?;
-    if row.state != "closed" {
+    if row.state != AmendmentState::Closed {
         return Err(Error::NotFound(format!(
             "the votes on {} are published once tallied",
             row.uri

@@ -1,6 +1,6 @@
 //! The monitoring files in `deploy/monitoring/` parse, and every metric
 //! they query is one the node exports: registered in
-//! `src/observability/metrics.rs`, and present on a running node's
+//! `crates/observability/src/metrics.rs`, and present on a running node's
 //! `/metrics` once used (the gauges at once, with the values they should
 //! have on a healthy node).
 
@@ -40,7 +40,7 @@ fn names_in(expr: &str, prefix: &str) -> BTreeSet<String> {
 /// `counter(`, `histogram(` and `gauge(` call, with the registry's prefix;
 /// a histogram also exports `_bucket`, `_sum` and `_count`.
 fn registered() -> BTreeSet<String> {
-    let source = read("src/observability/metrics.rs");
+    let source = read("crates/observability/src/metrics.rs");
     let mut names = BTreeSet::new();
     for call in ["counter(", "histogram(", "gauge("] {
         for segment in source.split(call).skip(1) {

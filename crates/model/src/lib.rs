@@ -4,8 +4,11 @@
 //! they report in. The bottom layer: it depends on no other crate of the
 //! workspace.
 
+mod names;
+
 pub mod activity_kind;
 pub mod agreement;
+pub mod amendment;
 pub mod error;
 pub mod follow_state;
 pub mod keys;
@@ -16,6 +19,7 @@ pub mod units;
 
 pub use activity_kind::ActivityKind;
 pub use agreement::{AgreementState, Side};
+pub use amendment::{AmendmentRole, AmendmentState, Choice, DraftState, Outcome};
 pub use follow_state::{FollowerState, FollowingState};
 pub use kinds::{Audience, AudienceName, ObjectKind};
 

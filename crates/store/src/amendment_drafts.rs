@@ -6,8 +6,8 @@ use sqlx::Row;
 use sqlx::any::AnyRow;
 
 use crate::{ChangeTx, Store, now_millis};
-use passerelle_model::ActivityKind;
-use passerelle_model::error::Result;
+use passerelle_model::error::{Error, Result};
+use passerelle_model::{ActivityKind, DraftState};
 
 #[derive(Debug, Clone)]
 pub struct DraftRow {
@@ -18,8 +18,7 @@ pub struct DraftRow {
     pub charter_local_id: String,
     pub summary: String,
     pub proposal: String,
-    /// `pending`, `accepted` or `rejected`.
-    pub state: String,
+    pub state: DraftState,
     pub received_at: i64,
     pub amendment_id: Option<i64>,
 }
@@ -36,7 +35,11 @@ fn draft_row(row: &AnyRow) -> Result<DraftRow> {
         charter_local_id: row.try_get("charter_local_id")?,
         summary: row.try_get("summary")?,
         proposal: row.try_get("proposal")?,
-        state: row.try_get("state")?,
+        state: {
+            let text: String = row.try_get("state")?;
+            text.parse()
+                .map_err(|_| Error::Internal(format!("stored draft state {text:?}")))?
+        },
         received_at: row.try_get("received_at")?,
         amendment_id: row.try_get("amendment_id")?,
     })
@@ -97,7 +100,7 @@ impl ChangeTx {
     pub async fn insert_draft(&mut self, draft: &DraftRow) -> Result<i64> {
         let id = sqlx::query_scalar(
             "INSERT INTO amendment_drafts (offer_uri, proposer, proposer_peer_id, charter_local_id, \
-             summary, proposal, state, received_at) VALUES ($1, $2, $3, $4, $5, $6, 'pending', $7) \
+             summary, proposal, state, received_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
              ON CONFLICT (offer_uri) DO NOTHING RETURNING id",
         )
         .bind(&draft.offer_uri)
@@ -106,6 +109,7 @@ impl ChangeTx {
         .bind(&draft.charter_local_id)
         .bind(&draft.summary)
         .bind(&draft.proposal)
+        .bind(DraftState::Pending.as_str())
         .bind(now_millis())
         .fetch_optional(self.connection())
         .await?;
@@ -116,17 +120,18 @@ impl ChangeTx {
     pub async fn decide_draft(
         &mut self,
         id: i64,
-        state: &str,
+        state: DraftState,
         amendment_id: Option<i64>,
     ) -> Result<bool> {
         let done = sqlx::query(
             "UPDATE amendment_drafts SET state = $1, decided_at = $2, amendment_id = $3 \
-             WHERE id = $4 AND state = 'pending'",
+             WHERE id = $4 AND state = $5",
         )
-        .bind(state)
+        .bind(state.as_str())
         .bind(now_millis())
         .bind(amendment_id)
         .bind(id)
+        .bind(DraftState::Pending.as_str())
         .execute(self.connection())
         .await?;
         Ok(done.rows_affected() > 0)

@@ -5,7 +5,8 @@ use sqlx::Row;
 use sqlx::any::AnyRow;
 
 use crate::{ChangeTx, Store, now_millis};
-use passerelle_model::error::Result;
+use passerelle_model::error::{Error, Result};
+use passerelle_model::{AmendmentRole, AmendmentState, Choice, Outcome};
 
 const COLUMNS: &str = "id, uri, role, host_actor, host_peer_id, charter_local_id, base_version, \
     summary, proposal, quorum_percent, majority, eligible, end_time, opened_at, state, question, \
@@ -15,8 +16,7 @@ const COLUMNS: &str = "id, uri, role, host_actor, host_peer_id, charter_local_id
 pub struct AmendmentRow {
     pub id: i64,
     pub uri: String,
-    /// `host` (this node tallies) or `member` (this node votes).
-    pub role: String,
+    pub role: AmendmentRole,
     pub host_actor: String,
     pub host_peer_id: Option<i64>,
     pub charter_local_id: Option<String>,
@@ -26,26 +26,25 @@ pub struct AmendmentRow {
     pub proposal: String,
     pub quorum_percent: i64,
     pub majority: String,
-    /// JSON list of the peer ids (host) the amendment was addressed to.
-    pub eligible: String,
+    /// The peers (host) the amendment was addressed to: the only voters.
+    pub eligible: Vec<i64>,
     pub end_time: i64,
     pub opened_at: i64,
-    /// `open` or `closed`.
-    pub state: String,
+    pub state: AmendmentState,
     /// The signed `Question` as last published.
     pub question: String,
     pub closed_at: Option<i64>,
-    pub outcome: Option<String>,
+    pub outcome: Option<Outcome>,
     pub result: Option<String>,
     pub adopted_version: Option<String>,
-    pub our_choice: Option<String>,
+    pub our_choice: Option<Choice>,
     pub our_vote_uri: Option<String>,
 }
 
 /// An amendment as first stored.
 pub struct NewAmendment<'a> {
     pub uri: &'a str,
-    pub role: &'a str,
+    pub role: AmendmentRole,
     pub host_actor: &'a str,
     pub host_peer_id: Option<i64>,
     pub charter_local_id: Option<&'a str>,
@@ -54,14 +53,14 @@ pub struct NewAmendment<'a> {
     pub proposal: &'a str,
     pub quorum_percent: i64,
     pub majority: &'a str,
-    pub eligible: &'a str,
+    pub eligible: &'a [i64],
     pub end_time: i64,
     pub question: &'a str,
 }
 
 /// How an amendment closed.
 pub struct Closing<'a> {
-    pub outcome: &'a str,
+    pub outcome: Outcome,
     pub result: &'a str,
     pub adopted_version: Option<&'a str>,
     pub question: &'a str,
@@ -71,15 +70,32 @@ pub struct Closing<'a> {
 pub struct VoteRow {
     pub voter: String,
     pub vote_uri: String,
-    pub choice: String,
+    pub choice: Choice,
     pub received_at: i64,
 }
 
+/// A stored name read back into its closed set.
+fn named<T: std::str::FromStr>(row: &AnyRow, column: &str) -> Result<T> {
+    let text: String = row.try_get(column)?;
+    text.parse()
+        .map_err(|_| Error::Internal(format!("stored amendment {column} {text:?}")))
+}
+
+fn named_or_null<T: std::str::FromStr>(row: &AnyRow, column: &str) -> Result<Option<T>> {
+    let text: Option<String> = row.try_get(column)?;
+    text.map(|text| {
+        text.parse()
+            .map_err(|_| Error::Internal(format!("stored amendment {column} {text:?}")))
+    })
+    .transpose()
+}
+
 fn amendment_row(row: &AnyRow) -> Result<AmendmentRow> {
+    let eligible: String = row.try_get("eligible")?;
     Ok(AmendmentRow {
         id: row.try_get("id")?,
         uri: row.try_get("uri")?,
-        role: row.try_get("role")?,
+        role: named(row, "role")?,
         host_actor: row.try_get("host_actor")?,
         host_peer_id: row.try_get("host_peer_id")?,
         charter_local_id: row.try_get("charter_local_id")?,
@@ -88,16 +104,17 @@ fn amendment_row(row: &AnyRow) -> Result<AmendmentRow> {
         proposal: row.try_get("proposal")?,
         quorum_percent: row.try_get("quorum_percent")?,
         majority: row.try_get("majority")?,
-        eligible: row.try_get("eligible")?,
+        eligible: serde_json::from_str(&eligible)
+            .map_err(|e| Error::Internal(format!("stored amendment eligible: {e}")))?,
         end_time: row.try_get("end_time")?,
         opened_at: row.try_get("opened_at")?,
-        state: row.try_get("state")?,
+        state: named(row, "state")?,
         question: row.try_get("question")?,
         closed_at: row.try_get("closed_at")?,
-        outcome: row.try_get("outcome")?,
+        outcome: named_or_null(row, "outcome")?,
         result: row.try_get("result")?,
         adopted_version: row.try_get("adopted_version")?,
-        our_choice: row.try_get("our_choice")?,
+        our_choice: named_or_null(row, "our_choice")?,
         our_vote_uri: row.try_get("our_vote_uri")?,
     })
 }
@@ -106,7 +123,7 @@ fn vote_row(row: &AnyRow) -> Result<VoteRow> {
     Ok(VoteRow {
         voter: row.try_get("voter")?,
         vote_uri: row.try_get("vote_uri")?,
-        choice: row.try_get("choice")?,
+        choice: named(row, "choice")?,
         received_at: row.try_get("received_at")?,
     })
 }
@@ -141,8 +158,10 @@ impl Store {
     /// Hosted amendments still open whose end time has passed.
     pub async fn due_amendments(&self, now: i64) -> Result<Vec<i64>> {
         let ids = sqlx::query_scalar(
-            "SELECT id FROM amendments WHERE role = 'host' AND state = 'open' AND end_time <= $1 ORDER BY id",
+            "SELECT id FROM amendments WHERE role = $1 AND state = $2 AND end_time <= $3 ORDER BY id",
         )
+        .bind(AmendmentRole::Host.as_str())
+        .bind(AmendmentState::Open.as_str())
         .bind(now)
         .fetch_all(self.pool())
         .await?;
@@ -216,10 +235,10 @@ impl ChangeTx {
             "INSERT INTO amendments (uri, role, host_actor, host_peer_id, charter_local_id, \
              base_version, summary, proposal, quorum_percent, majority, eligible, end_time, \
              opened_at, state, question) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 'open', $14) RETURNING id",
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING id",
         )
         .bind(new.uri)
-        .bind(new.role)
+        .bind(new.role.as_str())
         .bind(new.host_actor)
         .bind(new.host_peer_id)
         .bind(new.charter_local_id)
@@ -228,9 +247,10 @@ impl ChangeTx {
         .bind(new.proposal)
         .bind(new.quorum_percent)
         .bind(new.majority)
-        .bind(new.eligible)
+        .bind(crate::json_text(&new.eligible)?)
         .bind(new.end_time)
         .bind(now_millis())
+        .bind(AmendmentState::Open.as_str())
         .bind(new.question)
         .fetch_one(self.connection())
         .await?;
@@ -240,8 +260,10 @@ impl ChangeTx {
     /// Hosted amendments open on this charter (at most one is allowed).
     pub async fn open_amendment_on(&mut self, charter_local_id: &str) -> Result<Option<i64>> {
         let id = sqlx::query_scalar(
-            "SELECT id FROM amendments WHERE role = 'host' AND state = 'open' AND charter_local_id = $1",
+            "SELECT id FROM amendments WHERE role = $1 AND state = $2 AND charter_local_id = $3",
         )
+        .bind(AmendmentRole::Host.as_str())
+        .bind(AmendmentState::Open.as_str())
         .bind(charter_local_id)
         .fetch_optional(self.connection())
         .await?;
@@ -252,15 +274,17 @@ impl ChangeTx {
     /// another replica: the claim that makes the tally run once).
     pub async fn close_amendment(&mut self, id: i64, closing: &Closing<'_>) -> Result<bool> {
         let done = sqlx::query(
-            "UPDATE amendments SET state = 'closed', closed_at = $1, outcome = $2, result = $3, \
-             adopted_version = $4, question = $5 WHERE id = $6 AND state = 'open'",
+            "UPDATE amendments SET state = $1, closed_at = $2, outcome = $3, result = $4, \
+             adopted_version = $5, question = $6 WHERE id = $7 AND state = $8",
         )
+        .bind(AmendmentState::Closed.as_str())
         .bind(now_millis())
-        .bind(closing.outcome)
+        .bind(closing.outcome.as_str())
         .bind(closing.result)
         .bind(closing.adopted_version)
         .bind(closing.question)
         .bind(id)
+        .bind(AmendmentState::Open.as_str())
         .execute(self.connection())
         .await?;
         Ok(done.rows_affected() > 0)
@@ -269,9 +293,10 @@ impl ChangeTx {
     /// Whether the amendment is open and its end time not passed.
     pub async fn amendment_takes_votes(&mut self, id: i64, now: i64) -> Result<bool> {
         let open: Option<i64> = sqlx::query_scalar(
-            "SELECT id FROM amendments WHERE id = $1 AND state = 'open' AND end_time > $2",
+            "SELECT id FROM amendments WHERE id = $1 AND state = $2 AND end_time > $3",
         )
         .bind(id)
+        .bind(AmendmentState::Open.as_str())
         .bind(now)
         .fetch_optional(self.connection())
         .await?;
@@ -293,7 +318,7 @@ impl ChangeTx {
         .bind(amendment_id)
         .bind(&vote.voter)
         .bind(&vote.vote_uri)
-        .bind(&vote.choice)
+        .bind(vote.choice.as_str())
         .bind(document)
         .bind(vote.received_at)
         .execute(self.connection())
@@ -337,12 +362,12 @@ impl ChangeTx {
 
     /// This node's own vote on an amendment it is a member of; false if it
     /// voted already (a vote is final).
-    pub async fn set_our_vote(&mut self, id: i64, choice: &str, vote_uri: &str) -> Result<bool> {
+    pub async fn set_our_vote(&mut self, id: i64, choice: Choice, vote_uri: &str) -> Result<bool> {
         let done = sqlx::query(
             "UPDATE amendments SET our_choice = $1, our_vote_uri = $2 \
              WHERE id = $3 AND our_choice IS NULL",
         )
-        .bind(choice)
+        .bind(choice.as_str())
         .bind(vote_uri)
         .bind(id)
         .execute(self.connection())

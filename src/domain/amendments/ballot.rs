@@ -17,9 +17,9 @@ use crate::apub::activities::amendment::Vote;
 use crate::apub::verification::verify_with_actor;
 use crate::domain::amendments::parse_choice;
 use crate::domain::amendments::proposal::is_committed;
-use crate::domain::amendments::views::eligible_peer_ids;
 use crate::domain::{audit, change};
 use crate::error::{Error, Result};
+use crate::model::{AmendmentRole, AmendmentState};
 use crate::node::AppContext;
 use crate::store::{AmendmentRow, PeerRow, VoteRow, now_millis};
 
@@ -38,10 +38,10 @@ pub async fn receive_vote(data: &Data<AppContext>, sender: &PeerRow, note: &Valu
         .store
         .amendment_by_uri(vote.in_reply_to.as_str())
         .await?
-        .filter(|row| row.role == "host")
+        .filter(|row| row.role == AmendmentRole::Host)
         .ok_or_else(|| Error::NotFound(format!("no amendment {} hosted here", vote.in_reply_to)))?;
     let choice = parse_choice(&vote.name, "/object/name")?;
-    if amendment.state != "open" || now_millis() >= amendment.end_time {
+    if amendment.state != AmendmentState::Open || now_millis() >= amendment.end_time {
         // Too late: answered, not kept (the tally is, or is about to be, final).
         count_attempt(data, "late");
         return Err(Error::Conflict(format!(
@@ -51,7 +51,7 @@ pub async fn receive_vote(data: &Data<AppContext>, sender: &PeerRow, note: &Valu
     }
     // Before anything that costs a fetch: a node not asked when the vote
     // opened cannot vote, whatever commitment it shows.
-    if !eligible_peer_ids(&amendment)?.contains(&sender.id) {
+    if !amendment.eligible.contains(&sender.id) {
         let reason = format!(
             "{} was not addressed when the vote on {} opened: only those nodes vote",
             sender.actor_uri, amendment.uri
@@ -71,7 +71,7 @@ pub async fn receive_vote(data: &Data<AppContext>, sender: &PeerRow, note: &Valu
     let row = VoteRow {
         voter: sender.actor_uri.clone(),
         vote_uri: vote.id.to_string(),
-        choice: choice.to_owned(),
+        choice,
         received_at: now_millis(),
     };
     record(data, &amendment, &row, note).await

@@ -19,7 +19,9 @@ use crate::domain::amendments::{AmendmentView, Proposal, open};
 use crate::domain::outgoing::record_for_peer;
 use crate::domain::{audit, change};
 use crate::error::{Error, Result};
-use crate::model::{ActivityKind, Audience, FollowerState, FollowingState, ObjectKind, time};
+use crate::model::{
+    ActivityKind, Audience, DraftState, FollowerState, FollowingState, ObjectKind, time,
+};
 use crate::node::AppContext;
 use crate::store::{DraftRow, PeerRow};
 
@@ -36,8 +38,7 @@ pub struct DraftView {
     pub summary: String,
     /// The draft: `amends`, `proposedVersion`, `summary`.
     pub draft: Value,
-    /// `pending`, `accepted` or `rejected`.
-    pub state: String,
+    pub state: DraftState,
     #[schema(format = DateTime)]
     pub received_at: String,
     /// The amendment opened from it, once accepted.
@@ -54,7 +55,7 @@ impl DraftView {
             charter: row.charter_local_id.clone(),
             summary: row.summary.clone(),
             draft: serde_json::from_str(&row.proposal)?,
-            state: row.state.clone(),
+            state: row.state,
             received_at: time::format_millis(row.received_at),
             amendment: row.amendment_id,
         })
@@ -195,7 +196,7 @@ pub async fn receive_draft(data: &Data<AppContext>, sender: &PeerRow, offer: &Va
         charter_local_id: local_id,
         summary: draft.summary.clone(),
         proposal: serde_json::to_string(&offer["object"])?,
-        state: "pending".into(),
+        state: DraftState::Pending,
         received_at: 0,
         amendment_id: None,
     })
@@ -235,7 +236,7 @@ async fn pending(ctx: &AppContext, id: i64) -> Result<DraftRow> {
         .amendment_draft(id)
         .await?
         .ok_or_else(|| Error::NotFound(format!("no draft {id}")))?;
-    if row.state != "pending" {
+    if row.state != DraftState::Pending {
         return Err(Error::Conflict(format!(
             "draft {id} was {} already",
             row.state
@@ -320,7 +321,11 @@ async fn answer(
     if !tx
         .decide_draft(
             row.id,
-            if accepted { "accepted" } else { "rejected" },
+            if accepted {
+                DraftState::Accepted
+            } else {
+                DraftState::Rejected
+            },
             amendment,
         )
         .await?

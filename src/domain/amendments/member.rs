@@ -18,7 +18,9 @@ use crate::domain::outgoing::{record_for_peer, sign};
 use crate::domain::{audit, change, publish, webhooks};
 use crate::error::{Error, Result};
 use crate::model::payload::{CharterPayload, CommitmentPayload};
-use crate::model::{ActivityKind, Audience, ObjectKind, time};
+use crate::model::{
+    ActivityKind, AmendmentRole, AmendmentState, Audience, Choice, ObjectKind, Outcome, time,
+};
 use crate::node::AppContext;
 use crate::store::{AmendmentRow, Closing, NewAmendment, PeerRow, now_millis};
 
@@ -88,7 +90,7 @@ pub async fn receive_opened(
     let mut tx = change::begin(data).await?;
     tx.insert_amendment(&NewAmendment {
         uri: question.id.as_str(),
-        role: "member",
+        role: AmendmentRole::Member,
         host_actor: &sender.actor_uri,
         host_peer_id: Some(sender.id),
         charter_local_id: None,
@@ -97,7 +99,7 @@ pub async fn receive_opened(
         proposal: &serde_json::to_string(&proposal)?,
         quorum_percent: i64::try_from(question.quorum.unwrap_or(50)).unwrap_or(100),
         majority: question.majority_rule.as_deref().unwrap_or("simple"),
-        eligible: "[]",
+        eligible: &[],
         end_time,
         question: &serde_json::to_string(object)?,
     })
@@ -123,6 +125,49 @@ pub async fn receive_opened(
     change::commit(data, tx).await
 }
 
+/// The host's published counts, refused when they count more voters than
+/// the nodes the vote was addressed to (as we received its opening).
+fn published_tally(question: &Question, row: &AmendmentRow) -> Result<Tally> {
+    let count = |choice: Choice| {
+        question
+            .one_of
+            .iter()
+            .find(|o| o.name == choice.as_str())
+            .and_then(|o| o.replies.as_ref())
+            .map_or(0, |r| r.total_items)
+    };
+    // The nodes addressed when the vote opened (as we received it): results
+    // naming more voters than those are not the host's to publish.
+    let opened: Value = serde_json::from_str(&row.question)?;
+    let eligible = crate::model::unsigned(opened["to"].as_array().map_or(0, Vec::len));
+    let voters = question.voters_count.unwrap_or(0);
+    let counted = count(Choice::Approve)
+        .saturating_add(count(Choice::Reject))
+        .saturating_add(count(Choice::Abstain));
+    let listed = crate::model::unsigned(question.votes.as_ref().map_or(0, Vec::len));
+    if voters.max(counted).max(listed) > eligible {
+        return Err(bad(
+            "/object/votersCount",
+            format!("the results count more voters than the {eligible} node(s) addressed"),
+        ));
+    }
+    Ok(Tally {
+        approve: count(Choice::Approve),
+        reject: count(Choice::Reject),
+        abstain: count(Choice::Abstain),
+        voters,
+        eligible,
+        refused: question.refused_votes.unwrap_or(0),
+        quorum_met: quorum_met(voters, eligible, question.quorum.unwrap_or(50)),
+        votes: question
+            .votes
+            .iter()
+            .flatten()
+            .map(Url::to_string)
+            .collect(),
+    })
+}
+
 /// Records the results the host `sender` published.
 pub async fn receive_closed(
     data: &Data<AppContext>,
@@ -134,59 +179,30 @@ pub async fn receive_closed(
         .store
         .amendment_by_uri(question.id.as_str())
         .await?
-        .filter(|r| r.role == "member" && r.host_actor == sender.actor_uri)
+        .filter(|r| r.role == AmendmentRole::Member && r.host_actor == sender.actor_uri)
         .ok_or_else(|| Error::NotFound(format!("no amendment {} from the sender", question.id)))?;
-    let Some(outcome) = question.outcome.clone() else {
+    let Some(outcome) = question.outcome.as_deref() else {
         // An update of an open poll (counts so far): nothing to record.
         return Ok(());
     };
-    if row.state != "open" {
+    let outcome: Outcome = outcome.parse().map_err(|_| {
+        Error::UnprocessableAt(
+            "/object/outcome".into(),
+            format!("`{outcome}` is not an outcome"),
+        )
+    })?;
+    if row.state != AmendmentState::Open {
         return Ok(());
     }
-    let count = |name: &str| {
-        question
-            .one_of
-            .iter()
-            .find(|o| o.name == name)
-            .and_then(|o| o.replies.as_ref())
-            .map_or(0, |r| r.total_items)
-    };
-    // The nodes addressed when the vote opened (as we received it): results
-    // naming more voters than those are not the host's to publish.
-    let opened: Value = serde_json::from_str(&row.question)?;
-    let eligible = crate::model::unsigned(opened["to"].as_array().map_or(0, Vec::len));
-    let voters = question.voters_count.unwrap_or(0);
-    let counted = count("approve")
-        .saturating_add(count("reject"))
-        .saturating_add(count("abstain"));
-    let listed = crate::model::unsigned(question.votes.as_ref().map_or(0, Vec::len));
-    if voters.max(counted).max(listed) > eligible {
-        return Err(bad(
-            "/object/votersCount",
-            format!("the results count more voters than the {eligible} node(s) addressed"),
-        ));
-    }
-    let tally = Tally {
-        approve: count("approve"),
-        reject: count("reject"),
-        abstain: count("abstain"),
-        voters,
-        eligible,
-        refused: question.refused_votes.unwrap_or(0),
-        quorum_met: quorum_met(voters, eligible, question.quorum.unwrap_or(50)),
-        votes: question
-            .votes
-            .iter()
-            .flatten()
-            .map(Url::to_string)
-            .collect(),
-    };
-    let adopted = question.adopted_version.filter(|_| outcome == "adopted");
+    let tally = published_tally(&question, &row)?;
+    let adopted = question
+        .adopted_version
+        .filter(|_| outcome == Outcome::Adopted);
     let mut tx = change::begin(data).await?;
     tx.close_amendment(
         row.id,
         &Closing {
-            outcome: &outcome,
+            outcome,
             result: &serde_json::to_string(&tally)?,
             adopted_version: adopted.as_ref().map(Url::as_str),
             question: &serde_json::to_string(object)?,
@@ -215,7 +231,7 @@ async fn member_row(ctx: &AppContext, id: i64) -> Result<AmendmentRow> {
         .amendment(id)
         .await?
         .ok_or_else(|| Error::NotFound(format!("no amendment {id}")))?;
-    if row.role != "member" {
+    if row.role != AmendmentRole::Member {
         return Err(Error::Conflict(format!(
             "amendment {id} is hosted here: its member nodes vote on it"
         )));
@@ -234,7 +250,7 @@ pub async fn vote(
 ) -> Result<AmendmentView> {
     let choice = parse_choice(choice, "/choice")?;
     let row = member_row(ctx, id).await?;
-    if row.state != "open" || now_millis() >= row.end_time {
+    if row.state != AmendmentState::Open || now_millis() >= row.end_time {
         return Err(Error::Conflict(format!(
             "the vote on amendment {id} has ended"
         )));
@@ -297,7 +313,7 @@ pub async fn vote(
     view(ctx, id).await
 }
 
-fn voted_already(id: i64, choice: &str) -> Error {
+fn voted_already(id: i64, choice: impl std::fmt::Display) -> Error {
     Error::Conflict(format!(
         "this node voted {choice} on amendment {id}: a vote is final"
     ))
@@ -311,7 +327,7 @@ pub async fn renew(ctx: &AppContext, id: i64, decided_by: &str) -> Result<Amendm
     let adopted = row
         .adopted_version
         .as_deref()
-        .filter(|_| row.outcome.as_deref() == Some("adopted"))
+        .filter(|_| row.outcome == Some(Outcome::Adopted))
         .ok_or_else(|| Error::Conflict(format!("amendment {id} adopted no new version")))?;
     let adopted = Url::parse(adopted)?;
     let proposal: CharterPayload = serde_json::from_str(&row.proposal)?;

@@ -15,8 +15,8 @@ mod views;
 
 use std::time::Duration;
 
-use crate::apub::activities::amendment::CHOICES;
 use crate::error::{Error, Result, Violation};
+use crate::model::Choice;
 
 pub use ballot::receive_vote;
 pub use drafts::{
@@ -72,8 +72,8 @@ impl Majority {
 }
 
 /// A vote's option, checked against the three of every amendment.
-pub fn parse_choice(choice: &str, pointer: &str) -> Result<&'static str> {
-    CHOICES.into_iter().find(|c| *c == choice).ok_or_else(|| {
+pub fn parse_choice(choice: &str, pointer: &str) -> Result<Choice> {
+    choice.parse().map_err(|_| {
         Error::Unprocessable(vec![Violation {
             pointer: pointer.into(),
             detail: format!("`{choice}` is not one of approve, reject, abstain"),
@@ -100,7 +100,7 @@ mod tests {
         assert!(quorum_met(1, 2, 50));
         assert!(!quorum_met(1, 3, 50));
         assert!(!quorum_met(0, 0, 0));
-        assert_eq!(parse_choice("approve", "/choice").unwrap(), "approve");
+        assert_eq!(parse_choice("approve", "/choice").unwrap(), Choice::Approve);
         assert!(parse_choice("yes", "/choice").is_err());
     }
 }

@@ -23,7 +23,9 @@ use crate::domain::publish::object_uri;
 use crate::domain::{audit, change, validation, webhooks};
 use crate::error::{Error, Result, Violation};
 use crate::model::payload::{CharterPayload, Payload};
-use crate::model::{ActivityKind, Audience, FollowerState, FollowingState, ObjectKind, time};
+use crate::model::{
+    ActivityKind, AmendmentRole, Audience, FollowerState, FollowingState, ObjectKind, time,
+};
 use crate::node::AppContext;
 use crate::store::{ChangeTx, NewAmendment, PeerRow};
 
@@ -253,7 +255,7 @@ async fn record(
     let amendment_id = tx
         .insert_amendment(&NewAmendment {
             uri: id.as_str(),
-            role: "host",
+            role: AmendmentRole::Host,
             host_actor: actor_id(&data.settings).as_str(),
             host_peer_id: None,
             charter_local_id: Some(&proposal.charter),
@@ -262,7 +264,7 @@ async fn record(
             proposal: &serde_json::to_string(&rules.charter)?,
             quorum_percent: i64::try_from(rules.quorum).unwrap_or(100),
             majority: rules.majority.as_str(),
-            eligible: &serde_json::to_string(&peer_ids)?,
+            eligible: &peer_ids,
             end_time: *end_time,
             question: &serde_json::to_string(document)?,
         })

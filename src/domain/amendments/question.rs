@@ -9,6 +9,7 @@ use crate::apub::activities::amendment::{CHOICES, Count, PollOption, QUESTION, Q
 use crate::apub::actor::actor_id;
 use crate::apub::context::object_context;
 use crate::error::Result;
+use crate::model::Outcome;
 use crate::model::payload::CharterPayload;
 use passerelle_config::Settings;
 
@@ -28,7 +29,7 @@ pub struct Opening<'a> {
 /// What the closed `Question` adds.
 pub struct Results<'a> {
     pub counts: [u64; 3],
-    pub outcome: &'a str,
+    pub outcome: Outcome,
     pub adopted_version: Option<&'a Url>,
     pub votes: Vec<Url>,
     pub refused: u64,
@@ -84,7 +85,7 @@ pub fn closed(open: &Value, results: &Results<'_>) -> Result<Value> {
     }
     question.closed = Some(results.closed.to_owned());
     question.voters_count = Some(results.counts.iter().sum());
-    question.outcome = Some(results.outcome.to_owned());
+    question.outcome = Some(results.outcome.as_str().to_owned());
     question.adopted_version = results.adopted_version.cloned();
     question.votes = Some(results.votes.clone());
     question.refused_votes = Some(results.refused);

@@ -16,7 +16,7 @@ use crate::domain::documents::parse_stored;
 use crate::domain::outgoing::sign;
 use crate::domain::{audit, change, publish, webhooks};
 use crate::error::Result;
-use crate::model::{ActivityKind, ObjectKind, time};
+use crate::model::{ActivityKind, AmendmentState, ObjectKind, Outcome, time};
 use crate::node::AppContext;
 use crate::store::{AmendmentRow, ChangeTx, Closing, PeerRow, now_millis};
 
@@ -36,7 +36,7 @@ async fn close(ctx: &AppContext, id: i64) -> Result<bool> {
     let Some(row) = ctx.store.amendment(id).await? else {
         return Ok(false);
     };
-    if row.state != "open" {
+    if row.state != AmendmentState::Open {
         return Ok(false);
     }
     let peers = addressed(ctx, &row).await?;
@@ -106,7 +106,7 @@ async fn close(ctx: &AppContext, id: i64) -> Result<bool> {
         "adopted_version": adopted});
     webhooks::emit(&mut tx, webhooks::Event::AmendmentClosed, &row.uri, event).await?;
     change::commit(ctx, tx).await?;
-    tracing::info!(amendment = %row.uri, outcome, "amendment tallied");
+    tracing::info!(amendment = %row.uri, outcome = outcome.as_str(), "amendment tallied");
     Ok(true)
 }
 
@@ -117,31 +117,33 @@ async fn decide(
     tx: &mut ChangeTx,
     row: &AmendmentRow,
     tally: &Tally,
-) -> Result<(&'static str, Option<Url>)> {
+) -> Result<(Outcome, Option<Url>)> {
     if !adopts(tally, &row.majority) {
-        return Ok(("rejected", None));
+        return Ok((Outcome::Rejected, None));
     }
     let Some(local_id) = row.charter_local_id.as_deref() else {
-        return Ok(("superseded", None));
+        return Ok((Outcome::Superseded, None));
     };
     let current = tx.object(ObjectKind::Charter, local_id).await?;
     let Some(current) = current.filter(|c| c.deleted_at.is_none()) else {
-        return Ok(("superseded", None));
+        return Ok((Outcome::Superseded, None));
     };
     let uri = Url::parse(&current.uri)?;
     if version_uri(&uri, current.version).as_str() != row.base_version {
-        return Ok(("superseded", None));
+        return Ok((Outcome::Superseded, None));
     }
     let proposal = parse_stored(&row.proposal)?;
     let published = publish::upsert_in(ctx, tx, ObjectKind::Charter, local_id, &proposal).await?;
-    Ok(("adopted", Some(version_uri(&uri, published.object.version))))
+    Ok((
+        Outcome::Adopted,
+        Some(version_uri(&uri, published.object.version)),
+    ))
 }
 
 /// The peers the amendment was addressed to, with delivery streams.
 async fn addressed(ctx: &AppContext, row: &AmendmentRow) -> Result<Vec<PeerRow>> {
-    let ids: Vec<i64> = serde_json::from_str(&row.eligible)?;
     let mut peers = Vec::new();
-    for id in ids {
+    for &id in &row.eligible {
         if let Some(peer) = ctx.store.peer(id).await? {
             ctx.store.ensure_delivery_stream(peer.id).await?;
             peers.push(peer);

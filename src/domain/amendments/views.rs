@@ -8,9 +8,9 @@ use serde_json::Value;
 use crate::domain::amendments::{Majority, quorum_met};
 use crate::domain::documents::parse_stored;
 use crate::error::{Error, Result};
-use crate::model::ObjectKind;
 use crate::model::payload::CommitmentPayload;
 use crate::model::time::format_millis;
+use crate::model::{AmendmentRole, AmendmentState, Choice, ObjectKind, Outcome};
 use crate::node::AppContext;
 use crate::store::{AmendmentRow, ObjectRow};
 
@@ -53,9 +53,8 @@ pub struct AmendmentView {
     /// The `Question`'s id.
     pub uri: String,
     /// `host` (this node tallies) or `member` (this node votes).
-    pub role: String,
-    /// `open` or `closed`.
-    pub state: String,
+    pub role: AmendmentRole,
+    pub state: AmendmentState,
     /// The host's actor.
     pub host: String,
     /// The charter version amended.
@@ -73,12 +72,12 @@ pub struct AmendmentView {
     #[schema(format = DateTime)]
     pub opened_at: String,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub our_choice: Option<String>,
+    pub our_choice: Option<Choice>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tally: Option<Tally>,
     /// `adopted`, `rejected` or `superseded`, once closed.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub outcome: Option<String>,
+    pub outcome: Option<Outcome>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub adopted_version: Option<String>,
     /// On a member: our commitments to the amended charter.
@@ -111,19 +110,19 @@ async fn view_of(
     commitments: &[(ObjectRow, CommitmentPayload)],
 ) -> Result<AmendmentView> {
     let question = parse_stored(&row.question)?;
-    let tally = match (&row.result, row.role.as_str()) {
+    let tally = match (&row.result, row.role) {
         (Some(result), _) => Some(serde_json::from_str(result)?),
-        (None, "host") => Some(live_tally(ctx, row).await?),
+        (None, AmendmentRole::Host) => Some(live_tally(ctx, row).await?),
         (None, _) => None,
     };
-    let adopted = (row.outcome.as_deref() == Some("adopted"))
+    let adopted = (row.outcome == Some(Outcome::Adopted))
         .then(|| row.adopted_version.clone())
         .flatten();
     Ok(AmendmentView {
         id: row.id,
         uri: row.uri.clone(),
-        role: row.role.clone(),
-        state: row.state.clone(),
+        role: row.role,
+        state: row.state,
         host: row.host_actor.clone(),
         amends: row.base_version.clone(),
         summary: row.summary.clone(),
@@ -133,9 +132,9 @@ async fn view_of(
         majority: row.majority.clone(),
         end_time: format_millis(row.end_time),
         opened_at: format_millis(row.opened_at),
-        our_choice: row.our_choice.clone(),
+        our_choice: row.our_choice,
         tally,
-        outcome: row.outcome.clone(),
+        outcome: row.outcome,
         adopted_version: row.adopted_version.clone(),
         commitments: commitments
             .iter()
@@ -156,19 +155,13 @@ async fn view_of(
     })
 }
 
-/// The peer ids a hosted amendment was addressed to when it opened: the
-/// only nodes that may vote on it.
-pub fn eligible_peer_ids(row: &AmendmentRow) -> Result<Vec<i64>> {
-    Ok(serde_json::from_str(&row.eligible)?)
-}
-
 /// The counts so far of a hosted amendment. Only votes of the addressed
 /// nodes count, one each, so `voters` never exceeds `eligible` (even for a
 /// vote stored before that rule held).
 pub async fn live_tally(ctx: &AppContext, row: &AmendmentRow) -> Result<Tally> {
-    let ids = eligible_peer_ids(row)?;
+    let ids = &row.eligible;
     let mut addressed = Vec::with_capacity(ids.len());
-    for id in &ids {
+    for id in ids {
         if let Some(peer) = ctx.store.peer(*id).await? {
             addressed.push(peer.actor_uri);
         }
@@ -176,15 +169,16 @@ pub async fn live_tally(ctx: &AppContext, row: &AmendmentRow) -> Result<Tally> {
     let mut votes = ctx.store.amendment_votes(row.id).await?;
     // The store keeps one vote per voter: at most one per addressed node.
     votes.retain(|v| addressed.contains(&v.voter));
-    let count =
-        |choice: &str| crate::model::unsigned(votes.iter().filter(|v| v.choice == choice).count());
+    let count = |choice: Choice| {
+        crate::model::unsigned(votes.iter().filter(|v| v.choice == choice).count())
+    };
     let eligible = crate::model::unsigned(ids.len());
     let voters = crate::model::unsigned(votes.len());
     let quorum = u64::try_from(row.quorum_percent).unwrap_or(100);
     Ok(Tally {
-        approve: count("approve"),
-        reject: count("reject"),
-        abstain: count("abstain"),
+        approve: count(Choice::Approve),
+        reject: count(Choice::Reject),
+        abstain: count(Choice::Abstain),
         voters,
         eligible,
         refused: u64::try_from(ctx.store.amendment_refusals(row.id).await?).unwrap_or(0),

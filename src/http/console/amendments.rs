@@ -17,7 +17,7 @@ use crate::http::console::pages::{Outcome, page, with_outcome};
 use crate::http::console::session::{ConsoleSession, CsrfForm};
 use crate::http::extract::Query;
 use crate::http::problem::Result;
-use crate::model::parse_id;
+use crate::model::{AmendmentState, parse_id};
 use crate::node::NodeState;
 
 const PAGE: &str = "/admin/amendments";
@@ -38,7 +38,9 @@ async fn amendments_page(
 ) -> Response {
     page(&ctx, &session, async || {
         let all = amendments::list(&ctx).await?;
-        let (open, closed): (Vec<_>, Vec<_>) = all.into_iter().partition(|a| a.state == "open");
+        let (open, closed): (Vec<_>, Vec<_>) = all
+            .into_iter()
+            .partition(|a| a.state == AmendmentState::Open);
         Ok(with_outcome(
             Page::signed_in(&ctx, &session, "amendments"),
             &session,
