@@ -106,7 +106,7 @@ async fn fail(
             "failing for longer than {}: {error}",
             humantime::format_duration(state.settings.delivery.dead_after)
         );
-        let mut tx = state.store.begin_change().await?;
+        let mut tx = crate::domain::change::begin(state).await?;
         tx.disable_webhook(event.webhook_id, &reason).await?;
         audit::record(
             &mut tx,
@@ -116,7 +116,7 @@ async fn fail(
             &format!("webhook {url} disabled: {reason}"),
         )
         .await?;
-        return tx.commit().await;
+        return crate::domain::change::commit(state, tx).await;
     }
     let next = now_millis()
         + retry_delay_ms(event.attempts).max(retry_after.map_or(0, crate::model::time::millis));

@@ -9,6 +9,7 @@ use crate::apub::activities;
 use crate::apub::actor::{OrganizationActor, actor_id, ed25519_key_id};
 use crate::apub::context::PUBLIC_COLLECTION;
 use crate::apub::proof::{self, ProofOptions};
+use crate::domain::change;
 use crate::error::{Error, Result};
 use crate::model::ActivityKind;
 use crate::model::Audience;
@@ -40,11 +41,9 @@ pub async fn send_to_peer(
     document: &Value,
 ) -> Result<()> {
     ctx.store.ensure_delivery_stream(peer_id).await?;
-    let mut tx = ctx.store.begin_change().await?;
+    let mut tx = change::begin(ctx).await?;
     record_for_peer(ctx, &mut tx, peer_id, kind, id, document).await?;
-    tx.commit().await?;
-    ctx.delivery_wakeup.notify_one();
-    Ok(())
+    change::commit(ctx, tx).await
 }
 
 /// Records an activity for one peer inside `tx`, with the change that

@@ -6,6 +6,7 @@
 //! node knows sources by URL: a renamed one would import its items again,
 //! as new offers).
 
+use crate::domain::change;
 use crate::domain::publish::{self, Change};
 use crate::error::{Error, Result};
 use crate::model::kinds::ObjectKind;
@@ -14,7 +15,7 @@ use crate::node::AppContext;
 /// Deletes the offers tracked for `catalog_url`; returns how many were
 /// deleted. A source the node never imported from deletes nothing.
 pub async fn forget(ctx: &AppContext, catalog_url: &str) -> Result<usize> {
-    let mut tx = ctx.store.begin_change().await?;
+    let mut tx = change::begin(ctx).await?;
     let mut deleted = 0;
     for row in tx.dfc_items(catalog_url).await? {
         let Some(local_id) = row.local_id else {
@@ -27,10 +28,7 @@ pub async fn forget(ctx: &AppContext, catalog_url: &str) -> Result<usize> {
         }
     }
     tx.forget_dfc_source(catalog_url).await?;
-    tx.commit().await?;
-    if deleted > 0 {
-        ctx.delivery_wakeup.notify_one();
-    }
+    change::commit(ctx, tx).await?;
     tracing::info!(source = catalog_url, deleted, "DFC source forgotten");
     Ok(deleted)
 }

@@ -14,6 +14,7 @@ use std::collections::{BTreeMap, HashSet};
 
 use serde_json::Value;
 
+use crate::domain::change;
 use crate::domain::dfc::graph::{Graph, malformed, quoted};
 use crate::domain::dfc::mapping::{self, Mapped};
 use crate::domain::dfc::source::{self, Source};
@@ -186,7 +187,7 @@ async fn publish_all(
     items: &[Mapped],
     offers: &[PreparedOffer],
 ) -> Result<RunReport> {
-    let mut tx = ctx.store.begin_change().await?;
+    let mut tx = change::begin(ctx).await?;
     let known: BTreeMap<String, DfcItemRow> = tx
         .dfc_items(url)
         .await?
@@ -223,10 +224,7 @@ async fn publish_all(
         }
         tx.untrack_dfc_item(url, item_id).await?;
     }
-    tx.commit().await?;
-    if report.created + report.updated + report.deleted > 0 {
-        ctx.delivery_wakeup.notify_one();
-    }
+    change::commit(ctx, tx).await?;
     Ok(report)
 }
 

@@ -5,6 +5,7 @@ use serde_json::Value;
 use url::Url;
 
 use crate::apub::activities::{self, delete};
+use crate::domain::change;
 use crate::domain::outgoing::sign;
 use crate::domain::publish::{Change, Published, check_local_id, record_activity, to_json};
 use crate::error::{Error, Result};
@@ -16,11 +17,10 @@ use crate::store::ChangeTx;
 /// Withdraws an object: its URL answers 410 with a tombstone and a
 /// `Delete` is recorded for the same audience. Deleting again is a no-op.
 pub async fn delete(ctx: &AppContext, kind: ObjectKind, local_id: &str) -> Result<Published> {
-    let mut tx = ctx.store.begin_change().await?;
+    let mut tx = change::begin(ctx).await?;
     let published = delete_in(ctx, &mut tx, kind, local_id).await?;
     if published.change == Change::Deleted {
-        tx.commit().await?;
-        ctx.delivery_wakeup.notify_one();
+        change::commit(ctx, tx).await?;
         tracing::info!(kind = kind.as_str(), local_id, "deleted");
     }
     Ok(published)

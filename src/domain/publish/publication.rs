@@ -8,6 +8,7 @@ use crate::apub::activities;
 use crate::apub::objects::Publication;
 use crate::apub::objects::charter::{version_document, version_uri};
 use crate::apub::proof;
+use crate::domain::change;
 use crate::domain::outgoing::sign;
 use crate::domain::publish::rules::check_rules;
 use crate::domain::publish::{
@@ -81,11 +82,10 @@ pub async fn upsert(
         local_id,
         checked: &checked,
     };
-    let mut tx = ctx.store.begin_change().await?;
+    let mut tx = change::begin(ctx).await?;
     let published = apply(ctx, &mut tx, &draft).await?;
     if published.change != Change::Unchanged {
-        tx.commit().await?;
-        ctx.delivery_wakeup.notify_one();
+        change::commit(ctx, tx).await?;
         tracing::info!(
             kind = kind.as_str(),
             local_id,
