@@ -21,6 +21,14 @@ use crate::rig::{Backend, TestDatabase, TestNode};
 
 /// Runs the binary on `database_url`, in `dir`, with no other settings.
 fn passerelle(dir: &Path, database_url: &str, args: &[&str]) -> Output {
+    passerelle_command(dir, database_url, args)
+        .output()
+        .expect("run passerelle")
+}
+
+/// The binary on `database_url`, in `dir`, with no other settings, not
+/// started yet.
+pub(crate) fn passerelle_command(dir: &Path, database_url: &str, args: &[&str]) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_passerelle"));
     for (key, _) in std::env::vars() {
         if key.starts_with("PASSERELLE_") {
@@ -31,9 +39,8 @@ fn passerelle(dir: &Path, database_url: &str, args: &[&str]) -> Output {
         .current_dir(dir)
         .stdin(Stdio::null())
         .env("PASSERELLE_DATABASE_URL", database_url)
-        .args(args)
-        .output()
-        .expect("run passerelle")
+        .args(args);
+    command
 }
 
 fn succeeds(output: &Output) -> String {

@@ -8,6 +8,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::process::{Command, Stdio};
 
+use crate::archive::passerelle_command as passerelle;
 use crate::on_both_backends;
 use crate::rig::TestDatabase;
 
@@ -17,22 +18,6 @@ on_both_backends!(a_gzip_bomb_import_fails_in_bounded_memory);
 const BOMB_BYTES: usize = 320 * 1024 * 1024;
 /// The peak resident memory allowed to the importing process.
 const MAX_RSS_KIB: i64 = 200 * 1024;
-
-/// The binary on `database_url` with no other settings.
-fn passerelle(dir: &Path, database_url: &str, args: &[&str]) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_passerelle"));
-    for (key, _) in std::env::vars() {
-        if key.starts_with("PASSERELLE_") {
-            command.env_remove(key);
-        }
-    }
-    command
-        .current_dir(dir)
-        .stdin(Stdio::null())
-        .env("PASSERELLE_DATABASE_URL", database_url)
-        .args(args);
-    command
-}
 
 fn succeeds(mut command: Command) {
     let output = command.output().expect("run passerelle");
