@@ -224,8 +224,11 @@ impl<'a> StreamPass<'a> {
     fn delivered(&mut self, activity: &OutgoingActivity, sent_kind: ActivityKind) {
         self.delivered_any = true;
         if let Some(object_id) = activity.object_id {
-            self.receipts
-                .push((object_id, activity.id, sent_kind.as_str().to_owned()));
+            self.receipts.push(Receipt {
+                object_id,
+                activity_id: activity.id,
+                kind: sent_kind,
+            });
         }
         self.count("delivered");
         let latency = (now_millis() - activity.published_at).max(0) as f64 / 1000.0;
@@ -329,11 +332,16 @@ impl<'a> StreamPass<'a> {
             return Ok(None);
         }
         let store = &self.state.store;
-        let held_kind = match self.receipts.iter().rev().find(|(o, _, _)| *o == object_id) {
-            Some((_, _, kind)) => Some(kind.clone()),
+        let held_kind = match self
+            .receipts
+            .iter()
+            .rev()
+            .find(|r| r.object_id == object_id)
+        {
+            Some(receipt) => Some(receipt.kind),
             None => store.receipt_kind(self.peer.id, object_id).await?,
         };
-        if held_kind.is_none_or(|kind| kind == ActivityKind::Delete.as_str()) {
+        if held_kind.is_none_or(|kind| kind == ActivityKind::Delete) {
             return Ok(None);
         }
         if activity.kind == ActivityKind::Delete {

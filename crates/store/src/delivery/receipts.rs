@@ -3,10 +3,16 @@
 use sqlx::Row;
 
 use crate::{Store, now_millis};
-use passerelle_model::error::Result;
+use passerelle_model::ActivityKind;
+use passerelle_model::error::{Error, Result};
 
-/// What a peer acknowledged: (object id, activity id, activity type).
-pub type Receipt = (i64, i64, String);
+/// What a peer acknowledged: one of our objects, by which activity.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Receipt {
+    pub object_id: i64,
+    pub activity_id: i64,
+    pub kind: ActivityKind,
+}
 
 /// Records that `peer_id` acknowledged `receipts`, within `tx`.
 pub(super) async fn insert_receipts(
@@ -15,16 +21,16 @@ pub(super) async fn insert_receipts(
     receipts: &[Receipt],
 ) -> Result<()> {
     let now = now_millis();
-    for (object_id, activity_id, kind) in receipts {
+    for receipt in receipts {
         sqlx::query(
             "INSERT INTO object_receipts (object_id, peer_id, activity_id, activity_kind, delivered_at) \
              VALUES ($1, $2, $3, $4, $5) ON CONFLICT (object_id, peer_id) DO UPDATE \
              SET activity_id = $3, activity_kind = $4, delivered_at = $5",
         )
-        .bind(object_id)
+        .bind(receipt.object_id)
         .bind(peer_id)
-        .bind(activity_id)
-        .bind(kind)
+        .bind(receipt.activity_id)
+        .bind(receipt.kind.as_str())
         .bind(now)
         .execute(&mut **tx)
         .await?;
@@ -43,15 +49,19 @@ pub struct ReceiptRow {
 
 impl Store {
     /// The kind of the last activity about an object the peer acknowledged.
-    pub async fn receipt_kind(&self, peer_id: i64, object_id: i64) -> Result<Option<String>> {
-        let kind = sqlx::query_scalar(
+    pub async fn receipt_kind(&self, peer_id: i64, object_id: i64) -> Result<Option<ActivityKind>> {
+        let kind: Option<String> = sqlx::query_scalar(
             "SELECT activity_kind FROM object_receipts WHERE peer_id = $1 AND object_id = $2",
         )
         .bind(peer_id)
         .bind(object_id)
         .fetch_optional(self.pool())
         .await?;
-        Ok(kind)
+        kind.map(|name| {
+            ActivityKind::parse(&name)
+                .ok_or_else(|| Error::Internal(format!("stored receipt activity type {name:?}")))
+        })
+        .transpose()
     }
 
     /// What `peer_id` received of our objects, most recent first.
