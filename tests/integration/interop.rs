@@ -60,9 +60,20 @@ fn peer_serving(peer: &mut MockPeer, keys: &[(String, &RsaPrivateKey)], extra: V
 }
 
 async fn follow_with(node: &TestNode, peer: &MockPeer, key_id: &str, key: &RsaPrivateKey) -> u16 {
+    follow_signed(node, &peer.url("/actor"), key_id, key).await
+}
+
+/// A `Follow` of `node` by `actor`, posted to its inbox signed (draft-cavage)
+/// under `key_id`; the answer's status.
+pub(crate) async fn follow_signed(
+    node: &TestNode,
+    actor: &str,
+    key_id: &str,
+    key: &RsaPrivateKey,
+) -> u16 {
     SignedPost::new(
         &node.url("/inbox"),
-        follow(&peer.url("/actor"), &node.actor()),
+        follow(actor, &node.actor()),
         key_id,
         key,
     )

@@ -11,7 +11,8 @@ use passerelle::config::Admission;
 use passerelle::domain::tokens::Scope;
 use serde_json::json;
 
-use crate::mock_peer::{Documents, MockPeer, follow, new_key};
+use crate::interop::follow_signed;
+use crate::mock_peer::{Documents, MockPeer, new_key};
 use crate::on_both_backends;
 use crate::rig::federation::{
     admin, approve_follower, ask_to_follow, node_named, wait_follow_state,
@@ -38,20 +39,6 @@ async fn signed_read(
         .await;
     let status = response.status().as_u16();
     (status, response.text().await.unwrap())
-}
-
-/// A `Follow` of `node` by `actor`, posted to its inbox under `key_id`.
-async fn follow_from(node: &TestNode, actor: &str, key_id: &str, key: &rsa::RsaPrivateKey) -> u16 {
-    SignedPost::new(
-        &node.url("/inbox"),
-        follow(actor, &node.actor()),
-        key_id,
-        key,
-    )
-    .send(&reqwest::Client::new())
-    .await
-    .status()
-    .as_u16()
 }
 
 async fn bogus_key_ids_cost_at_most_the_origin_budget(db: TestDatabase) {
@@ -83,7 +70,7 @@ async fn bogus_key_ids_cost_at_most_the_origin_budget(db: TestDatabase) {
     let mut put_off = 0;
     for i in 0..budget {
         let actor = origin.url(&format!("/actors/{i}"));
-        let status = follow_from(&node, &actor, &format!("{actor}#main-key"), &forger).await;
+        let status = follow_signed(&node, &actor, &format!("{actor}#main-key"), &forger).await;
         assert!(matches!(status, 401 | 429), "{status}");
         put_off += usize::from(status == 429);
     }
@@ -123,7 +110,7 @@ async fn refused_origins_cost_no_fetch_and_leave_no_row(db: TestDatabase) {
                 signed_read(node, "/offers", &peer.url(&format!("/keys/{i}")), &key).await;
             assert_eq!(status, 200);
         }
-        let status = follow_from(node, &actor, &format!("{actor}#main-key"), &key).await;
+        let status = follow_signed(node, &actor, &format!("{actor}#main-key"), &key).await;
         assert_eq!(status, 403);
         assert_eq!(
             node_db.query_i64("SELECT COUNT(*) FROM peers").await,
@@ -146,12 +133,12 @@ async fn a_key_id_the_actor_does_not_list_is_refused(db: TestDatabase) {
     let nope = format!("{actor}#nope");
 
     // Not known yet: the actor document lists no such key.
-    assert_eq!(follow_from(&node, &actor, &nope, &key).await, 401);
+    assert_eq!(follow_signed(&node, &actor, &nope, &key).await, 401);
     assert_eq!(db.query_i64("SELECT COUNT(*) FROM peers").await, 0);
 
     // Known and approved: its real key still does not make `#nope` a key.
     approve_follower(&node, &admin, &actor, &key).await;
-    assert_eq!(follow_from(&node, &actor, &nope, &key).await, 401);
+    assert_eq!(follow_signed(&node, &actor, &nope, &key).await, 401);
     let person = json!({"type": "Person", "name": "Camille Martin", "role": "worker"});
     node.put_json("/api/v1/members/camille", &platform, &person)
         .await;
