@@ -284,7 +284,7 @@ impl Demo {
     }
 
     async fn follow(&self, from: &DemoNode, to: &DemoNode, approve: bool) -> Result<()> {
-        follows::follow(&from.state.data(), &to.handle(), DECIDED_BY).await?;
+        follows::follow(&from.state, &to.handle(), DECIDED_BY).await?;
         let actor = from.state.settings.url_for("/actor");
         let deadline = Instant::now() + Duration::from_secs(30);
         let request = loop {

@@ -13,6 +13,7 @@ pub mod node;
 
 // The layers below, under the names the binary, tests and benches use.
 pub use passerelle_config as config;
+pub use passerelle_context as context;
 pub use passerelle_model as model;
 pub use passerelle_model::error;
 pub use passerelle_observability as observability;
@@ -20,8 +21,9 @@ pub use passerelle_outbound as outbound;
 pub use passerelle_store as store;
 
 pub use config::Settings;
+pub use context::Context;
 pub use error::{Error, Result};
-pub use node::{AppContext, Node};
+pub use node::Node;
 
 /// The version reported by `--version`, NodeInfo and the HTML pages.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

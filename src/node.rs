@@ -5,76 +5,36 @@
 use std::future::Future;
 use std::sync::Arc;
 
-use activitypub_federation::config::{Data, FederationConfig};
 use axum::Router;
 use axum::extract::FromRef;
 use tokio::net::TcpListener;
-use tokio::sync::{Notify, watch};
+use tokio::sync::watch;
 
-use crate::apub::peer::LocalSigner;
+use crate::context::Context;
 use crate::domain::identity;
-use crate::domain::policy::PolicyUrlVerifier;
 use crate::error::{Error, Result};
 use crate::http::html::Templates;
-use crate::model::keys::NodeKeys;
 use crate::store::Store;
 use passerelle_config::Settings;
-use passerelle_observability::metrics::Metrics;
 
-/// What every request handler, activity handler and background task of one
-/// node shares. It is also the data `activitypub_federation` hands back to
-/// our `Object` and `Activity` implementations.
-#[derive(Clone)]
-pub struct AppContext {
-    pub settings: Arc<Settings>,
-    pub store: Store,
-    pub keys: Arc<NodeKeys>,
-    pub metrics: Metrics,
-    /// Wakes the delivery workers when an activity is recorded.
-    pub delivery_wakeup: Arc<Notify>,
-    /// Wakes the webhook worker when an event is queued.
-    pub webhook_wakeup: Arc<Notify>,
-    /// The node's one outgoing HTTP client, address-checked, for peers and
-    /// webhooks alike (connections reused).
-    pub http: passerelle_outbound::Client,
-    /// Signers' actor documents fetched in the current window.
-    pub key_fetches: Arc<crate::apub::key_fetches::KeyFetches>,
-    /// Peers whose catalog backfill is running.
-    pub backfills: Arc<crate::domain::backfill::RunningBackfills>,
-    pub limits: Arc<crate::domain::limits::RateLimits>,
-    /// This serving process, among those sharing the database.
-    pub process: Arc<str>,
-    /// Which HTTP signature each server accepted.
-    pub knocking: Arc<crate::apub::knocking::Knocking>,
-}
-
-/// The HTTP server's state: the context plus the federation configuration
-/// (kept apart so the configuration can hold the context without a cycle).
+/// The HTTP server's state: the context, and the HTML templates that are
+/// the HTTP layer's own.
 #[derive(Clone)]
 pub struct NodeState {
-    pub app: AppContext,
-    pub federation: FederationConfig<AppContext>,
+    pub app: Context,
     /// The HTML pages: the HTTP layer's own, not the domain's.
     pub templates: Arc<Templates>,
 }
 
-impl NodeState {
-    /// Per-request federation data (counts outgoing fetches against the
-    /// recursion limit).
-    pub fn data(&self) -> Data<AppContext> {
-        self.federation.to_request_data()
-    }
-}
-
-impl FromRef<NodeState> for AppContext {
-    fn from_ref(state: &NodeState) -> AppContext {
+impl FromRef<NodeState> for Context {
+    fn from_ref(state: &NodeState) -> Context {
         state.app.clone()
     }
 }
 
 impl std::ops::Deref for NodeState {
-    type Target = AppContext;
-    fn deref(&self) -> &AppContext {
+    type Target = Context;
+    fn deref(&self) -> &Context {
         &self.app
     }
 }
@@ -93,38 +53,16 @@ impl Node {
         let store = Store::connect(&settings.database_url, kind).await?;
         store.migrate().await?;
         let keys = identity::load_or_create(&store).await?;
-        let settings = Arc::new(settings);
-        let app = AppContext {
-            settings: settings.clone(),
-            store,
-            keys: Arc::new(keys),
-            metrics: Metrics::new()?,
-            delivery_wakeup: Arc::new(Notify::new()),
-            webhook_wakeup: Arc::new(Notify::new()),
-            http: passerelle_outbound::client(settings.federation.allow_private_addresses)
-                .map_err(|e| Error::Internal(e.to_string()))?,
-            key_fetches: Arc::new(crate::apub::key_fetches::KeyFetches::new(
-                settings.federation.key_fetch_window,
-                settings.federation.key_fetches_per_origin,
-            )),
-            backfills: Arc::default(),
-            limits: Arc::new(crate::domain::limits::RateLimits::new(
-                &settings.rate_limits,
-            )),
-            process: format!("process-{}", uuid::Uuid::new_v4()).into(),
-            knocking: Arc::default(),
-        };
-        let federation = federation_config(&app).await?;
+        let app = Context::new(settings, store, keys)?;
         Ok(Node {
             state: NodeState {
                 app,
-                federation,
                 templates: Arc::new(Templates::new()?),
             },
         })
     }
 
-    pub fn context(&self) -> &AppContext {
+    pub fn context(&self) -> &Context {
         &self.state.app
     }
 
@@ -166,26 +104,6 @@ impl Node {
         self.state.app.store.close().await;
         served
     }
-}
-
-async fn federation_config(app: &AppContext) -> Result<FederationConfig<AppContext>> {
-    let settings = &app.settings;
-    let signer = LocalSigner::for_node(settings, &app.keys);
-    FederationConfig::builder()
-        .domain(settings.public_host())
-        .app_data(app.clone())
-        // Loopback peers (tests, demo) need http and explicit ports.
-        .debug(settings.federation.allow_private_addresses)
-        .allow_http_urls(
-            settings.federation.allow_private_addresses || settings.public_url.scheme() == "http",
-        )
-        .http_fetch_limit(50)
-        .client(app.http.clone())
-        .url_verifier(Box::new(PolicyUrlVerifier::new(app.clone())))
-        .signed_fetch_actor(&signer)
-        .build()
-        .await
-        .map_err(|e| Error::Internal(format!("federation configuration: {e}")))
 }
 
 /// Completes on SIGINT (Ctrl-C) or SIGTERM.

@@ -57,7 +57,7 @@ pub async fn end_to_end(
             Backend::Sqlite,
         )
         .await;
-        follows::follow(&peer.node_state.data(), &sender.handle, "bench")
+        follows::follow(&peer.node_state, &sender.handle, "bench")
             .await
             .expect("follow");
         receivers.push(peer);

@@ -52,7 +52,7 @@ fn signed_create(
     n: usize,
     inbox: &url::Url,
 ) -> (String, Vec<(&'static str, String)>) {
-    let ctx = peer.node_state.data();
+    let ctx = peer.node_state.app.clone();
     let mut object = template["object"].clone();
     if let Some(map) = object.as_object_mut() {
         map.remove("proof");
@@ -103,7 +103,7 @@ pub async fn proposals(
             Backend::Sqlite,
         )
         .await;
-        follows::follow(&node.node_state.data(), &peer.handle, "bench")
+        follows::follow(&node.node_state, &peer.handle, "bench")
             .await
             .expect("follow");
         senders.push(peer);
@@ -130,7 +130,7 @@ pub async fn proposals(
     .await;
     assert!(known, "the template offers did not arrive");
 
-    let inbox = node.node_state.data().settings.url_for("/inbox");
+    let inbox = node.node_state.settings.url_for("/inbox");
     let mut requests = Vec::new();
     for peer in &senders {
         let template = template(peer).await;

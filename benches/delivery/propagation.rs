@@ -14,7 +14,7 @@ pub async fn percentiles(dir: &std::path::Path, backend: Backend, samples: usize
     let label = backend.label();
     let publisher = start(dir, &format!("prop{label}b"), backend).await;
     let reader = start(dir, &format!("prop{label}a"), backend).await;
-    follows::follow(&reader.node_state.data(), &publisher.handle, "bench")
+    follows::follow(&reader.node_state, &publisher.handle, "bench")
         .await
         .expect("follow");
     let store = &reader.node_state.store;

@@ -3,11 +3,11 @@
 //! checked against it before any key is fetched; `domain::policy` adds the
 //! admission of follow requests.
 
+use crate::context::Context;
 use crate::error::Result;
-use crate::node::AppContext;
 
 /// Why a domain may not follow or deliver, if it may not.
-pub async fn refusal(ctx: &AppContext, domain: &str) -> Result<Option<String>> {
+pub async fn refusal(ctx: &Context, domain: &str) -> Result<Option<String>> {
     let federation = &ctx.settings.federation;
     let listed = |list: &[String]| list.iter().any(|rule| rule_covers(rule, domain));
     if listed(&federation.blocklist) {
@@ -58,7 +58,7 @@ fn split_port(domain: &str) -> (&str, Option<&str>) {
 /// Refuses a sender the policy refuses, telling it no more than that: the
 /// reason (an exclusion's author and grounds) is for the logs and the
 /// admin API, not for strangers.
-pub async fn admit_sender(ctx: &AppContext, domain: &str) -> Result<()> {
+pub async fn admit_sender(ctx: &Context, domain: &str) -> Result<()> {
     match refusal(ctx, domain).await? {
         None => Ok(()),
         Some(reason) => {

@@ -8,7 +8,9 @@ use serde_json::Value;
 use url::Url;
 
 use crate::apub::context::ACTIVITY_JSON;
-use crate::apub::knocking::{self, Signing};
+use crate::apub::knocking;
+use crate::context::Context;
+use crate::context::knocking::Signing;
 use passerelle_outbound::{self as outbound, OutboundError};
 
 /// Largest document accepted from a peer.
@@ -33,10 +35,19 @@ pub enum FetchError {
 
 /// GETs an ActivityStreams document.
 pub async fn fetch_document(client: &outbound::Client, url: &Url) -> Result<Value, FetchError> {
+    fetch_json(client, url, ACTIVITY_JSON).await
+}
+
+/// GETs a JSON document of the `accept` media type (a WebFinger `jrd+json`).
+pub async fn fetch_json(
+    client: &outbound::Client,
+    url: &Url,
+    accept: &str,
+) -> Result<Value, FetchError> {
     outbound::check_url_literal(url, true)?;
     let response = client
         .get(url.as_str())
-        .header(reqwest::header::ACCEPT, ACTIVITY_JSON)
+        .header(reqwest::header::ACCEPT, accept)
         .timeout(TIMEOUT)
         .send()
         .await
@@ -48,13 +59,10 @@ pub async fn fetch_document(client: &outbound::Client, url: &Url) -> Result<Valu
 /// what the peer serves to its approved followers. Signed as deliveries
 /// found the server accepts, or knocking twice as they do
 /// (`apub::knocking`).
-pub async fn fetch_signed(
-    data: &activitypub_federation::config::Data<crate::node::AppContext>,
-    url: &Url,
-) -> Result<Value, FetchError> {
+pub async fn fetch_signed(data: &Context, url: &Url) -> Result<Value, FetchError> {
     outbound::check_url_literal(url, true)?;
     let origin = url.origin().ascii_serialization();
-    let schemes = data.knocking.order(&data.settings, &origin, None);
+    let schemes = knocking::order(data, &origin, None);
     for (n, signing) in schemes.iter().enumerate() {
         let request = signed_get(data, url, *signing).await?;
         let response = data
@@ -82,7 +90,7 @@ pub async fn fetch_signed(
 }
 
 async fn signed_get(
-    data: &activitypub_federation::config::Data<crate::node::AppContext>,
+    data: &Context,
     url: &Url,
     signing: Signing,
 ) -> Result<reqwest::Request, FetchError> {

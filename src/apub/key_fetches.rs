@@ -5,122 +5,22 @@
 //! send its own signed GET somewhere; these bounds keep that from being a
 //! signing oracle or an amplifier.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use activitypub_federation::config::Data;
 use serde_json::Value;
-use tokio::sync::OnceCell;
 use url::Url;
 
 use crate::apub::domain_policy as policy;
 use crate::apub::fetch;
 use crate::apub::peer::domain_of;
+use crate::context::Context;
 use crate::error::{Error, Result};
-use crate::node::AppContext;
-
-/// URLs (and origins) remembered at once; the oldest is forgotten first.
-const MAX_REMEMBERED: usize = 10_000;
-
-/// The fetches of the current window: per URL, the one fetch shared by
-/// every request that needs it; per origin, how many were started.
-pub struct KeyFetches {
-    window: Duration,
-    per_origin: u32,
-    state: Mutex<State>,
-}
-
-#[derive(Default)]
-struct State {
-    fetches: HashMap<String, KeyFetch>,
-    origins: HashMap<String, Budget>,
-}
-
-#[derive(Clone)]
-struct KeyFetch {
-    started: Instant,
-    /// The document, or `None` when it could not be fetched.
-    document: Arc<OnceCell<Option<Value>>>,
-}
-
-struct Budget {
-    started: Instant,
-    spent: u32,
-}
-
-/// Forgets what started a window ago, then the oldest, to stay bounded.
-fn bounded<V>(map: &mut HashMap<String, V>, window: Duration, started: impl Fn(&V) -> Instant) {
-    if map.len() < MAX_REMEMBERED {
-        return;
-    }
-    map.retain(|_, value| started(value).elapsed() < window);
-    if map.len() >= MAX_REMEMBERED {
-        if let Some(oldest) = map
-            .iter()
-            .min_by_key(|(_, value)| started(value))
-            .map(|(key, _)| key.clone())
-        {
-            map.remove(&oldest);
-        }
-    }
-}
-
-impl KeyFetches {
-    /// At most one fetch per URL and `per_origin` per origin in `window`.
-    pub fn new(window: Duration, per_origin: u32) -> KeyFetches {
-        KeyFetches {
-            window,
-            per_origin,
-            state: Mutex::new(State::default()),
-        }
-    }
-
-    /// The fetch of `url` for this window: the one already started if
-    /// there is one, else a new one if `url`'s origin has budget left, else
-    /// how long until it has.
-    fn slot(&self, url: &Url) -> std::result::Result<KeyFetch, Duration> {
-        let window = self.window;
-        let mut state = self
-            .state
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if let Some(fetch) = state.fetches.get(url.as_str()) {
-            if fetch.started.elapsed() < window {
-                return Ok(fetch.clone());
-            }
-        }
-        let origin = url.origin().ascii_serialization();
-        bounded(&mut state.origins, window, |budget| budget.started);
-        let budget = state.origins.entry(origin).or_insert(Budget {
-            started: Instant::now(),
-            spent: 0,
-        });
-        if budget.started.elapsed() >= window {
-            *budget = Budget {
-                started: Instant::now(),
-                spent: 0,
-            };
-        }
-        if budget.spent >= self.per_origin {
-            return Err(window.saturating_sub(budget.started.elapsed()));
-        }
-        budget.spent += 1;
-        bounded(&mut state.fetches, window, |fetch| fetch.started);
-        let fetch = KeyFetch {
-            started: Instant::now(),
-            document: Arc::new(OnceCell::new()),
-        };
-        state.fetches.insert(url.as_str().to_owned(), fetch.clone());
-        Ok(fetch)
-    }
-}
 
 /// The document at `url` (an actor, a key), fetched with a request signed
 /// by this node at most once per window: `None` when it could not be
 /// fetched. Refused (403) before any request when the policy refuses
 /// `url`'s domain, and put off (429) when its origin has spent its budget.
-pub async fn fetched(data: &Data<AppContext>, url: &Url) -> Result<Option<Value>> {
+pub async fn fetched(data: &Context, url: &Url) -> Result<Option<Value>> {
     policy::admit_sender(data, &domain_of(url)).await?;
     let fetch = data.key_fetches.slot(url).map_err(|wait| {
         tracing::info!(%url, "key fetch budget of the origin spent for this window");

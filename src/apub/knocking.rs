@@ -6,12 +6,8 @@
 //! and the other scheme after a 400 or 401; what a server accepted is
 //! remembered per origin.
 
-use std::collections::HashMap;
-use std::sync::Mutex;
-
 use serde_json::{Value, json};
 
-use activitypub_federation::config::Data;
 use http::Method;
 use url::Url;
 
@@ -21,9 +17,10 @@ use crate::apub::context::ACTIVITY_JSON;
 use crate::apub::message_signature::{self, Challenge, PrivateKey};
 use crate::apub::peer::domain_of;
 use crate::apub::signing_pool;
+use crate::context::Context;
+use crate::context::knocking::Signing;
 use crate::error::{Error, Result};
-use crate::node::AppContext;
-use passerelle_config::{Settings, SignatureScheme};
+use passerelle_config::SignatureScheme;
 
 /// FEP-844e: the node verifies RFC 9421 signatures.
 pub const IMPLEMENTS_RFC9421: &str = "https://datatracker.ietf.org/doc/html/rfc9421";
@@ -32,31 +29,9 @@ pub const IMPLEMENTS_RFC9421: &str = "https://datatracker.ietf.org/doc/html/rfc9
 pub const IMPLEMENTS_RFC9421_ED25519: &str =
     "https://datatracker.ietf.org/doc/html/rfc9421#name-eddsa-using-curve-edwards25";
 
-/// Origins remembered at once; beyond, the map starts afresh.
-const MAX_REMEMBERED: usize = 10_000;
-
-/// How one request is signed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Signing {
-    Rfc9421Ed25519,
-    Rfc9421Rsa,
-    Cavage,
-}
-
-impl Signing {
-    /// The metric label of the scheme.
-    pub fn label(self) -> &'static str {
-        match self {
-            Signing::Rfc9421Ed25519 => "rfc9421-ed25519",
-            Signing::Rfc9421Rsa => "rfc9421-rsa",
-            Signing::Cavage => "cavage",
-        }
-    }
-}
-
 /// The key id and key an RFC 9421 signing uses (`None` for draft-cavage,
 /// which `activitypub_federation`'s signer makes).
-fn rfc9421_key(ctx: &AppContext, signing: Signing) -> Option<(String, PrivateKey<'_>)> {
+fn rfc9421_key(ctx: &Context, signing: Signing) -> Option<(String, PrivateKey<'_>)> {
     match signing {
         Signing::Cavage => None,
         Signing::Rfc9421Rsa => Some((main_key_id(ctx), PrivateKey::Rsa(&ctx.keys))),
@@ -67,7 +42,7 @@ fn rfc9421_key(ctx: &AppContext, signing: Signing) -> Option<(String, PrivateKey
     }
 }
 
-fn main_key_id(ctx: &AppContext) -> String {
+fn main_key_id(ctx: &Context) -> String {
     format!("{}#main-key", actor_id(&ctx.settings))
 }
 
@@ -76,7 +51,7 @@ fn main_key_id(ctx: &AppContext) -> String {
 /// (its components, its algorithm): the one place deliveries and signed
 /// reads are signed.
 pub async fn sign(
-    data: &Data<AppContext>,
+    data: &Context,
     builder: reqwest_middleware::RequestBuilder,
     method: &Method,
     url: &Url,
@@ -171,46 +146,23 @@ fn actor_implements(actor: &Value, href: &str) -> bool {
         })
 }
 
-/// What each server accepted, by origin.
-#[derive(Default)]
-pub struct Knocking {
-    accepted: Mutex<HashMap<String, Signing>>,
-}
-
-impl Knocking {
-    /// The schemes to try, in order, for a request to `origin`, whose actor
-    /// document (when known) is `actor`.
-    pub fn order(&self, settings: &Settings, origin: &str, actor: Option<&Value>) -> Vec<Signing> {
-        if actor.is_some_and(|actor| actor_implements(actor, IMPLEMENTS_RFC9421_ED25519)) {
-            return vec![Signing::Rfc9421Ed25519, Signing::Cavage];
-        }
-        if let Some(known) = self.lock().get(origin).copied() {
-            // What worked first; the other if the server changed its mind.
-            let other = if known == Signing::Cavage {
-                Signing::Rfc9421Rsa
-            } else {
-                Signing::Cavage
-            };
-            return vec![known, other];
-        }
-        match settings.federation.first_signature {
-            SignatureScheme::Rfc9421 => vec![Signing::Rfc9421Rsa, Signing::Cavage],
-            SignatureScheme::Cavage => vec![Signing::Cavage, Signing::Rfc9421Rsa],
-        }
+/// The schemes to try, in order, for a request to `origin`, whose actor
+/// document (when known) is `actor`.
+pub fn order(ctx: &Context, origin: &str, actor: Option<&Value>) -> Vec<Signing> {
+    if actor.is_some_and(|actor| actor_implements(actor, IMPLEMENTS_RFC9421_ED25519)) {
+        return vec![Signing::Rfc9421Ed25519, Signing::Cavage];
     }
-
-    /// `origin` accepted a request signed with `signing`.
-    pub fn remember(&self, origin: &str, signing: Signing) {
-        let mut accepted = self.lock();
-        if accepted.len() >= MAX_REMEMBERED {
-            accepted.clear();
-        }
-        accepted.insert(origin.to_owned(), signing);
+    if let Some(known) = ctx.knocking.accepted(origin) {
+        // What worked first; the other if the server changed its mind.
+        let other = if known == Signing::Cavage {
+            Signing::Rfc9421Rsa
+        } else {
+            Signing::Cavage
+        };
+        return vec![known, other];
     }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Signing>> {
-        self.accepted
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    match ctx.settings.federation.first_signature {
+        SignatureScheme::Rfc9421 => vec![Signing::Rfc9421Rsa, Signing::Cavage],
+        SignatureScheme::Cavage => vec![Signing::Cavage, Signing::Rfc9421Rsa],
     }
 }

@@ -1,22 +1,14 @@
-//! Other nodes' actors as `activitypub_federation` objects: fetched,
-//! verified and stored as peers, so the library can check the HTTP
-//! signatures of their requests. Also the node's own signer.
+//! Other nodes' actors: the fields the node relies on, checked and stored
+//! as peers, so the signatures of their requests can be verified.
 
-use activitypub_federation::config::Data;
 use activitypub_federation::protocol::verification::verify_domains_match;
-use activitypub_federation::traits::{Actor, Object};
-use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use serde_json::Value;
 use url::Url;
 
-use crate::apub::actor::actor_id;
-use crate::apub::library_error::LibraryError;
+use crate::context::Context;
 use crate::error::{Error, Result};
-use crate::model::keys::NodeKeys;
-use crate::node::AppContext;
 use crate::store::{PeerActor, PeerRow};
-use passerelle_config::Settings;
 
 /// The fields of a remote actor the node relies on.
 #[derive(Debug, Clone, Deserialize)]
@@ -151,6 +143,11 @@ pub struct Peer {
 }
 
 impl Peer {
+    /// The peer's actor id.
+    pub fn id(&self) -> &Url {
+        &self.id
+    }
+
     pub fn from_row(row: PeerRow) -> Result<Peer> {
         let id = Url::parse(&row.actor_uri)
             .map_err(|e| Error::Internal(format!("stored peer URI: {e}")))?;
@@ -162,47 +159,9 @@ impl Peer {
     }
 }
 
-#[async_trait::async_trait]
-impl Object for Peer {
-    type DataType = AppContext;
-    type Kind = Value;
-    type Error = LibraryError;
-
-    fn id(&self) -> &Url {
-        &self.id
-    }
-
-    fn last_refreshed_at(&self) -> Option<DateTime<Utc>> {
-        DateTime::from_timestamp_millis(self.row.fetched_at)
-    }
-
-    async fn read_from_id(
-        object_id: Url,
-        data: &Data<AppContext>,
-    ) -> Result<Option<Peer>, LibraryError> {
-        Peer::stored(&object_id, data).await.map_err(LibraryError)
-    }
-
-    async fn into_json(self, _data: &Data<AppContext>) -> Result<Value, LibraryError> {
-        Ok(self.actor_document())
-    }
-
-    async fn verify(
-        json: &Value,
-        expected_domain: &Url,
-        _data: &Data<AppContext>,
-    ) -> Result<(), LibraryError> {
-        verify_actor_document(json, expected_domain).map_err(LibraryError)
-    }
-
-    async fn from_json(json: Value, data: &Data<AppContext>) -> Result<Peer, LibraryError> {
-        Peer::store(json, None, data).await.map_err(LibraryError)
-    }
-}
-
 /// An actor document is usable when its keys and inbox are on its own
 /// origin, and that origin is the one it was fetched from.
-fn verify_actor_document(json: &Value, expected_domain: &Url) -> Result<()> {
+pub(crate) fn verify_actor_document(json: &Value, expected_domain: &Url) -> Result<()> {
     let fields = ActorFields::parse(json)?;
     verify_domains_match(&fields.id, expected_domain).map_err(|_| {
         Error::BadRequest(format!("actor {} is not on {expected_domain}", fields.id))
@@ -228,7 +187,7 @@ fn verify_actor_document(json: &Value, expected_domain: &Url) -> Result<()> {
 
 impl Peer {
     /// The stored peer of `actor`, if any.
-    async fn stored(actor: &Url, data: &AppContext) -> Result<Option<Peer>> {
+    pub(crate) async fn stored(actor: &Url, data: &Context) -> Result<Option<Peer>> {
         data.store
             .peer_by_uri(actor.as_str())
             .await?
@@ -239,11 +198,7 @@ impl Peer {
     /// Stores a verified actor document, with the key its requests are
     /// checked by: `key_pem` (the one a request was just verified with)
     /// or else its main key.
-    pub async fn store(
-        json: Value,
-        key_pem: Option<&str>,
-        data: &Data<AppContext>,
-    ) -> Result<Peer> {
+    pub async fn store(json: Value, key_pem: Option<&str>, data: &Context) -> Result<Peer> {
         let fields = ActorFields::parse(&json)?;
         let domain = domain_of(&fields.id);
         let username = fields.preferred_username.clone().unwrap_or_default();
@@ -265,90 +220,5 @@ impl Peer {
             })
             .await?;
         Peer::from_row(row)
-    }
-}
-
-impl Actor for Peer {
-    fn public_key_pem(&self) -> &str {
-        &self.row.public_key_pem
-    }
-
-    fn private_key_pem(&self) -> Option<String> {
-        None
-    }
-
-    fn inbox(&self) -> Url {
-        Url::parse(&self.row.inbox).unwrap_or_else(|_| self.id.clone())
-    }
-
-    fn shared_inbox(&self) -> Option<Url> {
-        self.row
-            .shared_inbox
-            .as_deref()
-            .and_then(|u| Url::parse(u).ok())
-    }
-}
-
-/// The node itself as a signer of outgoing requests.
-#[derive(Debug, Clone)]
-pub struct LocalSigner {
-    id: Url,
-    public_key_pem: String,
-    private_key_pem: String,
-}
-
-impl LocalSigner {
-    pub fn for_node(settings: &Settings, keys: &NodeKeys) -> LocalSigner {
-        LocalSigner {
-            id: actor_id(settings),
-            public_key_pem: keys.rsa_public_pem.clone(),
-            private_key_pem: keys.rsa_private_pem.clone(),
-        }
-    }
-}
-
-#[async_trait::async_trait]
-impl Object for LocalSigner {
-    type DataType = AppContext;
-    type Kind = Value;
-    type Error = Error;
-
-    fn id(&self) -> &Url {
-        &self.id
-    }
-
-    async fn read_from_id(
-        _object_id: Url,
-        _data: &Data<AppContext>,
-    ) -> Result<Option<LocalSigner>> {
-        Ok(None)
-    }
-
-    async fn into_json(self, _data: &Data<AppContext>) -> Result<Value> {
-        Err(Error::Internal(
-            "the local signer has no document of its own".into(),
-        ))
-    }
-
-    async fn verify(_json: &Value, _expected_domain: &Url, _data: &Data<AppContext>) -> Result<()> {
-        Err(Error::Internal("the local signer is never received".into()))
-    }
-
-    async fn from_json(_json: Value, _data: &Data<AppContext>) -> Result<LocalSigner> {
-        Err(Error::Internal("the local signer is never received".into()))
-    }
-}
-
-impl Actor for LocalSigner {
-    fn public_key_pem(&self) -> &str {
-        &self.public_key_pem
-    }
-
-    fn private_key_pem(&self) -> Option<String> {
-        Some(self.private_key_pem.clone())
-    }
-
-    fn inbox(&self) -> Url {
-        self.id.clone()
     }
 }

@@ -10,8 +10,6 @@
 //! fetch. A key id names a key its owner's documents list, never "some
 //! key" of a known actor.
 
-use activitypub_federation::config::Data;
-use activitypub_federation::traits::Object;
 use axum::http::{HeaderMap, Method, Uri};
 use serde_json::Value;
 use url::Url;
@@ -20,11 +18,11 @@ use crate::apub::domain_policy as policy;
 use crate::apub::host_binding;
 use crate::apub::key_fetches::fetched;
 use crate::apub::message_signature::{self, MessageSignature, PublicKey};
-use crate::apub::peer::{ActorFields, Peer, PublicKeyFields, domain_of};
+use crate::apub::peer::{ActorFields, Peer, PublicKeyFields, domain_of, verify_actor_document};
 use crate::apub::signature;
 use crate::apub::verification::assertion_key;
+use crate::context::Context;
 use crate::error::{Error, Result};
-use crate::node::AppContext;
 use crate::store::PeerRow;
 
 /// A request to authenticate.
@@ -47,7 +45,7 @@ pub struct SignedRequest<'a> {
 /// `controller`). Key, owner and actor are resolved in that order; the
 /// owner must be the activity's actor, on the key id's origin.
 pub async fn authenticate(
-    data: &Data<AppContext>,
+    data: &Context,
     request: &SignedRequest<'_>,
     expected_signer: Option<&Url>,
 ) -> Result<PeerRow> {
@@ -114,8 +112,7 @@ pub async fn authenticate(
             "the HTTP signature does not verify with the signer's key".into(),
         ));
     }
-    Peer::verify(&document, &owner, data)
-        .await
+    verify_actor_document(&document, &owner)
         .map_err(|_| Error::Unauthorized("the signer's actor document is not usable".into()))?;
     if stored.is_some() {
         tracing::info!(signer = %owner, "the signer rotated its key: stored the new one");
@@ -128,7 +125,7 @@ pub async fn authenticate(
     Ok(Peer::store(document, pem, data).await?.row)
 }
 
-fn count_verified(data: &AppContext, signed: &Signed, key: &PublicKey) {
+fn count_verified(data: &Context, signed: &Signed, key: &PublicKey) {
     let scheme = match (signed, key) {
         (Signed::Cavage, _) => "cavage",
         (Signed::Rfc9421(_), PublicKey::Rsa(_)) => "rfc9421-rsa",
@@ -182,11 +179,7 @@ fn unobtainable() -> Error {
 /// is on its origin (whether it really holds the key is checked against
 /// its documents). Otherwise the id without its fragment, or, for a key
 /// id without one, the owner its key document names.
-async fn key_owner(
-    data: &Data<AppContext>,
-    key_id: &Url,
-    expected_signer: Option<&Url>,
-) -> Result<Url> {
+async fn key_owner(data: &Context, key_id: &Url, expected_signer: Option<&Url>) -> Result<Url> {
     if let Some(expected) = expected_signer {
         return if expected.origin() == key_id.origin() {
             Ok(expected.clone())
@@ -240,7 +233,7 @@ fn listed_keys(document: &Value) -> Vec<PublicKeyFields> {
 /// document at `key_id` must name `owner` as its owner. A key id that is a
 /// fragment (`actor#nope`) names a key in the actor document itself: one
 /// the actor does not list is no key of its.
-async fn key_document_pem(data: &Data<AppContext>, key_id: &Url, owner: &Url) -> Result<String> {
+async fn key_document_pem(data: &Context, key_id: &Url, owner: &Url) -> Result<String> {
     if key_id.fragment().is_some() {
         return Err(Error::Unauthorized(
             "the signer's actor does not list the signature's key id".into(),
@@ -273,10 +266,7 @@ async fn key_document_pem(data: &Data<AppContext>, key_id: &Url, owner: &Url) ->
 /// budget (the reason is logged; a stranger gets the public answer, not a
 /// 401 to retry). A signature made for another host is refused (401):
 /// it is a replay, not a reader.
-pub async fn reader(
-    data: &Data<AppContext>,
-    request: &SignedRequest<'_>,
-) -> Result<Option<PeerRow>> {
+pub async fn reader(data: &Context, request: &SignedRequest<'_>) -> Result<Option<PeerRow>> {
     if request.headers.get("signature").is_none() {
         return Ok(None);
     }

@@ -68,7 +68,7 @@ async fn open(settings: Settings) -> Result<Node, String> {
 
 pub async fn follow(settings: Settings, target: String) -> Result<(), String> {
     let node = open(settings).await?;
-    let (peer, row) = follows::follow(&node.state().data(), &target, &operator())
+    let (peer, row) = follows::follow(node.context(), &target, &operator())
         .await
         .map_err(|e| e.to_string())?;
     println!("follow {} ({}): {}", row.id, peer.row.handle, row.state);
@@ -77,7 +77,7 @@ pub async fn follow(settings: Settings, target: String) -> Result<(), String> {
 
 pub async fn unfollow(settings: Settings, target: String) -> Result<(), String> {
     let node = open(settings).await?;
-    let data = node.state().data();
+    let data = node.context().clone();
     let row = follows::find_follow(&data, &target)
         .await
         .map_err(|e| e.to_string())?;

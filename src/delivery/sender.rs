@@ -7,8 +7,9 @@ use std::time::Duration;
 use http::StatusCode;
 use reqwest::header::RETRY_AFTER;
 
-use crate::apub::knocking::{self, Signing};
+use crate::apub::knocking;
 use crate::apub::message_signature::Challenge;
+use crate::context::knocking::Signing;
 use crate::error::{Error, Result};
 use crate::node::NodeState;
 use crate::store::PeerRow;
@@ -107,9 +108,7 @@ async fn try_post(
         url::Url::parse(inbox).map_err(|e| Error::Internal(format!("peer inbox: {e}")))?;
     let origin = inbox_url.origin().ascii_serialization();
     let actor = serde_json::from_str::<serde_json::Value>(&peer.actor_json).ok();
-    let schemes = state
-        .knocking
-        .order(&state.settings, &origin, actor.as_ref());
+    let schemes = knocking::order(state, &origin, actor.as_ref());
     let mut last = None;
     for (n, signing) in schemes.iter().enumerate() {
         let request = signed_post(state, &inbox_url, document, *signing, None).await?;
@@ -184,7 +183,7 @@ async fn signed_post(
         .post(inbox.as_str())
         .timeout(request_timeout(state.settings.delivery.lease));
     knocking::sign(
-        &state.data(),
+        state,
         builder,
         &http::Method::POST,
         inbox,

@@ -2,10 +2,10 @@
 
 use serde::Serialize;
 
+use crate::context::Context;
 use crate::domain::listing::{Page, PageRequest};
 use crate::error::Result;
 use crate::model::time::format_millis;
-use crate::node::AppContext;
 
 /// Governance events, as named in the log.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -109,7 +109,7 @@ pub struct AuditEntry {
 }
 
 /// The log, newest first: the entries before the page's cursor.
-pub async fn page(ctx: &AppContext, page: &PageRequest) -> Result<Page<AuditEntry>> {
+pub async fn page(ctx: &Context, page: &PageRequest) -> Result<Page<AuditEntry>> {
     let rows = ctx.store.audit_before(page.cursor, page.limit + 1).await?;
     Ok(Page::of_rows(
         rows,

@@ -7,45 +7,23 @@
 //! simply run again at the next acceptance.
 
 use std::collections::HashSet;
-use std::sync::Mutex;
 
-use activitypub_federation::config::Data;
 use serde_json::Value;
 use url::Url;
 
 use crate::apub::fetch;
 use crate::apub::peer::is_peer_own;
+use crate::context::Context;
 use crate::domain::catalog;
 use crate::model::kinds::ObjectKind;
-use crate::node::AppContext;
 use crate::store::PeerRow;
 
 /// Pages of one collection walked at most.
 const MAX_PAGES: usize = 50;
 
-/// The peers whose backfill is running on this node.
-#[derive(Default)]
-pub struct RunningBackfills(Mutex<HashSet<i64>>);
-
-impl RunningBackfills {
-    fn start(&self, peer_id: i64) -> bool {
-        self.0
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .insert(peer_id)
-    }
-
-    fn finish(&self, peer_id: i64) {
-        self.0
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .remove(&peer_id);
-    }
-}
-
 /// Runs the backfill of `peer` in the background, unless one is running
 /// already: a peer cannot make the node walk its collections twice at once.
-pub fn spawn(data: Data<AppContext>, peer: PeerRow) {
+pub fn spawn(data: Context, peer: PeerRow) {
     if !data.backfills.start(peer.id) {
         tracing::info!(peer = %peer.actor_uri, "backfill already running: not started again");
         return;
@@ -59,7 +37,7 @@ pub fn spawn(data: Data<AppContext>, peer: PeerRow) {
     });
 }
 
-async fn run(data: &Data<AppContext>, peer: &PeerRow) -> Result<usize, String> {
+async fn run(data: &Context, peer: &PeerRow) -> Result<usize, String> {
     let actor: Value = serde_json::from_str(&peer.actor_json).map_err(|e| e.to_string())?;
     let actor_id = Url::parse(&peer.actor_uri).map_err(|e| e.to_string())?;
     if actor.get("commitments").is_some() {
@@ -83,7 +61,7 @@ async fn run(data: &Data<AppContext>, peer: &PeerRow) -> Result<usize, String> {
 /// Walks a collection's pages, importing objects (or the objects of
 /// activities, for an outbox).
 async fn walk(
-    data: &Data<AppContext>,
+    data: &Context,
     peer: &PeerRow,
     collection: &Url,
     signed: bool,

@@ -9,11 +9,11 @@ use url::Url;
 use crate::apub::objects::{kind_of, payload_from_object};
 use crate::apub::peer::is_peer_own;
 use crate::apub::verification::verify_with_actor;
+use crate::context::Context;
 use crate::domain::{change, validation, webhooks};
 use crate::error::{Error, Result, Violation};
 use crate::model::FollowingState;
 use crate::model::kinds::ObjectKind;
-use crate::node::AppContext;
 use crate::store::{CatalogEntry, ChangeTx, PeerRow};
 
 /// What became of a received object.
@@ -28,7 +28,7 @@ pub enum Received {
     Ignored,
 }
 
-fn refuse(ctx: &AppContext, reason: &str, detail: String) -> Error {
+fn refuse(ctx: &Context, reason: &str, detail: String) -> Error {
     ctx.metrics
         .catalog_refused
         .with_label_values(&[reason])
@@ -41,7 +41,7 @@ fn refuse(ctx: &AppContext, reason: &str, detail: String) -> Error {
 }
 
 /// Checks and stores an object a followed peer published (Create/Update).
-pub async fn receive_object(ctx: &AppContext, peer: &PeerRow, object: &Value) -> Result<Received> {
+pub async fn receive_object(ctx: &Context, peer: &PeerRow, object: &Value) -> Result<Received> {
     let Some(kind) = kind_of(object) else {
         return Ok(Received::Ignored);
     };
@@ -84,12 +84,7 @@ pub async fn receive_object(ctx: &AppContext, peer: &PeerRow, object: &Value) ->
 
 /// The object's id, once it is shown to be the peer's own, signed by the
 /// peer and valid for its kind.
-fn check_received(
-    ctx: &AppContext,
-    peer: &PeerRow,
-    kind: ObjectKind,
-    object: &Value,
-) -> Result<Url> {
+fn check_received(ctx: &Context, peer: &PeerRow, kind: ObjectKind, object: &Value) -> Result<Url> {
     let id = object
         .get("id")
         .and_then(Value::as_str)
@@ -165,14 +160,14 @@ fn strip_audience(mut payload: Value) -> Value {
     payload
 }
 
-fn verify_proof(ctx: &AppContext, peer: &PeerRow, object: &Value) -> Result<()> {
+fn verify_proof(ctx: &Context, peer: &PeerRow, object: &Value) -> Result<()> {
     let actor: Value = serde_json::from_str(&peer.actor_json).unwrap_or(Value::Null);
     verify_with_actor(&actor, object).map_err(|e| refuse(ctx, "proof", e.to_string()))
 }
 
 /// A peer deleted an object: it leaves the catalog (a deletion is honoured,
 /// not archived).
-pub async fn receive_delete(ctx: &AppContext, peer: &PeerRow, object: &Value) -> Result<Received> {
+pub async fn receive_delete(ctx: &Context, peer: &PeerRow, object: &Value) -> Result<Received> {
     let id = match object {
         Value::String(id) => id.as_str(),
         Value::Object(fields) => fields.get("id").and_then(Value::as_str).unwrap_or_default(),
@@ -236,7 +231,7 @@ pub async fn purge_peer(tx: &mut ChangeTx, peer: &PeerRow, reason: &str) -> Resu
 }
 
 /// A peer deleted its actor: nothing it shared is kept.
-pub async fn peer_closed(ctx: &AppContext, peer: &PeerRow) -> Result<usize> {
+pub async fn peer_closed(ctx: &Context, peer: &PeerRow) -> Result<usize> {
     let mut tx = change::begin(ctx).await?;
     let purged = purge_peer(&mut tx, peer, "the peer deleted its actor").await?;
     change::commit(ctx, tx).await?;
@@ -244,7 +239,7 @@ pub async fn peer_closed(ctx: &AppContext, peer: &PeerRow) -> Result<usize> {
 }
 
 /// Whether this node follows `peer` (accepted): only then are its objects kept.
-pub async fn follows(ctx: &AppContext, peer: &PeerRow) -> Result<bool> {
+pub async fn follows(ctx: &Context, peer: &PeerRow) -> Result<bool> {
     Ok(ctx
         .store
         .follow_out_by_peer(peer.id)

@@ -6,12 +6,12 @@ use std::collections::HashMap;
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::context::Context;
 use crate::domain::listing::{Page, PageRequest, split_page};
 use crate::domain::peers::{self, PeerSummary};
 use crate::error::{Error, Result};
 use crate::model::kinds::ObjectKind;
 use crate::model::time::format_millis;
-use crate::node::AppContext;
 use crate::store::{CatalogFilter, CatalogRow, PeerRow};
 
 /// A peer's object in the catalog.
@@ -68,7 +68,7 @@ pub struct CatalogSearch {
 }
 
 impl CatalogSearch {
-    async fn filter(&self, ctx: &AppContext) -> Result<CatalogFilter> {
+    async fn filter(&self, ctx: &Context) -> Result<CatalogFilter> {
         let given = |field: &Option<String>| field.clone().filter(|v| !v.trim().is_empty());
         let peer_id = match given(&self.peer) {
             None => None,
@@ -97,7 +97,7 @@ impl CatalogSearch {
 
 /// The entries of `kind` matching `search`, after the page's cursor.
 pub async fn page(
-    ctx: &AppContext,
+    ctx: &Context,
     kind: ObjectKind,
     search: &CatalogSearch,
     page: &PageRequest,
@@ -126,7 +126,7 @@ pub async fn page(
 }
 
 /// One entry of `kind`, by its object id.
-pub async fn entry(ctx: &AppContext, kind: ObjectKind, id: &str) -> Result<CatalogItem> {
+pub async fn entry(ctx: &Context, kind: ObjectKind, id: &str) -> Result<CatalogItem> {
     let row = ctx
         .store
         .catalog_entry(id)

@@ -2,17 +2,16 @@
 //! each kind's objects (what a signed follower may read besides the public
 //! ones) and the relationships. One pager serves them all.
 
-use activitypub_federation::config::Data;
 use serde_json::Value;
 
 use crate::apub::actor::{FOLLOWERS_PATH, FOLLOWING_PATH, OUTBOX_PATH};
 use crate::apub::collection;
 use crate::apub::signer::SignedRequest;
+use crate::context::Context;
 use crate::domain::documents::parse_stored;
 use crate::domain::visibility::{self, ReaderRights};
 use crate::error::{Error, Result};
 use crate::model::kinds::ObjectKind;
-use crate::node::AppContext;
 use crate::store::{Direction, Store};
 
 /// What a collection request asks for: the collection document, or the
@@ -49,7 +48,7 @@ pub enum Relationships {
 }
 
 /// The outbox: this node's public activities.
-pub async fn outbox(ctx: &AppContext, paging: Paging) -> Result<Value> {
+pub async fn outbox(ctx: &Context, paging: Paging) -> Result<Value> {
     let store = &ctx.store;
     paged(
         ctx.settings.url_for(OUTBOX_PATH),
@@ -67,7 +66,7 @@ pub async fn outbox(ctx: &AppContext, paging: Paging) -> Result<Value> {
 /// approved follower also lists the non-public ones it may read (what a
 /// follower's backfill walks).
 pub async fn objects(
-    data: &Data<AppContext>,
+    data: &Context,
     kind: ObjectKind,
     request: &SignedRequest<'_>,
     paging: Paging,
@@ -135,11 +134,7 @@ async fn readable_objects(
 
 /// `/followers` and `/following`: approved relationships, items hidden
 /// (count kept) when `federation.hide_relationships` is set.
-pub async fn relationships(
-    ctx: &AppContext,
-    which: Relationships,
-    paging: Paging,
-) -> Result<Value> {
+pub async fn relationships(ctx: &Context, which: Relationships, paging: Paging) -> Result<Value> {
     let (direction, path) = match which {
         Relationships::Followers => (Direction::Followers, FOLLOWERS_PATH),
         Relationships::Following => (Direction::Following, FOLLOWING_PATH),

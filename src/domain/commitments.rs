@@ -2,7 +2,6 @@
 //! admission policy) whether a requester committed to the charter, and
 //! whether its commitment is really signed by it.
 
-use activitypub_federation::config::Data;
 use serde_json::Value;
 use url::Url;
 
@@ -11,9 +10,9 @@ use crate::apub::objects::charter::parse_version_uri;
 use crate::apub::objects::kind_of;
 use crate::apub::peer::{Peer, domain_of};
 use crate::apub::verification::verify_with_actor;
+use crate::context::Context;
 use crate::domain::policy::CommitmentCheck;
 use crate::model::kinds::ObjectKind;
-use crate::node::AppContext;
 
 /// Commitments listed beyond this are not examined.
 const MAX_COMMITMENTS: usize = 20;
@@ -21,7 +20,7 @@ const MAX_COMMITMENTS: usize = 20;
 /// The peer's public commitments, each with its proof checked against the
 /// peer's `assertionMethod` key. Unreachable collections give an empty list
 /// (logged): the admin then sees "no commitment found".
-pub async fn check_peer_commitments(data: &Data<AppContext>, peer: &Peer) -> Vec<CommitmentCheck> {
+pub async fn check_peer_commitments(data: &Context, peer: &Peer) -> Vec<CommitmentCheck> {
     match fetch_commitments(data, peer).await {
         Ok(checks) => checks,
         Err(reason) => {
@@ -31,10 +30,7 @@ pub async fn check_peer_commitments(data: &Data<AppContext>, peer: &Peer) -> Vec
     }
 }
 
-async fn fetch_commitments(
-    data: &Data<AppContext>,
-    peer: &Peer,
-) -> Result<Vec<CommitmentCheck>, String> {
+async fn fetch_commitments(data: &Context, peer: &Peer) -> Result<Vec<CommitmentCheck>, String> {
     let actor = peer.actor_document();
     let Some(collection) = actor.get("commitments").and_then(Value::as_str) else {
         return Ok(Vec::new());

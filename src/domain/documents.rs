@@ -4,16 +4,15 @@
 //! not for the reader does not exist (404, not 403: existence does not
 //! leak).
 
-use activitypub_federation::config::Data;
 use serde_json::Value;
 
 use crate::apub::activities::ACTIVITIES_PATH;
 use crate::apub::signer::SignedRequest;
+use crate::context::Context;
 use crate::domain::visibility;
 use crate::error::{Error, Result};
 use crate::model::kinds::ObjectKind;
 use crate::model::{AmendmentRole, AmendmentState};
-use crate::node::AppContext;
 
 /// A document to serve, and how.
 #[derive(Debug, Clone)]
@@ -34,7 +33,7 @@ pub fn parse_stored(text: &str) -> Result<Value> {
 /// exists only for a request signed by a peer allowed to read it; the
 /// signature is checked only then.
 pub async fn object(
-    data: &Data<AppContext>,
+    data: &Context,
     kind: ObjectKind,
     local_id: &str,
     request: &SignedRequest<'_>,
@@ -61,7 +60,7 @@ pub async fn object(
 }
 
 /// An earlier version of a public charter.
-pub async fn charter_version(ctx: &AppContext, local_id: &str, version: &str) -> Result<Served> {
+pub async fn charter_version(ctx: &Context, local_id: &str, version: &str) -> Result<Served> {
     let uri = ctx
         .settings
         .url_for(&format!("/charters/{local_id}/versions/{version}"));
@@ -87,7 +86,7 @@ pub async fn charter_version(ctx: &AppContext, local_id: &str, version: &str) ->
 }
 
 /// A hosted amendment of a public charter, by the last segment of its id.
-async fn hosted_amendment(ctx: &AppContext, id: &str) -> Result<crate::store::AmendmentRow> {
+async fn hosted_amendment(ctx: &Context, id: &str) -> Result<crate::store::AmendmentRow> {
     let uri = ctx.settings.url_for(&format!("/amendments/{id}"));
     let missing = || Error::NotFound(format!("no amendment {uri}"));
     let row = ctx
@@ -105,7 +104,7 @@ async fn hosted_amendment(ctx: &AppContext, id: &str) -> Result<crate::store::Am
 }
 
 /// An amendment's signed `Question`, with its results once tallied.
-pub async fn amendment(ctx: &AppContext, id: &str) -> Result<Served> {
+pub async fn amendment(ctx: &Context, id: &str) -> Result<Served> {
     let row = hosted_amendment(ctx, id).await?;
     Ok(Served {
         document: parse_stored(&row.question)?,
@@ -116,7 +115,7 @@ pub async fn amendment(ctx: &AppContext, id: &str) -> Result<Served> {
 
 /// The counted votes of a tallied amendment, each with its voter's proof,
 /// so anyone can check the tally (none while the vote is open).
-pub async fn amendment_votes(ctx: &AppContext, id: &str) -> Result<Served> {
+pub async fn amendment_votes(ctx: &Context, id: &str) -> Result<Served> {
     let row = hosted_amendment(ctx, id).await?;
     if row.state != AmendmentState::Closed {
         return Err(Error::NotFound(format!(
@@ -161,7 +160,7 @@ pub async fn amendment_votes(ctx: &AppContext, id: &str) -> Result<Served> {
 }
 
 /// A public activity of this node's outbox, by the last segment of its id.
-pub async fn activity(ctx: &AppContext, id: &str) -> Result<Served> {
+pub async fn activity(ctx: &Context, id: &str) -> Result<Served> {
     let uri = ctx.settings.url_for(&format!("{ACTIVITIES_PATH}/{id}"));
     let row = ctx
         .store

@@ -3,14 +3,14 @@
 
 use std::time::Duration;
 
+use crate::context::Context;
 use crate::error::{Error, Result};
-use crate::node::AppContext;
 
 /// Readiness waits no longer than this for the database.
 pub const READINESS_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// `Ok` when the database answers within the timeout and is migrated.
-pub async fn readiness(ctx: &AppContext) -> Result<()> {
+pub async fn readiness(ctx: &Context) -> Result<()> {
     match tokio::time::timeout(READINESS_TIMEOUT, ctx.store.check_ready()).await {
         Ok(Ok(())) => Ok(()),
         Ok(Err(not_ready)) => Err(Error::Unavailable(not_ready.to_string())),
@@ -25,7 +25,7 @@ pub async fn readiness(ctx: &AppContext) -> Result<()> {
 /// queue depths, unreachable peers and disabled webhooks. The counts keep
 /// their last value when the database does not answer (`ready` is then 0),
 /// so scrapes still succeed.
-pub async fn refresh_queue_depths(ctx: &AppContext) {
+pub async fn refresh_queue_depths(ctx: &Context) {
     let ready = readiness(ctx).await.is_ok();
     ctx.metrics.ready.set(i64::from(ready));
     if !ready {
@@ -44,6 +44,6 @@ pub async fn refresh_queue_depths(ctx: &AppContext) {
 }
 
 /// Public objects of every kind: NodeInfo's `localPosts`.
-pub async fn public_object_count(ctx: &AppContext) -> Result<i64> {
+pub async fn public_object_count(ctx: &Context) -> Result<i64> {
     ctx.store.count_public_objects(None).await
 }

@@ -6,21 +6,21 @@
 
 use std::time::Duration;
 
+use crate::context::Context;
 use crate::error::Result;
-use crate::node::AppContext;
 
 /// How long a process counts as alive after it last said so.
 pub const ALIVE: Duration = Duration::from_secs(5);
 
 /// Records that this process is alive; returns how many are.
-pub async fn heartbeat(ctx: &AppContext) -> Result<i64> {
+pub async fn heartbeat(ctx: &Context) -> Result<i64> {
     ctx.store
         .process_alive(&ctx.process, crate::model::time::millis(ALIVE))
         .await
 }
 
 /// Forgets this process at once (a clean stop).
-pub async fn leave(ctx: &AppContext) {
+pub async fn leave(ctx: &Context) {
     if let Err(e) = ctx.store.process_leaving(&ctx.process).await {
         tracing::warn!(error = %e, "cannot record this process stopping");
     }

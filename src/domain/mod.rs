@@ -18,7 +18,6 @@ pub mod follows;
 pub mod health;
 pub mod identity;
 pub mod inbound;
-pub mod limits;
 pub mod listing;
 pub mod liveness;
 pub mod objects;

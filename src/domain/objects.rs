@@ -5,12 +5,12 @@ use serde::Serialize;
 use serde_json::Value;
 use utoipa::openapi::schema::{AllOfBuilder, ObjectBuilder, Ref, Type};
 
+use crate::context::Context;
 use crate::domain::listing::{Page, PageRequest};
 use crate::domain::publish::{Change, Published};
 use crate::error::{Error, Result};
 use crate::model::kinds::ObjectKind;
 use crate::model::time::format_millis;
-use crate::node::AppContext;
 use crate::store::ObjectRow;
 
 /// How the platform sees one of its objects.
@@ -102,7 +102,7 @@ pub struct VersionView {
 }
 
 /// A live object; a deleted one is gone (410).
-pub async fn show(ctx: &AppContext, kind: ObjectKind, local_id: &str) -> Result<ObjectView> {
+pub async fn show(ctx: &Context, kind: ObjectKind, local_id: &str) -> Result<ObjectView> {
     let row = ctx
         .store
         .object(kind, local_id)
@@ -118,11 +118,7 @@ pub async fn show(ctx: &AppContext, kind: ObjectKind, local_id: &str) -> Result<
 }
 
 /// The live objects of `kind`, oldest first, after the page's cursor.
-pub async fn list(
-    ctx: &AppContext,
-    kind: ObjectKind,
-    page: &PageRequest,
-) -> Result<Page<ObjectView>> {
+pub async fn list(ctx: &Context, kind: ObjectKind, page: &PageRequest) -> Result<Page<ObjectView>> {
     let rows = ctx
         .store
         .list_objects(kind, page.cursor.unwrap_or(0), page.limit + 1, false)
@@ -136,7 +132,7 @@ pub async fn list(
 }
 
 /// Every published version of a charter, oldest first.
-pub async fn charter_versions(ctx: &AppContext, local_id: &str) -> Result<Vec<VersionView>> {
+pub async fn charter_versions(ctx: &Context, local_id: &str) -> Result<Vec<VersionView>> {
     let row = ctx
         .store
         .object(ObjectKind::Charter, local_id)

@@ -9,16 +9,16 @@ use crate::apub::activities;
 use crate::apub::actor::{OrganizationActor, actor_id, ed25519_key_id};
 use crate::apub::context::PUBLIC_COLLECTION;
 use crate::apub::proof::{self, ProofOptions};
+use crate::context::Context;
 use crate::domain::change;
 use crate::error::{Error, Result};
 use crate::model::ActivityKind;
 use crate::model::Audience;
 use crate::model::time;
-use crate::node::AppContext;
 use crate::store::{ChangeTx, NewActivity};
 
 /// Adds the node's integrity proof to an activity.
-pub fn sign(ctx: &AppContext, document: &Value) -> Result<Value> {
+pub fn sign(ctx: &Context, document: &Value) -> Result<Value> {
     let method = ed25519_key_id(&ctx.settings).to_string();
     let created = time::proof_created();
     proof::sign(
@@ -34,7 +34,7 @@ pub fn sign(ctx: &AppContext, document: &Value) -> Result<Value> {
 
 /// Records an activity for one peer; the delivery workers send it.
 pub async fn send_to_peer(
-    ctx: &AppContext,
+    ctx: &Context,
     peer_id: i64,
     kind: ActivityKind,
     id: &Url,
@@ -50,7 +50,7 @@ pub async fn send_to_peer(
 /// caused it; the caller commits, then wakes the delivery workers. The
 /// peer's delivery stream must exist (`Store::ensure_delivery_stream`).
 pub async fn record_for_peer(
-    ctx: &AppContext,
+    ctx: &Context,
     tx: &mut ChangeTx,
     peer_id: i64,
     kind: ActivityKind,
@@ -74,7 +74,7 @@ pub async fn record_for_peer(
 
 /// Tells every peer the node talks to that its actor changed (after a key
 /// rotation): an `Update` of the actor, signed with the new key.
-pub async fn announce_actor(ctx: &AppContext) -> Result<usize> {
+pub async fn announce_actor(ctx: &Context) -> Result<usize> {
     let actor = serde_json::to_value(OrganizationActor::for_node(&ctx.settings, &ctx.keys))?;
     let peers = ctx.store.delivery_peer_ids().await?;
     for peer_id in &peers {

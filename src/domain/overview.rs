@@ -7,12 +7,12 @@ use std::collections::HashMap;
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::context::Context;
 use crate::domain::peers::{self, PeerSummary};
 use crate::error::Result;
 use crate::model::kinds::ObjectKind;
 use crate::model::time::format_millis;
 use crate::model::{FollowerState, FollowingState};
-use crate::node::AppContext;
 use crate::store::{ObjectRow, PeerRow};
 
 #[derive(Serialize)]
@@ -33,7 +33,7 @@ pub struct Overview {
     pub unreachable_peers: usize,
 }
 
-pub async fn overview(ctx: &AppContext) -> Result<Overview> {
+pub async fn overview(ctx: &Context) -> Result<Overview> {
     let peer_views = peers::list(ctx).await?;
     let (delivery_backlog, webhook_backlog) = ctx.store.queue_depths().await?;
     let health = || peer_views.iter().filter_map(|p| p.delivery.as_ref());
@@ -99,7 +99,7 @@ fn payload_name(payload: &str) -> String {
         .to_owned()
 }
 
-async fn peers_by_id(ctx: &AppContext) -> Result<HashMap<i64, PeerRow>> {
+async fn peers_by_id(ctx: &Context) -> Result<HashMap<i64, PeerRow>> {
     Ok(ctx
         .store
         .peers()
@@ -110,7 +110,7 @@ async fn peers_by_id(ctx: &AppContext) -> Result<HashMap<i64, PeerRow>> {
 }
 
 /// Our live objects of a kind, newest first, each with who received it.
-pub async fn published(ctx: &AppContext, kind: ObjectKind) -> Result<Vec<PublishedObject>> {
+pub async fn published(ctx: &Context, kind: ObjectKind) -> Result<Vec<PublishedObject>> {
     let peers = peers_by_id(ctx).await?;
     let mut recipients: HashMap<i64, Vec<ReceivedBy>> = HashMap::new();
     for (object_id, peer_id, at) in ctx.store.recipients_of_kind(kind.as_str()).await? {
@@ -169,7 +169,7 @@ fn pretty(document: &str) -> String {
 }
 
 /// The charters we host, each with all its versions (oldest first).
-pub async fn charters(ctx: &AppContext) -> Result<Vec<HostedCharter>> {
+pub async fn charters(ctx: &Context) -> Result<Vec<HostedCharter>> {
     let mut charters = Vec::new();
     for row in ctx
         .store

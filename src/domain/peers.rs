@@ -3,11 +3,11 @@
 
 use serde::Serialize;
 
+use crate::context::Context;
 use crate::domain::policy::CommitmentCheck;
 use crate::error::{Error, Result};
 use crate::model::time::format_millis;
 use crate::model::{FollowerState, FollowingState};
-use crate::node::AppContext;
 use crate::store::{FollowInRow, FollowOutRow, PeerRow};
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -104,7 +104,7 @@ pub struct DeliveryHealth {
     pub gone_since: Option<String>,
 }
 
-async fn health(ctx: &AppContext, stream: &crate::store::StreamRow) -> Result<DeliveryHealth> {
+async fn health(ctx: &Context, stream: &crate::store::StreamRow) -> Result<DeliveryHealth> {
     let dead_after = crate::model::time::millis(ctx.settings.delivery.dead_after);
     let failing_since = stream.last_success_at.unwrap_or(0);
     Ok(DeliveryHealth {
@@ -133,7 +133,7 @@ pub struct DeliveryView {
 /// Delivery streams, filtered by peer and by state: `pending` (backlog),
 /// `failing`, `unreachable` or `all`.
 pub async fn deliveries(
-    ctx: &AppContext,
+    ctx: &Context,
     peer: Option<i64>,
     state: &str,
 ) -> Result<Vec<DeliveryView>> {
@@ -174,7 +174,7 @@ pub struct ReceivedView {
 }
 
 pub async fn received(
-    ctx: &AppContext,
+    ctx: &Context,
     peer_id: i64,
     offset: i64,
     limit: i64,
@@ -210,7 +210,7 @@ pub struct PeerView {
     pub delivery: Option<DeliveryHealth>,
 }
 
-pub async fn view(ctx: &AppContext, peer: &PeerRow) -> Result<PeerView> {
+pub async fn view(ctx: &Context, peer: &PeerRow) -> Result<PeerView> {
     let store = &ctx.store;
     let following = store.follow_out_by_peer(peer.id).await?.map(|f| f.state);
     let follower = store.follow_in_by_peer(peer.id).await?.map(|f| f.state);
@@ -236,7 +236,7 @@ pub async fn view(ctx: &AppContext, peer: &PeerRow) -> Result<PeerView> {
     })
 }
 
-pub async fn list(ctx: &AppContext) -> Result<Vec<PeerView>> {
+pub async fn list(ctx: &Context) -> Result<Vec<PeerView>> {
     let mut views = Vec::new();
     for peer in ctx.store.peers().await? {
         views.push(view(ctx, &peer).await?);
@@ -245,7 +245,7 @@ pub async fn list(ctx: &AppContext) -> Result<Vec<PeerView>> {
 }
 
 /// A known peer by id, actor URL or handle (`@name@host`).
-pub async fn find_known(ctx: &AppContext, target: &str) -> Result<PeerRow> {
+pub async fn find_known(ctx: &Context, target: &str) -> Result<PeerRow> {
     let target = target.trim();
     let found = if let Ok(id) = target.parse::<i64>() {
         ctx.store.peer(id).await?
@@ -262,7 +262,7 @@ pub async fn find_known(ctx: &AppContext, target: &str) -> Result<PeerRow> {
     found.ok_or_else(|| Error::NotFound(format!("no known peer `{target}`")))
 }
 
-pub async fn requests(ctx: &AppContext, state: Option<FollowerState>) -> Result<Vec<RequestView>> {
+pub async fn requests(ctx: &Context, state: Option<FollowerState>) -> Result<Vec<RequestView>> {
     let mut views = Vec::new();
     for row in ctx.store.follows_in(state).await? {
         if let Some(peer) = ctx.store.peer(row.peer_id).await? {
@@ -272,7 +272,7 @@ pub async fn requests(ctx: &AppContext, state: Option<FollowerState>) -> Result<
     Ok(views)
 }
 
-pub async fn follows(ctx: &AppContext) -> Result<Vec<FollowView>> {
+pub async fn follows(ctx: &Context) -> Result<Vec<FollowView>> {
     let mut views = Vec::new();
     for row in ctx.store.follows_out(None).await? {
         if let Some(peer) = ctx.store.peer(row.peer_id).await? {
@@ -283,7 +283,7 @@ pub async fn follows(ctx: &AppContext) -> Result<Vec<FollowView>> {
 }
 
 /// A known peer's view, by id.
-pub async fn view_by_id(ctx: &AppContext, id: i64) -> Result<PeerView> {
+pub async fn view_by_id(ctx: &Context, id: i64) -> Result<PeerView> {
     let peer = ctx
         .store
         .peer(id)
@@ -293,7 +293,7 @@ pub async fn view_by_id(ctx: &AppContext, id: i64) -> Result<PeerView> {
 }
 
 /// A follow request, by id.
-pub async fn request(ctx: &AppContext, id: i64) -> Result<RequestView> {
+pub async fn request(ctx: &Context, id: i64) -> Result<RequestView> {
     let row = ctx
         .store
         .follow_in(id)

@@ -1,45 +1,12 @@
 //! Who may talk to this node: block and allow lists, admin exclusions, and
 //! the admission policy for follow requests.
 
-use activitypub_federation::config::UrlVerifier;
 use serde::Serialize;
-use url::Url;
 
-use crate::apub::peer::domain_of;
-use crate::error::Result;
-use crate::node::AppContext;
+use crate::context::Context;
 use passerelle_config::Admission;
 
 pub use crate::apub::domain_policy::{admit_sender, refusal, rule_covers};
-
-/// Lets `activitypub_federation` refuse blocked domains wherever it checks
-/// a URL (received activity ids, fetches).
-#[derive(Clone)]
-pub struct PolicyUrlVerifier {
-    ctx: AppContext,
-}
-
-impl PolicyUrlVerifier {
-    pub fn new(ctx: AppContext) -> PolicyUrlVerifier {
-        PolicyUrlVerifier { ctx }
-    }
-}
-
-#[async_trait::async_trait]
-impl UrlVerifier for PolicyUrlVerifier {
-    async fn verify(&self, url: &Url) -> Result<(), activitypub_federation::error::Error> {
-        match refusal(&self.ctx, &domain_of(url)).await {
-            Ok(None) => Ok(()),
-            Ok(Some(reason)) => {
-                tracing::info!(%url, reason, "refused by policy");
-                Err(activitypub_federation::error::Error::UrlVerificationError(
-                    "domain refused by this node's policy",
-                ))
-            }
-            Err(e) => Err(activitypub_federation::error::Error::Other(e.to_string())),
-        }
-    }
-}
 
 #[cfg(test)]
 mod tests {
@@ -81,7 +48,7 @@ pub enum Admit {
     Wait(String),
 }
 
-pub fn admit(ctx: &AppContext, commitments: &[CommitmentCheck]) -> Admit {
+pub fn admit(ctx: &Context, commitments: &[CommitmentCheck]) -> Admit {
     let federation = &ctx.settings.federation;
     match federation.admission {
         Admission::Open => Admit::Approve("open admission".into()),

@@ -5,8 +5,8 @@
 
 use std::time::Duration;
 
+use crate::context::Context;
 use crate::error::Result;
-use crate::node::AppContext;
 use crate::store::now_millis;
 
 /// Processed activity ids are kept this long, so replays within it are
@@ -15,7 +15,7 @@ pub const SEEN_RETENTION: Duration = Duration::from_secs(7 * 24 * 3600);
 /// How often the pruning runs.
 pub const PRUNE_EVERY: Duration = Duration::from_secs(3600);
 /// Prunes what is past its retention.
-pub async fn prune(ctx: &AppContext) -> Result<()> {
+pub async fn prune(ctx: &Context) -> Result<()> {
     let before = now_millis() - crate::model::time::millis(SEEN_RETENTION);
     let pruned = ctx.store.prune_seen_activities(before).await?;
     if pruned > 0 {

@@ -8,13 +8,13 @@ use std::time::Duration;
 
 use tokio::sync::watch;
 
+use crate::context::Context;
 use crate::domain::amendments::{TALLY_EVERY, tally_due};
 use crate::domain::dfc::import;
 use crate::domain::dfc::schedule::source_of;
 use crate::domain::retention::{self, PRUNE_EVERY};
 use crate::error::Result;
 use crate::model::time::millis;
-use crate::node::AppContext;
 use crate::store::now_millis;
 use passerelle_config::{DfcSourceSettings, Settings};
 
@@ -60,7 +60,7 @@ impl Task {
         }
     }
 
-    async fn run(&self, ctx: &AppContext) -> Result<()> {
+    async fn run(&self, ctx: &Context) -> Result<()> {
         match self {
             Task::Prune => retention::prune(ctx).await,
             Task::Tally => tally_due(ctx).await.map(|_| ()),
@@ -86,7 +86,7 @@ pub fn tasks(settings: &Settings) -> Vec<Task> {
 }
 
 /// Runs every task, each when due, until `stop` turns true.
-pub async fn run(ctx: AppContext, stop: watch::Receiver<bool>) {
+pub async fn run(ctx: Context, stop: watch::Receiver<bool>) {
     let loops: Vec<_> = tasks(&ctx.settings)
         .into_iter()
         .map(|task| tokio::spawn(keep_running(ctx.clone(), task, stop.clone())))
@@ -98,7 +98,7 @@ pub async fn run(ctx: AppContext, stop: watch::Receiver<bool>) {
 
 /// Asks whether `task` is due every period (at most every minute). A run
 /// cut short by the stop rolls back: its transaction is never committed.
-async fn keep_running(ctx: AppContext, task: Task, mut stop: watch::Receiver<bool>) {
+async fn keep_running(ctx: Context, task: Task, mut stop: watch::Receiver<bool>) {
     let check = task.every().min(CHECK_AT_MOST);
     loop {
         if *stop.borrow() {
@@ -122,7 +122,7 @@ async fn keep_running(ctx: AppContext, task: Task, mut stop: watch::Receiver<boo
 
 /// Runs `task` when it is due and no other replica claimed this run; true
 /// when this replica ran it.
-pub async fn run_if_due(ctx: &AppContext, task: &Task) -> Result<bool> {
+pub async fn run_if_due(ctx: &Context, task: &Task) -> Result<bool> {
     let now = now_millis();
     let next = now + millis(task.every());
     if !ctx

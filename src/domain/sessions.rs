@@ -4,9 +4,9 @@
 
 use std::time::Duration;
 
+use crate::context::Context;
 use crate::domain::tokens::{self, Caller, Scope};
 use crate::error::{Error, Result};
-use crate::node::AppContext;
 use crate::store::now_millis;
 
 pub const SESSION_LIFETIME: Duration = Duration::from_secs(12 * 3600);
@@ -19,7 +19,7 @@ pub struct OpenedSession {
 
 /// Opens a session for an admin token; a wrong, revoked or non-admin token
 /// is refused with the reason.
-pub async fn open(ctx: &AppContext, presented: &str) -> Result<OpenedSession> {
+pub async fn open(ctx: &Context, presented: &str) -> Result<OpenedSession> {
     let presented = presented.trim();
     if presented.is_empty() {
         return Err(Error::Unauthorized("enter an admin token".into()));
@@ -49,7 +49,7 @@ pub struct Session {
 }
 
 /// The live session behind a cookie value.
-pub async fn find(ctx: &AppContext, id: &str) -> Result<Option<Session>> {
+pub async fn find(ctx: &Context, id: &str) -> Result<Option<Session>> {
     Ok(ctx
         .store
         .live_session(&tokens::hash(id))
@@ -64,7 +64,7 @@ pub async fn find(ctx: &AppContext, id: &str) -> Result<Option<Session>> {
         }))
 }
 
-pub async fn close(ctx: &AppContext, id: &str) -> Result<()> {
+pub async fn close(ctx: &Context, id: &str) -> Result<()> {
     ctx.store.delete_session(&tokens::hash(id)).await
 }
 

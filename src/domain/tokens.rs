@@ -6,8 +6,8 @@ use rand::RngCore;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use crate::context::Context;
 use crate::error::{Error, Result};
-use crate::node::AppContext;
 use crate::store::Store;
 pub use crate::store::TokenRow;
 
@@ -97,7 +97,7 @@ pub struct Caller {
 /// The token presented in an `Authorization: Bearer` header, if it is
 /// active and has the required scope.
 pub async fn authenticate(
-    ctx: &AppContext,
+    ctx: &Context,
     presented: Option<&str>,
     required: Scope,
 ) -> Result<Caller> {
@@ -111,7 +111,7 @@ pub async fn authenticate(
 
 /// The active token whose secret was presented, if any. Looked up once
 /// per request, by the rate limiter, which keys on whether it verifies.
-pub async fn lookup(ctx: &AppContext, presented: &str) -> Result<Option<TokenRow>> {
+pub async fn lookup(ctx: &Context, presented: &str) -> Result<Option<TokenRow>> {
     ctx.store.active_token(&hash(presented)).await
 }
 

@@ -1,16 +1,15 @@
 //! Who may read a non-public object: approved followers, and for objects
 //! addressed to named peers, those peers (if they are approved followers).
 
-use activitypub_federation::config::Data;
 use url::Url;
 
 use crate::apub::signer::{self, SignedRequest};
-use crate::domain::limits::Door;
+use crate::context::Context;
+use crate::context::limits::Door;
 use crate::domain::policy;
 use crate::error::Result;
 use crate::model::FollowerState;
 use crate::model::kinds::{Audience, AudienceName};
-use crate::node::AppContext;
 use crate::store::PeerRow;
 
 /// What a peer whose signature was verified may read, looked up once so a
@@ -21,7 +20,7 @@ pub struct ReaderRights {
 }
 
 impl ReaderRights {
-    pub async fn of(ctx: &AppContext, reader: &PeerRow) -> Result<Self> {
+    pub async fn of(ctx: &Context, reader: &PeerRow) -> Result<Self> {
         let approved_follower = ctx
             .store
             .follow_in_by_peer(reader.id)
@@ -49,7 +48,7 @@ impl ReaderRights {
 /// signer's domain read (a follower blocked or excluded since it was
 /// approved reads what strangers read).
 pub async fn signed_reader(
-    data: &Data<AppContext>,
+    data: &Context,
     request: &SignedRequest<'_>,
 ) -> Result<Option<ReaderRights>> {
     let Some(reader) = signer::reader(data, request).await? else {

@@ -12,9 +12,9 @@ use serde_json::{Value, json};
 use sha2::Sha256;
 use url::Url;
 
+use crate::context::Context;
 use crate::error::{Error, Result, Violation};
 use crate::model::time;
-use crate::node::AppContext;
 use crate::store::{ChangeTx, WebhookRow};
 
 /// Events a webhook can subscribe to.
@@ -111,7 +111,7 @@ impl WebhookView {
 }
 
 /// Every registered endpoint, secrets withheld.
-pub async fn list(ctx: &AppContext) -> Result<Vec<WebhookView>> {
+pub async fn list(ctx: &Context) -> Result<Vec<WebhookView>> {
     Ok(ctx
         .store
         .webhooks()
@@ -122,7 +122,7 @@ pub async fn list(ctx: &AppContext) -> Result<Vec<WebhookView>> {
 }
 
 /// Removes an endpoint and its queued events.
-pub async fn delete(ctx: &AppContext, id: &str) -> Result<()> {
+pub async fn delete(ctx: &Context, id: &str) -> Result<()> {
     let id = crate::model::parse_id(id)?;
     if ctx.store.delete_webhook(id).await? {
         Ok(())
@@ -132,7 +132,7 @@ pub async fn delete(ctx: &AppContext, id: &str) -> Result<()> {
 }
 
 /// Registers an endpoint; returns it with its secret (shown only now).
-pub async fn create(ctx: &AppContext, url: &str, events: &[String]) -> Result<WebhookView> {
+pub async fn create(ctx: &Context, url: &str, events: &[String]) -> Result<WebhookView> {
     let parsed = Url::parse(url).map_err(|_| {
         Error::Unprocessable(vec![Violation {
             pointer: "/url".into(),

@@ -7,10 +7,10 @@ use axum::extract::{FromRef, FromRequestParts};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, header};
 
+use crate::context::Context;
 use crate::domain::tokens::TokenRow;
 use crate::domain::tokens::{self, Caller, Scope};
 use crate::http::problem::ApiError;
-use crate::node::AppContext;
 
 /// What the rate limiter found for the request's bearer token (`None`:
 /// unknown or revoked), so the token is looked up once per request.
@@ -54,7 +54,7 @@ impl<S, State> FromRequestParts<State> for Bearer<S>
 where
     S: RequiredScope + Send + Sync,
     State: Send + Sync,
-    AppContext: FromRef<State>,
+    Context: FromRef<State>,
 {
     type Rejection = ApiError;
 
@@ -62,7 +62,7 @@ where
         let token = match parts.extensions.get::<TokenLookup>() {
             Some(TokenLookup(found)) => tokens::authorize(found.clone(), S::SCOPE)?,
             None => {
-                let ctx = AppContext::from_ref(state);
+                let ctx = Context::from_ref(state);
                 tokens::authenticate(&ctx, bearer_token(&parts.headers), S::SCOPE).await?
             }
         };

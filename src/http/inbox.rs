@@ -15,8 +15,8 @@ use url::Url;
 use crate::apub::actor::INBOX_PATH;
 use crate::apub::peer::domain_of;
 use crate::apub::signer::{self, SignedRequest};
+use crate::context::limits::Door;
 use crate::domain::inbound;
-use crate::domain::limits::Door;
 use crate::domain::policy;
 use crate::error::Error;
 use crate::http::problem::Result;
@@ -46,16 +46,16 @@ async fn receive_whole(state: NodeState, request: Request) -> Result<Response> {
         .map_err(|e| Error::BadRequest(format!("malformed JSON: {e}")))?;
     let actor = actor_of(&envelope)?;
     policy::admit_sender(&state, &domain_of(&actor)).await?;
-    let data = state.data();
+
     let request = SignedRequest {
         headers: &parts.headers,
         method: &parts.method,
         uri: &parts.uri,
         body: Some(&body),
     };
-    let sender = signer::authenticate(&data, &request, Some(&actor)).await?;
+    let sender = signer::authenticate(&state, &request, Some(&actor)).await?;
     state.limits.check(Door::InboxPerActor, &sender.actor_uri)?;
-    inbound::accept(&data, envelope, &sender).await?;
+    inbound::accept(&state, envelope, &sender).await?;
     Ok(StatusCode::ACCEPTED.into_response())
 }
 

@@ -8,10 +8,11 @@ use axum::routing::get;
 use serde_json::json;
 use subtle::ConstantTimeEq;
 
+use crate::context::Context;
 use crate::domain::health;
 use crate::error::Error;
 use crate::http::problem::Result;
-use crate::node::{AppContext, NodeState};
+use crate::node::NodeState;
 
 pub fn routes() -> Router<NodeState> {
     Router::new()
@@ -28,12 +29,12 @@ async fn healthz() -> Response {
         .into_response()
 }
 
-async fn readyz(State(ctx): State<AppContext>) -> Result<Response> {
+async fn readyz(State(ctx): State<Context>) -> Result<Response> {
     health::readiness(&ctx).await?;
     Ok(axum::Json(json!({"status": "ready"})).into_response())
 }
 
-async fn metrics(State(ctx): State<AppContext>, headers: HeaderMap) -> Result<Response> {
+async fn metrics(State(ctx): State<Context>, headers: HeaderMap) -> Result<Response> {
     if let Some(expected) = &ctx.settings.metrics.token {
         let presented = headers
             .get(header::AUTHORIZATION)

@@ -1,7 +1,7 @@
 //! Which door a request knocks at, and who knocks: the client's address
 //! (or the one the operator's reverse proxy passes on) for the inbox,
 //! reads, sign-in and API calls without a token that verifies; the token
-//! for API calls with one. The limits themselves are `domain::limits`;
+//! for API calls with one. The limits themselves are `context::limits`;
 //! the per-signer limits are checked where the signer is known.
 
 use std::net::{IpAddr, SocketAddr};
@@ -12,15 +12,15 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use crate::apub::actor::INBOX_PATH;
-use crate::domain::limits::Door;
+use crate::context::Context;
+use crate::context::limits::Door;
 use crate::domain::tokens;
 use crate::http::auth::{TokenLookup, bearer_token};
 use crate::http::console::session::SIGN_IN_PATH;
 use crate::http::problem::ApiError;
 use crate::http::problem::Result;
-use crate::node::AppContext;
 
-pub async fn limit(State(ctx): State<AppContext>, mut request: Request, next: Next) -> Response {
+pub async fn limit(State(ctx): State<Context>, mut request: Request, next: Next) -> Response {
     let knock = match door_of(&ctx, &mut request).await {
         Ok(knock) => knock,
         Err(e) => return e.into_response(),
@@ -34,7 +34,7 @@ pub async fn limit(State(ctx): State<AppContext>, mut request: Request, next: Ne
     next.run(request).await
 }
 
-async fn door_of(ctx: &AppContext, request: &mut Request) -> Result<Option<(Door, String)>> {
+async fn door_of(ctx: &Context, request: &mut Request) -> Result<Option<(Door, String)>> {
     let path = request.uri().path();
     let method = request.method();
     if path.starts_with("/api/") {
@@ -59,7 +59,7 @@ async fn door_of(ctx: &AppContext, request: &mut Request) -> Result<Option<(Door
 /// a malformed, unknown or revoked one) is limited by the address, so
 /// made-up tokens are not fresh keys to rotate through. The lookup is
 /// handed to the handler's extractor, which does not repeat it.
-async fn api_door(ctx: &AppContext, request: &mut Request) -> Result<Option<(Door, String)>> {
+async fn api_door(ctx: &Context, request: &mut Request) -> Result<Option<(Door, String)>> {
     if let Some(presented) = bearer_token(request.headers()).map(str::to_owned) {
         let found = tokens::lookup(ctx, &presented).await?;
         let id = found.as_ref().map(|token| token.id);
@@ -75,7 +75,7 @@ async fn api_door(ctx: &AppContext, request: &mut Request) -> Result<Option<(Doo
 /// last value is believed only on a connection from where a proxy sits
 /// (loopback or a private network) and only when it is an IP address;
 /// otherwise the connection's own address counts.
-fn client_address(ctx: &AppContext, request: &Request) -> Option<String> {
+fn client_address(ctx: &Context, request: &Request) -> Option<String> {
     let peer = request
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()

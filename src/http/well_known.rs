@@ -10,13 +10,14 @@ use serde_json::json;
 
 use crate::apub::actor::actor_id;
 use crate::apub::context::ACTIVITY_JSON;
+use crate::context::Context;
 use crate::domain::discovery;
 use crate::domain::health;
 use crate::error::Error;
 use crate::http::extract::Query;
 use crate::http::json_response;
 use crate::http::problem::Result;
-use crate::node::{AppContext, NodeState};
+use crate::node::NodeState;
 
 const NODEINFO_SCHEMA: &str = "http://nodeinfo.diaspora.software/ns/schema/2.1";
 pub const NODEINFO_PATH: &str = "/nodeinfo/2.1";
@@ -34,7 +35,7 @@ struct WebfingerQuery {
 }
 
 async fn webfinger(
-    State(ctx): State<AppContext>,
+    State(ctx): State<Context>,
     Query(query): Query<WebfingerQuery>,
 ) -> Result<Response> {
     let resource = query
@@ -54,14 +55,14 @@ async fn webfinger(
     Ok(json_with_type(&jrd, "application/jrd+json"))
 }
 
-async fn nodeinfo_links(State(ctx): State<AppContext>) -> Response {
+async fn nodeinfo_links(State(ctx): State<Context>) -> Response {
     let body = json!({
         "links": [{"rel": NODEINFO_SCHEMA, "href": ctx.settings.url_for(NODEINFO_PATH)}],
     });
     json_with_type(&body, "application/json")
 }
 
-async fn nodeinfo(State(ctx): State<AppContext>) -> Result<Response> {
+async fn nodeinfo(State(ctx): State<Context>) -> Result<Response> {
     let settings = &ctx.settings;
     let local_posts = health::public_object_count(&ctx).await?;
     let body = json!({

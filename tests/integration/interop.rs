@@ -451,7 +451,7 @@ async fn passerelle_nodes_sign_each_other_with_ed25519(db: TestDatabase) {
         .await;
     assert!(put.status().is_success());
     let url = url::Url::parse(&b.url("/offers/private")).unwrap();
-    let document = passerelle::apub::fetch::fetch_signed(&a.state.data(), &url)
+    let document = passerelle::apub::fetch::fetch_signed(&a.state, &url)
         .await
         .unwrap();
     assert_eq!(document["id"], url.as_str());

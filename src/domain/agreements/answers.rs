@@ -7,11 +7,11 @@ use url::Url;
 
 use crate::apub::activities::agreement::{Agreement, Commitment};
 use crate::apub::objects::offer::currency_of;
+use crate::context::Context;
 use crate::domain::agreements::{Refusal, amount, record};
 use crate::domain::change;
 use crate::error::{Error, Result};
 use crate::model::{AgreementState, Side, units};
-use crate::node::AppContext;
 use crate::store::AgreementRow;
 
 /// Whether `given` commits to exactly what `asked` did: the same intent
@@ -113,7 +113,7 @@ fn finalised(row: &AgreementRow, owner: &Url, result: Option<&Value>) -> Result<
 
 /// A peer's `Accept` or `Reject` of our `Offer` `row` (its proof verified).
 pub async fn answer_received(
-    ctx: &AppContext,
+    ctx: &Context,
     sender: &Url,
     row: &AgreementRow,
     accepted: bool,

@@ -9,12 +9,12 @@ use url::Url;
 
 use crate::apub::activities::{self, agreement};
 use crate::apub::objects::offer::Proposal;
+use crate::context::Context;
 use crate::domain::agreements::views::AgreementView;
 use crate::domain::agreements::{amount, record, terms};
 use crate::domain::{change, outgoing};
 use crate::error::{Error, Result};
 use crate::model::{AgreementState, FollowingState, ObjectKind, Side};
-use crate::node::AppContext;
 use crate::store::{CatalogRow, NewAgreement, PeerRow};
 
 /// Longest note an asker may send with its request.
@@ -42,7 +42,7 @@ pub enum AskQuantity {
     Measure { value: f64, unit: String },
 }
 
-async fn catalog_offer(ctx: &AppContext, proposal: &str) -> Result<CatalogRow> {
+async fn catalog_offer(ctx: &Context, proposal: &str) -> Result<CatalogRow> {
     ctx.store
         .catalog_entry(proposal)
         .await?
@@ -52,7 +52,7 @@ async fn catalog_offer(ctx: &AppContext, proposal: &str) -> Result<CatalogRow> {
 
 /// The offer `request` names, its owner (whom this node must follow) and
 /// the offer's `Proposal` as the catalog holds it.
-async fn asked_offer(ctx: &AppContext, request: &AskRequest) -> Result<(Url, PeerRow, Proposal)> {
+async fn asked_offer(ctx: &Context, request: &AskRequest) -> Result<(Url, PeerRow, Proposal)> {
     let entry = catalog_offer(ctx, request.proposal.trim()).await?;
     let peer = ctx
         .store
@@ -75,11 +75,7 @@ async fn asked_offer(ctx: &AppContext, request: &AskRequest) -> Result<(Url, Pee
 
 /// Asks the offer's owner for `request.quantity` of it: checked, recorded
 /// (pending) and sent as a signed `Offer(Agreement)`.
-pub async fn ask(
-    ctx: &AppContext,
-    request: &AskRequest,
-    decided_by: &str,
-) -> Result<AgreementView> {
+pub async fn ask(ctx: &Context, request: &AskRequest, decided_by: &str) -> Result<AgreementView> {
     let note = request
         .note
         .as_deref()

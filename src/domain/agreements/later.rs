@@ -8,21 +8,21 @@ use url::Url;
 
 use crate::apub::activities::agreement::{self, Agreement};
 use crate::apub::activities::{self, update};
+use crate::context::Context;
 use crate::domain::agreements::views::AgreementView;
 use crate::domain::agreements::{check_move, load, record, stock};
 use crate::domain::{change, outgoing};
 use crate::error::{Error, Result};
 use crate::model::{AgreementState, Side};
-use crate::node::AppContext;
 
 /// Completes accepted agreement `id`.
-pub async fn complete(ctx: &AppContext, id: &str, decided_by: &str) -> Result<AgreementView> {
+pub async fn complete(ctx: &Context, id: &str, decided_by: &str) -> Result<AgreementView> {
     change_state(ctx, id, AgreementState::Completed, None, decided_by).await
 }
 
 /// Cancels accepted agreement `id`, with an optional reason (kept here).
 pub async fn cancel(
-    ctx: &AppContext,
+    ctx: &Context,
     id: &str,
     reason: Option<&str>,
     decided_by: &str,
@@ -31,7 +31,7 @@ pub async fn cancel(
 }
 
 async fn change_state(
-    ctx: &AppContext,
+    ctx: &Context,
     id: &str,
     next: AgreementState,
     reason: Option<&str>,
@@ -83,7 +83,7 @@ async fn change_state(
 
 /// A peer's `Update(Agreement)` (its proof verified): the agreement
 /// between us completed or cancelled on its side.
-pub async fn update_received(ctx: &AppContext, sender: &Url, object: &Value) -> Result<()> {
+pub async fn update_received(ctx: &Context, sender: &Url, object: &Value) -> Result<()> {
     let agreement = Agreement::read(object, "/object")?;
     let (Some(id), Some(next)) = (&agreement.id, agreement.agreement_state) else {
         return Err(Error::UnprocessableAt(

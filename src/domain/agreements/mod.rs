@@ -33,10 +33,10 @@ pub use views::{AgreementView, list, show};
 
 use serde_json::json;
 
+use crate::context::Context;
 use crate::domain::{audit, webhooks};
 use crate::error::{Error, Result};
 use crate::model::AgreementState;
-use crate::node::AppContext;
 use crate::store::{AgreementRow, ChangeTx, PeerRow};
 
 /// Who takes the decisions the rules take.
@@ -65,7 +65,7 @@ impl Refusal {
     }
 
     /// Counts the refusal and hands back `error`, the sender's answer.
-    fn count(self, ctx: &AppContext, error: Error) -> Error {
+    fn count(self, ctx: &Context, error: Error) -> Error {
         ctx.metrics
             .agreements_refused
             .with_label_values(&[self.label()])
@@ -144,7 +144,7 @@ async fn record(
 }
 
 /// The agreement `id` and the peer on its other side.
-async fn load(ctx: &AppContext, id: i64) -> Result<(AgreementRow, PeerRow)> {
+async fn load(ctx: &Context, id: i64) -> Result<(AgreementRow, PeerRow)> {
     let row = ctx
         .store
         .agreement(id)

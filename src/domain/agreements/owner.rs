@@ -12,19 +12,19 @@ use crate::apub::activities::agreement::{self, Agreement};
 use crate::apub::activities::{self, answer};
 use crate::apub::actor::actor_id;
 use crate::apub::objects::offer::Proposal;
+use crate::context::Context;
 use crate::domain::agreements::views::AgreementView;
 use crate::domain::agreements::{RULES, Refusal, amount, check_move, load, record, stock, terms};
 use crate::domain::visibility::ReaderRights;
 use crate::domain::{change, outgoing, publish};
 use crate::error::{Error, Result};
 use crate::model::{AgreementState, FollowerState, ObjectKind, Side, units};
-use crate::node::AppContext;
 use crate::store::{AgreementRow, ChangeTx, NewAgreement, PeerRow};
 
 /// Why a received agreement cannot stand, or its terms (the sender is an
 /// approved follower).
 async fn judge(
-    ctx: &AppContext,
+    ctx: &Context,
     sender: &PeerRow,
     proposal_uri: &Url,
     offered: &Agreement,
@@ -54,7 +54,7 @@ async fn judge(
 /// that is not an approved follower: a stranger's request costs this
 /// node a counter, not an agreement, audit entries, webhooks and a
 /// delivery stream.
-async fn admit(ctx: &AppContext, sender: &PeerRow) -> Result<()> {
+async fn admit(ctx: &Context, sender: &PeerRow) -> Result<()> {
     let follower = ctx.store.follow_in_by_peer(sender.id).await?;
     if follower.map(|f| f.state) == Some(FollowerState::Approved) {
         return Ok(());
@@ -70,7 +70,7 @@ async fn admit(ctx: &AppContext, sender: &PeerRow) -> Result<()> {
 
 /// The quantity and the reciprocal's value as decimals, or a 422 (nothing
 /// stored): what is stored is the validated decimal, never the raw text.
-fn amounts(ctx: &AppContext, offered: &Agreement) -> Result<(Decimal, Option<Decimal>)> {
+fn amounts(ctx: &Context, offered: &Agreement) -> Result<(Decimal, Option<Decimal>)> {
     let read = |value: &str, pointer: &str| {
         amount::parse(value).ok_or_else(|| {
             Refusal::Malformed.count(
@@ -101,7 +101,7 @@ fn amounts(ctx: &AppContext, offered: &Agreement) -> Result<(Decimal, Option<Dec
 
 /// A peer's `Offer(Agreement)`, its integrity proof verified.
 pub async fn offer_received(
-    ctx: &AppContext,
+    ctx: &Context,
     sender: &PeerRow,
     offer_id: &Url,
     offered: &Agreement,
@@ -183,7 +183,7 @@ pub async fn offer_received(
 /// Accepts agreement `id` (one a peer asked this node for): the offer's
 /// quantity is taken and the peer told with `Accept` and the finalised
 /// agreement.
-pub async fn accept(ctx: &AppContext, id: &str, decided_by: &str) -> Result<AgreementView> {
+pub async fn accept(ctx: &Context, id: &str, decided_by: &str) -> Result<AgreementView> {
     let (row, peer) = decidable(ctx, id, AgreementState::Accepted).await?;
     ctx.store.ensure_delivery_stream(peer.id).await?;
     let mut tx = change::begin(ctx).await?;
@@ -226,7 +226,7 @@ pub async fn accept(ctx: &AppContext, id: &str, decided_by: &str) -> Result<Agre
 
 /// Rejects agreement `id`, with an optional reason told to the peer.
 pub async fn reject(
-    ctx: &AppContext,
+    ctx: &Context,
     id: &str,
     reason: Option<&str>,
     decided_by: &str,
@@ -243,7 +243,7 @@ pub async fn reject(
 /// The agreement `id`, if this node owns its offer and may move it to
 /// `next`.
 async fn decidable(
-    ctx: &AppContext,
+    ctx: &Context,
     id: &str,
     next: AgreementState,
 ) -> Result<(AgreementRow, PeerRow)> {
@@ -274,7 +274,7 @@ async fn current(
 }
 
 /// The agreement as offered, with its ids and the proposer.
-fn finalise(ctx: &AppContext, row: &AgreementRow) -> Result<Agreement> {
+fn finalise(ctx: &Context, row: &AgreementRow) -> Result<Agreement> {
     let mut agreement: Agreement = serde_json::from_str(&row.document)?;
     let id = ctx
         .settings
@@ -297,7 +297,7 @@ fn finalise(ctx: &AppContext, row: &AgreementRow) -> Result<Agreement> {
 /// Rejects a pending agreement in `tx`: the `Reject` (with the reason as
 /// its `content`), the state and the records commit together.
 async fn reject_in(
-    ctx: &AppContext,
+    ctx: &Context,
     tx: &mut ChangeTx,
     row: &AgreementRow,
     peer: &PeerRow,

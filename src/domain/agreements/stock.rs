@@ -9,35 +9,26 @@ use rust_decimal::Decimal;
 use serde_json::Value;
 use url::Url;
 
+use crate::context::Context;
 use crate::domain::agreements::amount;
 use crate::domain::publish;
 use crate::error::{Error, Result};
 use crate::model::{ObjectKind, units};
-use crate::node::AppContext;
 use crate::store::{AgreementRow, ChangeTx};
 
 /// Takes the agreement's quantity from the offer: refused (409, nothing
 /// changed) when less is left.
-pub(super) async fn take(ctx: &AppContext, tx: &mut ChangeTx, row: &AgreementRow) -> Result<()> {
+pub(super) async fn take(ctx: &Context, tx: &mut ChangeTx, row: &AgreementRow) -> Result<()> {
     adjust(ctx, tx, row, true).await
 }
 
 /// Gives the agreement's quantity back to the offer, if it is still
 /// published.
-pub(super) async fn give_back(
-    ctx: &AppContext,
-    tx: &mut ChangeTx,
-    row: &AgreementRow,
-) -> Result<()> {
+pub(super) async fn give_back(ctx: &Context, tx: &mut ChangeTx, row: &AgreementRow) -> Result<()> {
     adjust(ctx, tx, row, false).await
 }
 
-async fn adjust(
-    ctx: &AppContext,
-    tx: &mut ChangeTx,
-    row: &AgreementRow,
-    taking: bool,
-) -> Result<()> {
+async fn adjust(ctx: &Context, tx: &mut ChangeTx, row: &AgreementRow, taking: bool) -> Result<()> {
     let gone = || {
         Error::Conflict(format!(
             "the offer {} is no longer published",

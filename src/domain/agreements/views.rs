@@ -2,12 +2,12 @@
 
 use serde::Serialize;
 
+use crate::context::Context;
 use crate::domain::listing::{Page, PageRequest};
 use crate::domain::peers::PeerSummary;
 use crate::error::{Error, Result};
 use crate::model::time::format_millis;
 use crate::model::{AgreementState, Side};
-use crate::node::AppContext;
 use crate::store::{AgreementFilter, AgreementRow, PeerRow};
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -89,14 +89,14 @@ impl AgreementView {
 }
 
 /// One agreement by its id (a path segment: anything else is not found).
-pub async fn show(ctx: &AppContext, id: &str) -> Result<AgreementView> {
+pub async fn show(ctx: &Context, id: &str) -> Result<AgreementView> {
     let (row, peer) = super::load(ctx, crate::model::parse_id(id)?).await?;
     Ok(AgreementView::of(&row, &peer))
 }
 
 /// A page of agreements, both sides unless `side` is given, oldest first.
 pub async fn list(
-    ctx: &AppContext,
+    ctx: &Context,
     state: Option<AgreementState>,
     side: Option<Side>,
     page: &PageRequest,

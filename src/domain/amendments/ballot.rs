@@ -9,22 +9,21 @@
 //! `amendment_votes_total`. A vote after the end time is answered 409 and
 //! not kept.
 
-use activitypub_federation::config::Data;
 use serde_json::Value;
 use url::Url;
 
 use crate::apub::activities::amendment::Vote;
 use crate::apub::verification::verify_with_actor;
+use crate::context::Context;
 use crate::domain::amendments::parse_choice;
 use crate::domain::amendments::proposal::is_committed;
 use crate::domain::{audit, change};
 use crate::error::{Error, Result};
 use crate::model::{AmendmentRole, AmendmentState};
-use crate::node::AppContext;
 use crate::store::{AmendmentRow, PeerRow, VoteRow, now_millis};
 
 /// Counts or refuses `note`, a vote sent by `sender`.
-pub async fn receive_vote(data: &Data<AppContext>, sender: &PeerRow, note: &Value) -> Result<()> {
+pub async fn receive_vote(data: &Context, sender: &PeerRow, note: &Value) -> Result<()> {
     let vote: Vote = serde_json::from_value(note.clone())
         .map_err(|e| Error::UnprocessableAt("/object".into(), format!("not a vote: {e}")))?;
     let actor = Url::parse(&sender.actor_uri)
@@ -80,7 +79,7 @@ pub async fn receive_vote(data: &Data<AppContext>, sender: &PeerRow, note: &Valu
 /// Counts a checked vote, in one change that finds the vote still open
 /// and the node without a vote.
 async fn record(
-    data: &Data<AppContext>,
+    data: &Context,
     amendment: &AmendmentRow,
     row: &VoteRow,
     note: &Value,
@@ -117,7 +116,7 @@ async fn record(
 /// A second vote from a node whose vote counts: the same vote again (a
 /// retry under a new activity id) is acknowledged; another is refused.
 /// Nothing is kept either way.
-fn repeated(data: &Data<AppContext>, vote: &Vote, earlier: &VoteRow) -> Result<()> {
+fn repeated(data: &Context, vote: &Vote, earlier: &VoteRow) -> Result<()> {
     count_attempt(data, "repeated");
     if earlier.vote_uri == vote.id.as_str() {
         return Ok(());
@@ -134,7 +133,7 @@ fn already_voted(voter: &str) -> Error {
 /// Keeps a refused vote once per sender (its retries add nothing: no row,
 /// no audit entry), counts every attempt, and answers 403 with the reason.
 async fn refuse(
-    data: &Data<AppContext>,
+    data: &Context,
     sender: &PeerRow,
     amendment: &AmendmentRow,
     vote: &Vote,
@@ -170,7 +169,7 @@ async fn refuse(
 
 /// Why a well-formed vote of an addressed node is refused, if it is.
 async fn refusal(
-    data: &Data<AppContext>,
+    data: &Context,
     sender: &PeerRow,
     amendment: &AmendmentRow,
     note: &Value,
@@ -190,7 +189,7 @@ async fn refusal(
 
 /// One vote received, by outcome: `counted`, `repeated`, `refused`, `late`
 /// (a closed set, so the metric's series stay few).
-fn count_attempt(data: &AppContext, outcome: &'static str) {
+fn count_attempt(data: &Context, outcome: &'static str) {
     data.metrics
         .amendment_votes
         .with_label_values(&[outcome])

@@ -3,7 +3,6 @@
 //! accepts it, which opens the vote (`Accept` with the `Question` as
 //! `result`), or rejects it (`Reject`, with an optional reason).
 
-use activitypub_federation::config::Data;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use url::Url;
@@ -14,6 +13,7 @@ use crate::apub::actor::actor_id;
 use crate::apub::context::object_context;
 use crate::apub::objects::charter::parse_version_uri;
 use crate::apub::peer::domain_of;
+use crate::context::Context;
 use crate::domain::amendments::proposal::{check_charter, is_committed, local_charter};
 use crate::domain::amendments::{AmendmentView, Proposal, open};
 use crate::domain::outgoing::record_for_peer;
@@ -22,7 +22,6 @@ use crate::error::{Error, Result};
 use crate::model::{
     ActivityKind, Audience, DraftState, FollowerState, FollowingState, ObjectKind, time,
 };
-use crate::node::AppContext;
 use crate::store::{DraftRow, PeerRow};
 
 /// A member's draft, as the host's admin sees it.
@@ -83,7 +82,7 @@ pub struct Acceptance {
 }
 
 /// Received drafts, newest first.
-pub async fn drafts(ctx: &AppContext) -> Result<Vec<DraftView>> {
+pub async fn drafts(ctx: &Context) -> Result<Vec<DraftView>> {
     ctx.store
         .amendment_drafts()
         .await?
@@ -93,11 +92,7 @@ pub async fn drafts(ctx: &AppContext) -> Result<Vec<DraftView>> {
 }
 
 /// Offers a draft to the peer hosting `amends`; returns the `Offer`'s id.
-pub async fn offer_draft(
-    ctx: &AppContext,
-    request: &DraftRequest,
-    decided_by: &str,
-) -> Result<Url> {
+pub async fn offer_draft(ctx: &Context, request: &DraftRequest, decided_by: &str) -> Result<Url> {
     let amends = Url::parse(&request.amends)
         .ok()
         .filter(|a| parse_version_uri(a).is_some())
@@ -155,7 +150,7 @@ pub async fn offer_draft(
 }
 
 /// Keeps a draft a committed member offered, for the admin to decide.
-pub async fn receive_draft(data: &Data<AppContext>, sender: &PeerRow, offer: &Value) -> Result<()> {
+pub async fn receive_draft(data: &Context, sender: &PeerRow, offer: &Value) -> Result<()> {
     let offer_id = offer["id"]
         .as_str()
         .ok_or_else(|| Error::UnprocessableAt("/id".into(), "missing".into()))?;
@@ -216,7 +211,7 @@ pub async fn receive_draft(data: &Data<AppContext>, sender: &PeerRow, offer: &Va
 /// Whether `peer` is an approved follower or a node we follow: those an
 /// amendment can be addressed to, so the only ones whose drafts are kept
 /// (a stranger's draft stores nothing, and costs no fetch).
-async fn federates_with(ctx: &AppContext, peer: &PeerRow) -> Result<bool> {
+async fn federates_with(ctx: &Context, peer: &PeerRow) -> Result<bool> {
     let follower = ctx
         .store
         .follow_in_by_peer(peer.id)
@@ -230,7 +225,7 @@ async fn federates_with(ctx: &AppContext, peer: &PeerRow) -> Result<bool> {
     Ok(follower || followed)
 }
 
-async fn pending(ctx: &AppContext, id: i64) -> Result<DraftRow> {
+async fn pending(ctx: &Context, id: i64) -> Result<DraftRow> {
     let row = ctx
         .store
         .amendment_draft(id)
@@ -247,7 +242,7 @@ async fn pending(ctx: &AppContext, id: i64) -> Result<DraftRow> {
 
 /// Opens the vote on a pending draft and answers its proposer `Accept`.
 pub async fn accept_draft(
-    data: &Data<AppContext>,
+    data: &Context,
     id: i64,
     rules: &Acceptance,
     decided_by: &str,
@@ -281,7 +276,7 @@ pub async fn accept_draft(
 
 /// Refuses a pending draft; `Reject` to its proposer, with the reason.
 pub async fn reject_draft(
-    ctx: &AppContext,
+    ctx: &Context,
     id: i64,
     reason: Option<&str>,
     decided_by: &str,
@@ -291,7 +286,7 @@ pub async fn reject_draft(
 }
 
 async fn answer(
-    ctx: &AppContext,
+    ctx: &Context,
     row: &DraftRow,
     accepted: bool,
     extra: Option<Value>,
@@ -351,7 +346,7 @@ async fn answer(
 /// signer is refused, 403, and nothing is stored). The log line is made of
 /// what we sent, not of the answer's text.
 pub async fn receive_answer(
-    data: &Data<AppContext>,
+    data: &Context,
     sender: &PeerRow,
     accepted: bool,
     activity: &Value,

@@ -3,7 +3,6 @@
 //! host), learns the results (`Update(Question)`), and renews its
 //! commitment when a new version was adopted.
 
-use activitypub_federation::config::Data;
 use serde_json::{Value, json};
 use url::Url;
 
@@ -12,6 +11,7 @@ use crate::apub::activities::{self};
 use crate::apub::actor::actor_id;
 use crate::apub::context::object_context;
 use crate::apub::objects::charter::parse_version_uri;
+use crate::context::Context;
 use crate::domain::amendments::views::{Tally, our_commitments};
 use crate::domain::amendments::{AmendmentView, parse_choice, quorum_met, view};
 use crate::domain::outgoing::{record_for_peer, sign};
@@ -21,7 +21,6 @@ use crate::model::payload::{CharterPayload, CommitmentPayload};
 use crate::model::{
     ActivityKind, AmendmentRole, AmendmentState, Audience, Choice, ObjectKind, Outcome, time,
 };
-use crate::node::AppContext;
 use crate::store::{AmendmentRow, Closing, NewAmendment, PeerRow, now_millis};
 
 fn bad(pointer: &str, detail: impl Into<String>) -> Error {
@@ -43,11 +42,7 @@ fn question_from(sender: &PeerRow, object: &Value) -> Result<Question> {
 
 /// Records an amendment the host `sender` opened, if this node holds a
 /// commitment to the amended version.
-pub async fn receive_opened(
-    data: &Data<AppContext>,
-    sender: &PeerRow,
-    object: &Value,
-) -> Result<()> {
+pub async fn receive_opened(data: &Context, sender: &PeerRow, object: &Value) -> Result<()> {
     let question = question_from(sender, object)?;
     let amends = question
         .amends
@@ -169,11 +164,7 @@ fn published_tally(question: &Question, row: &AmendmentRow) -> Result<Tally> {
 }
 
 /// Records the results the host `sender` published.
-pub async fn receive_closed(
-    data: &Data<AppContext>,
-    sender: &PeerRow,
-    object: &Value,
-) -> Result<()> {
+pub async fn receive_closed(data: &Context, sender: &PeerRow, object: &Value) -> Result<()> {
     let question = question_from(sender, object)?;
     let row = data
         .store
@@ -225,7 +216,7 @@ pub async fn receive_closed(
 }
 
 /// A member amendment by id, for voting and renewing.
-async fn member_row(ctx: &AppContext, id: i64) -> Result<AmendmentRow> {
+async fn member_row(ctx: &Context, id: i64) -> Result<AmendmentRow> {
     let row = ctx
         .store
         .amendment(id)
@@ -242,12 +233,7 @@ async fn member_row(ctx: &AppContext, id: i64) -> Result<AmendmentRow> {
 /// Votes `choice` on the member amendment `id`: a signed `Note` sent to
 /// the host. A vote is final (FEP-9967, as Mastodon polls): a second one is
 /// answered 409, as the host would answer it.
-pub async fn vote(
-    ctx: &AppContext,
-    id: i64,
-    choice: &str,
-    decided_by: &str,
-) -> Result<AmendmentView> {
+pub async fn vote(ctx: &Context, id: i64, choice: &str, decided_by: &str) -> Result<AmendmentView> {
     let choice = parse_choice(choice, "/choice")?;
     let row = member_row(ctx, id).await?;
     if row.state != AmendmentState::Open || now_millis() >= row.end_time {
@@ -322,7 +308,7 @@ fn voted_already(id: i64, choice: impl std::fmt::Display) -> Error {
 /// Republishes this node's commitments to the amended version as
 /// commitments to the adopted one (statements of removed principles
 /// dropped; added principles wait for the platform's statement).
-pub async fn renew(ctx: &AppContext, id: i64, decided_by: &str) -> Result<AmendmentView> {
+pub async fn renew(ctx: &Context, id: i64, decided_by: &str) -> Result<AmendmentView> {
     let row = member_row(ctx, id).await?;
     let adopted = row
         .adopted_version

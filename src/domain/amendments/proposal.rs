@@ -2,7 +2,6 @@
 //! hosts, checked like a charter publication, addressed as a `Question` to
 //! the peers whose commitment to the current version verifies.
 
-use activitypub_federation::config::Data;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use url::Url;
@@ -11,6 +10,7 @@ use crate::apub::activities;
 use crate::apub::actor::actor_id;
 use crate::apub::objects::charter::version_uri;
 use crate::apub::peer::Peer;
+use crate::context::Context;
 use crate::domain::amendments::question::{self, Opening};
 use crate::domain::amendments::{
     AmendmentView, DEFAULT_DURATION, DEFAULT_QUORUM_PERCENT, MAX_DURATION, MIN_DURATION, Majority,
@@ -26,7 +26,6 @@ use crate::model::payload::{CharterPayload, Payload};
 use crate::model::{
     ActivityKind, AmendmentRole, Audience, FollowerState, FollowingState, ObjectKind, time,
 };
-use crate::node::AppContext;
 use crate::store::{ChangeTx, NewAmendment, PeerRow};
 
 /// What the host's admin proposes.
@@ -148,11 +147,7 @@ struct Prepared {
 }
 
 /// Opens an amendment on a charter hosted here; `decided_by` names who.
-pub async fn open(
-    data: &Data<AppContext>,
-    proposal: &Proposal,
-    decided_by: &str,
-) -> Result<AmendmentView> {
+pub async fn open(data: &Context, proposal: &Proposal, decided_by: &str) -> Result<AmendmentView> {
     let prepared = prepare(data, proposal).await?;
     let amendment_id = record(data, proposal, &prepared, decided_by).await?;
     view(data, amendment_id).await
@@ -161,7 +156,7 @@ pub async fn open(
 /// Checks the proposal against the charter, finds the committed peers and
 /// builds the signed `Question` (before the change: fetching commitments
 /// takes time, and the change holds the write lock).
-async fn prepare(data: &Data<AppContext>, proposal: &Proposal) -> Result<Prepared> {
+async fn prepare(data: &Context, proposal: &Proposal) -> Result<Prepared> {
     let mut rules = check(proposal)?;
     let missing = || Error::NotFound(format!("no charter `{}` on this node", proposal.charter));
     let charter = data
@@ -224,7 +219,7 @@ async fn prepare(data: &Data<AppContext>, proposal: &Proposal) -> Result<Prepare
 
 /// Stores the amendment and sends its `Question`, in one change.
 async fn record(
-    data: &Data<AppContext>,
+    data: &Context,
     proposal: &Proposal,
     prepared: &Prepared,
     decided_by: &str,
@@ -298,7 +293,7 @@ async fn record(
 
 /// Peers that follow us (approved) or that we follow, whose public
 /// commitment to `base` carries a valid proof.
-async fn committed_peers(data: &Data<AppContext>, base: &Url) -> Result<Vec<PeerRow>> {
+async fn committed_peers(data: &Context, base: &Url) -> Result<Vec<PeerRow>> {
     let mut ids: Vec<i64> = data
         .store
         .follows_in(Some(FollowerState::Approved))
@@ -331,11 +326,7 @@ async fn committed_peers(data: &Data<AppContext>, base: &Url) -> Result<Vec<Peer
 }
 
 /// Whether `peer` publishes a commitment to `base` with a valid proof.
-pub(super) async fn is_committed(
-    data: &Data<AppContext>,
-    peer: &PeerRow,
-    base: &Url,
-) -> Result<bool> {
+pub(super) async fn is_committed(data: &Context, peer: &PeerRow, base: &Url) -> Result<bool> {
     let peer = Peer::from_row(peer.clone())?;
     Ok(check_peer_commitments(data, &peer)
         .await
@@ -353,7 +344,7 @@ fn peer_actors(peers: &[PeerRow]) -> Result<Vec<Url>> {
 /// Records `kind` of `object` for each peer, one activity each; the
 /// caller commits. Their delivery streams must exist.
 pub(super) async fn send_to_each(
-    ctx: &AppContext,
+    ctx: &Context,
     tx: &mut ChangeTx,
     peers: &[PeerRow],
     kind: ActivityKind,
@@ -377,7 +368,7 @@ pub(super) async fn send_to_each(
 }
 
 /// The local id of the charter at `uri`, if hosted here.
-pub(super) fn local_charter(ctx: &AppContext, uri: &Url) -> Option<String> {
+pub(super) fn local_charter(ctx: &Context, uri: &Url) -> Option<String> {
     match crate::domain::publish::parse_object_uri(ctx, uri) {
         Some((ObjectKind::Charter, local_id)) => Some(local_id),
         _ => None,

@@ -9,6 +9,7 @@ use serde_json::json;
 use url::Url;
 
 use crate::apub::objects::charter::version_uri;
+use crate::context::Context;
 use crate::domain::amendments::proposal::send_to_each;
 use crate::domain::amendments::question::{self, Results};
 use crate::domain::amendments::views::{Tally, adopts, live_tally};
@@ -17,12 +18,11 @@ use crate::domain::outgoing::sign;
 use crate::domain::{audit, change, publish, webhooks};
 use crate::error::Result;
 use crate::model::{ActivityKind, AmendmentState, ObjectKind, Outcome, time};
-use crate::node::AppContext;
 use crate::store::{AmendmentRow, ChangeTx, Closing, PeerRow, now_millis};
 
 /// Closes every hosted amendment whose end time passed; returns how many
 /// this call closed.
-pub async fn tally_due(ctx: &AppContext) -> Result<usize> {
+pub async fn tally_due(ctx: &Context) -> Result<usize> {
     let mut closed = 0;
     for id in ctx.store.due_amendments(now_millis()).await? {
         if close(ctx, id).await? {
@@ -32,7 +32,7 @@ pub async fn tally_due(ctx: &AppContext) -> Result<usize> {
     Ok(closed)
 }
 
-async fn close(ctx: &AppContext, id: i64) -> Result<bool> {
+async fn close(ctx: &Context, id: i64) -> Result<bool> {
     let Some(row) = ctx.store.amendment(id).await? else {
         return Ok(false);
     };
@@ -113,7 +113,7 @@ async fn close(ctx: &AppContext, id: i64) -> Result<bool> {
 /// The outcome, and the adopted version (published in `tx`) if any. An
 /// amendment whose charter changed during the vote is `superseded`.
 async fn decide(
-    ctx: &AppContext,
+    ctx: &Context,
     tx: &mut ChangeTx,
     row: &AmendmentRow,
     tally: &Tally,
@@ -141,7 +141,7 @@ async fn decide(
 }
 
 /// The peers the amendment was addressed to, with delivery streams.
-async fn addressed(ctx: &AppContext, row: &AmendmentRow) -> Result<Vec<PeerRow>> {
+async fn addressed(ctx: &Context, row: &AmendmentRow) -> Result<Vec<PeerRow>> {
     let mut peers = Vec::new();
     for &id in &row.eligible {
         if let Some(peer) = ctx.store.peer(id).await? {

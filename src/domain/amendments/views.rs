@@ -5,13 +5,13 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::context::Context;
 use crate::domain::amendments::{Majority, quorum_met};
 use crate::domain::documents::parse_stored;
 use crate::error::{Error, Result};
 use crate::model::payload::CommitmentPayload;
 use crate::model::time::format_millis;
 use crate::model::{AmendmentRole, AmendmentState, Choice, ObjectKind, Outcome};
-use crate::node::AppContext;
 use crate::store::{AmendmentRow, ObjectRow};
 
 /// The counts of an amendment's votes.
@@ -85,7 +85,7 @@ pub struct AmendmentView {
 }
 
 /// Every amendment, newest first.
-pub async fn list(ctx: &AppContext) -> Result<Vec<AmendmentView>> {
+pub async fn list(ctx: &Context) -> Result<Vec<AmendmentView>> {
     let commitments = our_commitments(ctx).await?;
     let mut views = Vec::new();
     for row in ctx.store.amendments().await? {
@@ -95,7 +95,7 @@ pub async fn list(ctx: &AppContext) -> Result<Vec<AmendmentView>> {
 }
 
 /// One amendment.
-pub async fn view(ctx: &AppContext, id: i64) -> Result<AmendmentView> {
+pub async fn view(ctx: &Context, id: i64) -> Result<AmendmentView> {
     let row = ctx
         .store
         .amendment(id)
@@ -105,7 +105,7 @@ pub async fn view(ctx: &AppContext, id: i64) -> Result<AmendmentView> {
 }
 
 async fn view_of(
-    ctx: &AppContext,
+    ctx: &Context,
     row: &AmendmentRow,
     commitments: &[(ObjectRow, CommitmentPayload)],
 ) -> Result<AmendmentView> {
@@ -158,7 +158,7 @@ async fn view_of(
 /// The counts so far of a hosted amendment. Only votes of the addressed
 /// nodes count, one each, so `voters` never exceeds `eligible` (even for a
 /// vote stored before that rule held).
-pub async fn live_tally(ctx: &AppContext, row: &AmendmentRow) -> Result<Tally> {
+pub async fn live_tally(ctx: &Context, row: &AmendmentRow) -> Result<Tally> {
     let ids = &row.eligible;
     let mut addressed = Vec::with_capacity(ids.len());
     for id in ids {
@@ -196,7 +196,7 @@ pub fn adopts(tally: &Tally, majority: &str) -> bool {
 }
 
 /// This node's live commitments with their payloads.
-pub async fn our_commitments(ctx: &AppContext) -> Result<Vec<(ObjectRow, CommitmentPayload)>> {
+pub async fn our_commitments(ctx: &Context) -> Result<Vec<(ObjectRow, CommitmentPayload)>> {
     let mut found = Vec::new();
     let mut after = 0;
     loop {

@@ -6,15 +6,15 @@
 //! node knows sources by URL: a renamed one would import its items again,
 //! as new offers).
 
+use crate::context::Context;
 use crate::domain::change;
 use crate::domain::publish::{self, Change};
 use crate::error::{Error, Result};
 use crate::model::kinds::ObjectKind;
-use crate::node::AppContext;
 
 /// Deletes the offers tracked for `catalog_url`; returns how many were
 /// deleted. A source the node never imported from deletes nothing.
-pub async fn forget(ctx: &AppContext, catalog_url: &str) -> Result<usize> {
+pub async fn forget(ctx: &Context, catalog_url: &str) -> Result<usize> {
     let mut tx = change::begin(ctx).await?;
     let mut deleted = 0;
     for row in tx.dfc_items(catalog_url).await? {

@@ -14,6 +14,7 @@ use std::collections::{BTreeMap, HashSet};
 
 use serde_json::Value;
 
+use crate::context::Context;
 use crate::domain::change;
 use crate::domain::dfc::graph::{Graph, malformed, quoted};
 use crate::domain::dfc::mapping::{self, Mapped};
@@ -22,7 +23,6 @@ use crate::domain::publish::{self, Change, PreparedOffer};
 use crate::error::{DfcFailure, Error, Result};
 use crate::model::count;
 use crate::model::kinds::ObjectKind;
-use crate::node::AppContext;
 use crate::store::{ChangeTx, DfcItemRow, DfcSourceRow, now_millis};
 
 /// Documents fetched besides the catalog (enterprises, addresses), at most.
@@ -42,7 +42,7 @@ pub struct RunReport {
 
 /// Runs an import of `source`, records its outcome (store, metrics, log)
 /// and returns it.
-pub async fn run(ctx: &AppContext, source: &Source) -> Result<RunReport> {
+pub async fn run(ctx: &Context, source: &Source) -> Result<RunReport> {
     let url = source.catalog_url.as_str();
     let outcome = attempt(ctx, source).await;
     match &outcome {
@@ -85,7 +85,7 @@ pub async fn run(ctx: &AppContext, source: &Source) -> Result<RunReport> {
 }
 
 /// Records a failed run: logged, counted and kept for the console.
-pub async fn record_failure(ctx: &AppContext, url: &str, error: &Error) {
+pub async fn record_failure(ctx: &Context, url: &str, error: &Error) {
     let label = match error {
         Error::DfcSource(kind, _) => kind.as_str(),
         _ => "error",
@@ -101,7 +101,7 @@ pub async fn record_failure(ctx: &AppContext, url: &str, error: &Error) {
     }
 }
 
-async fn attempt(ctx: &AppContext, source: &Source) -> Result<RunReport> {
+async fn attempt(ctx: &Context, source: &Source) -> Result<RunReport> {
     let catalog = source::fetch(ctx, source, source.catalog_url.as_str()).await?;
     if !names_dfc(&catalog) {
         return Err(malformed(
@@ -182,7 +182,7 @@ fn refused(item: &Mapped, error: &Error) -> Error {
 }
 
 async fn publish_all(
-    ctx: &AppContext,
+    ctx: &Context,
     url: &str,
     items: &[Mapped],
     offers: &[PreparedOffer],

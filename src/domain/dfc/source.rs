@@ -10,9 +10,9 @@ use std::time::Duration;
 use serde_json::Value;
 use url::Url;
 
+use crate::context::Context;
 use crate::domain::dfc::graph::quoted;
 use crate::error::{DfcFailure, Error, Result};
-use crate::node::AppContext;
 use passerelle_outbound as outbound;
 
 /// Largest DFC document read (a large catalog is a few MB).
@@ -34,7 +34,7 @@ fn failure(kind: DfcFailure, detail: String) -> Error {
 }
 
 /// GETs one JSON-LD document of the source.
-pub async fn fetch(ctx: &AppContext, source: &Source, url: &str) -> Result<Value> {
+pub async fn fetch(ctx: &Context, source: &Source, url: &str) -> Result<Value> {
     let parsed = Url::parse(url).map_err(|_| {
         failure(
             DfcFailure::Malformed,

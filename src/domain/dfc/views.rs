@@ -5,12 +5,12 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::apub::objects::offer::payload_from_object;
+use crate::context::Context;
 use crate::domain::dfc::export::{self, Exported};
 use crate::error::Result;
 use crate::model::kinds::ObjectKind;
 use crate::model::payload::OfferPayload;
 use crate::model::time::format_millis;
-use crate::node::AppContext;
 use crate::store::CatalogFilter;
 
 /// Rows read per query while collecting every offer.
@@ -22,7 +22,7 @@ pub const PUBLIC_EXPORT_MAX: usize = 2_000;
 
 /// This node's live offers (the public ones only, for anonymous readers,
 /// at most `PUBLIC_EXPORT_MAX`) as a DFC graph.
-pub async fn own_offers(ctx: &AppContext, public_only: bool) -> Result<Exported> {
+pub async fn own_offers(ctx: &Context, public_only: bool) -> Result<Exported> {
     let cap = if public_only {
         PUBLIC_EXPORT_MAX
     } else {
@@ -33,11 +33,7 @@ pub async fn own_offers(ctx: &AppContext, public_only: bool) -> Result<Exported>
 
 /// [`own_offers`], the oldest `cap` at most (`truncated` when there are
 /// more).
-pub async fn own_offers_at_most(
-    ctx: &AppContext,
-    public_only: bool,
-    cap: usize,
-) -> Result<Exported> {
+pub async fn own_offers_at_most(ctx: &Context, public_only: bool, cap: usize) -> Result<Exported> {
     let mut offers = Vec::new();
     let mut after = 0;
     let mut truncated = false;
@@ -65,7 +61,7 @@ pub async fn own_offers_at_most(
 
 /// The offers received from followed peers as a DFC graph; an offer whose
 /// object no longer reads as an offer payload is left out and counted.
-pub async fn catalog_offers(ctx: &AppContext) -> Result<Exported> {
+pub async fn catalog_offers(ctx: &Context) -> Result<Exported> {
     let mut offers = Vec::new();
     let mut unreadable = 0;
     let mut after = 0;
@@ -109,7 +105,7 @@ pub struct SourceView {
 }
 
 /// Every configured source and every source that ran, by URL.
-pub async fn sources(ctx: &AppContext) -> Result<Vec<SourceView>> {
+pub async fn sources(ctx: &Context) -> Result<Vec<SourceView>> {
     let rows = ctx.store.dfc_sources().await?;
     let configured: Vec<String> = ctx
         .settings

@@ -4,17 +4,17 @@
 use serde_json::json;
 
 use crate::apub::activities::answer;
+use crate::context::Context;
 use crate::domain::audit::{self, Event};
 use crate::domain::follows::followers::decide_in;
 use crate::domain::follows::following::undo_our_follow;
 use crate::domain::{catalog, change, webhooks};
 use crate::error::{Error, Result};
 use crate::model::FollowerState;
-use crate::node::AppContext;
 
 /// Excludes a peer: it stops being a follower, we stop following it, and
 /// its domain is refused until an admin re-includes it.
-pub async fn exclude(ctx: &AppContext, peer_id: i64, reason: &str, decided_by: &str) -> Result<()> {
+pub async fn exclude(ctx: &Context, peer_id: i64, reason: &str, decided_by: &str) -> Result<()> {
     let peer = ctx
         .store
         .peer(peer_id)
@@ -69,7 +69,7 @@ pub async fn exclude(ctx: &AppContext, peer_id: i64, reason: &str, decided_by: &
 
 /// Lifts an exclusion: the domain may follow and deliver again (nothing
 /// else is restored; follows are asked for anew).
-pub async fn reinclude(ctx: &AppContext, peer_id: i64, decided_by: &str) -> Result<()> {
+pub async fn reinclude(ctx: &Context, peer_id: i64, decided_by: &str) -> Result<()> {
     let peer = ctx
         .store
         .peer(peer_id)

@@ -1,14 +1,13 @@
 //! Peers' follows of this node: received, decided (by the admission
 //! policy or an admin), undone.
 
-use activitypub_federation::config::Data;
-use activitypub_federation::fetch::object_id::ObjectId;
 use serde_json::{Value, json};
 use url::Url;
 
 use crate::apub::activities::{self, answer, follow};
 use crate::apub::actor::actor_id;
 use crate::apub::peer::Peer;
+use crate::context::Context;
 use crate::domain::audit::{self, Event};
 use crate::domain::follows::POLICY;
 use crate::domain::outgoing;
@@ -17,15 +16,12 @@ use crate::domain::{change, commitments, webhooks};
 use crate::error::{Error, Result};
 use crate::model::ActivityKind;
 use crate::model::FollowerState;
-use crate::node::AppContext;
 use crate::store::{ChangeTx, FollowInRow, PeerRow};
 
 /// A peer's `Follow` of this node: stored as a request, then decided by
 /// the admission policy or left for an admin.
-pub async fn follow_received(data: &Data<AppContext>, actor: &Url, follow_id: &Url) -> Result<()> {
-    let peer = ObjectId::<Peer>::from(actor.clone())
-        .dereference(data)
-        .await?;
+pub async fn follow_received(data: &Context, sender: &PeerRow, follow_id: &Url) -> Result<()> {
+    let peer = Peer::from_row(sender.clone())?;
     data.store.ensure_delivery_stream(peer.row.id).await?;
     if let Some(existing) = data.store.follow_in_by_peer(peer.row.id).await? {
         if existing.state == FollowerState::Approved {
@@ -97,13 +93,13 @@ fn their_follow(row: &FollowInRow, follower: &Url, us: &Url) -> Result<Value> {
 }
 
 /// Approves a follow request: the peer becomes a follower, told by `Accept`.
-pub async fn approve(ctx: &AppContext, request_id: i64, decided_by: &str) -> Result<FollowInRow> {
+pub async fn approve(ctx: &Context, request_id: i64, decided_by: &str) -> Result<FollowInRow> {
     decide(ctx, request_id, answer::ACCEPT, None, decided_by).await
 }
 
 /// Rejects a follow request (or removes a follower), told by `Reject`.
 pub async fn reject(
-    ctx: &AppContext,
+    ctx: &Context,
     request_id: i64,
     reason: Option<&str>,
     decided_by: &str,
@@ -112,7 +108,7 @@ pub async fn reject(
 }
 
 async fn decide(
-    ctx: &AppContext,
+    ctx: &Context,
     request_id: i64,
     kind: ActivityKind,
     reason: Option<&str>,
@@ -150,7 +146,7 @@ async fn decide(
 /// and the audit entry commit together, so a crash leaves all of them or
 /// none. The peer's delivery stream must exist.
 pub(super) async fn decide_in(
-    ctx: &AppContext,
+    ctx: &Context,
     tx: &mut ChangeTx,
     row: &FollowInRow,
     peer: &PeerRow,
@@ -175,7 +171,7 @@ pub(super) async fn decide_in(
 
 /// The `Accept` or `Reject` of a follower's `Follow`, with its new id.
 fn answer_document(
-    ctx: &AppContext,
+    ctx: &Context,
     row: &FollowInRow,
     peer: &PeerRow,
     kind: ActivityKind,
@@ -196,7 +192,7 @@ fn answer_document(
 }
 
 /// A follower left.
-pub async fn follow_undone(ctx: &AppContext, actor: &Url, follow_id: &Url) -> Result<()> {
+pub async fn follow_undone(ctx: &Context, actor: &Url, follow_id: &Url) -> Result<()> {
     let Some(peer) = ctx.store.peer_by_uri(actor.as_str()).await? else {
         return Ok(());
     };
@@ -223,7 +219,7 @@ pub async fn follow_undone(ctx: &AppContext, actor: &Url, follow_id: &Url) -> Re
 /// An approved follower that follows again (it lost track, or retries)
 /// stays approved: it is told so again, not queued.
 async fn accept_again(
-    ctx: &AppContext,
+    ctx: &Context,
     existing: FollowInRow,
     peer: &PeerRow,
     follow_id: &Url,

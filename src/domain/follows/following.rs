@@ -1,24 +1,23 @@
 //! This node's follows of peers: asked, answered, undone.
 
-use activitypub_federation::config::Data;
 use serde_json::json;
 use url::Url;
 
 use crate::apub::activities::{self, follow, undo};
 use crate::apub::actor::actor_id;
 use crate::apub::peer::Peer;
+use crate::context::Context;
 use crate::domain::audit::{self, Event};
 use crate::domain::follows::resolve_peer;
 use crate::domain::outgoing;
 use crate::domain::{backfill, catalog, change, webhooks};
 use crate::error::{Error, Result};
 use crate::model::FollowingState;
-use crate::node::AppContext;
 use crate::store::{ChangeTx, FollowOutRow};
 
 /// Asks `target` to let this node follow it.
 pub async fn follow(
-    data: &Data<AppContext>,
+    data: &Context,
     target: &str,
     decided_by: &str,
 ) -> Result<(Peer, FollowOutRow)> {
@@ -56,7 +55,7 @@ pub async fn follow(
 }
 
 /// Stops following the peer `peer_id`.
-pub async fn unfollow_peer(ctx: &AppContext, peer_id: i64, decided_by: &str) -> Result<()> {
+pub async fn unfollow_peer(ctx: &Context, peer_id: i64, decided_by: &str) -> Result<()> {
     let follow = ctx
         .store
         .follow_out_by_peer(peer_id)
@@ -66,7 +65,7 @@ pub async fn unfollow_peer(ctx: &AppContext, peer_id: i64, decided_by: &str) -> 
 }
 
 /// Stops following: sends `Undo(Follow)` and forgets the follow.
-pub async fn unfollow(ctx: &AppContext, follow_id: i64, decided_by: &str) -> Result<()> {
+pub async fn unfollow(ctx: &Context, follow_id: i64, decided_by: &str) -> Result<()> {
     let row = ctx
         .store
         .follow_out(follow_id)
@@ -96,7 +95,7 @@ pub async fn unfollow(ctx: &AppContext, follow_id: i64, decided_by: &str) -> Res
 /// Records the `Undo` of our follow and forgets the follow, in `tx`; the
 /// peer's delivery stream must exist.
 pub(super) async fn undo_our_follow(
-    ctx: &AppContext,
+    ctx: &Context,
     tx: &mut ChangeTx,
     row: &FollowOutRow,
     peer_uri: &str,
@@ -116,7 +115,7 @@ pub(super) async fn undo_our_follow(
 }
 
 /// Finds the follow to `target` (handle, actor URL or follow id).
-pub async fn find_follow(data: &Data<AppContext>, target: &str) -> Result<FollowOutRow> {
+pub async fn find_follow(data: &Context, target: &str) -> Result<FollowOutRow> {
     if let Ok(id) = target.parse::<i64>() {
         return data
             .store
@@ -133,12 +132,12 @@ pub async fn find_follow(data: &Data<AppContext>, target: &str) -> Result<Follow
 
 /// A peer answered our `Follow`.
 pub async fn follow_answered(
-    data: &Data<AppContext>,
+    data: &Context,
     actor: &Url,
     follow_id: &Url,
     accepted: bool,
 ) -> Result<()> {
-    let ctx: &AppContext = data;
+    let ctx: &Context = data;
     let Some(row) = ctx.store.follow_out_by_uri(follow_id.as_str()).await? else {
         tracing::info!(%follow_id, "answer to a follow this node does not have: ignored");
         return Ok(());

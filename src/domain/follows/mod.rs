@@ -11,23 +11,21 @@ pub use exclusion::{exclude, reinclude};
 pub use followers::{approve, follow_received, follow_undone, reject};
 pub use following::{find_follow, follow, follow_answered, unfollow, unfollow_peer};
 
-use activitypub_federation::config::Data;
-use activitypub_federation::fetch::object_id::ObjectId;
-use activitypub_federation::fetch::webfinger::webfinger_resolve_actor;
 use url::Url;
 
 use crate::apub::actor::actor_id;
 use crate::apub::peer::{Peer, domain_of};
+use crate::apub::resolve;
+use crate::context::Context;
 use crate::domain::policy::{self};
 use crate::error::{Error, Result};
-use crate::node::AppContext;
 
 /// Who takes a decision the policy took.
 pub(super) const POLICY: &str = "policy";
 
 /// Finds a peer by handle (`@slug@host` or `slug@host`, via WebFinger) or
 /// by actor URL, fetching and storing its actor.
-pub async fn resolve_peer(data: &Data<AppContext>, target: &str) -> Result<Peer> {
+pub async fn resolve_peer(data: &Context, target: &str) -> Result<Peer> {
     let target = target.trim();
     let peer = if target.contains("://") {
         let url = Url::parse(target)
@@ -39,7 +37,7 @@ pub async fn resolve_peer(data: &Data<AppContext>, target: &str) -> Result<Peer>
         }
         refuse_if_blocked(data, &domain_of(&url)).await?;
         check_reachable(data, &url).await?;
-        ObjectId::<Peer>::from(url).dereference(data).await?
+        resolve::actor(data, &url).await?
     } else {
         let handle = target.strip_prefix('@').unwrap_or(target);
         let Some((user, host)) = handle.split_once('@') else {
@@ -56,7 +54,7 @@ pub async fn resolve_peer(data: &Data<AppContext>, target: &str) -> Result<Peer>
         let webfinger = Url::parse(&format!("{}://{host}/", data.settings.public_url.scheme()))
             .map_err(|_| Error::BadRequest(format!("`{host}` is not a host name")))?;
         check_reachable(data, &webfinger).await?;
-        webfinger_resolve_actor::<AppContext, Peer>(handle, data).await?
+        resolve::handle(data, handle, host).await?
     };
     if peer.row.actor_uri == actor_id(&data.settings).as_str() {
         return Err(Error::BadRequest("a node cannot follow itself".into()));
@@ -66,13 +64,13 @@ pub async fn resolve_peer(data: &Data<AppContext>, target: &str) -> Result<Peer>
 
 /// Refuses at once a target the client would never reach (a private
 /// address on a node that does not allow them), with the reason.
-pub(super) async fn check_reachable(ctx: &AppContext, url: &Url) -> Result<()> {
+pub(super) async fn check_reachable(ctx: &Context, url: &Url) -> Result<()> {
     passerelle_outbound::check_target(url, ctx.settings.federation.allow_private_addresses)
         .await
         .map_err(|e| Error::BadRequest(format!("cannot follow {url}: {e}")))
 }
 
-pub(super) async fn refuse_if_blocked(ctx: &AppContext, domain: &str) -> Result<()> {
+pub(super) async fn refuse_if_blocked(ctx: &Context, domain: &str) -> Result<()> {
     match policy::refusal(ctx, domain).await? {
         Some(reason) => Err(Error::Forbidden(reason)),
         None => Ok(()),

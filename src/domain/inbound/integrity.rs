@@ -7,39 +7,32 @@ use serde_json::Value;
 
 use crate::apub::activities::agreement::Agreement;
 use crate::apub::activities::answer::object_id;
-use crate::apub::activities::inbox::InboxActivity;
-use crate::apub::activities::object_change::ObjectChangeType;
+use crate::apub::activities::inbox::Inbound;
 use crate::apub::verification::verify_with_actor;
+use crate::context::Context;
 use crate::error::{Error, Result};
-use crate::node::AppContext;
 use crate::store::PeerRow;
 
 /// Whether `activity` is about an agreement.
-async fn about_agreement(ctx: &AppContext, activity: &InboxActivity) -> Result<bool> {
+async fn about_agreement(ctx: &Context, activity: &Inbound) -> Result<bool> {
     Ok(match activity {
-        InboxActivity::Offer(offer) => Agreement::is_agreement(&offer.object),
-        InboxActivity::ObjectChange(change) => {
-            change.kind == ObjectChangeType::Update && Agreement::is_agreement(&change.object)
-        }
-        InboxActivity::Answer(answer) => {
+        Inbound::AgreementOffered(_) | Inbound::AgreementUpdated(_) => true,
+        Inbound::Answer(answer) => {
             answer.result.as_ref().is_some_and(Agreement::is_agreement)
                 || match object_id(&answer.object) {
                     Some(id) => ctx.store.agreement_by_offer(id.as_str()).await?.is_some(),
                     None => false,
                 }
         }
-        InboxActivity::Amendment(_)
-        | InboxActivity::Follow(_)
-        | InboxActivity::Undo(_)
-        | InboxActivity::Ignored(_) => false,
+        _ => false,
     })
 }
 
 /// Refuses an agreement activity whose integrity proof does not verify
 /// with the sender's key (401: nothing is stored).
 pub(super) async fn check_agreement_proof(
-    ctx: &AppContext,
-    activity: &InboxActivity,
+    ctx: &Context,
+    activity: &Inbound,
     envelope: &Value,
     sender: &PeerRow,
 ) -> Result<()> {

@@ -5,14 +5,14 @@ use serde_json::Value;
 use url::Url;
 
 use crate::apub::objects;
+use crate::context::Context;
 use crate::domain::publish::{Published, delete, object_uri, parse_object_uri, upsert};
 use crate::error::{Error, Result};
 use crate::model::kinds::ObjectKind;
-use crate::node::AppContext;
 
 /// Client-to-server publishing: a `Create`, `Update` or `Delete` posted to
 /// the outbox, carried out through `upsert` and `delete`.
-pub async fn apply_client_activity(ctx: &AppContext, activity: &Value) -> Result<Published> {
+pub async fn apply_client_activity(ctx: &Context, activity: &Value) -> Result<Published> {
     let kind_name = activity
         .get("type")
         .and_then(Value::as_str)
@@ -42,7 +42,7 @@ pub async fn apply_client_activity(ctx: &AppContext, activity: &Value) -> Result
 }
 
 /// The object of this node the activity names, if it names one by id.
-fn target_of(ctx: &AppContext, object: &Value) -> Result<Option<(ObjectKind, String)>> {
+fn target_of(ctx: &Context, object: &Value) -> Result<Option<(ObjectKind, String)>> {
     let object_id = match object {
         Value::String(id) => Some(id.as_str()),
         Value::Object(fields) => fields.get("id").and_then(Value::as_str),
@@ -69,7 +69,7 @@ fn target_of(ctx: &AppContext, object: &Value) -> Result<Option<(ObjectKind, Str
 /// The kind and local id a `Create` (a new id when it names none) or an
 /// `Update` (of an object that exists) publishes to.
 async fn resolve_upsert(
-    ctx: &AppContext,
+    ctx: &Context,
     object: &Value,
     target: Option<(ObjectKind, String)>,
     creating: bool,

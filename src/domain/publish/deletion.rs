@@ -5,18 +5,18 @@ use serde_json::Value;
 use url::Url;
 
 use crate::apub::activities::{self, delete};
+use crate::context::Context;
 use crate::domain::change;
 use crate::domain::outgoing::sign;
 use crate::domain::publish::{Change, Published, check_local_id, record_activity, to_json};
 use crate::error::{Error, Result};
 use crate::model::kinds::ObjectKind;
 use crate::model::time;
-use crate::node::AppContext;
 use crate::store::ChangeTx;
 
 /// Withdraws an object: its URL answers 410 with a tombstone and a
 /// `Delete` is recorded for the same audience. Deleting again is a no-op.
-pub async fn delete(ctx: &AppContext, kind: ObjectKind, local_id: &str) -> Result<Published> {
+pub async fn delete(ctx: &Context, kind: ObjectKind, local_id: &str) -> Result<Published> {
     let mut tx = change::begin(ctx).await?;
     let published = delete_in(ctx, &mut tx, kind, local_id).await?;
     if published.change == Change::Deleted {
@@ -29,7 +29,7 @@ pub async fn delete(ctx: &AppContext, kind: ObjectKind, local_id: &str) -> Resul
 /// [`delete`] inside the caller's change transaction; the caller commits,
 /// wakes the delivery workers and logs what it commits.
 pub async fn delete_in(
-    ctx: &AppContext,
+    ctx: &Context,
     tx: &mut ChangeTx,
     kind: ObjectKind,
     local_id: &str,

@@ -18,12 +18,12 @@ use serde_json::Value;
 use url::Url;
 
 use crate::apub::activities::{self, create, delete, update};
+use crate::context::Context;
 use crate::domain::outgoing::sign;
 use crate::error::{Error, Result};
 use crate::model::ActivityKind;
 use crate::model::kinds::{Audience, ObjectKind, valid_local_id};
 use crate::model::time;
-use crate::node::AppContext;
 use crate::store::{NewActivity, ObjectRow};
 
 pub use client::apply_client_activity;
@@ -49,13 +49,13 @@ pub struct Published {
 }
 
 /// The URL of a local object.
-pub fn object_uri(ctx: &AppContext, kind: ObjectKind, local_id: &str) -> Url {
+pub fn object_uri(ctx: &Context, kind: ObjectKind, local_id: &str) -> Url {
     ctx.settings
         .url_for(&format!("/{}/{local_id}", kind.collection()))
 }
 
 /// The kind and local id of a URL naming one of this node's objects.
-pub fn parse_object_uri(ctx: &AppContext, uri: &Url) -> Option<(ObjectKind, String)> {
+pub fn parse_object_uri(ctx: &Context, uri: &Url) -> Option<(ObjectKind, String)> {
     if uri.origin() != ctx.settings.public_url.origin() {
         return None;
     }
@@ -113,7 +113,7 @@ pub(super) async fn record_activity(
 /// follower). Its id derives from the activity that narrowed the audience
 /// and the peer, so a retry sends the same activity.
 pub fn withdrawal_for(
-    ctx: &AppContext,
+    ctx: &Context,
     object_uri: &str,
     because_of: &str,
     peer_actor: &str,

@@ -8,6 +8,7 @@ use crate::apub::activities;
 use crate::apub::objects::Publication;
 use crate::apub::objects::charter::{version_document, version_uri};
 use crate::apub::proof;
+use crate::context::Context;
 use crate::domain::change;
 use crate::domain::outgoing::sign;
 use crate::domain::publish::rules::check_rules;
@@ -19,7 +20,6 @@ use crate::error::{Error, Result};
 use crate::model::kinds::{Audience, ObjectKind};
 use crate::model::payload::Payload;
 use crate::model::time;
-use crate::node::AppContext;
 use crate::store::{ChangeTx, ObjectRow, ObjectState};
 
 /// A validated request to publish: the payload as the platform sent it,
@@ -47,7 +47,7 @@ struct Checked {
 pub struct PreparedOffer(Checked);
 
 /// Validates an offer payload, outside any transaction.
-pub async fn prepare_offer(ctx: &AppContext, document: &Value) -> Result<PreparedOffer> {
+pub async fn prepare_offer(ctx: &Context, document: &Value) -> Result<PreparedOffer> {
     Checked::of(ctx, ObjectKind::Offer, document)
         .await
         .map(PreparedOffer)
@@ -68,7 +68,7 @@ enum Prior {
 /// Creates or updates the object `local_id` of `kind` from the platform's
 /// `document`. Unchanged content publishes nothing.
 pub async fn upsert(
-    ctx: &AppContext,
+    ctx: &Context,
     kind: ObjectKind,
     local_id: &str,
     document: &Value,
@@ -104,7 +104,7 @@ pub async fn upsert(
 /// the write lock, which a file database (WAL) allows and a one-connection
 /// in-memory SQLite would not; a batch validates first (`prepare_offer`).
 pub async fn upsert_in(
-    ctx: &AppContext,
+    ctx: &Context,
     tx: &mut ChangeTx,
     kind: ObjectKind,
     local_id: &str,
@@ -125,7 +125,7 @@ pub async fn upsert_in(
 /// at all; only the storing and signing happen under the lock. The caller
 /// commits, wakes the delivery workers and logs what it commits.
 pub async fn publish_offer_in(
-    ctx: &AppContext,
+    ctx: &Context,
     tx: &mut ChangeTx,
     local_id: &str,
     offer: &PreparedOffer,
@@ -140,7 +140,7 @@ pub async fn publish_offer_in(
 }
 
 /// Stores a validated draft and records its activity, in `tx`.
-async fn apply(ctx: &AppContext, tx: &mut ChangeTx, draft: &Draft<'_>) -> Result<Published> {
+async fn apply(ctx: &Context, tx: &mut ChangeTx, draft: &Draft<'_>) -> Result<Published> {
     let (kind, local_id) = (draft.kind, draft.local_id);
     let (object_id, version, published) = match draft.prior(tx).await? {
         Prior::Unchanged(row) => {
@@ -195,7 +195,7 @@ async fn apply(ctx: &AppContext, tx: &mut ChangeTx, draft: &Draft<'_>) -> Result
 }
 
 impl Checked {
-    async fn of(ctx: &AppContext, kind: ObjectKind, document: &Value) -> Result<Checked> {
+    async fn of(ctx: &Context, kind: ObjectKind, document: &Value) -> Result<Checked> {
         let payload = validation::validate(kind, document)?;
         check_rules(ctx, &payload).await?;
         let canonical = proof::canonical(document).map_err(|e| Error::BadRequest(e.to_string()))?;
@@ -234,7 +234,7 @@ impl Draft<'_> {
 /// versions, the version's own document); returns its row id and the
 /// signed document.
 async fn store_version(
-    ctx: &AppContext,
+    ctx: &Context,
     tx: &mut ChangeTx,
     draft: &Draft<'_>,
     existing: Option<i64>,

@@ -5,12 +5,12 @@
 use serde_json::Value;
 
 use crate::apub::objects::charter::parse_version_uri;
+use crate::context::Context;
 use crate::error::{Error, Result, Violation};
 use crate::model::payload::{CommitmentPayload, Payload};
-use crate::node::AppContext;
 
 /// Rules a JSON Schema cannot express.
-pub(super) async fn check_rules(ctx: &AppContext, payload: &Payload) -> Result<()> {
+pub(super) async fn check_rules(ctx: &Context, payload: &Payload) -> Result<()> {
     let mut violations = Vec::new();
     match payload {
         Payload::Charter(charter) => {
@@ -41,7 +41,7 @@ pub(super) async fn check_rules(ctx: &AppContext, payload: &Payload) -> Result<(
 /// A commitment names principles of the charter version it commits to, each
 /// once; when that charter is hosted here, it covers every principle.
 async fn check_commitment(
-    ctx: &AppContext,
+    ctx: &Context,
     commitment: &CommitmentPayload,
     violations: &mut Vec<Violation>,
 ) -> Result<()> {

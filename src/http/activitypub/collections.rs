@@ -7,6 +7,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
 use crate::apub::signer::SignedRequest;
+use crate::context::Context;
 use crate::domain::collections::{self, Paging, Relationships};
 use crate::http::activitypub::collection_response;
 use crate::http::extract::Query;
@@ -14,7 +15,7 @@ use crate::http::hardening::vary_by_reader;
 use crate::http::problem::ApiError;
 use crate::http::problem::Result;
 use crate::model::kinds::ObjectKind;
-use crate::node::{AppContext, NodeState};
+use crate::node::NodeState;
 
 #[derive(Deserialize)]
 pub(super) struct PageQuery {
@@ -29,7 +30,7 @@ impl PageQuery {
 }
 
 pub(super) async fn outbox(
-    State(ctx): State<AppContext>,
+    State(ctx): State<Context>,
     Query(query): Query<PageQuery>,
 ) -> Result<Response> {
     let document = collections::outbox(&ctx, query.paging()?).await?;
@@ -53,7 +54,7 @@ pub(super) async fn objects(
     let document = async {
         let kind = ObjectKind::from_collection_path(&collection)?;
         let Query(query) = query.map_err(|e| e.0)?;
-        collections::objects(&state.data(), kind, &request, query.paging()?).await
+        collections::objects(&state, kind, &request, query.paging()?).await
     };
     vary_by_reader(match document.await {
         Ok(document) => collection_response(&document),
@@ -62,7 +63,7 @@ pub(super) async fn objects(
 }
 
 pub(super) async fn followers(
-    State(ctx): State<AppContext>,
+    State(ctx): State<Context>,
     Query(query): Query<PageQuery>,
 ) -> Result<Response> {
     let document =
@@ -71,7 +72,7 @@ pub(super) async fn followers(
 }
 
 pub(super) async fn following(
-    State(ctx): State<AppContext>,
+    State(ctx): State<Context>,
     Query(query): Query<PageQuery>,
 ) -> Result<Response> {
     let document =

@@ -29,7 +29,7 @@ pub(super) async fn object(
     };
     let served = async {
         let kind = ObjectKind::from_collection_path(&collection)?;
-        let served = documents::object(&state.data(), kind, &local_id, &request).await?;
+        let served = documents::object(&state, kind, &local_id, &request).await?;
         represent_served(&state, &headers, &served)
     };
     vary_by_reader(served.await.unwrap_or_else(IntoResponse::into_response))

@@ -7,16 +7,16 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 use crate::apub::context::{ACTIVITY_JSON, LD_JSON};
+use crate::context::Context;
 use crate::domain::objects::ObjectView;
 use crate::domain::publish::{self, Change};
 use crate::error::Error;
 use crate::http::auth::PlatformToken;
 use crate::http::problem::Result;
-use crate::node::AppContext;
 
 pub(super) async fn post_outbox(
     _token: PlatformToken,
-    State(ctx): State<AppContext>,
+    State(ctx): State<Context>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response> {

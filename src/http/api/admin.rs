@@ -8,6 +8,7 @@ use axum::http::{StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
+use crate::context::Context;
 use crate::domain::audit::{self, AuditEntry};
 use crate::domain::follows;
 use crate::domain::listing::{Page, PageRequest, page_after, page_request};
@@ -25,7 +26,7 @@ use crate::http::extract::{Json, Query};
 use crate::http::problem::Result;
 use crate::model::parse_id;
 use crate::model::{FollowerState, FollowingState};
-use crate::node::{AppContext, NodeState};
+use crate::node::NodeState;
 
 pub fn routes() -> DocumentedRoutes {
     use utoipa_axum::routes;
@@ -65,7 +66,7 @@ async fn create_follow(
     State(state): State<NodeState>,
     Json(request): Json<FollowRequest>,
 ) -> Result<Response> {
-    let (peer, row) = follows::follow(&state.data(), &request.target, &decided_by(&token)).await?;
+    let (peer, row) = follows::follow(&state, &request.target, &decided_by(&token)).await?;
     let status = if row.state == FollowingState::Pending {
         StatusCode::ACCEPTED
     } else {
@@ -94,7 +95,7 @@ impl ListQuery {
         headers(("Link" = String, description = "the next page, if any (RFC 8288, rel=\"next\")"))), BadRequest, TokenRefused))]
 async fn list_follows(
     _token: AdminToken,
-    State(ctx): State<AppContext>,
+    State(ctx): State<Context>,
     uri: Uri,
     Query(query): Query<ListQuery>,
 ) -> Result<Response> {
@@ -107,7 +108,7 @@ async fn list_follows(
     responses((status = 204, description = "Unfollowed"), TokenRefused, NotFound))]
 async fn remove_follow(
     token: AdminToken,
-    State(ctx): State<AppContext>,
+    State(ctx): State<Context>,
     Path(id): Path<String>,
 ) -> Result<StatusCode> {
     follows::unfollow(&ctx, parse_id(&id)?, &decided_by(&token)).await?;
@@ -132,7 +133,7 @@ struct RequestsQuery {
         headers(("Link" = String, description = "the next page, if any (RFC 8288, rel=\"next\")"))), BadRequest, TokenRefused))]
 async fn list_requests(
     _token: AdminToken,
-    State(ctx): State<AppContext>,
+    State(ctx): State<Context>,
     uri: Uri,
     Query(query): Query<RequestsQuery>,
 ) -> Result<Response> {
@@ -149,7 +150,7 @@ async fn list_requests(
     Ok(linked_page(&ctx.settings.public_url, &uri, &items, next))
 }
 
-async fn request_view(ctx: &AppContext, id: i64) -> Result<Json<RequestView>> {
+async fn request_view(ctx: &Context, id: i64) -> Result<Json<RequestView>> {
     Ok(Json(peers::request(ctx, id).await?))
 }
 
@@ -158,7 +159,7 @@ async fn request_view(ctx: &AppContext, id: i64) -> Result<Json<RequestView>> {
     responses((status = 200, description = "The request, approved", body = RequestView), TokenRefused, NotFound))]
 async fn approve_request(
     token: AdminToken,
-    State(ctx): State<AppContext>,
+    State(ctx): State<Context>,
     Path(id): Path<String>,
 ) -> Result<Json<RequestView>> {
     let id = parse_id(&id)?;
@@ -178,7 +179,7 @@ struct RejectRequest {
     responses((status = 200, description = "The request, rejected", body = RequestView), BadRequest, TokenRefused, NotFound))]
 async fn reject_request(
     token: AdminToken,
-    State(ctx): State<AppContext>,
+    State(ctx): State<Context>,
     Path(id): Path<String>,
     request: std::result::Result<axum::Json<RejectRequest>, JsonRejection>,
 ) -> Result<Json<RequestView>> {
@@ -205,7 +206,7 @@ async fn reject_request(
         headers(("Link" = String, description = "the next page, if any (RFC 8288, rel=\"next\")"))), BadRequest, TokenRefused))]
 async fn list_peers(
     _token: AdminToken,
-    State(ctx): State<AppContext>,
+    State(ctx): State<Context>,
     uri: Uri,
     Query(query): Query<ListQuery>,
 ) -> Result<Response> {
@@ -227,7 +228,7 @@ struct ExcludeRequest {
         BadRequest, TokenRefused, NotFound, UnsupportedMediaType, Unprocessable))]
 async fn exclude_peer(
     token: AdminToken,
-    State(ctx): State<AppContext>,
+    State(ctx): State<Context>,
     Path(id): Path<String>,
     Json(request): Json<ExcludeRequest>,
 ) -> Result<Json<PeerView>> {
@@ -241,7 +242,7 @@ async fn exclude_peer(
     responses((status = 200, description = "The peer", body = PeerView), TokenRefused, NotFound, Conflict))]
 async fn reinclude_peer(
     token: AdminToken,
-    State(ctx): State<AppContext>,
+    State(ctx): State<Context>,
     Path(id): Path<String>,
 ) -> Result<Json<PeerView>> {
     let id = parse_id(&id)?;
@@ -249,7 +250,7 @@ async fn reinclude_peer(
     peer_view(&ctx, id).await
 }
 
-async fn peer_view(ctx: &AppContext, id: i64) -> Result<Json<PeerView>> {
+async fn peer_view(ctx: &Context, id: i64) -> Result<Json<PeerView>> {
     Ok(Json(peers::view_by_id(ctx, id).await?))
 }
 
@@ -264,7 +265,7 @@ struct AuditQuery {
     responses((status = 200, description = "A page of entries", body = Page<AuditEntry>), BadRequest, TokenRefused))]
 async fn audit(
     _token: AdminToken,
-    State(ctx): State<AppContext>,
+    State(ctx): State<Context>,
     Query(query): Query<AuditQuery>,
 ) -> Result<Json<Page<AuditEntry>>> {
     let page = page_request(query.cursor.as_deref(), query.limit)?;
@@ -291,7 +292,7 @@ struct DeliveriesQuery {
         headers(("Link" = String, description = "the next page, if any (RFC 8288, rel=\"next\")"))), BadRequest, TokenRefused, NotFound))]
 async fn deliveries(
     _token: AdminToken,
-    State(ctx): State<AppContext>,
+    State(ctx): State<Context>,
     uri: Uri,
     Query(query): Query<DeliveriesQuery>,
 ) -> Result<Response> {
@@ -321,7 +322,7 @@ async fn deliveries(
         headers(("Link" = String, description = "the next page, if any (RFC 8288, rel=\"next\")"))), BadRequest, TokenRefused, NotFound))]
 async fn received(
     _token: AdminToken,
-    State(ctx): State<AppContext>,
+    State(ctx): State<Context>,
     Path(id): Path<String>,
     uri: Uri,
     Query(query): Query<ListQuery>,

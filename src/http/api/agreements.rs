@@ -7,6 +7,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use serde::Deserialize;
 
+use crate::context::Context;
 use crate::domain::agreements::{self, AgreementView, AskRequest};
 use crate::domain::listing::{Page, page_request};
 use crate::http::api::documented::DocumentedRoutes;
@@ -18,7 +19,6 @@ use crate::http::auth::PlatformToken;
 use crate::http::extract::{Json, Query};
 use crate::http::problem::Result;
 use crate::model::{AgreementState, Side};
-use crate::node::AppContext;
 
 pub fn routes() -> DocumentedRoutes {
     use utoipa_axum::routes;
@@ -42,7 +42,7 @@ fn decided_by(token: &PlatformToken) -> String {
         BadRequest, TokenRefused, NotFound, Conflict, UnsupportedMediaType, Unprocessable))]
 async fn ask(
     token: PlatformToken,
-    State(ctx): State<AppContext>,
+    State(ctx): State<Context>,
     Json(request): Json<AskRequest>,
 ) -> Result<(StatusCode, Json<AgreementView>)> {
     let asked = agreements::ask(&ctx, &request, &decided_by(&token)).await?;
@@ -69,7 +69,7 @@ struct ListQuery {
         BadRequest, TokenRefused))]
 async fn list(
     _token: PlatformToken,
-    State(ctx): State<AppContext>,
+    State(ctx): State<Context>,
     Query(query): Query<ListQuery>,
 ) -> Result<Json<Page<AgreementView>>> {
     let page = page_request(query.cursor.as_deref(), query.limit)?;
@@ -89,7 +89,7 @@ async fn list(
     responses((status = 200, description = "The agreement", body = AgreementView), TokenRefused, NotFound))]
 async fn show(
     _token: PlatformToken,
-    State(ctx): State<AppContext>,
+    State(ctx): State<Context>,
     Path(id): Path<String>,
 ) -> Result<Json<AgreementView>> {
     Ok(Json(agreements::show(&ctx, &id).await?))
@@ -102,7 +102,7 @@ async fn show(
         TokenRefused, NotFound, Conflict))]
 async fn accept(
     token: PlatformToken,
-    State(ctx): State<AppContext>,
+    State(ctx): State<Context>,
     Path(id): Path<String>,
 ) -> Result<Json<AgreementView>> {
     Ok(Json(
@@ -138,7 +138,7 @@ fn reason_of(
         BadRequest, TokenRefused, NotFound, Conflict, Unprocessable))]
 async fn reject(
     token: PlatformToken,
-    State(ctx): State<AppContext>,
+    State(ctx): State<Context>,
     Path(id): Path<String>,
     body: std::result::Result<axum::Json<Reason>, JsonRejection>,
 ) -> Result<Json<AgreementView>> {
@@ -155,7 +155,7 @@ async fn reject(
         TokenRefused, NotFound, Conflict))]
 async fn complete(
     token: PlatformToken,
-    State(ctx): State<AppContext>,
+    State(ctx): State<Context>,
     Path(id): Path<String>,
 ) -> Result<Json<AgreementView>> {
     Ok(Json(
@@ -170,7 +170,7 @@ async fn complete(
         BadRequest, TokenRefused, NotFound, Conflict, Unprocessable))]
 async fn cancel(
     token: PlatformToken,
-    State(ctx): State<AppContext>,
+    State(ctx): State<Context>,
     Path(id): Path<String>,
     body: std::result::Result<axum::Json<Reason>, JsonRejection>,
 ) -> Result<Json<AgreementView>> {

@@ -6,6 +6,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 
+use crate::context::Context;
 use crate::domain::amendments::{
     self, Acceptance, AmendmentView, DraftRequest, DraftView, Proposal,
 };
@@ -18,7 +19,7 @@ use crate::http::auth::AdminToken;
 use crate::http::extract::Json;
 use crate::http::problem::Result;
 use crate::model::parse_id;
-use crate::node::{AppContext, NodeState};
+use crate::node::NodeState;
 
 pub fn routes() -> DocumentedRoutes {
     use utoipa_axum::routes;
@@ -46,7 +47,7 @@ async fn open_amendment(
     State(state): State<NodeState>,
     Json(proposal): Json<Proposal>,
 ) -> Result<(StatusCode, Json<AmendmentView>)> {
-    let opened = amendments::open(&state.data(), &proposal, &decided_by(&token)).await?;
+    let opened = amendments::open(&state, &proposal, &decided_by(&token)).await?;
     Ok((StatusCode::CREATED, Json(opened)))
 }
 
@@ -56,7 +57,7 @@ async fn open_amendment(
     responses((status = 200, description = "The amendments", body = [AmendmentView]), TokenRefused))]
 async fn list_amendments(
     _token: AdminToken,
-    State(ctx): State<AppContext>,
+    State(ctx): State<Context>,
 ) -> Result<Json<Vec<AmendmentView>>> {
     Ok(Json(amendments::list(&ctx).await?))
 }
@@ -67,7 +68,7 @@ async fn list_amendments(
     responses((status = 200, description = "The amendment", body = AmendmentView), TokenRefused, NotFound))]
 async fn get_amendment(
     _token: AdminToken,
-    State(ctx): State<AppContext>,
+    State(ctx): State<Context>,
     Path(id): Path<String>,
 ) -> Result<Json<AmendmentView>> {
     Ok(Json(amendments::view(&ctx, parse_id(&id)?).await?))
@@ -87,7 +88,7 @@ struct Ballot {
         BadRequest, TokenRefused, NotFound, Conflict, UnsupportedMediaType, Unprocessable))]
 async fn vote_on_amendment(
     token: AdminToken,
-    State(ctx): State<AppContext>,
+    State(ctx): State<Context>,
     Path(id): Path<String>,
     Json(ballot): Json<Ballot>,
 ) -> Result<(StatusCode, Json<AmendmentView>)> {
@@ -102,7 +103,7 @@ async fn vote_on_amendment(
     responses((status = 200, description = "Renewed", body = AmendmentView), TokenRefused, NotFound, Conflict))]
 async fn renew_commitments(
     token: AdminToken,
-    State(ctx): State<AppContext>,
+    State(ctx): State<Context>,
     Path(id): Path<String>,
 ) -> Result<Json<AmendmentView>> {
     Ok(Json(
@@ -123,7 +124,7 @@ struct Offered {
         BadRequest, TokenRefused, NotFound, UnsupportedMediaType, Unprocessable))]
 async fn offer_amendment_draft(
     token: AdminToken,
-    State(ctx): State<AppContext>,
+    State(ctx): State<Context>,
     Json(request): Json<DraftRequest>,
 ) -> Result<(StatusCode, Json<Offered>)> {
     let offer = amendments::offer_draft(&ctx, &request, &decided_by(&token)).await?;
@@ -141,7 +142,7 @@ async fn offer_amendment_draft(
     responses((status = 200, description = "The drafts", body = [DraftView]), TokenRefused))]
 async fn list_amendment_drafts(
     _token: AdminToken,
-    State(ctx): State<AppContext>,
+    State(ctx): State<Context>,
 ) -> Result<Json<Vec<DraftView>>> {
     Ok(Json(amendments::drafts(&ctx).await?))
 }
@@ -158,7 +159,7 @@ async fn accept_amendment_draft(
     Json(rules): Json<Acceptance>,
 ) -> Result<(StatusCode, Json<AmendmentView>)> {
     let id = parse_id(&id)?;
-    let opened = amendments::accept_draft(&state.data(), id, &rules, &decided_by(&token)).await?;
+    let opened = amendments::accept_draft(&state, id, &rules, &decided_by(&token)).await?;
     Ok((StatusCode::CREATED, Json(opened)))
 }
 
@@ -176,7 +177,7 @@ struct Refusal {
         BadRequest, TokenRefused, NotFound, Conflict, UnsupportedMediaType, Unprocessable))]
 async fn reject_amendment_draft(
     token: AdminToken,
-    State(ctx): State<AppContext>,
+    State(ctx): State<Context>,
     Path(id): Path<String>,
     Json(refusal): Json<Refusal>,
 ) -> Result<StatusCode> {

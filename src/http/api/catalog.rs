@@ -6,6 +6,7 @@ use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
+use crate::context::Context;
 use crate::domain::catalog_listing::{self, CatalogItem, CatalogSearch};
 use crate::domain::listing::{Page, page_request};
 use crate::http::api::documented::DocumentedRoutes;
@@ -16,7 +17,6 @@ use crate::http::dfc;
 use crate::http::extract::{Json, Query};
 use crate::http::problem::Result;
 use crate::model::ObjectKind;
-use crate::node::AppContext;
 
 pub fn routes() -> DocumentedRoutes {
     DocumentedRoutes::new()
@@ -54,7 +54,7 @@ struct ListQuery {
         BadRequest, TokenRefused, NotFound, NotAcceptable))]
 async fn list(
     _token: PlatformToken,
-    State(ctx): State<AppContext>,
+    State(ctx): State<Context>,
     Path(collection): Path<String>,
     headers: HeaderMap,
     Query(query): Query<ListQuery>,
@@ -82,7 +82,7 @@ async fn list(
     responses((status = 200, description = "The item", body = CatalogItem), TokenRefused, NotFound))]
 async fn show(
     _token: PlatformToken,
-    State(ctx): State<AppContext>,
+    State(ctx): State<Context>,
     Path((collection, id)): Path<(String, String)>,
 ) -> Result<Json<CatalogItem>> {
     let kind = ObjectKind::from_collection_path(&collection)?;

@@ -7,6 +7,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::Value;
 
+use crate::context::Context;
 use crate::domain::listing::{Page, page_request};
 use crate::domain::objects::{self, ObjectView, VersionView};
 use crate::domain::publish::{self, Change};
@@ -22,7 +23,6 @@ use crate::http::dfc;
 use crate::http::extract::{Json, Query};
 use crate::http::problem::Result;
 use crate::model::kinds::ObjectKind;
-use crate::node::AppContext;
 
 pub fn routes() -> DocumentedRoutes {
     DocumentedRoutes::new()
@@ -42,7 +42,7 @@ pub fn routes() -> DocumentedRoutes {
         BadRequest, TokenRefused, NotFound, Conflict, PayloadTooLarge, UnsupportedMediaType, Unprocessable))]
 async fn put(
     _token: PlatformToken,
-    State(ctx): State<AppContext>,
+    State(ctx): State<Context>,
     Path((collection, local_id)): Path<(String, String)>,
     Json(document): Json<Value>,
 ) -> Result<Response> {
@@ -65,7 +65,7 @@ async fn put(
     responses((status = 200, description = "The object", body = ObjectView), TokenRefused, NotFound, Gone))]
 async fn show(
     _token: PlatformToken,
-    State(ctx): State<AppContext>,
+    State(ctx): State<Context>,
     Path((collection, local_id)): Path<(String, String)>,
 ) -> Result<Json<ObjectView>> {
     let kind = ObjectKind::from_collection_path(&collection)?;
@@ -78,7 +78,7 @@ async fn show(
     responses((status = 204, description = "Deleted (or already deleted)"), TokenRefused, NotFound))]
 async fn remove(
     _token: PlatformToken,
-    State(ctx): State<AppContext>,
+    State(ctx): State<Context>,
     Path((collection, local_id)): Path<(String, String)>,
 ) -> Result<StatusCode> {
     let kind = ObjectKind::from_collection_path(&collection)?;
@@ -106,7 +106,7 @@ struct ListQuery {
         BadRequest, TokenRefused, NotFound, NotAcceptable))]
 async fn list(
     _token: PlatformToken,
-    State(ctx): State<AppContext>,
+    State(ctx): State<Context>,
     Path(collection): Path<String>,
     headers: HeaderMap,
     Query(query): Query<ListQuery>,
@@ -139,7 +139,7 @@ where
     responses((status = 200, description = "The versions", body = [VersionView]), TokenRefused, NotFound))]
 async fn charter_versions(
     _token: PlatformToken,
-    State(ctx): State<AppContext>,
+    State(ctx): State<Context>,
     Path(local_id): Path<String>,
 ) -> Result<Json<Vec<VersionView>>> {
     Ok(Json(objects::charter_versions(&ctx, &local_id).await?))

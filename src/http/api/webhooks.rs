@@ -4,6 +4,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use serde::Deserialize;
 
+use crate::context::Context;
 use crate::domain::webhooks::{self, WebhookView};
 use crate::http::api::documented::DocumentedRoutes;
 use crate::http::api::openapi::parameters::RowId;
@@ -13,7 +14,6 @@ use crate::http::api::openapi::problems::{
 use crate::http::auth::PlatformToken;
 use crate::http::extract::Json;
 use crate::http::problem::Result;
-use crate::node::AppContext;
 
 pub fn routes() -> DocumentedRoutes {
     DocumentedRoutes::new()
@@ -40,7 +40,7 @@ struct NewWebhook {
 
 async fn create(
     _token: PlatformToken,
-    State(ctx): State<AppContext>,
+    State(ctx): State<Context>,
     Json(body): Json<NewWebhook>,
 ) -> Result<(StatusCode, Json<WebhookView>)> {
     let created = webhooks::create(&ctx, &body.url, &body.events).await?;
@@ -50,10 +50,7 @@ async fn create(
 #[utoipa::path(get, path = "/api/v1/webhooks", operation_id = "list_webhooks", tag = "webhooks",
     summary = "The platform's webhook endpoints (without secrets)", security(("bearer" = ["platform"])),
     responses((status = 200, description = "The webhooks", body = [WebhookView]), TokenRefused))]
-async fn list(
-    _token: PlatformToken,
-    State(ctx): State<AppContext>,
-) -> Result<Json<Vec<WebhookView>>> {
+async fn list(_token: PlatformToken, State(ctx): State<Context>) -> Result<Json<Vec<WebhookView>>> {
     Ok(Json(webhooks::list(&ctx).await?))
 }
 
@@ -62,7 +59,7 @@ async fn list(
     responses((status = 204, description = "Removed"), TokenRefused, NotFound))]
 async fn remove(
     _token: PlatformToken,
-    State(ctx): State<AppContext>,
+    State(ctx): State<Context>,
     Path(id): Path<String>,
 ) -> Result<StatusCode> {
     webhooks::delete(&ctx, &id).await?;

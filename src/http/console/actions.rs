@@ -99,7 +99,7 @@ async fn follow(State(state): State<NodeState>, form: CsrfForm<Target>) -> Respo
                 form.session.lang.text("error_handle_empty"),
             ));
         }
-        follows::follow(&state.data(), &handle, &by).await?;
+        follows::follow(&state, &handle, &by).await?;
         Ok("follow_sent")
     };
     back("/admin/peers", outcome.await)

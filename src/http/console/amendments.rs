@@ -93,8 +93,7 @@ async fn accept(
 ) -> Response {
     let by = form.session.decided_by();
     let outcome = async {
-        amendments::accept_draft(&state.data(), parse_id(&id)?, &Acceptance::default(), &by)
-            .await?;
+        amendments::accept_draft(&state, parse_id(&id)?, &Acceptance::default(), &by).await?;
         Ok("vote_opened")
     };
     back(PAGE, outcome.await)

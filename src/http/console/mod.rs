@@ -15,11 +15,12 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use serde_json::{Map, Value, json};
 
+use crate::context::Context;
 use crate::domain::discovery;
 use crate::error::Error;
 use crate::http::problem::ApiError;
 use crate::http::problem::status_of;
-use crate::node::{AppContext, NodeState};
+use crate::node::NodeState;
 use i18n::Lang;
 use session::ConsoleSession;
 
@@ -39,7 +40,7 @@ pub struct Page {
 }
 
 impl Page {
-    pub fn new(ctx: &AppContext, lang: Lang, active: &str) -> Page {
+    pub fn new(ctx: &Context, lang: Lang, active: &str) -> Page {
         let settings = &ctx.settings;
         let mut context = Map::new();
         context.insert("lang".into(), json!(lang.code()));
@@ -58,7 +59,7 @@ impl Page {
     }
 
     /// A page for a signed-in admin: adds the CSRF token for its forms.
-    pub fn signed_in(ctx: &AppContext, session: &ConsoleSession, active: &str) -> Page {
+    pub fn signed_in(ctx: &Context, session: &ConsoleSession, active: &str) -> Page {
         Page::new(ctx, session.lang, active)
             .with("csrf", &session.session.csrf)
             .with("signed_in_as", &session.session.token.name)

@@ -13,12 +13,13 @@ use axum_extra::extract::cookie::{Cookie, SameSite};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
+use crate::context::Context;
 use crate::domain::sessions::{self, Session};
 use crate::domain::tokens;
 use crate::error::Error;
 use crate::http::console::i18n::Lang;
 use crate::http::console::{Page, render_error};
-use crate::node::{AppContext, NodeState};
+use crate::node::NodeState;
 
 const SESSION_COOKIE: &str = "passerelle_session";
 const SIGN_IN_COOKIE: &str = "passerelle_sign_in";
@@ -43,7 +44,7 @@ impl ConsoleSession {
     }
 }
 
-fn cookie<'a>(ctx: &AppContext, name: &'a str, value: String) -> Cookie<'a> {
+fn cookie<'a>(ctx: &Context, name: &'a str, value: String) -> Cookie<'a> {
     Cookie::build((name, value))
         .path("/admin")
         .http_only(true)
@@ -61,7 +62,7 @@ fn sign_in_redirect(uri: &Uri) -> Response {
     Redirect::to(&target).into_response()
 }
 
-async fn live_session(ctx: &AppContext, jar: &CookieJar) -> Result<Option<Session>, Error> {
+async fn live_session(ctx: &Context, jar: &CookieJar) -> Result<Option<Session>, Error> {
     match jar.get(SESSION_COOKIE) {
         Some(cookie) => sessions::find(ctx, cookie.value()).await,
         None => Ok(None),

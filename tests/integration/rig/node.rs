@@ -4,9 +4,10 @@
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
+use passerelle::Node;
 use passerelle::config::Settings;
+use passerelle::context::Context;
 use passerelle::domain::tokens::{self, Scope};
-use passerelle::node::{AppContext, Node};
 use serde_json::Value;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
@@ -35,7 +36,7 @@ fn test_settings(addr: SocketAddr, database_url: &str) -> Settings {
 pub struct TestNode {
     pub base: Url,
     pub settings: Settings,
-    pub context: AppContext,
+    pub context: Context,
     /// The node's state, for calling the library as the node does.
     pub state: passerelle::node::NodeState,
     pub client: reqwest::Client,

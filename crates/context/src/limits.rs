@@ -10,8 +10,8 @@ use std::time::Duration;
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota};
 
-use crate::error::{Error, Result};
 use passerelle_config::{Rate, RateLimitSettings};
+use passerelle_model::error::{Error, Result};
 
 /// The doors that are limited, each keyed by who knocks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

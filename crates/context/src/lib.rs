@@ -1,0 +1,69 @@
+//! The one context the layers above share: what a node holds while it
+//! runs. The HTTP layer wraps it in its own state; nothing of the HTTP
+//! server or of the federation library travels down through it.
+
+pub mod backfills;
+pub mod key_fetches;
+pub mod knocking;
+pub mod limits;
+
+use std::sync::Arc;
+
+use tokio::sync::Notify;
+
+use passerelle_config::Settings;
+use passerelle_model::error::{Error, Result};
+use passerelle_model::keys::NodeKeys;
+use passerelle_observability::metrics::Metrics;
+use passerelle_store::Store;
+
+/// What every request handler, activity handler and background task of one
+/// node shares.
+#[derive(Clone)]
+pub struct Context {
+    pub settings: Arc<Settings>,
+    pub store: Store,
+    pub keys: Arc<NodeKeys>,
+    pub metrics: Metrics,
+    /// Wakes the delivery workers when an activity is recorded.
+    pub delivery_wakeup: Arc<Notify>,
+    /// Wakes the webhook worker when an event is queued.
+    pub webhook_wakeup: Arc<Notify>,
+    /// The node's one outgoing HTTP client, address-checked, for peers and
+    /// webhooks alike (connections reused).
+    pub http: passerelle_outbound::Client,
+    /// Signers' actor documents fetched in the current window.
+    pub key_fetches: Arc<key_fetches::KeyFetches>,
+    /// Peers whose catalog backfill is running.
+    pub backfills: Arc<backfills::RunningBackfills>,
+    pub limits: Arc<limits::RateLimits>,
+    /// This serving process, among those sharing the database.
+    pub process: Arc<str>,
+    /// Which HTTP signature each server accepted.
+    pub knocking: Arc<knocking::Knocking>,
+}
+
+impl Context {
+    /// The context of a node whose database is open and keys loaded.
+    pub fn new(settings: Settings, store: Store, keys: NodeKeys) -> Result<Context> {
+        let federation = &settings.federation;
+        Ok(Context {
+            http: passerelle_outbound::client(federation.allow_private_addresses)
+                .map_err(|e| Error::Internal(e.to_string()))?,
+            key_fetches: Arc::new(key_fetches::KeyFetches::new(
+                federation.key_fetch_window,
+                federation.key_fetches_per_origin,
+            )),
+            limits: Arc::new(limits::RateLimits::new(&settings.rate_limits)),
+            settings: Arc::new(settings),
+            store,
+            keys: Arc::new(keys),
+            metrics: Metrics::new()?,
+            delivery_wakeup: Arc::new(Notify::new()),
+            webhook_wakeup: Arc::new(Notify::new()),
+            backfills: Arc::default(),
+            process: format!("process-{}", uuid::Uuid::new_v4()).into(),
+            knocking: Arc::default(),
+        })
+    }
+}
