@@ -3,7 +3,6 @@
 //! A node publishes its platform's offers, members and charter commitments
 //! as signed ActivityStreams objects and shares them with approved peers.
 
-pub mod apub;
 pub mod cli;
 pub mod delivery;
 pub mod demo;
@@ -12,6 +11,7 @@ pub mod http;
 pub mod node;
 
 // The layers below, under the names the binary, tests and benches use.
+pub use passerelle_apub as apub;
 pub use passerelle_config as config;
 pub use passerelle_context as context;
 pub use passerelle_model as model;

@@ -28,13 +28,10 @@ pub async fn rotate_rsa_key(store: &Store) -> Result<()> {
             "this database has no node keys yet: start the node once".into(),
         ));
     }
-    let fresh = tokio::task::spawn_blocking(
-        activitypub_federation::http_signatures::generate_actor_keypair,
-    )
-    .await
-    .map_err(|e| Error::Internal(format!("key generation task: {e}")))?
-    .map_err(|e| Error::Keys(e.to_string()))?;
+    let fresh = tokio::task::spawn_blocking(NodeKeys::generate)
+        .await
+        .map_err(|e| Error::Internal(format!("key generation task: {e}")))??;
     store
-        .replace_rsa_keys(&fresh.private_key, &fresh.public_key)
+        .replace_rsa_keys(&fresh.rsa_private_pem, &fresh.rsa_public_pem)
         .await
 }

@@ -1,0 +1,60 @@
+//! Signing an outgoing request the draft-cavage way (what most of the
+//! fediverse verifies): the same headers, digest and signature parameters
+//! as `activitypub_federation`'s signer, through the same
+//! `http-signature-normalization` plumbing, with the RSA signature made by
+//! AWS-LC from the key parsed once at start.
+
+use std::sync::{Arc, LazyLock};
+use std::time::Duration;
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use http_signature_normalization_reqwest::prelude::{Config, SignError, SignExt};
+use reqwest_middleware::RequestBuilder;
+use sha2::{Digest, Sha256};
+
+use crate::signing_pool;
+use crate::error::{Error, Result};
+use crate::model::keys::NodeKeys;
+
+/// How long a signature stays valid, as `activitypub_federation` sets it.
+const EXPIRES_AFTER: Duration = Duration::from_secs(60 * 60);
+
+static CONFIG: LazyLock<Config> = LazyLock::new(|| Config::new().set_expiration(EXPIRES_AFTER));
+
+/// Why a request could not be signed.
+#[derive(Debug, thiserror::Error)]
+enum SigningError {
+    #[error(transparent)]
+    Sign(#[from] SignError),
+    #[error(transparent)]
+    Request(#[from] reqwest::Error),
+    #[error("RSA signing failed")]
+    Rsa,
+}
+
+/// `builder` with `Digest` (of `body`) and `Signature` headers by `key_id`.
+pub async fn sign(
+    builder: RequestBuilder,
+    key_id: String,
+    body: bytes::Bytes,
+    keys: Arc<NodeKeys>,
+) -> Result<reqwest::Request> {
+    builder
+        .signature_with_digest(
+            CONFIG.clone(),
+            key_id,
+            Sha256::new(),
+            body,
+            move |signing_string| {
+                // On the plumbing's blocking thread: wait there for a core.
+                let _core = signing_pool::blocking_permit().map_err(|_| SigningError::Rsa)?;
+                let signature = keys
+                    .rsa_sign(signing_string.as_bytes())
+                    .map_err(|_| SigningError::Rsa)?;
+                Ok::<_, SigningError>(STANDARD.encode(signature))
+            },
+        )
+        .await
+        .map_err(|e| Error::Internal(format!("signing: {e}")))
+}

@@ -1,0 +1,98 @@
+//! Finding a peer's actor: by URL (the stored one while fresh, else fetched
+//! with a signed request and checked) or by handle through WebFinger. Every
+//! request goes through the node's address-checked client, and no domain
+//! the policy refuses is asked anything.
+
+use std::time::Duration;
+
+use activitypub_federation::fetch::webfinger::Webfinger;
+use url::Url;
+
+use crate::domain_policy;
+use crate::fetch::{self, FetchError};
+use crate::peer::{Peer, domain_of, verify_actor_document};
+use passerelle_context::Context;
+use crate::error::{Error, Result};
+
+/// A stored actor older than this is fetched again when next needed.
+const REFRESH_AFTER: Duration = Duration::from_secs(24 * 3600);
+const JRD: &str = "application/jrd+json";
+
+/// The peer whose actor is `actor`: stored, or fetched, checked and stored.
+/// A stale actor is fetched again; if that fails the stored one serves.
+pub async fn actor(ctx: &Context, actor: &Url) -> Result<Peer> {
+    let stored = Peer::stored(actor, ctx).await?;
+    let fresh = |peer: &Peer| {
+        crate::store::now_millis() - peer.row.fetched_at < crate::model::time::millis(REFRESH_AFTER)
+    };
+    match stored {
+        Some(peer) if fresh(&peer) => Ok(peer),
+        stored => match fetched(ctx, actor).await {
+            Ok(peer) => Ok(peer),
+            Err(e) => stored.ok_or(e),
+        },
+    }
+}
+
+/// The peer's actor fetched afresh (it announced a change), checked and
+/// stored.
+pub async fn refetched(ctx: &Context, actor: &Url) -> Result<Peer> {
+    fetched(ctx, actor).await
+}
+
+async fn fetched(ctx: &Context, actor: &Url) -> Result<Peer> {
+    refuse_if_blocked(ctx, actor).await?;
+    let document = fetch::fetch_signed(ctx, actor)
+        .await
+        .map_err(|e| unavailable(&e))?;
+    verify_actor_document(&document, actor)?;
+    Peer::store(document, None, ctx).await
+}
+
+/// The peer a handle (`name@host`) names, through the host's WebFinger.
+pub async fn handle(ctx: &Context, handle: &str, host: &str) -> Result<Peer> {
+    let scheme = ctx.settings.public_url.scheme();
+    let mut url = Url::parse(&format!("{scheme}://{host}/.well-known/webfinger"))
+        .map_err(|_| Error::BadRequest(format!("`{host}` is not a host name")))?;
+    url.query_pairs_mut()
+        .append_pair("resource", &format!("acct:{handle}"));
+    let document = fetch::fetch_json(&ctx.http, &url, JRD)
+        .await
+        .map_err(|e| unavailable(&e))?;
+    let webfinger: Webfinger = serde_json::from_value(document).map_err(|e| {
+        Error::PeerUnavailable(format!(
+            "{host} answered WebFinger with no usable links: {e}"
+        ))
+    })?;
+    let Some(actor_url) = webfinger
+        .links
+        .iter()
+        .rev()
+        .filter(|link| link.rel.as_deref() == Some("self"))
+        .filter(|link| {
+            link.kind
+                .as_deref()
+                .is_some_and(|kind| kind.starts_with("application/"))
+        })
+        .find_map(|link| link.href.clone())
+    else {
+        return Err(Error::NotFound(format!(
+            "{host} names no actor for {handle}"
+        )));
+    };
+    actor(ctx, &actor_url).await
+}
+
+async fn refuse_if_blocked(ctx: &Context, url: &Url) -> Result<()> {
+    match domain_policy::refusal(ctx, &domain_of(url)).await? {
+        Some(reason) => Err(Error::Forbidden(reason)),
+        None => Ok(()),
+    }
+}
+
+fn unavailable(error: &FetchError) -> Error {
+    match error {
+        FetchError::Status(url, 404 | 410) => Error::NotFound(format!("{url} answered not found")),
+        other => Error::PeerUnavailable(other.to_string()),
+    }
+}

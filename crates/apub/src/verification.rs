@@ -1,0 +1,95 @@
+//! Checking an object's integrity proof against its signer's published key.
+
+use ed25519_dalek::VerifyingKey;
+use serde_json::Value;
+use url::Url;
+
+use crate::fetch::{self, FetchError};
+use crate::proof::{self, ProofError};
+use crate::model::keys::decode_ed25519_multibase;
+
+#[derive(Debug, thiserror::Error)]
+pub enum VerificationError {
+    #[error(transparent)]
+    Proof(#[from] ProofError),
+    #[error("verificationMethod `{0}` is not a URL")]
+    BadMethod(String),
+    #[error("cannot fetch the signer's key: {0}")]
+    Fetch(#[from] FetchError),
+    #[error("the actor {actor} does not list {method} in its assertionMethod")]
+    UnknownKey { actor: Url, method: String },
+    #[error("{0} is not one of the signer's keys")]
+    NotListed(String),
+    #[error("the key {0} is not an Ed25519 Multikey")]
+    NotEd25519(String),
+    #[error("the proof is by {method}, which is not under the object's host {host}")]
+    ForeignSigner { method: String, host: String },
+}
+
+/// Finds `method` among the actor document's `assertionMethod` keys.
+pub fn assertion_key(
+    actor_document: &Value,
+    method: &str,
+) -> Option<Result<VerifyingKey, VerificationError>> {
+    let methods = match actor_document.get("assertionMethod")? {
+        Value::Array(list) => list.clone(),
+        single => vec![single.clone()],
+    };
+    let entry = methods
+        .iter()
+        .find(|m| m.get("id").and_then(Value::as_str) == Some(method))?;
+    Some(
+        entry
+            .get("publicKeyMultibase")
+            .and_then(Value::as_str)
+            .filter(|_| entry.get("type").and_then(Value::as_str) == Some("Multikey"))
+            .and_then(decode_ed25519_multibase)
+            .and_then(|bytes| VerifyingKey::from_bytes(&bytes).ok())
+            .ok_or_else(|| VerificationError::NotEd25519(method.to_owned())),
+    )
+}
+
+/// Verifies `document`'s proof with a key the (already fetched) actor
+/// document lists in its `assertionMethod`.
+pub fn verify_with_actor(
+    actor_document: &Value,
+    document: &Value,
+) -> Result<(), VerificationError> {
+    let method = proof::verification_method(document)?;
+    let key = assertion_key(actor_document, method)
+        .ok_or_else(|| VerificationError::NotListed(method.to_owned()))??;
+    proof::verify(document, &key)?;
+    Ok(())
+}
+
+/// Verifies `document`'s proof, fetching the signer's actor for its key.
+/// Returns the verification method that signed it.
+pub async fn verify_document(
+    client: &passerelle_outbound::Client,
+    document: &Value,
+) -> Result<String, VerificationError> {
+    let method = proof::verification_method(document)?.to_owned();
+    let method_url =
+        Url::parse(&method).map_err(|_| VerificationError::BadMethod(method.clone()))?;
+    if let Some(object_id) = document
+        .get("id")
+        .and_then(Value::as_str)
+        .and_then(|id| Url::parse(id).ok())
+    {
+        if object_id.host_str() != method_url.host_str() {
+            return Err(VerificationError::ForeignSigner {
+                method,
+                host: object_id.host_str().unwrap_or_default().to_owned(),
+            });
+        }
+    }
+    let mut actor_url = method_url.clone();
+    actor_url.set_fragment(None);
+    let actor = fetch::fetch_document(client, &actor_url).await?;
+    let key = assertion_key(&actor, &method).ok_or_else(|| VerificationError::UnknownKey {
+        actor: actor_url.clone(),
+        method: method.clone(),
+    })??;
+    proof::verify(document, &key)?;
+    Ok(method)
+}
