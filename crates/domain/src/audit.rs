@@ -1,0 +1,127 @@
+//! The audit log of governance decisions: appended, never changed.
+
+use serde::Serialize;
+
+use crate::context::Context;
+use crate::listing::{Page, PageRequest};
+use crate::error::Result;
+use crate::model::time::format_millis;
+
+/// Governance events, as named in the log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Event {
+    RequestReceived,
+    RequestApproved,
+    RequestRejected,
+    FollowerUndone,
+    FollowSent,
+    FollowAccepted,
+    FollowRejected,
+    FollowUndone,
+    PeerExcluded,
+    PeerReincluded,
+    WebhookDisabled,
+    AgreementOffered,
+    AgreementAccepted,
+    AgreementRejected,
+    AgreementCompleted,
+    AgreementCancelled,
+    AmendmentOpened,
+    AmendmentClosed,
+    AmendmentVoted,
+    VoteCounted,
+    VoteRefused,
+    DraftOffered,
+    DraftReceived,
+    DraftAccepted,
+    DraftRejected,
+    CommitmentRenewed,
+}
+
+impl Event {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Event::RequestReceived => "request.received",
+            Event::RequestApproved => "request.approved",
+            Event::RequestRejected => "request.rejected",
+            Event::FollowerUndone => "follower.undone",
+            Event::FollowSent => "follow.sent",
+            Event::FollowAccepted => "follow.accepted",
+            Event::FollowRejected => "follow.rejected",
+            Event::FollowUndone => "follow.undone",
+            Event::PeerExcluded => "peer.excluded",
+            Event::PeerReincluded => "peer.reincluded",
+            Event::WebhookDisabled => "webhook.disabled",
+            Event::AgreementOffered => "agreement.offered",
+            Event::AgreementAccepted => "agreement.accepted",
+            Event::AgreementRejected => "agreement.rejected",
+            Event::AgreementCompleted => "agreement.completed",
+            Event::AgreementCancelled => "agreement.cancelled",
+            Event::AmendmentOpened => "amendment.opened",
+            Event::AmendmentClosed => "amendment.closed",
+            Event::AmendmentVoted => "amendment.voted",
+            Event::VoteCounted => "amendment.vote_counted",
+            Event::VoteRefused => "amendment.vote_refused",
+            Event::DraftOffered => "amendment.draft_offered",
+            Event::DraftReceived => "amendment.draft_received",
+            Event::DraftAccepted => "amendment.draft_accepted",
+            Event::DraftRejected => "amendment.draft_rejected",
+            Event::CommitmentRenewed => "commitment.renewed",
+        }
+    }
+}
+
+/// Every audit entry is also a log line.
+fn log(event: Event, peer: Option<&str>, decided_by: &str, detail: &str) {
+    tracing::info!(
+        event = event.as_str(),
+        peer,
+        decided_by,
+        detail,
+        "governance"
+    );
+}
+
+/// Records a decision in the audit log inside `tx`, so the entry and the
+/// change stand or fall together.
+pub async fn record(
+    tx: &mut crate::store::ChangeTx,
+    event: Event,
+    peer: Option<&str>,
+    decided_by: &str,
+    detail: &str,
+) -> Result<()> {
+    log(event, peer, decided_by, detail);
+    tx.append_audit(event.as_str(), peer, decided_by, detail)
+        .await
+}
+
+/// One logged decision, as the API and the console show it.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct AuditEntry {
+    pub id: i64,
+    #[schema(format = DateTime)]
+    pub at: String,
+    pub action: String,
+    pub peer: Option<String>,
+    pub decided_by: String,
+    pub detail: String,
+}
+
+/// The log, newest first: the entries before the page's cursor.
+pub async fn page(ctx: &Context, page: &PageRequest) -> Result<Page<AuditEntry>> {
+    let rows = ctx.store.audit_before(page.cursor, page.limit + 1).await?;
+    Ok(Page::of_rows(
+        rows,
+        page.limit,
+        |row| row.id,
+        |row| AuditEntry {
+            id: row.id,
+            at: format_millis(row.at),
+            action: row.action.clone(),
+            peer: row.peer.clone(),
+            decided_by: row.decided_by.clone(),
+            detail: row.detail.clone(),
+        },
+    ))
+}

@@ -1,0 +1,248 @@
+//! The federated catalog: objects that followed peers publish, received
+//! through the inbox or backfilled from their outboxes. An object is kept
+//! only if it is on its sender's host, its integrity proof verifies with
+//! the sender's published key, and it passes the same schema as local data.
+
+use serde_json::{Value, json};
+use url::Url;
+
+use crate::apub::objects::{kind_of, payload_from_object};
+use crate::apub::peer::is_peer_own;
+use crate::apub::verification::verify_with_actor;
+use crate::context::Context;
+use crate::{change, validation, webhooks};
+use crate::error::{Error, Result, Violation};
+use crate::model::FollowingState;
+use crate::model::kinds::ObjectKind;
+use crate::store::{CatalogEntry, ChangeTx, PeerRow};
+
+/// What became of a received object.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Received {
+    Created,
+    Updated,
+    /// Older than (or the same as) what the catalog holds.
+    Stale,
+    Deleted,
+    /// Not one of the four kinds: nothing to keep.
+    Ignored,
+}
+
+fn refuse(ctx: &Context, reason: &str, detail: String) -> Error {
+    ctx.metrics
+        .catalog_refused
+        .with_label_values(&[reason])
+        .inc();
+    tracing::info!(reason, detail, "catalog: object refused");
+    Error::Unprocessable(vec![Violation {
+        pointer: "/object".into(),
+        detail,
+    }])
+}
+
+/// Checks and stores an object a followed peer published (Create/Update).
+pub async fn receive_object(ctx: &Context, peer: &PeerRow, object: &Value) -> Result<Received> {
+    let Some(kind) = kind_of(object) else {
+        return Ok(Received::Ignored);
+    };
+    let id = check_received(ctx, peer, kind, object)?;
+    let updated = object
+        .get("updated")
+        .or_else(|| object.get("published"))
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned();
+    let mut tx = change::begin(ctx).await?;
+    if let Some(held) = tx.catalog_entry(id.as_str()).await? {
+        if held.peer_id != peer.id {
+            return Err(refuse(
+                ctx,
+                "foreign_id",
+                format!("{id} belongs to another peer"),
+            ));
+        }
+        if !crate::model::time::is_later(&updated, &held.object_updated) {
+            return Ok(Received::Stale);
+        }
+    }
+    let created = store_received(&mut tx, peer, kind, &id, object, &updated).await?;
+    let (received, event) = if created {
+        (Received::Created, webhooks::Event::CatalogCreated)
+    } else {
+        (Received::Updated, webhooks::Event::CatalogUpdated)
+    };
+    webhooks::emit(
+        &mut tx,
+        event,
+        &format!("{}:{updated}", id),
+        json!({"kind": kind.as_str(), "peer": peer.actor_uri, "object": object}),
+    )
+    .await?;
+    change::commit(ctx, tx).await?;
+    Ok(received)
+}
+
+/// The object's id, once it is shown to be the peer's own, signed by the
+/// peer and valid for its kind.
+fn check_received(ctx: &Context, peer: &PeerRow, kind: ObjectKind, object: &Value) -> Result<Url> {
+    let id = object
+        .get("id")
+        .and_then(Value::as_str)
+        .and_then(|id| Url::parse(id).ok())
+        .ok_or_else(|| refuse(ctx, "no_id", "the object has no id".into()))?;
+    if !is_peer_own(peer, &id, ctx.settings.federation.allow_private_addresses) {
+        return Err(refuse(
+            ctx,
+            "foreign_id",
+            format!("{id} is not an https URL on the sender's origin"),
+        ));
+    }
+    verify_proof(ctx, peer, object)?;
+    let payload = payload_from_object(&ctx.settings, kind, object)
+        .map_err(|e| refuse(ctx, "schema", format!("not a valid {}: {e}", kind.as_str())))?;
+    if let Err(e) = validation::validate(kind, &strip_audience(payload)) {
+        let detail = match e {
+            Error::Unprocessable(violations) => violations
+                .iter()
+                .map(|v| format!("{} {}", v.pointer, v.detail))
+                .collect::<Vec<_>>()
+                .join("; "),
+            other => other.to_string(),
+        };
+        return Err(refuse(
+            ctx,
+            "schema",
+            format!("not a valid {}: {detail}", kind.as_str()),
+        ));
+    }
+    Ok(id)
+}
+
+/// Stores the entry; `true` when it is new.
+async fn store_received(
+    tx: &mut ChangeTx,
+    peer: &PeerRow,
+    kind: ObjectKind,
+    id: &Url,
+    object: &Value,
+    updated: &str,
+) -> Result<bool> {
+    let document = serde_json::to_string(object)?;
+    let text = |field: &str| {
+        object
+            .get(field)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+    };
+    let summary = if text("content").is_empty() {
+        text("summary")
+    } else {
+        text("content")
+    };
+    tx.upsert_catalog(&CatalogEntry {
+        peer_id: peer.id,
+        kind,
+        object_uri: id.as_str(),
+        name: text("name"),
+        summary,
+        purpose: object.get("purpose").and_then(Value::as_str),
+        document: &document,
+        object_updated: updated,
+    })
+    .await
+}
+
+/// The audience is the sender's business; the schema checks the rest.
+fn strip_audience(mut payload: Value) -> Value {
+    if let Value::Object(fields) = &mut payload {
+        fields.remove("audience");
+    }
+    payload
+}
+
+fn verify_proof(ctx: &Context, peer: &PeerRow, object: &Value) -> Result<()> {
+    let actor: Value = serde_json::from_str(&peer.actor_json).unwrap_or(Value::Null);
+    verify_with_actor(&actor, object).map_err(|e| refuse(ctx, "proof", e.to_string()))
+}
+
+/// A peer deleted an object: it leaves the catalog (a deletion is honoured,
+/// not archived).
+pub async fn receive_delete(ctx: &Context, peer: &PeerRow, object: &Value) -> Result<Received> {
+    let id = match object {
+        Value::String(id) => id.as_str(),
+        Value::Object(fields) => fields.get("id").and_then(Value::as_str).unwrap_or_default(),
+        _ => "",
+    };
+    let Ok(id) = Url::parse(id) else {
+        return Err(refuse(ctx, "no_id", "the Delete names no object".into()));
+    };
+    if !is_peer_own(peer, &id, ctx.settings.federation.allow_private_addresses) {
+        return Err(refuse(
+            ctx,
+            "foreign_id",
+            format!("{id} is not an https URL on the sender's origin"),
+        ));
+    }
+    let mut tx = change::begin(ctx).await?;
+    let Some(held) = tx.catalog_entry(id.as_str()).await? else {
+        return Ok(Received::Ignored);
+    };
+    if held.peer_id != peer.id {
+        return Err(refuse(
+            ctx,
+            "foreign_id",
+            format!("{id} belongs to another peer"),
+        ));
+    }
+    tx.delete_catalog(id.as_str()).await?;
+    webhooks::emit(
+        &mut tx,
+        webhooks::Event::CatalogDeleted,
+        &format!("{id}:deleted"),
+        json!({"kind": held.kind, "peer": peer.actor_uri, "object": {"id": id, "type": "Tombstone"}}),
+    )
+    .await?;
+    change::commit(ctx, tx).await?;
+    Ok(Received::Deleted)
+}
+
+/// Drops everything held from `peer` (we stopped following it, it refused
+/// or excluded us, it deleted its actor) and tells the platform, one
+/// `catalog.deleted` event per object, so its copy ends up the same; all
+/// in `tx`, with the change that ended the relationship.
+pub async fn purge_peer(tx: &mut ChangeTx, peer: &PeerRow, reason: &str) -> Result<usize> {
+    let held = tx.peer_catalog_objects(peer.id).await?;
+    tx.delete_peer_catalog(peer.id).await?;
+    // What was queued about it is moot now: only the deletions go out.
+    tx.drop_queued_catalog_events(&peer.actor_uri).await?;
+    for (object, kind) in &held {
+        webhooks::emit(
+            tx,
+            webhooks::Event::CatalogDeleted,
+            &format!("{object}:purged:{}", crate::store::now_millis()),
+            json!({"kind": kind, "peer": peer.actor_uri, "object": {"id": object, "type": "Tombstone"}, "reason": reason}),
+        )
+        .await?;
+    }
+    if !held.is_empty() {
+        tracing::info!(peer = %peer.actor_uri, purged = held.len(), reason, "catalog purged");
+    }
+    Ok(held.len())
+}
+
+/// A peer deleted its actor: nothing it shared is kept.
+pub async fn peer_closed(ctx: &Context, peer: &PeerRow) -> Result<usize> {
+    let mut tx = change::begin(ctx).await?;
+    let purged = purge_peer(&mut tx, peer, "the peer deleted its actor").await?;
+    change::commit(ctx, tx).await?;
+    Ok(purged)
+}
+
+/// Whether this node follows `peer` (accepted): only then are its objects kept.
+pub async fn follows(ctx: &Context, peer: &PeerRow) -> Result<bool> {
+    Ok(ctx
+        .store
+        .follow_out_by_peer(peer.id)
+        .await?
+        .is_some_and(|f| f.state == FollowingState::Active))
+}

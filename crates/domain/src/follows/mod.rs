@@ -1,0 +1,78 @@
+//! Following and being followed: the governance of who shares with whom.
+//! Every decision is audited; every message to a peer is recorded in the
+//! activity log and delivered by the delivery workers, so it survives a
+//! crash between the decision and the network.
+
+mod exclusion;
+mod followers;
+mod following;
+
+pub use exclusion::{exclude, reinclude};
+pub use followers::{approve, follow_received, follow_undone, reject};
+pub use following::{find_follow, follow, follow_answered, unfollow, unfollow_peer};
+
+use url::Url;
+
+use crate::apub::actor::actor_id;
+use crate::apub::peer::{Peer, domain_of};
+use crate::apub::resolve;
+use crate::context::Context;
+use crate::policy::{self};
+use crate::error::{Error, Result};
+
+/// Who takes a decision the policy took.
+pub(super) const POLICY: &str = "policy";
+
+/// Finds a peer by handle (`@slug@host` or `slug@host`, via WebFinger) or
+/// by actor URL, fetching and storing its actor.
+pub async fn resolve_peer(data: &Context, target: &str) -> Result<Peer> {
+    let target = target.trim();
+    let peer = if target.contains("://") {
+        let url = Url::parse(target)
+            .map_err(|_| Error::BadRequest(format!("`{target}` is not a URL")))?;
+        if !matches!(url.scheme(), "http" | "https") {
+            return Err(Error::BadRequest(format!(
+                "`{target}` is not an http(s) URL"
+            )));
+        }
+        refuse_if_blocked(data, &domain_of(&url)).await?;
+        check_reachable(data, &url).await?;
+        resolve::actor(data, &url).await?
+    } else {
+        let handle = target.strip_prefix('@').unwrap_or(target);
+        let Some((user, host)) = handle.split_once('@') else {
+            return Err(Error::BadRequest(format!(
+                "`{target}` is neither @name@host nor an actor URL"
+            )));
+        };
+        if user.is_empty() || host.is_empty() || host.contains('@') {
+            return Err(Error::BadRequest(format!(
+                "`{target}` is neither @name@host nor an actor URL"
+            )));
+        }
+        refuse_if_blocked(data, host).await?;
+        let webfinger = Url::parse(&format!("{}://{host}/", data.settings.public_url.scheme()))
+            .map_err(|_| Error::BadRequest(format!("`{host}` is not a host name")))?;
+        check_reachable(data, &webfinger).await?;
+        resolve::handle(data, handle, host).await?
+    };
+    if peer.row.actor_uri == actor_id(&data.settings).as_str() {
+        return Err(Error::BadRequest("a node cannot follow itself".into()));
+    }
+    Ok(peer)
+}
+
+/// Refuses at once a target the client would never reach (a private
+/// address on a node that does not allow them), with the reason.
+pub(super) async fn check_reachable(ctx: &Context, url: &Url) -> Result<()> {
+    passerelle_outbound::check_target(url, ctx.settings.federation.allow_private_addresses)
+        .await
+        .map_err(|e| Error::BadRequest(format!("cannot follow {url}: {e}")))
+}
+
+pub(super) async fn refuse_if_blocked(ctx: &Context, domain: &str) -> Result<()> {
+    match policy::refusal(ctx, domain).await? {
+        Some(reason) => Err(Error::Forbidden(reason)),
+        None => Ok(()),
+    }
+}

@@ -1,0 +1,25 @@
+//! A received `Accept` or `Reject`: of this node's `Follow`, or of an
+//! FEP-0837 `Offer` this node sent (then the agreement's answer).
+
+use crate::apub::activities::answer::{ACCEPT, Answer};
+use crate::context::Context;
+use crate::{agreements, follows};
+use crate::error::Result;
+use crate::store::PeerRow;
+
+pub(super) async fn received(ctx: &Context, _sender: &PeerRow, answer: Answer) -> Result<()> {
+    let answered = answer.follow_id()?;
+    let accepted = answer.kind == ACCEPT.as_str();
+    if let Some(agreement) = ctx.store.agreement_by_offer(answered.as_str()).await? {
+        return agreements::answer_received(
+            ctx,
+            &answer.actor,
+            &agreement,
+            accepted,
+            answer.result.as_ref(),
+            answer.content.as_deref(),
+        )
+        .await;
+    }
+    follows::follow_answered(ctx, &answer.actor, &answered, accepted).await
+}

@@ -1,0 +1,118 @@
+//! What a verified activity does here: the inbox's processing layer and its
+//! one routing table. `apub::activities::inbox` classifies the activity
+//! (activity × object); `route` below maps each class to its handler, one
+//! file per activity, each given the verified sender. Each activity id is
+//! processed once across processes.
+
+mod amendment;
+mod answer;
+mod follow;
+mod integrity;
+mod object_change;
+mod offer;
+mod undo;
+
+use serde_json::Value;
+use url::Url;
+
+use crate::apub::activities::inbox::Inbound;
+use crate::context::Context;
+use crate::liveness;
+use crate::error::{Error, Result};
+use crate::store::{Claim, PeerRow};
+
+/// A claim on an activity not finished after this long is taken to have
+/// died with its process: longer than any processing (fetches included).
+pub const CLAIM_STALE_AFTER: std::time::Duration = std::time::Duration::from_secs(120);
+
+/// Acts on an activity whose sender's signature verified: its id must be
+/// on the sender's origin (a peer speaks only for itself), an agreement
+/// activity must carry the sender's proof, then it is routed, once.
+pub async fn accept(ctx: &Context, envelope: Value, sender: &PeerRow) -> Result<()> {
+    let activity = Inbound::classify(&envelope)?;
+    let sender_origin = Url::parse(&sender.actor_uri)
+        .map_err(|e| Error::Internal(format!("stored peer URI: {e}")))?
+        .origin();
+    if activity.id().origin() != sender_origin {
+        return Err(Error::BadRequest(
+            "the activity's id is not on its actor's origin".into(),
+        ));
+    }
+    // A peer marked gone that speaks again is delivered to again.
+    ctx.store.delivery_peer_back(sender.id).await?;
+    integrity::check_agreement_proof(ctx, &activity, &envelope, sender).await?;
+    let kind = envelope
+        .get("type")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    once(ctx, activity, kind, sender).await
+}
+
+/// The routing table: each class of activity, its handler.
+async fn route(ctx: &Context, sender: &PeerRow, activity: Inbound) -> Result<()> {
+    match activity {
+        Inbound::Follow(follow) => follow::received(ctx, sender, follow).await,
+        Inbound::UndoFollow(undo) => undo::received(ctx, sender, undo).await,
+        Inbound::Answer(answer) => answer::received(ctx, sender, answer).await,
+        Inbound::ObjectChange(change) => object_change::received(ctx, sender, change).await,
+        Inbound::ActorUpdated(_) => object_change::actor_updated(ctx, sender).await,
+        Inbound::ActorDeleted(_) => object_change::actor_deleted(ctx, sender).await,
+        Inbound::AgreementOffered(offer) => offer::received(ctx, sender, offer).await,
+        Inbound::AgreementUpdated(change) => {
+            object_change::agreement_updated(ctx, sender, change).await
+        }
+        Inbound::Amendment(amendment) => amendment::received(ctx, sender, amendment).await,
+        Inbound::Ignored { id, kind } => {
+            tracing::info!(%id, kind, "activity not handled here: acknowledged and ignored");
+            Ok(())
+        }
+    }
+}
+
+/// Routes the activity once: a replayed id is acknowledged and not
+/// processed again; one being processed is answered 503 so the sender
+/// retries; one whose processing died (a crash) is taken over once its
+/// process is known dead, or its claim is stale.
+async fn once(ctx: &Context, activity: Inbound, kind: &str, sender: &PeerRow) -> Result<()> {
+    let id = activity.id().to_string();
+    let kind = passerelle_observability::metrics::activity_type_label(kind);
+    let now = crate::store::now_millis();
+    let stale_before = now - crate::model::time::millis(CLAIM_STALE_AFTER);
+    let alive_since = now - crate::model::time::millis(liveness::ALIVE);
+    match ctx
+        .store
+        .claim_activity(&id, &ctx.process, stale_before, alive_since)
+        .await?
+    {
+        Claim::Claimed => {}
+        Claim::Done => {
+            tracing::info!(%id, "activity seen before: acknowledged, not processed again");
+            ctx.metrics
+                .inbox_activities
+                .with_label_values(&[kind, "duplicate"])
+                .inc();
+            return Ok(());
+        }
+        Claim::InProgress => {
+            return Err(Error::Unavailable(
+                "this activity is being processed; retry later".into(),
+            ));
+        }
+    }
+    let outcome = route(ctx, sender, activity).await;
+    let label = if outcome.is_ok() {
+        "processed"
+    } else {
+        "refused"
+    };
+    ctx.metrics
+        .inbox_activities
+        .with_label_values(&[kind, label])
+        .inc();
+    match &outcome {
+        Ok(()) => ctx.store.activity_done(&id).await?,
+        // Let the sender's retry be processed.
+        Err(_) => ctx.store.forget_activity_seen(&id).await?,
+    }
+    outcome
+}

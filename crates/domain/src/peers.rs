@@ -1,0 +1,308 @@
+//! What an admin sees of each peer: relationships both ways, exclusion and
+//! delivery health.
+
+use serde::Serialize;
+
+use crate::context::Context;
+use crate::policy::CommitmentCheck;
+use crate::error::{Error, Result};
+use crate::model::time::format_millis;
+use crate::model::{FollowerState, FollowingState};
+use crate::store::{FollowInRow, FollowOutRow, PeerRow};
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct PeerSummary {
+    pub id: i64,
+    pub actor: String,
+    pub handle: String,
+    pub name: String,
+    pub summary: String,
+}
+
+impl PeerSummary {
+    pub fn of(peer: &PeerRow) -> PeerSummary {
+        PeerSummary {
+            id: peer.id,
+            actor: peer.actor_uri.clone(),
+            handle: format!("@{}", peer.handle),
+            name: peer.name.clone(),
+            summary: peer.summary.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct FollowView {
+    pub id: i64,
+    pub peer: PeerSummary,
+    pub state: FollowingState,
+    pub follow: String,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+impl FollowView {
+    pub fn of(row: &FollowOutRow, peer: &PeerRow) -> FollowView {
+        FollowView {
+            id: row.id,
+            peer: PeerSummary::of(peer),
+            state: row.state,
+            follow: row.follow_uri.clone(),
+            created_at: format_millis(row.created_at),
+            updated_at: format_millis(row.updated_at),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct RequestView {
+    pub id: i64,
+    pub peer: PeerSummary,
+    pub state: FollowerState,
+    /// Why the request waits, or why it was rejected.
+    pub reason: Option<String>,
+    pub commitments: Vec<CommitmentCheck>,
+    pub requested_at: String,
+    pub updated_at: String,
+}
+
+impl RequestView {
+    pub fn of(row: &FollowInRow, peer: &PeerRow) -> RequestView {
+        RequestView {
+            id: row.id,
+            peer: PeerSummary::of(peer),
+            state: row.state,
+            reason: row.reason.clone(),
+            commitments: serde_json::from_str(&row.commitments).unwrap_or_default(),
+            requested_at: format_millis(row.created_at),
+            updated_at: format_millis(row.updated_at),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Exclusion {
+    pub reason: String,
+    pub by: String,
+    pub at: String,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct DeliveryHealth {
+    pub backlog: i64,
+    pub failures: i64,
+    pub last_success_at: Option<String>,
+    pub last_error: Option<String>,
+    pub next_attempt_at: Option<String>,
+    /// Failing for longer than `delivery.dead_after`: only probed.
+    pub unreachable: bool,
+    /// Activities the peer refused for good (a 4xx), and the last one.
+    pub skipped: i64,
+    pub last_skipped: Option<String>,
+    /// Since when its inbox answers 404 or 410 (nothing is sent until the
+    /// peer is heard from again).
+    pub gone_since: Option<String>,
+}
+
+async fn health(ctx: &Context, stream: &crate::store::StreamRow) -> Result<DeliveryHealth> {
+    let dead_after = crate::model::time::millis(ctx.settings.delivery.dead_after);
+    let failing_since = stream.last_success_at.unwrap_or(0);
+    Ok(DeliveryHealth {
+        backlog: ctx.store.delivery_backlog(stream.peer_id).await?,
+        failures: stream.failures,
+        last_success_at: stream.last_success_at.map(format_millis),
+        last_error: stream.last_error.clone(),
+        next_attempt_at: (stream.failures > 0).then(|| format_millis(stream.next_attempt_at)),
+        unreachable: stream.failures > 0 && crate::store::now_millis() - failing_since > dead_after,
+        skipped: stream.skipped,
+        last_skipped: stream.last_skipped.clone(),
+        gone_since: stream.gone_at.map(format_millis),
+    })
+}
+
+/// A peer's delivery stream, for `GET /api/v1/admin/deliveries`.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct DeliveryView {
+    pub peer: PeerSummary,
+    #[serde(flatten)]
+    pub health: DeliveryHealth,
+    /// Position in the activity log up to which everything was delivered.
+    pub cursor: i64,
+}
+
+/// Delivery streams, filtered by peer and by state: `pending` (backlog),
+/// `failing`, `unreachable` or `all`.
+pub async fn deliveries(
+    ctx: &Context,
+    peer: Option<i64>,
+    state: &str,
+) -> Result<Vec<DeliveryView>> {
+    let mut views = Vec::new();
+    for stream in ctx.store.delivery_streams().await? {
+        if peer.is_some_and(|p| p != stream.peer_id) {
+            continue;
+        }
+        let Some(row) = ctx.store.peer(stream.peer_id).await? else {
+            continue;
+        };
+        let health = health(ctx, &stream).await?;
+        let keep = match state {
+            "pending" => health.backlog > 0,
+            "failing" => health.failures > 0,
+            "unreachable" => health.unreachable,
+            _ => true,
+        };
+        if keep {
+            views.push(DeliveryView {
+                peer: PeerSummary::of(&row),
+                health,
+                cursor: stream.cursor,
+            });
+        }
+    }
+    Ok(views)
+}
+
+/// One of our objects as a peer received it.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ReceivedView {
+    pub object: String,
+    pub kind: String,
+    /// The last activity about it the peer acknowledged (Create, Update, Delete).
+    pub activity: String,
+    pub delivered_at: String,
+}
+
+pub async fn received(
+    ctx: &Context,
+    peer_id: i64,
+    offset: i64,
+    limit: i64,
+) -> Result<Vec<ReceivedView>> {
+    ctx.store
+        .peer(peer_id)
+        .await?
+        .ok_or_else(|| Error::NotFound(format!("no peer {peer_id}")))?;
+    Ok(ctx
+        .store
+        .receipts(peer_id, offset, limit)
+        .await?
+        .into_iter()
+        .map(|r| ReceivedView {
+            object: r.object_uri,
+            kind: r.object_kind,
+            activity: r.activity_kind,
+            delivered_at: format_millis(r.delivered_at),
+        })
+        .collect())
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct PeerView {
+    #[serde(flatten)]
+    pub peer: PeerSummary,
+    pub domain: String,
+    /// Our follow of the peer: pending, active or rejected.
+    pub following: Option<FollowingState>,
+    /// The peer's follow of us: pending, approved or rejected.
+    pub follower: Option<FollowerState>,
+    pub excluded: Option<Exclusion>,
+    pub delivery: Option<DeliveryHealth>,
+}
+
+pub async fn view(ctx: &Context, peer: &PeerRow) -> Result<PeerView> {
+    let store = &ctx.store;
+    let following = store.follow_out_by_peer(peer.id).await?.map(|f| f.state);
+    let follower = store.follow_in_by_peer(peer.id).await?.map(|f| f.state);
+    let excluded = store
+        .exclusion(&peer.domain.to_ascii_lowercase())
+        .await?
+        .map(|e| Exclusion {
+            reason: e.reason,
+            by: e.excluded_by,
+            at: format_millis(e.excluded_at),
+        });
+    let delivery = match store.delivery_stream(peer.id).await? {
+        Some(stream) => Some(health(ctx, &stream).await?),
+        None => None,
+    };
+    Ok(PeerView {
+        peer: PeerSummary::of(peer),
+        domain: peer.domain.clone(),
+        following,
+        follower,
+        excluded,
+        delivery,
+    })
+}
+
+pub async fn list(ctx: &Context) -> Result<Vec<PeerView>> {
+    let mut views = Vec::new();
+    for peer in ctx.store.peers().await? {
+        views.push(view(ctx, &peer).await?);
+    }
+    Ok(views)
+}
+
+/// A known peer by id, actor URL or handle (`@name@host`).
+pub async fn find_known(ctx: &Context, target: &str) -> Result<PeerRow> {
+    let target = target.trim();
+    let found = if let Ok(id) = target.parse::<i64>() {
+        ctx.store.peer(id).await?
+    } else if target.contains("://") {
+        ctx.store.peer_by_uri(target).await?
+    } else {
+        let handle = target.strip_prefix('@').unwrap_or(target);
+        ctx.store
+            .peers()
+            .await?
+            .into_iter()
+            .find(|p| p.handle.eq_ignore_ascii_case(handle))
+    };
+    found.ok_or_else(|| Error::NotFound(format!("no known peer `{target}`")))
+}
+
+pub async fn requests(ctx: &Context, state: Option<FollowerState>) -> Result<Vec<RequestView>> {
+    let mut views = Vec::new();
+    for row in ctx.store.follows_in(state).await? {
+        if let Some(peer) = ctx.store.peer(row.peer_id).await? {
+            views.push(RequestView::of(&row, &peer));
+        }
+    }
+    Ok(views)
+}
+
+pub async fn follows(ctx: &Context) -> Result<Vec<FollowView>> {
+    let mut views = Vec::new();
+    for row in ctx.store.follows_out(None).await? {
+        if let Some(peer) = ctx.store.peer(row.peer_id).await? {
+            views.push(FollowView::of(&row, &peer));
+        }
+    }
+    Ok(views)
+}
+
+/// A known peer's view, by id.
+pub async fn view_by_id(ctx: &Context, id: i64) -> Result<PeerView> {
+    let peer = ctx
+        .store
+        .peer(id)
+        .await?
+        .ok_or_else(|| Error::NotFound(format!("no peer {id}")))?;
+    view(ctx, &peer).await
+}
+
+/// A follow request, by id.
+pub async fn request(ctx: &Context, id: i64) -> Result<RequestView> {
+    let row = ctx
+        .store
+        .follow_in(id)
+        .await?
+        .ok_or_else(|| Error::NotFound(format!("no follow request {id}")))?;
+    let peer = ctx
+        .store
+        .peer(row.peer_id)
+        .await?
+        .ok_or_else(|| Error::Internal("request without peer".into()))?;
+    Ok(RequestView::of(&row, &peer))
+}

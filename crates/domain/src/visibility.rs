@@ -1,0 +1,65 @@
+//! Who may read a non-public object: approved followers, and for objects
+//! addressed to named peers, those peers (if they are approved followers).
+
+use url::Url;
+
+use crate::apub::signer::{self, SignedRequest};
+use crate::context::Context;
+use crate::context::limits::Door;
+use crate::policy;
+use crate::error::Result;
+use crate::model::FollowerState;
+use crate::model::kinds::{Audience, AudienceName};
+use crate::store::PeerRow;
+
+/// What a peer whose signature was verified may read, looked up once so a
+/// listing can check many objects without a query per object.
+pub struct ReaderRights {
+    approved_follower: bool,
+    actor: Option<Url>,
+}
+
+impl ReaderRights {
+    pub async fn of(ctx: &Context, reader: &PeerRow) -> Result<Self> {
+        let approved_follower = ctx
+            .store
+            .follow_in_by_peer(reader.id)
+            .await?
+            .is_some_and(|request| request.state == FollowerState::Approved);
+        Ok(Self {
+            approved_follower,
+            actor: Url::parse(&reader.actor_uri).ok(),
+        })
+    }
+
+    /// Whether an object with `audience` is readable.
+    pub fn may_read(&self, audience: &Audience) -> bool {
+        match audience {
+            Audience::Named(AudienceName::Public) => true,
+            _ if !self.approved_follower => false,
+            Audience::Named(AudienceName::Followers) => true,
+            Audience::Peers(peers) => peers.iter().any(|p| Some(p) == self.actor.as_ref()),
+        }
+    }
+}
+
+/// What the signer of a GET may read: `None` when the request is not
+/// signed, its signature does not verify, or the policy no longer lets the
+/// signer's domain read (a follower blocked or excluded since it was
+/// approved reads what strangers read).
+pub async fn signed_reader(
+    data: &Context,
+    request: &SignedRequest<'_>,
+) -> Result<Option<ReaderRights>> {
+    let Some(reader) = signer::reader(data, request).await? else {
+        return Ok(None);
+    };
+    data.limits.check(Door::ReadsPerActor, &reader.actor_uri)?;
+    match policy::refusal(data, &reader.domain).await? {
+        None => Ok(Some(ReaderRights::of(data, &reader).await?)),
+        Some(reason) => {
+            tracing::info!(peer = %reader.actor_uri, reason, "signed GET from a refused domain: answered as anonymous");
+            Ok(None)
+        }
+    }
+}
