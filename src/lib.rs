@@ -4,13 +4,13 @@
 //! as signed ActivityStreams objects and shares them with approved peers.
 
 pub mod cli;
-pub mod delivery;
 pub mod demo;
 pub mod http;
 pub mod node;
 
 // The layers below, under the names the binary, tests and benches use.
 pub use passerelle_apub as apub;
+pub use passerelle_delivery as delivery;
 pub use passerelle_domain as domain;
 pub use passerelle_config as config;
 pub use passerelle_context as context;

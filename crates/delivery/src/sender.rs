@@ -11,7 +11,7 @@ use crate::apub::knocking;
 use crate::apub::message_signature::Challenge;
 use crate::context::knocking::Signing;
 use crate::error::{Error, Result};
-use crate::node::NodeState;
+use crate::context::Context;
 use crate::store::PeerRow;
 
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
@@ -40,7 +40,7 @@ pub(crate) enum Outcome {
 /// POSTs `document` to the peer's `inbox`; an error making the request is
 /// a failure to retry.
 pub(super) async fn post(
-    state: &NodeState,
+    state: &Context,
     peer: &PeerRow,
     inbox: &str,
     document: &str,
@@ -98,7 +98,7 @@ pub(crate) fn outcome_of(response: &reqwest::Response, target: &str, failures: i
 /// knocking twice (RFC 9421, then draft-cavage after a 400 or 401, or the
 /// reverse by `federation.first_signature`) when it is not known yet.
 async fn try_post(
-    state: &NodeState,
+    state: &Context,
     peer: &PeerRow,
     inbox: &str,
     document: &str,
@@ -172,7 +172,7 @@ fn challenge_of(response: &reqwest::Response) -> Option<Challenge> {
 /// A POST of `document` to `inbox`, signed by `signing`, or as
 /// `challenge` asks when there is one.
 async fn signed_post(
-    state: &NodeState,
+    state: &Context,
     inbox: &url::Url,
     document: &str,
     signing: Signing,

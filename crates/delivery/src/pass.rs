@@ -7,20 +7,20 @@ use std::time::Instant;
 
 use http::StatusCode;
 
-use crate::delivery::addressing::{Recipient, addressed_to};
-use crate::delivery::backoff::retry_delay_ms;
-use crate::delivery::sender::{Outcome, post};
+use crate::addressing::{Recipient, addressed_to};
+use crate::backoff::retry_delay_ms;
+use crate::sender::{Outcome, post};
 use crate::domain::{policy, publish};
 use crate::error::Result;
 use crate::model::ActivityKind;
 use crate::model::FollowerState;
-use crate::node::NodeState;
+use crate::context::Context;
 use crate::store::{
     OutgoingActivity, PassEnd, PeerRow, Receipt, StreamProgress, StreamRow, now_millis,
 };
 
 /// Delivers a pass of one peer's stream; true when more work is waiting.
-pub async fn deliver_stream(state: &NodeState, owner: &str, stream: StreamRow, batch: i64) -> bool {
+pub async fn deliver_stream(state: &Context, owner: &str, stream: StreamRow, batch: i64) -> bool {
     let peer_id = stream.peer_id;
     let ended = match StreamPass::open(state, owner, &stream).await {
         Ok(Some(pass)) => pass.run(batch).await,
@@ -57,7 +57,7 @@ enum Step {
 
 /// A pass over the stream of one peer, by the holder of its lease.
 struct StreamPass<'a> {
-    state: &'a NodeState,
+    state: &'a Context,
     owner: &'a str,
     stream: &'a StreamRow,
     peer: PeerRow,
@@ -77,7 +77,7 @@ impl<'a> StreamPass<'a> {
     /// Starts a pass; `None` when there is nothing to deliver to (the peer
     /// is unknown, or has no inbox of its own, which counts as a failure).
     async fn open(
-        state: &'a NodeState,
+        state: &'a Context,
         owner: &'a str,
         stream: &'a StreamRow,
     ) -> Result<Option<StreamPass<'a>>> {

@@ -18,7 +18,7 @@ use std::time::Duration;
 use tokio::sync::watch;
 use tokio::task::JoinSet;
 
-use crate::node::NodeState;
+use crate::context::Context;
 
 /// Activities sent to one peer per pass.
 const BATCH: i64 = 50;
@@ -27,7 +27,7 @@ const POLL: Duration = Duration::from_secs(1);
 
 /// Runs delivery until `stop` turns true: peers' streams and webhook events
 /// in two loops, so a slow webhook endpoint never holds peers up.
-pub async fn run(state: NodeState, stop: watch::Receiver<bool>) {
+pub async fn run(state: Context, stop: watch::Receiver<bool>) {
     tokio::join!(
         run_streams(state.clone(), stop.clone()),
         run_webhooks(state, stop)
@@ -37,7 +37,7 @@ pub async fn run(state: NodeState, stop: watch::Receiver<bool>) {
 /// Keeps up to `delivery.parallel_peers` streams in flight, each pass its
 /// own task: a slow or hanging peer holds only its own stream, and a stream
 /// with more waiting is claimed again as soon as its pass ends.
-async fn run_streams(state: NodeState, mut stop: watch::Receiver<bool>) {
+async fn run_streams(state: Context, mut stop: watch::Receiver<bool>) {
     let mut share = replicas::Share::new(POLL);
     let owner = state.process.to_string();
     let parallel = state.settings.delivery.parallel_peers;
@@ -96,7 +96,7 @@ async fn run_streams(state: NodeState, mut stop: watch::Receiver<bool>) {
 /// work still waiting.
 const HANDOFF_MS: u64 = 20;
 
-async fn run_webhooks(state: NodeState, mut stop: watch::Receiver<bool>) {
+async fn run_webhooks(state: Context, mut stop: watch::Receiver<bool>) {
     loop {
         if *stop.borrow() {
             return;
@@ -112,3 +112,11 @@ async fn run_webhooks(state: NodeState, mut stop: watch::Receiver<bool>) {
         }
     }
 }
+
+// The layers below, under the names the modules use.
+use passerelle_apub as apub;
+use passerelle_context as context;
+use passerelle_domain as domain;
+use passerelle_model as model;
+use passerelle_model::error;
+use passerelle_store as store;

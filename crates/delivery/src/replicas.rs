@@ -7,7 +7,7 @@
 use std::time::{Duration, Instant};
 
 use crate::domain::liveness;
-use crate::node::NodeState;
+use crate::context::Context;
 
 pub struct Share {
     replicas: i64,
@@ -31,7 +31,7 @@ impl Share {
 
     /// How many more streams this replica may claim, holding `held` and
     /// with room for `free`.
-    pub async fn claimable(&mut self, state: &NodeState, held: usize, free: usize) -> usize {
+    pub async fn claimable(&mut self, state: &Context, held: usize, free: usize) -> usize {
         if self.said_at.is_none_or(|at| at.elapsed() >= self.every) {
             match liveness::heartbeat(state).await {
                 Ok(alive) => self.replicas = alive.max(1),

@@ -6,17 +6,17 @@ use std::time::Duration;
 
 use reqwest::header::CONTENT_TYPE;
 
-use crate::delivery::backoff::retry_delay_ms;
-use crate::delivery::sender::{Outcome, outcome_of};
+use crate::backoff::retry_delay_ms;
+use crate::sender::{Outcome, outcome_of};
 use crate::domain::{audit, webhooks};
-use crate::node::NodeState;
+use crate::context::Context;
 use crate::store::{WebhookEventRow, now_millis};
 
 const BATCH: i64 = 50;
 
 /// Sends the events that are due; true when a full batch was read (more
 /// may be waiting).
-pub async fn deliver_due(state: &NodeState) -> bool {
+pub async fn deliver_due(state: &Context) -> bool {
     let events = match state.store.due_webhook_events(BATCH).await {
         Ok(events) => events,
         Err(e) => {
@@ -33,7 +33,7 @@ pub async fn deliver_due(state: &NodeState) -> bool {
     full_batch
 }
 
-async fn deliver(state: &NodeState, event: &WebhookEventRow) -> crate::error::Result<()> {
+async fn deliver(state: &Context, event: &WebhookEventRow) -> crate::error::Result<()> {
     let Some(webhook) = state.store.webhook(event.webhook_id).await? else {
         return Ok(());
     };
@@ -94,7 +94,7 @@ async fn deliver(state: &NodeState, event: &WebhookEventRow) -> crate::error::Re
 }
 
 async fn fail(
-    state: &NodeState,
+    state: &Context,
     event: &WebhookEventRow,
     url: &str,
     error: &str,
