@@ -3,41 +3,18 @@
 //! expose them.
 
 use std::future::Future;
-use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::FromRef;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
 use crate::context::Context;
 use crate::domain::identity;
 use crate::error::{Error, Result};
-use crate::http::html::Templates;
 use crate::store::Store;
 use passerelle_config::Settings;
 
-/// The HTTP server's state: the context, and the HTML templates that are
-/// the HTTP layer's own.
-#[derive(Clone)]
-pub struct NodeState {
-    pub app: Context,
-    /// The HTML pages: the HTTP layer's own, not the domain's.
-    pub templates: Arc<Templates>,
-}
-
-impl FromRef<NodeState> for Context {
-    fn from_ref(state: &NodeState) -> Context {
-        state.app.clone()
-    }
-}
-
-impl std::ops::Deref for NodeState {
-    type Target = Context;
-    fn deref(&self) -> &Context {
-        &self.app
-    }
-}
+pub use passerelle_http::state::NodeState;
 
 pub struct Node {
     state: NodeState,
@@ -55,10 +32,7 @@ impl Node {
         let keys = identity::load_or_create(&store).await?;
         let app = Context::new(settings, store, keys)?;
         Ok(Node {
-            state: NodeState {
-                app,
-                templates: Arc::new(Templates::new()?),
-            },
+            state: NodeState::new(app)?,
         })
     }
 

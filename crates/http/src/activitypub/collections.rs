@@ -1,0 +1,81 @@
+//! Paged collections: the outbox, each kind's objects (their items depend
+//! on the signer) and the relationships.
+
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, Method, Uri};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+
+use crate::apub::signer::SignedRequest;
+use crate::context::Context;
+use crate::domain::collections::{self, Paging, Relationships};
+use crate::activitypub::collection_response;
+use crate::extract::Query;
+use crate::hardening::vary_by_reader;
+use crate::problem::ApiError;
+use crate::problem::Result;
+use crate::model::kinds::ObjectKind;
+use crate::state::NodeState;
+
+#[derive(Deserialize)]
+pub(super) struct PageQuery {
+    page: Option<String>,
+    max_id: Option<String>,
+}
+
+impl PageQuery {
+    fn paging(&self) -> crate::error::Result<Paging> {
+        Paging::from_query(self.page.as_deref(), self.max_id.as_deref())
+    }
+}
+
+pub(super) async fn outbox(
+    State(ctx): State<Context>,
+    Query(query): Query<PageQuery>,
+) -> Result<Response> {
+    let document = collections::outbox(&ctx, query.paging()?).await?;
+    Ok(collection_response(&document))
+}
+
+pub(super) async fn objects(
+    State(state): State<NodeState>,
+    Path(collection): Path<String>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    query: Result<Query<PageQuery>>,
+) -> Response {
+    let request = SignedRequest {
+        headers: &headers,
+        method: &method,
+        uri: &uri,
+        body: None,
+    };
+    let document = async {
+        let kind = ObjectKind::from_collection_path(&collection)?;
+        let Query(query) = query.map_err(|e| e.0)?;
+        collections::objects(&state, kind, &request, query.paging()?).await
+    };
+    vary_by_reader(match document.await {
+        Ok(document) => collection_response(&document),
+        Err(e) => ApiError::from(e).into_response(),
+    })
+}
+
+pub(super) async fn followers(
+    State(ctx): State<Context>,
+    Query(query): Query<PageQuery>,
+) -> Result<Response> {
+    let document =
+        collections::relationships(&ctx, Relationships::Followers, query.paging()?).await?;
+    Ok(collection_response(&document))
+}
+
+pub(super) async fn following(
+    State(ctx): State<Context>,
+    Query(query): Query<PageQuery>,
+) -> Result<Response> {
+    let document =
+        collections::relationships(&ctx, Relationships::Following, query.paging()?).await?;
+    Ok(collection_response(&document))
+}
