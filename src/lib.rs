@@ -9,11 +9,11 @@ pub mod node;
 
 // The layers below, under the names the binary, tests and benches use.
 pub use passerelle_apub as apub;
+pub use passerelle_config as config;
+pub use passerelle_context as context;
 pub use passerelle_delivery as delivery;
 pub use passerelle_domain as domain;
 pub use passerelle_http as http;
-pub use passerelle_config as config;
-pub use passerelle_context as context;
 pub use passerelle_model as model;
 pub use passerelle_model::error;
 pub use passerelle_observability as observability;

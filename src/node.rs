@@ -65,7 +65,10 @@ impl Node {
             self.state.app.clone(),
             workers_stopped.clone(),
         ));
-        let delivery = tokio::spawn(crate::delivery::run(self.state.app.clone(), workers_stopped));
+        let delivery = tokio::spawn(crate::delivery::run(
+            self.state.app.clone(),
+            workers_stopped,
+        ));
         let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
         let served = axum::serve(listener, app)
             .with_graceful_shutdown(shutdown)

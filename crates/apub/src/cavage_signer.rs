@@ -13,9 +13,9 @@ use http_signature_normalization_reqwest::prelude::{Config, SignError, SignExt};
 use reqwest_middleware::RequestBuilder;
 use sha2::{Digest, Sha256};
 
-use crate::signing_pool;
 use crate::error::{Error, Result};
 use crate::model::keys::NodeKeys;
+use crate::signing_pool;
 
 /// How long a signature stays valid, as `activitypub_federation` sets it.
 const EXPIRES_AFTER: Duration = Duration::from_secs(60 * 60);

@@ -3,8 +3,8 @@
 //! checked against it before any key is fetched; `domain::policy` adds the
 //! admission of follow requests.
 
-use passerelle_context::Context;
 use crate::error::Result;
+use passerelle_context::Context;
 
 /// Why a domain may not follow or deliver, if it may not.
 pub async fn refusal(ctx: &Context, domain: &str) -> Result<Option<String>> {

@@ -9,8 +9,8 @@
 use http::{HeaderMap, Uri};
 use url::Url;
 
-use crate::peer::domain_of;
 use crate::error::{Error, Result};
+use crate::peer::domain_of;
 
 /// `host[:port]` lowercased, without the port when it is `scheme`'s
 /// default (a client may write `example.org:443`).

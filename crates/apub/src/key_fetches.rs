@@ -11,10 +11,10 @@ use serde_json::Value;
 use url::Url;
 
 use crate::domain_policy as policy;
+use crate::error::{Error, Result};
 use crate::fetch;
 use crate::peer::domain_of;
 use passerelle_context::Context;
-use crate::error::{Error, Result};
 
 /// The document at `url` (an actor, a key), fetched with a request signed
 /// by this node at most once per window: `None` when it could not be

@@ -14,13 +14,13 @@ use url::Url;
 use crate::actor::{actor_id, ed25519_key_id};
 use crate::cavage_signer;
 use crate::context::ACTIVITY_JSON;
+use crate::error::{Error, Result};
 use crate::message_signature::{self, Challenge, PrivateKey};
 use crate::peer::domain_of;
 use crate::signing_pool;
+use passerelle_config::SignatureScheme;
 use passerelle_context::Context;
 use passerelle_context::knocking::Signing;
-use crate::error::{Error, Result};
-use passerelle_config::SignatureScheme;
 
 /// FEP-844e: the node verifies RFC 9421 signatures.
 pub const IMPLEMENTS_RFC9421: &str = "https://datatracker.ietf.org/doc/html/rfc9421";

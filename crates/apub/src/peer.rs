@@ -6,9 +6,9 @@ use serde::Deserialize;
 use serde_json::Value;
 use url::Url;
 
-use passerelle_context::Context;
 use crate::error::{Error, Result};
 use crate::store::{PeerActor, PeerRow};
+use passerelle_context::Context;
 
 /// The fields of a remote actor the node relies on.
 #[derive(Debug, Clone, Deserialize)]

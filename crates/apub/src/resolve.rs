@@ -9,10 +9,10 @@ use activitypub_federation::fetch::webfinger::Webfinger;
 use url::Url;
 
 use crate::domain_policy;
+use crate::error::{Error, Result};
 use crate::fetch::{self, FetchError};
 use crate::peer::{Peer, domain_of, verify_actor_document};
 use passerelle_context::Context;
-use crate::error::{Error, Result};
 
 /// A stored actor older than this is fetched again when next needed.
 const REFRESH_AFTER: Duration = Duration::from_secs(24 * 3600);

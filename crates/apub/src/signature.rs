@@ -7,14 +7,14 @@
 use std::collections::BTreeMap;
 use std::time::{Duration, SystemTime};
 
-use http::{HeaderMap, Method, Uri};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
+use http::{HeaderMap, Method, Uri};
 use sha2::Sha256;
 use url::Url;
 
-use crate::public_keys;
 use crate::error::{Error, Result};
+use crate::public_keys;
 
 /// A `Date` older than this is refused (as `activitypub_federation` also
 /// refuses signatures older than an hour).

@@ -15,15 +15,15 @@ use serde_json::Value;
 use url::Url;
 
 use crate::domain_policy as policy;
+use crate::error::{Error, Result};
 use crate::host_binding;
 use crate::key_fetches::fetched;
 use crate::message_signature::{self, MessageSignature, PublicKey};
 use crate::peer::{ActorFields, Peer, PublicKeyFields, domain_of, verify_actor_document};
 use crate::signature;
+use crate::store::PeerRow;
 use crate::verification::assertion_key;
 use passerelle_context::Context;
-use crate::error::{Error, Result};
-use crate::store::PeerRow;
 
 /// A request to authenticate.
 pub struct SignedRequest<'a> {

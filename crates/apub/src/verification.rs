@@ -5,8 +5,8 @@ use serde_json::Value;
 use url::Url;
 
 use crate::fetch::{self, FetchError};
-use crate::proof::{self, ProofError};
 use crate::model::keys::decode_ed25519_multibase;
+use crate::proof::{self, ProofError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum VerificationError {

@@ -9,12 +9,12 @@ use http::StatusCode;
 
 use crate::addressing::{Recipient, addressed_to};
 use crate::backoff::retry_delay_ms;
-use crate::sender::{Outcome, post};
+use crate::context::Context;
 use crate::domain::{policy, publish};
 use crate::error::Result;
 use crate::model::ActivityKind;
 use crate::model::FollowerState;
-use crate::context::Context;
+use crate::sender::{Outcome, post};
 use crate::store::{
     OutgoingActivity, PassEnd, PeerRow, Receipt, StreamProgress, StreamRow, now_millis,
 };

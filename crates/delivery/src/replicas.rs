@@ -6,8 +6,8 @@
 
 use std::time::{Duration, Instant};
 
-use crate::domain::liveness;
 use crate::context::Context;
+use crate::domain::liveness;
 
 pub struct Share {
     replicas: i64,

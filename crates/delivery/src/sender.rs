@@ -9,9 +9,9 @@ use reqwest::header::RETRY_AFTER;
 
 use crate::apub::knocking;
 use crate::apub::message_signature::Challenge;
+use crate::context::Context;
 use crate::context::knocking::Signing;
 use crate::error::{Error, Result};
-use crate::context::Context;
 use crate::store::PeerRow;
 
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);

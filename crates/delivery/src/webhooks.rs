@@ -7,9 +7,9 @@ use std::time::Duration;
 use reqwest::header::CONTENT_TYPE;
 
 use crate::backoff::retry_delay_ms;
-use crate::sender::{Outcome, outcome_of};
-use crate::domain::{audit, webhooks};
 use crate::context::Context;
+use crate::domain::{audit, webhooks};
+use crate::sender::{Outcome, outcome_of};
 use crate::store::{WebhookEventRow, now_millis};
 
 const BATCH: i64 = 50;

@@ -3,8 +3,8 @@
 use serde::Serialize;
 
 use crate::context::Context;
-use crate::listing::{Page, PageRequest};
 use crate::error::Result;
+use crate::listing::{Page, PageRequest};
 use crate::model::time::format_millis;
 
 /// Governance events, as named in the log.

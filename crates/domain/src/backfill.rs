@@ -13,8 +13,8 @@ use url::Url;
 
 use crate::apub::fetch;
 use crate::apub::peer::is_peer_own;
-use crate::context::Context;
 use crate::catalog;
+use crate::context::Context;
 use crate::model::kinds::ObjectKind;
 use crate::store::PeerRow;
 

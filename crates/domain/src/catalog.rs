@@ -10,11 +10,11 @@ use crate::apub::objects::{kind_of, payload_from_object};
 use crate::apub::peer::is_peer_own;
 use crate::apub::verification::verify_with_actor;
 use crate::context::Context;
-use crate::{change, validation, webhooks};
 use crate::error::{Error, Result, Violation};
 use crate::model::FollowingState;
 use crate::model::kinds::ObjectKind;
 use crate::store::{CatalogEntry, ChangeTx, PeerRow};
+use crate::{change, validation, webhooks};
 
 /// What became of a received object.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -7,11 +7,11 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::context::Context;
-use crate::listing::{Page, PageRequest, split_page};
-use crate::peers::{self, PeerSummary};
 use crate::error::{Error, Result};
+use crate::listing::{Page, PageRequest, split_page};
 use crate::model::kinds::ObjectKind;
 use crate::model::time::format_millis;
+use crate::peers::{self, PeerSummary};
 use crate::store::{CatalogFilter, CatalogRow, PeerRow};
 
 /// A peer's object in the catalog.

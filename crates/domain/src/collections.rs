@@ -9,10 +9,10 @@ use crate::apub::collection;
 use crate::apub::signer::SignedRequest;
 use crate::context::Context;
 use crate::documents::parse_stored;
-use crate::visibility::{self, ReaderRights};
 use crate::error::{Error, Result};
 use crate::model::kinds::ObjectKind;
 use crate::store::{Direction, Store};
+use crate::visibility::{self, ReaderRights};
 
 /// What a collection request asks for: the collection document, or the
 /// page of items with row ids below `max_id` (the first page when `None`).

@@ -11,8 +11,8 @@ use crate::apub::objects::kind_of;
 use crate::apub::peer::{Peer, domain_of};
 use crate::apub::verification::verify_with_actor;
 use crate::context::Context;
-use crate::policy::CommitmentCheck;
 use crate::model::kinds::ObjectKind;
+use crate::policy::CommitmentCheck;
 
 /// Commitments listed beyond this are not examined.
 const MAX_COMMITMENTS: usize = 20;

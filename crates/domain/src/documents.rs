@@ -9,10 +9,10 @@ use serde_json::Value;
 use crate::apub::activities::ACTIVITIES_PATH;
 use crate::apub::signer::SignedRequest;
 use crate::context::Context;
-use crate::visibility;
 use crate::error::{Error, Result};
 use crate::model::kinds::ObjectKind;
 use crate::model::{AmendmentRole, AmendmentState};
+use crate::visibility;
 
 /// A document to serve, and how.
 #[derive(Debug, Clone)]

@@ -6,11 +6,11 @@ use serde_json::Value;
 use utoipa::openapi::schema::{AllOfBuilder, ObjectBuilder, Ref, Type};
 
 use crate::context::Context;
-use crate::listing::{Page, PageRequest};
-use crate::publish::{Change, Published};
 use crate::error::{Error, Result};
+use crate::listing::{Page, PageRequest};
 use crate::model::kinds::ObjectKind;
 use crate::model::time::format_millis;
+use crate::publish::{Change, Published};
 use crate::store::ObjectRow;
 
 /// How the platform sees one of its objects.

@@ -8,11 +8,11 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::context::Context;
-use crate::peers::{self, PeerSummary};
 use crate::error::Result;
 use crate::model::kinds::ObjectKind;
 use crate::model::time::format_millis;
 use crate::model::{FollowerState, FollowingState};
+use crate::peers::{self, PeerSummary};
 use crate::store::{ObjectRow, PeerRow};
 
 #[derive(Serialize)]

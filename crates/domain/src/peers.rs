@@ -4,10 +4,10 @@
 use serde::Serialize;
 
 use crate::context::Context;
-use crate::policy::CommitmentCheck;
 use crate::error::{Error, Result};
 use crate::model::time::format_millis;
 use crate::model::{FollowerState, FollowingState};
+use crate::policy::CommitmentCheck;
 use crate::store::{FollowInRow, FollowOutRow, PeerRow};
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]

@@ -8,13 +8,13 @@ use std::time::Duration;
 
 use tokio::sync::watch;
 
-use crate::context::Context;
 use crate::amendments::{TALLY_EVERY, tally_due};
+use crate::context::Context;
 use crate::dfc::import;
 use crate::dfc::schedule::source_of;
-use crate::retention::{self, PRUNE_EVERY};
 use crate::error::Result;
 use crate::model::time::millis;
+use crate::retention::{self, PRUNE_EVERY};
 use crate::store::now_millis;
 use passerelle_config::{DfcSourceSettings, Settings};
 

@@ -5,9 +5,9 @@
 use std::time::Duration;
 
 use crate::context::Context;
-use crate::tokens::{self, Caller, Scope};
 use crate::error::{Error, Result};
 use crate::store::now_millis;
+use crate::tokens::{self, Caller, Scope};
 
 pub const SESSION_LIFETIME: Duration = Duration::from_secs(12 * 3600);
 

@@ -152,7 +152,9 @@ mod tests {
 
     #[test]
     fn fep_0837_minimal_example_is_understood() {
-        let payload = fep_example(include_str!("../../../tests/fixtures/fep-0837/minimal.json"));
+        let payload = fep_example(include_str!(
+            "../../../tests/fixtures/fep-0837/minimal.json"
+        ));
         let id = "https://market.example/proposals/ddde9d6f-6f3b-4770-a966-3a18ef006930";
         assert_eq!(payload["url"], id);
         assert_eq!(payload["name"], id);

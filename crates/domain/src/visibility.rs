@@ -6,10 +6,10 @@ use url::Url;
 use crate::apub::signer::{self, SignedRequest};
 use crate::context::Context;
 use crate::context::limits::Door;
-use crate::policy;
 use crate::error::Result;
 use crate::model::FollowerState;
 use crate::model::kinds::{Audience, AudienceName};
+use crate::policy;
 use crate::store::PeerRow;
 
 /// What a peer whose signature was verified may read, looked up once so a

@@ -24,7 +24,10 @@ macro_rules! console {
 const TEMPLATES: &[(&str, &str)] = &[
     ("base.html", include_str!("../../../templates/base.html")),
     ("actor.html", include_str!("../../../templates/actor.html")),
-    ("object.html", include_str!("../../../templates/object.html")),
+    (
+        "object.html",
+        include_str!("../../../templates/object.html"),
+    ),
     console!("layout"),
     console!("sign_in"),
     console!("error"),

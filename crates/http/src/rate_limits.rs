@@ -12,11 +12,11 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use crate::apub::actor::INBOX_PATH;
+use crate::auth::{TokenLookup, bearer_token};
+use crate::console::session::SIGN_IN_PATH;
 use crate::context::Context;
 use crate::context::limits::Door;
 use crate::domain::tokens;
-use crate::auth::{TokenLookup, bearer_token};
-use crate::console::session::SIGN_IN_PATH;
 use crate::problem::ApiError;
 use crate::problem::Result;
 

@@ -12,9 +12,9 @@ use url::Url;
 
 use crate::actor::actor_id;
 use crate::context::object_context;
-use crate::objects::offer::QuantityValue;
 use crate::error::{Error, Result};
 use crate::model::{ActivityKind, AgreementState};
+use crate::objects::offer::QuantityValue;
 use passerelle_config::Settings;
 
 pub const OFFER: ActivityKind = ActivityKind::Offer;

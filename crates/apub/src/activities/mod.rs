@@ -18,10 +18,10 @@ use url::Url;
 
 use crate::actor::actor_id;
 use crate::context::object_context;
-use crate::objects::addressing;
 use crate::error::{Error, Result};
 use crate::model::ActivityKind;
 use crate::model::kinds::Audience;
+use crate::objects::addressing;
 use passerelle_config::Settings;
 
 /// Path under which activities are served: `/activities/{uuid}`.

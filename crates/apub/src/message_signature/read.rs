@@ -6,8 +6,8 @@ use sfv::{BareItem, ListEntry};
 use url::Url;
 
 use super::{MessageSignature, dictionary, now_seconds, refused};
-use crate::signature::{MAX_AGE, MAX_AHEAD};
 use crate::error::Result;
+use crate::signature::{MAX_AGE, MAX_AHEAD};
 
 impl MessageSignature {
     /// Reads and checks the request's signature: the first label in both

@@ -3,9 +3,9 @@
 
 use std::time::SystemTime;
 
-use http::{HeaderMap, HeaderValue, Method, Uri};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
+use http::{HeaderMap, HeaderValue, Method, Uri};
 use sha2::{Digest, Sha256, Sha512};
 use url::Url;
 

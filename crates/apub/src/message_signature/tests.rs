@@ -1,8 +1,8 @@
 //! RFC 9421 Appendix B test vectors.
 
-use http::{HeaderMap, HeaderValue, Method, Uri};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use http::{HeaderMap, HeaderValue, Method, Uri};
 
 use super::{MessageSignature, PublicKey, verify_content_digest};
 

@@ -7,8 +7,8 @@ use sfv::ListEntry;
 use sha2::{Digest, Sha256, Sha512};
 
 use super::{MessageSignature, PublicKey, dictionary, refused};
-use crate::public_keys;
 use crate::error::{Error, Result};
+use crate::public_keys;
 
 impl MessageSignature {
     /// Verifies the signature over `base` with `key`, by the signature's

@@ -6,9 +6,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use url::Url;
 
-use crate::objects::field;
 use crate::error::Result;
 use crate::model::payload::{CharterPayload, Principle};
+use crate::objects::field;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PrincipleObject {

@@ -6,9 +6,9 @@ use serde_json::Value;
 use url::Url;
 
 use crate::actor::actor_id;
-use crate::objects::field;
 use crate::error::Result;
 use crate::model::payload::MemberPayload;
+use crate::objects::field;
 use passerelle_config::Settings;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

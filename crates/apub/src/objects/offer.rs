@@ -7,10 +7,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use url::Url;
 
-use crate::objects::field;
 use crate::error::{Error, Result, Violation};
 use crate::model::payload::{Location, OfferPayload, Quantity};
 use crate::model::units;
+use crate::objects::field;
 
 /// Currencies are named by their ISO 4217 URN in `resourceConformsTo`.
 const CURRENCY_URN_PREFIX: &str = "urn:iso:std:iso:4217:";

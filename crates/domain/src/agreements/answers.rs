@@ -5,11 +5,11 @@
 use serde_json::Value;
 use url::Url;
 
+use crate::agreements::{Refusal, amount, record};
 use crate::apub::activities::agreement::{Agreement, Commitment};
 use crate::apub::objects::offer::currency_of;
-use crate::context::Context;
-use crate::agreements::{Refusal, amount, record};
 use crate::change;
+use crate::context::Context;
 use crate::error::{Error, Result};
 use crate::model::{AgreementState, Side, units};
 use crate::store::AgreementRow;

@@ -7,15 +7,15 @@ use serde::Deserialize;
 use serde_json::Value;
 use url::Url;
 
+use crate::agreements::views::AgreementView;
+use crate::agreements::{amount, record, terms};
 use crate::apub::activities::{self, agreement};
 use crate::apub::objects::offer::Proposal;
 use crate::context::Context;
-use crate::agreements::views::AgreementView;
-use crate::agreements::{amount, record, terms};
-use crate::{change, outgoing};
 use crate::error::{Error, Result};
 use crate::model::{AgreementState, FollowingState, ObjectKind, Side};
 use crate::store::{CatalogRow, NewAgreement, PeerRow};
+use crate::{change, outgoing};
 
 /// Longest note an asker may send with its request.
 const NOTE_MAX: usize = 2000;

@@ -6,14 +6,14 @@
 use serde_json::Value;
 use url::Url;
 
+use crate::agreements::views::AgreementView;
+use crate::agreements::{check_move, load, record, stock};
 use crate::apub::activities::agreement::{self, Agreement};
 use crate::apub::activities::{self, update};
 use crate::context::Context;
-use crate::agreements::views::AgreementView;
-use crate::agreements::{check_move, load, record, stock};
-use crate::{change, outgoing};
 use crate::error::{Error, Result};
 use crate::model::{AgreementState, Side};
+use crate::{change, outgoing};
 
 /// Completes accepted agreement `id`.
 pub async fn complete(ctx: &Context, id: &str, decided_by: &str) -> Result<AgreementView> {

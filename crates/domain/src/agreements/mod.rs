@@ -34,10 +34,10 @@ pub use views::{AgreementView, list, show};
 use serde_json::json;
 
 use crate::context::Context;
-use crate::{audit, webhooks};
 use crate::error::{Error, Result};
 use crate::model::AgreementState;
 use crate::store::{AgreementRow, ChangeTx, PeerRow};
+use crate::{audit, webhooks};
 
 /// Who takes the decisions the rules take.
 const RULES: &str = "agreement rules";

@@ -8,18 +8,18 @@ use rust_decimal::Decimal;
 use serde_json::Value;
 use url::Url;
 
+use crate::agreements::views::AgreementView;
+use crate::agreements::{RULES, Refusal, amount, check_move, load, record, stock, terms};
 use crate::apub::activities::agreement::{self, Agreement};
 use crate::apub::activities::{self, answer};
 use crate::apub::actor::actor_id;
 use crate::apub::objects::offer::Proposal;
 use crate::context::Context;
-use crate::agreements::views::AgreementView;
-use crate::agreements::{RULES, Refusal, amount, check_move, load, record, stock, terms};
-use crate::visibility::ReaderRights;
-use crate::{change, outgoing, publish};
 use crate::error::{Error, Result};
 use crate::model::{AgreementState, FollowerState, ObjectKind, Side, units};
 use crate::store::{AgreementRow, ChangeTx, NewAgreement, PeerRow};
+use crate::visibility::ReaderRights;
+use crate::{change, outgoing, publish};
 
 /// Why a received agreement cannot stand, or its terms (the sender is an
 /// approved follower).

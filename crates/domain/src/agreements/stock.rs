@@ -9,11 +9,11 @@ use rust_decimal::Decimal;
 use serde_json::Value;
 use url::Url;
 
-use crate::context::Context;
 use crate::agreements::amount;
-use crate::publish;
+use crate::context::Context;
 use crate::error::{Error, Result};
 use crate::model::{ObjectKind, units};
+use crate::publish;
 use crate::store::{AgreementRow, ChangeTx};
 
 /// Takes the agreement's quantity from the offer: refused (409, nothing

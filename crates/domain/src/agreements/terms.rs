@@ -9,9 +9,9 @@
 use rust_decimal::Decimal;
 use url::Url;
 
+use crate::agreements::amount::{self, text};
 use crate::apub::activities::agreement::{Agreement, COMMITMENT, Commitment};
 use crate::apub::objects::offer::{Intent, Proposal, QuantityValue, currency_of};
-use crate::agreements::amount::{self, text};
 use crate::model::units;
 
 /// What is agreed: a quantity of the primary intent's resource and, when

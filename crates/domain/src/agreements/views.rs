@@ -3,11 +3,11 @@
 use serde::Serialize;
 
 use crate::context::Context;
-use crate::listing::{Page, PageRequest};
-use crate::peers::PeerSummary;
 use crate::error::{Error, Result};
+use crate::listing::{Page, PageRequest};
 use crate::model::time::format_millis;
 use crate::model::{AgreementState, Side};
+use crate::peers::PeerSummary;
 use crate::store::{AgreementFilter, AgreementRow, PeerRow};
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]

@@ -12,15 +12,15 @@
 use serde_json::Value;
 use url::Url;
 
+use crate::amendments::parse_choice;
+use crate::amendments::proposal::is_committed;
 use crate::apub::activities::amendment::Vote;
 use crate::apub::verification::verify_with_actor;
 use crate::context::Context;
-use crate::amendments::parse_choice;
-use crate::amendments::proposal::is_committed;
-use crate::{audit, change};
 use crate::error::{Error, Result};
 use crate::model::{AmendmentRole, AmendmentState};
 use crate::store::{AmendmentRow, PeerRow, VoteRow, now_millis};
+use crate::{audit, change};
 
 /// Counts or refuses `note`, a vote sent by `sender`.
 pub async fn receive_vote(data: &Context, sender: &PeerRow, note: &Value) -> Result<()> {

@@ -7,6 +7,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use url::Url;
 
+use crate::amendments::proposal::{check_charter, is_committed, local_charter};
+use crate::amendments::{AmendmentView, Proposal, open};
 use crate::apub::activities::amendment::{DRAFT, Draft};
 use crate::apub::activities::{self};
 use crate::apub::actor::actor_id;
@@ -14,15 +16,13 @@ use crate::apub::context::object_context;
 use crate::apub::objects::charter::parse_version_uri;
 use crate::apub::peer::domain_of;
 use crate::context::Context;
-use crate::amendments::proposal::{check_charter, is_committed, local_charter};
-use crate::amendments::{AmendmentView, Proposal, open};
-use crate::outgoing::record_for_peer;
-use crate::{audit, change};
 use crate::error::{Error, Result};
 use crate::model::{
     ActivityKind, Audience, DraftState, FollowerState, FollowingState, ObjectKind, time,
 };
+use crate::outgoing::record_for_peer;
 use crate::store::{DraftRow, PeerRow};
+use crate::{audit, change};
 
 /// A member's draft, as the host's admin sees it.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]

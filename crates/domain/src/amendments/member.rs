@@ -6,22 +6,22 @@
 use serde_json::{Value, json};
 use url::Url;
 
+use crate::amendments::views::{Tally, our_commitments};
+use crate::amendments::{AmendmentView, parse_choice, quorum_met, view};
 use crate::apub::activities::amendment::{CHOICES, Question};
 use crate::apub::activities::{self};
 use crate::apub::actor::actor_id;
 use crate::apub::context::object_context;
 use crate::apub::objects::charter::parse_version_uri;
 use crate::context::Context;
-use crate::amendments::views::{Tally, our_commitments};
-use crate::amendments::{AmendmentView, parse_choice, quorum_met, view};
-use crate::outgoing::{record_for_peer, sign};
-use crate::{audit, change, publish, webhooks};
 use crate::error::{Error, Result};
 use crate::model::payload::{CharterPayload, CommitmentPayload};
 use crate::model::{
     ActivityKind, AmendmentRole, AmendmentState, Audience, Choice, ObjectKind, Outcome, time,
 };
+use crate::outgoing::{record_for_peer, sign};
 use crate::store::{AmendmentRow, Closing, NewAmendment, PeerRow, now_millis};
+use crate::{audit, change, publish, webhooks};
 
 fn bad(pointer: &str, detail: impl Into<String>) -> Error {
     Error::UnprocessableAt(pointer.into(), detail.into())

@@ -6,27 +6,27 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use url::Url;
 
-use crate::apub::activities;
-use crate::apub::actor::actor_id;
-use crate::apub::objects::charter::version_uri;
-use crate::apub::peer::Peer;
-use crate::context::Context;
 use crate::amendments::question::{self, Opening};
 use crate::amendments::{
     AmendmentView, DEFAULT_DURATION, DEFAULT_QUORUM_PERCENT, MAX_DURATION, MIN_DURATION, Majority,
     view,
 };
+use crate::apub::activities;
+use crate::apub::actor::actor_id;
+use crate::apub::objects::charter::version_uri;
+use crate::apub::peer::Peer;
 use crate::commitments::check_peer_commitments;
+use crate::context::Context;
 use crate::documents::parse_stored;
-use crate::outgoing::record_for_peer;
-use crate::publish::object_uri;
-use crate::{audit, change, validation, webhooks};
 use crate::error::{Error, Result, Violation};
 use crate::model::payload::{CharterPayload, Payload};
 use crate::model::{
     ActivityKind, AmendmentRole, Audience, FollowerState, FollowingState, ObjectKind, time,
 };
+use crate::outgoing::record_for_peer;
+use crate::publish::object_uri;
 use crate::store::{ChangeTx, NewAmendment, PeerRow};
+use crate::{audit, change, validation, webhooks};
 
 /// What the host's admin proposes.
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]

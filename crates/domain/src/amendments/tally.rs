@@ -8,17 +8,17 @@
 use serde_json::json;
 use url::Url;
 
-use crate::apub::objects::charter::version_uri;
-use crate::context::Context;
 use crate::amendments::proposal::send_to_each;
 use crate::amendments::question::{self, Results};
 use crate::amendments::views::{Tally, adopts, live_tally};
+use crate::apub::objects::charter::version_uri;
+use crate::context::Context;
 use crate::documents::parse_stored;
-use crate::outgoing::sign;
-use crate::{audit, change, publish, webhooks};
 use crate::error::Result;
 use crate::model::{ActivityKind, AmendmentState, ObjectKind, Outcome, time};
+use crate::outgoing::sign;
 use crate::store::{AmendmentRow, ChangeTx, Closing, PeerRow, now_millis};
+use crate::{audit, change, publish, webhooks};
 
 /// Closes every hosted amendment whose end time passed; returns how many
 /// this call closed.

@@ -5,8 +5,8 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::context::Context;
 use crate::amendments::{Majority, quorum_met};
+use crate::context::Context;
 use crate::documents::parse_stored;
 use crate::error::{Error, Result};
 use crate::model::payload::CommitmentPayload;

@@ -6,11 +6,11 @@
 //! node knows sources by URL: a renamed one would import its items again,
 //! as new offers).
 
-use crate::context::Context;
 use crate::change;
-use crate::publish::{self, Change};
+use crate::context::Context;
 use crate::error::{Error, Result};
 use crate::model::kinds::ObjectKind;
+use crate::publish::{self, Change};
 
 /// Deletes the offers tracked for `catalog_url`; returns how many were
 /// deleted. A source the node never imported from deletes nothing.

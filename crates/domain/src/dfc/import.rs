@@ -14,15 +14,15 @@ use std::collections::{BTreeMap, HashSet};
 
 use serde_json::Value;
 
-use crate::context::Context;
 use crate::change;
+use crate::context::Context;
 use crate::dfc::graph::{Graph, malformed, quoted};
 use crate::dfc::mapping::{self, Mapped};
 use crate::dfc::source::{self, Source};
-use crate::publish::{self, Change, PreparedOffer};
 use crate::error::{DfcFailure, Error, Result};
 use crate::model::count;
 use crate::model::kinds::ObjectKind;
+use crate::publish::{self, Change, PreparedOffer};
 use crate::store::{ChangeTx, DfcItemRow, DfcSourceRow, now_millis};
 
 /// Documents fetched besides the catalog (enterprises, addresses), at most.

@@ -4,13 +4,13 @@
 use serde_json::json;
 
 use crate::apub::activities::answer;
-use crate::context::Context;
 use crate::audit::{self, Event};
+use crate::context::Context;
+use crate::error::{Error, Result};
 use crate::follows::followers::decide_in;
 use crate::follows::following::undo_our_follow;
-use crate::{catalog, change, webhooks};
-use crate::error::{Error, Result};
 use crate::model::FollowerState;
+use crate::{catalog, change, webhooks};
 
 /// Excludes a peer: it stops being a follower, we stop following it, and
 /// its domain is refused until an admin re-includes it.

@@ -7,16 +7,16 @@ use url::Url;
 use crate::apub::activities::{self, answer, follow};
 use crate::apub::actor::actor_id;
 use crate::apub::peer::Peer;
-use crate::context::Context;
 use crate::audit::{self, Event};
-use crate::follows::POLICY;
-use crate::outgoing;
-use crate::policy::{self, Admit};
-use crate::{change, commitments, webhooks};
+use crate::context::Context;
 use crate::error::{Error, Result};
+use crate::follows::POLICY;
 use crate::model::ActivityKind;
 use crate::model::FollowerState;
+use crate::outgoing;
+use crate::policy::{self, Admit};
 use crate::store::{ChangeTx, FollowInRow, PeerRow};
+use crate::{change, commitments, webhooks};
 
 /// A peer's `Follow` of this node: stored as a request, then decided by
 /// the admission policy or left for an admin.

@@ -6,14 +6,14 @@ use url::Url;
 use crate::apub::activities::{self, follow, undo};
 use crate::apub::actor::actor_id;
 use crate::apub::peer::Peer;
-use crate::context::Context;
 use crate::audit::{self, Event};
-use crate::follows::resolve_peer;
-use crate::outgoing;
-use crate::{backfill, catalog, change, webhooks};
+use crate::context::Context;
 use crate::error::{Error, Result};
+use crate::follows::resolve_peer;
 use crate::model::FollowingState;
+use crate::outgoing;
 use crate::store::{ChangeTx, FollowOutRow};
+use crate::{backfill, catalog, change, webhooks};
 
 /// Asks `target` to let this node follow it.
 pub async fn follow(

@@ -17,8 +17,8 @@ use crate::apub::actor::actor_id;
 use crate::apub::peer::{Peer, domain_of};
 use crate::apub::resolve;
 use crate::context::Context;
-use crate::policy::{self};
 use crate::error::{Error, Result};
+use crate::policy::{self};
 
 /// Who takes a decision the policy took.
 pub(super) const POLICY: &str = "policy";

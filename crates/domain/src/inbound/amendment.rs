@@ -2,9 +2,9 @@
 //! host (member side), a vote or a draft from a member (host side), the
 //! host's answer to a draft (member side).
 
+use crate::amendments;
 use crate::apub::activities::amendment::{AmendmentActivity, AmendmentActivityKind};
 use crate::context::Context;
-use crate::amendments;
 use crate::error::{Error, Result};
 use crate::store::PeerRow;
 

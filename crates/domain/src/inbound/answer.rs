@@ -3,9 +3,9 @@
 
 use crate::apub::activities::answer::{ACCEPT, Answer};
 use crate::context::Context;
-use crate::{agreements, follows};
 use crate::error::Result;
 use crate::store::PeerRow;
+use crate::{agreements, follows};
 
 pub(super) async fn received(ctx: &Context, _sender: &PeerRow, answer: Answer) -> Result<()> {
     let answered = answer.follow_id()?;

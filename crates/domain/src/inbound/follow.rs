@@ -4,8 +4,8 @@
 use crate::apub::activities::follow::Follow;
 use crate::apub::actor::actor_id;
 use crate::context::Context;
-use crate::follows;
 use crate::error::{Error, Result};
+use crate::follows;
 use crate::store::PeerRow;
 
 pub(super) async fn received(ctx: &Context, sender: &PeerRow, follow: Follow) -> Result<()> {

@@ -17,8 +17,8 @@ use url::Url;
 
 use crate::apub::activities::inbox::Inbound;
 use crate::context::Context;
-use crate::liveness;
 use crate::error::{Error, Result};
+use crate::liveness;
 use crate::store::{Claim, PeerRow};
 
 /// A claim on an activity not finished after this long is taken to have

@@ -13,9 +13,9 @@ use crate::apub::objects::kind_of;
 use crate::apub::peer::is_peer_own;
 use crate::apub::resolve;
 use crate::context::Context;
-use crate::{agreements, catalog};
 use crate::error::{Error, Result};
 use crate::store::PeerRow;
+use crate::{agreements, catalog};
 
 pub(super) async fn agreement_updated(
     ctx: &Context,

@@ -1,9 +1,9 @@
 //! A received FEP-0837 `Offer{object: Agreement}`: a peer asks for some of
 //! one of this node's offers.
 
+use crate::agreements;
 use crate::apub::activities::agreement::{Agreement, OfferAgreement};
 use crate::context::Context;
-use crate::agreements;
 use crate::error::Result;
 use crate::store::PeerRow;
 

@@ -5,8 +5,8 @@ use serde_json::Value;
 use crate::apub::activities::answer::object_id;
 use crate::apub::activities::undo::Undo;
 use crate::context::Context;
-use crate::follows;
 use crate::error::{Error, Result};
+use crate::follows;
 use crate::store::PeerRow;
 
 pub(super) async fn received(ctx: &Context, sender: &PeerRow, undo: Undo) -> Result<()> {

@@ -6,9 +6,9 @@ use url::Url;
 
 use crate::apub::objects;
 use crate::context::Context;
-use crate::publish::{Published, delete, object_uri, parse_object_uri, upsert};
 use crate::error::{Error, Result};
 use crate::model::kinds::ObjectKind;
+use crate::publish::{Published, delete, object_uri, parse_object_uri, upsert};
 
 /// Client-to-server publishing: a `Create`, `Update` or `Delete` posted to
 /// the outbox, carried out through `upsert` and `delete`.

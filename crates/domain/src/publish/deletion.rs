@@ -5,13 +5,13 @@ use serde_json::Value;
 use url::Url;
 
 use crate::apub::activities::{self, delete};
-use crate::context::Context;
 use crate::change;
-use crate::outgoing::sign;
-use crate::publish::{Change, Published, check_local_id, record_activity, to_json};
+use crate::context::Context;
 use crate::error::{Error, Result};
 use crate::model::kinds::ObjectKind;
 use crate::model::time;
+use crate::outgoing::sign;
+use crate::publish::{Change, Published, check_local_id, record_activity, to_json};
 use crate::store::ChangeTx;
 
 /// Withdraws an object: its URL answers 410 with a tombstone and a

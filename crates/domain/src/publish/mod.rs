@@ -19,11 +19,11 @@ use url::Url;
 
 use crate::apub::activities::{self, create, delete, update};
 use crate::context::Context;
-use crate::outgoing::sign;
 use crate::error::{Error, Result};
 use crate::model::ActivityKind;
 use crate::model::kinds::{Audience, ObjectKind, valid_local_id};
 use crate::model::time;
+use crate::outgoing::sign;
 use crate::store::{NewActivity, ObjectRow};
 
 pub use client::apply_client_activity;

@@ -8,19 +8,19 @@ use crate::apub::activities;
 use crate::apub::objects::Publication;
 use crate::apub::objects::charter::{version_document, version_uri};
 use crate::apub::proof;
-use crate::context::Context;
 use crate::change;
+use crate::context::Context;
+use crate::error::{Error, Result};
+use crate::model::kinds::{Audience, ObjectKind};
+use crate::model::payload::Payload;
+use crate::model::time;
 use crate::outgoing::sign;
 use crate::publish::rules::check_rules;
 use crate::publish::{
     Change, Published, change_type, check_local_id, object_uri, record_activity, to_json,
 };
-use crate::validation;
-use crate::error::{Error, Result};
-use crate::model::kinds::{Audience, ObjectKind};
-use crate::model::payload::Payload;
-use crate::model::time;
 use crate::store::{ChangeTx, ObjectRow, ObjectState};
+use crate::validation;
 
 /// A validated request to publish: the payload as the platform sent it,
 /// canonicalised, and what it becomes, under the id it is published at.

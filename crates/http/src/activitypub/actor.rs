@@ -5,8 +5,8 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use minijinja::context;
 
-use crate::apub::actor::OrganizationActor;
 use crate::activitypub::represent;
+use crate::apub::actor::OrganizationActor;
 use crate::problem::Result;
 use crate::state::NodeState;
 

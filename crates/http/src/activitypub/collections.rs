@@ -6,15 +6,15 @@ use axum::http::{HeaderMap, Method, Uri};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
+use crate::activitypub::collection_response;
 use crate::apub::signer::SignedRequest;
 use crate::context::Context;
 use crate::domain::collections::{self, Paging, Relationships};
-use crate::activitypub::collection_response;
 use crate::extract::Query;
 use crate::hardening::vary_by_reader;
+use crate::model::kinds::ObjectKind;
 use crate::problem::ApiError;
 use crate::problem::Result;
-use crate::model::kinds::ObjectKind;
 use crate::state::NodeState;
 
 #[derive(Deserialize)]

@@ -6,12 +6,12 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, Method, Uri};
 use axum::response::{IntoResponse, Response};
 
+use crate::activitypub::represent_served;
 use crate::apub::signer::SignedRequest;
 use crate::domain::documents;
-use crate::activitypub::represent_served;
 use crate::hardening::vary_by_reader;
-use crate::problem::Result;
 use crate::model::kinds::ObjectKind;
+use crate::problem::Result;
 use crate::state::NodeState;
 
 pub(super) async fn object(

@@ -7,11 +7,11 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 use crate::apub::context::{ACTIVITY_JSON, LD_JSON};
+use crate::auth::PlatformToken;
 use crate::context::Context;
 use crate::domain::objects::ObjectView;
 use crate::domain::publish::{self, Change};
 use crate::error::Error;
-use crate::auth::PlatformToken;
 use crate::problem::Result;
 
 pub(super) async fn post_outbox(

@@ -8,12 +8,6 @@ use axum::http::{StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
-use crate::context::Context;
-use crate::domain::audit::{self, AuditEntry};
-use crate::domain::follows;
-use crate::domain::listing::{Page, PageRequest, page_after, page_request};
-use crate::domain::peers::{self, DeliveryView, FollowView, PeerView, ReceivedView, RequestView};
-use crate::error::Error;
 use crate::api::documented::DocumentedRoutes;
 use crate::api::openapi::parameters::{Paging, RowId};
 use crate::api::openapi::problems::{
@@ -22,10 +16,16 @@ use crate::api::openapi::problems::{
 };
 use crate::api::paging::linked_page;
 use crate::auth::AdminToken;
+use crate::context::Context;
+use crate::domain::audit::{self, AuditEntry};
+use crate::domain::follows;
+use crate::domain::listing::{Page, PageRequest, page_after, page_request};
+use crate::domain::peers::{self, DeliveryView, FollowView, PeerView, ReceivedView, RequestView};
+use crate::error::Error;
 use crate::extract::{Json, Query};
-use crate::problem::Result;
 use crate::model::parse_id;
 use crate::model::{FollowerState, FollowingState};
+use crate::problem::Result;
 use crate::state::NodeState;
 
 pub fn routes() -> DocumentedRoutes {

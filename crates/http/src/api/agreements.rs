@@ -7,18 +7,18 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use serde::Deserialize;
 
-use crate::context::Context;
-use crate::domain::agreements::{self, AgreementView, AskRequest};
-use crate::domain::listing::{Page, page_request};
 use crate::api::documented::DocumentedRoutes;
 use crate::api::openapi::parameters::{Paging, RowId};
 use crate::api::openapi::problems::{
     BadRequest, Conflict, NotFound, TokenRefused, Unprocessable, UnsupportedMediaType,
 };
 use crate::auth::PlatformToken;
+use crate::context::Context;
+use crate::domain::agreements::{self, AgreementView, AskRequest};
+use crate::domain::listing::{Page, page_request};
 use crate::extract::{Json, Query};
-use crate::problem::Result;
 use crate::model::{AgreementState, Side};
+use crate::problem::Result;
 
 pub fn routes() -> DocumentedRoutes {
     use utoipa_axum::routes;

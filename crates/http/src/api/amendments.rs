@@ -6,19 +6,19 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 
-use crate::context::Context;
-use crate::domain::amendments::{
-    self, Acceptance, AmendmentView, DraftRequest, DraftView, Proposal,
-};
 use crate::api::documented::DocumentedRoutes;
 use crate::api::openapi::parameters::RowId;
 use crate::api::openapi::problems::{
     BadRequest, Conflict, NotFound, TokenRefused, Unprocessable, UnsupportedMediaType,
 };
 use crate::auth::AdminToken;
+use crate::context::Context;
+use crate::domain::amendments::{
+    self, Acceptance, AmendmentView, DraftRequest, DraftView, Proposal,
+};
 use crate::extract::Json;
-use crate::problem::Result;
 use crate::model::parse_id;
+use crate::problem::Result;
 use crate::state::NodeState;
 
 pub fn routes() -> DocumentedRoutes {

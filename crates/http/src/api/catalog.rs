@@ -6,17 +6,17 @@ use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
-use crate::context::Context;
-use crate::domain::catalog_listing::{self, CatalogItem, CatalogSearch};
-use crate::domain::listing::{Page, page_request};
 use crate::api::documented::DocumentedRoutes;
 use crate::api::openapi::parameters::{CatalogAddress, Collection, Paging};
 use crate::api::openapi::problems::{BadRequest, NotAcceptable, NotFound, TokenRefused};
 use crate::auth::PlatformToken;
+use crate::context::Context;
 use crate::dfc;
+use crate::domain::catalog_listing::{self, CatalogItem, CatalogSearch};
+use crate::domain::listing::{Page, page_request};
 use crate::extract::{Json, Query};
-use crate::problem::Result;
 use crate::model::ObjectKind;
+use crate::problem::Result;
 
 pub fn routes() -> DocumentedRoutes {
     DocumentedRoutes::new()

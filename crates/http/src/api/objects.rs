@@ -7,10 +7,6 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::context::Context;
-use crate::domain::listing::{Page, page_request};
-use crate::domain::objects::{self, ObjectView, VersionView};
-use crate::domain::publish::{self, Change};
 use crate::api::documented::DocumentedRoutes;
 use crate::api::openapi::ObjectPayload;
 use crate::api::openapi::parameters::{CharterId, Collection, ObjectAddress, Paging};
@@ -19,10 +15,14 @@ use crate::api::openapi::problems::{
     Unprocessable, UnsupportedMediaType,
 };
 use crate::auth::PlatformToken;
+use crate::context::Context;
 use crate::dfc;
+use crate::domain::listing::{Page, page_request};
+use crate::domain::objects::{self, ObjectView, VersionView};
+use crate::domain::publish::{self, Change};
 use crate::extract::{Json, Query};
-use crate::problem::Result;
 use crate::model::kinds::ObjectKind;
+use crate::problem::Result;
 
 pub fn routes() -> DocumentedRoutes {
     DocumentedRoutes::new()

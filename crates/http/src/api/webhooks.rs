@@ -4,14 +4,14 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use serde::Deserialize;
 
-use crate::context::Context;
-use crate::domain::webhooks::{self, WebhookView};
 use crate::api::documented::DocumentedRoutes;
 use crate::api::openapi::parameters::RowId;
 use crate::api::openapi::problems::{
     BadRequest, NotFound, TokenRefused, Unprocessable, UnsupportedMediaType,
 };
 use crate::auth::PlatformToken;
+use crate::context::Context;
+use crate::domain::webhooks::{self, WebhookView};
 use crate::extract::Json;
 use crate::problem::Result;
 

@@ -8,9 +8,9 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::post;
 use serde::Deserialize;
 
+use crate::console::session::CsrfForm;
 use crate::domain::{agreements, follows};
 use crate::error::Error;
-use crate::console::session::CsrfForm;
 use crate::model::parse_id;
 use crate::state::NodeState;
 

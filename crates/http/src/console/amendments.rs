@@ -10,14 +10,14 @@ use axum::response::Response;
 use axum::routing::{get, post};
 use serde::Deserialize;
 
-use crate::domain::amendments::{self, Acceptance};
 use crate::console::Page;
 use crate::console::actions::{Empty, Reason, back};
 use crate::console::pages::{Outcome, page, with_outcome};
 use crate::console::session::{ConsoleSession, CsrfForm};
+use crate::domain::amendments::{self, Acceptance};
 use crate::extract::Query;
-use crate::problem::Result;
 use crate::model::{AmendmentState, parse_id};
+use crate::problem::Result;
 use crate::state::NodeState;
 
 const PAGE: &str = "/admin/amendments";

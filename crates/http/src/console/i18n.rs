@@ -26,8 +26,11 @@ fn table(source: &str) -> Map<String, Value> {
     }
 }
 
-static ENGLISH: LazyLock<Map<String, Value>> =
-    LazyLock::new(|| table(include_str!("../../../../templates/console/locales/en.json")));
+static ENGLISH: LazyLock<Map<String, Value>> = LazyLock::new(|| {
+    table(include_str!(
+        "../../../../templates/console/locales/en.json"
+    ))
+});
 static FRENCH: LazyLock<Map<String, Value>> = LazyLock::new(|| {
     let mut merged = ENGLISH.clone();
     merged.extend(table(include_str!(
@@ -98,8 +101,12 @@ mod tests {
 
     #[test]
     fn both_tables_parse_and_have_the_same_messages() {
-        let en = table(include_str!("../../../../templates/console/locales/en.json"));
-        let fr = table(include_str!("../../../../templates/console/locales/fr.json"));
+        let en = table(include_str!(
+            "../../../../templates/console/locales/en.json"
+        ));
+        let fr = table(include_str!(
+            "../../../../templates/console/locales/fr.json"
+        ));
         assert!(en.len() > 50, "{}", en.len());
         let missing: Vec<_> = en.keys().filter(|k| !fr.contains_key(*k)).collect();
         let extra: Vec<_> = fr.keys().filter(|k| !en.contains_key(*k)).collect();

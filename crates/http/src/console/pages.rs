@@ -7,18 +7,18 @@ use axum::response::{Redirect, Response};
 use axum::routing::get;
 use serde::Deserialize;
 
+use crate::console::session::ConsoleSession;
+use crate::console::{Page, render_error};
 use crate::domain::agreements as agreement_views;
 use crate::domain::audit;
 use crate::domain::catalog_listing::{self, CatalogSearch};
 use crate::domain::listing::PageRequest;
 use crate::domain::overview;
 use crate::domain::peers;
-use crate::console::session::ConsoleSession;
-use crate::console::{Page, render_error};
 use crate::extract::Query;
-use crate::problem::Result;
 use crate::model::kinds::ObjectKind;
 use crate::model::{AgreementState, FollowerState, Side};
+use crate::problem::Result;
 use crate::state::NodeState;
 
 pub fn routes() -> Router<NodeState> {

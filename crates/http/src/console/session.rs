@@ -13,12 +13,12 @@ use axum_extra::extract::cookie::{Cookie, SameSite};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
+use crate::console::i18n::Lang;
+use crate::console::{Page, render_error};
 use crate::context::Context;
 use crate::domain::sessions::{self, Session};
 use crate::domain::tokens;
 use crate::error::Error;
-use crate::console::i18n::Lang;
-use crate::console::{Page, render_error};
 use crate::state::NodeState;
 
 const SESSION_COOKIE: &str = "passerelle_session";

@@ -5,8 +5,8 @@ use rust_decimal::Decimal;
 use url::Url;
 
 use super::{check_received, terms};
-use crate::apub::objects::offer::Proposal;
 use crate::agreements::amount::{parse, text};
+use crate::apub::objects::offer::Proposal;
 use crate::model::payload::OfferPayload;
 
 fn apples() -> (Url, Proposal) {

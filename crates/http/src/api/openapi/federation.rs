@@ -3,13 +3,13 @@
 //! `http::inbox`; these declarations carry only the description, and the
 //! documents test checks that each one is routed.
 
-use crate::apub::actor::{FOLLOWERS_PATH, FOLLOWING_PATH, INBOX_PATH, OUTBOX_PATH};
-use crate::apub::context::NETWORK_CONTEXT_PATH;
 use crate::api::openapi::parameters::{CharterId, Collection, ObjectAddress};
 use crate::api::openapi::problems::{
     BadRequest, Conflict, NotFound, PayloadTooLarge, TokenRefused, Unprocessable,
     UnsupportedMediaType,
 };
+use crate::apub::actor::{FOLLOWERS_PATH, FOLLOWING_PATH, INBOX_PATH, OUTBOX_PATH};
+use crate::apub::context::NETWORK_CONTEXT_PATH;
 
 /// `page` and `max_id` of an OrderedCollection.
 #[derive(utoipa::IntoParams)]

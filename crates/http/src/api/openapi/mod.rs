@@ -18,11 +18,11 @@ use utoipa::openapi::schema::{OneOfBuilder, Ref, Schema};
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi, PartialSchema, ToSchema};
 
-use crate::domain::validation::{COMMON_SCHEMA, schema_source};
 use crate::api::documented::DocumentedRoutes;
+use crate::domain::validation::{COMMON_SCHEMA, schema_source};
 use crate::json_response;
-use crate::problem::Problem;
 use crate::model::kinds::ObjectKind;
+use crate::problem::Problem;
 
 pub const OPENAPI_PATH: &str = "/api/v1/openapi.json";
 
