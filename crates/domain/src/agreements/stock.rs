@@ -1,6 +1,6 @@
 //! The offer's available quantity, which accepted agreements take from
 //! and cancelled ones give back: changed in the agreement's own change
-//! and published through the normal path (`publish::upsert_in`), so the
+//! and published through the normal path (`publish::prepare` and `publish::publish_in`), so the
 //! offer's `Update` reaches followers and the agreement cannot commit
 //! without it. Changes are serialised (`ChangeTx`), so two accepts read
 //! the quantity one after the other and cannot both take the last of it.
@@ -89,7 +89,8 @@ async fn adjust(ctx: &Context, tx: &mut ChangeTx, row: &AgreementRow, taking: bo
     // Written as FEP-0837 decimals are (`115`, not `115.0`).
     let left: Value = serde_json::from_str(&amount::text(left))?;
     payload["available"]["value"] = left.clone();
-    let published = publish::upsert_in(ctx, tx, ObjectKind::Offer, &local_id, &payload).await?;
+    let prepared = publish::prepare(ctx, ObjectKind::Offer, &payload).await?;
+    let published = publish::publish_in(ctx, tx, &local_id, &prepared).await?;
     tracing::info!(offer = %row.proposal_uri, %left, change = ?published.change, "agreement: offer availability");
     Ok(())
 }

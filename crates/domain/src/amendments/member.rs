@@ -328,18 +328,15 @@ pub async fn renew(ctx: &Context, id: i64, decided_by: &str) -> Result<Amendment
             row.base_version
         )));
     }
-    let mut tx = change::begin(ctx).await?;
+    let mut renewals = Vec::with_capacity(outdated.len());
     for (object, commitment) in &outdated {
-        let renewed = renewed(commitment, &adopted, &proposal);
-        let document = serde_json::to_value(&renewed)?;
-        publish::upsert_in(
-            ctx,
-            &mut tx,
-            ObjectKind::Commitment,
-            &object.local_id,
-            &document,
-        )
-        .await?;
+        let document = serde_json::to_value(renewed(commitment, &adopted, &proposal))?;
+        let prepared = publish::prepare(ctx, ObjectKind::Commitment, &document).await?;
+        renewals.push((object, prepared));
+    }
+    let mut tx = change::begin(ctx).await?;
+    for (object, prepared) in &renewals {
+        publish::publish_in(ctx, &mut tx, &object.local_id, prepared).await?;
         let detail = format!("commitment `{}` renewed for {adopted}", object.local_id);
         audit::record(
             &mut tx,

@@ -133,7 +133,8 @@ async fn decide(
         return Ok((Outcome::Superseded, None));
     }
     let proposal = parse_stored(&row.proposal)?;
-    let published = publish::upsert_in(ctx, tx, ObjectKind::Charter, local_id, &proposal).await?;
+    let prepared = publish::prepare(ctx, ObjectKind::Charter, &proposal).await?;
+    let published = publish::publish_in(ctx, tx, local_id, &prepared).await?;
     Ok((
         Outcome::Adopted,
         Some(version_uri(&uri, published.object.version)),

@@ -2,7 +2,7 @@
 //! (and the enterprise and address it names but does not hold), read and
 //! mapped on a blocking thread, and every offer validated, before anything
 //! is written; then every publication and deletion of the run goes through
-//! the platform API's own publication path (`publish::publish_offer_in` /
+//! the platform API's own publication path (`publish::prepare`, `publish::publish_in` /
 //! `delete_in`) in ONE change transaction, committed at the end. A failure
 //! at any step changes nothing; it is logged, counted in
 //! `passerelle_dfc_import_runs_total{outcome}` and kept for the console.
@@ -22,7 +22,7 @@ use crate::dfc::source::{self, Source};
 use crate::error::{DfcFailure, Error, Result};
 use crate::model::count;
 use crate::model::kinds::ObjectKind;
-use crate::publish::{self, Change, PreparedOffer};
+use crate::publish::{self, Change, Prepared};
 use crate::store::{ChangeTx, DfcItemRow, DfcSourceRow, now_millis};
 
 /// Documents fetched besides the catalog (enterprises, addresses), at most.
@@ -134,7 +134,7 @@ async fn attempt(ctx: &Context, source: &Source) -> Result<RunReport> {
     let items = blocking(move || mapping::map_catalog(&graph, &catalog_url)).await?;
     let mut offers = Vec::with_capacity(items.len());
     for item in &items {
-        let offer = publish::prepare_offer(ctx, &item.payload).await;
+        let offer = publish::prepare(ctx, ObjectKind::Offer, &item.payload).await;
         offers.push(offer.map_err(|e| refused(item, &e))?);
         tokio::task::yield_now().await;
     }
@@ -185,7 +185,7 @@ async fn publish_all(
     ctx: &Context,
     url: &str,
     items: &[Mapped],
-    offers: &[PreparedOffer],
+    offers: &[Prepared],
 ) -> Result<RunReport> {
     let mut tx = change::begin(ctx).await?;
     let known: BTreeMap<String, DfcItemRow> = tx
@@ -199,7 +199,7 @@ async fn publish_all(
     let mut report = RunReport::default();
     for (item, offer) in items.iter().zip(offers) {
         let (local_id, generation) = local_id_for(&mut tx, item, known.get(&item.item_id)).await?;
-        let published = publish::publish_offer_in(ctx, &mut tx, &local_id, offer)
+        let published = publish::publish_in(ctx, &mut tx, &local_id, offer)
             .await
             .map_err(|e| refused(item, &e))?;
         match published.change {

@@ -3,11 +3,11 @@
 //! and the DFC import all end here. Each change is validated, signed,
 //! stored and recorded as an activity in one transaction, so what the API
 //! acknowledged is durable and a delivery queue can be fed from the
-//! activity log without loss. `upsert_in` and `delete_in` do the same
-//! inside a caller's transaction, for a change that stands or falls with
-//! the caller's own (an agreement's stock, an adopted charter); a batch
-//! (a DFC import run, `domain::dfc::import`) validates its offers first
-//! with `prepare_offer`, then publishes them with `publish_offer_in`.
+//! activity log without loss. One API in two steps: `prepare` validates a
+//! payload outside any transaction, `publish_in` publishes it inside the
+//! caller's change (an agreement's stock, an adopted charter, a DFC import
+//! run commit with the caller's own, or not at all); `upsert` is the two
+//! in a change of its own. `delete_in` withdraws inside a change.
 
 mod client;
 mod deletion;
@@ -28,7 +28,7 @@ use crate::store::{NewActivity, ObjectRow};
 
 pub use client::apply_client_activity;
 pub use deletion::{delete, delete_in};
-pub use publication::{PreparedOffer, prepare_offer, publish_offer_in, upsert, upsert_in};
+pub use publication::{Prepared, prepare, publish_in, upsert};
 
 /// What a publication request changed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]

@@ -39,18 +39,20 @@ struct Checked {
     audience: Audience,
 }
 
-/// An offer validated and canonicalised before any change transaction
-/// (the global change lock) is taken; [`publish_offer_in`] publishes it.
-/// Only offers: the DFC import publishes nothing else, and an offer's
-/// rules read no other object, so checking it outside the transaction
-/// sees nothing the transaction could change.
-pub struct PreparedOffer(Checked);
+/// A payload validated (schema and rules) and canonicalised, ready to be
+/// published under an id: [`prepare`] outside any change transaction (the
+/// global write lock), then [`publish_in`] inside one, so several
+/// publications can commit with the caller's own change, or not at all.
+pub struct Prepared {
+    kind: ObjectKind,
+    checked: Checked,
+}
 
-/// Validates an offer payload, outside any transaction.
-pub async fn prepare_offer(ctx: &Context, document: &Value) -> Result<PreparedOffer> {
-    Checked::of(ctx, ObjectKind::Offer, document)
-        .await
-        .map(PreparedOffer)
+/// Validates a payload of `kind`. Outside a transaction where it can be:
+/// checking a commitment reads other objects through the pool.
+pub async fn prepare(ctx: &Context, kind: ObjectKind, document: &Value) -> Result<Prepared> {
+    let checked = Checked::of(ctx, kind, document).await?;
+    Ok(Prepared { kind, checked })
 }
 
 /// What the stored object was before this publication.
@@ -66,24 +68,18 @@ enum Prior {
 }
 
 /// Creates or updates the object `local_id` of `kind` from the platform's
-/// `document`. Unchanged content publishes nothing.
+/// `document` in a change of its own: [`prepare`], then [`publish_in`].
+/// Unchanged content publishes nothing.
 pub async fn upsert(
     ctx: &Context,
     kind: ObjectKind,
     local_id: &str,
     document: &Value,
 ) -> Result<Published> {
-    // Validated before the transaction: checking a commitment may read
-    // other objects, and the transaction holds the write lock.
     check_local_id(local_id)?;
-    let checked = Checked::of(ctx, kind, document).await?;
-    let draft = Draft {
-        kind,
-        local_id,
-        checked: &checked,
-    };
+    let prepared = prepare(ctx, kind, document).await?;
     let mut tx = change::begin(ctx).await?;
-    let published = apply(ctx, &mut tx, &draft).await?;
+    let published = publish_in(ctx, &mut tx, local_id, &prepared).await?;
     if published.change != Change::Unchanged {
         change::commit(ctx, tx).await?;
         tracing::info!(
@@ -97,44 +93,20 @@ pub async fn upsert(
     Ok(published)
 }
 
-/// [`upsert`] inside the caller's change transaction, validated there:
-/// for one change that must commit with the caller's own (an accepted
-/// agreement's stock, an adopted or renewed charter version). A commitment's
-/// rules read other objects through the pool while the transaction holds
-/// the write lock, which a file database (WAL) allows and a one-connection
-/// in-memory SQLite would not; a batch validates first (`prepare_offer`).
-pub async fn upsert_in(
-    ctx: &Context,
-    tx: &mut ChangeTx,
-    kind: ObjectKind,
-    local_id: &str,
-    document: &Value,
-) -> Result<Published> {
-    check_local_id(local_id)?;
-    let checked = Checked::of(ctx, kind, document).await?;
-    let draft = Draft {
-        kind,
-        local_id,
-        checked: &checked,
-    };
-    apply(ctx, tx, &draft).await
-}
-
-/// [`upsert`] of a prepared offer inside the caller's change transaction,
-/// so that several publications (a DFC import run) commit together or not
-/// at all; only the storing and signing happen under the lock. The caller
-/// commits, wakes the delivery workers and logs what it commits.
-pub async fn publish_offer_in(
+/// Publishes a prepared payload as the object `local_id`, inside the
+/// caller's change: only the storing and signing happen under the lock.
+/// The caller commits (`change::commit` wakes the delivery workers).
+pub async fn publish_in(
     ctx: &Context,
     tx: &mut ChangeTx,
     local_id: &str,
-    offer: &PreparedOffer,
+    prepared: &Prepared,
 ) -> Result<Published> {
     check_local_id(local_id)?;
     let draft = Draft {
-        kind: ObjectKind::Offer,
+        kind: prepared.kind,
         local_id,
-        checked: &offer.0,
+        checked: &prepared.checked,
     };
     apply(ctx, tx, &draft).await
 }
