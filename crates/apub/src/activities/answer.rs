@@ -49,11 +49,18 @@ pub fn document(
     answer
 }
 
+/// What an answer says: its `type`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Verdict {
+    Accept,
+    Reject,
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Answer {
     pub id: Url,
     #[serde(rename = "type")]
-    pub kind: String,
+    pub kind: Verdict,
     pub actor: Url,
     pub object: Value,
     /// FEP-0837: the finalised `Agreement` an `Accept` of an `Offer` carries.
@@ -65,9 +72,8 @@ pub struct Answer {
 }
 
 impl Answer {
-    /// An `Accept` or a `Reject` (the type this node acts on).
-    pub fn answers_follow(&self) -> bool {
-        self.kind == ACCEPT.as_str() || self.kind == REJECT.as_str()
+    pub fn accepted(&self) -> bool {
+        self.kind == Verdict::Accept
     }
 
     /// The id of the `Follow` this answers.

@@ -12,7 +12,7 @@ pub mod object_change;
 pub mod undo;
 pub mod update;
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::Value;
 use url::Url;
 
@@ -27,14 +27,14 @@ use passerelle_config::Settings;
 /// Path under which activities are served: `/activities/{uuid}`.
 pub const ACTIVITIES_PATH: &str = "/activities";
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ActivityEnvelope {
     #[serde(rename = "@context")]
     pub context: Value,
     pub id: Url,
     #[serde(rename = "type")]
-    pub kind: String,
+    pub kind: ActivityKind,
     pub actor: Url,
     pub object: Value,
     pub to: Vec<Url>,
@@ -62,7 +62,7 @@ pub fn document(
     serde_json::to_value(ActivityEnvelope {
         context: object_context(settings),
         id,
-        kind: kind.as_str().to_owned(),
+        kind,
         actor: actor_id(settings),
         object,
         to,

@@ -1,7 +1,7 @@
 //! A received `Accept` or `Reject`: of this node's `Follow`, or of an
 //! FEP-0837 `Offer` this node sent (then the agreement's answer).
 
-use crate::apub::activities::answer::{ACCEPT, Answer};
+use crate::apub::activities::answer::Answer;
 use crate::context::Context;
 use crate::error::Result;
 use crate::store::PeerRow;
@@ -9,7 +9,7 @@ use crate::{agreements, follows};
 
 pub(super) async fn received(ctx: &Context, _sender: &PeerRow, answer: Answer) -> Result<()> {
     let answered = answer.follow_id()?;
-    let accepted = answer.kind == ACCEPT.as_str();
+    let accepted = answer.accepted();
     if let Some(agreement) = ctx.store.agreement_by_offer(answered.as_str()).await? {
         return agreements::answer_received(
             ctx,

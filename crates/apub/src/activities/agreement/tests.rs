@@ -39,7 +39,7 @@ fn fep_0837_offer_agreement_parses() {
 fn fep_0837_accept_with_its_misspelt_result_parses() {
     let accept = fixture("accept-agreement.json");
     let answer: Answer = serde_json::from_value(accept.clone()).unwrap();
-    assert_eq!(answer.kind, "Accept");
+    assert!(answer.accepted());
     assert_eq!(
         answer.object.as_str(),
         Some("https://social.example/objects/fc4af0d2-c3a1-409b-947c-3c5be29f49b0/offer")
@@ -57,7 +57,7 @@ fn fep_0837_accept_with_its_misspelt_result_parses() {
 fn fep_0837_reject_names_the_offer_and_a_reason() {
     let reject = fixture("reject-agreement.json");
     let answer: Answer = serde_json::from_value(reject.clone()).unwrap();
-    assert_eq!(answer.kind, "Reject");
+    assert!(!answer.accepted());
     assert_eq!(reject["content"], "Not available");
 }
 
