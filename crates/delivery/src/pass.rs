@@ -31,12 +31,12 @@ pub async fn deliver_stream(state: &Context, owner: &str, stream: StreamRow, bat
         Ok(Ended::Released(more)) => return more,
         Ok(Ended::Holding) => false,
         Err(e) => {
-            tracing::warn!(peer_id, error = %e, "delivery: stream error");
+            tracing::warn!(%peer_id, error = %e, "delivery: stream error");
             false
         }
     };
     if let Err(e) = state.store.release_delivery_stream(peer_id, owner).await {
-        tracing::warn!(peer_id, error = %e, "delivery: cannot release the stream");
+        tracing::warn!(%peer_id, error = %e, "delivery: cannot release the stream");
     }
     more
 }

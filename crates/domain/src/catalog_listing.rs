@@ -9,6 +9,7 @@ use serde_json::Value;
 use crate::context::Context;
 use crate::error::{Error, Result};
 use crate::listing::{Page, PageRequest, split_page};
+use crate::model::PeerId;
 use crate::model::kinds::ObjectKind;
 use crate::model::time::format_millis;
 use crate::peers::{self, PeerSummary};
@@ -108,7 +109,7 @@ pub async fn page(
         .list_catalog(kind, &filter, page.cursor.unwrap_or(0), page.limit + 1)
         .await?;
     let (rows, next_cursor) = split_page(rows, page.limit, |row| row.id);
-    let peers: HashMap<i64, PeerRow> = ctx
+    let peers: HashMap<PeerId, PeerRow> = ctx
         .store
         .peers()
         .await?

@@ -2,6 +2,7 @@
 //! and recorded in the activity log, where the delivery workers pick them
 //! up, so a decision is never lost between the database and the network.
 
+use crate::model::PeerId;
 use serde_json::{Value, json};
 use url::Url;
 
@@ -35,7 +36,7 @@ pub fn sign(ctx: &Context, document: &Value) -> Result<Value> {
 /// Records an activity for one peer; the delivery workers send it.
 pub async fn send_to_peer(
     ctx: &Context,
-    peer_id: i64,
+    peer_id: PeerId,
     kind: ActivityKind,
     id: &Url,
     document: &Value,
@@ -52,7 +53,7 @@ pub async fn send_to_peer(
 pub async fn record_for_peer(
     ctx: &Context,
     tx: &mut ChangeTx,
-    peer_id: i64,
+    peer_id: PeerId,
     kind: ActivityKind,
     id: &Url,
     document: &Value,

@@ -9,6 +9,7 @@ use serde_json::Value;
 
 use crate::context::Context;
 use crate::error::Result;
+use crate::model::PeerId;
 use crate::model::kinds::ObjectKind;
 use crate::model::time::format_millis;
 use crate::model::{FollowerState, FollowingState};
@@ -99,7 +100,7 @@ fn payload_name(payload: &str) -> String {
         .to_owned()
 }
 
-async fn peers_by_id(ctx: &Context) -> Result<HashMap<i64, PeerRow>> {
+async fn peers_by_id(ctx: &Context) -> Result<HashMap<PeerId, PeerRow>> {
     Ok(ctx
         .store
         .peers()

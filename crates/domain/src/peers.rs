@@ -1,6 +1,7 @@
 //! What an admin sees of each peer: relationships both ways, exclusion and
 //! delivery health.
 
+use crate::model::PeerId;
 use serde::Serialize;
 
 use crate::context::Context;
@@ -12,7 +13,7 @@ use crate::store::{FollowInRow, FollowOutRow, PeerRow};
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct PeerSummary {
-    pub id: i64,
+    pub id: PeerId,
     pub actor: String,
     pub handle: String,
     pub name: String,
@@ -134,7 +135,7 @@ pub struct DeliveryView {
 /// `failing`, `unreachable` or `all`.
 pub async fn deliveries(
     ctx: &Context,
-    peer: Option<i64>,
+    peer: Option<PeerId>,
     state: &str,
 ) -> Result<Vec<DeliveryView>> {
     let mut views = Vec::new();
@@ -175,7 +176,7 @@ pub struct ReceivedView {
 
 pub async fn received(
     ctx: &Context,
-    peer_id: i64,
+    peer_id: PeerId,
     offset: i64,
     limit: i64,
 ) -> Result<Vec<ReceivedView>> {
@@ -247,7 +248,7 @@ pub async fn list(ctx: &Context) -> Result<Vec<PeerView>> {
 /// A known peer by id, actor URL or handle (`@name@host`).
 pub async fn find_known(ctx: &Context, target: &str) -> Result<PeerRow> {
     let target = target.trim();
-    let found = if let Ok(id) = target.parse::<i64>() {
+    let found = if let Ok(id) = target.parse::<PeerId>() {
         ctx.store.peer(id).await?
     } else if target.contains("://") {
         ctx.store.peer_by_uri(target).await?
@@ -283,7 +284,7 @@ pub async fn follows(ctx: &Context) -> Result<Vec<FollowView>> {
 }
 
 /// A known peer's view, by id.
-pub async fn view_by_id(ctx: &Context, id: i64) -> Result<PeerView> {
+pub async fn view_by_id(ctx: &Context, id: PeerId) -> Result<PeerView> {
     let peer = ctx
         .store
         .peer(id)

@@ -11,6 +11,7 @@ pub mod agreement;
 pub mod amendment;
 pub mod error;
 pub mod follow_state;
+pub mod ids;
 pub mod keys;
 pub mod kinds;
 pub mod payload;
@@ -21,11 +22,12 @@ pub use activity_kind::ActivityKind;
 pub use agreement::{AgreementState, Side};
 pub use amendment::{AmendmentRole, AmendmentState, Choice, DraftState, Outcome};
 pub use follow_state::{FollowerState, FollowingState};
+pub use ids::{AmendmentId, PeerId};
 pub use kinds::{Audience, AudienceName, ObjectKind};
 
 /// A row id from a URL path or a command line: anything else names nothing
 /// (404).
-pub fn parse_id(text: &str) -> Result<i64, crate::error::Error> {
+pub fn parse_id<Id: std::str::FromStr>(text: &str) -> Result<Id, crate::error::Error> {
     text.parse()
         .map_err(|_| crate::error::Error::NotFound(format!("`{text}` is not an id")))
 }

@@ -2,6 +2,7 @@
 //! proposal, and where it stands. Every change happens inside a
 //! `ChangeTx`, with the activity it sends and its audit entry.
 
+use passerelle_model::PeerId;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
@@ -13,7 +14,7 @@ use passerelle_model::{AgreementState, Side};
 pub struct AgreementRow {
     pub id: i64,
     pub side: Side,
-    pub peer_id: i64,
+    pub peer_id: PeerId,
     pub offer_uri: String,
     pub agreement_uri: Option<String>,
     pub proposal_uri: String,
@@ -34,7 +35,7 @@ pub struct AgreementRow {
 #[derive(Debug, Clone)]
 pub struct NewAgreement<'a> {
     pub side: Side,
-    pub peer_id: i64,
+    pub peer_id: PeerId,
     pub offer_uri: &'a str,
     pub proposal_uri: &'a str,
     pub state: AgreementState,

@@ -2,6 +2,7 @@
 //! the admin's decision on each; on a member, the drafts it offered (its
 //! `Offer` activities), to know who may answer them.
 
+use passerelle_model::PeerId;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
@@ -14,7 +15,7 @@ pub struct DraftRow {
     pub id: i64,
     pub offer_uri: String,
     pub proposer: String,
-    pub proposer_peer_id: i64,
+    pub proposer_peer_id: PeerId,
     pub charter_local_id: String,
     pub summary: String,
     pub proposal: String,
@@ -70,7 +71,7 @@ impl Store {
 #[derive(Debug, Clone)]
 pub struct OfferedDraft {
     /// The peer the `Offer` was sent to: the only one that may answer it.
-    pub host_peer_id: i64,
+    pub host_peer_id: PeerId,
     /// The signed `Offer`.
     pub document: String,
 }

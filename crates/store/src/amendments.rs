@@ -1,6 +1,7 @@
 //! Charter amendments: the amendments this node hosts or was asked to vote
 //! on, the votes it counts (host) and the refused ones.
 
+use passerelle_model::PeerId;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
@@ -18,7 +19,7 @@ pub struct AmendmentRow {
     pub uri: String,
     pub role: AmendmentRole,
     pub host_actor: String,
-    pub host_peer_id: Option<i64>,
+    pub host_peer_id: Option<PeerId>,
     pub charter_local_id: Option<String>,
     pub base_version: String,
     pub summary: String,
@@ -27,7 +28,7 @@ pub struct AmendmentRow {
     pub quorum_percent: i64,
     pub majority: String,
     /// The peers (host) the amendment was addressed to: the only voters.
-    pub eligible: Vec<i64>,
+    pub eligible: Vec<PeerId>,
     pub end_time: i64,
     pub opened_at: i64,
     pub state: AmendmentState,
@@ -46,14 +47,14 @@ pub struct NewAmendment<'a> {
     pub uri: &'a str,
     pub role: AmendmentRole,
     pub host_actor: &'a str,
-    pub host_peer_id: Option<i64>,
+    pub host_peer_id: Option<PeerId>,
     pub charter_local_id: Option<&'a str>,
     pub base_version: &'a str,
     pub summary: &'a str,
     pub proposal: &'a str,
     pub quorum_percent: i64,
     pub majority: &'a str,
-    pub eligible: &'a [i64],
+    pub eligible: &'a [PeerId],
     pub end_time: i64,
     pub question: &'a str,
 }

@@ -1,5 +1,6 @@
 //! The federated catalog: what followed peers published, as received.
 
+use passerelle_model::PeerId;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
@@ -10,7 +11,7 @@ use passerelle_model::error::Result;
 #[derive(Debug, Clone)]
 pub struct CatalogRow {
     pub id: i64,
-    pub peer_id: i64,
+    pub peer_id: PeerId,
     pub kind: ObjectKind,
     pub object_uri: String,
     pub name: String,
@@ -25,7 +26,7 @@ pub struct CatalogRow {
 /// A received object to store.
 #[derive(Debug, Clone)]
 pub struct CatalogEntry<'a> {
-    pub peer_id: i64,
+    pub peer_id: PeerId,
     pub kind: ObjectKind,
     pub object_uri: &'a str,
     pub name: &'a str,
@@ -38,7 +39,7 @@ pub struct CatalogEntry<'a> {
 /// Filters of a catalog listing.
 #[derive(Debug, Clone, Default)]
 pub struct CatalogFilter {
-    pub peer_id: Option<i64>,
+    pub peer_id: Option<PeerId>,
     /// Milliseconds since the epoch.
     pub updated_since: Option<i64>,
     pub purpose: Option<String>,
@@ -101,7 +102,7 @@ impl Store {
         ))
         .bind(kind.as_str())
         .bind(after)
-        .bind(filter.peer_id.unwrap_or(0))
+        .bind(filter.peer_id.map_or(0, |peer| peer.0))
         .bind(filter.updated_since.unwrap_or(0))
         .bind(filter.purpose.as_deref().unwrap_or(""))
         .bind(text.unwrap_or_default())
@@ -165,7 +166,7 @@ impl ChangeTx {
 
     /// A peer's objects go when the relationship ends.
     /// The objects held from a peer: (object URI, kind).
-    pub async fn peer_catalog_objects(&mut self, peer_id: i64) -> Result<Vec<(String, String)>> {
+    pub async fn peer_catalog_objects(&mut self, peer_id: PeerId) -> Result<Vec<(String, String)>> {
         let rows =
             sqlx::query("SELECT object_uri, kind FROM catalog WHERE peer_id = $1 ORDER BY id")
                 .bind(peer_id)
@@ -176,7 +177,7 @@ impl ChangeTx {
             .collect()
     }
 
-    pub async fn delete_peer_catalog(&mut self, peer_id: i64) -> Result<u64> {
+    pub async fn delete_peer_catalog(&mut self, peer_id: PeerId) -> Result<u64> {
         let done = sqlx::query("DELETE FROM catalog WHERE peer_id = $1")
             .bind(peer_id)
             .execute(self.connection())

@@ -1,5 +1,6 @@
 //! Follow relationships in both directions.
 
+use passerelle_model::PeerId;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
@@ -11,7 +12,7 @@ use passerelle_model::{FollowerState, FollowingState};
 #[derive(Debug, Clone)]
 pub struct FollowOutRow {
     pub id: i64,
-    pub peer_id: i64,
+    pub peer_id: PeerId,
     pub follow_uri: String,
     pub state: FollowingState,
     pub created_at: i64,
@@ -21,7 +22,7 @@ pub struct FollowOutRow {
 #[derive(Debug, Clone)]
 pub struct FollowInRow {
     pub id: i64,
-    pub peer_id: i64,
+    pub peer_id: PeerId,
     pub follow_uri: String,
     pub state: FollowerState,
     pub reason: Option<String>,
@@ -67,7 +68,7 @@ const IN_COLUMNS: &str =
     "id, peer_id, follow_uri, state, reason, snapshot, commitments, created_at, updated_at";
 
 impl Store {
-    pub async fn follow_out_by_peer(&self, peer_id: i64) -> Result<Option<FollowOutRow>> {
+    pub async fn follow_out_by_peer(&self, peer_id: PeerId) -> Result<Option<FollowOutRow>> {
         let row = sqlx::query(&format!(
             "SELECT {OUT_COLUMNS} FROM follows_out WHERE peer_id = $1"
         ))
@@ -107,7 +108,7 @@ impl Store {
         rows.iter().map(out_row).collect()
     }
 
-    pub async fn follow_in_by_peer(&self, peer_id: i64) -> Result<Option<FollowInRow>> {
+    pub async fn follow_in_by_peer(&self, peer_id: PeerId) -> Result<Option<FollowInRow>> {
         let row = sqlx::query(&format!(
             "SELECT {IN_COLUMNS} FROM follows_in WHERE peer_id = $1"
         ))
@@ -223,7 +224,7 @@ impl ChangeTx {
     /// Records (or renews) our follow of a peer, pending.
     pub async fn upsert_follow_out(
         &mut self,
-        peer_id: i64,
+        peer_id: PeerId,
         follow_uri: &str,
     ) -> Result<FollowOutRow> {
         let now = now_millis();
@@ -263,7 +264,7 @@ impl ChangeTx {
     /// why it waits.
     pub async fn upsert_follow_in(
         &mut self,
-        peer_id: i64,
+        peer_id: PeerId,
         follow_uri: &str,
         snapshot: &str,
         commitments: &str,

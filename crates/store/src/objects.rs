@@ -1,6 +1,7 @@
 //! Published objects and their kept versions; an object changes, with its
 //! activity, inside a `ChangeTx`.
 
+use passerelle_model::PeerId;
 use sqlx::any::AnyRow;
 use sqlx::{Any, Row};
 
@@ -83,7 +84,7 @@ pub struct NewActivity<'a> {
     pub kind: ActivityKind,
     pub object_id: Option<i64>,
     /// The one peer a governance activity (Follow, Accept...) goes to.
-    pub target_peer_id: Option<i64>,
+    pub target_peer_id: Option<PeerId>,
     pub audience: &'a Audience,
     pub public: bool,
     pub document: &'a str,

@@ -4,11 +4,12 @@ use sqlx::Row;
 use sqlx::any::AnyRow;
 
 use crate::{Store, now_millis};
+use passerelle_model::PeerId;
 use passerelle_model::error::Result;
 
 #[derive(Debug, Clone)]
 pub struct PeerRow {
-    pub id: i64,
+    pub id: PeerId,
     pub actor_uri: String,
     pub domain: String,
     pub inbox: String,
@@ -40,7 +41,7 @@ const COLUMNS: &str = "id, actor_uri, domain, inbox, shared_inbox, handle, name,
 
 fn peer_row(row: &AnyRow) -> Result<PeerRow> {
     Ok(PeerRow {
-        id: row.try_get("id")?,
+        id: PeerId(row.try_get("id")?),
         actor_uri: row.try_get("actor_uri")?,
         domain: row.try_get("domain")?,
         inbox: row.try_get("inbox")?,
@@ -63,7 +64,7 @@ impl Store {
         row.as_ref().map(peer_row).transpose()
     }
 
-    pub async fn peer(&self, id: i64) -> Result<Option<PeerRow>> {
+    pub async fn peer(&self, id: PeerId) -> Result<Option<PeerRow>> {
         let row = sqlx::query(&format!("SELECT {COLUMNS} FROM peers WHERE id = $1"))
             .bind(id)
             .fetch_optional(self.pool())

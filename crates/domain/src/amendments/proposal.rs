@@ -19,6 +19,7 @@ use crate::commitments::check_peer_commitments;
 use crate::context::Context;
 use crate::documents::parse_stored;
 use crate::error::{Error, Result, Violation};
+use crate::model::PeerId;
 use crate::model::payload::{CharterPayload, Payload};
 use crate::model::{
     ActivityKind, AmendmentRole, Audience, FollowerState, FollowingState, ObjectKind, time,
@@ -246,7 +247,7 @@ async fn record(
             "the charter changed meanwhile; propose again".into(),
         ));
     }
-    let peer_ids: Vec<i64> = eligible.iter().map(|p| p.id).collect();
+    let peer_ids: Vec<PeerId> = eligible.iter().map(|p| p.id).collect();
     let amendment_id = tx
         .insert_amendment(&NewAmendment {
             uri: id.as_str(),
@@ -294,7 +295,7 @@ async fn record(
 /// Peers that follow us (approved) or that we follow, whose public
 /// commitment to `base` carries a valid proof.
 async fn committed_peers(data: &Context, base: &Url) -> Result<Vec<PeerRow>> {
-    let mut ids: Vec<i64> = data
+    let mut ids: Vec<PeerId> = data
         .store
         .follows_in(Some(FollowerState::Approved))
         .await?

@@ -1,6 +1,7 @@
 //! Excluding a peer (no follows either way, its domain refused) and
 //! lifting the exclusion.
 
+use crate::model::PeerId;
 use serde_json::json;
 
 use crate::apub::activities::answer;
@@ -14,7 +15,7 @@ use crate::{catalog, change, webhooks};
 
 /// Excludes a peer: it stops being a follower, we stop following it, and
 /// its domain is refused until an admin re-includes it.
-pub async fn exclude(ctx: &Context, peer_id: i64, reason: &str, decided_by: &str) -> Result<()> {
+pub async fn exclude(ctx: &Context, peer_id: PeerId, reason: &str, decided_by: &str) -> Result<()> {
     let peer = ctx
         .store
         .peer(peer_id)
@@ -69,7 +70,7 @@ pub async fn exclude(ctx: &Context, peer_id: i64, reason: &str, decided_by: &str
 
 /// Lifts an exclusion: the domain may follow and deliver again (nothing
 /// else is restored; follows are asked for anew).
-pub async fn reinclude(ctx: &Context, peer_id: i64, decided_by: &str) -> Result<()> {
+pub async fn reinclude(ctx: &Context, peer_id: PeerId, decided_by: &str) -> Result<()> {
     let peer = ctx
         .store
         .peer(peer_id)

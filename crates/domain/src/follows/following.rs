@@ -1,5 +1,6 @@
 //! This node's follows of peers: asked, answered, undone.
 
+use crate::model::PeerId;
 use serde_json::json;
 use url::Url;
 
@@ -55,7 +56,7 @@ pub async fn follow(
 }
 
 /// Stops following the peer `peer_id`.
-pub async fn unfollow_peer(ctx: &Context, peer_id: i64, decided_by: &str) -> Result<()> {
+pub async fn unfollow_peer(ctx: &Context, peer_id: PeerId, decided_by: &str) -> Result<()> {
     let follow = ctx
         .store
         .follow_out_by_peer(peer_id)

@@ -23,6 +23,7 @@ use crate::domain::listing::{Page, PageRequest, page_after, page_request};
 use crate::domain::peers::{self, DeliveryView, FollowView, PeerView, ReceivedView, RequestView};
 use crate::error::Error;
 use crate::extract::{Json, Query};
+use crate::model::PeerId;
 use crate::model::parse_id;
 use crate::model::{FollowerState, FollowingState};
 use crate::problem::Result;
@@ -210,7 +211,7 @@ async fn list_peers(
     uri: Uri,
     Query(query): Query<ListQuery>,
 ) -> Result<Response> {
-    let (items, next) = page_after(peers::list(&ctx).await?, &query.page()?, |p| p.peer.id);
+    let (items, next) = page_after(peers::list(&ctx).await?, &query.page()?, |p| p.peer.id.0);
     Ok(linked_page(&ctx.settings.public_url, &uri, &items, next))
 }
 
@@ -250,7 +251,7 @@ async fn reinclude_peer(
     peer_view(&ctx, id).await
 }
 
-async fn peer_view(ctx: &Context, id: i64) -> Result<Json<PeerView>> {
+async fn peer_view(ctx: &Context, id: PeerId) -> Result<Json<PeerView>> {
     Ok(Json(peers::view_by_id(ctx, id).await?))
 }
 
@@ -309,7 +310,7 @@ async fn deliveries(
         None => None,
     };
     let (items, next) = page_after(peers::deliveries(&ctx, peer, state).await?, &page, |d| {
-        d.peer.id
+        d.peer.id.0
     });
     Ok(linked_page(&ctx.settings.public_url, &uri, &items, next))
 }

@@ -3,6 +3,7 @@
 
 use crate::delivery::streams::{STREAM_COLUMNS, StreamRow, stream_row};
 use crate::{Store, now_millis};
+use passerelle_model::PeerId;
 use passerelle_model::error::Result;
 
 impl Store {
@@ -62,7 +63,7 @@ impl Store {
     }
 
     /// Gives a stream back before its lease runs out.
-    pub async fn release_delivery_stream(&self, peer_id: i64, owner: &str) -> Result<()> {
+    pub async fn release_delivery_stream(&self, peer_id: PeerId, owner: &str) -> Result<()> {
         sqlx::query(
             "UPDATE delivery_streams SET lease_until = 0 WHERE peer_id = $1 AND lease_owner = $2",
         )

@@ -3,6 +3,7 @@
 
 use crate::delivery::receipts::{Receipt, insert_receipts};
 use crate::{Store, now_millis};
+use passerelle_model::PeerId;
 use passerelle_model::error::Result;
 
 /// Where a stream stands when an attempt fails.
@@ -19,7 +20,7 @@ pub struct StreamProgress {
 impl Store {
     /// Marks the peer gone (its inbox answered 404 or 410): its stream is
     /// left alone, cursor unmoved, until the peer is heard from again.
-    pub async fn delivery_gone(&self, peer_id: i64, owner: &str, why: &str) -> Result<()> {
+    pub async fn delivery_gone(&self, peer_id: PeerId, owner: &str, why: &str) -> Result<()> {
         sqlx::query(
             "UPDATE delivery_streams SET gone_at = $1, last_error = $2 \
              WHERE peer_id = $3 AND lease_owner = $4",
@@ -36,7 +37,7 @@ impl Store {
     /// A peer marked gone sent a verified request: it is delivered to again.
     /// Read first: every verified activity asks, almost none is from a
     /// peer marked gone, and a read does not wait for SQLite's one writer.
-    pub async fn delivery_peer_back(&self, peer_id: i64) -> Result<()> {
+    pub async fn delivery_peer_back(&self, peer_id: PeerId) -> Result<()> {
         let gone: Option<i64> = sqlx::query_scalar(
             "SELECT peer_id FROM delivery_streams WHERE peer_id = $1 AND gone_at IS NOT NULL",
         )
@@ -58,7 +59,7 @@ impl Store {
 
     /// Counts an activity the peer refused for good, with why; its failed
     /// attempts are over (the cursor moves past it at the end of the pass).
-    pub async fn delivery_skipped(&self, peer_id: i64, owner: &str, why: &str) -> Result<()> {
+    pub async fn delivery_skipped(&self, peer_id: PeerId, owner: &str, why: &str) -> Result<()> {
         sqlx::query(
             "UPDATE delivery_streams SET skipped = skipped + 1, last_skipped = $1, failures = 0 \
              WHERE peer_id = $2 AND lease_owner = $3",
@@ -74,7 +75,7 @@ impl Store {
     /// Records a failed attempt, receipts aside (see `end_delivery_pass`).
     pub async fn delivery_failed(
         &self,
-        peer_id: i64,
+        peer_id: PeerId,
         owner: &str,
         progress: &StreamProgress,
         error: &str,
@@ -95,7 +96,7 @@ impl Store {
     /// a stream.
     pub async fn end_delivery_pass(
         &self,
-        peer_id: i64,
+        peer_id: PeerId,
         owner: &str,
         receipts: &[Receipt],
         end: &PassEnd<'_>,

@@ -1,5 +1,6 @@
 //! Receipts: which of our objects each peer holds, and by which activity.
 
+use passerelle_model::PeerId;
 use sqlx::Row;
 
 use crate::{Store, now_millis};
@@ -17,7 +18,7 @@ pub struct Receipt {
 /// Records that `peer_id` acknowledged `receipts`, within `tx`.
 pub(super) async fn insert_receipts(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
-    peer_id: i64,
+    peer_id: PeerId,
     receipts: &[Receipt],
 ) -> Result<()> {
     let now = now_millis();
@@ -49,7 +50,11 @@ pub struct ReceiptRow {
 
 impl Store {
     /// The kind of the last activity about an object the peer acknowledged.
-    pub async fn receipt_kind(&self, peer_id: i64, object_id: i64) -> Result<Option<ActivityKind>> {
+    pub async fn receipt_kind(
+        &self,
+        peer_id: PeerId,
+        object_id: i64,
+    ) -> Result<Option<ActivityKind>> {
         let kind: Option<String> = sqlx::query_scalar(
             "SELECT activity_kind FROM object_receipts WHERE peer_id = $1 AND object_id = $2",
         )
@@ -65,7 +70,12 @@ impl Store {
     }
 
     /// What `peer_id` received of our objects, most recent first.
-    pub async fn receipts(&self, peer_id: i64, offset: i64, limit: i64) -> Result<Vec<ReceiptRow>> {
+    pub async fn receipts(
+        &self,
+        peer_id: PeerId,
+        offset: i64,
+        limit: i64,
+    ) -> Result<Vec<ReceiptRow>> {
         let rows = sqlx::query(
             "SELECT o.uri, o.kind, r.activity_kind, r.delivered_at FROM object_receipts r \
              JOIN objects o ON o.id = r.object_id WHERE r.peer_id = $1 \
@@ -90,7 +100,7 @@ impl Store {
 
     /// Which peers received each object of a kind (object row id, peer id,
     /// when), for showing an object's recipients.
-    pub async fn recipients_of_kind(&self, kind: &str) -> Result<Vec<(i64, i64, i64)>> {
+    pub async fn recipients_of_kind(&self, kind: &str) -> Result<Vec<(i64, PeerId, i64)>> {
         let rows = sqlx::query(
             "SELECT r.object_id, r.peer_id, r.delivered_at FROM object_receipts r \
              JOIN objects o ON o.id = r.object_id WHERE o.kind = $1 ORDER BY r.delivered_at",

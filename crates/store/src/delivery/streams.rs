@@ -1,6 +1,7 @@
 //! The streams themselves: one a peer, its cursor in the activity log,
 //! and the activities past it.
 
+use passerelle_model::PeerId;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
@@ -10,7 +11,7 @@ use passerelle_model::{ActivityKind, Audience};
 
 #[derive(Debug, Clone)]
 pub struct StreamRow {
-    pub peer_id: i64,
+    pub peer_id: PeerId,
     pub cursor: i64,
     pub failures: i64,
     pub next_attempt_at: i64,
@@ -31,7 +32,7 @@ pub struct OutgoingActivity {
     pub kind: ActivityKind,
     pub object_id: Option<i64>,
     pub uri: String,
-    pub target_peer_id: Option<i64>,
+    pub target_peer_id: Option<PeerId>,
     pub public: bool,
     pub audience: Audience,
     pub document: String,
@@ -59,7 +60,7 @@ pub(super) const STREAM_COLUMNS: &str = "peer_id, cursor, failures, next_attempt
 impl Store {
     /// Starts a peer's stream at the end of the log (what came before is
     /// for backfill, not delivery); an existing stream is kept.
-    pub async fn ensure_delivery_stream(&self, peer_id: i64) -> Result<()> {
+    pub async fn ensure_delivery_stream(&self, peer_id: PeerId) -> Result<()> {
         // `WHERE TRUE` resolves SQLite's INSERT … SELECT … ON CONFLICT ambiguity.
         sqlx::query(
             "INSERT INTO delivery_streams (peer_id, cursor, failures, next_attempt_at) \
@@ -73,15 +74,15 @@ impl Store {
     }
 
     /// Peers the node has a delivery stream with.
-    pub async fn delivery_peer_ids(&self) -> Result<Vec<i64>> {
-        let ids: Vec<i64> =
+    pub async fn delivery_peer_ids(&self) -> Result<Vec<PeerId>> {
+        let ids: Vec<PeerId> =
             sqlx::query_scalar("SELECT peer_id FROM delivery_streams ORDER BY peer_id")
                 .fetch_all(self.pool())
                 .await?;
         Ok(ids)
     }
 
-    pub async fn delivery_stream(&self, peer_id: i64) -> Result<Option<StreamRow>> {
+    pub async fn delivery_stream(&self, peer_id: PeerId) -> Result<Option<StreamRow>> {
         let row = sqlx::query(&format!(
             "SELECT {STREAM_COLUMNS} FROM delivery_streams WHERE peer_id = $1"
         ))
@@ -139,7 +140,7 @@ impl Store {
     }
 
     /// Activities recorded after the stream's cursor (its backlog).
-    pub async fn delivery_backlog(&self, peer_id: i64) -> Result<i64> {
+    pub async fn delivery_backlog(&self, peer_id: PeerId) -> Result<i64> {
         let count: i64 = sqlx::query_scalar(
             "SELECT COUNT(*) FROM activities a, delivery_streams s WHERE s.peer_id = $1 AND a.id > s.cursor",
         )
