@@ -11,7 +11,7 @@ macro_rules! row_id {
     ($($(#[$doc:meta])* $name:ident;)*) => {$(
         $(#[$doc])*
         #[derive(
-            Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord,
+            Debug, Default, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord,
             Serialize, Deserialize, utoipa::ToSchema,
         )]
         #[serde(transparent)]
@@ -39,4 +39,6 @@ row_id! {
     PeerId;
     /// A charter amendment, hosted here or by a peer.
     AmendmentId;
+    /// A member's draft of an amendment, offered to the charter's host.
+    DraftId;
 }

@@ -2,17 +2,18 @@
 //! the admin's decision on each; on a member, the drafts it offered (its
 //! `Offer` activities), to know who may answer them.
 
+use passerelle_model::DraftId;
 use passerelle_model::PeerId;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
 use crate::{ChangeTx, Store, now_millis};
 use passerelle_model::error::{Error, Result};
-use passerelle_model::{ActivityKind, DraftState};
+use passerelle_model::{ActivityKind, AmendmentId, DraftState};
 
 #[derive(Debug, Clone)]
 pub struct DraftRow {
-    pub id: i64,
+    pub id: DraftId,
     pub offer_uri: String,
     pub proposer: String,
     pub proposer_peer_id: PeerId,
@@ -21,7 +22,7 @@ pub struct DraftRow {
     pub proposal: String,
     pub state: DraftState,
     pub received_at: i64,
-    pub amendment_id: Option<i64>,
+    pub amendment_id: Option<AmendmentId>,
 }
 
 const DRAFT_COLUMNS: &str = "id, offer_uri, proposer, proposer_peer_id, charter_local_id, summary, \
@@ -56,7 +57,7 @@ impl Store {
         rows.iter().map(draft_row).collect()
     }
 
-    pub async fn amendment_draft(&self, id: i64) -> Result<Option<DraftRow>> {
+    pub async fn amendment_draft(&self, id: DraftId) -> Result<Option<DraftRow>> {
         let row = sqlx::query(&format!(
             "SELECT {DRAFT_COLUMNS} FROM amendment_drafts WHERE id = $1"
         ))
@@ -98,7 +99,7 @@ impl Store {
 }
 
 impl ChangeTx {
-    pub async fn insert_draft(&mut self, draft: &DraftRow) -> Result<i64> {
+    pub async fn insert_draft(&mut self, draft: &DraftRow) -> Result<DraftId> {
         let id = sqlx::query_scalar(
             "INSERT INTO amendment_drafts (offer_uri, proposer, proposer_peer_id, charter_local_id, \
              summary, proposal, state, received_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
@@ -120,9 +121,9 @@ impl ChangeTx {
     /// Decides a pending draft; false if it was decided already.
     pub async fn decide_draft(
         &mut self,
-        id: i64,
+        id: DraftId,
         state: DraftState,
-        amendment_id: Option<i64>,
+        amendment_id: Option<AmendmentId>,
     ) -> Result<bool> {
         let done = sqlx::query(
             "UPDATE amendment_drafts SET state = $1, decided_at = $2, amendment_id = $3 \

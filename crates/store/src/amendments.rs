@@ -1,6 +1,7 @@
 //! Charter amendments: the amendments this node hosts or was asked to vote
 //! on, the votes it counts (host) and the refused ones.
 
+use passerelle_model::AmendmentId;
 use passerelle_model::PeerId;
 use sqlx::Row;
 use sqlx::any::AnyRow;
@@ -15,7 +16,7 @@ const COLUMNS: &str = "id, uri, role, host_actor, host_peer_id, charter_local_id
 
 #[derive(Debug, Clone)]
 pub struct AmendmentRow {
-    pub id: i64,
+    pub id: AmendmentId,
     pub uri: String,
     pub role: AmendmentRole,
     pub host_actor: String,
@@ -130,7 +131,7 @@ fn vote_row(row: &AnyRow) -> Result<VoteRow> {
 }
 
 impl Store {
-    pub async fn amendment(&self, id: i64) -> Result<Option<AmendmentRow>> {
+    pub async fn amendment(&self, id: AmendmentId) -> Result<Option<AmendmentRow>> {
         let row = sqlx::query(&format!("SELECT {COLUMNS} FROM amendments WHERE id = $1"))
             .bind(id)
             .fetch_optional(self.pool())
@@ -157,7 +158,7 @@ impl Store {
     }
 
     /// Hosted amendments still open whose end time has passed.
-    pub async fn due_amendments(&self, now: i64) -> Result<Vec<i64>> {
+    pub async fn due_amendments(&self, now: i64) -> Result<Vec<AmendmentId>> {
         let ids = sqlx::query_scalar(
             "SELECT id FROM amendments WHERE role = $1 AND state = $2 AND end_time <= $3 ORDER BY id",
         )
@@ -170,7 +171,7 @@ impl Store {
     }
 
     /// The counted votes of an amendment, oldest first.
-    pub async fn amendment_votes(&self, amendment_id: i64) -> Result<Vec<VoteRow>> {
+    pub async fn amendment_votes(&self, amendment_id: AmendmentId) -> Result<Vec<VoteRow>> {
         let rows = sqlx::query(
             "SELECT voter, vote_uri, choice, received_at FROM amendment_votes WHERE amendment_id = $1 ORDER BY id",
         )
@@ -181,7 +182,7 @@ impl Store {
     }
 
     /// The signed documents of an amendment's counted votes, oldest first.
-    pub async fn amendment_vote_documents(&self, amendment_id: i64) -> Result<Vec<String>> {
+    pub async fn amendment_vote_documents(&self, amendment_id: AmendmentId) -> Result<Vec<String>> {
         let documents = sqlx::query_scalar(
             "SELECT document FROM amendment_votes WHERE amendment_id = $1 ORDER BY id",
         )
@@ -194,7 +195,7 @@ impl Store {
     /// The counted vote of `voter` on an amendment, if any.
     pub async fn amendment_vote_by(
         &self,
-        amendment_id: i64,
+        amendment_id: AmendmentId,
         voter: &str,
     ) -> Result<Option<VoteRow>> {
         let row = sqlx::query(
@@ -209,7 +210,7 @@ impl Store {
     }
 
     /// Whether a vote of `voter` on an amendment was refused already.
-    pub async fn vote_refused(&self, amendment_id: i64, voter: &str) -> Result<bool> {
+    pub async fn vote_refused(&self, amendment_id: AmendmentId, voter: &str) -> Result<bool> {
         let id: Option<i64> = sqlx::query_scalar(
             "SELECT id FROM amendment_refusals WHERE amendment_id = $1 AND voter = $2",
         )
@@ -220,7 +221,7 @@ impl Store {
         Ok(id.is_some())
     }
 
-    pub async fn amendment_refusals(&self, amendment_id: i64) -> Result<i64> {
+    pub async fn amendment_refusals(&self, amendment_id: AmendmentId) -> Result<i64> {
         let count =
             sqlx::query_scalar("SELECT COUNT(*) FROM amendment_refusals WHERE amendment_id = $1")
                 .bind(amendment_id)
@@ -231,7 +232,7 @@ impl Store {
 }
 
 impl ChangeTx {
-    pub async fn insert_amendment(&mut self, new: &NewAmendment<'_>) -> Result<i64> {
+    pub async fn insert_amendment(&mut self, new: &NewAmendment<'_>) -> Result<AmendmentId> {
         let id = sqlx::query_scalar(
             "INSERT INTO amendments (uri, role, host_actor, host_peer_id, charter_local_id, \
              base_version, summary, proposal, quorum_percent, majority, eligible, end_time, \
@@ -273,7 +274,11 @@ impl ChangeTx {
 
     /// Closes an open amendment; false if it was closed already (by
     /// another replica: the claim that makes the tally run once).
-    pub async fn close_amendment(&mut self, id: i64, closing: &Closing<'_>) -> Result<bool> {
+    pub async fn close_amendment(
+        &mut self,
+        id: AmendmentId,
+        closing: &Closing<'_>,
+    ) -> Result<bool> {
         let done = sqlx::query(
             "UPDATE amendments SET state = $1, closed_at = $2, outcome = $3, result = $4, \
              adopted_version = $5, question = $6 WHERE id = $7 AND state = $8",
@@ -292,7 +297,7 @@ impl ChangeTx {
     }
 
     /// Whether the amendment is open and its end time not passed.
-    pub async fn amendment_takes_votes(&mut self, id: i64, now: i64) -> Result<bool> {
+    pub async fn amendment_takes_votes(&mut self, id: AmendmentId, now: i64) -> Result<bool> {
         let open: Option<i64> = sqlx::query_scalar(
             "SELECT id FROM amendments WHERE id = $1 AND state = $2 AND end_time > $3",
         )
@@ -308,7 +313,7 @@ impl ChangeTx {
     /// already: a vote is final, as in FEP-9967 and Mastodon polls.
     pub async fn insert_vote(
         &mut self,
-        amendment_id: i64,
+        amendment_id: AmendmentId,
         vote: &VoteRow,
         document: &str,
     ) -> Result<bool> {
@@ -331,7 +336,7 @@ impl ChangeTx {
     /// is sent again (under new ids); true if this is the voter's first.
     pub async fn refuse_vote(
         &mut self,
-        amendment_id: i64,
+        amendment_id: AmendmentId,
         voter: &str,
         vote_uri: &str,
         reason: &str,
@@ -363,7 +368,12 @@ impl ChangeTx {
 
     /// This node's own vote on an amendment it is a member of; false if it
     /// voted already (a vote is final).
-    pub async fn set_our_vote(&mut self, id: i64, choice: Choice, vote_uri: &str) -> Result<bool> {
+    pub async fn set_our_vote(
+        &mut self,
+        id: AmendmentId,
+        choice: Choice,
+        vote_uri: &str,
+    ) -> Result<bool> {
         let done = sqlx::query(
             "UPDATE amendments SET our_choice = $1, our_vote_uri = $2 \
              WHERE id = $3 AND our_choice IS NULL",

@@ -3,6 +3,8 @@
 //! accepts it, which opens the vote (`Accept` with the `Question` as
 //! `result`), or rejects it (`Reject`, with an optional reason).
 
+use crate::model::AmendmentId;
+use crate::model::DraftId;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use url::Url;
@@ -27,7 +29,7 @@ use crate::{audit, change};
 /// A member's draft, as the host's admin sees it.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct DraftView {
-    pub id: i64,
+    pub id: DraftId,
     /// The `Offer`'s id.
     pub offer: String,
     /// The proposing node's actor.
@@ -42,7 +44,7 @@ pub struct DraftView {
     pub received_at: String,
     /// The amendment opened from it, once accepted.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub amendment: Option<i64>,
+    pub amendment: Option<AmendmentId>,
 }
 
 impl DraftView {
@@ -184,7 +186,7 @@ pub async fn receive_draft(data: &Context, sender: &PeerRow, offer: &Value) -> R
     }
     let mut tx = change::begin(data).await?;
     tx.insert_draft(&DraftRow {
-        id: 0,
+        id: DraftId(0),
         offer_uri: offer_id.to_owned(),
         proposer: sender.actor_uri.clone(),
         proposer_peer_id: sender.id,
@@ -225,7 +227,7 @@ async fn federates_with(ctx: &Context, peer: &PeerRow) -> Result<bool> {
     Ok(follower || followed)
 }
 
-async fn pending(ctx: &Context, id: i64) -> Result<DraftRow> {
+async fn pending(ctx: &Context, id: DraftId) -> Result<DraftRow> {
     let row = ctx
         .store
         .amendment_draft(id)
@@ -243,7 +245,7 @@ async fn pending(ctx: &Context, id: i64) -> Result<DraftRow> {
 /// Opens the vote on a pending draft and answers its proposer `Accept`.
 pub async fn accept_draft(
     data: &Context,
-    id: i64,
+    id: DraftId,
     rules: &Acceptance,
     decided_by: &str,
 ) -> Result<AmendmentView> {
@@ -277,7 +279,7 @@ pub async fn accept_draft(
 /// Refuses a pending draft; `Reject` to its proposer, with the reason.
 pub async fn reject_draft(
     ctx: &Context,
-    id: i64,
+    id: DraftId,
     reason: Option<&str>,
     decided_by: &str,
 ) -> Result<()> {
@@ -291,7 +293,7 @@ async fn answer(
     accepted: bool,
     extra: Option<Value>,
     decided_by: &str,
-    amendment: Option<i64>,
+    amendment: Option<AmendmentId>,
 ) -> Result<()> {
     let kind = if accepted {
         ActivityKind::Accept

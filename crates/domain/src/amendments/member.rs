@@ -3,6 +3,7 @@
 //! host), learns the results (`Update(Question)`), and renews its
 //! commitment when a new version was adopted.
 
+use crate::model::AmendmentId;
 use serde_json::{Value, json};
 use url::Url;
 
@@ -216,7 +217,7 @@ pub async fn receive_closed(data: &Context, sender: &PeerRow, object: &Value) ->
 }
 
 /// A member amendment by id, for voting and renewing.
-async fn member_row(ctx: &Context, id: i64) -> Result<AmendmentRow> {
+async fn member_row(ctx: &Context, id: AmendmentId) -> Result<AmendmentRow> {
     let row = ctx
         .store
         .amendment(id)
@@ -233,7 +234,12 @@ async fn member_row(ctx: &Context, id: i64) -> Result<AmendmentRow> {
 /// Votes `choice` on the member amendment `id`: a signed `Note` sent to
 /// the host. A vote is final (FEP-9967, as Mastodon polls): a second one is
 /// answered 409, as the host would answer it.
-pub async fn vote(ctx: &Context, id: i64, choice: &str, decided_by: &str) -> Result<AmendmentView> {
+pub async fn vote(
+    ctx: &Context,
+    id: AmendmentId,
+    choice: &str,
+    decided_by: &str,
+) -> Result<AmendmentView> {
     let choice = parse_choice(choice, "/choice")?;
     let row = member_row(ctx, id).await?;
     if row.state != AmendmentState::Open || now_millis() >= row.end_time {
@@ -299,7 +305,7 @@ pub async fn vote(ctx: &Context, id: i64, choice: &str, decided_by: &str) -> Res
     view(ctx, id).await
 }
 
-fn voted_already(id: i64, choice: impl std::fmt::Display) -> Error {
+fn voted_already(id: AmendmentId, choice: impl std::fmt::Display) -> Error {
     Error::Conflict(format!(
         "this node voted {choice} on amendment {id}: a vote is final"
     ))
@@ -308,7 +314,7 @@ fn voted_already(id: i64, choice: impl std::fmt::Display) -> Error {
 /// Republishes this node's commitments to the amended version as
 /// commitments to the adopted one (statements of removed principles
 /// dropped; added principles wait for the platform's statement).
-pub async fn renew(ctx: &Context, id: i64, decided_by: &str) -> Result<AmendmentView> {
+pub async fn renew(ctx: &Context, id: AmendmentId, decided_by: &str) -> Result<AmendmentView> {
     let row = member_row(ctx, id).await?;
     let adopted = row
         .adopted_version

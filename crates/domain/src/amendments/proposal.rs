@@ -19,6 +19,7 @@ use crate::commitments::check_peer_commitments;
 use crate::context::Context;
 use crate::documents::parse_stored;
 use crate::error::{Error, Result, Violation};
+use crate::model::AmendmentId;
 use crate::model::PeerId;
 use crate::model::payload::{CharterPayload, Payload};
 use crate::model::{
@@ -224,7 +225,7 @@ async fn record(
     proposal: &Proposal,
     prepared: &Prepared,
     decided_by: &str,
-) -> Result<i64> {
+) -> Result<AmendmentId> {
     let Prepared {
         rules,
         base,

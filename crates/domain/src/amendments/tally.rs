@@ -5,6 +5,7 @@
 //! one). It all commits in one change that first finds the amendment still
 //! open, so with several replicas on one database it happens once.
 
+use crate::model::AmendmentId;
 use serde_json::json;
 use url::Url;
 
@@ -32,7 +33,7 @@ pub async fn tally_due(ctx: &Context) -> Result<usize> {
     Ok(closed)
 }
 
-async fn close(ctx: &Context, id: i64) -> Result<bool> {
+async fn close(ctx: &Context, id: AmendmentId) -> Result<bool> {
     let Some(row) = ctx.store.amendment(id).await? else {
         return Ok(false);
     };

@@ -2,6 +2,7 @@
 //! changes, the rules, the tally (live on the host, as published once
 //! closed), and, on a member, whether our commitment is now outdated.
 
+use crate::model::AmendmentId;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -49,7 +50,7 @@ pub struct CommitmentStatus {
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct AmendmentView {
-    pub id: i64,
+    pub id: AmendmentId,
     /// The `Question`'s id.
     pub uri: String,
     /// `host` (this node tallies) or `member` (this node votes).
@@ -95,7 +96,7 @@ pub async fn list(ctx: &Context) -> Result<Vec<AmendmentView>> {
 }
 
 /// One amendment.
-pub async fn view(ctx: &Context, id: i64) -> Result<AmendmentView> {
+pub async fn view(ctx: &Context, id: AmendmentId) -> Result<AmendmentView> {
     let row = ctx
         .store
         .amendment(id)
