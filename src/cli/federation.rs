@@ -4,6 +4,7 @@
 //! the resulting messages to the peers within a second.
 
 use clap::Subcommand;
+use passerelle_model::RequestId;
 
 use crate::domain::peers::{self, PeerView};
 use crate::domain::{follows, identity, outgoing};
@@ -28,10 +29,10 @@ pub enum RequestsCommand {
         all: bool,
     },
     /// Approve a request: the peer becomes a follower
-    Approve { id: i64 },
+    Approve { id: RequestId },
     /// Reject a request (or remove a follower)
     Reject {
-        id: i64,
+        id: RequestId,
         /// Told to the peer and kept in the audit log
         #[arg(long)]
         reason: Option<String>,

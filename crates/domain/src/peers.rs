@@ -1,7 +1,9 @@
 //! What an admin sees of each peer: relationships both ways, exclusion and
 //! delivery health.
 
+use crate::model::FollowId;
 use crate::model::PeerId;
+use crate::model::RequestId;
 use serde::Serialize;
 
 use crate::context::Context;
@@ -34,7 +36,7 @@ impl PeerSummary {
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct FollowView {
-    pub id: i64,
+    pub id: FollowId,
     pub peer: PeerSummary,
     pub state: FollowingState,
     pub follow: String,
@@ -57,7 +59,7 @@ impl FollowView {
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct RequestView {
-    pub id: i64,
+    pub id: RequestId,
     pub peer: PeerSummary,
     pub state: FollowerState,
     /// Why the request waits, or why it was rejected.
@@ -294,7 +296,7 @@ pub async fn view_by_id(ctx: &Context, id: PeerId) -> Result<PeerView> {
 }
 
 /// A follow request, by id.
-pub async fn request(ctx: &Context, id: i64) -> Result<RequestView> {
+pub async fn request(ctx: &Context, id: RequestId) -> Result<RequestView> {
     let row = ctx
         .store
         .follow_in(id)

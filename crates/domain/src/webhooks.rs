@@ -3,6 +3,7 @@
 //! Standard Webhooks convention (`webhook-id`, `webhook-timestamp`,
 //! `webhook-signature: v1,<base64 HMAC-SHA256>`), queued durably and retried.
 
+use crate::model::WebhookId;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use hmac::{Hmac, Mac};
@@ -81,7 +82,7 @@ impl Event {
 /// A registered endpoint, as the platform sees it.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct WebhookView {
-    pub id: i64,
+    pub id: WebhookId,
     pub url: String,
     pub events: Vec<String>,
     #[schema(format = DateTime)]

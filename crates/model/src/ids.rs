@@ -41,4 +41,12 @@ row_id! {
     AmendmentId;
     /// A member's draft of an amendment, offered to the charter's host.
     DraftId;
+    /// This node's follow of a peer.
+    FollowId;
+    /// A peer's follow of this node: a request, then a follower.
+    RequestId;
+    /// An FEP-0837 agreement on one of the offers.
+    AgreementId;
+    /// A webhook subscription of the platform.
+    WebhookId;
 }

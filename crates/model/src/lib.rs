@@ -22,7 +22,7 @@ pub use activity_kind::ActivityKind;
 pub use agreement::{AgreementState, Side};
 pub use amendment::{AmendmentRole, AmendmentState, Choice, DraftState, Outcome};
 pub use follow_state::{FollowerState, FollowingState};
-pub use ids::{AmendmentId, DraftId, PeerId};
+pub use ids::{AgreementId, AmendmentId, DraftId, FollowId, PeerId, RequestId, WebhookId};
 pub use kinds::{Audience, AudienceName, ObjectKind};
 
 /// A row id from a URL path or a command line: anything else names nothing

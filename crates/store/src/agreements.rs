@@ -2,6 +2,7 @@
 //! proposal, and where it stands. Every change happens inside a
 //! `ChangeTx`, with the activity it sends and its audit entry.
 
+use passerelle_model::AgreementId;
 use passerelle_model::PeerId;
 use sqlx::Row;
 use sqlx::any::AnyRow;
@@ -12,7 +13,7 @@ use passerelle_model::{AgreementState, Side};
 
 #[derive(Debug, Clone)]
 pub struct AgreementRow {
-    pub id: i64,
+    pub id: AgreementId,
     pub side: Side,
     pub peer_id: PeerId,
     pub offer_uri: String,
@@ -101,7 +102,7 @@ async fn agreement_where<'e>(
 }
 
 impl Store {
-    pub async fn agreement(&self, id: i64) -> Result<Option<AgreementRow>> {
+    pub async fn agreement(&self, id: AgreementId) -> Result<Option<AgreementRow>> {
         let row = sqlx::query(&format!("SELECT {COLUMNS} FROM agreements WHERE id = $1"))
             .bind(id)
             .fetch_optional(self.pool())
@@ -138,7 +139,7 @@ impl Store {
 impl ChangeTx {
     /// The agreement as this change sees it (after the write lock: what a
     /// concurrent decision committed is seen here).
-    pub async fn agreement(&mut self, id: i64) -> Result<Option<AgreementRow>> {
+    pub async fn agreement(&mut self, id: AgreementId) -> Result<Option<AgreementRow>> {
         let row = sqlx::query(&format!("SELECT {COLUMNS} FROM agreements WHERE id = $1"))
             .bind(id)
             .fetch_optional(self.connection())
@@ -154,13 +155,13 @@ impl ChangeTx {
         agreement_where(self.connection(), "agreement_uri", agreement_uri).await
     }
 
-    pub async fn insert_agreement(&mut self, new: &NewAgreement<'_>) -> Result<i64> {
+    pub async fn insert_agreement(&mut self, new: &NewAgreement<'_>) -> Result<AgreementId> {
         let now = now_millis();
         let (unit, value, currency) = match new.reciprocal {
             Some((unit, value, currency)) => (Some(unit), Some(value), currency),
             None => (None, None, None),
         };
-        let id: i64 = sqlx::query_scalar(
+        let id: AgreementId = sqlx::query_scalar(
             "INSERT INTO agreements (side, peer_id, offer_uri, proposal_uri, state, quantity_unit, \
              quantity_value, reciprocal_unit, reciprocal_value, reciprocal_currency, note, reason, \
              document, created_at, updated_at) \
@@ -189,7 +190,7 @@ impl ChangeTx {
     /// change moved it first); the finalised id and document when given.
     pub async fn set_agreement_state(
         &mut self,
-        id: i64,
+        id: AgreementId,
         from: AgreementState,
         state: AgreementState,
         agreement_uri: Option<&str>,

@@ -7,11 +7,11 @@ use sqlx::any::AnyRow;
 use crate::{ChangeTx, Store, now_millis};
 use passerelle_model::error::{Error, Result};
 use passerelle_model::follow_state::UnknownFollowState;
-use passerelle_model::{FollowerState, FollowingState};
+use passerelle_model::{FollowId, FollowerState, FollowingState, RequestId};
 
 #[derive(Debug, Clone)]
 pub struct FollowOutRow {
-    pub id: i64,
+    pub id: FollowId,
     pub peer_id: PeerId,
     pub follow_uri: String,
     pub state: FollowingState,
@@ -21,7 +21,7 @@ pub struct FollowOutRow {
 
 #[derive(Debug, Clone)]
 pub struct FollowInRow {
-    pub id: i64,
+    pub id: RequestId,
     pub peer_id: PeerId,
     pub follow_uri: String,
     pub state: FollowerState,
@@ -78,7 +78,7 @@ impl Store {
         row.as_ref().map(out_row).transpose()
     }
 
-    pub async fn follow_out(&self, id: i64) -> Result<Option<FollowOutRow>> {
+    pub async fn follow_out(&self, id: FollowId) -> Result<Option<FollowOutRow>> {
         let row = sqlx::query(&format!(
             "SELECT {OUT_COLUMNS} FROM follows_out WHERE id = $1"
         ))
@@ -118,7 +118,7 @@ impl Store {
         row.as_ref().map(in_row).transpose()
     }
 
-    pub async fn follow_in(&self, id: i64) -> Result<Option<FollowInRow>> {
+    pub async fn follow_in(&self, id: RequestId) -> Result<Option<FollowInRow>> {
         let row = sqlx::query(&format!(
             "SELECT {IN_COLUMNS} FROM follows_in WHERE id = $1"
         ))
@@ -193,7 +193,7 @@ impl Store {
 
 async fn set_follow_in_state<'e>(
     executor: impl sqlx::Executor<'e, Database = sqlx::Any>,
-    id: i64,
+    id: RequestId,
     state: FollowerState,
     reason: Option<&str>,
 ) -> Result<()> {
@@ -212,7 +212,7 @@ impl ChangeTx {
     /// answer and its audit entry: all three or none.
     pub async fn set_follow_in_state(
         &mut self,
-        id: i64,
+        id: RequestId,
         state: FollowerState,
         reason: Option<&str>,
     ) -> Result<()> {
@@ -241,7 +241,11 @@ impl ChangeTx {
         out_row(&row)
     }
 
-    pub async fn set_follow_out_state(&mut self, id: i64, state: FollowingState) -> Result<()> {
+    pub async fn set_follow_out_state(
+        &mut self,
+        id: FollowId,
+        state: FollowingState,
+    ) -> Result<()> {
         sqlx::query("UPDATE follows_out SET state = $1, updated_at = $2 WHERE id = $3")
             .bind(state.as_str())
             .bind(now_millis())
@@ -251,7 +255,7 @@ impl ChangeTx {
         Ok(())
     }
 
-    pub async fn delete_follow_out(&mut self, id: i64) -> Result<()> {
+    pub async fn delete_follow_out(&mut self, id: FollowId) -> Result<()> {
         sqlx::query("DELETE FROM follows_out WHERE id = $1")
             .bind(id)
             .execute(self.connection())
@@ -290,7 +294,7 @@ impl ChangeTx {
 
     /// Records the id of a follower's latest `Follow` (what an `Accept`
     /// answers), leaving its state as it is.
-    pub async fn set_follow_in_uri(&mut self, id: i64, follow_uri: &str) -> Result<()> {
+    pub async fn set_follow_in_uri(&mut self, id: RequestId, follow_uri: &str) -> Result<()> {
         sqlx::query("UPDATE follows_in SET follow_uri = $1, updated_at = $2 WHERE id = $3")
             .bind(follow_uri)
             .bind(now_millis())
@@ -300,7 +304,7 @@ impl ChangeTx {
         Ok(())
     }
 
-    pub async fn delete_follow_in(&mut self, id: i64) -> Result<()> {
+    pub async fn delete_follow_in(&mut self, id: RequestId) -> Result<()> {
         sqlx::query("DELETE FROM follows_in WHERE id = $1")
             .bind(id)
             .execute(self.connection())

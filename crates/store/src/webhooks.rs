@@ -1,5 +1,6 @@
 //! Webhook endpoints and the events queued for them.
 
+use passerelle_model::WebhookId;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
@@ -8,7 +9,7 @@ use passerelle_model::error::Result;
 
 #[derive(Debug, Clone)]
 pub struct WebhookRow {
-    pub id: i64,
+    pub id: WebhookId,
     pub url: String,
     pub events: String,
     pub secret: String,
@@ -20,7 +21,7 @@ pub struct WebhookRow {
 #[derive(Debug, Clone)]
 pub struct WebhookEventRow {
     pub id: i64,
-    pub webhook_id: i64,
+    pub webhook_id: WebhookId,
     pub event_id: String,
     pub event: String,
     pub payload: String,
@@ -49,7 +50,7 @@ impl Store {
         events: &str,
         secret: &str,
     ) -> Result<WebhookRow> {
-        let id: i64 = sqlx::query_scalar(
+        let id: WebhookId = sqlx::query_scalar(
             "INSERT INTO webhooks (url, events, secret, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
         )
         .bind(url)
@@ -63,7 +64,7 @@ impl Store {
             .ok_or_else(|| passerelle_model::error::Error::Internal("webhook vanished".into()))
     }
 
-    pub async fn webhook(&self, id: i64) -> Result<Option<WebhookRow>> {
+    pub async fn webhook(&self, id: WebhookId) -> Result<Option<WebhookRow>> {
         let row = sqlx::query(&format!("SELECT {COLUMNS} FROM webhooks WHERE id = $1"))
             .bind(id)
             .fetch_optional(self.pool())
@@ -76,7 +77,7 @@ impl Store {
     }
 
     /// Removes a webhook and what was queued for it.
-    pub async fn delete_webhook(&self, id: i64) -> Result<bool> {
+    pub async fn delete_webhook(&self, id: WebhookId) -> Result<bool> {
         let mut tx = self.pool().begin().await?;
         sqlx::query("DELETE FROM webhook_events WHERE webhook_id = $1")
             .bind(id)
@@ -171,7 +172,7 @@ impl ChangeTx {
 
     pub async fn queue_webhook_event(
         &mut self,
-        webhook_id: i64,
+        webhook_id: WebhookId,
         event_id: &str,
         event: &str,
         payload: &str,
@@ -205,7 +206,7 @@ impl ChangeTx {
         Ok(dropped.rows_affected())
     }
 
-    pub async fn disable_webhook(&mut self, id: i64, reason: &str) -> Result<()> {
+    pub async fn disable_webhook(&mut self, id: WebhookId, reason: &str) -> Result<()> {
         sqlx::query("UPDATE webhooks SET disabled_at = $1, disabled_reason = $2 WHERE id = $3")
             .bind(now_millis())
             .bind(reason)

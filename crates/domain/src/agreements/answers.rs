@@ -131,7 +131,7 @@ pub async fn answer_received(
         ));
     }
     if row.state != AgreementState::Pending {
-        tracing::info!(agreement = row.id, state = %row.state, "answer to a decided agreement: ignored");
+        tracing::info!(agreement = %row.id, state = %row.state, "answer to a decided agreement: ignored");
         return Ok(());
     }
     let (state, agreement_uri, document) = if accepted {

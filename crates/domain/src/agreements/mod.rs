@@ -31,6 +31,7 @@ pub use later::{cancel, complete, update_received};
 pub use owner::{accept, offer_received, reject};
 pub use views::{AgreementView, list, show};
 
+use crate::model::AgreementId;
 use serde_json::json;
 
 use crate::context::Context;
@@ -104,7 +105,7 @@ fn events(state: AgreementState) -> (audit::Event, webhooks::Event) {
 /// and the platform's webhook event.
 async fn record(
     tx: &mut ChangeTx,
-    id: i64,
+    id: AgreementId,
     peer: &PeerRow,
     state: AgreementState,
     decided_by: &str,
@@ -144,7 +145,7 @@ async fn record(
 }
 
 /// The agreement `id` and the peer on its other side.
-async fn load(ctx: &Context, id: i64) -> Result<(AgreementRow, PeerRow)> {
+async fn load(ctx: &Context, id: AgreementId) -> Result<(AgreementRow, PeerRow)> {
     let row = ctx
         .store
         .agreement(id)

@@ -1,5 +1,6 @@
 //! Agreements as the platform API and the console show them.
 
+use crate::model::AgreementId;
 use serde::Serialize;
 
 use crate::context::Context;
@@ -23,7 +24,7 @@ pub struct AmountView {
 /// One agreement, from this node's side.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct AgreementView {
-    pub id: i64,
+    pub id: AgreementId,
     /// `asker`: this node asked the peer; `owner`: the peer asked this
     /// node, which decides.
     pub side: Side,
@@ -120,7 +121,7 @@ pub async fn list(
             slot.insert(peer);
         }
     }
-    let (rows, next_cursor) = crate::listing::split_page(rows, page.limit, |r| r.id);
+    let (rows, next_cursor) = crate::listing::split_page(rows, page.limit, |r| r.id.0);
     let items = rows
         .iter()
         .map(|row| match peers.get(&row.peer_id) {

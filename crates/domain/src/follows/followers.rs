@@ -1,6 +1,7 @@
 //! Peers' follows of this node: received, decided (by the admission
 //! policy or an admin), undone.
 
+use crate::model::RequestId;
 use serde_json::{Value, json};
 use url::Url;
 
@@ -93,14 +94,18 @@ fn their_follow(row: &FollowInRow, follower: &Url, us: &Url) -> Result<Value> {
 }
 
 /// Approves a follow request: the peer becomes a follower, told by `Accept`.
-pub async fn approve(ctx: &Context, request_id: i64, decided_by: &str) -> Result<FollowInRow> {
+pub async fn approve(
+    ctx: &Context,
+    request_id: RequestId,
+    decided_by: &str,
+) -> Result<FollowInRow> {
     decide(ctx, request_id, answer::ACCEPT, None, decided_by).await
 }
 
 /// Rejects a follow request (or removes a follower), told by `Reject`.
 pub async fn reject(
     ctx: &Context,
-    request_id: i64,
+    request_id: RequestId,
     reason: Option<&str>,
     decided_by: &str,
 ) -> Result<FollowInRow> {
@@ -109,7 +114,7 @@ pub async fn reject(
 
 async fn decide(
     ctx: &Context,
-    request_id: i64,
+    request_id: RequestId,
     kind: ActivityKind,
     reason: Option<&str>,
     decided_by: &str,

@@ -1,5 +1,6 @@
 //! This node's follows of peers: asked, answered, undone.
 
+use crate::model::FollowId;
 use crate::model::PeerId;
 use serde_json::json;
 use url::Url;
@@ -66,7 +67,7 @@ pub async fn unfollow_peer(ctx: &Context, peer_id: PeerId, decided_by: &str) -> 
 }
 
 /// Stops following: sends `Undo(Follow)` and forgets the follow.
-pub async fn unfollow(ctx: &Context, follow_id: i64, decided_by: &str) -> Result<()> {
+pub async fn unfollow(ctx: &Context, follow_id: FollowId, decided_by: &str) -> Result<()> {
     let row = ctx
         .store
         .follow_out(follow_id)
@@ -117,7 +118,7 @@ pub(super) async fn undo_our_follow(
 
 /// Finds the follow to `target` (handle, actor URL or follow id).
 pub async fn find_follow(data: &Context, target: &str) -> Result<FollowOutRow> {
-    if let Ok(id) = target.parse::<i64>() {
+    if let Ok(id) = target.parse::<FollowId>() {
         return data
             .store
             .follow_out(id)

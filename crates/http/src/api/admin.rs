@@ -23,9 +23,9 @@ use crate::domain::listing::{Page, PageRequest, page_after, page_request};
 use crate::domain::peers::{self, DeliveryView, FollowView, PeerView, ReceivedView, RequestView};
 use crate::error::Error;
 use crate::extract::{Json, Query};
-use crate::model::PeerId;
 use crate::model::parse_id;
 use crate::model::{FollowerState, FollowingState};
+use crate::model::{PeerId, RequestId};
 use crate::problem::Result;
 use crate::state::NodeState;
 
@@ -100,7 +100,7 @@ async fn list_follows(
     uri: Uri,
     Query(query): Query<ListQuery>,
 ) -> Result<Response> {
-    let (items, next) = page_after(peers::follows(&ctx).await?, &query.page()?, |f| f.id);
+    let (items, next) = page_after(peers::follows(&ctx).await?, &query.page()?, |f| f.id.0);
     Ok(linked_page(&ctx.settings.public_url, &uri, &items, next))
 }
 
@@ -147,11 +147,11 @@ async fn list_requests(
         })?),
     };
     let page = page_request(query.cursor.as_deref(), query.limit)?;
-    let (items, next) = page_after(peers::requests(&ctx, state).await?, &page, |r| r.id);
+    let (items, next) = page_after(peers::requests(&ctx, state).await?, &page, |r| r.id.0);
     Ok(linked_page(&ctx.settings.public_url, &uri, &items, next))
 }
 
-async fn request_view(ctx: &Context, id: i64) -> Result<Json<RequestView>> {
+async fn request_view(ctx: &Context, id: RequestId) -> Result<Json<RequestView>> {
     Ok(Json(peers::request(ctx, id).await?))
 }
 
