@@ -80,7 +80,10 @@ pub async fn objects(
             || store.count_public_objects(Some(kind)),
             |max_id, limit| async move {
                 let rows = store.live_objects_before(kind, max_id, limit, true).await?;
-                Ok(rows.into_iter().map(|row| (row.id, row.document)).collect())
+                Ok(rows
+                    .into_iter()
+                    .map(|row| (row.id.0, row.document))
+                    .collect())
             },
         )
         .await;
@@ -118,9 +121,9 @@ async fn readable_objects(
             .await?;
         let exhausted = crate::model::count(rows.len()) < limit;
         for row in rows {
-            before = Some(row.id);
+            before = Some(row.id.0);
             if row.public || rights.may_read(&row.audience) {
-                page.push((row.id, row.document));
+                page.push((row.id.0, row.document));
                 if crate::model::count(page.len()) == limit {
                     return Ok(page);
                 }

@@ -126,7 +126,7 @@ pub async fn list(ctx: &Context, kind: ObjectKind, page: &PageRequest) -> Result
     Ok(Page::of_rows(
         rows,
         page.limit,
-        |row| row.id,
+        |row| row.id.0,
         ObjectView::of,
     ))
 }

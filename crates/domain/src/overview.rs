@@ -113,7 +113,7 @@ async fn peers_by_id(ctx: &Context) -> Result<HashMap<PeerId, PeerRow>> {
 /// Our live objects of a kind, newest first, each with who received it.
 pub async fn published(ctx: &Context, kind: ObjectKind) -> Result<Vec<PublishedObject>> {
     let peers = peers_by_id(ctx).await?;
-    let mut recipients: HashMap<i64, Vec<ReceivedBy>> = HashMap::new();
+    let mut recipients: HashMap<crate::model::ObjectId, Vec<ReceivedBy>> = HashMap::new();
     for (object_id, peer_id, at) in ctx.store.recipients_of_kind(kind.as_str()).await? {
         if let Some(peer) = peers.get(&peer_id) {
             recipients.entry(object_id).or_default().push(ReceivedBy {
@@ -133,7 +133,7 @@ pub async fn published(ctx: &Context, kind: ObjectKind) -> Result<Vec<PublishedO
 
 fn published_object(
     row: ObjectRow,
-    recipients: &mut HashMap<i64, Vec<ReceivedBy>>,
+    recipients: &mut HashMap<crate::model::ObjectId, Vec<ReceivedBy>>,
 ) -> PublishedObject {
     PublishedObject {
         name: payload_name(&row.payload),

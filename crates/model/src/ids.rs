@@ -49,4 +49,6 @@ row_id! {
     AgreementId;
     /// A webhook subscription of the platform.
     WebhookId;
+    /// One of this node's published objects.
+    ObjectId;
 }

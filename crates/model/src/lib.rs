@@ -22,7 +22,9 @@ pub use activity_kind::ActivityKind;
 pub use agreement::{AgreementState, Side};
 pub use amendment::{AmendmentRole, AmendmentState, Choice, DraftState, Outcome};
 pub use follow_state::{FollowerState, FollowingState};
-pub use ids::{AgreementId, AmendmentId, DraftId, FollowId, PeerId, RequestId, WebhookId};
+pub use ids::{
+    AgreementId, AmendmentId, DraftId, FollowId, ObjectId, PeerId, RequestId, WebhookId,
+};
 pub use kinds::{Audience, AudienceName, ObjectKind};
 
 /// A row id from a URL path or a command line: anything else names nothing

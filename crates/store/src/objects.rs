@@ -1,6 +1,7 @@
 //! Published objects and their kept versions; an object changes, with its
 //! activity, inside a `ChangeTx`.
 
+use passerelle_model::ObjectId;
 use passerelle_model::PeerId;
 use sqlx::any::AnyRow;
 use sqlx::{Any, Row};
@@ -13,7 +14,7 @@ use passerelle_model::{ActivityKind, Audience, ObjectKind};
 
 #[derive(Debug, Clone)]
 pub struct ObjectRow {
-    pub id: i64,
+    pub id: ObjectId,
     pub kind: ObjectKind,
     pub local_id: String,
     pub uri: String,
@@ -82,7 +83,7 @@ pub struct ObjectState<'a> {
 pub struct NewActivity<'a> {
     pub uri: &'a str,
     pub kind: ActivityKind,
-    pub object_id: Option<i64>,
+    pub object_id: Option<ObjectId>,
     /// The one peer a governance activity (Follow, Accept...) goes to.
     pub target_peer_id: Option<PeerId>,
     pub audience: &'a Audience,
@@ -207,7 +208,7 @@ impl Store {
         Ok(count)
     }
 
-    pub async fn object_version_by_uri(&self, uri: &str) -> Result<Option<(i64, VersionRow)>> {
+    pub async fn object_version_by_uri(&self, uri: &str) -> Result<Option<(ObjectId, VersionRow)>> {
         let row = sqlx::query(
             "SELECT object_id, version, uri, document, created_at FROM object_versions WHERE uri = $1",
         )
@@ -228,7 +229,7 @@ impl Store {
         .transpose()
     }
 
-    pub async fn object_versions(&self, object_id: i64) -> Result<Vec<VersionRow>> {
+    pub async fn object_versions(&self, object_id: ObjectId) -> Result<Vec<VersionRow>> {
         let rows = sqlx::query(
             "SELECT version, uri, document, created_at FROM object_versions \
              WHERE object_id = $1 ORDER BY version",
@@ -254,9 +255,9 @@ impl ChangeTx {
         object_by_local_id(self.connection(), kind, local_id).await
     }
 
-    pub async fn insert_object(&mut self, state: &ObjectState<'_>) -> Result<i64> {
+    pub async fn insert_object(&mut self, state: &ObjectState<'_>) -> Result<ObjectId> {
         let now = now_millis();
-        let id: i64 = sqlx::query_scalar(
+        let id: ObjectId = sqlx::query_scalar(
             "INSERT INTO objects (kind, local_id, uri, version, audience, public, payload, \
              content_hash, document, created_at, updated_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) RETURNING id",
@@ -276,7 +277,7 @@ impl ChangeTx {
         Ok(id)
     }
 
-    pub async fn update_object(&mut self, id: i64, state: &ObjectState<'_>) -> Result<()> {
+    pub async fn update_object(&mut self, id: ObjectId, state: &ObjectState<'_>) -> Result<()> {
         sqlx::query(
             "UPDATE objects SET version = $1, audience = $2, public = $3, payload = $4, \
              content_hash = $5, document = $6, updated_at = $7 WHERE id = $8",
@@ -298,7 +299,7 @@ impl ChangeTx {
     /// The activities recorded so far about an object: (id, uri, kind).
     pub async fn activities_of_object(
         &mut self,
-        object_id: i64,
+        object_id: ObjectId,
     ) -> Result<Vec<(i64, String, ActivityKind)>> {
         let rows = sqlx::query(
             "SELECT id, uri, kind FROM activities WHERE object_id = $1 AND withdrawn_at IS NULL ORDER BY id",
@@ -329,7 +330,7 @@ impl ChangeTx {
         Ok(())
     }
 
-    pub async fn mark_deleted(&mut self, id: i64, tombstone: &str) -> Result<()> {
+    pub async fn mark_deleted(&mut self, id: ObjectId, tombstone: &str) -> Result<()> {
         let now = now_millis();
         sqlx::query(
             "UPDATE objects SET document = $1, deleted_at = $2, updated_at = $2 WHERE id = $3",
@@ -344,7 +345,7 @@ impl ChangeTx {
 
     pub async fn insert_version(
         &mut self,
-        object_id: i64,
+        object_id: ObjectId,
         version: i64,
         uri: &str,
         payload: &str,

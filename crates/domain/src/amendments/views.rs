@@ -206,7 +206,7 @@ pub async fn our_commitments(ctx: &Context) -> Result<Vec<(ObjectRow, Commitment
             .list_objects(ObjectKind::Commitment, after, 200, false)
             .await?;
         let Some(last) = page.last() else { break };
-        after = last.id;
+        after = last.id.0;
         for row in page {
             if row.deleted_at.is_some() {
                 continue;

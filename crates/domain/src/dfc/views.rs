@@ -43,7 +43,7 @@ pub async fn own_offers_at_most(ctx: &Context, public_only: bool, cap: usize) ->
             .list_objects(ObjectKind::Offer, after, BATCH, public_only)
             .await?;
         let Some(last) = rows.last() else { break };
-        after = last.id;
+        after = last.id.0;
         for row in rows.iter().filter(|r| r.deleted_at.is_none()) {
             if offers.len() == cap {
                 truncated = true;

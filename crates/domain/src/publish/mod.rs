@@ -21,6 +21,7 @@ use crate::apub::activities::{self, create, delete, update};
 use crate::context::Context;
 use crate::error::{Error, Result};
 use crate::model::ActivityKind;
+use crate::model::ObjectId;
 use crate::model::kinds::{Audience, ObjectKind, valid_local_id};
 use crate::model::time;
 use crate::outgoing::sign;
@@ -91,7 +92,7 @@ pub(super) async fn record_activity(
     tx: &mut crate::store::ChangeTx,
     id: &Url,
     kind: ActivityKind,
-    object_id: i64,
+    object_id: ObjectId,
     audience: &Audience,
     signed: &Value,
 ) -> Result<()> {

@@ -11,6 +11,7 @@ use crate::apub::proof;
 use crate::change;
 use crate::context::Context;
 use crate::error::{Error, Result};
+use crate::model::ObjectId;
 use crate::model::kinds::{Audience, ObjectKind};
 use crate::model::payload::Payload;
 use crate::model::time;
@@ -61,7 +62,7 @@ enum Prior {
     Unchanged(ObjectRow),
     /// A new version of the object `id` first published at `published`.
     Changed {
-        id: i64,
+        id: ObjectId,
         version: i64,
         published: String,
     },
@@ -209,11 +210,11 @@ async fn store_version(
     ctx: &Context,
     tx: &mut ChangeTx,
     draft: &Draft<'_>,
-    existing: Option<i64>,
+    existing: Option<ObjectId>,
     version: i64,
     published: &str,
     now: &str,
-) -> Result<(i64, Value)> {
+) -> Result<(ObjectId, Value)> {
     let uri = object_uri(ctx, draft.kind, draft.local_id);
     let unsigned = Publication {
         settings: &ctx.settings,

@@ -1,5 +1,6 @@
 //! Receipts: which of our objects each peer holds, and by which activity.
 
+use passerelle_model::ObjectId;
 use passerelle_model::PeerId;
 use sqlx::Row;
 
@@ -10,7 +11,7 @@ use passerelle_model::error::{Error, Result};
 /// What a peer acknowledged: one of our objects, by which activity.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Receipt {
-    pub object_id: i64,
+    pub object_id: ObjectId,
     pub activity_id: i64,
     pub kind: ActivityKind,
 }
@@ -53,7 +54,7 @@ impl Store {
     pub async fn receipt_kind(
         &self,
         peer_id: PeerId,
-        object_id: i64,
+        object_id: ObjectId,
     ) -> Result<Option<ActivityKind>> {
         let kind: Option<String> = sqlx::query_scalar(
             "SELECT activity_kind FROM object_receipts WHERE peer_id = $1 AND object_id = $2",
@@ -100,7 +101,7 @@ impl Store {
 
     /// Which peers received each object of a kind (object row id, peer id,
     /// when), for showing an object's recipients.
-    pub async fn recipients_of_kind(&self, kind: &str) -> Result<Vec<(i64, PeerId, i64)>> {
+    pub async fn recipients_of_kind(&self, kind: &str) -> Result<Vec<(ObjectId, PeerId, i64)>> {
         let rows = sqlx::query(
             "SELECT r.object_id, r.peer_id, r.delivered_at FROM object_receipts r \
              JOIN objects o ON o.id = r.object_id WHERE o.kind = $1 ORDER BY r.delivered_at",

@@ -1,6 +1,7 @@
 //! The streams themselves: one a peer, its cursor in the activity log,
 //! and the activities past it.
 
+use passerelle_model::ObjectId;
 use passerelle_model::PeerId;
 use sqlx::Row;
 use sqlx::any::AnyRow;
@@ -30,7 +31,7 @@ pub struct OutgoingActivity {
     pub id: i64,
     pub published_at: i64,
     pub kind: ActivityKind,
-    pub object_id: Option<i64>,
+    pub object_id: Option<ObjectId>,
     pub uri: String,
     pub target_peer_id: Option<PeerId>,
     pub public: bool,
@@ -131,7 +132,7 @@ impl Store {
     }
 
     /// The URI of one of our objects.
-    pub async fn object_uri(&self, object_id: i64) -> Result<Option<String>> {
+    pub async fn object_uri(&self, object_id: ObjectId) -> Result<Option<String>> {
         let uri = sqlx::query_scalar("SELECT uri FROM objects WHERE id = $1")
             .bind(object_id)
             .fetch_optional(self.pool())
