@@ -2,6 +2,7 @@
 //! shown once, when created; the node keeps only its SHA-256 (tokens are
 //! 256 random bits, so a fast hash is as good as a slow one here).
 
+use crate::model::TokenId;
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -89,7 +90,7 @@ pub async fn revoke(store: &Store, name: &str) -> Result<()> {
 /// records) and scope.
 #[derive(Debug, Clone)]
 pub struct Caller {
-    pub token_id: i64,
+    pub token_id: TokenId,
     pub name: String,
     pub scope: Scope,
 }

@@ -51,4 +51,6 @@ row_id! {
     WebhookId;
     /// One of this node's published objects.
     ObjectId;
+    /// An API token of the platform or an admin.
+    TokenId;
 }

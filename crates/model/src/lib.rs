@@ -23,7 +23,7 @@ pub use agreement::{AgreementState, Side};
 pub use amendment::{AmendmentRole, AmendmentState, Choice, DraftState, Outcome};
 pub use follow_state::{FollowerState, FollowingState};
 pub use ids::{
-    AgreementId, AmendmentId, DraftId, FollowId, ObjectId, PeerId, RequestId, WebhookId,
+    AgreementId, AmendmentId, DraftId, FollowId, ObjectId, PeerId, RequestId, TokenId, WebhookId,
 };
 pub use kinds::{Audience, AudienceName, ObjectKind};
 

@@ -1,5 +1,6 @@
 //! Web console sessions. Only the SHA-256 of the cookie value is stored.
 
+use passerelle_model::TokenId;
 use sqlx::Row;
 
 use crate::tokens::token_row;
@@ -18,7 +19,7 @@ impl Store {
     pub async fn insert_session(
         &self,
         id_hash: &str,
-        token_id: i64,
+        token_id: TokenId,
         csrf: &str,
         expires_at: i64,
     ) -> Result<()> {

@@ -1,5 +1,6 @@
 //! API tokens. Only their SHA-256 is stored.
 
+use passerelle_model::TokenId;
 use sqlx::Row;
 
 use crate::{Store, now_millis};
@@ -7,7 +8,7 @@ use passerelle_model::error::{Error, Result};
 
 #[derive(Debug, Clone)]
 pub struct TokenRow {
-    pub id: i64,
+    pub id: TokenId,
     pub name: String,
     pub scope: String,
     pub created_at: i64,
