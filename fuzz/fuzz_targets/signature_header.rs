@@ -44,8 +44,8 @@ fuzz_target!(|data: &[u8]| {
         headers.insert("digest", digest);
     }
 
-    let _ = signature::signer(&headers, true);
-    let _ = signature::signer(&headers, false);
+    let _ = signature::key_id(&headers, true);
+    let _ = signature::key_id(&headers, false);
     let uri = Uri::from_static("/actor");
     let _ = signature::verify(&headers, &Method::GET, &uri, PUBLIC_KEY_PEM);
 });
