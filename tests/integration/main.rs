@@ -36,6 +36,7 @@ mod fedify;
 mod inbox;
 mod interop;
 mod jsonld;
+mod layers;
 mod monitoring;
 mod ops;
 mod outbox;
