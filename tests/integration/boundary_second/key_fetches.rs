@@ -189,9 +189,12 @@ async fn a_followed_peers_object_urls_stay_on_its_origin(db: TestDatabase) {
 
     // Its own URL that its server answers with an error: what the server
     // answered is not repeated to the sender.
-    let response = create_by_b(b.url("/offers/none")).send(&client).await;
+    let missing = b.url("/offers/none");
+    let response = create_by_b(missing.clone()).send(&client).await;
     let status = response.status().as_u16();
-    let body = response.text().await.unwrap();
+    // The URL is the sender's own (its port may hold "404"): only the rest
+    // of the answer is looked at.
+    let body = response.text().await.unwrap().replace(&missing, "<object>");
     assert!(status >= 400, "{status}");
     assert!(
         !body.contains("404") && !body.contains("answered"),
