@@ -25,6 +25,16 @@ pub async fn refusal(ctx: &Context, domain: &str) -> Result<Option<String>> {
     Ok(None)
 }
 
+/// Refuses, with the reason, a domain the policy refuses: for requests the
+/// node itself is asked to send (a follow, a fetch), whose reason is the
+/// asker's to know.
+pub async fn refuse(ctx: &Context, domain: &str) -> Result<()> {
+    match refusal(ctx, domain).await? {
+        Some(reason) => Err(crate::error::Error::Forbidden(reason)),
+        None => Ok(()),
+    }
+}
+
 /// Whether a block or allow list entry covers `domain` (`host[:port]`):
 /// `example.org` covers that host on any port and its subdomains,
 /// `*.example.org` only the subdomains, `host:port` that one port.

@@ -41,7 +41,7 @@ pub async fn refetched(ctx: &Context, actor: &Url) -> Result<Peer> {
 }
 
 async fn fetched(ctx: &Context, actor: &Url) -> Result<Peer> {
-    refuse_if_blocked(ctx, actor).await?;
+    domain_policy::refuse(ctx, &domain_of(actor)).await?;
     let document = fetch::fetch_signed(ctx, actor)
         .await
         .map_err(|e| unavailable(&e))?;
@@ -81,13 +81,6 @@ pub async fn handle(ctx: &Context, handle: &str, host: &str) -> Result<Peer> {
         )));
     };
     actor(ctx, &actor_url).await
-}
-
-async fn refuse_if_blocked(ctx: &Context, url: &Url) -> Result<()> {
-    match domain_policy::refusal(ctx, &domain_of(url)).await? {
-        Some(reason) => Err(Error::Forbidden(reason)),
-        None => Ok(()),
-    }
 }
 
 fn unavailable(error: &FetchError) -> Error {

@@ -6,7 +6,7 @@ use serde::Serialize;
 use crate::context::Context;
 use passerelle_config::Admission;
 
-pub use crate::apub::domain_policy::{admit_sender, refusal, rule_covers};
+pub use crate::apub::domain_policy::{admit_sender, refusal, refuse, rule_covers};
 
 #[cfg(test)]
 mod tests {

@@ -3,6 +3,7 @@
 //! and ignored. The domain's routing table (`domain::inbound`) maps each
 //! class to its handler.
 
+use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 use url::Url;
@@ -52,7 +53,7 @@ impl Inbound {
             .ok_or_else(|| Error::BadRequest("the activity has no type".into()))?;
         // Amendments are `Create`, `Update`, `Offer`, `Accept` and `Reject`
         // of particular objects, so they are recognised first.
-        if let Ok(amendment) = serde_json::from_value::<AmendmentActivity>(envelope.clone()) {
+        if let Ok(amendment) = AmendmentActivity::deserialize(envelope) {
             return Ok(Inbound::Amendment(amendment));
         }
         let object = envelope.get("object").unwrap_or(&Value::Null);
@@ -111,6 +112,6 @@ struct Named {
 }
 
 fn read<T: DeserializeOwned>(envelope: &Value) -> Result<T> {
-    serde_json::from_value(envelope.clone())
+    T::deserialize(envelope)
         .map_err(|e| Error::BadRequest(format!("not an activity this node understands: {e}")))
 }

@@ -35,7 +35,7 @@ pub async fn resolve_peer(data: &Context, target: &str) -> Result<Peer> {
                 "`{target}` is not an http(s) URL"
             )));
         }
-        refuse_if_blocked(data, &domain_of(&url)).await?;
+        policy::refuse(data, &domain_of(&url)).await?;
         check_reachable(data, &url).await?;
         resolve::actor(data, &url).await?
     } else {
@@ -50,7 +50,7 @@ pub async fn resolve_peer(data: &Context, target: &str) -> Result<Peer> {
                 "`{target}` is neither @name@host nor an actor URL"
             )));
         }
-        refuse_if_blocked(data, host).await?;
+        policy::refuse(data, host).await?;
         let webfinger = Url::parse(&format!("{}://{host}/", data.settings.public_url.scheme()))
             .map_err(|_| Error::BadRequest(format!("`{host}` is not a host name")))?;
         check_reachable(data, &webfinger).await?;
@@ -68,11 +68,4 @@ pub(super) async fn check_reachable(ctx: &Context, url: &Url) -> Result<()> {
     passerelle_outbound::check_target(url, ctx.settings.federation.allow_private_addresses)
         .await
         .map_err(|e| Error::BadRequest(format!("cannot follow {url}: {e}")))
-}
-
-pub(super) async fn refuse_if_blocked(ctx: &Context, domain: &str) -> Result<()> {
-    match policy::refusal(ctx, domain).await? {
-        Some(reason) => Err(Error::Forbidden(reason)),
-        None => Ok(()),
-    }
 }
