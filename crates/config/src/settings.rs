@@ -3,6 +3,7 @@
 
 use std::net::SocketAddr;
 
+use passerelle_model::SharingScope;
 use serde::{Deserialize, Serialize};
 use url::Url;
 
@@ -183,6 +184,12 @@ pub struct FederationSettings {
     /// is remembered per origin. Other Passerelle nodes get RFC 9421 with
     /// Ed25519 at once.
     pub first_signature: SignatureScheme,
+    /// What a follower receives until the admin sets its own scope.
+    pub default_scope: SharingScope,
+    /// A withdrawal (a `Delete` sent to a peer that held the object) that
+    /// the peer has not acknowledged with a receipt within this is overdue.
+    #[serde(with = "humantime_serde")]
+    pub removal_deadline: std::time::Duration,
 }
 
 /// An HTTP signature scheme.
@@ -260,6 +267,8 @@ impl Default for Settings {
                 key_fetch_window: std::time::Duration::from_secs(5 * 60),
                 key_fetches_per_origin: 10,
                 first_signature: SignatureScheme::Rfc9421,
+                default_scope: SharingScope::default(),
+                removal_deadline: std::time::Duration::from_secs(24 * 3600),
             },
             log: LogSettings {
                 format: LogFormat::Text,

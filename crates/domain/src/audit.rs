@@ -36,6 +36,7 @@ pub enum Event {
     DraftAccepted,
     DraftRejected,
     CommitmentRenewed,
+    ScopeSet,
 }
 
 impl Event {
@@ -67,6 +68,7 @@ impl Event {
             Event::DraftAccepted => "amendment.draft_accepted",
             Event::DraftRejected => "amendment.draft_rejected",
             Event::CommitmentRenewed => "commitment.renewed",
+            Event::ScopeSet => "sharing.scope_set",
         }
     }
 }

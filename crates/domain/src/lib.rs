@@ -29,6 +29,7 @@ pub mod publish;
 pub mod retention;
 pub mod scheduler;
 pub mod sessions;
+pub mod sharing;
 pub mod tokens;
 pub mod validation;
 

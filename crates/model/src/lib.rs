@@ -15,6 +15,7 @@ pub mod ids;
 pub mod keys;
 pub mod kinds;
 pub mod payload;
+pub mod sharing;
 pub mod time;
 pub mod units;
 
@@ -26,6 +27,7 @@ pub use ids::{
     AgreementId, AmendmentId, DraftId, FollowId, ObjectId, PeerId, RequestId, TokenId, WebhookId,
 };
 pub use kinds::{Audience, AudienceName, ObjectKind};
+pub use sharing::SharingScope;
 
 /// A row id from a URL path or a command line: anything else names nothing
 /// (404).

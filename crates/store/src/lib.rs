@@ -20,6 +20,7 @@ mod objects;
 mod peers;
 mod periodic;
 mod processes;
+mod scopes;
 mod sessions;
 mod tokens;
 mod webhooks;
@@ -38,6 +39,7 @@ pub use governance::{AuditRow, Claim, ExclusionRow};
 
 pub use objects::{NewActivity, ObjectRow, ObjectState, VersionRow};
 pub use peers::{PeerActor, PeerRow};
+pub use scopes::ScopeRow;
 pub use sessions::SessionRow;
 pub use tokens::TokenRow;
 pub use webhooks::{WebhookEventRow, WebhookRow};

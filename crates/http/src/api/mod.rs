@@ -10,6 +10,7 @@ pub mod documented;
 pub mod objects;
 pub mod openapi;
 pub mod paging;
+pub mod sharing;
 pub mod webhooks;
 
 use axum::Router;
@@ -24,6 +25,7 @@ pub fn described_routes() -> DocumentedRoutes {
         .merge(agreements::routes())
         .merge(amendments::routes())
         .merge(catalog::routes())
+        .merge(sharing::routes())
         .merge(webhooks::routes())
         .merge(objects::routes())
         .merge(openapi::routes())

@@ -1,0 +1,6 @@
+//! Sharing with each follower: the scope the admin sets (what it receives,
+//! for which purpose, for how long) and what follows from changing it.
+
+pub mod scope;
+
+pub use scope::{ScopeView, effective_scope, set_scope, view};
