@@ -14,6 +14,7 @@
 mod mock_peer;
 mod rig;
 mod signing;
+mod sharing;
 
 mod actor;
 mod agreements;

@@ -1,0 +1,1 @@
+//! Issue 26: followers_sync (tests to come).

@@ -1,0 +1,8 @@
+//! Sharing that peers confirm (issue 26): per-peer scopes, the terms both
+//! sides hold, signed receipts and deletion acknowledgements, followers
+//! synchronisation (FEP-8fcf) and the sharing register.
+
+mod followers_sync;
+mod receipts;
+mod scopes;
+mod terms;

@@ -1,0 +1,1 @@
+//! Issue 26: receipts (tests to come).

@@ -1,0 +1,1 @@
+//! Issue 26: scopes (tests to come).

@@ -1,0 +1,1 @@
+//! Issue 26: terms (tests to come).
