@@ -127,6 +127,7 @@ const PAGES: &[&str] = &[
     "/admin/catalog",
     "/admin/audit",
     "/admin/agreements",
+    "/admin/sharing",
 ];
 const FORMS: &[&str] = &[
     "/admin/requests/1/approve",

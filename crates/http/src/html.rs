@@ -40,6 +40,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     console!("catalog"),
     console!("audit"),
     console!("agreements"),
+    console!("sharing"),
 ];
 
 /// A wire timestamp as people read it: to the minute, in UTC (the exact

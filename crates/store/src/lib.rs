@@ -20,6 +20,7 @@ mod objects;
 mod peers;
 mod periodic;
 mod processes;
+mod register;
 mod scopes;
 mod sessions;
 mod tokens;
@@ -39,6 +40,7 @@ pub use governance::{AuditRow, Claim, ExclusionRow};
 
 pub use objects::{NewActivity, ObjectRow, ObjectState, VersionRow};
 pub use peers::{PeerActor, PeerRow};
+pub use register::SharingCounts;
 pub use scopes::ScopeRow;
 pub use sessions::SessionRow;
 pub use tokens::TokenRow;

@@ -4,5 +4,6 @@
 
 mod followers_sync;
 mod receipts;
+mod register;
 mod scopes;
 mod terms;

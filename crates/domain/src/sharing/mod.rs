@@ -1,6 +1,8 @@
 //! Sharing with each follower: the scope the admin sets (what it receives,
-//! for which purpose, for how long) and what follows from changing it.
+//! for which purpose, for how long), what follows from changing it, and
+//! the register of whom we share with.
 
+pub mod register;
 pub mod scope;
 
 pub use scope::{ScopeView, effective_scope, set_scope, view};

@@ -6,6 +6,7 @@ mod actor;
 mod collections;
 mod objects;
 mod outbox;
+mod sharing;
 
 use axum::Router;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -21,6 +22,7 @@ use crate::apub::context::{
 };
 use crate::domain::discovery;
 use crate::domain::documents::Served;
+use crate::domain::sharing::register;
 use crate::json_response;
 use crate::negotiation::{Representation, activitypub_representation};
 use crate::problem::Result;
@@ -36,6 +38,7 @@ pub fn routes() -> Router<NodeState> {
         )
         .route(&format!("{ACTIVITIES_PATH}/{{id}}"), get(objects::activity))
         .route(NETWORK_CONTEXT_PATH, get(network_context))
+        .route(register::PEER_PATH, get(sharing::own_entry))
         .route("/amendments/{id}", get(objects::amendment))
         .route("/amendments/{id}/votes", get(objects::amendment_votes))
         .route(FOLLOWERS_PATH, get(collections::followers))

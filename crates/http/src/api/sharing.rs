@@ -2,6 +2,8 @@
 //! for which purpose and how long.
 
 use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
 
 use crate::api::documented::DocumentedRoutes;
 use crate::api::openapi::parameters::RowId;
@@ -10,14 +12,45 @@ use crate::api::openapi::problems::{
 };
 use crate::auth::AdminToken;
 use crate::context::Context;
+use crate::domain::sharing::register::{self, Register};
 use crate::domain::sharing::{self, ScopeView};
-use crate::extract::Json;
+use crate::error::Error;
+use crate::extract::{Json, Query};
 use crate::model::{SharingScope, parse_id};
 use crate::problem::Result;
 
 pub fn routes() -> DocumentedRoutes {
     use utoipa_axum::routes;
-    DocumentedRoutes::new().routes(routes!(get_scope, put_scope))
+    DocumentedRoutes::new()
+        .routes(routes!(get_scope, put_scope))
+        .routes(routes!(get_register))
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+struct RegisterQuery {
+    /// `json` (default) or `signed`: the register with this node's FEP-8b32
+    /// proof, for an auditor to check offline (`passerelle verify`).
+    format: Option<String>,
+}
+
+#[utoipa::path(get, path = "/api/v1/admin/sharing", tag = "admin",
+    summary = "The sharing register: for each peer, its scope, since when, and what it holds, withdrew and acknowledged",
+    params(RegisterQuery), security(("bearer" = ["admin"])),
+    responses((status = 200, description = "The register (`format=signed`: the same with a `proof`)", body = Register),
+        BadRequest, TokenRefused))]
+async fn get_register(
+    _token: AdminToken,
+    State(ctx): State<Context>,
+    Query(query): Query<RegisterQuery>,
+) -> Result<Response> {
+    match query.format.as_deref().unwrap_or("json") {
+        "json" => Ok(Json(register::register(&ctx).await?).into_response()),
+        "signed" => Ok(Json(register::signed_register(&ctx).await?).into_response()),
+        other => {
+            Err(Error::BadRequest(format!("`format` is json or signed, not `{other}`")).into())
+        }
+    }
 }
 
 #[utoipa::path(get, path = "/api/v1/admin/peers/{id}/scope", tag = "admin",

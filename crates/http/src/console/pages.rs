@@ -15,6 +15,7 @@ use crate::domain::catalog_listing::{self, CatalogSearch};
 use crate::domain::listing::PageRequest;
 use crate::domain::overview;
 use crate::domain::peers;
+use crate::domain::sharing::register;
 use crate::extract::Query;
 use crate::model::kinds::ObjectKind;
 use crate::model::{AgreementState, FollowerState, Side};
@@ -31,6 +32,7 @@ pub fn routes() -> Router<NodeState> {
         .route("/admin/published", get(published))
         .route("/admin/catalog", get(catalog))
         .route("/admin/audit", get(audit))
+        .route("/admin/sharing", get(sharing))
         .route("/admin/agreements", get(agreements))
 }
 
@@ -291,6 +293,18 @@ async fn audit(
             .with("next", entries.next_cursor)
             .with("paged", before.is_some())
             .render(&ctx, "console/audit.html"))
+    })
+    .await
+}
+
+/// The sharing register: whom we share with, under which scope, and what
+/// the ledger says each peer holds and acknowledged.
+async fn sharing(State(ctx): State<NodeState>, session: ConsoleSession) -> Response {
+    page(&ctx, &session, async || {
+        let register = register::register(&ctx).await?;
+        Ok(Page::signed_in(&ctx, &session, "sharing")
+            .with("register", register)
+            .render(&ctx, "console/sharing.html"))
     })
     .await
 }
