@@ -1,6 +1,8 @@
 //! Sharing with each follower: the scope the admin sets (what it receives,
-//! for which purpose, for how long) and what follows from changing it.
+//! for which purpose, for how long), what follows from changing it, and
+//! the signed receipts that confirm what a peer holds.
 
+pub mod receipts;
 pub mod scope;
 
 pub use scope::{ScopeView, effective_scope, set_scope, view};
