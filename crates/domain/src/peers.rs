@@ -196,8 +196,9 @@ pub struct ReceivedView {
 impl ReceivedView {
     fn of(row: crate::store::ReceiptRow, withdrawn_before: i64) -> ReceivedView {
         let withdrawn = row.activity_kind == "Delete";
-        let overdue =
-            withdrawn && row.removal_acknowledged_at.is_none() && row.delivered_at < withdrawn_before;
+        let overdue = withdrawn
+            && row.removal_acknowledged_at.is_none()
+            && row.delivered_at < withdrawn_before;
         let state = match (withdrawn, row.acknowledged_at, row.removal_acknowledged_at) {
             (true, _, Some(_)) => "removal_acknowledged",
             (true, _, None) if overdue => "overdue",
@@ -222,7 +223,8 @@ impl ReceivedView {
 
 /// Withdrawals delivered before this (ms) and not acknowledged are overdue.
 fn withdrawn_before(ctx: &Context) -> i64 {
-    crate::store::now_millis() - crate::model::time::millis(ctx.settings.federation.removal_deadline)
+    crate::store::now_millis()
+        - crate::model::time::millis(ctx.settings.federation.removal_deadline)
 }
 
 pub async fn received(
@@ -247,7 +249,11 @@ pub async fn received(
 
 /// The signed receipts a peer sent us, as received (newest first, at most
 /// `limit`): each verifies against the peer's key.
-pub async fn receipts(ctx: &Context, peer_id: PeerId, limit: i64) -> Result<Vec<serde_json::Value>> {
+pub async fn receipts(
+    ctx: &Context,
+    peer_id: PeerId,
+    limit: i64,
+) -> Result<Vec<serde_json::Value>> {
     ctx.store
         .peer(peer_id)
         .await?

@@ -12,9 +12,9 @@ use crate::apub::fetch;
 use crate::apub::objects::kind_of;
 use crate::apub::peer::is_peer_own;
 use crate::apub::resolve;
+use crate::catalog::Arrival;
 use crate::context::Context;
 use crate::error::{Error, Result};
-use crate::catalog::Arrival;
 use crate::store::PeerRow;
 use crate::{agreements, catalog};
 

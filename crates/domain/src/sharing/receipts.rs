@@ -7,8 +7,8 @@
 
 use serde_json::Value;
 
-use crate::apub::activities::{self, receipt};
 use crate::apub::activities::receipt::Receipt;
+use crate::apub::activities::{self, receipt};
 use crate::change;
 use crate::context::Context;
 use crate::error::{Error, Result};
