@@ -25,7 +25,8 @@ use crate::signing::SignedPost;
 on_both_backends!(
     a_passerelle_peer_confirms_what_it_holds_and_removed,
     receipts_from_others_or_naming_undelivered_objects_are_refused,
-    a_peer_without_receipts_stays_delivered_then_overdue
+    a_peer_without_receipts_stays_delivered_then_overdue,
+    a_receipt_owed_survives_a_restart
 );
 
 /// The peer id `node` knows `actor` by.
@@ -279,4 +280,26 @@ async fn a_peer_without_receipts_stays_delivered_then_overdue(db: TestDatabase) 
 
     let metrics = a.get("/metrics").await.text().await.unwrap();
     assert_eq!(metric_value(&metrics, "passerelle_withdrawals_overdue "), 1);
+}
+
+async fn a_receipt_owed_survives_a_restart(db: TestDatabase) {
+    let (a, _a_db, b, _b_db) = b_follows_a(&db).await;
+    let a_admin = admin(&a).await;
+    let b_on_a = peer_id(&a, &a_admin, &b.actor()).await;
+    let b_platform = b.token(Scope::Platform).await;
+    let offer = publish_offer(&a, "bread").await;
+    // B is restarted as soon as its catalog holds the offer: its receipt
+    // is then owed, or recorded in its delivery outbox, or sent.
+    eventually("B to hold the offer", 30, || async {
+        let held = b.api("/api/v1/catalog/offers", &b_platform).await;
+        held["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|item| item["object"]["id"] == offer)
+            .then_some(())
+    })
+    .await;
+    let _b = b.restart().await;
+    wait_state(&a, &a_admin, &b_on_a, &offer, "acknowledged").await;
 }
