@@ -172,7 +172,12 @@ async fn a_passerelle_peer_confirms_what_it_holds_and_removed(db: TestDatabase) 
 
 /// A receipt from `from` to `to`, held `held` (id, version), with the
 /// sender's proof, POSTed with its HTTP signature; the status.
-async fn post_receipt(from: &TestNode, to: &TestNode, held: &[(String, String)]) -> u16 {
+async fn post_receipt(
+    from: &TestNode,
+    to: &TestNode,
+    held: &[(String, String)],
+    removed: &[String],
+) -> u16 {
     let id = activities::new_activity_id(&from.context.settings);
     let origin = url::Url::parse(&to.actor()).unwrap();
     let document = receipt::document(
@@ -180,7 +185,7 @@ async fn post_receipt(from: &TestNode, to: &TestNode, held: &[(String, String)])
         &id,
         &origin,
         held,
-        &[],
+        removed,
         "2026-01-01T00:00:00Z",
     );
     let signed = passerelle::domain::outgoing::sign(&from.context, &document).unwrap();
@@ -212,11 +217,11 @@ async fn receipts_from_others_or_naming_undelivered_objects_are_refused(db: Test
         .await;
 
     // C, a node A never delivered to, claims to hold A's offer.
-    let status = post_receipt(&c, &a, &[(offer.clone(), version.clone())]).await;
+    let status = post_receipt(&c, &a, &[(offer.clone(), version.clone())], &[]).await;
     assert!((400..500).contains(&status), "{status}");
     // B names, beside the offer it holds, an object A never delivered to it.
     let never = (a.url("/offers/never-published"), version.clone());
-    let status = post_receipt(&b, &a, &[(offer.clone(), version), never]).await;
+    let status = post_receipt(&b, &a, &[(offer.clone(), version), never], &[]).await;
     assert!((400..500).contains(&status), "{status}");
 
     assert_eq!(
@@ -233,6 +238,15 @@ async fn receipts_from_others_or_naming_undelivered_objects_are_refused(db: Test
         ledger_entry(&a, &a_admin, &b_on_a, &offer).await.unwrap()["receipt"],
         acknowledged["receipt"]
     );
+    // B's own receipt, for a version A never delivered and a removal A
+    // never asked for: kept, but it acknowledges nothing.
+    let stale = (offer.clone(), "2000-01-01T00:00:00Z".to_owned());
+    let status = post_receipt(&b, &a, &[stale], std::slice::from_ref(&offer)).await;
+    assert_eq!(status, 202);
+    let entry = ledger_entry(&a, &a_admin, &b_on_a, &offer).await.unwrap();
+    assert_eq!(entry["receipt"], acknowledged["receipt"], "{entry}");
+    assert_eq!(entry["state"], "acknowledged");
+    assert_eq!(entry["removal_acknowledged_at"], Value::Null);
     if let Some(c_on_a) = a
         .api("/api/v1/admin/peers", &a_admin)
         .await
