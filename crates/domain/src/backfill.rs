@@ -13,7 +13,7 @@ use url::Url;
 
 use crate::apub::fetch;
 use crate::apub::peer::is_peer_own;
-use crate::catalog;
+use crate::catalog::{self, Arrival::Backfilled};
 use crate::context::Context;
 use crate::model::kinds::ObjectKind;
 use crate::store::PeerRow;
@@ -113,7 +113,7 @@ async fn walk(
                     Some(object @ Value::Object(_))
                         if !id_of(Some(object)).is_some_and(|id| deleted.contains(&id)) =>
                     {
-                        catalog::receive_object(data, peer, object).await
+                        catalog::receive_object(data, peer, object, Backfilled).await
                     }
                     _ => continue,
                 },
@@ -121,10 +121,15 @@ async fn walk(
                     if let Some(id) = id_of(item.get("object")) {
                         deleted.insert(id);
                     }
-                    catalog::receive_delete(data, peer, item.get("object").unwrap_or(&Value::Null))
-                        .await
+                    catalog::receive_delete(
+                        data,
+                        peer,
+                        item.get("object").unwrap_or(&Value::Null),
+                        Backfilled,
+                    )
+                    .await
                 }
-                _ => catalog::receive_object(data, peer, item).await,
+                _ => catalog::receive_object(data, peer, item, Backfilled).await,
             };
             match outcome {
                 Ok(catalog::Received::Created | catalog::Received::Updated) => imported += 1,

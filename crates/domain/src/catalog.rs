@@ -6,6 +6,7 @@
 use serde_json::{Value, json};
 use url::Url;
 
+use crate::apub::activities::receipt::version_of;
 use crate::apub::objects::{kind_of, payload_from_object};
 use crate::apub::peer::is_peer_own;
 use crate::apub::verification::verify_with_actor;
@@ -28,6 +29,14 @@ pub enum Received {
     Ignored,
 }
 
+/// How an object reached the catalog: a delivery to our inbox is owed a
+/// receipt (the origin's ledger has it for us); a backfill read is not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Arrival {
+    Delivered,
+    Backfilled,
+}
+
 fn refuse(ctx: &Context, reason: &str, detail: String) -> Error {
     ctx.metrics
         .catalog_refused
@@ -41,17 +50,17 @@ fn refuse(ctx: &Context, reason: &str, detail: String) -> Error {
 }
 
 /// Checks and stores an object a followed peer published (Create/Update).
-pub async fn receive_object(ctx: &Context, peer: &PeerRow, object: &Value) -> Result<Received> {
+pub async fn receive_object(
+    ctx: &Context,
+    peer: &PeerRow,
+    object: &Value,
+    arrival: Arrival,
+) -> Result<Received> {
     let Some(kind) = kind_of(object) else {
         return Ok(Received::Ignored);
     };
     let id = check_received(ctx, peer, kind, object)?;
-    let updated = object
-        .get("updated")
-        .or_else(|| object.get("published"))
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_owned();
+    let updated = version_of(object).unwrap_or_default().to_owned();
     let mut tx = change::begin(ctx).await?;
     if let Some(held) = tx.catalog_entry(id.as_str()).await? {
         if held.peer_id != peer.id {
@@ -62,8 +71,17 @@ pub async fn receive_object(ctx: &Context, peer: &PeerRow, object: &Value) -> Re
             ));
         }
         if !crate::model::time::is_later(&updated, &held.object_updated) {
+            // Still held, at the version we have: the origin hears so.
+            if arrival == Arrival::Delivered {
+                tx.owe_receipt(peer.id, id.as_str(), Some(&held.object_updated))
+                    .await?;
+                change::commit(ctx, tx).await?;
+            }
             return Ok(Received::Stale);
         }
+    }
+    if arrival == Arrival::Delivered {
+        tx.owe_receipt(peer.id, id.as_str(), Some(&updated)).await?;
     }
     let created = store_received(&mut tx, peer, kind, &id, object, &updated).await?;
     let (received, event) = if created {
@@ -167,7 +185,12 @@ fn verify_proof(ctx: &Context, peer: &PeerRow, object: &Value) -> Result<()> {
 
 /// A peer deleted an object: it leaves the catalog (a deletion is honoured,
 /// not archived).
-pub async fn receive_delete(ctx: &Context, peer: &PeerRow, object: &Value) -> Result<Received> {
+pub async fn receive_delete(
+    ctx: &Context,
+    peer: &PeerRow,
+    object: &Value,
+    arrival: Arrival,
+) -> Result<Received> {
     let id = match object {
         Value::String(id) => id.as_str(),
         Value::Object(fields) => fields.get("id").and_then(Value::as_str).unwrap_or_default(),
@@ -184,16 +207,22 @@ pub async fn receive_delete(ctx: &Context, peer: &PeerRow, object: &Value) -> Re
         ));
     }
     let mut tx = change::begin(ctx).await?;
-    let Some(held) = tx.catalog_entry(id.as_str()).await? else {
-        return Ok(Received::Ignored);
-    };
-    if held.peer_id != peer.id {
+    let held = tx.catalog_entry(id.as_str()).await?;
+    if held.as_ref().is_some_and(|held| held.peer_id != peer.id) {
         return Err(refuse(
             ctx,
             "foreign_id",
             format!("{id} belongs to another peer"),
         ));
     }
+    // Held or not, it is not here now: the origin hears so.
+    if arrival == Arrival::Delivered {
+        tx.owe_receipt(peer.id, id.as_str(), None).await?;
+    }
+    let Some(held) = held else {
+        change::commit(ctx, tx).await?;
+        return Ok(Received::Ignored);
+    };
     tx.delete_catalog(id.as_str()).await?;
     webhooks::emit(
         &mut tx,

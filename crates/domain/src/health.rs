@@ -22,7 +22,8 @@ pub async fn readiness(ctx: &Context) -> Result<()> {
 }
 
 /// Sets the gauges read at scrape: readiness, the delivery and webhook
-/// queue depths, unreachable peers and disabled webhooks. The counts keep
+/// queue depths, unreachable peers, disabled webhooks and overdue
+/// withdrawals. The counts keep
 /// their last value when the database does not answer (`ready` is then 0),
 /// so scrapes still succeed.
 pub async fn refresh_queue_depths(ctx: &Context) {
@@ -40,6 +41,11 @@ pub async fn refresh_queue_depths(ctx: &Context) {
     if let Ok((peers, webhooks)) = ctx.store.unreachable_counts(dead_before).await {
         ctx.metrics.peers_unreachable.set(peers);
         ctx.metrics.webhooks_disabled.set(webhooks);
+    }
+    let deadline = crate::model::time::millis(ctx.settings.federation.removal_deadline);
+    let withdrawn_before = crate::store::now_millis() - deadline;
+    if let Ok(overdue) = ctx.store.overdue_withdrawals(None, withdrawn_before).await {
+        ctx.metrics.withdrawals_overdue.set(overdue);
     }
 }
 

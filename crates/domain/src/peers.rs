@@ -166,14 +166,65 @@ pub async fn deliveries(
     Ok(views)
 }
 
-/// One of our objects as a peer received it.
+/// One of our objects as a peer received it, and what the peer confirmed.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ReceivedView {
     pub object: String,
     pub kind: String,
     /// The last activity about it the peer acknowledged (Create, Update, Delete).
     pub activity: String,
+    /// When the peer answered 2xx to that activity.
     pub delivered_at: String,
+    /// `delivered`, `acknowledged` (a receipt confirmed the version),
+    /// `withdrawn` (a `Delete` delivered), `removal_acknowledged` or
+    /// `overdue` (withdrawn longer than `federation.removal_deadline` ago
+    /// with no receipt confirming the removal). A peer that sends no
+    /// receipts stays `delivered`: nothing is guessed.
+    pub state: String,
+    /// When the peer's signed receipt confirmed it holds what we delivered.
+    pub acknowledged_at: Option<String>,
+    /// When the `Delete` was delivered.
+    pub withdrawn_at: Option<String>,
+    /// When the peer's signed receipt confirmed it removed the object.
+    pub removal_acknowledged_at: Option<String>,
+    /// The withdrawal is past the deadline without acknowledgement.
+    pub overdue: bool,
+    /// The id of the receipt that acknowledged (kept, with its proof).
+    pub receipt: Option<String>,
+}
+
+impl ReceivedView {
+    fn of(row: crate::store::ReceiptRow, withdrawn_before: i64) -> ReceivedView {
+        let withdrawn = row.activity_kind == "Delete";
+        let overdue = withdrawn
+            && row.removal_acknowledged_at.is_none()
+            && row.delivered_at < withdrawn_before;
+        let state = match (withdrawn, row.acknowledged_at, row.removal_acknowledged_at) {
+            (true, _, Some(_)) => "removal_acknowledged",
+            (true, _, None) if overdue => "overdue",
+            (true, _, None) => "withdrawn",
+            (false, Some(_), _) => "acknowledged",
+            (false, None, _) => "delivered",
+        };
+        ReceivedView {
+            object: row.object_uri,
+            kind: row.object_kind,
+            activity: row.activity_kind,
+            delivered_at: format_millis(row.delivered_at),
+            state: state.to_owned(),
+            acknowledged_at: row.acknowledged_at.map(format_millis),
+            withdrawn_at: withdrawn.then(|| format_millis(row.delivered_at)),
+            removal_acknowledged_at: row.removal_acknowledged_at.map(format_millis),
+            overdue,
+            receipt: row.receipt_uri,
+        }
+    }
+}
+
+/// Withdrawals delivered before this (ms) and not acknowledged are overdue.
+fn withdrawn_before(ctx: &Context) -> i64 {
+    crate::store::now_millis()
+        - crate::model::time::millis(ctx.settings.federation.removal_deadline)
 }
 
 pub async fn received(
@@ -186,18 +237,33 @@ pub async fn received(
         .peer(peer_id)
         .await?
         .ok_or_else(|| Error::NotFound(format!("no peer {peer_id}")))?;
+    let before = withdrawn_before(ctx);
     Ok(ctx
         .store
         .receipts(peer_id, offset, limit)
         .await?
         .into_iter()
-        .map(|r| ReceivedView {
-            object: r.object_uri,
-            kind: r.object_kind,
-            activity: r.activity_kind,
-            delivered_at: format_millis(r.delivered_at),
-        })
+        .map(|row| ReceivedView::of(row, before))
         .collect())
+}
+
+/// The signed receipts a peer sent us, as received (newest first, at most
+/// `limit`): each verifies against the peer's key.
+pub async fn receipts(
+    ctx: &Context,
+    peer_id: PeerId,
+    limit: i64,
+) -> Result<Vec<serde_json::Value>> {
+    ctx.store
+        .peer(peer_id)
+        .await?
+        .ok_or_else(|| Error::NotFound(format!("no peer {peer_id}")))?;
+    ctx.store
+        .peer_receipts(peer_id, limit)
+        .await?
+        .iter()
+        .map(|text| Ok(serde_json::from_str(text)?))
+        .collect()
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -211,6 +277,9 @@ pub struct PeerView {
     pub follower: Option<FollowerState>,
     pub excluded: Option<Exclusion>,
     pub delivery: Option<DeliveryHealth>,
+    /// Our withdrawals this peer has not acknowledged removing within
+    /// `federation.removal_deadline` (see its `received` ledger).
+    pub overdue_withdrawals: i64,
 }
 
 pub async fn view(ctx: &Context, peer: &PeerRow) -> Result<PeerView> {
@@ -236,6 +305,9 @@ pub async fn view(ctx: &Context, peer: &PeerRow) -> Result<PeerView> {
         follower,
         excluded,
         delivery,
+        overdue_withdrawals: store
+            .overdue_withdrawals(Some(peer.id), withdrawn_before(ctx))
+            .await?,
     })
 }
 

@@ -1,5 +1,5 @@
 //! The node's one scheduler. Every periodic task (the DFC imports, the
-//! amendment tally, retention) is claimed in `periodic_runs` before it
+//! amendment tally, retention, owed receipts) is claimed in `periodic_runs` before it
 //! runs, so it runs once per period across the replicas sharing the
 //! database (`Store::claim_periodic_run`): with three replicas, a DFC
 //! catalog is still fetched once per interval.
@@ -15,6 +15,7 @@ use crate::dfc::schedule::source_of;
 use crate::error::Result;
 use crate::model::time::millis;
 use crate::retention::{self, PRUNE_EVERY};
+use crate::sharing::receipts;
 use crate::store::now_millis;
 use passerelle_config::{DfcSourceSettings, Settings};
 
@@ -29,6 +30,8 @@ pub enum Task {
     Prune,
     /// Close the hosted amendments whose end time passed.
     Tally,
+    /// Send the receipts owed to origins (every couple of seconds).
+    Receipts,
     /// Import one configured DFC catalog, every `interval` of its own.
     Dfc(DfcSourceSettings),
 }
@@ -39,6 +42,7 @@ impl Task {
         match self {
             Task::Prune => "prune".to_owned(),
             Task::Tally => "tally".to_owned(),
+            Task::Receipts => "receipts".to_owned(),
             Task::Dfc(source) => format!("dfc {}", source.catalog_url),
         }
     }
@@ -48,6 +52,7 @@ impl Task {
         match self {
             Task::Prune => "prune",
             Task::Tally => "tally",
+            Task::Receipts => "receipts",
             Task::Dfc(_) => "dfc",
         }
     }
@@ -56,6 +61,7 @@ impl Task {
         match self {
             Task::Prune => PRUNE_EVERY,
             Task::Tally => TALLY_EVERY,
+            Task::Receipts => receipts::SEND_EVERY,
             Task::Dfc(source) => source.interval,
         }
     }
@@ -64,6 +70,7 @@ impl Task {
         match self {
             Task::Prune => retention::prune(ctx).await,
             Task::Tally => tally_due(ctx).await.map(|_| ()),
+            Task::Receipts => receipts::send_owed(ctx).await,
             Task::Dfc(settings) => {
                 match source_of(settings) {
                     // A failed run is recorded by the import itself.
@@ -80,7 +87,7 @@ impl Task {
 
 /// The node's periodic tasks under `settings`.
 pub fn tasks(settings: &Settings) -> Vec<Task> {
-    let mut tasks = vec![Task::Prune, Task::Tally];
+    let mut tasks = vec![Task::Prune, Task::Tally, Task::Receipts];
     tasks.extend(settings.dfc.sources.iter().cloned().map(Task::Dfc));
     tasks
 }

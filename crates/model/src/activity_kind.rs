@@ -16,10 +16,12 @@ pub enum ActivityKind {
     Undo,
     /// FEP-0837: an `Agreement` offered in answer to a `Proposal`.
     Offer,
+    /// A signed receipt (`["Read", "Receipt"]`): what a peer holds of ours.
+    Read,
 }
 
 impl ActivityKind {
-    pub const ALL: [ActivityKind; 8] = [
+    pub const ALL: [ActivityKind; 9] = [
         ActivityKind::Create,
         ActivityKind::Update,
         ActivityKind::Delete,
@@ -28,6 +30,7 @@ impl ActivityKind {
         ActivityKind::Reject,
         ActivityKind::Undo,
         ActivityKind::Offer,
+        ActivityKind::Read,
     ];
 
     pub const fn as_str(self) -> &'static str {
@@ -40,6 +43,7 @@ impl ActivityKind {
             ActivityKind::Reject => "Reject",
             ActivityKind::Undo => "Undo",
             ActivityKind::Offer => "Offer",
+            ActivityKind::Read => "Read",
         }
     }
 

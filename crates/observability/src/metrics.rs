@@ -34,6 +34,9 @@ pub struct Metrics {
     pub webhooks_disabled: IntGauge,
     /// 1 when `/readyz` would answer 200, else 0 (set at scrape).
     pub ready: IntGauge,
+    /// Withdrawals (a `Delete` delivered) no receipt acknowledged within
+    /// `federation.removal_deadline`, over all peers (set at scrape).
+    pub withdrawals_overdue: IntGauge,
     /// DFC import runs, by outcome (`ok`, `unreachable`, `unauthorized`,
     /// `status`, `malformed`, `error`).
     pub dfc_runs: IntCounterVec,
@@ -109,6 +112,11 @@ impl Metrics {
             peers_unreachable,
             webhooks_disabled,
             ready,
+            withdrawals_overdue: gauge(
+                &registry,
+                "withdrawals_overdue",
+                "Withdrawals whose removal no peer receipt acknowledged within federation.removal_deadline",
+            )?,
             amendment_votes: amendment_votes(&registry)?,
             periodic_runs: periodic_runs(&registry)?,
             agreements_refused: agreements_refused(&registry)?,

@@ -4,6 +4,7 @@
 //! types (BIGINT/INTEGER, TEXT, BLOB/BYTEA). Schemas differ only in DDL, in
 //! `migrations/sqlite` and `migrations/postgres`. One file per aggregate.
 
+mod acknowledgements;
 mod activities;
 mod agreements;
 mod amendment_drafts;
@@ -26,6 +27,7 @@ mod sessions;
 mod tokens;
 mod webhooks;
 
+pub use acknowledgements::{LedgerEntry, OwedReceipt};
 pub use activities::ActivityRow;
 pub use agreements::{AgreementFilter, AgreementRow, NewAgreement};
 pub use amendment_drafts::{DraftRow, OfferedDraft};

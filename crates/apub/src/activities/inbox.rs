@@ -13,6 +13,7 @@ use crate::activities::amendment::AmendmentActivity;
 use crate::activities::answer::Answer;
 use crate::activities::follow::Follow;
 use crate::activities::object_change::{ObjectChange, ObjectChangeType};
+use crate::activities::receipt::{self, Receipt};
 use crate::activities::undo::Undo;
 use crate::error::{Error, Result};
 
@@ -39,6 +40,8 @@ pub enum Inbound {
     AgreementUpdated(ObjectChange),
     /// A charter amendment opened or closed, a vote, a draft, its answer.
     Amendment(AmendmentActivity),
+    /// A peer's signed receipt: what it holds of ours, what it removed.
+    Receipt(Receipt),
     /// A type (or an object) this node does not act on.
     Ignored { id: Url, kind: String },
 }
@@ -47,6 +50,12 @@ impl Inbound {
     /// Classifies a received activity; a known type in a shape this node
     /// cannot read is refused (400).
     pub fn classify(envelope: &Value) -> Result<Inbound> {
+        // Typed `["Read", "Receipt"]`: recognised before the one-type cases.
+        if receipt::is_receipt(envelope) {
+            let mut receipt: Receipt = read(envelope)?;
+            receipt.document = envelope.clone();
+            return Ok(Inbound::Receipt(receipt));
+        }
         let kind = envelope
             .get("type")
             .and_then(Value::as_str)
@@ -100,6 +109,7 @@ impl Inbound {
             | Inbound::AgreementUpdated(a) => &a.id,
             Inbound::AgreementOffered(a) => &a.id,
             Inbound::Amendment(a) => &a.id,
+            Inbound::Receipt(a) => &a.id,
             Inbound::Ignored { id, .. } => id,
         }
     }

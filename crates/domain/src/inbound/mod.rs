@@ -27,7 +27,7 @@ pub const CLAIM_STALE_AFTER: std::time::Duration = std::time::Duration::from_sec
 
 /// Acts on an activity whose sender's signature verified: its id must be
 /// on the sender's origin (a peer speaks only for itself), an agreement
-/// activity must carry the sender's proof, then it is routed, once.
+/// activity or a receipt must carry the sender's proof, then it is routed, once.
 pub async fn accept(ctx: &Context, envelope: Value, sender: &PeerRow) -> Result<()> {
     let activity = Inbound::classify(&envelope)?;
     let sender_origin = Url::parse(&sender.actor_uri)
@@ -62,6 +62,7 @@ async fn route(ctx: &Context, sender: &PeerRow, activity: Inbound) -> Result<()>
             object_change::agreement_updated(ctx, sender, change).await
         }
         Inbound::Amendment(amendment) => amendment::received(ctx, sender, amendment).await,
+        Inbound::Receipt(receipt) => crate::sharing::receipts::received(ctx, sender, receipt).await,
         Inbound::Ignored { id, kind } => {
             tracing::info!(%id, kind, "activity not handled here: acknowledged and ignored");
             Ok(())

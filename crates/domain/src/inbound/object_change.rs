@@ -12,6 +12,7 @@ use crate::apub::fetch;
 use crate::apub::objects::kind_of;
 use crate::apub::peer::is_peer_own;
 use crate::apub::resolve;
+use crate::catalog::Arrival;
 use crate::context::Context;
 use crate::error::{Error, Result};
 use crate::store::PeerRow;
@@ -58,8 +59,10 @@ pub(super) async fn received(ctx: &Context, peer: &PeerRow, change: ObjectChange
     }
     let object = object_of(ctx, peer, &change).await?;
     let received = match change.kind {
-        ObjectChangeType::Delete => catalog::receive_delete(ctx, peer, &object).await?,
-        _ => catalog::receive_object(ctx, peer, &object).await?,
+        ObjectChangeType::Delete => {
+            catalog::receive_delete(ctx, peer, &object, Arrival::Delivered).await?
+        }
+        _ => catalog::receive_object(ctx, peer, &object, Arrival::Delivered).await?,
     };
     tracing::info!(activity = %change.id, ?received, "catalog");
     Ok(())

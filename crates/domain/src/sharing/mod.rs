@@ -1,7 +1,9 @@
 //! Sharing with each follower: the scope the admin sets (what it receives,
-//! for which purpose, for how long), what follows from changing it, and
-//! the register of whom we share with.
+//! for which purpose, for how long), what follows from changing it, the
+//! signed receipts that confirm what a peer holds, and the register of
+//! whom we share with.
 
+pub mod receipts;
 pub mod register;
 pub mod scope;
 

@@ -10,6 +10,7 @@ pub mod documented;
 pub mod objects;
 pub mod openapi;
 pub mod paging;
+pub mod receipts;
 pub mod sharing;
 pub mod webhooks;
 
@@ -26,6 +27,7 @@ pub fn described_routes() -> DocumentedRoutes {
         .merge(amendments::routes())
         .merge(catalog::routes())
         .merge(sharing::routes())
+        .merge(receipts::routes())
         .merge(webhooks::routes())
         .merge(objects::routes())
         .merge(openapi::routes())

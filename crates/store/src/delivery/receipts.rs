@@ -27,7 +27,8 @@ pub(super) async fn insert_receipts(
         sqlx::query(
             "INSERT INTO object_receipts (object_id, peer_id, activity_id, activity_kind, delivered_at) \
              VALUES ($1, $2, $3, $4, $5) ON CONFLICT (object_id, peer_id) DO UPDATE \
-             SET activity_id = $3, activity_kind = $4, delivered_at = $5",
+             SET activity_id = $3, activity_kind = $4, delivered_at = $5, \
+             acknowledged_at = NULL, removal_acknowledged_at = NULL, receipt_uri = NULL",
         )
         .bind(receipt.object_id)
         .bind(peer_id)
@@ -47,6 +48,12 @@ pub struct ReceiptRow {
     pub object_kind: String,
     pub activity_kind: String,
     pub delivered_at: i64,
+    /// When the peer's receipt confirmed it holds what we last delivered.
+    pub acknowledged_at: Option<i64>,
+    /// When the peer's receipt confirmed it removed what we withdrew.
+    pub removal_acknowledged_at: Option<i64>,
+    /// The receipt that did.
+    pub receipt_uri: Option<String>,
 }
 
 impl Store {
@@ -78,7 +85,8 @@ impl Store {
         limit: i64,
     ) -> Result<Vec<ReceiptRow>> {
         let rows = sqlx::query(
-            "SELECT o.uri, o.kind, r.activity_kind, r.delivered_at FROM object_receipts r \
+            "SELECT o.uri, o.kind, r.activity_kind, r.delivered_at, r.acknowledged_at, \
+             r.removal_acknowledged_at, r.receipt_uri FROM object_receipts r \
              JOIN objects o ON o.id = r.object_id WHERE r.peer_id = $1 \
              ORDER BY r.delivered_at DESC, r.activity_id DESC LIMIT $2 OFFSET $3",
         )
@@ -94,6 +102,9 @@ impl Store {
                     object_kind: row.try_get("kind")?,
                     activity_kind: row.try_get("activity_kind")?,
                     delivered_at: row.try_get("delivered_at")?,
+                    acknowledged_at: row.try_get("acknowledged_at")?,
+                    removal_acknowledged_at: row.try_get("removal_acknowledged_at")?,
+                    receipt_uri: row.try_get("receipt_uri")?,
                 })
             })
             .collect()

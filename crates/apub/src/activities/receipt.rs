@@ -1,0 +1,93 @@
+//! The signed receipt (issue 26): a node tells an origin which of its
+//! objects it now holds (ids with the version, the object's `updated`) and
+//! which it removed. Typed `["Read", "Receipt"]`: an ActivityStreams type
+//! strict parsers know, and the network vocabulary's `Receipt`.
+
+use serde::Deserialize;
+use serde_json::{Value, json};
+use url::Url;
+
+use crate::actor::actor_id;
+use crate::context::object_context;
+use crate::model::ActivityKind;
+use passerelle_config::Settings;
+
+/// The ActivityStreams type of the receipt, the one stored and counted.
+pub const TYPE: ActivityKind = ActivityKind::Read;
+/// The network vocabulary's type, beside it.
+pub const NS_TYPE: &str = "Receipt";
+/// At most this many objects in one receipt (held and removed together).
+pub const MAX_ENTRIES: usize = 500;
+
+/// An object the sender holds, at the version it holds.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct Held {
+    pub id: Url,
+    pub updated: String,
+}
+
+/// A received receipt.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Receipt {
+    pub id: Url,
+    pub actor: Url,
+    #[serde(default)]
+    pub held: Vec<Held>,
+    #[serde(default)]
+    pub removed: Vec<Url>,
+    /// The receipt as received, proof included (kept for auditors).
+    #[serde(skip)]
+    pub document: Value,
+}
+
+impl Receipt {
+    /// Every object the receipt names.
+    pub fn objects(&self) -> impl Iterator<Item = &Url> {
+        self.held.iter().map(|h| &h.id).chain(&self.removed)
+    }
+}
+
+/// Whether `envelope` is typed as a receipt (its `type` lists `Receipt`).
+pub fn is_receipt(envelope: &Value) -> bool {
+    match envelope.get("type") {
+        Some(Value::Array(types)) => types.iter().any(|t| t.as_str() == Some(NS_TYPE)),
+        Some(Value::String(one)) => one == NS_TYPE,
+        _ => false,
+    }
+}
+
+/// The version of an object as both sides read it: its `updated`, else its
+/// `published`.
+pub fn version_of(object: &Value) -> Option<&str> {
+    object
+        .get("updated")
+        .or_else(|| object.get("published"))
+        .and_then(Value::as_str)
+}
+
+/// The unsigned receipt to `origin` for what is `held` (id, version) and
+/// what was `removed`.
+pub fn document(
+    settings: &Settings,
+    id: &Url,
+    origin: &Url,
+    held: &[(String, String)],
+    removed: &[String],
+    published: &str,
+) -> Value {
+    let held: Vec<Value> = held
+        .iter()
+        .map(|(id, updated)| json!({"id": id, "updated": updated}))
+        .collect();
+    json!({
+        "@context": object_context(settings),
+        "id": id,
+        "type": [TYPE.as_str(), NS_TYPE],
+        "actor": actor_id(settings),
+        "object": origin,
+        "to": [origin],
+        "held": held,
+        "removed": removed,
+        "published": published,
+    })
+}
