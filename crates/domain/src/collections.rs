@@ -64,7 +64,8 @@ pub async fn outbox(ctx: &Context, paging: Paging) -> Result<Value> {
 
 /// `/offers`, `/members`...: the public objects; a request signed by an
 /// approved follower also lists the non-public ones it may read (what a
-/// follower's backfill walks).
+/// follower's backfill walks); a signed request lists only what the
+/// signer's sharing scope covers.
 pub async fn objects(
     data: &Context,
     kind: ObjectKind,
@@ -89,13 +90,27 @@ pub async fn objects(
         .await;
     };
     let rights = &rights;
+    if rights.excludes_kind(kind) {
+        // Nothing of this kind is shared with the reader: an empty list.
+        return paged(
+            id,
+            paging,
+            || async { Ok(0) },
+            |_, _| async { Ok(Vec::new()) },
+        )
+        .await;
+    }
     paged(
         id,
         paging,
         || async move {
-            let audiences = store.live_object_audiences(kind).await?;
+            let rows = store
+                .live_objects_before(kind, None, i64::MAX, false)
+                .await?;
             Ok(crate::model::count(
-                audiences.iter().filter(|a| rights.may_read(a)).count(),
+                rows.iter()
+                    .filter(|row| rights.may_read_object(row))
+                    .count(),
             ))
         },
         |max_id, limit| readable_objects(store, kind, rights, max_id, limit),
@@ -122,7 +137,7 @@ async fn readable_objects(
         let exhausted = crate::model::count(rows.len()) < limit;
         for row in rows {
             before = Some(row.id.0);
-            if row.public || rights.may_read(&row.audience) {
+            if rights.may_read_object(&row) {
                 page.push((row.id.0, row.document));
                 if crate::model::count(page.len()) == limit {
                     return Ok(page);
