@@ -334,6 +334,11 @@ impl<'a> StreamPass<'a> {
         let Some(object_id) = activity.object_id else {
             return Ok(None);
         };
+        if activity.target_peer_id.is_some() {
+            // Addressed to another peer alone (what a scope change sent
+            // it): nothing to do with this one.
+            return Ok(None);
+        }
         if !matches!(activity.kind, ActivityKind::Update | ActivityKind::Delete) {
             return Ok(None);
         }

@@ -6,4 +6,4 @@ pub mod reconcile;
 pub mod scope;
 
 pub use coverage::{covers_activity, covers_stored};
-pub use scope::{ScopeView, effective_scope, set_scope, view};
+pub use scope::{ScopeView, effective_scope, set_scope, view, views};

@@ -61,6 +61,31 @@ pub async fn view(ctx: &Context, peer_id: PeerId) -> Result<ScopeView> {
     })
 }
 
+/// The scope of each of `peers` as shown, keyed by peer id (for the
+/// console's list; one query for all).
+pub async fn views(
+    ctx: &Context,
+    peers: &[crate::peers::PeerView],
+) -> Result<std::collections::BTreeMap<String, ScopeView>> {
+    let set = ctx.store.peer_scopes().await?;
+    Ok(peers
+        .iter()
+        .map(|p| {
+            let own = set.iter().find(|row| row.peer_id == p.peer.id);
+            let view = ScopeView {
+                peer: p.peer.actor.clone(),
+                scope: own.map_or_else(
+                    || ctx.settings.federation.default_scope.clone(),
+                    |row| row.scope.clone(),
+                ),
+                since: own.map(|row| format_millis(row.since)),
+                default: own.is_none(),
+            };
+            (p.peer.id.to_string(), view)
+        })
+        .collect())
+}
+
 /// Sets what `peer_id` receives from now on, in one change with what it
 /// is owed for it: a `Delete` of each object it holds that the new scope
 /// no longer covers, the objects it newly covers. Setting the scope it
