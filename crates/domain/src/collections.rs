@@ -47,9 +47,15 @@ pub enum Relationships {
     Following,
 }
 
-/// The outbox: this node's public activities.
-pub async fn outbox(ctx: &Context, paging: Paging) -> Result<Value> {
+/// The outbox: this node's public activities; for a signed reader, those
+/// its sharing scope covers.
+pub async fn outbox(ctx: &Context, request: &SignedRequest<'_>, paging: Paging) -> Result<Value> {
     let store = &ctx.store;
+    if let Some(rights) = visibility::signed_reader(ctx, request).await? {
+        if !rights.shares_everything() {
+            return scoped_outbox(ctx, &rights, paging).await;
+        }
+    }
     paged(
         ctx.settings.url_for(OUTBOX_PATH),
         paging,
@@ -57,6 +63,45 @@ pub async fn outbox(ctx: &Context, paging: Paging) -> Result<Value> {
         |max_id, limit| async move {
             let rows = store.public_activities_before(max_id, limit).await?;
             Ok(rows.into_iter().map(|row| (row.id, row.document)).collect())
+        },
+    )
+    .await
+}
+
+/// The outbox as a reader with a narrower scope sees it: rows it may not
+/// read are passed over until the page is full, so paging stays correct.
+async fn scoped_outbox(ctx: &Context, rights: &ReaderRights, paging: Paging) -> Result<Value> {
+    let store = &ctx.store;
+    paged(
+        ctx.settings.url_for(OUTBOX_PATH),
+        paging,
+        || async move {
+            let rows = store.public_activities_before(None, i64::MAX).await?;
+            Ok(crate::model::count(
+                rows.iter()
+                    .filter(|row| rights.may_read_activity(row.object_kind, &row.document))
+                    .count(),
+            ))
+        },
+        |max_id, limit| async move {
+            let mut page = Vec::new();
+            let mut before = max_id;
+            loop {
+                let rows = store.public_activities_before(before, limit).await?;
+                let exhausted = crate::model::count(rows.len()) < limit;
+                for row in rows {
+                    before = Some(row.id);
+                    if rights.may_read_activity(row.object_kind, &row.document) {
+                        page.push((row.id, row.document));
+                        if crate::model::count(page.len()) == limit {
+                            return Ok(page);
+                        }
+                    }
+                }
+                if exhausted {
+                    return Ok(page);
+                }
+            }
         },
     )
     .await

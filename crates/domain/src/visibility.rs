@@ -46,6 +46,25 @@ impl ReaderRights {
             && sharing::covers_stored(&self.scope, row.kind, &row.payload)
     }
 
+    /// Whether a public activity of the outbox exists for this reader: one
+    /// about an object (of `object_kind`) only when its scope covers the
+    /// version the activity carries.
+    pub fn may_read_activity(
+        &self,
+        object_kind: Option<crate::model::kinds::ObjectKind>,
+        document: &str,
+    ) -> bool {
+        object_kind.is_none_or(|kind| sharing::covers_activity(&self.scope, kind, document))
+    }
+
+    /// Whether the reader's scope shares everything (nothing to filter).
+    pub fn shares_everything(&self) -> bool {
+        self.scope.categories.is_empty()
+            && crate::model::kinds::ObjectKind::ALL
+                .iter()
+                .all(|kind| self.scope.kinds.contains(kind))
+    }
+
     /// Whether the reader's scope leaves out every object of `kind`.
     pub fn excludes_kind(&self, kind: crate::model::kinds::ObjectKind) -> bool {
         !self.scope.kinds.contains(&kind)

@@ -233,6 +233,15 @@ async fn a_scope_per_peer(db: TestDatabase) {
         ["Carrots", "Leeks"]
     );
 
+    // The outbox as B signs for it leaves out the bread offers' activities.
+    let anonymous = a.get_activity_json("/outbox").await.1;
+    let for_b: Value = signed_get(&b, &a, "/outbox").await.json().await.unwrap();
+    assert_eq!(
+        for_b["totalItems"].as_i64().unwrap() + 2,
+        anonymous["totalItems"].as_i64().unwrap(),
+        "{for_b} {anonymous}"
+    );
+
     // Widened again to every offer: what it now covers is sent.
     let widened = put_scope(&a, &a_admin, b_id, &json!({"kinds": ["offer"]})).await;
     assert_eq!(widened.status(), 200);
