@@ -114,6 +114,14 @@ async fn a_scope_per_peer(db: TestDatabase) {
     let member = json!({"type": "Person", "name": "Early Member", "role": "founder"});
     a.put_json("/api/v1/members/early", &a_platform, &member)
         .await;
+    let charter = a
+        .put_json(
+            "/api/v1/charters/pec-charter",
+            &a_platform,
+            &a.example("charter"),
+        )
+        .await;
+    assert!(charter.status().is_success());
 
     let b_request = ask_to_follow(&b, &b_admin, &a, &a_admin).await;
     let c_request = ask_to_follow(&c, &c_admin, &a, &a_admin).await;
@@ -165,6 +173,13 @@ async fn a_scope_per_peer(db: TestDatabase) {
         catalog_names(&b, &b_platform, "members").await,
         Vec::<String>::new()
     );
+    eventually("C to hold the charter", 30, || async {
+        let charters = c.api("/api/v1/catalog/charters", &c_platform).await;
+        (charters["items"].as_array().unwrap().len() == 1).then_some(())
+    })
+    .await;
+    let charters = b.api("/api/v1/catalog/charters", &b_platform).await;
+    assert_eq!(charters["items"], json!([]));
     assert!(
         ledger(&a, &a_admin, b_id)
             .await
@@ -175,6 +190,14 @@ async fn a_scope_per_peer(db: TestDatabase) {
 
     // Signed reads: a member does not exist for B, does for C.
     assert_eq!(signed_get(&b, &a, "/members/early").await.status(), 404);
+    assert_eq!(
+        signed_get(&b, &a, "/charters/pec-charter").await.status(),
+        404
+    );
+    assert_eq!(
+        signed_get(&c, &a, "/charters/pec-charter").await.status(),
+        200
+    );
     assert_eq!(signed_get(&c, &a, "/members/early").await.status(), 200);
     assert_eq!(signed_get(&b, &a, "/offers/carrots").await.status(), 200);
     // The members collection as each signs for it (what backfill walks).
@@ -233,11 +256,11 @@ async fn a_scope_per_peer(db: TestDatabase) {
         ["Carrots", "Leeks"]
     );
 
-    // The outbox as B signs for it leaves out the bread offers' activities.
+    // The outbox as B signs for it leaves out the bread offers and the charter.
     let anonymous = a.get_activity_json("/outbox").await.1;
     let for_b: Value = signed_get(&b, &a, "/outbox").await.json().await.unwrap();
     assert_eq!(
-        for_b["totalItems"].as_i64().unwrap() + 2,
+        for_b["totalItems"].as_i64().unwrap() + 3,
         anonymous["totalItems"].as_i64().unwrap(),
         "{for_b} {anonymous}"
     );
