@@ -87,16 +87,40 @@ async fn ledger(node: &TestNode, token: &str, peer: i64) -> Vec<(String, String)
     rows
 }
 
+/// The three nodes of the test: A shares, B (scoped) and C (default) follow.
+struct Three {
+    a: TestNode,
+    b: TestNode,
+    c: TestNode,
+    a_admin: String,
+    a_platform: String,
+    b_platform: String,
+    c_platform: String,
+    /// B's peer id on A.
+    b_id: i64,
+}
+
 /// B is scoped to offers: it never gets a member (deliveries, backfill,
 /// signed reads), C with the default gets everything; a category scope
 /// narrows offers, and narrowing withdraws what B held.
 async fn a_scope_per_peer(db: TestDatabase) {
-    let (a, _a_db) = node_named(&db, "foodhub", |s| {
+    let (t, _databases) = three_nodes(&db).await;
+    offers_only(&t).await;
+    narrowed_then_widened(&t).await;
+    for node in [t.a, t.b, t.c] {
+        node.stop().await;
+    }
+}
+
+/// A publishes a first offer, a member and a charter; B and C ask to
+/// follow, A scopes B to offers, then approves both.
+async fn three_nodes(db: &TestDatabase) -> (Three, Vec<TestDatabase>) {
+    let (a, _a_db) = node_named(db, "foodhub", |s| {
         s.federation.admission = Admission::Manual
     })
     .await;
-    let (b, _b_db) = node_named(&db, "velocoop", |_| {}).await;
-    let (c, _c_db) = node_named(&db, "carshare", |_| {}).await;
+    let (b, _b_db) = node_named(db, "velocoop", |_| {}).await;
+    let (c, _c_db) = node_named(db, "carshare", |_| {}).await;
     let (a_admin, b_admin, c_admin) = (admin(&a).await, admin(&b).await, admin(&c).await);
     let a_platform = a.token(Scope::Platform).await;
     let (b_platform, c_platform) = (
@@ -147,6 +171,33 @@ async fn a_scope_per_peer(db: TestDatabase) {
     wait_follow_state(&b, &b_admin, &a, "active").await;
     wait_follow_state(&c, &c_admin, &a, "active").await;
 
+    let three = Three {
+        a,
+        b,
+        c,
+        a_admin,
+        a_platform,
+        b_platform,
+        c_platform,
+        b_id,
+    };
+    (three, vec![_a_db, _b_db, _c_db])
+}
+
+/// B, scoped to offers, gets no member or charter by delivery, backfill
+/// or signed read; C gets everything.
+async fn offers_only(t: &Three) {
+    let Three {
+        a,
+        b,
+        c,
+        a_admin,
+        a_platform,
+        b_platform,
+        c_platform,
+        ..
+    } = t;
+    let b_id = t.b_id;
     // Published after: delivered.
     a.put_json(
         "/api/v1/offers/rye",
@@ -205,7 +256,22 @@ async fn a_scope_per_peer(db: TestDatabase) {
     assert_eq!(members["totalItems"], 0);
     let members: Value = signed_get(&c, &a, "/members").await.json().await.unwrap();
     assert_eq!(members["totalItems"], 2);
+}
 
+/// Narrowed to one category, B is told to drop the other offers; widened
+/// again, it is sent what it now covers.
+async fn narrowed_then_widened(t: &Three) {
+    let Three {
+        a,
+        b,
+        c,
+        a_admin,
+        a_platform,
+        b_platform,
+        c_platform,
+        ..
+    } = t;
+    let b_id = t.b_id;
     // Narrowed to vegetables: B is told to drop the bread, the ledger says so.
     let narrowed = put_scope(
         &a,
@@ -272,9 +338,6 @@ async fn a_scope_per_peer(db: TestDatabase) {
         (catalog_names(&b, &b_platform, "offers").await.len() == 4).then_some(())
     })
     .await;
-    for node in [a, b, c] {
-        node.stop().await;
-    }
 }
 
 /// Bad input to PUT scope is refused with a problem, and nothing changes;
