@@ -136,6 +136,7 @@ const FORMS: &[&str] = &[
     "/admin/peers/1/unfollow",
     "/admin/peers/1/exclude",
     "/admin/peers/1/reinclude",
+    "/admin/peers/1/scope",
     "/admin/agreements/1/accept",
     "/admin/agreements/1/reject",
     "/admin/amendments/1/vote",

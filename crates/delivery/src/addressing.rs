@@ -2,6 +2,8 @@
 
 use url::Url;
 
+use crate::domain::sharing::covers_activity;
+use crate::model::SharingScope;
 use crate::model::kinds::{Audience, AudienceName};
 use crate::store::{OutgoingActivity, PeerRow};
 
@@ -10,16 +12,24 @@ pub struct Recipient<'a> {
     pub peer: &'a PeerRow,
     /// The peer is an approved follower of this node.
     pub approved_follower: bool,
+    /// What the peer receives of ours (its sharing scope), loaded once a
+    /// pass.
+    pub scope: &'a SharingScope,
 }
 
 /// Governance activities go to their one peer; publications to approved
-/// followers allowed by the object's audience.
+/// followers allowed by the object's audience and covered by their scope.
 pub fn addressed_to(activity: &OutgoingActivity, recipient: &Recipient<'_>) -> bool {
     if let Some(target) = activity.target_peer_id {
         return target == recipient.peer.id;
     }
     if !recipient.approved_follower {
         return false;
+    }
+    if let Some(kind) = activity.object_kind {
+        if !covers_activity(recipient.scope, kind, &activity.document) {
+            return false;
+        }
     }
     if activity.public {
         return true;

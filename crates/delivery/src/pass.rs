@@ -10,10 +10,11 @@ use http::StatusCode;
 use crate::addressing::{Recipient, addressed_to};
 use crate::backoff::retry_delay_ms;
 use crate::context::Context;
-use crate::domain::{policy, publish};
+use crate::domain::{policy, publish, sharing};
 use crate::error::Result;
 use crate::model::ActivityKind;
 use crate::model::FollowerState;
+use crate::model::SharingScope;
 use crate::sender::{Outcome, post};
 use crate::store::{
     OutgoingActivity, PassEnd, PeerRow, Receipt, StreamProgress, StreamRow, now_millis,
@@ -63,6 +64,8 @@ struct StreamPass<'a> {
     peer: PeerRow,
     inbox: String,
     approved_follower: bool,
+    /// What the peer receives of ours, as it stands when the pass starts.
+    scope: SharingScope,
     /// Why the peer is refused by policy now, if it is.
     refused: Option<String>,
     started: Instant,
@@ -105,6 +108,7 @@ impl<'a> StreamPass<'a> {
             return Ok(None);
         };
         let refused = policy::refusal(state, &peer.domain).await?;
+        let scope = sharing::effective_scope(state, peer.id).await?;
         Ok(Some(StreamPass {
             state,
             owner,
@@ -112,6 +116,7 @@ impl<'a> StreamPass<'a> {
             peer,
             inbox,
             approved_follower,
+            scope,
             refused,
             started,
             cursor: stream.cursor,
@@ -170,6 +175,7 @@ impl<'a> StreamPass<'a> {
         let recipient = Recipient {
             peer: &self.peer,
             approved_follower: self.approved_follower,
+            scope: &self.scope,
         };
         if addressed_to(activity, &recipient) {
             return Ok(Some((activity.document.as_str().into(), activity.kind)));
@@ -322,12 +328,17 @@ impl<'a> StreamPass<'a> {
 
     /// The `Delete` the peer is owed when an activity about an object it
     /// holds no longer includes it (the audience was narrowed, the peer
-    /// stopped following) or deletes the object: whoever received it is
-    /// told to drop it.
+    /// stopped following, its scope no longer covers the object) or
+    /// deletes the object: whoever received it is told to drop it.
     async fn withdrawal(&self, activity: &OutgoingActivity) -> Result<Option<String>> {
         let Some(object_id) = activity.object_id else {
             return Ok(None);
         };
+        if activity.target_peer_id.is_some() {
+            // Addressed to another peer alone (what a scope change sent
+            // it): nothing to do with this one.
+            return Ok(None);
+        }
         if !matches!(activity.kind, ActivityKind::Update | ActivityKind::Delete) {
             return Ok(None);
         }

@@ -47,9 +47,15 @@ pub enum Relationships {
     Following,
 }
 
-/// The outbox: this node's public activities.
-pub async fn outbox(ctx: &Context, paging: Paging) -> Result<Value> {
+/// The outbox: this node's public activities; for a signed reader, those
+/// its sharing scope covers.
+pub async fn outbox(ctx: &Context, request: &SignedRequest<'_>, paging: Paging) -> Result<Value> {
     let store = &ctx.store;
+    if let Some(rights) = visibility::signed_reader(ctx, request).await? {
+        if !rights.shares_everything() {
+            return scoped_outbox(ctx, &rights, paging).await;
+        }
+    }
     paged(
         ctx.settings.url_for(OUTBOX_PATH),
         paging,
@@ -62,9 +68,49 @@ pub async fn outbox(ctx: &Context, paging: Paging) -> Result<Value> {
     .await
 }
 
+/// The outbox as a reader with a narrower scope sees it: rows it may not
+/// read are passed over until the page is full, so paging stays correct.
+async fn scoped_outbox(ctx: &Context, rights: &ReaderRights, paging: Paging) -> Result<Value> {
+    let store = &ctx.store;
+    paged(
+        ctx.settings.url_for(OUTBOX_PATH),
+        paging,
+        || async move {
+            let rows = store.public_activities_before(None, i64::MAX).await?;
+            Ok(crate::model::count(
+                rows.iter()
+                    .filter(|row| rights.may_read_activity(row.object_kind, &row.document))
+                    .count(),
+            ))
+        },
+        |max_id, limit| async move {
+            let mut page = Vec::new();
+            let mut before = max_id;
+            loop {
+                let rows = store.public_activities_before(before, limit).await?;
+                let exhausted = crate::model::count(rows.len()) < limit;
+                for row in rows {
+                    before = Some(row.id);
+                    if rights.may_read_activity(row.object_kind, &row.document) {
+                        page.push((row.id, row.document));
+                        if crate::model::count(page.len()) == limit {
+                            return Ok(page);
+                        }
+                    }
+                }
+                if exhausted {
+                    return Ok(page);
+                }
+            }
+        },
+    )
+    .await
+}
+
 /// `/offers`, `/members`...: the public objects; a request signed by an
 /// approved follower also lists the non-public ones it may read (what a
-/// follower's backfill walks).
+/// follower's backfill walks); a signed request lists only what the
+/// signer's sharing scope covers.
 pub async fn objects(
     data: &Context,
     kind: ObjectKind,
@@ -89,13 +135,27 @@ pub async fn objects(
         .await;
     };
     let rights = &rights;
+    if rights.excludes_kind(kind) {
+        // Nothing of this kind is shared with the reader: an empty list.
+        return paged(
+            id,
+            paging,
+            || async { Ok(0) },
+            |_, _| async { Ok(Vec::new()) },
+        )
+        .await;
+    }
     paged(
         id,
         paging,
         || async move {
-            let audiences = store.live_object_audiences(kind).await?;
+            let rows = store
+                .live_objects_before(kind, None, i64::MAX, false)
+                .await?;
             Ok(crate::model::count(
-                audiences.iter().filter(|a| rights.may_read(a)).count(),
+                rows.iter()
+                    .filter(|row| rights.may_read_object(row))
+                    .count(),
             ))
         },
         |max_id, limit| readable_objects(store, kind, rights, max_id, limit),
@@ -122,7 +182,7 @@ async fn readable_objects(
         let exhausted = crate::model::count(rows.len()) < limit;
         for row in rows {
             before = Some(row.id.0);
-            if row.public || rights.may_read(&row.audience) {
+            if rights.may_read_object(&row) {
                 page.push((row.id.0, row.document));
                 if crate::model::count(page.len()) == limit {
                     return Ok(page);

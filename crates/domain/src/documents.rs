@@ -30,8 +30,8 @@ pub fn parse_stored(text: &str) -> Result<Value> {
 }
 
 /// The object `local_id` of `kind`. A followers-only or named-peer object
-/// exists only for a request signed by a peer allowed to read it; the
-/// signature is checked only then.
+/// exists only for a request signed by a peer allowed to read it; an
+/// object outside a signer's sharing scope does not exist for it.
 pub async fn object(
     data: &Context,
     kind: ObjectKind,
@@ -44,13 +44,15 @@ pub async fn object(
         .object(kind, local_id)
         .await?
         .ok_or_else(hidden)?;
-    if !row.public {
-        let allowed = visibility::signed_reader(data, request)
-            .await?
-            .is_some_and(|rights| rights.may_read(&row.audience));
-        if !allowed {
-            return Err(hidden());
-        }
+    // A signed read is judged on the signer's rights and sharing scope
+    // (an object outside its scope does not exist for it, even public);
+    // an anonymous one sees public objects.
+    let allowed = match visibility::signed_reader(data, request).await? {
+        Some(rights) => rights.may_read_object(&row),
+        None => row.public,
+    };
+    if !allowed {
+        return Err(hidden());
     }
     Ok(Served {
         document: parse_stored(&row.document)?,

@@ -29,10 +29,10 @@ pub struct ObjectRow {
     pub deleted_at: Option<i64>,
 }
 
-const COLUMNS: &str = "id, kind, local_id, uri, version, audience, public, payload, content_hash, \
+pub(crate) const COLUMNS: &str = "id, kind, local_id, uri, version, audience, public, payload, content_hash, \
                        document, created_at, updated_at, deleted_at";
 
-fn object_row(row: &AnyRow) -> Result<ObjectRow> {
+pub(crate) fn object_row(row: &AnyRow) -> Result<ObjectRow> {
     Ok(ObjectRow {
         id: row.try_get("id")?,
         kind: kind_column(row)?,

@@ -3,9 +3,9 @@
 
 use sqlx::Row;
 
-use crate::{ChangeTx, Store};
+use crate::{ChangeTx, ObjectRow, Store};
 use passerelle_model::error::{Error, Result};
-use passerelle_model::{PeerId, SharingScope};
+use passerelle_model::{ActivityKind, PeerId, SharingScope};
 
 /// A follower's scope as set, and since when it holds (ms).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -55,6 +55,35 @@ impl Store {
 }
 
 impl ChangeTx {
+    /// Our live objects, each with whether `peer_id` holds it (the last
+    /// activity about it the peer received is not a `Delete`): what a
+    /// change of its scope is judged on.
+    pub async fn live_objects_held_by(
+        &mut self,
+        peer_id: PeerId,
+    ) -> Result<Vec<(ObjectRow, bool)>> {
+        let columns = crate::objects::COLUMNS
+            .split(", ")
+            .map(|c| format!("o.{}", c.trim()))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let rows = sqlx::query(&format!(
+            "SELECT {columns}, r.activity_kind FROM objects o \
+             LEFT JOIN object_receipts r ON r.object_id = o.id AND r.peer_id = $1 \
+             WHERE o.deleted_at IS NULL ORDER BY o.id"
+        ))
+        .bind(peer_id)
+        .fetch_all(self.connection())
+        .await?;
+        rows.iter()
+            .map(|row| {
+                let last: Option<String> = row.try_get("activity_kind")?;
+                let held = last.is_some_and(|kind| kind != ActivityKind::Delete.as_str());
+                Ok((crate::objects::object_row(row)?, held))
+            })
+            .collect()
+    }
+
     /// Sets `peer_id`'s scope from `since`, inside the change.
     pub async fn set_peer_scope(
         &mut self,

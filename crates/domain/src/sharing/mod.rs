@@ -3,8 +3,11 @@
 //! signed receipts that confirm what a peer holds, and the register of
 //! whom we share with.
 
+pub mod coverage;
 pub mod receipts;
+pub mod reconcile;
 pub mod register;
 pub mod scope;
 
-pub use scope::{ScopeView, effective_scope, set_scope, view};
+pub use coverage::{covers_activity, covers_stored};
+pub use scope::{ScopeView, effective_scope, set_scope, view, views};

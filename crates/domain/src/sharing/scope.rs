@@ -8,8 +8,10 @@ use crate::change;
 use crate::context::Context;
 use crate::error::{Error, Result};
 use crate::model::time::format_millis;
-use crate::model::{PeerId, SharingScope};
+use crate::model::{FollowerState, PeerId, SharingScope};
+use crate::sharing::reconcile::{Reconciled, ScopeChange, reconcile};
 use crate::store::PeerRow;
+use crate::visibility::ReaderRights;
 
 /// A peer's scope as the API and the console show it.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -59,8 +61,35 @@ pub async fn view(ctx: &Context, peer_id: PeerId) -> Result<ScopeView> {
     })
 }
 
-/// Sets what `peer_id` receives from now on. Setting the scope it already
-/// has changes nothing (and records nothing).
+/// The scope of each of `peers` as shown, keyed by peer id (for the
+/// console's list; one query for all).
+pub async fn views(
+    ctx: &Context,
+    peers: &[crate::peers::PeerView],
+) -> Result<std::collections::BTreeMap<String, ScopeView>> {
+    let set = ctx.store.peer_scopes().await?;
+    Ok(peers
+        .iter()
+        .map(|p| {
+            let own = set.iter().find(|row| row.peer_id == p.peer.id);
+            let view = ScopeView {
+                peer: p.peer.actor.clone(),
+                scope: own.map_or_else(
+                    || ctx.settings.federation.default_scope.clone(),
+                    |row| row.scope.clone(),
+                ),
+                since: own.map(|row| format_millis(row.since)),
+                default: own.is_none(),
+            };
+            (p.peer.id.to_string(), view)
+        })
+        .collect())
+}
+
+/// Sets what `peer_id` receives from now on, in one change with what it
+/// is owed for it: a `Delete` of each object it holds that the new scope
+/// no longer covers, the objects it newly covers. Setting the scope it
+/// already has changes nothing (and records nothing).
 pub async fn set_scope(
     ctx: &Context,
     peer_id: PeerId,
@@ -73,9 +102,29 @@ pub async fn set_scope(
     if current.as_ref().is_some_and(|row| row.scope == scope) {
         return view(ctx, peer_id).await;
     }
+    let before = match current {
+        Some(row) => row.scope,
+        None => ctx.settings.federation.default_scope.clone(),
+    };
+    let rights = ReaderRights::of(ctx, &peer).await?;
+    let approved_follower = ctx
+        .store
+        .follow_in_by_peer(peer_id)
+        .await?
+        .is_some_and(|request| request.state == FollowerState::Approved);
+    ctx.store.ensure_delivery_stream(peer_id).await?;
     let since = crate::store::now_millis();
     let mut tx = change::begin(ctx).await?;
     tx.set_peer_scope(peer_id, &scope, since).await?;
+    let change = ScopeChange {
+        peer: &peer,
+        rights: &rights,
+        approved_follower,
+        before: &before,
+        after: &scope,
+        since,
+    };
+    let reconciled = reconcile(ctx, &mut tx, &change).await?;
     let kinds: Vec<&str> = scope.kinds.iter().map(|k| k.as_str()).collect();
     audit::record(
         &mut tx,
@@ -83,7 +132,7 @@ pub async fn set_scope(
         Some(&peer.actor_uri),
         decided_by,
         &format!(
-            "{} receives {}{}",
+            "{} receives {}{}{}",
             peer.handle,
             if kinds.is_empty() {
                 "nothing".to_owned()
@@ -94,6 +143,14 @@ pub async fn set_scope(
                 String::new()
             } else {
                 format!(" (offers in {})", scope.categories.join(", "))
+            },
+            if reconciled == Reconciled::default() {
+                String::new()
+            } else {
+                format!(
+                    "; {} withdrawn, {} newly sent",
+                    reconciled.withdrawn, reconciled.sent
+                )
             }
         ),
     )

@@ -29,12 +29,35 @@ impl PageQuery {
     }
 }
 
+/// The outbox; a signed reader sees what its sharing scope covers.
 pub(super) async fn outbox(
     State(ctx): State<Context>,
-    Query(query): Query<PageQuery>,
-) -> Result<Response> {
-    let document = collections::outbox(&ctx, query.paging()?).await?;
-    Ok(collection_response(&document))
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    query: Result<Query<PageQuery>>,
+) -> Response {
+    let request = SignedRequest {
+        headers: &headers,
+        method: &method,
+        uri: &uri,
+        body: None,
+    };
+    let document = async {
+        let Query(query) = query.map_err(|e| e.0)?;
+        collections::outbox(&ctx, &request, query.paging()?).await
+    };
+    let response = match document.await {
+        Ok(document) => collection_response(&document),
+        Err(e) => ApiError::from(e).into_response(),
+    };
+    // Only a signed read depends on the reader; the anonymous outbox is
+    // public and stays cacheable as before.
+    if headers.contains_key("signature") {
+        vary_by_reader(response)
+    } else {
+        response
+    }
 }
 
 pub(super) async fn objects(

@@ -9,9 +9,10 @@ use axum::routing::post;
 use serde::Deserialize;
 
 use crate::console::session::CsrfForm;
-use crate::domain::{agreements, follows};
+use crate::domain::{agreements, follows, sharing};
 use crate::error::Error;
-use crate::model::parse_id;
+use crate::model::kinds::ObjectKind;
+use crate::model::{SharingScope, parse_id};
 use crate::state::NodeState;
 
 pub fn routes() -> Router<NodeState> {
@@ -22,6 +23,7 @@ pub fn routes() -> Router<NodeState> {
         .route("/admin/peers/{id}/unfollow", post(unfollow))
         .route("/admin/peers/{id}/exclude", post(exclude))
         .route("/admin/peers/{id}/reinclude", post(reinclude))
+        .route("/admin/peers/{id}/scope", post(scope))
         .route("/admin/agreements/{id}/accept", post(accept_agreement))
         .route("/admin/agreements/{id}/reject", post(reject_agreement))
 }
@@ -141,6 +143,73 @@ async fn reinclude(
     let outcome = async {
         follows::reinclude(&ctx, parse_id(&id)?, &by).await?;
         Ok("reincluded")
+    };
+    back("/admin/peers", outcome.await)
+}
+
+/// The scope form: a checkbox a kind, categories one a line (or comma
+/// separated), purpose, retention in days (empty: no limit).
+#[derive(Deserialize)]
+struct ScopeForm {
+    kind_offer: Option<String>,
+    kind_member: Option<String>,
+    kind_charter: Option<String>,
+    kind_commitment: Option<String>,
+    #[serde(default)]
+    categories: String,
+    #[serde(default)]
+    purpose: String,
+    #[serde(default)]
+    retention_days: String,
+}
+
+impl ScopeForm {
+    fn scope(&self) -> crate::error::Result<SharingScope> {
+        let kinds = [
+            (&self.kind_offer, ObjectKind::Offer),
+            (&self.kind_member, ObjectKind::Member),
+            (&self.kind_charter, ObjectKind::Charter),
+            (&self.kind_commitment, ObjectKind::Commitment),
+        ]
+        .into_iter()
+        .filter(|(checked, _)| checked.is_some())
+        .map(|(_, kind)| kind)
+        .collect();
+        let retention = self.retention_days.trim();
+        let retention_days = if retention.is_empty() {
+            None
+        } else {
+            Some(retention.parse::<u32>().map_err(|_| {
+                Error::UnprocessableAt(
+                    "/retentionDays".into(),
+                    format!("`{retention}` is not a number of days"),
+                )
+            })?)
+        };
+        Ok(SharingScope {
+            kinds,
+            categories: self
+                .categories
+                .split([',', '\n'])
+                .map(str::trim)
+                .filter(|c| !c.is_empty())
+                .map(str::to_owned)
+                .collect(),
+            purpose: self.purpose.clone(),
+            retention_days,
+        })
+    }
+}
+
+async fn scope(
+    State(ctx): State<NodeState>,
+    Path(id): Path<String>,
+    form: CsrfForm<ScopeForm>,
+) -> Response {
+    let by = form.session.decided_by();
+    let outcome = async {
+        sharing::set_scope(&ctx, parse_id(&id)?, form.form.scope()?, &by).await?;
+        Ok("scope_set")
     };
     back("/admin/peers", outcome.await)
 }

@@ -127,9 +127,12 @@ async fn peer_list(
     outcome: Result<Query<Outcome>>,
 ) -> Response {
     page(&ctx, &session, async || {
+        let peers = peers::list(&ctx).await?;
+        let scopes = crate::domain::sharing::views(&ctx, &peers).await?;
         Ok(
             with_outcome(Page::signed_in(&ctx, &session, "peers"), &session, outcome)
-                .with("peers", peers::list(&ctx).await?)
+                .with("peers", peers)
+                .with("scopes", scopes)
                 .render(&ctx, "console/peers.html"),
         )
     })

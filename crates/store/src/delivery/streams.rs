@@ -8,7 +8,7 @@ use sqlx::any::AnyRow;
 
 use crate::{Store, activity_kind_column, json_column};
 use passerelle_model::error::Result;
-use passerelle_model::{ActivityKind, Audience};
+use passerelle_model::{ActivityKind, Audience, ObjectKind};
 
 #[derive(Debug, Clone)]
 pub struct StreamRow {
@@ -37,6 +37,9 @@ pub struct OutgoingActivity {
     pub public: bool,
     pub audience: Audience,
     pub document: String,
+    /// The kind of the object the activity is about, if any (what a
+    /// peer's sharing scope is judged on).
+    pub object_kind: Option<ObjectKind>,
     /// Its object was deleted since: not sent.
     pub withdrawn: bool,
 }
@@ -106,8 +109,9 @@ impl Store {
     /// Activities after `cursor`, oldest first.
     pub async fn activities_after(&self, cursor: i64, limit: i64) -> Result<Vec<OutgoingActivity>> {
         let rows = sqlx::query(
-            "SELECT id, uri, kind, object_id, target_peer_id, public, audience, document, published_at, withdrawn_at FROM activities \
-             WHERE id > $1 ORDER BY id LIMIT $2",
+            "SELECT a.id, a.uri, a.kind, a.object_id, a.target_peer_id, a.public, a.audience, a.document, \
+             a.published_at, a.withdrawn_at, o.kind AS object_kind FROM activities a \
+             LEFT JOIN objects o ON o.id = a.object_id WHERE a.id > $1 ORDER BY a.id LIMIT $2",
         )
         .bind(cursor)
         .bind(limit)
@@ -125,6 +129,10 @@ impl Store {
                     public: row.try_get::<i64, _>("public")? != 0,
                     audience: json_column(row, "audience")?,
                     document: row.try_get("document")?,
+                    object_kind: row
+                        .try_get::<Option<String>, _>("object_kind")?
+                        .as_deref()
+                        .and_then(ObjectKind::parse),
                     withdrawn: row.try_get::<Option<i64>, _>("withdrawn_at")?.is_some(),
                 })
             })
