@@ -91,3 +91,43 @@ pub fn document(
         "published": published,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_receipt_is_recognised_by_its_network_type_beside_others() {
+        assert!(is_receipt(&json!({"type": ["Read", "Receipt"]})));
+        assert!(is_receipt(&json!({"type": "Receipt"})));
+        assert!(!is_receipt(&json!({"type": "Read"})));
+        assert!(!is_receipt(&json!({"type": ["Create"]})));
+        assert!(!is_receipt(&json!({})));
+    }
+
+    #[test]
+    fn the_version_is_updated_else_published() {
+        let both = json!({"published": "2026-01-01T00:00:00Z", "updated": "2026-02-01T00:00:00Z"});
+        assert_eq!(version_of(&both), Some("2026-02-01T00:00:00Z"));
+        let first = json!({"published": "2026-01-01T00:00:00Z"});
+        assert_eq!(version_of(&first), Some("2026-01-01T00:00:00Z"));
+        assert_eq!(version_of(&json!({})), None);
+    }
+
+    #[test]
+    fn a_received_receipt_lists_what_it_names() {
+        let receipt: Receipt = serde_json::from_value(json!({
+            "id": "https://b.example/activities/1",
+            "type": ["Read", "Receipt"],
+            "actor": "https://b.example/actor",
+            "held": [{"id": "https://a.example/offers/1", "updated": "2026-01-01T00:00:00Z"}],
+            "removed": ["https://a.example/offers/2"],
+        }))
+        .unwrap();
+        let named: Vec<&str> = receipt.objects().map(Url::as_str).collect();
+        assert_eq!(
+            named,
+            ["https://a.example/offers/1", "https://a.example/offers/2"]
+        );
+    }
+}
