@@ -16,6 +16,9 @@ use passerelle_config::Settings;
 pub const TYPE: ActivityKind = ActivityKind::Read;
 /// The network vocabulary's type, beside it.
 pub const NS_TYPE: &str = "Receipt";
+/// The FEP-844e `implements` entry of a node that reads receipts: only
+/// such origins are sent one.
+pub const IMPLEMENTS: &str = "https://w3id.org/plateformes-en-communs/ns#Receipt";
 /// At most this many objects in one receipt (held and removed together).
 pub const MAX_ENTRIES: usize = 500;
 
@@ -54,6 +57,18 @@ pub fn is_receipt(envelope: &Value) -> bool {
         Some(Value::String(one)) => one == NS_TYPE,
         _ => false,
     }
+}
+
+/// Whether an origin's actor document says it reads receipts (FEP-844e).
+pub fn reads_receipts(actor: &Value) -> bool {
+    actor
+        .get("implements")
+        .and_then(Value::as_array)
+        .is_some_and(|entries| {
+            entries
+                .iter()
+                .any(|entry| entry.get("href").and_then(Value::as_str) == Some(IMPLEMENTS))
+        })
 }
 
 /// The version of an object as both sides read it: its `updated`, else its
