@@ -132,6 +132,7 @@ pub fn implements() -> Value {
     json!([
         {"href": IMPLEMENTS_RFC9421, "name": "RFC 9421: HTTP Message Signatures"},
         {"href": IMPLEMENTS_RFC9421_ED25519, "name": "RFC 9421 signatures with Ed25519 keys"},
+        {"href": crate::activities::receipt::IMPLEMENTS, "name": "Signed receipts of what is held and removed"},
     ])
 }
 

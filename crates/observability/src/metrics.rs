@@ -175,9 +175,9 @@ fn method_label(method: &http::Method) -> &'static str {
 /// Activity types reported by name in `inbox_activities_total`; the rest
 /// are `other`.
 pub fn activity_type_label(kind: &str) -> &'static str {
-    const KNOWN: [&str; 10] = [
+    const KNOWN: [&str; 11] = [
         "Follow", "Undo", "Accept", "Reject", "Create", "Update", "Delete", "Announce", "Like",
-        "Offer",
+        "Offer", "Read",
     ];
     KNOWN
         .into_iter()

@@ -16,6 +16,9 @@ use passerelle_config::Settings;
 pub const TYPE: ActivityKind = ActivityKind::Read;
 /// The network vocabulary's type, beside it.
 pub const NS_TYPE: &str = "Receipt";
+/// The FEP-844e `implements` entry of a node that reads receipts: only
+/// such origins are sent one.
+pub const IMPLEMENTS: &str = "https://w3id.org/plateformes-en-communs/ns#Receipt";
 /// At most this many objects in one receipt (held and removed together).
 pub const MAX_ENTRIES: usize = 500;
 
@@ -56,6 +59,18 @@ pub fn is_receipt(envelope: &Value) -> bool {
     }
 }
 
+/// Whether an origin's actor document says it reads receipts (FEP-844e).
+pub fn reads_receipts(actor: &Value) -> bool {
+    actor
+        .get("implements")
+        .and_then(Value::as_array)
+        .is_some_and(|entries| {
+            entries
+                .iter()
+                .any(|entry| entry.get("href").and_then(Value::as_str) == Some(IMPLEMENTS))
+        })
+}
+
 /// The version of an object as both sides read it: its `updated`, else its
 /// `published`.
 pub fn version_of(object: &Value) -> Option<&str> {
@@ -90,4 +105,44 @@ pub fn document(
         "removed": removed,
         "published": published,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_receipt_is_recognised_by_its_network_type_beside_others() {
+        assert!(is_receipt(&json!({"type": ["Read", "Receipt"]})));
+        assert!(is_receipt(&json!({"type": "Receipt"})));
+        assert!(!is_receipt(&json!({"type": "Read"})));
+        assert!(!is_receipt(&json!({"type": ["Create"]})));
+        assert!(!is_receipt(&json!({})));
+    }
+
+    #[test]
+    fn the_version_is_updated_else_published() {
+        let both = json!({"published": "2026-01-01T00:00:00Z", "updated": "2026-02-01T00:00:00Z"});
+        assert_eq!(version_of(&both), Some("2026-02-01T00:00:00Z"));
+        let first = json!({"published": "2026-01-01T00:00:00Z"});
+        assert_eq!(version_of(&first), Some("2026-01-01T00:00:00Z"));
+        assert_eq!(version_of(&json!({})), None);
+    }
+
+    #[test]
+    fn a_received_receipt_lists_what_it_names() {
+        let receipt: Receipt = serde_json::from_value(json!({
+            "id": "https://b.example/activities/1",
+            "type": ["Read", "Receipt"],
+            "actor": "https://b.example/actor",
+            "held": [{"id": "https://a.example/offers/1", "updated": "2026-01-01T00:00:00Z"}],
+            "removed": ["https://a.example/offers/2"],
+        }))
+        .unwrap();
+        let named: Vec<&str> = receipt.objects().map(Url::as_str).collect();
+        assert_eq!(
+            named,
+            ["https://a.example/offers/1", "https://a.example/offers/2"]
+        );
+    }
 }

@@ -41,10 +41,12 @@ pub async fn accept(ctx: &Context, envelope: Value, sender: &PeerRow) -> Result<
     // A peer marked gone that speaks again is delivered to again.
     ctx.store.delivery_peer_back(sender.id).await?;
     integrity::check_agreement_proof(ctx, &activity, &envelope, sender).await?;
-    let kind = envelope
-        .get("type")
-        .and_then(Value::as_str)
-        .unwrap_or_default();
+    // A receipt is typed `["Read", "Receipt"]`: counted by its first type.
+    let kind = match envelope.get("type") {
+        Some(Value::Array(types)) => types.first().and_then(Value::as_str),
+        other => other.and_then(Value::as_str),
+    }
+    .unwrap_or_default();
     once(ctx, activity, kind, sender).await
 }
 

@@ -1,9 +1,10 @@
 //! Signed receipts (issue 26). As a receiver: what this node owes each
 //! origin (noted with the catalog change) goes out batched, one signed
-//! receipt per origin, through the delivery outbox. As an origin: a peer's
-//! receipt counts only when it is the peer's own, names only objects we
-//! delivered to that peer, and carries its proof; it then acknowledges the
-//! ledger entries it matches and is kept for auditors.
+//! receipt per origin that reads them (FEP-844e `implements`), through the
+//! delivery outbox. As an origin: a peer's receipt counts only when it is
+//! the peer's own, names only objects we delivered to that peer, and
+//! carries its proof; it then acknowledges the ledger entries it matches
+//! and is kept for auditors.
 
 use serde_json::Value;
 
@@ -29,10 +30,21 @@ pub async fn send_owed(ctx: &Context) -> Result<()> {
         };
         let origin = url::Url::parse(&peer.actor_uri)
             .map_err(|e| Error::Internal(format!("stored peer URI: {e}")))?;
-        ctx.store.ensure_delivery_stream(peer_id).await?;
+        let actor: Value = serde_json::from_str(&peer.actor_json).unwrap_or(Value::Null);
+        let reads_receipts = receipt::reads_receipts(&actor);
+        if reads_receipts {
+            ctx.store.ensure_delivery_stream(peer_id).await?;
+        }
         let mut tx = change::begin(ctx).await?;
         let limit = crate::model::count(receipt::MAX_ENTRIES);
         let owed = tx.owed_receipts(peer_id, limit).await?;
+        if !reads_receipts {
+            // Not a node that reads receipts (Mastodon, Fedify...): it is
+            // sent none, and nothing stays owed to it.
+            tx.settle_owed(peer_id, &owed).await?;
+            change::commit(ctx, tx).await?;
+            continue;
+        }
         let (held, removed): (Vec<_>, Vec<_>) = owed.iter().partition(|o| o.version.is_some());
         let held: Vec<(String, String)> = held
             .into_iter()
