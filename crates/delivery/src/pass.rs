@@ -7,9 +7,10 @@ use std::time::Instant;
 
 use http::StatusCode;
 
-use crate::addressing::{Recipient, addressed_to};
+use crate::addressing::{Recipient, addressed_to, to_followers};
 use crate::backoff::retry_delay_ms;
 use crate::context::Context;
+use crate::domain::follows::synchronization;
 use crate::domain::{policy, publish};
 use crate::error::Result;
 use crate::model::ActivityKind;
@@ -63,6 +64,9 @@ struct StreamPass<'a> {
     peer: PeerRow,
     inbox: String,
     approved_follower: bool,
+    /// The `Collection-Synchronization` header publications to followers
+    /// carry (FEP-8fcf), for an approved follower.
+    followers_sync: Option<String>,
     /// Why the peer is refused by policy now, if it is.
     refused: Option<String>,
     started: Instant,
@@ -105,6 +109,14 @@ impl<'a> StreamPass<'a> {
             return Ok(None);
         };
         let refused = policy::refusal(state, &peer.domain).await?;
+        let followers_sync = match (approved_follower, url::Url::parse(&inbox)) {
+            (true, Ok(inbox)) => Some(
+                synchronization::header_for(state, &inbox)
+                    .await?
+                    .header_value(),
+            ),
+            _ => None,
+        };
         Ok(Some(StreamPass {
             state,
             owner,
@@ -112,6 +124,7 @@ impl<'a> StreamPass<'a> {
             peer,
             inbox,
             approved_follower,
+            followers_sync,
             refused,
             started,
             cursor: stream.cursor,
@@ -193,11 +206,15 @@ impl<'a> StreamPass<'a> {
         } else {
             self.stream.failures
         };
+        let followers_sync = self
+            .followers_sync
+            .as_deref()
+            .filter(|_| to_followers(activity) && sent_kind == activity.kind);
         let outcome = post(
             self.state,
             &self.peer,
             &self.inbox,
-            document,
+            (document, followers_sync),
             failures_so_far,
         )
         .await;

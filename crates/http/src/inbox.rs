@@ -13,9 +13,11 @@ use serde_json::Value;
 use url::Url;
 
 use crate::apub::actor::INBOX_PATH;
+use crate::apub::collection_sync::{self, CollectionSync};
 use crate::apub::peer::domain_of;
 use crate::apub::signer::{self, SignedRequest};
 use crate::context::limits::Door;
+use crate::domain::follows::synchronization;
 use crate::domain::inbound;
 use crate::domain::policy;
 use crate::error::Error;
@@ -56,6 +58,15 @@ async fn receive_whole(state: NodeState, request: Request) -> Result<Response> {
     let sender = signer::authenticate(&state, &request, Some(&actor)).await?;
     state.limits.check(Door::InboxPerActor, &sender.actor_uri)?;
     inbound::accept(&state, envelope, &sender).await?;
+    // FEP-8fcf: only a header the verified signature covers is acted on,
+    // after the activity, in a task of its own.
+    if let Some(sync) = CollectionSync::read(&parts.headers) {
+        if collection_sync::signed(&parts.headers, true) {
+            synchronization::check_delivery(state.app.clone(), sender, sync);
+        } else {
+            tracing::info!(peer = %sender.actor_uri, "unsigned Collection-Synchronization header ignored");
+        }
+    }
     Ok(StatusCode::ACCEPTED.into_response())
 }
 
