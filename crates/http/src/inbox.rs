@@ -64,6 +64,7 @@ async fn receive_whole(state: NodeState, request: Request) -> Result<Response> {
         if collection_sync::signed(&parts.headers, true) {
             synchronization::check_delivery(state.app.clone(), sender, sync);
         } else {
+            synchronization::count(&state, "ignored");
             tracing::info!(peer = %sender.actor_uri, "unsigned Collection-Synchronization header ignored");
         }
     }

@@ -84,6 +84,7 @@ pub fn check_delivery(ctx: Context, sender: PeerRow, sync: CollectionSync) {
     }
     tokio::spawn(async move {
         if let Err(e) = check(&ctx, &sender, &sync).await {
+            count(&ctx, "failed");
             tracing::info!(peer = %sender.actor_uri, error = %e, "followers synchronisation failed");
         }
         if let Ok(mut checking) = CHECKING.lock() {
@@ -98,6 +99,7 @@ pub fn check_delivery(ctx: Context, sender: PeerRow, sync: CollectionSync) {
 pub async fn check(ctx: &Context, sender: &PeerRow, sync: &CollectionSync) -> Result<()> {
     if let Some(why) = unusable(sender, sync) {
         tracing::info!(peer = %sender.actor_uri, why, "Collection-Synchronization header ignored");
+        count(ctx, "ignored");
         return Ok(());
     }
     let us = actor_id(&ctx.settings);
@@ -107,8 +109,10 @@ pub async fn check(ctx: &Context, sender: &PeerRow, sync: &CollectionSync) -> Re
         _ => Vec::new(),
     };
     if collection_sync::digest(believed) == sync.digest {
+        count(ctx, "in_sync");
         return Ok(());
     }
+    count(ctx, "mismatch");
     let listed = listed_followers(ctx, &sync.url).await?;
     let listed_us = listed.iter().any(|id| id == us.as_str());
     reconcile(ctx, sender, follow, listed_us).await
@@ -236,6 +240,7 @@ async fn undo_unknown_follow(
     )
     .await?;
     change::commit(ctx, tx).await?;
+    count(ctx, "undone");
     Ok(())
 }
 
@@ -257,5 +262,14 @@ async fn end_follow(ctx: &Context, peer: &PeerRow, row: &FollowOutRow) -> Result
     )
     .await?;
     change::commit(ctx, tx).await?;
+    count(ctx, "ended");
     Ok(())
+}
+
+/// Counts a header received, by what came of it.
+pub fn count(ctx: &Context, outcome: &str) {
+    ctx.metrics
+        .followers_sync
+        .with_label_values(&[outcome])
+        .inc();
 }
