@@ -57,9 +57,11 @@ async fn receive_whole(state: NodeState, request: Request) -> Result<Response> {
     };
     let sender = signer::authenticate(&state, &request, Some(&actor)).await?;
     state.limits.check(Door::InboxPerActor, &sender.actor_uri)?;
-    inbound::accept(&state, envelope, &sender).await?;
+    let accepted = inbound::accept(&state, envelope, &sender).await;
     // FEP-8fcf: only a header the verified signature covers is acted on,
-    // after the activity, in a task of its own.
+    // after the activity, in a task of its own; whether the activity was
+    // welcome does not matter (a follow lost here refuses the sender's
+    // publications, which is what the check repairs).
     if let Some(sync) = CollectionSync::read(&parts.headers) {
         if collection_sync::signed(&parts.headers, true) {
             synchronization::check_delivery(state.app.clone(), sender, sync);
@@ -68,6 +70,7 @@ async fn receive_whole(state: NodeState, request: Request) -> Result<Response> {
             tracing::info!(peer = %sender.actor_uri, "unsigned Collection-Synchronization header ignored");
         }
     }
+    accepted?;
     Ok(StatusCode::ACCEPTED.into_response())
 }
 
