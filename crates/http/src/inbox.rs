@@ -58,17 +58,18 @@ async fn receive_whole(state: NodeState, request: Request) -> Result<Response> {
     let sender = signer::authenticate(&state, &request, Some(&actor)).await?;
     state.limits.check(Door::InboxPerActor, &sender.actor_uri)?;
     let accepted = inbound::accept(&state, envelope, &sender).await;
-    // FEP-8fcf: only a header the verified signature covers is acted on,
-    // after the activity, in a task of its own; whether the activity was
-    // welcome does not matter (a follow lost here refuses the sender's
-    // publications, which is what the check repairs).
+    // FEP-8fcf, after the activity (welcome or not: a follow lost here
+    // refuses the sender's publications, which is what the check repairs),
+    // in a task of its own, and only for this verified sender. A header
+    // its signature does not cover (Fedify's RFC 9421 signatures cover a
+    // fixed list) is honoured too, as Mastodon does: it can only make
+    // the node fetch the sender's own list from the sender's origin, and
+    // only that list is acted on.
     if let Some(sync) = CollectionSync::read(&parts.headers) {
-        if collection_sync::signed(&parts.headers, true) {
-            synchronization::check_delivery(state.app.clone(), sender, sync);
-        } else {
-            synchronization::count(&state, "ignored");
-            tracing::info!(peer = %sender.actor_uri, "unsigned Collection-Synchronization header ignored");
+        if !collection_sync::signed(&parts.headers, true) {
+            tracing::debug!(peer = %sender.actor_uri, "Collection-Synchronization header outside the signature");
         }
+        synchronization::check_delivery(state.app.clone(), sender, sync);
     }
     accepted?;
     Ok(StatusCode::ACCEPTED.into_response())

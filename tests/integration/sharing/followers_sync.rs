@@ -7,10 +7,11 @@
 
 use serde_json::{Value, json};
 
+use crate::fedify::FedifyPeer;
 use crate::mock_peer::{self, Documents, MockPeer};
 use crate::on_both_backends;
 use crate::rig::federation::{admin, ask_to_follow, node_named, wait_follow_state};
-use crate::rig::{TestDatabase, TestNode, eventually, metric_value};
+use crate::rig::{TestDatabase, TestNode, eventually, get_json, metric_value};
 use crate::signing::SignedPost;
 
 on_both_backends!(
@@ -18,6 +19,7 @@ on_both_backends!(
     a_lost_follow_is_reconciled_by_the_next_delivery,
     a_header_off_the_senders_origin_is_not_fetched,
     a_follow_the_peer_does_not_list_ends_here,
+    with_a_fedify_peer_headers_go_both_ways,
 );
 
 const PARTIAL: &str = "/followers_synchronization";
@@ -287,5 +289,88 @@ async fn a_follow_the_peer_does_not_list_ends_here(db: TestDatabase) {
             .await
             .contains(&"follow.sync_ended".to_owned())
     );
+    node.stop().await;
+}
+
+/// The real Fedify peer (`tests/interop`): it receives our header without
+/// error, and its own header (sent with `syncCollection`) is honoured: a
+/// follow the node lost is undone at Fedify's end.
+async fn with_a_fedify_peer_headers_go_both_ways(db: TestDatabase) {
+    let Some(fedify) = FedifyPeer::start().await else {
+        return;
+    };
+    let node = TestNode::start(&db).await;
+    let token = admin(&node).await;
+
+    // Fedify follows the node, approved; an offer to followers reaches it
+    // with our header, and Fedify records no error.
+    fedify
+        .control("follow", json!({"target": node.actor()}))
+        .await;
+    let request = eventually("Fedify's follow request", 30, || async {
+        let requests = node.api("/api/v1/admin/follow-requests", &token).await;
+        requests.as_array().unwrap().first().cloned()
+    })
+    .await;
+    let approve = format!("/api/v1/admin/follow-requests/{}/approve", request["id"]);
+    assert_eq!(
+        node.post_json(&approve, &token, &json!({})).await.status(),
+        200
+    );
+    publish_offer(&node, "apples").await;
+    let offer = node.url("/offers/apples");
+    let received = eventually("Fedify to receive the offer", 30, || async {
+        let received = fedify.received().await;
+        received
+            .iter()
+            .any(|r| r["type"] == "Create" && r["objectId"] == offer)
+            .then_some(received)
+    })
+    .await;
+    assert!(
+        !received.iter().any(|r| r["type"] == "error"),
+        "{received:?}"
+    );
+
+    // The node follows Fedify; Fedify's posts to its followers carry its
+    // header, which matches what the node believes.
+    crate::rig::federation::request_follow(&node, &token, &fedify.actor()).await;
+    let following = || async {
+        let follows = node.api("/api/v1/admin/follows", &token).await;
+        follows
+            .as_array()
+            .unwrap()
+            .first()
+            .map(|f| f["state"].clone())
+    };
+    eventually("Fedify to accept the node's follow", 30, || async {
+        (following().await == Some(json!("active"))).then_some(())
+    })
+    .await;
+    let fedify_followers =
+        || async { get_json(&format!("{}/control/followers", fedify.base), None).await };
+    assert!(
+        fedify_followers()
+            .await
+            .as_array()
+            .unwrap()
+            .contains(&json!(node.actor()))
+    );
+    fedify.control("publish", json!({})).await;
+    eventually("the node to find Fedify's header in sync", 30, || async {
+        (sync_count(&node, "in_sync").await >= 1).then_some(())
+    })
+    .await;
+
+    // The node loses its follow behind Fedify's back: Fedify's next post
+    // makes the node fetch Fedify's partial collection and undo the follow.
+    db.execute("DELETE FROM follows_out").await;
+    fedify.control("publish", json!({})).await;
+    eventually("Fedify to drop the node from its followers", 30, || async {
+        let followers = fedify_followers().await;
+        (!followers.as_array().unwrap().contains(&json!(node.actor()))).then_some(())
+    })
+    .await;
+    assert!(sync_count(&node, "undone").await >= 1);
     node.stop().await;
 }
