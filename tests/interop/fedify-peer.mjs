@@ -8,6 +8,10 @@
 //   GET  /control/received                            what the inbox parsed
 //   POST /control/verify   {"url": "<object URL>"}    fetches an object and
 //                                                     verifies its FEP-8b32 proof
+//   POST /control/publish  {}                         sends a Create(Note) to its
+//                                                     followers with FEP-8fcf's
+//                                                     Collection-Synchronization header
+//   GET  /control/followers                           the followers' actor ids
 
 import http from "node:http";
 import {
@@ -18,6 +22,8 @@ import {
   Endpoints,
   Follow,
   generateCryptoKeyPair,
+  Note,
+  Undo,
   getDocumentLoader,
   InProcessMessageQueue,
   MemoryKvStore,
@@ -52,6 +58,8 @@ const keys = [
   await generateCryptoKeyPair("Ed25519"),
 ];
 const received = [];
+// Accepted followers: actor id -> { id, inboxId, endpoints } to send to.
+const followers = new Map();
 
 federation
   .setActorDispatcher("/users/{identifier}", async (ctx, identifier) => {
@@ -63,6 +71,7 @@ federation
       name: "Fedify tester",
       inbox: ctx.getInboxUri(identifier),
       endpoints: new Endpoints({ sharedInbox: ctx.getInboxUri() }),
+      followers: ctx.getFollowersUri(identifier),
       publicKey: pairs[0].cryptographicKey,
       assertionMethods: pairs.map((pair) => pair.multikey),
     });
@@ -70,6 +79,14 @@ federation
   .setKeyPairsDispatcher((_ctx, identifier) =>
     identifier === "tester" ? keys : []
   );
+
+// The followers collection; with `?base-url=` Fedify lists only the
+// followers on that origin (the FEP-8fcf partial collection).
+federation.setFollowersDispatcher(
+  "/users/{identifier}/followers",
+  (_ctx, identifier) =>
+    identifier === "tester" ? { items: [...followers.values()] } : null,
+);
 
 function record(ctx, activity, extra) {
   received.push({
@@ -86,6 +103,11 @@ federation
     record(ctx, follow, {});
     const follower = await follow.getActor(ctx);
     if (follower == null) return;
+    followers.set(follower.id.href, {
+      id: follower.id,
+      inboxId: follower.inboxId,
+      endpoints: follower.endpoints,
+    });
     await ctx.sendActivity(
       { identifier: "tester" },
       follower,
@@ -109,6 +131,13 @@ federation
     });
   })
   .on(Update, async (ctx, update) => record(ctx, update, {}))
+  .on(Undo, async (ctx, undo) => {
+    record(ctx, undo, {});
+    const object = await undo.getObject(ctx);
+    if (object instanceof Follow && undo.actorId != null) {
+      followers.delete(undo.actorId.href);
+    }
+  })
   .on(Delete, async (ctx, del) => record(ctx, del, {}))
   .onError((_ctx, error) => {
     received.push({ type: "error", message: String(error) });
@@ -127,6 +156,7 @@ async function control(request, response) {
     response.end(JSON.stringify(value));
   };
   if (url.pathname === "/control/received") return json(200, received);
+  if (url.pathname === "/control/followers") return json(200, [...followers.keys()]);
   const input = JSON.parse((await body(request)).toString() || "{}");
   const ctx = federation.createContext(new URL(origin), undefined);
   if (url.pathname === "/control/follow") {
@@ -140,6 +170,21 @@ async function control(request, response) {
         actor: ctx.getActorUri("tester"),
         object: target.id,
       }),
+    );
+    return json(202, { sent: true });
+  }
+  if (url.pathname === "/control/publish") {
+    const id = new URL(`/notes/${crypto.randomUUID()}`, origin);
+    await ctx.sendActivity(
+      { identifier: "tester" },
+      "followers",
+      new Create({
+        id: new URL(`#create`, id),
+        actor: ctx.getActorUri("tester"),
+        object: new Note({ id, content: "hello followers" }),
+        tos: [ctx.getFollowersUri("tester")],
+      }),
+      { syncCollection: true, immediate: true },
     );
     return json(202, { sent: true });
   }

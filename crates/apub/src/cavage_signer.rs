@@ -58,3 +58,37 @@ pub async fn sign(
         .await
         .map_err(|e| Error::Internal(format!("signing: {e}")))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A header set on the request before signing (FEP-8fcf's
+    /// `Collection-Synchronization`) is among the signed ones.
+    #[tokio::test]
+    async fn headers_on_the_request_are_signed() {
+        let keys = Arc::new(NodeKeys::generate().expect("keys"));
+        let client = reqwest_middleware::ClientBuilder::new(reqwest::Client::new()).build();
+        let builder = client
+            .post("http://peer.example/inbox")
+            .header("host", "peer.example")
+            .header(
+                "date",
+                httpdate::fmt_http_date(std::time::SystemTime::now()),
+            )
+            .header(crate::collection_sync::HEADER, "digest=\"00\"");
+        let request = sign(
+            builder,
+            "http://node.example/actor#main-key".into(),
+            bytes::Bytes::from_static(b"{}"),
+            keys,
+        )
+        .await
+        .expect("signed");
+        assert!(crate::signature::covers(
+            request.headers(),
+            crate::collection_sync::HEADER
+        ));
+        assert!(!crate::signature::covers(request.headers(), "accept"));
+    }
+}

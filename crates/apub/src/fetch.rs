@@ -99,9 +99,18 @@ async fn signed_get(
         .get(url.as_str())
         .timeout(TIMEOUT)
         .header(reqwest::header::ACCEPT, ACTIVITY_JSON);
-    knocking::sign(data, builder, &http::Method::GET, url, None, signing, None)
-        .await
-        .map_err(|e| FetchError::Request(url.clone(), e.to_string()))
+    knocking::sign(
+        data,
+        builder,
+        &http::Method::GET,
+        url,
+        None,
+        &[],
+        signing,
+        None,
+    )
+    .await
+    .map_err(|e| FetchError::Request(url.clone(), e.to_string()))
 }
 
 fn request_error(url: &Url, error: &reqwest_middleware::Error) -> FetchError {

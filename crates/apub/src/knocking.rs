@@ -49,13 +49,16 @@ fn main_key_id(ctx: &Context) -> String {
 /// Signs a request to `url` (a POST of the ActivityStreams `body`, or a GET
 /// without one) as `signing` says, or as `challenge` asks when there is one
 /// (its components, its algorithm): the one place deliveries and signed
-/// reads are signed.
+/// reads are signed. The `extra` headers are sent and signed with the
+/// request (either scheme covers them).
+#[allow(clippy::too_many_arguments)]
 pub async fn sign(
     data: &Context,
     builder: reqwest_middleware::RequestBuilder,
     method: &Method,
     url: &Url,
     body: Option<&str>,
+    extra: &[(&'static str, String)],
     signing: Signing,
     challenge: Option<&Challenge>,
 ) -> Result<reqwest::Request> {
@@ -80,6 +83,10 @@ pub async fn sign(
             .body(body.to_owned());
     }
     let Some((key_id, key)) = key else {
+        // draft-cavage signs every header the request carries.
+        for (name, value) in extra {
+            builder = builder.header(*name, value);
+        }
         // Signed afresh for every request, as activitypub_federation does.
         let builder = builder.header(
             "date",
@@ -98,11 +105,13 @@ pub async fn sign(
         // Off the async workers, one signature per core at a time.
         let (method, url, keys) = (method.clone(), url.clone(), data.keys.clone());
         let (body, covered) = (body.map(str::to_owned), covered.to_vec());
+        let extra = extra.to_vec();
         signing_pool::run(move || {
             message_signature::sign(
                 &method,
                 &url,
                 body.as_deref().map(|body| (ACTIVITY_JSON, body.as_bytes())),
+                &extra,
                 &key_id,
                 &PrivateKey::Rsa(&keys),
                 &covered,
@@ -114,6 +123,7 @@ pub async fn sign(
             method,
             url,
             body.map(|body| (ACTIVITY_JSON, body.as_bytes())),
+            extra,
             &key_id,
             &key,
             covered,

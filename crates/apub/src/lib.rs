@@ -5,6 +5,7 @@ pub mod activities;
 pub mod actor;
 pub mod cavage_signer;
 pub mod collection;
+pub mod collection_sync;
 pub mod context;
 pub mod domain_policy;
 pub mod fetch;

@@ -57,6 +57,22 @@ fn single<'h>(headers: &'h HeaderMap, name: &str) -> Result<Option<&'h str>> {
         .map_err(|_| Error::Unauthorized(format!("the `{name}` header is not text")))
 }
 
+/// Whether the request's `Signature` covers the header `name` (its
+/// `headers` parameter lists it).
+pub fn covers(headers: &HeaderMap, name: &str) -> bool {
+    let Ok(Some(signature)) = single(headers, "signature") else {
+        return false;
+    };
+    signature_params(signature)
+        .iter()
+        .filter(|(n, _)| n == "headers")
+        .any(|(_, covered)| {
+            covered
+                .split_whitespace()
+                .any(|c| c.eq_ignore_ascii_case(name))
+        })
+}
+
 /// Checks the signature's shape and returns the id of the key that
 /// signed: one `Signature` (and one `Date`, one `Digest` when
 /// `with_digest`) header, covering `SIGNED_HEADERS` (and `digest`), a

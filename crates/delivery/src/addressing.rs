@@ -42,3 +42,15 @@ pub fn addressed_to(activity: &OutgoingActivity, recipient: &Recipient<'_>) -> b
         }
     }
 }
+
+/// A publication addressed to the node's followers (or the public, which
+/// includes them): the deliveries that carry the FEP-8fcf
+/// `Collection-Synchronization` header.
+pub fn to_followers(activity: &OutgoingActivity) -> bool {
+    activity.target_peer_id.is_none()
+        && (activity.public
+            || matches!(
+                activity.audience,
+                Audience::Named(AudienceName::Followers | AudienceName::Public)
+            ))
+}

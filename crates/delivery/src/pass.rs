@@ -7,9 +7,10 @@ use std::time::Instant;
 
 use http::StatusCode;
 
-use crate::addressing::{Recipient, addressed_to};
+use crate::addressing::{Recipient, addressed_to, to_followers};
 use crate::backoff::retry_delay_ms;
 use crate::context::Context;
+use crate::domain::follows::synchronization;
 use crate::domain::{policy, publish, sharing};
 use crate::error::Result;
 use crate::model::ActivityKind;
@@ -66,6 +67,9 @@ struct StreamPass<'a> {
     approved_follower: bool,
     /// What the peer receives of ours, as it stands when the pass starts.
     scope: SharingScope,
+    /// The `Collection-Synchronization` header publications to followers
+    /// carry (FEP-8fcf), for an approved follower.
+    followers_sync: Option<String>,
     /// Why the peer is refused by policy now, if it is.
     refused: Option<String>,
     started: Instant,
@@ -109,6 +113,14 @@ impl<'a> StreamPass<'a> {
         };
         let refused = policy::refusal(state, &peer.domain).await?;
         let scope = sharing::effective_scope(state, peer.id).await?;
+        let followers_sync = match (approved_follower, url::Url::parse(&inbox)) {
+            (true, Ok(inbox)) => Some(
+                synchronization::header_for(state, &inbox)
+                    .await?
+                    .header_value(),
+            ),
+            _ => None,
+        };
         Ok(Some(StreamPass {
             state,
             owner,
@@ -117,6 +129,7 @@ impl<'a> StreamPass<'a> {
             inbox,
             approved_follower,
             scope,
+            followers_sync,
             refused,
             started,
             cursor: stream.cursor,
@@ -199,11 +212,15 @@ impl<'a> StreamPass<'a> {
         } else {
             self.stream.failures
         };
+        let followers_sync = self
+            .followers_sync
+            .as_deref()
+            .filter(|_| to_followers(activity) && sent_kind == activity.kind);
         let outcome = post(
             self.state,
             &self.peer,
             &self.inbox,
-            document,
+            (document, followers_sync),
             failures_so_far,
         )
         .await;

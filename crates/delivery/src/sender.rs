@@ -7,6 +7,7 @@ use std::time::Duration;
 use http::StatusCode;
 use reqwest::header::RETRY_AFTER;
 
+use crate::apub::collection_sync;
 use crate::apub::knocking;
 use crate::apub::message_signature::Challenge;
 use crate::context::Context;
@@ -37,13 +38,17 @@ pub(crate) enum Outcome {
     },
 }
 
+/// A document to POST, and the `Collection-Synchronization` header value
+/// that goes (signed) with it, if any.
+pub(super) type Content<'a> = (&'a str, Option<&'a str>);
+
 /// POSTs `document` to the peer's `inbox`; an error making the request is
 /// a failure to retry.
 pub(super) async fn post(
     state: &Context,
     peer: &PeerRow,
     inbox: &str,
-    document: &str,
+    document: Content<'_>,
     failures: i64,
 ) -> Outcome {
     match try_post(state, peer, inbox, document, failures).await {
@@ -101,7 +106,7 @@ async fn try_post(
     state: &Context,
     peer: &PeerRow,
     inbox: &str,
-    document: &str,
+    document: Content<'_>,
     failures: i64,
 ) -> Result<Outcome> {
     let inbox_url =
@@ -174,7 +179,7 @@ fn challenge_of(response: &reqwest::Response) -> Option<Challenge> {
 async fn signed_post(
     state: &Context,
     inbox: &url::Url,
-    document: &str,
+    (document, followers_sync): Content<'_>,
     signing: Signing,
     challenge: Option<&Challenge>,
 ) -> Result<reqwest::Request> {
@@ -182,12 +187,17 @@ async fn signed_post(
         .http
         .post(inbox.as_str())
         .timeout(request_timeout(state.settings.delivery.lease));
+    let extra: Vec<(&'static str, String)> = followers_sync
+        .map(|value| (collection_sync::HEADER, value.to_owned()))
+        .into_iter()
+        .collect();
     knocking::sign(
         state,
         builder,
         &http::Method::POST,
         inbox,
         Some(document),
+        &extra,
         signing,
         challenge,
     )

@@ -37,6 +37,8 @@ pub enum Event {
     DraftRejected,
     CommitmentRenewed,
     ScopeSet,
+    FollowSyncUndone,
+    FollowSyncEnded,
 }
 
 impl Event {
@@ -69,6 +71,8 @@ impl Event {
             Event::DraftRejected => "amendment.draft_rejected",
             Event::CommitmentRenewed => "commitment.renewed",
             Event::ScopeSet => "sharing.scope_set",
+            Event::FollowSyncUndone => "follow.sync_undone",
+            Event::FollowSyncEnded => "follow.sync_ended",
         }
     }
 }

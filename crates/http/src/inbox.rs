@@ -13,9 +13,11 @@ use serde_json::Value;
 use url::Url;
 
 use crate::apub::actor::INBOX_PATH;
+use crate::apub::collection_sync::{self, CollectionSync};
 use crate::apub::peer::domain_of;
 use crate::apub::signer::{self, SignedRequest};
 use crate::context::limits::Door;
+use crate::domain::follows::synchronization;
 use crate::domain::inbound;
 use crate::domain::policy;
 use crate::error::Error;
@@ -55,7 +57,21 @@ async fn receive_whole(state: NodeState, request: Request) -> Result<Response> {
     };
     let sender = signer::authenticate(&state, &request, Some(&actor)).await?;
     state.limits.check(Door::InboxPerActor, &sender.actor_uri)?;
-    inbound::accept(&state, envelope, &sender).await?;
+    let accepted = inbound::accept(&state, envelope, &sender).await;
+    // FEP-8fcf, after the activity (welcome or not: a follow lost here
+    // refuses the sender's publications, which is what the check repairs),
+    // in a task of its own, and only for this verified sender. A header
+    // its signature does not cover (Fedify's RFC 9421 signatures cover a
+    // fixed list) is honoured too, as Mastodon does: it can only make
+    // the node fetch the sender's own list from the sender's origin, and
+    // only that list is acted on.
+    if let Some(sync) = CollectionSync::read(&parts.headers) {
+        if !collection_sync::signed(&parts.headers, true) {
+            tracing::debug!(peer = %sender.actor_uri, "Collection-Synchronization header outside the signature");
+        }
+        synchronization::check_delivery(state.app.clone(), sender, sync);
+    }
+    accepted?;
     Ok(StatusCode::ACCEPTED.into_response())
 }
 

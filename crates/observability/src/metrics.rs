@@ -51,6 +51,9 @@ pub struct Metrics {
     /// Agreement activities refused before anything was stored, by reason
     /// (`stranger`, `malformed`, `rewritten`): counted here, not in rows.
     pub agreements_refused: IntCounterVec,
+    /// FEP-8fcf `Collection-Synchronization` headers received, by outcome
+    /// (`in_sync`, `ignored`, `mismatch`, `undone`, `ended`, `failed`).
+    pub followers_sync: IntCounterVec,
 }
 
 impl Metrics {
@@ -120,6 +123,7 @@ impl Metrics {
             amendment_votes: amendment_votes(&registry)?,
             periodic_runs: periodic_runs(&registry)?,
             agreements_refused: agreements_refused(&registry)?,
+            followers_sync: followers_sync(&registry)?,
             registry,
             dfc_runs,
             dfc_changes,
@@ -224,6 +228,16 @@ fn agreements_refused(registry: &Registry) -> Result<IntCounterVec> {
         "agreements_refused_total",
         "Agreement activities refused before anything was stored, by reason (stranger, malformed, rewritten)",
         &["reason"],
+    )
+}
+
+/// Followers synchronisation headers received, by outcome.
+fn followers_sync(registry: &Registry) -> Result<IntCounterVec> {
+    counter(
+        registry,
+        "followers_sync_total",
+        "Collection-Synchronization headers received, by outcome (in_sync, ignored, mismatch, undone, ended, failed)",
+        &["outcome"],
     )
 }
 

@@ -168,6 +168,22 @@ impl Store {
         Ok(count)
     }
 
+    /// The actor URIs of this node's approved followers on `domain`
+    /// (host and port): a partial followers collection (FEP-8fcf).
+    pub async fn approved_followers_on(&self, domain: &str) -> Result<Vec<String>> {
+        let rows = sqlx::query(
+            "SELECT p.actor_uri FROM follows_in f JOIN peers p ON p.id = f.peer_id \
+             WHERE f.state = $1 AND p.domain = $2 ORDER BY f.id",
+        )
+        .bind(FollowerState::Approved.as_str())
+        .bind(domain)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|row| Ok(row.try_get("actor_uri")?))
+            .collect()
+    }
+
     /// Actor URIs with a relationship row id below `before`, newest first.
     pub async fn relationships_before(
         &self,

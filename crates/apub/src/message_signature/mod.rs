@@ -49,6 +49,14 @@ pub struct MessageSignature {
     alg: Option<String>,
 }
 
+impl MessageSignature {
+    /// Whether the signature covers the component (a header's lowercase
+    /// name, or a derived component such as `@method`).
+    pub fn covers(&self, component: &str) -> bool {
+        self.components.iter().any(|c| c == component)
+    }
+}
+
 fn refused(why: impl Into<String>) -> Error {
     Error::Unauthorized(why.into())
 }

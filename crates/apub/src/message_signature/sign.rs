@@ -46,12 +46,14 @@ impl PrivateKey<'_> {
 
 /// The headers that sign a request to `url` by RFC 9421: `@method`,
 /// `@target-uri`, and with a body its `content-type` and `content-digest`
-/// (which is among the headers returned), and `also_cover` (what a
-/// challenge asked for: derived components, `date`, or those headers).
+/// (which is among the headers returned), the `extra` headers (returned
+/// too, to send), and `also_cover` (what a challenge asked for: derived
+/// components, `date`, or those headers).
 pub fn sign(
     method: &Method,
     url: &Url,
     body: Option<(&str, &[u8])>,
+    extra: &[(&'static str, String)],
     key_id: &str,
     key: &PrivateKey,
     also_cover: &[String],
@@ -60,7 +62,7 @@ pub fn sign(
         mut headers,
         components,
         mut signed,
-    } = Covered::new(url, body, also_cover)?;
+    } = Covered::new(url, body, extra, also_cover)?;
     let covered: Vec<String> = components.iter().map(|c| format!("\"{c}\"")).collect();
     let input = format!(
         "sig1=({});created={};keyid=\"{key_id}\";alg=\"{}\"",
@@ -96,7 +98,12 @@ struct Covered {
 }
 
 impl Covered {
-    fn new(url: &Url, body: Option<(&str, &[u8])>, also_cover: &[String]) -> Result<Covered> {
+    fn new(
+        url: &Url,
+        body: Option<(&str, &[u8])>,
+        extra: &[(&'static str, String)],
+        also_cover: &[String],
+    ) -> Result<Covered> {
         let mut covered = Covered {
             headers: HeaderMap::new(),
             components: vec!["@method".to_owned(), "@target-uri".to_owned()],
@@ -115,6 +122,11 @@ impl Covered {
                     .map(str::to_owned),
             );
             covered.signed.push(("content-digest", digest));
+        }
+        for (name, value) in extra {
+            covered.headers.insert(*name, header(value)?);
+            covered.components.push((*name).to_owned());
+            covered.signed.push((name, value.clone()));
         }
         for extra in also_cover {
             covered.also(extra)?;

@@ -105,6 +105,7 @@ fn what_this_node_signs_it_verifies() {
         &Method::POST,
         &url,
         Some(("application/activity+json", body)),
+        &[("collection-synchronization", "digest=\"00\"".to_owned())],
         "https://node.example/actor#ed25519-key",
         &super::PrivateKey::Ed25519(&key),
         &[],
@@ -121,6 +122,7 @@ fn what_this_node_signs_it_verifies() {
     }
     verify_content_digest(&headers, body).unwrap();
     let signature = MessageSignature::read(&headers, true).unwrap();
+    assert!(signature.covers("collection-synchronization"));
     let uri = Uri::from_static("/inbox?x=1");
     let base = signature
         .base(&headers, &Method::POST, &uri, "https")

@@ -208,6 +208,23 @@ pub async fn follow_undone(ctx: &Context, actor: &Url, follow_id: &Url) -> Resul
         tracing::info!(%follow_id, "undo of an older follow: ignored");
         return Ok(());
     }
+    end_follower(ctx, &peer, &row).await
+}
+
+/// A follower left with an `Undo` of a `Follow` that names no id (it does
+/// not know which: FEP-8fcf's reconciliation, as Mastodon sends it): its
+/// follow of us, whichever it is, ends.
+pub async fn follow_undone_by_actor(ctx: &Context, actor: &Url) -> Result<()> {
+    let Some(peer) = ctx.store.peer_by_uri(actor.as_str()).await? else {
+        return Ok(());
+    };
+    let Some(row) = ctx.store.follow_in_by_peer(peer.id).await? else {
+        return Ok(());
+    };
+    end_follower(ctx, &peer, &row).await
+}
+
+async fn end_follower(ctx: &Context, peer: &PeerRow, row: &FollowInRow) -> Result<()> {
     let mut tx = change::begin(ctx).await?;
     tx.delete_follow_in(row.id).await?;
     audit::record(

@@ -6,9 +6,10 @@
 mod exclusion;
 mod followers;
 mod following;
+pub mod synchronization;
 
 pub use exclusion::{exclude, reinclude};
-pub use followers::{approve, follow_received, follow_undone, reject};
+pub use followers::{approve, follow_received, follow_undone, follow_undone_by_actor, reject};
 pub use following::{find_follow, follow, follow_answered, unfollow, unfollow_peer};
 
 use url::Url;

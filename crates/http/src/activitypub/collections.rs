@@ -10,6 +10,7 @@ use crate::activitypub::collection_response;
 use crate::apub::signer::SignedRequest;
 use crate::context::Context;
 use crate::domain::collections::{self, Paging, Relationships};
+use crate::domain::follows::synchronization;
 use crate::extract::Query;
 use crate::hardening::vary_by_reader;
 use crate::model::kinds::ObjectKind;
@@ -101,4 +102,39 @@ pub(super) async fn following(
     let document =
         collections::relationships(&ctx, Relationships::Following, query.paging()?).await?;
     Ok(collection_response(&document))
+}
+
+/// The partial followers collection (FEP-8fcf): only for a signed GET,
+/// listing our approved followers on the signer's origin.
+pub(super) async fn partial_followers(
+    State(ctx): State<Context>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Response {
+    let request = SignedRequest {
+        headers: &headers,
+        method: &method,
+        uri: &uri,
+        body: None,
+    };
+    let document = async {
+        let reader = crate::apub::signer::reader(&ctx, &request)
+            .await?
+            .ok_or_else(|| {
+                crate::error::Error::Unauthorized(
+                    "the partial followers collection answers signed requests only".into(),
+                )
+            })?;
+        synchronization::partial_collection(&ctx, &reader).await
+    };
+    let mut response = vary_by_reader(match document.await {
+        Ok(document) => collection_response(&document),
+        Err(e) => ApiError::from(e).into_response(),
+    });
+    response.headers_mut().insert(
+        axum::http::header::CACHE_CONTROL,
+        axum::http::HeaderValue::from_static("private, no-store"),
+    );
+    response
 }

@@ -17,6 +17,7 @@ use serde_json::Value;
 
 use crate::apub::activities::ACTIVITIES_PATH;
 use crate::apub::actor::{ACTOR_PATH, FOLLOWERS_PATH, FOLLOWING_PATH, OUTBOX_PATH};
+use crate::apub::collection_sync::PARTIAL_FOLLOWERS_PATH;
 use crate::apub::context::{
     ACTIVITY_JSON, LD_JSON, LD_JSON_ACTIVITY_STREAMS, NETWORK_CONTEXT, NETWORK_CONTEXT_PATH,
 };
@@ -43,6 +44,7 @@ pub fn routes() -> Router<NodeState> {
         .route("/amendments/{id}/votes", get(objects::amendment_votes))
         .route(FOLLOWERS_PATH, get(collections::followers))
         .route(FOLLOWING_PATH, get(collections::following))
+        .route(PARTIAL_FOLLOWERS_PATH, get(collections::partial_followers))
         .route("/{collection}", get(collections::objects))
         .route("/{collection}/{local_id}", get(objects::object))
         .route(
