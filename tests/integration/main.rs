@@ -13,8 +13,8 @@
 
 mod mock_peer;
 mod rig;
-mod signing;
 mod sharing;
+mod signing;
 
 mod actor;
 mod agreements;

@@ -37,6 +37,8 @@ pub enum Event {
     DraftRejected,
     CommitmentRenewed,
     ScopeSet,
+    TermsReceived,
+    TermsAccepted,
 }
 
 impl Event {
@@ -69,6 +71,8 @@ impl Event {
             Event::DraftRejected => "amendment.draft_rejected",
             Event::CommitmentRenewed => "commitment.renewed",
             Event::ScopeSet => "sharing.scope_set",
+            Event::TermsReceived => "sharing.terms_received",
+            Event::TermsAccepted => "sharing.terms_accepted",
         }
     }
 }

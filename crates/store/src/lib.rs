@@ -22,6 +22,7 @@ mod periodic;
 mod processes;
 mod scopes;
 mod sessions;
+mod terms;
 mod tokens;
 mod webhooks;
 
@@ -41,6 +42,7 @@ pub use objects::{NewActivity, ObjectRow, ObjectState, VersionRow};
 pub use peers::{PeerActor, PeerRow};
 pub use scopes::ScopeRow;
 pub use sessions::SessionRow;
+pub use terms::{ReceivedTermsRow, SentTermsRow};
 pub use tokens::TokenRow;
 pub use webhooks::{WebhookEventRow, WebhookRow};
 

@@ -9,6 +9,7 @@ pub mod delete;
 pub mod follow;
 pub mod inbox;
 pub mod object_change;
+pub mod sharing_terms;
 pub mod undo;
 pub mod update;
 

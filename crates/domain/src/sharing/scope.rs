@@ -74,8 +74,15 @@ pub async fn set_scope(
         return view(ctx, peer_id).await;
     }
     let since = crate::store::now_millis();
+    let follower = super::terms::is_follower(ctx, peer_id).await?;
+    if follower {
+        ctx.store.ensure_delivery_stream(peer_id).await?;
+    }
     let mut tx = change::begin(ctx).await?;
     tx.set_peer_scope(peer_id, &scope, since).await?;
+    if follower {
+        super::terms::offer_in(ctx, &mut tx, &peer, &scope, since).await?;
+    }
     let kinds: Vec<&str> = scope.kinds.iter().map(|k| k.as_str()).collect();
     audit::record(
         &mut tx,

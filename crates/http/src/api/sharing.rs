@@ -10,14 +10,16 @@ use crate::api::openapi::problems::{
 };
 use crate::auth::AdminToken;
 use crate::context::Context;
-use crate::domain::sharing::{self, ScopeView};
+use crate::domain::sharing::{self, ScopeTerms, ScopeView};
 use crate::extract::Json;
 use crate::model::{SharingScope, parse_id};
 use crate::problem::Result;
 
 pub fn routes() -> DocumentedRoutes {
     use utoipa_axum::routes;
-    DocumentedRoutes::new().routes(routes!(get_scope, put_scope))
+    DocumentedRoutes::new()
+        .routes(routes!(get_scope, put_scope))
+        .routes(routes!(get_terms))
 }
 
 #[utoipa::path(get, path = "/api/v1/admin/peers/{id}/scope", tag = "admin",
@@ -47,4 +49,16 @@ async fn put_scope(
     Ok(Json(
         sharing::set_scope(&ctx, parse_id(&id)?, scope, &decided_by).await?,
     ))
+}
+
+#[utoipa::path(get, path = "/api/v1/admin/peers/{id}/terms", tag = "admin",
+    summary = "The sharing terms with this peer, both ways: those we sent (sent or accepted) and those it sent us",
+    params(RowId), security(("bearer" = ["admin"])),
+    responses((status = 200, description = "The terms", body = ScopeTerms), TokenRefused, NotFound))]
+async fn get_terms(
+    _token: AdminToken,
+    State(ctx): State<Context>,
+    Path(id): Path<String>,
+) -> Result<Json<ScopeTerms>> {
+    Ok(Json(sharing::terms_with(&ctx, parse_id(&id)?).await?))
 }

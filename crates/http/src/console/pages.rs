@@ -15,6 +15,7 @@ use crate::domain::catalog_listing::{self, CatalogSearch};
 use crate::domain::listing::PageRequest;
 use crate::domain::overview;
 use crate::domain::peers;
+use crate::domain::sharing;
 use crate::extract::Query;
 use crate::model::kinds::ObjectKind;
 use crate::model::{AgreementState, FollowerState, Side};
@@ -128,6 +129,7 @@ async fn peer_list(
         Ok(
             with_outcome(Page::signed_in(&ctx, &session, "peers"), &session, outcome)
                 .with("peers", peers::list(&ctx).await?)
+                .with("peer_terms", sharing::terms::terms_by_peer(&ctx).await?)
                 .render(&ctx, "console/peers.html"),
         )
     })
