@@ -79,6 +79,20 @@ async fn webhook_receiver() -> (Arc<Mutex<Vec<Value>>>, String) {
     (events, url)
 }
 
+/// The activity of `kind` `node` recorded for delivery (the last one).
+async fn stored(node: &TestNode, kind: &str) -> Value {
+    node.context
+        .store
+        .activities_after(0, 100)
+        .await
+        .unwrap()
+        .iter()
+        .map(|a| serde_json::from_str::<Value>(&a.document).unwrap())
+        .filter(|a| a["type"] == kind)
+        .last()
+        .unwrap_or_else(|| panic!("no {kind} recorded"))
+}
+
 async fn catalog_offers(node: &TestNode, token: &str) -> Vec<Value> {
     node.api("/api/v1/catalog/offers", token).await["items"]
         .as_array()
@@ -148,6 +162,14 @@ async fn both_sides_hold_the_terms_and_the_receiver_enforces_retention(db: TestD
     assert_eq!(sent["sent"]["terms"], held["received"]["terms"]);
     assert!(sent["sent"]["acceptedAt"].is_string());
     assert!(sent["received"].is_null());
+    // As sent: every term defined by its contexts, an ActivityStreams type.
+    let (offer, accept) = (stored(&a, "Offer").await, stored(&b, "Accept").await);
+    assert_eq!(offer["object"]["type"], json!(["Document", "SharingTerms"]));
+    assert_eq!(offer["to"], json!([b.actor()]));
+    assert!(offer["proof"].is_object(), "{offer}");
+    assert_eq!(accept["object"], held["received"]["offer"]);
+    crate::jsonld::assert_terms_defined(&a, "the terms' Offer", &offer);
+    crate::jsonld::assert_terms_defined(&b, "the terms' Accept", &accept);
 
     let session = sign_in(&b, &b_admin).await;
     let (status, html) = page(&b, &session.cookie, "/admin/peers").await;
