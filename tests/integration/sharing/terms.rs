@@ -88,8 +88,7 @@ async fn stored(node: &TestNode, kind: &str) -> Value {
         .unwrap()
         .iter()
         .map(|a| serde_json::from_str::<Value>(&a.document).unwrap())
-        .filter(|a| a["type"] == kind)
-        .last()
+        .rfind(|a| a["type"] == kind)
         .unwrap_or_else(|| panic!("no {kind} recorded"))
 }
 
