@@ -4,8 +4,8 @@
 //! clock is moved by rewriting `catalog.updated_at` in B's own database to
 //! two days ago, and B's `federation.retention_check_every` is one second);
 //! a stub follower that never answers is shown "not acknowledged" and keeps
-//! receiving; terms from a peer B does not follow are refused, stored
-//! nowhere.
+//! receiving; terms from a peer B does not follow, and an `Accept` of
+//! terms sent to another peer, are refused and stored nowhere.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -24,11 +24,12 @@ use crate::rig::federation::{
     admin, approve_follower, ask_to_follow, node_named, wait_follow_state,
 };
 use crate::rig::{TestDatabase, TestNode, eventually};
+use passerelle::apub::activities::{self, sharing_terms, sharing_terms::SharingTerms};
 
 on_both_backends!(
     both_sides_hold_the_terms_and_the_receiver_enforces_retention,
     a_follower_that_never_answers_is_not_acknowledged,
-    terms_from_a_peer_not_followed_are_refused
+    wrong_senders_of_terms_and_acceptances_are_refused
 );
 
 const PURPOSE: &str = "A shared catalog of local food";
@@ -250,53 +251,80 @@ async fn a_follower_that_never_answers_is_not_acknowledged(db: TestDatabase) {
     a.stop().await;
 }
 
-async fn terms_from_a_peer_not_followed_are_refused(db: TestDatabase) {
-    let (b, b_db) = node_named(&db, "velocoop", |s| {
-        s.federation.admission = Admission::Open;
-    })
-    .await;
+async fn wrong_senders_of_terms_and_acceptances_are_refused(db: TestDatabase) {
+    let (b, b_db) = node_named(&db, "velocoop", |_| {}).await;
     let (c, _c_db) = node_named(&db, "stranger", |_| {}).await;
     let (b_admin, c_admin) = (admin(&b).await, admin(&c).await);
+    // B shares with a stub follower under terms the stub never answers.
+    let key = new_key();
+    let stub = MockPeer::with_actor(&key, None).await;
+    approve_follower(&b, &b_admin, &stub.url("/actor"), &key).await;
+    let stub_on_b = peer_id(&b, &stub.url("/actor")).await;
+    set_scope(&b, &b_admin, stub_on_b, &json!({"kinds": ["offer"]})).await;
+    let sent = terms(&b, &b_admin, stub_on_b).await["sent"]["offer"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     // C follows B (so each knows the other), B does not follow C.
-    ask_to_follow(&c, &c_admin, &b, &b_admin).await;
+    let request = ask_to_follow(&c, &c_admin, &b, &b_admin).await;
+    let approved = b
+        .post_json(
+            &format!("/api/v1/admin/follow-requests/{}/approve", request["id"]),
+            &b_admin,
+            &json!({}),
+        )
+        .await;
+    assert_eq!(approved.status(), 200);
     wait_follow_state(&c, &c_admin, &b, "active").await;
 
-    // C sends B signed terms anyway (with its integrity proof).
-    use passerelle::apub::activities::{self, sharing_terms};
-    let b_on_c = peer_id(&c, &b.actor()).await;
-    let forged = sharing_terms::SharingTerms::of(
-        &c.context.settings,
+    // C sends B signed terms anyway (with its integrity proof), and an
+    // `Accept` of the terms B sent the stub.
+    let settings = &c.context.settings;
+    let b_actor = url::Url::parse(&b.actor()).unwrap();
+    let forged = SharingTerms::of(
+        settings,
         &passerelle::model::SharingScope::default(),
-        &url::Url::parse(&b.actor()).unwrap(),
+        &b_actor,
         &passerelle::model::time::now(),
     );
-    let id = activities::new_activity_id(&c.context.settings);
-    let offer = sharing_terms::offer(&c.context.settings, &id, &forged).unwrap();
-    passerelle::domain::outgoing::send_to_peer(
-        &c.context,
-        passerelle::model::PeerId(b_on_c),
-        sharing_terms::OFFER,
-        &id,
-        &offer,
-    )
-    .await
-    .unwrap();
-    eventually("B to refuse the terms", 20, || async {
-        let metrics = b.get("/metrics").await.text().await.ok()?;
-        metrics
-            .contains(r#"passerelle_inbox_activities_total{outcome="refused",type="Offer"}"#)
-            .then_some(())
-    })
-    .await;
-
-    // Refused as from a peer B does not follow (403), not for its proof.
-    let streams = c.api("/api/v1/admin/deliveries?state=all", &c_admin).await;
-    assert!(
-        streams[0]["last_error"]
-            .as_str()
-            .is_some_and(|e| e.contains("403")),
-        "{streams}"
+    let offer_id = activities::new_activity_id(settings);
+    let offer = sharing_terms::offer(settings, &offer_id, &forged).unwrap();
+    let accept_id = activities::new_activity_id(settings);
+    let accept = sharing_terms::accept(
+        settings,
+        &accept_id,
+        &url::Url::parse(&sent).unwrap(),
+        &b_actor,
     );
+    let b_on_c = passerelle::model::PeerId(peer_id(&c, &b.actor()).await);
+    for (kind, id, document) in [
+        (sharing_terms::OFFER, &offer_id, &offer),
+        (passerelle::model::ActivityKind::Accept, &accept_id, &accept),
+    ] {
+        passerelle::domain::outgoing::send_to_peer(&c.context, b_on_c, kind, id, document)
+            .await
+            .unwrap();
+    }
+    for kind in ["Offer", "Accept"] {
+        eventually(&format!("B to refuse the {kind}"), 40, || async {
+            let metrics = b.get("/metrics").await.text().await.ok()?;
+            metrics
+                .contains(&format!(
+                    r#"passerelle_inbox_activities_total{{outcome="refused",type="{kind}"}}"#
+                ))
+                .then_some(())
+        })
+        .await;
+    }
+    // Both refused, the `Accept` for who sent it (403), not for its proof;
+    // C's node gave up on both.
+    let streams = c.api("/api/v1/admin/deliveries?state=all", &c_admin).await;
+    assert_eq!(streams[0]["skipped"], 2, "{streams}");
+    assert_eq!(
+        streams[0]["last_skipped"],
+        format!("{accept_id} refused with 403 Forbidden"),
+    );
+
     let c_on_b = peer_id(&b, &c.actor()).await;
     let held = terms(&b, &b_admin, c_on_b).await;
     assert!(held["received"].is_null(), "{held}");
@@ -305,10 +333,12 @@ async fn terms_from_a_peer_not_followed_are_refused(db: TestDatabase) {
         0
     );
     assert_eq!(
-        b_db.query_i64("SELECT COUNT(*) FROM audit_log WHERE action = 'sharing.terms_received'")
+        b_db.query_i64("SELECT COUNT(*) FROM audit_log WHERE action LIKE 'sharing.terms_%'")
             .await,
         0
     );
+    let stub_terms = terms(&b, &b_admin, stub_on_b).await;
+    assert_eq!(stub_terms["sent"]["state"], "sent", "{stub_terms}");
     b.stop().await;
     c.stop().await;
 }
