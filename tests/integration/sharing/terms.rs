@@ -4,7 +4,7 @@
 //! clock is moved by rewriting `catalog.updated_at` in B's own database to
 //! two days ago, and B's `federation.retention_check_every` is one second);
 //! a stub follower that never answers is shown "not acknowledged" and keeps
-//! receiving; terms from a peer B does not follow, and an `Accept` of
+//! receiving (and a fault recording the terms leaves its scope unset); terms from a peer B does not follow, and an `Accept` of
 //! terms sent to another peer, are refused and stored nowhere.
 
 use std::sync::{Arc, Mutex};
@@ -222,6 +222,28 @@ async fn a_follower_that_never_answers_is_not_acknowledged(db: TestDatabase) {
     let stub = MockPeer::with_actor(&key, None).await;
     approve_follower(&a, &a_admin, &stub.url("/actor"), &key).await;
     let stub_id = peer_id(&a, &stub.url("/actor")).await;
+    // The scope and its terms commit together: a fault recording the terms
+    // leaves the scope unset and nothing to deliver.
+    db.inject_insert_fault("sent_terms").await;
+    let failed = a
+        .put_json(
+            &format!("/api/v1/admin/peers/{stub_id}/scope"),
+            &a_admin,
+            &json!({"kinds": ["offer"], "purpose": PURPOSE}),
+        )
+        .await;
+    assert!(failed.status().is_server_error(), "{}", failed.status());
+    db.lift_insert_fault("sent_terms").await;
+    let scope = a
+        .api(&format!("/api/v1/admin/peers/{stub_id}/scope"), &a_admin)
+        .await;
+    assert_eq!(scope["default"], true, "{scope}");
+    assert!(terms(&a, &a_admin, stub_id).await["sent"].is_null());
+    assert_eq!(
+        db.query_i64("SELECT COUNT(*) FROM activities WHERE kind = 'Offer'")
+            .await,
+        0
+    );
     set_scope(
         &a,
         &a_admin,
