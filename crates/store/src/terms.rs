@@ -159,6 +159,16 @@ impl ChangeTx {
         Ok(())
     }
 
+    /// Forgets the terms `peer_id` sent us (we no longer hold anything
+    /// of it).
+    pub async fn forget_received_terms(&mut self, peer_id: PeerId) -> Result<()> {
+        sqlx::query("DELETE FROM received_terms WHERE peer_id = $1")
+            .bind(peer_id)
+            .execute(self.connection())
+            .await?;
+        Ok(())
+    }
+
     /// What the catalog holds from `peer_id` not updated since `before`
     /// (ms): (object URI, kind).
     pub async fn catalog_updated_before(

@@ -210,6 +210,17 @@ async fn both_sides_hold_the_terms_and_the_receiver_enforces_retention(db: TestD
     .await;
     assert_eq!(deleted["data"]["object"]["id"], a.url("/offers/apples"));
     assert_eq!(deleted["data"]["peer"], a.actor());
+
+    // B unfollows A: with nothing of A held, A's terms are gone too.
+    let follows = b.api("/api/v1/admin/follows", &b_admin).await;
+    let unfollowed = b
+        .delete_with(
+            &format!("/api/v1/admin/follows/{}", follows[0]["id"]),
+            &b_admin,
+        )
+        .await;
+    assert!(unfollowed.status().is_success(), "{}", unfollowed.status());
+    assert!(terms(&b, &b_admin, a_on_b).await["received"].is_null());
     a.stop().await;
     b.stop().await;
 }
