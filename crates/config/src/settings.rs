@@ -190,6 +190,10 @@ pub struct FederationSettings {
     /// the peer has not acknowledged with a receipt within this is overdue.
     #[serde(with = "humantime_serde")]
     pub removal_deadline: std::time::Duration,
+    /// How often what peers shared under terms with a retention is checked,
+    /// and what is past it leaves the catalog.
+    #[serde(with = "humantime_serde")]
+    pub retention_check_every: std::time::Duration,
 }
 
 /// An HTTP signature scheme.
@@ -269,6 +273,7 @@ impl Default for Settings {
                 first_signature: SignatureScheme::Rfc9421,
                 default_scope: SharingScope::default(),
                 removal_deadline: std::time::Duration::from_secs(24 * 3600),
+                retention_check_every: std::time::Duration::from_secs(3600),
             },
             log: LogSettings {
                 format: LogFormat::Text,

@@ -21,6 +21,18 @@ fn short_metrics_token_and_bad_rules_are_named() {
 }
 
 #[test]
+fn the_retention_check_is_at_least_a_second() {
+    let error = load_toml("[federation]\nretention_check_every = \"0s\"\n").unwrap_err();
+    assert!(
+        error
+            .to_string()
+            .contains("federation.retention_check_every"),
+        "{error}"
+    );
+    assert!(load_toml("[federation]\nretention_check_every = \"1s\"\n").is_ok());
+}
+
+#[test]
 fn dfc_sources_are_read_and_checked() {
     let settings = load_toml(
         "[[dfc.sources]]\ncatalog_url = \"https://ofn.example/api/dfc/enterprises/4/catalog_items\"\n\

@@ -110,6 +110,12 @@ impl Settings {
                 reason: "must be at least 1024".to_owned(),
             });
         }
+        if self.federation.retention_check_every < std::time::Duration::from_secs(1) {
+            return Err(ConfigError::BadValue {
+                key: "federation.retention_check_every",
+                reason: "at least 1s".to_owned(),
+            });
+        }
         Ok(())
     }
 

@@ -39,6 +39,8 @@ pub enum Event {
     ScopeSet,
     FollowSyncUndone,
     FollowSyncEnded,
+    TermsReceived,
+    TermsAccepted,
 }
 
 impl Event {
@@ -73,6 +75,8 @@ impl Event {
             Event::ScopeSet => "sharing.scope_set",
             Event::FollowSyncUndone => "follow.sync_undone",
             Event::FollowSyncEnded => "follow.sync_ended",
+            Event::TermsReceived => "sharing.terms_received",
+            Event::TermsAccepted => "sharing.terms_accepted",
         }
     }
 }

@@ -242,6 +242,8 @@ pub async fn receive_delete(
 pub async fn purge_peer(tx: &mut ChangeTx, peer: &PeerRow, reason: &str) -> Result<usize> {
     let held = tx.peer_catalog_objects(peer.id).await?;
     tx.delete_peer_catalog(peer.id).await?;
+    // Its sharing terms governed what we held of it: nothing is left.
+    tx.forget_received_terms(peer.id).await?;
     // What was queued about it is moot now: only the deletions go out.
     tx.drop_queued_catalog_events(&peer.actor_uri).await?;
     for (object, kind) in &held {

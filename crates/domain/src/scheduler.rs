@@ -1,5 +1,5 @@
 //! The node's one scheduler. Every periodic task (the DFC imports, the
-//! amendment tally, retention, owed receipts) is claimed in `periodic_runs` before it
+//! amendment tally, retention, owed receipts, the sharing terms' retention) is claimed in `periodic_runs` before it
 //! runs, so it runs once per period across the replicas sharing the
 //! database (`Store::claim_periodic_run`): with three replicas, a DFC
 //! catalog is still fetched once per interval.
@@ -15,6 +15,7 @@ use crate::dfc::schedule::source_of;
 use crate::error::Result;
 use crate::model::time::millis;
 use crate::retention::{self, PRUNE_EVERY};
+use crate::sharing::expiry;
 use crate::sharing::receipts;
 use crate::store::now_millis;
 use passerelle_config::{DfcSourceSettings, Settings};
@@ -32,6 +33,9 @@ pub enum Task {
     Tally,
     /// Send the receipts owed to origins (every couple of seconds).
     Receipts,
+    /// Remove from the catalog what is past its peer's sharing terms'
+    /// retention (`federation.retention_check_every`).
+    Expire(Duration),
     /// Import one configured DFC catalog, every `interval` of its own.
     Dfc(DfcSourceSettings),
 }
@@ -43,6 +47,7 @@ impl Task {
             Task::Prune => "prune".to_owned(),
             Task::Tally => "tally".to_owned(),
             Task::Receipts => "receipts".to_owned(),
+            Task::Expire(_) => "expire".to_owned(),
             Task::Dfc(source) => format!("dfc {}", source.catalog_url),
         }
     }
@@ -53,6 +58,7 @@ impl Task {
             Task::Prune => "prune",
             Task::Tally => "tally",
             Task::Receipts => "receipts",
+            Task::Expire(_) => "expire",
             Task::Dfc(_) => "dfc",
         }
     }
@@ -62,6 +68,7 @@ impl Task {
             Task::Prune => PRUNE_EVERY,
             Task::Tally => TALLY_EVERY,
             Task::Receipts => receipts::SEND_EVERY,
+            Task::Expire(every) => *every,
             Task::Dfc(source) => source.interval,
         }
     }
@@ -71,6 +78,7 @@ impl Task {
             Task::Prune => retention::prune(ctx).await,
             Task::Tally => tally_due(ctx).await.map(|_| ()),
             Task::Receipts => receipts::send_owed(ctx).await,
+            Task::Expire(_) => expiry::expire(ctx).await.map(|_| ()),
             Task::Dfc(settings) => {
                 match source_of(settings) {
                     // A failed run is recorded by the import itself.
@@ -87,7 +95,12 @@ impl Task {
 
 /// The node's periodic tasks under `settings`.
 pub fn tasks(settings: &Settings) -> Vec<Task> {
-    let mut tasks = vec![Task::Prune, Task::Tally, Task::Receipts];
+    let mut tasks = vec![
+        Task::Prune,
+        Task::Tally,
+        Task::Receipts,
+        Task::Expire(settings.federation.retention_check_every),
+    ];
     tasks.extend(settings.dfc.sources.iter().cloned().map(Task::Dfc));
     tasks
 }

@@ -34,6 +34,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     console!("dashboard"),
     console!("requests"),
     console!("peers"),
+    console!("peer_terms"),
     console!("charter"),
     console!("amendments"),
     console!("published"),

@@ -9,6 +9,14 @@ pub fn format_millis(millis: i64) -> String {
         .to_rfc3339_opts(SecondsFormat::Millis, true)
 }
 
+/// A date-time (RFC 3339) in milliseconds since the epoch; none when it
+/// cannot be read.
+pub fn parse_millis(text: &str) -> Option<i64> {
+    DateTime::parse_from_rfc3339(text)
+        .ok()
+        .map(|t| t.timestamp_millis())
+}
+
 pub fn now() -> String {
     Utc::now().to_rfc3339_opts(SecondsFormat::Millis, true)
 }

@@ -24,6 +24,7 @@ mod processes;
 mod register;
 mod scopes;
 mod sessions;
+mod terms;
 mod tokens;
 mod webhooks;
 
@@ -45,6 +46,7 @@ pub use peers::{PeerActor, PeerRow};
 pub use register::SharingCounts;
 pub use scopes::ScopeRow;
 pub use sessions::SessionRow;
+pub use terms::{ReceivedTermsRow, SentTermsRow};
 pub use tokens::TokenRow;
 pub use webhooks::{WebhookEventRow, WebhookRow};
 

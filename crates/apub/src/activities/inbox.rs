@@ -14,6 +14,7 @@ use crate::activities::answer::Answer;
 use crate::activities::follow::Follow;
 use crate::activities::object_change::{ObjectChange, ObjectChangeType};
 use crate::activities::receipt::{self, Receipt};
+use crate::activities::sharing_terms::SharingTerms;
 use crate::activities::undo::Undo;
 use crate::error::{Error, Result};
 
@@ -36,6 +37,9 @@ pub enum Inbound {
     ActorDeleted(ObjectChange),
     /// FEP-0837: a peer asks for some of one of this node's offers.
     AgreementOffered(OfferAgreement),
+    /// Issue 26: a followed peer tells us the terms it shares under
+    /// (`Offer{object: SharingTerms}`; same envelope as an agreement's).
+    TermsOffered(OfferAgreement),
     /// FEP-0837: an agreement between us completed or was cancelled.
     AgreementUpdated(ObjectChange),
     /// A charter amendment opened or closed, a vote, a draft, its answer.
@@ -73,6 +77,7 @@ impl Inbound {
             "Offer" if Agreement::is_agreement(object) => {
                 Inbound::AgreementOffered(read(envelope)?)
             }
+            "Offer" if SharingTerms::is_terms(object) => Inbound::TermsOffered(read(envelope)?),
             "Create" | "Update" | "Delete" => Inbound::changed(read(envelope)?),
             _ => Inbound::Ignored {
                 id: read::<Named>(envelope)?.id,
@@ -107,7 +112,7 @@ impl Inbound {
             | Inbound::ActorUpdated(a)
             | Inbound::ActorDeleted(a)
             | Inbound::AgreementUpdated(a) => &a.id,
-            Inbound::AgreementOffered(a) => &a.id,
+            Inbound::AgreementOffered(a) | Inbound::TermsOffered(a) => &a.id,
             Inbound::Amendment(a) => &a.id,
             Inbound::Receipt(a) => &a.id,
             Inbound::Ignored { id, .. } => id,

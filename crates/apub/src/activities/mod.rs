@@ -10,6 +10,7 @@ pub mod follow;
 pub mod inbox;
 pub mod object_change;
 pub mod receipt;
+pub mod sharing_terms;
 pub mod undo;
 pub mod update;
 

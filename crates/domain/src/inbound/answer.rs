@@ -1,13 +1,14 @@
-//! A received `Accept` or `Reject`: of this node's `Follow`, or of an
-//! FEP-0837 `Offer` this node sent (then the agreement's answer).
+//! A received `Accept` or `Reject`: of this node's `Follow`, of an
+//! FEP-0837 `Offer` this node sent (then the agreement's answer), or of
+//! the sharing terms it sent.
 
 use crate::apub::activities::answer::Answer;
 use crate::context::Context;
 use crate::error::Result;
 use crate::store::PeerRow;
-use crate::{agreements, follows};
+use crate::{agreements, follows, sharing};
 
-pub(super) async fn received(ctx: &Context, _sender: &PeerRow, answer: Answer) -> Result<()> {
+pub(super) async fn received(ctx: &Context, sender: &PeerRow, answer: Answer) -> Result<()> {
     let answered = answer.follow_id()?;
     let accepted = answer.accepted();
     if let Some(agreement) = ctx.store.agreement_by_offer(answered.as_str()).await? {
@@ -20,6 +21,9 @@ pub(super) async fn received(ctx: &Context, _sender: &PeerRow, answer: Answer) -
             answer.content.as_deref(),
         )
         .await;
+    }
+    if let Some(sent) = ctx.store.sent_terms_by_offer(answered.as_str()).await? {
+        return sharing::terms::answered(ctx, sender, &sent, accepted).await;
     }
     follows::follow_answered(ctx, &answer.actor, &answered, accepted).await
 }

@@ -1,5 +1,6 @@
 //! Agreement activities (`Offer(Agreement)`, the `Accept` or `Reject` of
-//! such an `Offer`, `Update(Agreement)`) commit both sides to something:
+//! such an `Offer`, `Update(Agreement)`) and sharing terms (their `Offer`,
+//! its `Accept`) commit both sides to something:
 //! each must carry a FEP-8b32 integrity proof by its sender's
 //! `assertionMethod` key, verified here before anything is stored. So must
 //! a receipt (issue 26): an auditor checks it later against that key.
@@ -17,11 +18,16 @@ use crate::store::PeerRow;
 /// Whether `activity` is about an agreement.
 async fn about_agreement(ctx: &Context, activity: &Inbound) -> Result<bool> {
     Ok(match activity {
-        Inbound::AgreementOffered(_) | Inbound::AgreementUpdated(_) => true,
+        Inbound::AgreementOffered(_) | Inbound::AgreementUpdated(_) | Inbound::TermsOffered(_) => {
+            true
+        }
         Inbound::Answer(answer) => {
             answer.result.as_ref().is_some_and(Agreement::is_agreement)
                 || match object_id(&answer.object) {
-                    Some(id) => ctx.store.agreement_by_offer(id.as_str()).await?.is_some(),
+                    Some(id) => {
+                        ctx.store.agreement_by_offer(id.as_str()).await?.is_some()
+                            || ctx.store.sent_terms_by_offer(id.as_str()).await?.is_some()
+                    }
                     None => false,
                 }
         }

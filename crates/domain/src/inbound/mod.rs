@@ -10,6 +10,7 @@ mod follow;
 mod integrity;
 mod object_change;
 mod offer;
+mod terms;
 mod undo;
 
 use serde_json::Value;
@@ -60,6 +61,7 @@ async fn route(ctx: &Context, sender: &PeerRow, activity: Inbound) -> Result<()>
         Inbound::ActorUpdated(_) => object_change::actor_updated(ctx, sender).await,
         Inbound::ActorDeleted(_) => object_change::actor_deleted(ctx, sender).await,
         Inbound::AgreementOffered(offer) => offer::received(ctx, sender, offer).await,
+        Inbound::TermsOffered(offer) => terms::received(ctx, sender, offer).await,
         Inbound::AgreementUpdated(change) => {
             object_change::agreement_updated(ctx, sender, change).await
         }

@@ -125,6 +125,9 @@ pub async fn set_scope(
         since,
     };
     let reconciled = reconcile(ctx, &mut tx, &change).await?;
+    if approved_follower {
+        super::terms::offer_in(ctx, &mut tx, &peer, &scope, since).await?;
+    }
     let kinds: Vec<&str> = scope.kinds.iter().map(|k| k.as_str()).collect();
     audit::record(
         &mut tx,

@@ -13,7 +13,7 @@ use crate::api::openapi::problems::{
 use crate::auth::AdminToken;
 use crate::context::Context;
 use crate::domain::sharing::register::{self, Register};
-use crate::domain::sharing::{self, ScopeView};
+use crate::domain::sharing::{self, ScopeTerms, ScopeView};
 use crate::error::Error;
 use crate::extract::{Json, Query};
 use crate::model::{SharingScope, parse_id};
@@ -24,6 +24,7 @@ pub fn routes() -> DocumentedRoutes {
     DocumentedRoutes::new()
         .routes(routes!(get_scope, put_scope))
         .routes(routes!(get_register))
+        .routes(routes!(get_terms))
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -80,4 +81,16 @@ async fn put_scope(
     Ok(Json(
         sharing::set_scope(&ctx, parse_id(&id)?, scope, &decided_by).await?,
     ))
+}
+
+#[utoipa::path(get, path = "/api/v1/admin/peers/{id}/terms", tag = "admin",
+    summary = "The sharing terms with this peer, both ways: those we sent (sent or accepted) and those it sent us",
+    params(RowId), security(("bearer" = ["admin"])),
+    responses((status = 200, description = "The terms", body = ScopeTerms), TokenRefused, NotFound))]
+async fn get_terms(
+    _token: AdminToken,
+    State(ctx): State<Context>,
+    Path(id): Path<String>,
+) -> Result<Json<ScopeTerms>> {
+    Ok(Json(sharing::terms_with(&ctx, parse_id(&id)?).await?))
 }

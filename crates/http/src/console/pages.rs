@@ -15,7 +15,7 @@ use crate::domain::catalog_listing::{self, CatalogSearch};
 use crate::domain::listing::PageRequest;
 use crate::domain::overview;
 use crate::domain::peers;
-use crate::domain::sharing::register;
+use crate::domain::sharing::{self, register};
 use crate::extract::Query;
 use crate::model::kinds::ObjectKind;
 use crate::model::{AgreementState, FollowerState, Side};
@@ -128,11 +128,12 @@ async fn peer_list(
 ) -> Response {
     page(&ctx, &session, async || {
         let peers = peers::list(&ctx).await?;
-        let scopes = crate::domain::sharing::views(&ctx, &peers).await?;
+        let scopes = sharing::views(&ctx, &peers).await?;
         Ok(
             with_outcome(Page::signed_in(&ctx, &session, "peers"), &session, outcome)
                 .with("peers", peers)
                 .with("scopes", scopes)
+                .with("peer_terms", sharing::terms::terms_by_peer(&ctx).await?)
                 .render(&ctx, "console/peers.html"),
         )
     })
