@@ -107,6 +107,7 @@ async fn a_scope_per_peer(db: TestDatabase) {
     let (t, _databases) = three_nodes(&db).await;
     offers_only(&t).await;
     narrowed_then_widened(&t).await;
+    switched_to_members(&t).await;
     for node in [t.a, t.b, t.c] {
         node.stop().await;
     }
@@ -338,6 +339,27 @@ async fn narrowed_then_widened(t: &Three) {
         (catalog_names(b, b_platform, "offers").await.len() == 4).then_some(())
     })
     .await;
+}
+
+/// Switched from offers to members: B is told to drop every offer, even
+/// the one its backfill read (not in the ledger), and is sent the members.
+async fn switched_to_members(t: &Three) {
+    let switched = put_scope(&t.a, &t.a_admin, t.b_id, &json!({"kinds": ["member"]})).await;
+    assert_eq!(switched.status(), 200);
+    eventually("B to hold members and no offer", 30, || async {
+        let offers = catalog_names(&t.b, &t.b_platform, "offers").await;
+        let members = catalog_names(&t.b, &t.b_platform, "members").await;
+        (offers.is_empty() && members == ["Early Member", "Sam Courier"]).then_some(())
+    })
+    .await;
+    t.a.wait_until_delivered().await;
+    let ledger = ledger(&t.a, &t.a_admin, t.b_id).await;
+    for offer in ["carrots", "leeks", "rye", "spelt"] {
+        assert!(
+            ledger.contains(&(offer.to_owned(), "Delete".to_owned())),
+            "{offer}: {ledger:?}"
+        );
+    }
 }
 
 /// Bad input to PUT scope is refused with a problem, and nothing changes;
