@@ -170,7 +170,10 @@ impl<'a> StreamPass<'a> {
         &self,
         activity: &'x OutgoingActivity,
     ) -> Result<Option<(Cow<'x, str>, ActivityKind)>> {
-        let governance = activity.target_peer_id == Some(self.peer.id);
+        // Addressed to this peer alone and about no object (an activity
+        // about an object, such as what a scope change sends, is data).
+        let governance =
+            activity.target_peer_id == Some(self.peer.id) && activity.object_id.is_none();
         if activity.withdrawn {
             // Its object was deleted before this peer got it: the content
             // is gone, and the Delete that follows says so.

@@ -107,6 +107,7 @@ async fn a_scope_per_peer(db: TestDatabase) {
     let (t, _databases) = three_nodes(&db).await;
     offers_only(&t).await;
     narrowed_then_widened(&t).await;
+    switched_to_members(&t).await;
     for node in [t.a, t.b, t.c] {
         node.stop().await;
     }
@@ -201,38 +202,38 @@ async fn offers_only(t: &Three) {
     // Published after: delivered.
     a.put_json(
         "/api/v1/offers/rye",
-        &a_platform,
-        &offer(&a, "Rye bread", BREAD),
+        a_platform,
+        &offer(a, "Rye bread", BREAD),
     )
     .await;
     let sam = json!({"type": "Person", "name": "Sam Courier", "role": "worker"});
-    a.put_json("/api/v1/members/sam", &a_platform, &sam).await;
+    a.put_json("/api/v1/members/sam", a_platform, &sam).await;
 
     eventually("C to hold everything", 30, || async {
-        let offers = catalog_names(&c, &c_platform, "offers").await;
-        let members = catalog_names(&c, &c_platform, "members").await;
+        let offers = catalog_names(c, c_platform, "offers").await;
+        let members = catalog_names(c, c_platform, "members").await;
         (offers == ["Carrots", "Rye bread"] && members == ["Early Member", "Sam Courier"])
             .then_some(())
     })
     .await;
     eventually("B to hold the offers", 30, || async {
-        (catalog_names(&b, &b_platform, "offers").await == ["Carrots", "Rye bread"]).then_some(())
+        (catalog_names(b, b_platform, "offers").await == ["Carrots", "Rye bread"]).then_some(())
     })
     .await;
     a.wait_until_delivered().await;
     assert_eq!(
-        catalog_names(&b, &b_platform, "members").await,
+        catalog_names(b, b_platform, "members").await,
         Vec::<String>::new()
     );
     eventually("C to hold the charter", 30, || async {
-        let charters = c.api("/api/v1/catalog/charters", &c_platform).await;
+        let charters = c.api("/api/v1/catalog/charters", c_platform).await;
         (charters["items"].as_array().unwrap().len() == 1).then_some(())
     })
     .await;
-    let charters = b.api("/api/v1/catalog/charters", &b_platform).await;
+    let charters = b.api("/api/v1/catalog/charters", b_platform).await;
     assert_eq!(charters["items"], json!([]));
     assert!(
-        ledger(&a, &a_admin, b_id)
+        ledger(a, a_admin, b_id)
             .await
             .iter()
             .all(|(name, _)| name != "sam"),
@@ -240,21 +241,21 @@ async fn offers_only(t: &Three) {
     );
 
     // Signed reads: a member does not exist for B, does for C.
-    assert_eq!(signed_get(&b, &a, "/members/early").await.status(), 404);
+    assert_eq!(signed_get(b, a, "/members/early").await.status(), 404);
     assert_eq!(
-        signed_get(&b, &a, "/charters/pec-charter").await.status(),
+        signed_get(b, a, "/charters/pec-charter").await.status(),
         404
     );
     assert_eq!(
-        signed_get(&c, &a, "/charters/pec-charter").await.status(),
+        signed_get(c, a, "/charters/pec-charter").await.status(),
         200
     );
-    assert_eq!(signed_get(&c, &a, "/members/early").await.status(), 200);
-    assert_eq!(signed_get(&b, &a, "/offers/carrots").await.status(), 200);
+    assert_eq!(signed_get(c, a, "/members/early").await.status(), 200);
+    assert_eq!(signed_get(b, a, "/offers/carrots").await.status(), 200);
     // The members collection as each signs for it (what backfill walks).
-    let members: Value = signed_get(&b, &a, "/members").await.json().await.unwrap();
+    let members: Value = signed_get(b, a, "/members").await.json().await.unwrap();
     assert_eq!(members["totalItems"], 0);
-    let members: Value = signed_get(&c, &a, "/members").await.json().await.unwrap();
+    let members: Value = signed_get(c, a, "/members").await.json().await.unwrap();
     assert_eq!(members["totalItems"], 2);
 }
 
@@ -274,8 +275,8 @@ async fn narrowed_then_widened(t: &Three) {
     let b_id = t.b_id;
     // Narrowed to vegetables: B is told to drop the bread, the ledger says so.
     let narrowed = put_scope(
-        &a,
-        &a_admin,
+        a,
+        a_admin,
         b_id,
         &json!({"kinds": ["offer"], "categories": [VEGETABLES], "purpose": "catalogue", "retentionDays": 30}),
     )
@@ -285,46 +286,46 @@ async fn narrowed_then_widened(t: &Three) {
     assert_eq!(view["scope"]["categories"], json!([VEGETABLES]));
     assert_eq!(view["default"], false);
     eventually("B to drop the bread", 30, || async {
-        (catalog_names(&b, &b_platform, "offers").await == ["Carrots"]).then_some(())
+        (catalog_names(b, b_platform, "offers").await == ["Carrots"]).then_some(())
     })
     .await;
     a.wait_until_delivered().await;
     // (The carrots came by backfill, which B pulled: not in the ledger.)
     assert_eq!(
-        ledger(&a, &a_admin, b_id).await,
+        ledger(a, a_admin, b_id).await,
         [("rye".to_owned(), "Delete".to_owned())]
     );
-    assert_eq!(signed_get(&b, &a, "/offers/rye").await.status(), 404);
+    assert_eq!(signed_get(b, a, "/offers/rye").await.status(), 404);
     // Anyone still reads the public offer anonymously.
     assert_eq!(a.get_activity_json("/offers/rye").await.0, 200);
 
     // New offers: only the vegetables reach B; C gets both.
     a.put_json(
         "/api/v1/offers/leeks",
-        &a_platform,
-        &offer(&a, "Leeks", VEGETABLES),
+        a_platform,
+        &offer(a, "Leeks", VEGETABLES),
     )
     .await;
     a.put_json(
         "/api/v1/offers/spelt",
-        &a_platform,
-        &offer(&a, "Spelt loaf", BREAD),
+        a_platform,
+        &offer(a, "Spelt loaf", BREAD),
     )
     .await;
     a.wait_until_delivered().await;
     assert_eq!(
-        catalog_names(&c, &c_platform, "offers").await,
+        catalog_names(c, c_platform, "offers").await,
         ["Carrots", "Leeks", "Rye bread", "Spelt loaf"]
     );
     a.wait_until_delivered().await;
     assert_eq!(
-        catalog_names(&b, &b_platform, "offers").await,
+        catalog_names(b, b_platform, "offers").await,
         ["Carrots", "Leeks"]
     );
 
     // The outbox as B signs for it leaves out the bread offers and the charter.
     let anonymous = a.get_activity_json("/outbox").await.1;
-    let for_b: Value = signed_get(&b, &a, "/outbox").await.json().await.unwrap();
+    let for_b: Value = signed_get(b, a, "/outbox").await.json().await.unwrap();
     assert_eq!(
         for_b["totalItems"].as_i64().unwrap() + 3,
         anonymous["totalItems"].as_i64().unwrap(),
@@ -332,12 +333,33 @@ async fn narrowed_then_widened(t: &Three) {
     );
 
     // Widened again to every offer: what it now covers is sent.
-    let widened = put_scope(&a, &a_admin, b_id, &json!({"kinds": ["offer"]})).await;
+    let widened = put_scope(a, a_admin, b_id, &json!({"kinds": ["offer"]})).await;
     assert_eq!(widened.status(), 200);
     eventually("B to receive the bread again", 30, || async {
-        (catalog_names(&b, &b_platform, "offers").await.len() == 4).then_some(())
+        (catalog_names(b, b_platform, "offers").await.len() == 4).then_some(())
     })
     .await;
+}
+
+/// Switched from offers to members: B is told to drop every offer, even
+/// the one its backfill read (not in the ledger), and is sent the members.
+async fn switched_to_members(t: &Three) {
+    let switched = put_scope(&t.a, &t.a_admin, t.b_id, &json!({"kinds": ["member"]})).await;
+    assert_eq!(switched.status(), 200);
+    eventually("B to hold members and no offer", 30, || async {
+        let offers = catalog_names(&t.b, &t.b_platform, "offers").await;
+        let members = catalog_names(&t.b, &t.b_platform, "members").await;
+        (offers.is_empty() && members == ["Early Member", "Sam Courier"]).then_some(())
+    })
+    .await;
+    t.a.wait_until_delivered().await;
+    let ledger = ledger(&t.a, &t.a_admin, t.b_id).await;
+    for offer in ["carrots", "leeks", "rye", "spelt"] {
+        assert!(
+            ledger.contains(&(offer.to_owned(), "Delete".to_owned())),
+            "{offer}: {ledger:?}"
+        );
+    }
 }
 
 /// Bad input to PUT scope is refused with a problem, and nothing changes;

@@ -1,6 +1,7 @@
 //! What a change of a follower's scope sends it, inside the same change:
-//! a `Delete` of each object it holds that the new scope no longer covers
-//! (driven by the ledger), and the objects the new scope newly covers.
+//! a `Delete` of each object it holds (by the ledger) or could have read
+//! (backfill) that the new scope no longer covers, and the objects the new
+//! scope newly covers.
 
 use serde_json::Value;
 use url::Url;
@@ -48,15 +49,15 @@ pub async fn reconcile(
     let mut done = Reconciled::default();
     for (object, held) in tx.live_objects_held_by(change.peer.id).await? {
         let covered = covers_stored(change.after, object.kind, &object.payload);
-        if held && !covered {
+        let covered_before = covers_stored(change.before, object.kind, &object.payload);
+        // What it may read as a follower: it may hold it without the
+        // ledger knowing (its backfill read it), so it is told too.
+        let readable =
+            change.approved_follower && (object.public || change.rights.may_read(&object.audience));
+        if !covered && (held || (covered_before && readable)) {
             withdraw(ctx, tx, change, &object).await?;
             done.withdrawn += 1;
-        } else if !held
-            && covered
-            && change.approved_follower
-            && !covers_stored(change.before, object.kind, &object.payload)
-            && (object.public || change.rights.may_read(&object.audience))
-        {
+        } else if !held && covered && !covered_before && readable {
             send(ctx, tx, change, &object).await?;
             done.sent += 1;
         }
