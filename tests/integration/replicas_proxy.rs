@@ -254,6 +254,24 @@ async fn three_replicas_behind_a_round_robin_proxy() {
         .await;
     assert_eq!(accepts, 1, "one Accept recorded for one approval");
 
+    // The follower, a Passerelle node, confirms what it holds with signed
+    // receipts: let them all arrive before counting verified signatures.
+    eventually("the follower to acknowledge every offer", 30, || async {
+        let register: serde_json::Value = client
+            .get(format!("{}/api/v1/admin/sharing", node.url))
+            .bearer_auth(&b_admin)
+            .send()
+            .await
+            .ok()?
+            .json()
+            .await
+            .ok()?;
+        let counts = &register["peers"][0]["counts"];
+        (counts["delivered"].as_i64()? > 0 && counts["acknowledged"] == counts["delivered"])
+            .then_some(())
+    })
+    .await;
+
     // Signed GETs (authorized fetch) verify whichever replica answers.
     let key = new_key();
     let dead = MockPeer::with_actor_answering(&key, None, StatusCode::INTERNAL_SERVER_ERROR).await;

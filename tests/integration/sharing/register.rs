@@ -82,6 +82,24 @@ async fn sharing_register(db: TestDatabase) {
     assert!(entry["since"].is_string());
     assert_eq!(entry["follower"], "approved");
     assert_eq!(entry["counts"]["withdrawn"], 0);
+    // B is a Passerelle node: it accepts the terms and acknowledges what
+    // it holds with a signed receipt.
+    let entry = eventually(
+        "B to accept the terms and acknowledge the offer",
+        20,
+        || async {
+            let register = a.api("/api/v1/admin/sharing", &a_admin).await;
+            let entry = register["peers"]
+                .as_array()?
+                .iter()
+                .find(|e| e["peer"]["actor"] == b.actor())?
+                .clone();
+            (entry["terms"]["state"] == "accepted" && entry["counts"]["acknowledged"] == 1)
+                .then_some(entry)
+        },
+    )
+    .await;
+    assert_eq!(entry["terms"]["terms"]["purpose"], "the regional catalogue");
 
     // The signed copy verifies offline against A's published key; altered,
     // it does not.
@@ -131,6 +149,7 @@ async fn sharing_register(db: TestDatabase) {
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains(&b.handle()), "{html}");
     assert!(html.contains("the regional catalogue"));
+    assert!(html.contains(">accepted<"), "{html}");
 
     for node in [a, b, c] {
         node.stop().await;

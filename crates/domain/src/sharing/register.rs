@@ -1,5 +1,6 @@
 //! The sharing register: for each peer we share with, its scope, since
-//! when, and what the ledger says it holds, withdrew and acknowledged. The
+//! when, the terms' state, and what the ledger says it holds, withdrew and
+//! acknowledged. The
 //! answer to "with whom do we share data?", signed on request so that an
 //! auditor of the network can check it offline.
 
@@ -17,6 +18,7 @@ use crate::model::time::{self, format_millis};
 use crate::model::{FollowerState, PeerId, SharingScope};
 use crate::outgoing::sign;
 use crate::peers::PeerSummary;
+use crate::sharing::terms::{SentTermsView, sent_view};
 use crate::store::{PeerRow, SharingCounts};
 
 /// Where the register is served to the admin.
@@ -66,6 +68,10 @@ pub struct RegisterEntry {
     /// When the scope took effect.
     #[schema(format = DateTime)]
     pub since: Option<String>,
+    /// The terms of the scope as sent to the peer, and whether it
+    /// accepted them (`sent`: not acknowledged); none while the default
+    /// scope applies.
+    pub terms: Option<SentTermsView>,
     pub counts: LedgerCounts,
 }
 
@@ -117,6 +123,7 @@ pub async fn register(ctx: &Context) -> Result<Register> {
             ),
             scope_default: scope.is_none(),
             since: scope.map(|s| format_millis(s.since)),
+            terms: store.sent_terms(peer.id).await?.map(sent_view),
             counts: count.map(LedgerCounts::from).unwrap_or_default(),
         });
     }

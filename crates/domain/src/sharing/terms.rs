@@ -192,7 +192,7 @@ pub struct ScopeTerms {
     pub received: Option<ReceivedTermsView>,
 }
 
-fn sent_view(row: SentTermsRow) -> SentTermsView {
+pub(crate) fn sent_view(row: SentTermsRow) -> SentTermsView {
     SentTermsView {
         offer: row.offer_uri,
         terms: row.terms,
