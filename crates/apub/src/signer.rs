@@ -34,6 +34,18 @@ pub struct SignedRequest<'a> {
     pub body: Option<&'a [u8]>,
 }
 
+impl<'a> SignedRequest<'a> {
+    /// A request without a body: a GET, signed or not.
+    pub fn read(headers: &'a HeaderMap, method: &'a Method, uri: &'a Uri) -> Self {
+        SignedRequest {
+            headers,
+            method,
+            uri,
+            body: None,
+        }
+    }
+}
+
 /// Verifies `request`'s HTTP signature and returns the peer that signed
 /// it, stored (or refreshed) only now that it is verified. When
 /// `expected_signer` is given (an activity's actor), a request signed by
@@ -278,4 +290,16 @@ pub async fn reader(data: &Context, request: &SignedRequest<'_>) -> Result<Optio
             Ok(None)
         }
     }
+}
+
+/// The signer of a GET to a resource that answers signed requests only:
+/// anything but a verified signer is refused (401), naming `resource`.
+pub async fn required_reader(
+    data: &Context,
+    request: &SignedRequest<'_>,
+    resource: &str,
+) -> Result<PeerRow> {
+    reader(data, request)
+        .await?
+        .ok_or_else(|| Error::Unauthorized(format!("{resource} answers signed requests only")))
 }

@@ -31,6 +31,16 @@ fn verify_offline(node: &TestNode, document: &Value) -> (bool, String) {
     (output.status.success(), said)
 }
 
+/// `peer`'s entry in `node`'s register, if it has one.
+async fn entry_of(node: &TestNode, admin: &str, peer: &TestNode) -> Option<Value> {
+    let register = node.api("/api/v1/admin/sharing", admin).await;
+    register["peers"]
+        .as_array()?
+        .iter()
+        .find(|e| e["peer"]["actor"] == peer.actor())
+        .cloned()
+}
+
 async fn sharing_register(db: TestDatabase) {
     let (a, _a_db) = node_named(&db, "alpha", |_| {}).await;
     let (b, _b_db) = node_named(&db, "beta", |_| {}).await;
@@ -66,12 +76,7 @@ async fn sharing_register(db: TestDatabase) {
 
     // The register lists B with its scope and, once delivered, the offer.
     let entry = eventually("the offer to be delivered to B", 20, || async {
-        let register = a.api("/api/v1/admin/sharing", &a_admin).await;
-        let entry = register["peers"]
-            .as_array()?
-            .iter()
-            .find(|e| e["peer"]["actor"] == b.actor())?
-            .clone();
+        let entry = entry_of(&a, &a_admin, &b).await?;
         (entry["counts"]["delivered"] == 1).then_some(entry)
     })
     .await;
@@ -88,12 +93,7 @@ async fn sharing_register(db: TestDatabase) {
         "B to accept the terms and acknowledge the offer",
         20,
         || async {
-            let register = a.api("/api/v1/admin/sharing", &a_admin).await;
-            let entry = register["peers"]
-                .as_array()?
-                .iter()
-                .find(|e| e["peer"]["actor"] == b.actor())?
-                .clone();
+            let entry = entry_of(&a, &a_admin, &b).await?;
             (entry["terms"]["state"] == "accepted" && entry["counts"]["acknowledged"] == 1)
                 .then_some(entry)
         },

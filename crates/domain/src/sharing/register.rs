@@ -146,11 +146,7 @@ pub async fn signed_register(ctx: &Context) -> Result<Value> {
 /// An unsigned (or unverified) request is refused; a signer we share
 /// nothing with finds nothing.
 pub async fn entry_for_reader(ctx: &Context, request: &SignedRequest<'_>) -> Result<Value> {
-    let Some(reader) = signer::reader(ctx, request).await? else {
-        return Err(Error::Unauthorized(
-            "a peer reads its register entry with a signed GET".into(),
-        ));
-    };
+    let reader = signer::required_reader(ctx, request, "a peer's register entry").await?;
     ctx.limits.check(Door::ReadsPerActor, &reader.actor_uri)?;
     signed_entry(ctx, &reader)
         .await?

@@ -38,12 +38,7 @@ pub(super) async fn outbox(
     headers: HeaderMap,
     query: Result<Query<PageQuery>>,
 ) -> Response {
-    let request = SignedRequest {
-        headers: &headers,
-        method: &method,
-        uri: &uri,
-        body: None,
-    };
+    let request = SignedRequest::read(&headers, &method, &uri);
     let document = async {
         let Query(query) = query.map_err(|e| e.0)?;
         collections::outbox(&ctx, &request, query.paging()?).await
@@ -69,12 +64,7 @@ pub(super) async fn objects(
     headers: HeaderMap,
     query: Result<Query<PageQuery>>,
 ) -> Response {
-    let request = SignedRequest {
-        headers: &headers,
-        method: &method,
-        uri: &uri,
-        body: None,
-    };
+    let request = SignedRequest::read(&headers, &method, &uri);
     let document = async {
         let kind = ObjectKind::from_collection_path(&collection)?;
         let Query(query) = query.map_err(|e| e.0)?;
@@ -112,20 +102,14 @@ pub(super) async fn partial_followers(
     uri: Uri,
     headers: HeaderMap,
 ) -> Response {
-    let request = SignedRequest {
-        headers: &headers,
-        method: &method,
-        uri: &uri,
-        body: None,
-    };
+    let request = SignedRequest::read(&headers, &method, &uri);
     let document = async {
-        let reader = crate::apub::signer::reader(&ctx, &request)
-            .await?
-            .ok_or_else(|| {
-                crate::error::Error::Unauthorized(
-                    "the partial followers collection answers signed requests only".into(),
-                )
-            })?;
+        let reader = crate::apub::signer::required_reader(
+            &ctx,
+            &request,
+            "the partial followers collection",
+        )
+        .await?;
         synchronization::partial_collection(&ctx, &reader).await
     };
     let mut response = vary_by_reader(match document.await {

@@ -21,12 +21,7 @@ pub(super) async fn object(
     uri: Uri,
     headers: HeaderMap,
 ) -> Response {
-    let request = SignedRequest {
-        headers: &headers,
-        method: &method,
-        uri: &uri,
-        body: None,
-    };
+    let request = SignedRequest::read(&headers, &method, &uri);
     let served = async {
         let kind = ObjectKind::from_collection_path(&collection)?;
         let served = documents::object(&state, kind, &local_id, &request).await?;

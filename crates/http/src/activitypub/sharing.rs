@@ -17,12 +17,7 @@ pub(super) async fn own_entry(
     uri: Uri,
     headers: HeaderMap,
 ) -> Result<Response> {
-    let request = SignedRequest {
-        headers: &headers,
-        method: &method,
-        uri: &uri,
-        body: None,
-    };
+    let request = SignedRequest::read(&headers, &method, &uri);
     let document = register::entry_for_reader(&ctx, &request).await?;
     Ok(collection_response(&document))
 }
