@@ -65,6 +65,12 @@ impl ReaderRights {
                 .all(|kind| self.scope.kinds.contains(kind))
     }
 
+    /// Whether the scope judges an object of `kind` by its content (an
+    /// offer's categories), not by its kind and audience alone.
+    pub fn judges_content(&self, kind: crate::model::kinds::ObjectKind) -> bool {
+        kind == crate::model::kinds::ObjectKind::Offer && !self.scope.categories.is_empty()
+    }
+
     /// Whether the reader's scope leaves out every object of `kind`.
     pub fn excludes_kind(&self, kind: crate::model::kinds::ObjectKind) -> bool {
         !self.scope.kinds.contains(&kind)
