@@ -107,6 +107,21 @@ async fn inbox_refuses_bad_requests(db: TestDatabase) {
         403
     );
 
+    // A type the node handles, in a shape it cannot read: a Follow of a
+    // number, an Undo of nothing. Refused, not acknowledged and ignored.
+    let mut odd_follow = follow_from(&a, &b);
+    odd_follow["object"] = json!(42);
+    assert_eq!(
+        status(signed(&a, &b, body(&odd_follow)).send(&client).await),
+        400
+    );
+    let empty_undo =
+        json!({"id": a.url("/activities/undo-nothing"), "type": "Undo", "actor": a.actor()});
+    assert_eq!(
+        status(signed(&a, &b, body(&empty_undo)).send(&client).await),
+        400
+    );
+
     // Nothing of the above was stored.
     assert_eq!(
         b.api("/api/v1/admin/follow-requests?state=all", &b_admin)
