@@ -256,7 +256,7 @@ async fn three_replicas_behind_a_round_robin_proxy() {
 
     // The follower, a Passerelle node, confirms what it holds with signed
     // receipts: let them all arrive before counting verified signatures.
-    eventually("the follower to acknowledge every offer", 30, || async {
+    eventually("the follower to acknowledge every offer", 60, || async {
         let register: serde_json::Value = client
             .get(format!("{}/api/v1/admin/sharing", node.url))
             .bearer_auth(&b_admin)

@@ -87,6 +87,11 @@ pub async fn received(ctx: &Context, sender: &PeerRow, receipt: Receipt) -> Resu
             && delivered_version(&entry).as_deref() == Some(held.updated.as_str())
         {
             acknowledged.push((entry.object_id, false));
+        } else if ctx.store.delivery_pass_running(sender.id).await? {
+            // The version it holds may be one a running pass delivered.
+            return Err(Error::Unavailable(
+                "a delivery to the sender is still being recorded: retry".into(),
+            ));
         }
     }
     for (index, removed) in receipt.removed.iter().enumerate() {
@@ -112,22 +117,29 @@ pub async fn received(ctx: &Context, sender: &PeerRow, receipt: Receipt) -> Resu
 }
 
 /// The ledger entry of an object the receipt names; refused unless it is
-/// ours and was delivered to the sender.
+/// ours and was delivered to the sender, put off (503) while a delivery to
+/// the sender is still being recorded.
 async fn delivered(
     ctx: &Context,
     sender: &PeerRow,
     object: &str,
     pointer: &str,
 ) -> Result<LedgerEntry> {
-    ctx.store
-        .ledger_entry(sender.id, object)
-        .await?
-        .ok_or_else(|| {
-            Error::UnprocessableAt(
-                pointer.into(),
-                format!("{object} is not an object of ours delivered to the sender"),
-            )
-        })
+    if let Some(entry) = ctx.store.ledger_entry(sender.id, object).await? {
+        return Ok(entry);
+    }
+    // A pass delivering to the sender records what it delivered when it
+    // checkpoints: a receipt may overtake it. Retried, it finds the ledger
+    // written; nothing is stored meanwhile.
+    if ctx.store.delivery_pass_running(sender.id).await? {
+        return Err(Error::Unavailable(format!(
+            "{object} may be in a delivery to the sender not yet recorded: retry"
+        )));
+    }
+    Err(Error::UnprocessableAt(
+        pointer.into(),
+        format!("{object} is not an object of ours delivered to the sender"),
+    ))
 }
 
 /// The version of the object we last delivered (its `updated`), read from

@@ -73,4 +73,17 @@ impl Store {
         .await?;
         Ok(())
     }
+
+    /// Whether a pass over `peer_id`'s stream holds its lease now: what it
+    /// delivered reaches the ledger only when the pass checkpoints.
+    pub async fn delivery_pass_running(&self, peer_id: PeerId) -> Result<bool> {
+        let running: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM delivery_streams WHERE peer_id = $1 AND lease_until >= $2",
+        )
+        .bind(peer_id)
+        .bind(crate::now_millis())
+        .fetch_one(self.pool())
+        .await?;
+        Ok(running > 0)
+    }
 }
