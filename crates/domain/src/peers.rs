@@ -195,7 +195,7 @@ pub struct ReceivedView {
 
 impl ReceivedView {
     fn of(row: crate::store::ReceiptRow, withdrawn_before: i64) -> ReceivedView {
-        let withdrawn = row.activity_kind == "Delete";
+        let withdrawn = row.activity_kind == crate::model::ActivityKind::Delete;
         let overdue = withdrawn
             && row.removal_acknowledged_at.is_none()
             && row.delivered_at < withdrawn_before;
@@ -209,7 +209,7 @@ impl ReceivedView {
         ReceivedView {
             object: row.object_uri,
             kind: row.object_kind,
-            activity: row.activity_kind,
+            activity: row.activity_kind.as_str().to_owned(),
             delivered_at: format_millis(row.delivered_at),
             state: state.to_owned(),
             acknowledged_at: row.acknowledged_at.map(format_millis),

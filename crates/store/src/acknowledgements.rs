@@ -4,9 +4,10 @@
 
 use sqlx::Row;
 
+use crate::delivery::stored_kind;
 use crate::{ChangeTx, Store, now_millis};
 use passerelle_model::error::Result;
-use passerelle_model::{ObjectId, PeerId};
+use passerelle_model::{ActivityKind, ObjectId, PeerId};
 
 /// An object of an origin's this node now holds (at `version`) or removed
 /// (`version` is `None`).
@@ -22,7 +23,7 @@ pub struct OwedReceipt {
 #[derive(Debug, Clone)]
 pub struct LedgerEntry {
     pub object_id: ObjectId,
-    pub activity_kind: String,
+    pub activity_kind: ActivityKind,
     pub activity_document: Option<String>,
 }
 
@@ -55,7 +56,7 @@ impl Store {
         row.map(|row| {
             Ok(LedgerEntry {
                 object_id: row.try_get("object_id")?,
-                activity_kind: row.try_get("activity_kind")?,
+                activity_kind: stored_kind(row.try_get("activity_kind")?)?,
                 activity_document: row.try_get("document")?,
             })
         })

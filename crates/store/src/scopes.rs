@@ -78,7 +78,11 @@ impl ChangeTx {
         rows.iter()
             .map(|row| {
                 let last: Option<String> = row.try_get("activity_kind")?;
-                let held = last.is_some_and(|kind| kind != ActivityKind::Delete.as_str());
+                let held = last
+                    .as_deref()
+                    .map(crate::delivery::stored_kind)
+                    .transpose()?
+                    .is_some_and(|kind| kind != ActivityKind::Delete);
                 Ok((crate::objects::object_row(row)?, held))
             })
             .collect()

@@ -13,7 +13,7 @@ use crate::apub::activities::{self, receipt};
 use crate::change;
 use crate::context::Context;
 use crate::error::{Error, Result};
-use crate::model::time;
+use crate::model::{ActivityKind, time};
 use crate::outgoing::record_for_peer;
 use crate::store::{LedgerEntry, PeerRow};
 
@@ -83,8 +83,10 @@ pub async fn received(ctx: &Context, sender: &PeerRow, receipt: Receipt) -> Resu
     let mut acknowledged = Vec::new();
     for (index, held) in receipt.held.iter().enumerate() {
         let entry = delivered(ctx, sender, held.id.as_str(), &format!("/held/{index}")).await?;
-        if matches!(entry.activity_kind.as_str(), "Create" | "Update")
-            && delivered_version(&entry).as_deref() == Some(held.updated.as_str())
+        if matches!(
+            entry.activity_kind,
+            ActivityKind::Create | ActivityKind::Update
+        ) && delivered_version(&entry).as_deref() == Some(held.updated.as_str())
         {
             acknowledged.push((entry.object_id, false));
         } else if ctx.store.delivery_pass_running(sender.id).await? {
@@ -96,7 +98,7 @@ pub async fn received(ctx: &Context, sender: &PeerRow, receipt: Receipt) -> Resu
     }
     for (index, removed) in receipt.removed.iter().enumerate() {
         let entry = delivered(ctx, sender, removed.as_str(), &format!("/removed/{index}")).await?;
-        if entry.activity_kind == "Delete" {
+        if entry.activity_kind == ActivityKind::Delete {
             acknowledged.push((entry.object_id, true));
         }
     }

@@ -150,6 +150,16 @@ fn described(scope: &SharingScope) -> String {
     text
 }
 
+/// Where the terms sent to a follower stand.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum TermsState {
+    /// Not acknowledged: the peer keeps receiving under them.
+    Sent,
+    /// The peer answered `Accept`.
+    Accepted,
+}
+
 /// The terms sent to a follower and their state.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
@@ -161,10 +171,7 @@ pub struct SentTermsView {
     pub since: String,
     #[schema(format = DateTime)]
     pub sent_at: String,
-    /// `sent` ("not acknowledged": the peer keeps receiving under them)
-    /// or `accepted`.
-    #[schema(example = "accepted")]
-    pub state: &'static str,
+    pub state: TermsState,
     #[schema(format = DateTime)]
     pub accepted_at: Option<String>,
 }
@@ -199,9 +206,9 @@ pub(crate) fn sent_view(row: SentTermsRow) -> SentTermsView {
         since: format_millis(row.since),
         sent_at: format_millis(row.sent_at),
         state: if row.accepted_at.is_some() {
-            "accepted"
+            TermsState::Accepted
         } else {
-            "sent"
+            TermsState::Sent
         },
         accepted_at: row.accepted_at.map(format_millis),
     }

@@ -8,5 +8,6 @@ mod receipts;
 mod streams;
 
 pub use outcomes::{PassEnd, StreamProgress};
+pub(crate) use receipts::stored_kind;
 pub use receipts::{Receipt, ReceiptRow};
 pub use streams::{OutgoingActivity, StreamRow};

@@ -41,12 +41,18 @@ pub(super) async fn insert_receipts(
     Ok(())
 }
 
+/// The kind of a ledger row's last activity, as stored.
+pub(crate) fn stored_kind(name: &str) -> Result<ActivityKind> {
+    ActivityKind::parse(name)
+        .ok_or_else(|| Error::Internal(format!("stored receipt activity type {name:?}")))
+}
+
 /// One of our objects as a peer received it.
 #[derive(Debug, Clone)]
 pub struct ReceiptRow {
     pub object_uri: String,
     pub object_kind: String,
-    pub activity_kind: String,
+    pub activity_kind: ActivityKind,
     pub delivered_at: i64,
     /// When the peer's receipt confirmed it holds what we last delivered.
     pub acknowledged_at: Option<i64>,
@@ -70,11 +76,7 @@ impl Store {
         .bind(object_id)
         .fetch_optional(self.pool())
         .await?;
-        kind.map(|name| {
-            ActivityKind::parse(&name)
-                .ok_or_else(|| Error::Internal(format!("stored receipt activity type {name:?}")))
-        })
-        .transpose()
+        kind.as_deref().map(stored_kind).transpose()
     }
 
     /// What `peer_id` received of our objects, most recent first.
@@ -100,7 +102,7 @@ impl Store {
                 Ok(ReceiptRow {
                     object_uri: row.try_get("uri")?,
                     object_kind: row.try_get("kind")?,
-                    activity_kind: row.try_get("activity_kind")?,
+                    activity_kind: stored_kind(row.try_get("activity_kind")?)?,
                     delivered_at: row.try_get("delivered_at")?,
                     acknowledged_at: row.try_get("acknowledged_at")?,
                     removal_acknowledged_at: row.try_get("removal_acknowledged_at")?,
