@@ -798,6 +798,16 @@ on_both_backends!(delivered_webhook_events_are_pruned_after_their_retention);
 /// Makes the hourly pruning due at once.
 const PRUNE_DUE_NOW: &str = "UPDATE periodic_runs SET due_at = 0 WHERE task = 'prune'";
 
+/// Stops `node`, makes the prune due, and starts it again on the same
+/// settings: a run claimed by the stopping node and rolled back by its stop
+/// would otherwise leave the prune claimed and not done.
+async fn due_to_prune_on_restart(node: TestNode, db: &TestDatabase) -> TestNode {
+    let settings = node.settings.clone();
+    node.stop().await;
+    db.execute(PRUNE_DUE_NOW).await;
+    TestNode::start_on(settings).await
+}
+
 /// Delivered webhook events older than `delivery.webhook_retention` are
 /// pruned (hourly, once across replicas); recent and undelivered ones stay.
 async fn delivered_webhook_events_are_pruned_after_their_retention(db: TestDatabase) {
@@ -839,9 +849,9 @@ async fn delivered_webhook_events_are_pruned_after_their_retention(db: TestDatab
         .await;
     }
     // The node pruned when it started: the next run is an hour away, as
-    // if the hour had passed.
-    db.execute(PRUNE_DUE_NOW).await;
-    let node = node.restart().await;
+    // if the hour had passed. Made due once the node has stopped, so no run
+    // of its own can claim it and be cut short by the stop.
+    let node = due_to_prune_on_restart(node, &db).await;
     db.wait_for_rows(
         "the old delivered event to be pruned",
         "SELECT event_id FROM webhook_events ORDER BY event_id",
@@ -916,8 +926,7 @@ async fn processed_activity_ids_are_kept_a_week_then_pruned(db: TestDatabase) {
         ))
         .await;
     }
-    db.execute(PRUNE_DUE_NOW).await;
-    let node = node.restart().await;
+    let node = due_to_prune_on_restart(node, &db).await;
     db.wait_for_rows(
         "the week-old id to be forgotten",
         "SELECT activity_uri FROM inbox_seen ORDER BY activity_uri",
