@@ -194,6 +194,14 @@ pub struct FederationSettings {
     /// and what is past it leaves the catalog.
     #[serde(with = "humantime_serde")]
     pub retention_check_every: std::time::Duration,
+    /// The networks this node belongs to, each named by its charter's URI
+    /// (`https://host/charters/{id}`): `network` admission applies their
+    /// member directories.
+    pub networks: Vec<Url>,
+    /// How often the member directory of each network is fetched again
+    /// (a change the host announces is applied at once).
+    #[serde(with = "humantime_serde")]
+    pub network_sync_every: std::time::Duration,
 }
 
 /// An HTTP signature scheme.
@@ -217,6 +225,11 @@ pub enum Admission {
     Charter,
     /// Every request not blocked is approved.
     Open,
+    /// The networks named in `federation.networks` decide: their members
+    /// (each charter host's signed member directory) are followed and
+    /// approved, members the network removed are excluded; others wait
+    /// for an admin.
+    Network,
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
@@ -274,6 +287,8 @@ impl Default for Settings {
                 default_scope: SharingScope::default(),
                 removal_deadline: std::time::Duration::from_secs(24 * 3600),
                 retention_check_every: std::time::Duration::from_secs(3600),
+                networks: Vec::new(),
+                network_sync_every: std::time::Duration::from_secs(600),
             },
             log: LogSettings {
                 format: LogFormat::Text,

@@ -116,6 +116,20 @@ impl Settings {
                 reason: "at least 1s".to_owned(),
             });
         }
+        if self.federation.network_sync_every < std::time::Duration::from_secs(1) {
+            return Err(ConfigError::BadValue {
+                key: "federation.network_sync_every",
+                reason: "at least 1s".to_owned(),
+            });
+        }
+        if self.federation.admission == crate::Admission::Network
+            && self.federation.networks.is_empty()
+        {
+            return Err(ConfigError::BadValue {
+                key: "federation.networks",
+                reason: "`network` admission needs at least one network (a charter URI)".to_owned(),
+            });
+        }
         Ok(())
     }
 

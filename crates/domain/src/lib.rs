@@ -20,6 +20,7 @@ pub mod identity;
 pub mod inbound;
 pub mod listing;
 pub mod liveness;
+pub mod network;
 pub mod objects;
 pub mod outgoing;
 pub mod overview;

@@ -53,6 +53,11 @@ pub fn admit(ctx: &Context, commitments: &[CommitmentCheck]) -> Admit {
     match federation.admission {
         Admission::Open => Admit::Approve("open admission".into()),
         Admission::Manual => Admit::Wait("manual admission: an admin decides".into()),
+        // Members of the node's networks are approved before admission is
+        // asked (`network::membership`); anyone else waits for an admin.
+        Admission::Network => Admit::Wait(
+            "network admission: not a member of this node's networks; an admin decides".into(),
+        ),
         Admission::Charter => {
             let accepted = |c: &CommitmentCheck| {
                 c.charter.as_deref().is_some_and(|charter| {

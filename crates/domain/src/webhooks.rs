@@ -35,9 +35,13 @@ pub enum Event {
     AgreementCancelled,
     AmendmentOpened,
     AmendmentClosed,
+    NetworkMemberJoined,
+    NetworkMemberLeft,
+    NetworkVoteOpened,
+    NetworkVoteClosed,
 }
 
-pub const EVENTS: [Event; 14] = [
+pub const EVENTS: [Event; 18] = [
     Event::CatalogCreated,
     Event::CatalogUpdated,
     Event::CatalogDeleted,
@@ -52,6 +56,10 @@ pub const EVENTS: [Event; 14] = [
     Event::AgreementCancelled,
     Event::AmendmentOpened,
     Event::AmendmentClosed,
+    Event::NetworkMemberJoined,
+    Event::NetworkMemberLeft,
+    Event::NetworkVoteOpened,
+    Event::NetworkVoteClosed,
 ];
 
 impl Event {
@@ -71,6 +79,10 @@ impl Event {
             Event::AgreementCancelled => "agreement.cancelled",
             Event::AmendmentOpened => "amendment.opened",
             Event::AmendmentClosed => "amendment.closed",
+            Event::NetworkMemberJoined => "network.member_joined",
+            Event::NetworkMemberLeft => "network.member_left",
+            Event::NetworkVoteOpened => "network.vote_opened",
+            Event::NetworkVoteClosed => "network.vote_closed",
         }
     }
 

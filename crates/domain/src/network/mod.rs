@@ -1,0 +1,6 @@
+//! Network membership (issue 27): who belongs to a network is decided by
+//! the network. The charter's host keeps the signed member directory,
+//! takes `Join` requests and runs inclusion and exclusion votes (the
+//! amendment vote machinery, `crate::amendments`); every member node in
+//! `network` admission applies the directory: it follows and approves the
+//! members and excludes those removed, unless its admin overrides.
