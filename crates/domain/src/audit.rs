@@ -41,6 +41,15 @@ pub enum Event {
     FollowSyncEnded,
     TermsReceived,
     TermsAccepted,
+    NetworkJoinSent,
+    NetworkJoinReceived,
+    NetworkJoinRefused,
+    NetworkJoinAnswered,
+    NetworkVoteOpened,
+    NetworkVoteClosed,
+    NetworkVoted,
+    NetworkExclusionProposed,
+    NetworkReplied,
 }
 
 impl Event {
@@ -77,6 +86,15 @@ impl Event {
             Event::FollowSyncEnded => "follow.sync_ended",
             Event::TermsReceived => "sharing.terms_received",
             Event::TermsAccepted => "sharing.terms_accepted",
+            Event::NetworkJoinSent => "network.join_sent",
+            Event::NetworkJoinReceived => "network.join_received",
+            Event::NetworkJoinRefused => "network.join_refused",
+            Event::NetworkJoinAnswered => "network.join_answered",
+            Event::NetworkVoteOpened => "network.vote_opened",
+            Event::NetworkVoteClosed => "network.vote_closed",
+            Event::NetworkVoted => "network.voted",
+            Event::NetworkExclusionProposed => "network.exclusion_proposed",
+            Event::NetworkReplied => "network.replied",
         }
     }
 }

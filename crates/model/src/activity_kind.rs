@@ -18,10 +18,12 @@ pub enum ActivityKind {
     Offer,
     /// A signed receipt (`["Read", "Receipt"]`): what a peer holds of ours.
     Read,
+    /// A node asks the host of a network's charter to join the network.
+    Join,
 }
 
 impl ActivityKind {
-    pub const ALL: [ActivityKind; 9] = [
+    pub const ALL: [ActivityKind; 10] = [
         ActivityKind::Create,
         ActivityKind::Update,
         ActivityKind::Delete,
@@ -31,6 +33,7 @@ impl ActivityKind {
         ActivityKind::Undo,
         ActivityKind::Offer,
         ActivityKind::Read,
+        ActivityKind::Join,
     ];
 
     pub const fn as_str(self) -> &'static str {
@@ -44,6 +47,7 @@ impl ActivityKind {
             ActivityKind::Undo => "Undo",
             ActivityKind::Offer => "Offer",
             ActivityKind::Read => "Read",
+            ActivityKind::Join => "Join",
         }
     }
 

@@ -68,6 +68,63 @@ closed_names!(
     }
 );
 
+closed_names!(
+    UnknownAmendmentName,
+    /// What a vote decides: the next version of a charter (an amendment),
+    /// or whether a node enters or leaves the charter's network.
+    VoteSubject {
+        Charter => "charter",
+        Inclusion => "inclusion",
+        Exclusion => "exclusion",
+    }
+);
+
+impl VoteSubject {
+    /// Whether the vote is about a node's membership: then a voter may
+    /// replace its vote until the end time, and the latest counts.
+    pub fn is_membership(self) -> bool {
+        self != VoteSubject::Charter
+    }
+}
+
+closed_names!(
+    UnknownAmendmentName,
+    /// Which side of a `Join` this node is on.
+    JoinRole {
+        Host => "host",
+        Candidate => "candidate",
+    }
+);
+
+closed_names!(
+    UnknownAmendmentName,
+    /// A request to join a network: pending until the host refuses it or
+    /// opens an inclusion vote on it, then admitted or refused.
+    JoinState {
+        Pending => "pending",
+        Voting => "voting",
+        Admitted => "admitted",
+        Refused => "refused",
+    }
+);
+
+impl JoinState {
+    /// Whether a request in this state may move to `next`.
+    pub fn may_become(self, next: JoinState) -> bool {
+        matches!(
+            (self, next),
+            (JoinState::Pending, JoinState::Voting)
+                | (JoinState::Pending | JoinState::Voting, JoinState::Admitted)
+                | (JoinState::Pending | JoinState::Voting, JoinState::Refused)
+        )
+    }
+
+    /// Whether the request still waits for a decision.
+    pub fn is_open(self) -> bool {
+        matches!(self, JoinState::Pending | JoinState::Voting)
+    }
+}
+
 impl DraftState {
     /// Whether a draft in this state may move to `next`: a pending one is
     /// answered once.
@@ -90,5 +147,11 @@ mod tests {
         assert!(!AmendmentState::Closed.may_become(AmendmentState::Open));
         assert!(DraftState::Pending.may_become(DraftState::Accepted));
         assert!(!DraftState::Rejected.may_become(DraftState::Accepted));
+        assert!(JoinState::Pending.may_become(JoinState::Voting));
+        assert!(JoinState::Voting.may_become(JoinState::Admitted));
+        assert!(!JoinState::Refused.may_become(JoinState::Admitted));
+        assert!(!JoinState::Admitted.may_become(JoinState::Voting));
+        assert!(VoteSubject::Exclusion.is_membership());
+        assert!(!VoteSubject::Charter.is_membership());
     }
 }

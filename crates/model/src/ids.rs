@@ -41,6 +41,9 @@ row_id! {
     AmendmentId;
     /// A member's draft of an amendment, offered to the charter's host.
     DraftId;
+    /// A node's request to join a network (`Join`), on the host or the
+    /// candidate.
+    JoinId;
     /// This node's follow of a peer.
     FollowId;
     /// A peer's follow of this node: a request, then a follower.

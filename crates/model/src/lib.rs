@@ -21,10 +21,13 @@ pub mod units;
 
 pub use activity_kind::ActivityKind;
 pub use agreement::{AgreementState, Side};
-pub use amendment::{AmendmentRole, AmendmentState, Choice, DraftState, Outcome};
+pub use amendment::{
+    AmendmentRole, AmendmentState, Choice, DraftState, JoinRole, JoinState, Outcome, VoteSubject,
+};
 pub use follow_state::{FollowerState, FollowingState};
 pub use ids::{
-    AgreementId, AmendmentId, DraftId, FollowId, ObjectId, PeerId, RequestId, TokenId, WebhookId,
+    AgreementId, AmendmentId, DraftId, FollowId, JoinId, ObjectId, PeerId, RequestId, TokenId,
+    WebhookId,
 };
 pub use kinds::{Audience, AudienceName, ObjectKind};
 pub use sharing::SharingScope;

@@ -8,11 +8,12 @@ use sqlx::any::AnyRow;
 
 use crate::{ChangeTx, Store, now_millis};
 use passerelle_model::error::{Error, Result};
-use passerelle_model::{AmendmentRole, AmendmentState, Choice, Outcome};
+use passerelle_model::{AmendmentRole, AmendmentState, Choice, Outcome, VoteSubject};
 
 const COLUMNS: &str = "id, uri, role, host_actor, host_peer_id, charter_local_id, base_version, \
     summary, proposal, quorum_percent, majority, eligible, end_time, opened_at, state, question, \
-    closed_at, outcome, result, adopted_version, our_choice, our_vote_uri";
+    closed_at, outcome, result, adopted_version, our_choice, our_vote_uri, subject, candidate, \
+    draft, reply";
 
 #[derive(Debug, Clone)]
 pub struct AmendmentRow {
@@ -41,6 +42,14 @@ pub struct AmendmentRow {
     pub adopted_version: Option<String>,
     pub our_choice: Option<Choice>,
     pub our_vote_uri: Option<String>,
+    /// A charter version, or a node's membership (issue 27).
+    pub subject: VoteSubject,
+    /// The node a membership vote is about (its actor URI).
+    pub candidate: Option<String>,
+    /// An amendment draft or amendment the vote links to.
+    pub draft: Option<String>,
+    /// What the node a membership vote is about replied.
+    pub reply: Option<String>,
 }
 
 /// An amendment as first stored.
@@ -58,6 +67,9 @@ pub struct NewAmendment<'a> {
     pub eligible: &'a [PeerId],
     pub end_time: i64,
     pub question: &'a str,
+    pub subject: VoteSubject,
+    pub candidate: Option<&'a str>,
+    pub draft: Option<&'a str>,
 }
 
 /// How an amendment closed.
@@ -118,6 +130,10 @@ fn amendment_row(row: &AnyRow) -> Result<AmendmentRow> {
         adopted_version: row.try_get("adopted_version")?,
         our_choice: named_or_null(row, "our_choice")?,
         our_vote_uri: row.try_get("our_vote_uri")?,
+        subject: named(row, "subject")?,
+        candidate: row.try_get("candidate")?,
+        draft: row.try_get("draft")?,
+        reply: row.try_get("reply")?,
     })
 }
 
@@ -236,8 +252,9 @@ impl ChangeTx {
         let id = sqlx::query_scalar(
             "INSERT INTO amendments (uri, role, host_actor, host_peer_id, charter_local_id, \
              base_version, summary, proposal, quorum_percent, majority, eligible, end_time, \
-             opened_at, state, question) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING id",
+             opened_at, state, question, subject, candidate, draft) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) \
+             RETURNING id",
         )
         .bind(new.uri)
         .bind(new.role.as_str())
@@ -254,6 +271,9 @@ impl ChangeTx {
         .bind(now_millis())
         .bind(AmendmentState::Open.as_str())
         .bind(new.question)
+        .bind(new.subject.as_str())
+        .bind(new.candidate)
+        .bind(new.draft)
         .fetch_one(self.connection())
         .await?;
         Ok(id)
@@ -262,14 +282,87 @@ impl ChangeTx {
     /// Hosted amendments open on this charter (at most one is allowed).
     pub async fn open_amendment_on(&mut self, charter_local_id: &str) -> Result<Option<i64>> {
         let id = sqlx::query_scalar(
-            "SELECT id FROM amendments WHERE role = $1 AND state = $2 AND charter_local_id = $3",
+            "SELECT id FROM amendments WHERE role = $1 AND state = $2 AND charter_local_id = $3 \
+             AND subject = $4",
         )
         .bind(AmendmentRole::Host.as_str())
         .bind(AmendmentState::Open.as_str())
         .bind(charter_local_id)
+        .bind(VoteSubject::Charter.as_str())
         .fetch_optional(self.connection())
         .await?;
         Ok(id)
+    }
+
+    /// The hosted membership vote open on `candidate` in the network of
+    /// this charter, if any (at most one is allowed).
+    pub async fn open_membership_vote(
+        &mut self,
+        charter_local_id: &str,
+        candidate: &str,
+    ) -> Result<Option<AmendmentId>> {
+        let id = sqlx::query_scalar(
+            "SELECT id FROM amendments WHERE role = $1 AND state = $2 AND charter_local_id = $3 \
+             AND subject <> $4 AND candidate = $5",
+        )
+        .bind(AmendmentRole::Host.as_str())
+        .bind(AmendmentState::Open.as_str())
+        .bind(charter_local_id)
+        .bind(VoteSubject::Charter.as_str())
+        .bind(candidate)
+        .fetch_optional(self.connection())
+        .await?;
+        Ok(id)
+    }
+
+    /// Replaces the counted vote of a voter on a membership vote (the
+    /// latest counts, once); false if the voter had none.
+    pub async fn replace_vote(
+        &mut self,
+        amendment_id: AmendmentId,
+        vote: &VoteRow,
+        document: &str,
+    ) -> Result<bool> {
+        let done = sqlx::query(
+            "UPDATE amendment_votes SET vote_uri = $1, choice = $2, document = $3, received_at = $4 \
+             WHERE amendment_id = $5 AND voter = $6",
+        )
+        .bind(&vote.vote_uri)
+        .bind(vote.choice.as_str())
+        .bind(document)
+        .bind(vote.received_at)
+        .bind(amendment_id)
+        .bind(&vote.voter)
+        .execute(self.connection())
+        .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    /// This node's vote on a membership vote it was asked to, replacing
+    /// any earlier one.
+    pub async fn replace_our_vote(
+        &mut self,
+        id: AmendmentId,
+        choice: Choice,
+        vote_uri: &str,
+    ) -> Result<()> {
+        sqlx::query("UPDATE amendments SET our_choice = $1, our_vote_uri = $2 WHERE id = $3")
+            .bind(choice.as_str())
+            .bind(vote_uri)
+            .bind(id)
+            .execute(self.connection())
+            .await?;
+        Ok(())
+    }
+
+    /// The reply of the node a membership vote is about (the latest).
+    pub async fn set_reply(&mut self, id: AmendmentId, reply: &str) -> Result<()> {
+        sqlx::query("UPDATE amendments SET reply = $1 WHERE id = $2")
+            .bind(reply)
+            .bind(id)
+            .execute(self.connection())
+            .await?;
+        Ok(())
     }
 
     /// Closes an open amendment; false if it was closed already (by

@@ -17,6 +17,7 @@ mod dfc;
 mod follows;
 mod governance;
 mod identity;
+mod joins;
 mod objects;
 mod peers;
 mod periodic;
@@ -40,6 +41,7 @@ pub use delivery::{OutgoingActivity, PassEnd, Receipt, ReceiptRow, StreamProgres
 pub use dfc::{DfcItemRow, DfcSourceRow};
 pub use follows::{Direction, FollowInRow, FollowOutRow};
 pub use governance::{AuditRow, Claim, ExclusionRow};
+pub use joins::{JoinRow, NewJoin};
 
 pub use objects::{NewActivity, ObjectRow, ObjectState, VersionRow};
 pub use peers::{PeerActor, PeerRow};

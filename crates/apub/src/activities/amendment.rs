@@ -86,6 +86,19 @@ pub struct Question {
     pub votes: Option<Vec<Url>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub refused_votes: Option<u64>,
+    /// Issue 27: a membership vote decides `inclusion` or `exclusion` of
+    /// `candidate` in the network of the charter it `amends` nothing of
+    /// (`amends` then names the version voters are committed to).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decides: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub candidate: Option<Url>,
+    /// An amendment (or a draft of one) the discussion links to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub draft: Option<Url>,
+    /// What the node the vote is about replied, once closed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reply: Option<String>,
 }
 
 impl Question {
@@ -141,6 +154,45 @@ impl Draft {
     }
 }
 
+/// The reply of the node a membership vote is about: a `Note` in reply to
+/// the `Question`, with `content` and no option `name`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Reply {
+    pub id: Url,
+    pub attributed_to: Url,
+    pub in_reply_to: Url,
+    pub content: String,
+}
+
+impl Reply {
+    pub fn is_reply(object: &Value) -> bool {
+        has_type(object, "Note")
+            && object.get("name").is_none()
+            && object.get("inReplyTo").is_some()
+            && object.get("content").is_some()
+    }
+}
+
+/// A member proposes an exclusion to the network's host: the object of an
+/// `Offer` is the `Remove` of the member from the directory, the `Offer`'s
+/// `content` its reasons.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ProposedRemoval {
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// The member to exclude.
+    pub object: Url,
+    /// The network's member directory.
+    pub target: Url,
+}
+
+impl ProposedRemoval {
+    pub fn is_proposed_removal(object: &Value) -> bool {
+        has_type(object, "Remove") && object.get("target").is_some()
+    }
+}
+
 /// Whether `object`'s `type` is or contains `name`.
 pub fn has_type(object: &Value, name: &str) -> bool {
     match object.get("type") {
@@ -161,6 +213,8 @@ pub struct AmendmentActivity {
     pub kind: AmendmentActivityKind,
     pub actor: Url,
     pub object: Value,
+    /// An exclusion proposal's reasons.
+    pub content: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -175,14 +229,21 @@ pub enum AmendmentActivityKind {
     Offered,
     /// `Accept(Offer)` or `Reject(Offer)`: the host's answer to a draft.
     Answered { accepted: bool },
+    /// `Create(Note)` with content: the reply of the node a membership
+    /// vote is about.
+    Replied,
+    /// `Offer(Remove)`: a member proposes to exclude another.
+    ExclusionProposed,
 }
 
 impl AmendmentActivityKind {
     pub fn as_str(self) -> &'static str {
         match self {
-            AmendmentActivityKind::Opened | AmendmentActivityKind::Voted => "Create",
+            AmendmentActivityKind::Opened
+            | AmendmentActivityKind::Voted
+            | AmendmentActivityKind::Replied => "Create",
             AmendmentActivityKind::Closed => "Update",
-            AmendmentActivityKind::Offered => "Offer",
+            AmendmentActivityKind::Offered | AmendmentActivityKind::ExclusionProposed => "Offer",
             AmendmentActivityKind::Answered { accepted: true } => "Accept",
             AmendmentActivityKind::Answered { accepted: false } => "Reject",
         }
@@ -196,6 +257,8 @@ pub struct RawActivity {
     kind: String,
     actor: Url,
     object: Value,
+    #[serde(default)]
+    content: Option<String>,
 }
 
 impl TryFrom<RawActivity> for AmendmentActivity {
@@ -207,6 +270,10 @@ impl TryFrom<RawActivity> for AmendmentActivity {
             "Create" if Question::is_amendment(object) => AmendmentActivityKind::Opened,
             "Update" if Question::is_amendment(object) => AmendmentActivityKind::Closed,
             "Create" if Vote::is_vote(object) => AmendmentActivityKind::Voted,
+            "Create" if Reply::is_reply(object) => AmendmentActivityKind::Replied,
+            "Offer" if ProposedRemoval::is_proposed_removal(object) => {
+                AmendmentActivityKind::ExclusionProposed
+            }
             "Offer" if object.get("object").is_none() && Draft::is_draft(object) => {
                 AmendmentActivityKind::Offered
             }
@@ -225,6 +292,7 @@ impl TryFrom<RawActivity> for AmendmentActivity {
             kind,
             actor: raw.actor,
             object: raw.object,
+            content: raw.content,
         })
     }
 }

@@ -12,6 +12,7 @@ use crate::activities::agreement::{Agreement, OfferAgreement};
 use crate::activities::amendment::AmendmentActivity;
 use crate::activities::answer::Answer;
 use crate::activities::follow::Follow;
+use crate::activities::join::Join;
 use crate::activities::object_change::{ObjectChange, ObjectChangeType};
 use crate::activities::receipt::{self, Receipt};
 use crate::activities::sharing_terms::SharingTerms;
@@ -46,6 +47,8 @@ pub enum Inbound {
     Amendment(AmendmentActivity),
     /// A peer's signed receipt: what it holds of ours, what it removed.
     Receipt(Receipt),
+    /// A node asks to join the network of a charter hosted here.
+    Join(Join),
     /// A type (or an object) this node does not act on.
     Ignored { id: Url, kind: String },
 }
@@ -72,6 +75,7 @@ impl Inbound {
         let object = envelope.get("object").unwrap_or(&Value::Null);
         Ok(match kind {
             "Follow" => Inbound::Follow(read(envelope)?),
+            "Join" => Inbound::Join(read(envelope)?),
             "Undo" => Inbound::UndoFollow(read(envelope)?),
             "Accept" | "Reject" => Inbound::Answer(read(envelope)?),
             "Offer" if Agreement::is_agreement(object) => {
@@ -115,6 +119,7 @@ impl Inbound {
             Inbound::AgreementOffered(a) | Inbound::TermsOffered(a) => &a.id,
             Inbound::Amendment(a) => &a.id,
             Inbound::Receipt(a) => &a.id,
+            Inbound::Join(a) => &a.id,
             Inbound::Ignored { id, .. } => id,
         }
     }

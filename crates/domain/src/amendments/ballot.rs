@@ -1,8 +1,9 @@
 //! The host receives a vote: a FEP-9967 `Note` from a peer whose request
 //! signature verified. Only the nodes the amendment was addressed to when
-//! it opened may vote, once each: a vote is final, as FEP-9967 and Mastodon
-//! polls have it (a later vote from the same node is answered 409 and not
-//! kept). A vote counts while the vote is open, with a valid FEP-8b32 proof
+//! it opened may vote, once each: a vote on an amendment is final, as
+//! FEP-9967 and Mastodon polls have it (a later vote from the same node is
+//! answered 409 and not kept); on a membership vote the latest replaces
+//! the earlier until the end time. A vote counts while the vote is open, with a valid FEP-8b32 proof
 //! by the voter, from a node with a valid commitment to the amended
 //! version. Any other vote is refused (403) and kept once per sender for
 //! the audit, whatever its retries; every attempt is counted in
@@ -57,12 +58,16 @@ pub async fn receive_vote(data: &Context, sender: &PeerRow, note: &Value) -> Res
         );
         return refuse(data, sender, &amendment, &vote, reason).await;
     }
-    if let Some(earlier) = data
+    let earlier = data
         .store
         .amendment_vote_by(amendment.id, &sender.actor_uri)
-        .await?
-    {
-        return repeated(data, &vote, &earlier);
+        .await?;
+    if let Some(earlier) = &earlier {
+        // On a membership vote a node may change its mind until the end
+        // time: its latest vote counts, once.
+        if !amendment.subject.is_membership() || earlier.vote_uri == vote.id.as_str() {
+            return repeated(data, &vote, earlier);
+        }
     }
     if let Some(reason) = refusal(data, sender, &amendment, note).await? {
         return refuse(data, sender, &amendment, &vote, reason).await;
@@ -73,7 +78,7 @@ pub async fn receive_vote(data: &Context, sender: &PeerRow, note: &Value) -> Res
         choice,
         received_at: now_millis(),
     };
-    record(data, &amendment, &row, note).await
+    record(data, &amendment, &row, note, earlier.is_some()).await
 }
 
 /// Counts a checked vote, in one change that finds the vote still open
@@ -83,15 +88,19 @@ async fn record(
     amendment: &AmendmentRow,
     row: &VoteRow,
     note: &Value,
+    replacing: bool,
 ) -> Result<()> {
     let mut tx = change::begin(data).await?;
     if !tx.amendment_takes_votes(amendment.id, now_millis()).await? {
         return Err(Error::Conflict("the vote has ended".into()));
     }
-    if !tx
-        .insert_vote(amendment.id, row, &serde_json::to_string(note)?)
-        .await?
-    {
+    let document = serde_json::to_string(note)?;
+    let kept = if replacing {
+        tx.replace_vote(amendment.id, row, &document).await?
+    } else {
+        tx.insert_vote(amendment.id, row, &document).await?
+    };
+    if !kept {
         // Another vote of the node's landed meanwhile; this one rolls back.
         count_attempt(data, "repeated");
         return Err(already_voted(&row.voter));

@@ -18,10 +18,11 @@ use crate::context::Context;
 use crate::error::{Error, Result};
 use crate::model::payload::{CharterPayload, CommitmentPayload};
 use crate::model::{
-    ActivityKind, AmendmentRole, AmendmentState, Audience, Choice, ObjectKind, Outcome, time,
+    ActivityKind, AmendmentRole, AmendmentState, Audience, Choice, ObjectKind, Outcome,
+    VoteSubject, time,
 };
 use crate::outgoing::{record_for_peer, sign};
-use crate::store::{AmendmentRow, Closing, NewAmendment, PeerRow, now_millis};
+use crate::store::{AmendmentRow, ChangeTx, Closing, NewAmendment, PeerRow, now_millis};
 use crate::{audit, change, publish, webhooks};
 
 fn bad(pointer: &str, detail: impl Into<String>) -> Error {
@@ -80,9 +81,12 @@ pub async fn receive_opened(data: &Context, sender: &PeerRow, object: &Value) ->
     {
         return Ok(());
     }
+    let (subject, candidate) = subject_of(&question)?;
     let proposal = question.proposed_version.clone().unwrap_or(Value::Null);
-    serde_json::from_value::<CharterPayload>(proposal.clone())
-        .map_err(|e| bad("/object/proposedVersion", format!("not a charter: {e}")))?;
+    if !subject.is_membership() {
+        serde_json::from_value::<CharterPayload>(proposal.clone())
+            .map_err(|e| bad("/object/proposedVersion", format!("not a charter: {e}")))?;
+    }
     let mut tx = change::begin(data).await?;
     tx.insert_amendment(&NewAmendment {
         uri: question.id.as_str(),
@@ -98,27 +102,69 @@ pub async fn receive_opened(data: &Context, sender: &PeerRow, object: &Value) ->
         eligible: &[],
         end_time,
         question: &serde_json::to_string(object)?,
+        subject,
+        candidate: candidate.as_ref().map(Url::as_str),
+        draft: question.draft.as_ref().map(Url::as_str),
     })
     .await?;
-    let detail = format!("amendment {} to {amends} opened by its host", question.id);
-    audit::record(
+    announce_opened(
         &mut tx,
-        audit::Event::AmendmentOpened,
-        Some(&sender.actor_uri),
-        "inbox",
-        &detail,
-    )
-    .await?;
-    let event = json!({"amendment": question.id, "amends": amends, "end_time": question.end_time,
-        "peer": sender.actor_uri});
-    webhooks::emit(
-        &mut tx,
-        webhooks::Event::AmendmentOpened,
-        question.id.as_str(),
-        event,
+        sender,
+        &question,
+        &amends,
+        subject,
+        candidate.as_ref(),
     )
     .await?;
     change::commit(data, tx).await
+}
+
+/// The audit entry and webhook event of a vote the host opened.
+async fn announce_opened(
+    tx: &mut ChangeTx,
+    sender: &PeerRow,
+    question: &Question,
+    amends: &Url,
+    subject: VoteSubject,
+    candidate: Option<&Url>,
+) -> Result<()> {
+    let (logged, emitted, detail) = match candidate {
+        Some(candidate) => (
+            audit::Event::NetworkVoteOpened,
+            webhooks::Event::NetworkVoteOpened,
+            format!(
+                "{subject} vote {} on {candidate} opened by the network's host",
+                question.id
+            ),
+        ),
+        None => (
+            audit::Event::AmendmentOpened,
+            webhooks::Event::AmendmentOpened,
+            format!("amendment {} to {amends} opened by its host", question.id),
+        ),
+    };
+    audit::record(tx, logged, Some(&sender.actor_uri), "inbox", &detail).await?;
+    let event = json!({"amendment": question.id, "amends": amends, "end_time": question.end_time,
+        "peer": sender.actor_uri, "decides": subject, "candidate": candidate});
+    webhooks::emit(tx, emitted, question.id.as_str(), event).await
+}
+
+/// What a received `Question` decides: a charter version, or (with
+/// `decides` and `candidate`) a node's membership.
+fn subject_of(question: &Question) -> Result<(VoteSubject, Option<Url>)> {
+    let Some(decides) = question.decides.as_deref() else {
+        return Ok((VoteSubject::Charter, None));
+    };
+    let subject = decides
+        .parse::<VoteSubject>()
+        .ok()
+        .filter(|s| s.is_membership())
+        .ok_or_else(|| bad("/object/decides", "must be `inclusion` or `exclusion`"))?;
+    let candidate = question
+        .candidate
+        .clone()
+        .ok_or_else(|| bad("/object/candidate", "a membership vote names its node"))?;
+    Ok((subject, Some(candidate)))
 }
 
 /// The host's published counts, refused when they count more voters than
@@ -210,14 +256,20 @@ pub async fn receive_closed(data: &Context, sender: &PeerRow, object: &Value) ->
         &detail,
     )
     .await?;
+    let emitted = if row.subject.is_membership() {
+        webhooks::Event::NetworkVoteClosed
+    } else {
+        webhooks::Event::AmendmentClosed
+    };
     let event = json!({"amendment": row.uri, "outcome": outcome, "tally": tally,
-        "adopted_version": adopted, "peer": sender.actor_uri});
-    webhooks::emit(&mut tx, webhooks::Event::AmendmentClosed, &row.uri, event).await?;
+        "adopted_version": adopted, "peer": sender.actor_uri, "decides": row.subject,
+        "candidate": row.candidate});
+    webhooks::emit(&mut tx, emitted, &row.uri, event).await?;
     change::commit(data, tx).await
 }
 
 /// A member amendment by id, for voting and renewing.
-async fn member_row(ctx: &Context, id: AmendmentId) -> Result<AmendmentRow> {
+pub(crate) async fn member_row(ctx: &Context, id: AmendmentId) -> Result<AmendmentRow> {
     let row = ctx
         .store
         .amendment(id)
@@ -247,8 +299,13 @@ pub async fn vote(
             "the vote on amendment {id} has ended"
         )));
     }
-    if let Some(earlier) = &row.our_choice {
+    if let Some(earlier) = row.our_choice.filter(|_| !row.subject.is_membership()) {
         return Err(voted_already(id, earlier));
+    }
+    if row.candidate.as_deref() == Some(actor_id(&ctx.settings).as_str()) {
+        return Err(Error::Conflict(format!(
+            "vote {id} is about this node: it replies, the other members vote"
+        )));
     }
     let host_peer = row
         .host_peer_id
@@ -288,19 +345,20 @@ pub async fn vote(
         &activity,
     )
     .await?;
-    if !tx.set_our_vote(row.id, choice, vote_id.as_str()).await? {
-        // Another vote landed meanwhile; this change (and its Note) rolls back.
-        return Err(voted_already(id, "already"));
-    }
-    let detail = format!("voted {choice} on amendment {} ({vote_id})", row.uri);
-    audit::record(
-        &mut tx,
-        audit::Event::AmendmentVoted,
-        Some(host.as_str()),
-        decided_by,
-        &detail,
-    )
-    .await?;
+    let logged = if row.subject.is_membership() {
+        // The latest vote on a membership vote replaces the earlier.
+        tx.replace_our_vote(row.id, choice, vote_id.as_str())
+            .await?;
+        audit::Event::NetworkVoted
+    } else {
+        if !tx.set_our_vote(row.id, choice, vote_id.as_str()).await? {
+            // Another vote landed meanwhile; this change (and its Note) rolls back.
+            return Err(voted_already(id, "already"));
+        }
+        audit::Event::AmendmentVoted
+    };
+    let detail = format!("voted {choice} on {} ({vote_id})", row.uri);
+    audit::record(&mut tx, logged, Some(host.as_str()), decided_by, &detail).await?;
     change::commit(ctx, tx).await?;
     view(ctx, id).await
 }

@@ -9,7 +9,7 @@ mod ballot;
 mod drafts;
 mod member;
 mod proposal;
-mod question;
+pub(crate) mod question;
 mod tally;
 mod views;
 
@@ -23,10 +23,13 @@ pub use drafts::{
     Acceptance, DraftRequest, DraftView, accept_draft, drafts, offer_draft, receive_answer,
     receive_draft, reject_draft,
 };
+pub(crate) use member::member_row;
 pub use member::{receive_closed, receive_opened, renew, vote};
 pub use proposal::{Proposal, open};
+pub(crate) use proposal::{is_committed, local_charter, send_to_each};
 pub use tally::tally_due;
-pub use views::{AmendmentView, CommitmentStatus, Tally, list, view};
+pub use views::{AmendmentView, CommitmentStatus, Tally, list, list_membership, view};
+pub(crate) use views::{adopts, our_commitments};
 
 /// The default voting period.
 pub const DEFAULT_DURATION: Duration = Duration::from_secs(7 * 24 * 3600);

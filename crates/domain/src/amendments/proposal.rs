@@ -23,7 +23,8 @@ use crate::model::AmendmentId;
 use crate::model::PeerId;
 use crate::model::payload::{CharterPayload, Payload};
 use crate::model::{
-    ActivityKind, AmendmentRole, Audience, FollowerState, FollowingState, ObjectKind, time,
+    ActivityKind, AmendmentRole, Audience, FollowerState, FollowingState, ObjectKind, VoteSubject,
+    time,
 };
 use crate::outgoing::record_for_peer;
 use crate::publish::object_uri;
@@ -264,6 +265,9 @@ async fn record(
             eligible: &peer_ids,
             end_time: *end_time,
             question: &serde_json::to_string(document)?,
+            subject: VoteSubject::Charter,
+            candidate: None,
+            draft: None,
         })
         .await?;
     send_to_each(data, &mut tx, eligible, ActivityKind::Create, document).await?;
@@ -328,7 +332,7 @@ async fn committed_peers(data: &Context, base: &Url) -> Result<Vec<PeerRow>> {
 }
 
 /// Whether `peer` publishes a commitment to `base` with a valid proof.
-pub(super) async fn is_committed(data: &Context, peer: &PeerRow, base: &Url) -> Result<bool> {
+pub(crate) async fn is_committed(data: &Context, peer: &PeerRow, base: &Url) -> Result<bool> {
     let peer = Peer::from_row(peer.clone())?;
     Ok(check_peer_commitments(data, &peer)
         .await
@@ -345,7 +349,7 @@ fn peer_actors(peers: &[PeerRow]) -> Result<Vec<Url>> {
 
 /// Records `kind` of `object` for each peer, one activity each; the
 /// caller commits. Their delivery streams must exist.
-pub(super) async fn send_to_each(
+pub(crate) async fn send_to_each(
     ctx: &Context,
     tx: &mut ChangeTx,
     peers: &[PeerRow],
@@ -370,7 +374,7 @@ pub(super) async fn send_to_each(
 }
 
 /// The local id of the charter at `uri`, if hosted here.
-pub(super) fn local_charter(ctx: &Context, uri: &Url) -> Option<String> {
+pub(crate) fn local_charter(ctx: &Context, uri: &Url) -> Option<String> {
     match crate::publish::parse_object_uri(ctx, uri) {
         Some((ObjectKind::Charter, local_id)) => Some(local_id),
         _ => None,

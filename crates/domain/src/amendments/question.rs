@@ -9,8 +9,8 @@ use crate::apub::activities::amendment::{CHOICES, Count, PollOption, QUESTION, Q
 use crate::apub::actor::actor_id;
 use crate::apub::context::object_context;
 use crate::error::Result;
-use crate::model::Outcome;
 use crate::model::payload::CharterPayload;
+use crate::model::{Outcome, VoteSubject};
 use passerelle_config::Settings;
 
 /// What the open `Question` states.
@@ -34,16 +34,86 @@ pub struct Results<'a> {
     pub votes: Vec<Url>,
     pub refused: u64,
     pub closed: &'a str,
+    /// The reply of the node a membership vote is about.
+    pub reply: Option<&'a str>,
 }
 
-/// The unsigned open `Question`.
+/// What the open `Question` of a membership vote states (issue 27).
+pub struct MembershipOpening<'a> {
+    pub id: &'a Url,
+    pub subject: VoteSubject,
+    pub candidate: &'a Url,
+    pub network_name: &'a str,
+    /// The request's answers or the exclusion's reasons.
+    pub content: &'a str,
+    /// The charter version the voters are committed to.
+    pub base: &'a Url,
+    pub draft: Option<&'a Url>,
+    pub quorum: u64,
+    pub majority: &'a str,
+    pub end_time: &'a str,
+    pub to: &'a [Url],
+}
+
+/// The unsigned open `Question` of an amendment.
 pub fn opened(settings: &Settings, opening: &Opening<'_>) -> Result<Value> {
-    let question = Question {
-        id: opening.id.clone(),
+    let mut question = open_poll(
+        settings,
+        opening.id,
+        format!("Amendment to {}", opening.proposal.name),
+        opening.summary,
+        opening.end_time,
+    );
+    question.amends = Some(opening.base.clone());
+    question.proposed_version = Some(serde_json::to_value(opening.proposal)?);
+    question.changes = Some(opening.changes.clone());
+    question.quorum = Some(opening.quorum);
+    question.majority_rule = Some(opening.majority.to_owned());
+    addressed(settings, question, opening.to)
+}
+
+/// The unsigned open `Question` of an inclusion or exclusion vote.
+pub fn membership_opened(settings: &Settings, opening: &MembershipOpening<'_>) -> Result<Value> {
+    let name = match opening.subject {
+        VoteSubject::Exclusion => format!(
+            "Exclusion of {} from {}",
+            opening.candidate, opening.network_name
+        ),
+        _ => format!(
+            "Inclusion of {} in {}",
+            opening.candidate, opening.network_name
+        ),
+    };
+    let mut question = open_poll(
+        settings,
+        opening.id,
+        name,
+        opening.content,
+        opening.end_time,
+    );
+    question.amends = Some(opening.base.clone());
+    question.quorum = Some(opening.quorum);
+    question.majority_rule = Some(opening.majority.to_owned());
+    question.decides = Some(opening.subject.as_str().to_owned());
+    question.candidate = Some(opening.candidate.clone());
+    question.draft = opening.draft.cloned();
+    addressed(settings, question, opening.to)
+}
+
+/// A poll with the three options, none counted yet.
+fn open_poll(
+    settings: &Settings,
+    id: &Url,
+    name: String,
+    content: &str,
+    end_time: &str,
+) -> Question {
+    Question {
+        id: id.clone(),
         kind: QUESTION.to_owned(),
         attributed_to: Some(actor_id(settings)),
-        name: Some(format!("Amendment to {}", opening.proposal.name)),
-        content: Some(opening.summary.to_owned()),
+        name: Some(name),
+        content: Some(content.to_owned()),
         one_of: CHOICES
             .iter()
             .map(|name| PollOption {
@@ -55,22 +125,29 @@ pub fn opened(settings: &Settings, opening: &Opening<'_>) -> Result<Value> {
                 }),
             })
             .collect(),
-        end_time: Some(opening.end_time.to_owned()),
+        end_time: Some(end_time.to_owned()),
         closed: None,
         voters_count: Some(0),
-        amends: Some(opening.base.clone()),
-        proposed_version: Some(serde_json::to_value(opening.proposal)?),
-        changes: Some(opening.changes.clone()),
-        quorum: Some(opening.quorum),
-        majority_rule: Some(opening.majority.to_owned()),
+        amends: None,
+        proposed_version: None,
+        changes: None,
+        quorum: None,
+        majority_rule: None,
         outcome: None,
         adopted_version: None,
         votes: None,
         refused_votes: None,
-    };
+        decides: None,
+        candidate: None,
+        draft: None,
+        reply: None,
+    }
+}
+
+fn addressed(settings: &Settings, question: Question, to: &[Url]) -> Result<Value> {
     let mut document = serde_json::to_value(question)?;
     document["@context"] = object_context(settings);
-    document["to"] = json!(opening.to);
+    document["to"] = json!(to);
     Ok(document)
 }
 
@@ -89,6 +166,7 @@ pub fn closed(open: &Value, results: &Results<'_>) -> Result<Value> {
     question.adopted_version = results.adopted_version.cloned();
     question.votes = Some(results.votes.clone());
     question.refused_votes = Some(results.refused);
+    question.reply = results.reply.map(str::to_owned);
     let mut document = serde_json::to_value(question)?;
     document["@context"] = open["@context"].clone();
     document["to"] = open["to"].clone();

@@ -62,6 +62,7 @@ async fn close(ctx: &Context, id: AmendmentId) -> Result<bool> {
                 votes,
                 refused: tally.refused,
                 closed: &closed_at,
+                reply: row.reply.as_deref(),
             },
         )?,
     )?;
@@ -95,17 +96,21 @@ async fn close(ctx: &Context, id: AmendmentId) -> Result<bool> {
             .map(|v| format!("; version {v} adopted"))
             .unwrap_or_default()
     );
-    audit::record(
-        &mut tx,
-        audit::Event::AmendmentClosed,
-        None,
-        "tally",
-        &detail,
-    )
-    .await?;
+    let (logged, emitted) = if row.subject.is_membership() {
+        (
+            audit::Event::NetworkVoteClosed,
+            webhooks::Event::NetworkVoteClosed,
+        )
+    } else {
+        (
+            audit::Event::AmendmentClosed,
+            webhooks::Event::AmendmentClosed,
+        )
+    };
+    audit::record(&mut tx, logged, row.candidate.as_deref(), "tally", &detail).await?;
     let event = json!({"amendment": row.uri, "outcome": outcome, "tally": tally,
-        "adopted_version": adopted});
-    webhooks::emit(&mut tx, webhooks::Event::AmendmentClosed, &row.uri, event).await?;
+        "adopted_version": adopted, "decides": row.subject, "candidate": row.candidate});
+    webhooks::emit(&mut tx, emitted, &row.uri, event).await?;
     change::commit(ctx, tx).await?;
     tracing::info!(amendment = %row.uri, outcome = outcome.as_str(), "amendment tallied");
     Ok(true)
@@ -119,6 +124,10 @@ async fn decide(
     row: &AmendmentRow,
     tally: &Tally,
 ) -> Result<(Outcome, Option<Url>)> {
+    if row.subject.is_membership() {
+        let outcome = crate::network::votes::decide(ctx, tx, row, tally).await?;
+        return Ok((outcome, None));
+    }
     if !adopts(tally, &row.majority) {
         return Ok((Outcome::Rejected, None));
     }
@@ -142,14 +151,20 @@ async fn decide(
     ))
 }
 
-/// The peers the amendment was addressed to, with delivery streams.
+/// The peers the amendment was addressed to, and the node a membership
+/// vote is about, with delivery streams.
 async fn addressed(ctx: &Context, row: &AmendmentRow) -> Result<Vec<PeerRow>> {
     let mut peers = Vec::new();
     for &id in &row.eligible {
         if let Some(peer) = ctx.store.peer(id).await? {
-            ctx.store.ensure_delivery_stream(peer.id).await?;
             peers.push(peer);
         }
+    }
+    if let Some(candidate) = row.candidate.as_deref() {
+        peers.extend(ctx.store.peer_by_uri(candidate).await?);
+    }
+    for peer in &peers {
+        ctx.store.ensure_delivery_stream(peer.id).await?;
     }
     Ok(peers)
 }

@@ -12,7 +12,7 @@ use crate::documents::parse_stored;
 use crate::error::{Error, Result};
 use crate::model::payload::CommitmentPayload;
 use crate::model::time::format_millis;
-use crate::model::{AmendmentRole, AmendmentState, Choice, ObjectKind, Outcome};
+use crate::model::{AmendmentRole, AmendmentState, Choice, ObjectKind, Outcome, VoteSubject};
 use crate::store::{AmendmentRow, ObjectRow};
 
 /// The counts of an amendment's votes.
@@ -83,14 +83,41 @@ pub struct AmendmentView {
     pub adopted_version: Option<String>,
     /// On a member: our commitments to the amended charter.
     pub commitments: Vec<CommitmentStatus>,
+    /// `charter` (an amendment), `inclusion` or `exclusion` (issue 27).
+    pub subject: VoteSubject,
+    /// The node a membership vote is about.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub candidate: Option<String>,
+    /// The amendment or draft the vote links to.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub draft: Option<String>,
+    /// What the node a membership vote is about replied.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reply: Option<String>,
+    /// Membership votes linking to this amendment (by `draft`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub linked_votes: Vec<AmendmentId>,
 }
 
-/// Every amendment, newest first.
+/// Every charter amendment, newest first.
 pub async fn list(ctx: &Context) -> Result<Vec<AmendmentView>> {
+    list_where(ctx, |subject| !subject.is_membership()).await
+}
+
+/// Every inclusion and exclusion vote, newest first.
+pub async fn list_membership(ctx: &Context) -> Result<Vec<AmendmentView>> {
+    list_where(ctx, VoteSubject::is_membership).await
+}
+
+async fn list_where(
+    ctx: &Context,
+    keep: impl Fn(VoteSubject) -> bool,
+) -> Result<Vec<AmendmentView>> {
     let commitments = our_commitments(ctx).await?;
+    let rows = ctx.store.amendments().await?;
     let mut views = Vec::new();
-    for row in ctx.store.amendments().await? {
-        views.push(view_of(ctx, &row, &commitments).await?);
+    for row in rows.iter().filter(|row| keep(row.subject)) {
+        views.push(view_of(ctx, row, &commitments, &rows).await?);
     }
     Ok(views)
 }
@@ -102,13 +129,15 @@ pub async fn view(ctx: &Context, id: AmendmentId) -> Result<AmendmentView> {
         .amendment(id)
         .await?
         .ok_or_else(|| Error::NotFound(format!("no amendment {id}")))?;
-    view_of(ctx, &row, &our_commitments(ctx).await?).await
+    let rows = ctx.store.amendments().await?;
+    view_of(ctx, &row, &our_commitments(ctx).await?, &rows).await
 }
 
 async fn view_of(
     ctx: &Context,
     row: &AmendmentRow,
     commitments: &[(ObjectRow, CommitmentPayload)],
+    all: &[AmendmentRow],
 ) -> Result<AmendmentView> {
     let question = parse_stored(&row.question)?;
     let tally = match (&row.result, row.role) {
@@ -152,6 +181,15 @@ async fn view_of(
                     current: adopted.clone().filter(|_| outdated),
                 }
             })
+            .collect(),
+        subject: row.subject,
+        candidate: row.candidate.clone(),
+        draft: row.draft.clone(),
+        reply: row.reply.clone(),
+        linked_votes: all
+            .iter()
+            .filter(|other| other.draft.as_deref() == Some(row.uri.as_str()))
+            .map(|other| other.id)
             .collect(),
     })
 }

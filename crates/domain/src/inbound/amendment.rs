@@ -1,11 +1,15 @@
 //! A received amendment activity: an amendment opened or closed by its
 //! host (member side), a vote or a draft from a member (host side), the
-//! host's answer to a draft (member side).
+//! host's answer to a draft (member side); a membership vote's reply and
+//! a member's proposal to exclude another (host side).
 
 use crate::amendments;
-use crate::apub::activities::amendment::{AmendmentActivity, AmendmentActivityKind};
+use crate::apub::activities::amendment::{
+    AmendmentActivity, AmendmentActivityKind, ProposedRemoval, Reply,
+};
 use crate::context::Context;
 use crate::error::{Error, Result};
+use crate::network::votes;
 use crate::store::PeerRow;
 
 /// The embedded object must be the sender's own (its id on the sender's
@@ -15,6 +19,9 @@ pub(super) async fn received(
     sender: &PeerRow,
     activity: AmendmentActivity,
 ) -> Result<()> {
+    if activity.kind == AmendmentActivityKind::ExclusionProposed {
+        return exclusion_proposed(ctx, sender, &activity).await;
+    }
     let id = activity
         .object_id()
         .ok_or_else(|| Error::UnprocessableAt("/object/id".into(), "missing".into()))?;
@@ -42,5 +49,33 @@ pub(super) async fn received(
             let answer = serde_json::json!({"object": activity.object});
             amendments::receive_answer(ctx, sender, accepted, &answer).await
         }
+        AmendmentActivityKind::Replied => {
+            let reply: Reply = serde_json::from_value(activity.object)
+                .map_err(|e| Error::UnprocessableAt("/object".into(), e.to_string()))?;
+            if reply.attributed_to != activity.actor {
+                return Err(Error::BadRequest("a reply is its sender's own".into()));
+            }
+            votes::reply_received(ctx, sender, &reply.in_reply_to, &reply.content).await
+        }
+        AmendmentActivityKind::ExclusionProposed => Ok(()),
     }
+}
+
+/// A member's `Offer` of the `Remove` of another member: the host opens
+/// the exclusion vote.
+async fn exclusion_proposed(
+    ctx: &Context,
+    sender: &PeerRow,
+    activity: &AmendmentActivity,
+) -> Result<()> {
+    let removal: ProposedRemoval = serde_json::from_value(activity.object.clone())
+        .map_err(|e| Error::UnprocessableAt("/object".into(), e.to_string()))?;
+    let reasons = activity.content.as_deref().unwrap_or_default();
+    if reasons.trim().is_empty() {
+        return Err(Error::UnprocessableAt(
+            "/content".into(),
+            "an exclusion gives its reasons".into(),
+        ));
+    }
+    votes::exclusion_proposed(ctx, sender, &removal.target, &removal.object, reasons).await
 }

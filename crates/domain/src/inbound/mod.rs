@@ -67,6 +67,7 @@ async fn route(ctx: &Context, sender: &PeerRow, activity: Inbound) -> Result<()>
         }
         Inbound::Amendment(amendment) => amendment::received(ctx, sender, amendment).await,
         Inbound::Receipt(receipt) => crate::sharing::receipts::received(ctx, sender, receipt).await,
+        Inbound::Join(join) => crate::network::joins::received(ctx, sender, join).await,
         Inbound::Ignored { id, kind } => {
             tracing::info!(%id, kind, "activity not handled here: acknowledged and ignored");
             Ok(())

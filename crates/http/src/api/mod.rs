@@ -7,6 +7,7 @@ pub mod agreements;
 pub mod amendments;
 pub mod catalog;
 pub mod documented;
+pub mod membership;
 pub mod objects;
 pub mod openapi;
 pub mod paging;
@@ -25,6 +26,7 @@ pub fn described_routes() -> DocumentedRoutes {
         .merge(admin::routes())
         .merge(agreements::routes())
         .merge(amendments::routes())
+        .merge(membership::routes())
         .merge(catalog::routes())
         .merge(sharing::routes())
         .merge(receipts::routes())
