@@ -185,6 +185,17 @@ pub struct ProposedRemoval {
     pub object: Url,
     /// The network's member directory.
     pub target: Url,
+    /// The vote's rules the proposer suggests (the host checks them).
+    #[serde(default, rename = "endTime", skip_serializing_if = "Option::is_none")]
+    pub end_time: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quorum: Option<u64>,
+    #[serde(
+        default,
+        rename = "majorityRule",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub majority_rule: Option<String>,
 }
 
 impl ProposedRemoval {

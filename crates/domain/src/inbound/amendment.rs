@@ -9,7 +9,7 @@ use crate::apub::activities::amendment::{
 };
 use crate::context::Context;
 use crate::error::{Error, Result};
-use crate::network::votes;
+use crate::network::intake;
 use crate::store::PeerRow;
 
 /// The embedded object must be the sender's own (its id on the sender's
@@ -55,7 +55,7 @@ pub(super) async fn received(
             if reply.attributed_to != activity.actor {
                 return Err(Error::BadRequest("a reply is its sender's own".into()));
             }
-            votes::reply_received(ctx, sender, &reply.in_reply_to, &reply.content).await
+            intake::reply_received(ctx, sender, &reply.in_reply_to, &reply.content).await
         }
         AmendmentActivityKind::ExclusionProposed => Ok(()),
     }
@@ -77,5 +77,5 @@ async fn exclusion_proposed(
             "an exclusion gives its reasons".into(),
         ));
     }
-    votes::exclusion_proposed(ctx, sender, &removal.target, &removal.object, reasons).await
+    intake::exclusion_proposed(ctx, sender, &removal, reasons).await
 }

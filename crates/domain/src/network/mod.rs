@@ -6,6 +6,7 @@
 //! members and excludes those removed, unless its admin overrides.
 
 pub mod directory;
+pub mod intake;
 pub mod joins;
 pub mod participation;
 pub mod votes;

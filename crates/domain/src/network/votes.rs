@@ -176,7 +176,7 @@ pub async fn open_exclusion(
     view(ctx, amendment).await
 }
 
-async fn is_member(ctx: &Context, charter: &str, peer: PeerId) -> Result<bool> {
+pub(super) async fn is_member(ctx: &Context, charter: &str, peer: PeerId) -> Result<bool> {
     Ok(directory::members(ctx, charter)
         .await?
         .iter()
@@ -413,85 +413,4 @@ pub(crate) async fn decide(
         }
     }
     Ok(outcome)
-}
-
-/// The host's side: the reply of the node a membership vote is about,
-/// kept with the vote (its latest reply counts). A reply to anything else
-/// is no business of this node.
-pub async fn reply_received(
-    ctx: &Context,
-    sender: &PeerRow,
-    question: &Url,
-    content: &str,
-) -> Result<()> {
-    let Some(row) = ctx.store.amendment_by_uri(question.as_str()).await? else {
-        return Ok(());
-    };
-    if row.role != AmendmentRole::Host || !row.subject.is_membership() {
-        return Ok(());
-    }
-    if row.candidate.as_deref() != Some(sender.actor_uri.as_str()) {
-        return Err(Error::Forbidden(
-            "only the node a vote is about replies to it".into(),
-        ));
-    }
-    if content.trim().is_empty() || content.len() > joins::MAX_ANSWER {
-        return Err(bad(
-            "/object/content",
-            format!("1 to {} characters", joins::MAX_ANSWER),
-        ));
-    }
-    let mut tx = change::begin(ctx).await?;
-    tx.set_reply(row.id, content).await?;
-    let detail = format!("reply to vote {}", row.uri);
-    audit::record(
-        &mut tx,
-        audit::Event::NetworkReplied,
-        Some(&sender.actor_uri),
-        "inbox",
-        &detail,
-    )
-    .await?;
-    change::commit(ctx, tx).await
-}
-
-/// The host's side: a member proposes to exclude another member; the
-/// vote opens at once with the default rules, naming the proposer.
-pub async fn exclusion_proposed(
-    ctx: &Context,
-    sender: &PeerRow,
-    directory_uri: &Url,
-    member: &Url,
-    reasons: &str,
-) -> Result<()> {
-    let network = directory_uri
-        .as_str()
-        .strip_suffix("/members")
-        .and_then(|n| Url::parse(n).ok())
-        .ok_or_else(|| bad("/object/target", "not a member directory"))?;
-    let charter = local_charter(ctx, &network)
-        .ok_or_else(|| Error::NotFound(format!("no network {network} hosted here")))?;
-    if !is_member(ctx, &charter, sender.id).await? {
-        return Err(Error::Forbidden(format!(
-            "{} is not a member of {network}: only members propose exclusions",
-            sender.actor_uri
-        )));
-    }
-    let subject = ctx
-        .store
-        .peer_by_uri(member.as_str())
-        .await?
-        .ok_or_else(|| Error::NotFound(format!("{member} is not a member")))?;
-    let reasons = format!("Proposed by {}: {reasons}", sender.actor_uri);
-    let by = format!("proposal of {}", sender.actor_uri);
-    open_exclusion(
-        ctx,
-        &charter,
-        &subject,
-        &reasons,
-        &VoteRules::default(),
-        &by,
-    )
-    .await?;
-    Ok(())
 }
