@@ -10,6 +10,7 @@ mod drafts;
 mod member;
 mod proposal;
 pub(crate) mod question;
+mod renewal;
 mod tally;
 mod views;
 
@@ -24,9 +25,10 @@ pub use drafts::{
     receive_draft, reject_draft,
 };
 pub(crate) use member::member_row;
-pub use member::{receive_closed, receive_opened, renew, vote};
+pub use member::{receive_closed, receive_opened, vote};
 pub use proposal::{Proposal, open};
 pub(crate) use proposal::{is_committed, local_charter, send_to_each};
+pub use renewal::renew;
 pub use tally::tally_due;
 pub use views::{AmendmentView, CommitmentStatus, Tally, list, list_membership, view};
 pub(crate) use views::{adopts, our_commitments};

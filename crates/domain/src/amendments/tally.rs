@@ -125,7 +125,7 @@ async fn decide(
     tally: &Tally,
 ) -> Result<(Outcome, Option<Url>)> {
     if row.subject.is_membership() {
-        let outcome = crate::network::votes::decide(ctx, tx, row, tally).await?;
+        let outcome = crate::network::outcome::decide(ctx, tx, row, tally).await?;
         return Ok((outcome, None));
     }
     if !adopts(tally, &row.majority) {

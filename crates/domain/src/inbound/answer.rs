@@ -24,7 +24,7 @@ pub(super) async fn received(ctx: &Context, sender: &PeerRow, answer: Answer) ->
     }
     if let Some(join) = ctx.store.join_by_uri(answered.as_str()).await? {
         let reason = answer.content.as_deref();
-        return crate::network::joins::answered(ctx, sender, &join, accepted, reason).await;
+        return crate::network::candidacy::answered(ctx, sender, &join, accepted, reason).await;
     }
     if let Some(sent) = ctx.store.sent_terms_by_offer(answered.as_str()).await? {
         return sharing::terms::answered(ctx, sender, &sent, accepted).await;

@@ -5,8 +5,10 @@
 //! `network` admission applies the directory: it follows and approves the
 //! members and excludes those removed, unless its admin overrides.
 
+pub mod candidacy;
 pub mod directory;
 pub mod intake;
 pub mod joins;
+pub mod outcome;
 pub mod participation;
 pub mod votes;

@@ -14,6 +14,7 @@ use crate::api::openapi::problems::{
 use crate::auth::AdminToken;
 use crate::context::Context;
 use crate::domain::amendments::{self, AmendmentView};
+use crate::domain::network::candidacy;
 use crate::domain::network::joins::{self, JoinRequest, JoinView};
 use crate::domain::network::participation::{self, ExclusionProposal, Proposed};
 use crate::domain::network::votes::{self, VoteRules};
@@ -51,7 +52,7 @@ async fn ask_to_join(
     State(ctx): State<Context>,
     Json(request): Json<JoinRequest>,
 ) -> Result<(StatusCode, Json<JoinView>)> {
-    let sent = joins::join(&ctx, &request, &decided_by(&token)).await?;
+    let sent = candidacy::join(&ctx, &request, &decided_by(&token)).await?;
     Ok((StatusCode::ACCEPTED, Json(sent)))
 }
 
