@@ -38,6 +38,7 @@ mod inbox;
 mod interop;
 mod jsonld;
 mod layers;
+mod membership;
 mod monitoring;
 mod ops;
 mod outbox;

@@ -62,3 +62,23 @@ pub async fn get_json(url: &str, token: Option<&str>) -> Value {
         .await
         .expect("JSON")
 }
+
+/// `passerelle verify FILE` on `document`: (success, what it printed).
+pub fn verify_offline(node: &TestNode, document: &Value) -> (bool, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("document.json");
+    std::fs::write(&file, serde_json::to_vec(document).unwrap()).unwrap();
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_passerelle"))
+        .env("PASSERELLE_PUBLIC_URL", node.settings.public_url.as_str())
+        .args(["verify", "--allow-private-addresses"])
+        .arg(&file)
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    let said = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    (output.status.success(), said)
+}

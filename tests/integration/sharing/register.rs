@@ -8,28 +8,8 @@ use serde_json::{Value, json};
 use crate::console::{page, sign_in};
 use crate::on_both_backends;
 use crate::rig::federation::{admin, ask_to_follow, node_named, wait_follow_state};
-use crate::rig::{TestDatabase, TestNode, eventually};
+use crate::rig::{TestDatabase, TestNode, eventually, verify_offline};
 use crate::signing::SignedPost;
-
-/// `passerelle verify FILE` on `document`: (success, what it printed).
-fn verify_offline(node: &TestNode, document: &Value) -> (bool, String) {
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("register.json");
-    std::fs::write(&file, serde_json::to_vec(document).unwrap()).unwrap();
-    let output = std::process::Command::new(env!("CARGO_BIN_EXE_passerelle"))
-        .env("PASSERELLE_PUBLIC_URL", node.settings.public_url.as_str())
-        .args(["verify", "--allow-private-addresses"])
-        .arg(&file)
-        .current_dir(dir.path())
-        .output()
-        .unwrap();
-    let said = format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    (output.status.success(), said)
-}
 
 /// `peer`'s entry in `node`'s register, if it has one.
 async fn entry_of(node: &TestNode, admin: &str, peer: &TestNode) -> Option<Value> {

@@ -32,9 +32,26 @@ pub struct ExclusionProposal {
     pub member: String,
     /// Why: shown to the voters and to the member.
     pub reasons: String,
-    /// The vote's rules, when the network is hosted here.
-    #[serde(flatten)]
-    pub rules: VoteRules,
+    /// Voting period in seconds (2 to 7 776 000; default 7 days): the host
+    /// checks it.
+    pub duration_seconds: Option<u64>,
+    /// Percentage of the addressed members that must vote; default 50.
+    pub quorum_percent: Option<u64>,
+    /// `simple` (default) or `two-thirds`.
+    pub majority: Option<String>,
+    /// An amendment (its `Question`'s id) or a draft the discussion links to.
+    pub draft: Option<String>,
+}
+
+impl ExclusionProposal {
+    fn rules(&self) -> VoteRules {
+        VoteRules {
+            duration_seconds: self.duration_seconds,
+            quorum_percent: self.quorum_percent,
+            majority: self.majority.clone(),
+            draft: self.draft.clone(),
+        }
+    }
 }
 
 /// What proposing an exclusion did.
@@ -75,7 +92,7 @@ pub async fn propose_exclusion(
             &proposal.network,
             &peer,
             &proposal.reasons,
-            &proposal.rules,
+            &proposal.rules(),
             decided_by,
         )
         .await?;
@@ -86,7 +103,7 @@ pub async fn propose_exclusion(
     }
     let network = Url::parse(&proposal.network)
         .map_err(|_| bad("/network", "a local charter id or a charter URI"))?;
-    let offer = send_proposal(ctx, &network, &member, &proposal.reasons, decided_by).await?;
+    let offer = send_proposal(ctx, &network, &member, proposal, decided_by).await?;
     Ok(Proposed {
         vote: None,
         offer: Some(offer.to_string()),
@@ -97,9 +114,10 @@ async fn send_proposal(
     ctx: &Context,
     network: &Url,
     member: &Url,
-    reasons: &str,
+    proposal: &ExclusionProposal,
     decided_by: &str,
 ) -> Result<Url> {
+    let reasons = &proposal.reasons;
     if !ctx.settings.federation.networks.contains(network) {
         return Err(bad(
             "/network",
@@ -112,7 +130,18 @@ async fn send_proposal(
     let host = resolve_peer(ctx, host_actor.as_str()).await?;
     let directory = Url::parse(&format!("{network}/members"))?;
     let id = activities::new_activity_id(&ctx.settings);
-    let removal = json!({"type": "Remove", "object": member, "target": directory});
+    let mut removal = json!({"type": "Remove", "object": member, "target": directory});
+    let rules = proposal.rules();
+    if let Some(seconds) = rules.duration_seconds {
+        let millis = i64::try_from(seconds.saturating_mul(1000)).unwrap_or(i64::MAX / 2);
+        removal["endTime"] = json!(time::format_millis(crate::store::now_millis() + millis));
+    }
+    if let Some(quorum) = rules.quorum_percent {
+        removal["quorum"] = json!(quorum);
+    }
+    if let Some(majority) = &rules.majority {
+        removal["majorityRule"] = json!(majority);
+    }
     let mut document = activities::document(
         &ctx.settings,
         ActivityKind::Offer,
