@@ -8,19 +8,20 @@
 //! reads nothing followers-only of B's), C's local override keeps D and
 //! shows as a difference. The directory and the votes verify offline.
 
-mod helpers;
+mod bad_input;
+pub mod helpers;
 
 use passerelle::config::Admission;
 use passerelle::domain::tokens::Scope;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
+use self::helpers::{answers, catalog_holds, vote};
 use crate::amendments::{commit_and_follow, uncommitted_vote};
 use crate::on_both_backends;
 use crate::rig::federation::{admin, node_named, wait_follow_state};
 use crate::rig::{TestDatabase, TestNode, eventually, verify_offline};
 use crate::signing::SignedPost;
-use helpers::{answers, catalog_holds, vote};
 
 /// Seconds a vote stays open: the votes arrive well within it.
 const VOTE_SECONDS: u64 = 8;
