@@ -41,6 +41,10 @@ pub enum Event {
     FollowSyncEnded,
     TermsReceived,
     TermsAccepted,
+    NetworkMemberAdmitted,
+    NetworkMemberRemoved,
+    NetworkOverrideSet,
+    NetworkOverrideRemoved,
 }
 
 impl Event {
@@ -77,6 +81,10 @@ impl Event {
             Event::FollowSyncEnded => "follow.sync_ended",
             Event::TermsReceived => "sharing.terms_received",
             Event::TermsAccepted => "sharing.terms_accepted",
+            Event::NetworkMemberAdmitted => "network.member_admitted",
+            Event::NetworkMemberRemoved => "network.member_removed",
+            Event::NetworkOverrideSet => "network.override_set",
+            Event::NetworkOverrideRemoved => "network.override_removed",
         }
     }
 }

@@ -18,10 +18,14 @@ pub enum ActivityKind {
     Offer,
     /// A signed receipt (`["Read", "Receipt"]`): what a peer holds of ours.
     Read,
+    /// A member added to a network's directory (sent by its host).
+    Add,
+    /// A member removed from a network's directory (sent by its host).
+    Remove,
 }
 
 impl ActivityKind {
-    pub const ALL: [ActivityKind; 9] = [
+    pub const ALL: [ActivityKind; 11] = [
         ActivityKind::Create,
         ActivityKind::Update,
         ActivityKind::Delete,
@@ -31,6 +35,8 @@ impl ActivityKind {
         ActivityKind::Undo,
         ActivityKind::Offer,
         ActivityKind::Read,
+        ActivityKind::Add,
+        ActivityKind::Remove,
     ];
 
     pub const fn as_str(self) -> &'static str {
@@ -44,6 +50,8 @@ impl ActivityKind {
             ActivityKind::Undo => "Undo",
             ActivityKind::Offer => "Offer",
             ActivityKind::Read => "Read",
+            ActivityKind::Add => "Add",
+            ActivityKind::Remove => "Remove",
         }
     }
 

@@ -14,6 +14,7 @@ pub mod follow_state;
 pub mod ids;
 pub mod keys;
 pub mod kinds;
+pub mod network;
 pub mod payload;
 pub mod sharing;
 pub mod time;
@@ -24,9 +25,11 @@ pub use agreement::{AgreementState, Side};
 pub use amendment::{AmendmentRole, AmendmentState, Choice, DraftState, Outcome};
 pub use follow_state::{FollowerState, FollowingState};
 pub use ids::{
-    AgreementId, AmendmentId, DraftId, FollowId, ObjectId, PeerId, RequestId, TokenId, WebhookId,
+    AgreementId, AmendmentId, DraftId, FollowId, ObjectId, OverrideId, PeerId, RequestId, TokenId,
+    WebhookId,
 };
 pub use kinds::{Audience, AudienceName, ObjectKind};
+pub use network::OverrideDecision;
 pub use sharing::SharingScope;
 
 /// A row id from a URL path or a command line: anything else names nothing

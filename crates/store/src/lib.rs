@@ -17,6 +17,7 @@ mod dfc;
 mod follows;
 mod governance;
 mod identity;
+mod network_members;
 mod objects;
 mod peers;
 mod periodic;
@@ -41,6 +42,7 @@ pub use dfc::{DfcItemRow, DfcSourceRow};
 pub use follows::{Direction, FollowInRow, FollowOutRow};
 pub use governance::{AuditRow, Claim, ExclusionRow};
 
+pub use network_members::{MemberRow, MirrorRow, MirroredMember, OverrideRow};
 pub use objects::{NewActivity, ObjectRow, ObjectState, VersionRow};
 pub use peers::{PeerActor, PeerRow};
 pub use register::SharingCounts;

@@ -12,6 +12,7 @@ use crate::activities::agreement::{Agreement, OfferAgreement};
 use crate::activities::amendment::AmendmentActivity;
 use crate::activities::answer::Answer;
 use crate::activities::follow::Follow;
+use crate::activities::network::DirectoryChange;
 use crate::activities::object_change::{ObjectChange, ObjectChangeType};
 use crate::activities::receipt::{self, Receipt};
 use crate::activities::sharing_terms::SharingTerms;
@@ -46,6 +47,9 @@ pub enum Inbound {
     Amendment(AmendmentActivity),
     /// A peer's signed receipt: what it holds of ours, what it removed.
     Receipt(Receipt),
+    /// Issue 27: a network's host adds a member to its directory or
+    /// removes one (`Add` / `Remove` of a `NetworkMember`).
+    DirectoryChange(DirectoryChange),
     /// A type (or an object) this node does not act on.
     Ignored { id: Url, kind: String },
 }
@@ -59,6 +63,9 @@ impl Inbound {
             let mut receipt: Receipt = read(envelope)?;
             receipt.document = envelope.clone();
             return Ok(Inbound::Receipt(receipt));
+        }
+        if DirectoryChange::is_change(envelope) {
+            return Ok(Inbound::DirectoryChange(read(envelope)?));
         }
         let kind = envelope
             .get("type")
@@ -115,6 +122,7 @@ impl Inbound {
             Inbound::AgreementOffered(a) | Inbound::TermsOffered(a) => &a.id,
             Inbound::Amendment(a) => &a.id,
             Inbound::Receipt(a) => &a.id,
+            Inbound::DirectoryChange(a) => &a.id,
             Inbound::Ignored { id, .. } => id,
         }
     }

@@ -8,6 +8,7 @@ pub mod create;
 pub mod delete;
 pub mod follow;
 pub mod inbox;
+pub mod network;
 pub mod object_change;
 pub mod receipt;
 pub mod sharing_terms;

@@ -24,6 +24,7 @@ pub use drafts::{
     receive_draft, reject_draft,
 };
 pub use member::{receive_closed, receive_opened, renew, vote};
+pub(crate) use proposal::is_committed;
 pub use proposal::{Proposal, open};
 pub use tally::tally_due;
 pub use views::{AmendmentView, CommitmentStatus, Tally, list, view};

@@ -25,7 +25,6 @@ use crate::model::payload::{CharterPayload, Payload};
 use crate::model::{
     ActivityKind, AmendmentRole, Audience, FollowerState, FollowingState, ObjectKind, time,
 };
-use crate::outgoing::record_for_peer;
 use crate::publish::object_uri;
 use crate::store::{ChangeTx, NewAmendment, PeerRow};
 use crate::{audit, change, validation, webhooks};
@@ -328,7 +327,7 @@ async fn committed_peers(data: &Context, base: &Url) -> Result<Vec<PeerRow>> {
 }
 
 /// Whether `peer` publishes a commitment to `base` with a valid proof.
-pub(super) async fn is_committed(data: &Context, peer: &PeerRow, base: &Url) -> Result<bool> {
+pub(crate) async fn is_committed(data: &Context, peer: &PeerRow, base: &Url) -> Result<bool> {
     let peer = Peer::from_row(peer.clone())?;
     Ok(check_peer_commitments(data, &peer)
         .await
@@ -345,7 +344,7 @@ fn peer_actors(peers: &[PeerRow]) -> Result<Vec<Url>> {
 
 /// Records `kind` of `object` for each peer, one activity each; the
 /// caller commits. Their delivery streams must exist.
-pub(super) async fn send_to_each(
+pub(crate) async fn send_to_each(
     ctx: &Context,
     tx: &mut ChangeTx,
     peers: &[PeerRow],
@@ -353,20 +352,17 @@ pub(super) async fn send_to_each(
     object: &Value,
 ) -> Result<()> {
     let now = time::now();
-    for peer in peers {
-        let actor = Url::parse(&peer.actor_uri)?;
-        let id = activities::new_activity_id(&ctx.settings);
-        let activity = activities::document(
+    crate::outgoing::send_each(ctx, tx, peers, kind, |id, actor| {
+        activities::document(
             &ctx.settings,
             kind,
             id.clone(),
             object.clone(),
-            &Audience::Peers(vec![actor]),
+            &Audience::Peers(vec![actor.clone()]),
             &now,
-        )?;
-        record_for_peer(ctx, tx, peer.id, kind, &id, &activity).await?;
-    }
-    Ok(())
+        )
+    })
+    .await
 }
 
 /// The local id of the charter at `uri`, if hosted here.

@@ -4,3 +4,8 @@
 //! amendment vote machinery, `crate::amendments`); every member node in
 //! `network` admission applies the directory: it follows and approves the
 //! members and excludes those removed, unless its admin overrides.
+
+mod apply;
+pub mod directory;
+pub mod membership;
+pub mod overrides;

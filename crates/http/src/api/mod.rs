@@ -7,6 +7,7 @@ pub mod agreements;
 pub mod amendments;
 pub mod catalog;
 pub mod documented;
+pub mod network;
 pub mod objects;
 pub mod openapi;
 pub mod paging;
@@ -26,6 +27,7 @@ pub fn described_routes() -> DocumentedRoutes {
         .merge(agreements::routes())
         .merge(amendments::routes())
         .merge(catalog::routes())
+        .merge(network::routes())
         .merge(sharing::routes())
         .merge(receipts::routes())
         .merge(webhooks::routes())
