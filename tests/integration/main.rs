@@ -39,6 +39,7 @@ mod interop;
 mod jsonld;
 mod layers;
 mod monitoring;
+mod network;
 mod ops;
 mod outbox;
 mod periodic;

@@ -12,7 +12,7 @@ use crate::rig::{TestDatabase, TestNode, eventually};
 use crate::signing::SignedPost;
 
 /// `passerelle verify FILE` on `document`: (success, what it printed).
-fn verify_offline(node: &TestNode, document: &Value) -> (bool, String) {
+pub(crate) fn verify_offline(node: &TestNode, document: &Value) -> (bool, String) {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("register.json");
     std::fs::write(&file, serde_json::to_vec(document).unwrap()).unwrap();
