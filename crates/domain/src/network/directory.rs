@@ -206,7 +206,7 @@ async fn announce(
     }
     let now = time::now();
     crate::outgoing::send_each(ctx, tx, peers, kind, |id, actor| {
-        Ok(wire::change_document(
+        wire::change_document(
             &ctx.settings,
             kind,
             id,
@@ -214,7 +214,7 @@ async fn announce(
             object,
             std::slice::from_ref(actor),
             &now,
-        )?)
+        )
     })
     .await
 }
