@@ -40,6 +40,7 @@ mod jsonld;
 mod layers;
 mod membership;
 mod monitoring;
+mod network;
 mod ops;
 mod outbox;
 mod periodic;

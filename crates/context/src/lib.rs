@@ -29,6 +29,9 @@ pub struct Context {
     pub delivery_wakeup: Arc<Notify>,
     /// Wakes the webhook worker when an event is queued.
     pub webhook_wakeup: Arc<Notify>,
+    /// Wakes the network task when a network's host announces a change to
+    /// its member directory.
+    pub network_wakeup: Arc<Notify>,
     /// The node's one outgoing HTTP client, address-checked, for peers and
     /// webhooks alike (connections reused).
     pub http: passerelle_outbound::Client,
@@ -61,6 +64,7 @@ impl Context {
             metrics: Metrics::new()?,
             delivery_wakeup: Arc::new(Notify::new()),
             webhook_wakeup: Arc::new(Notify::new()),
+            network_wakeup: Arc::new(Notify::new()),
             backfills: Arc::default(),
             process: format!("process-{}", uuid::Uuid::new_v4()).into(),
             knocking: Arc::default(),

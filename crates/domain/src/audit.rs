@@ -50,6 +50,10 @@ pub enum Event {
     NetworkVoted,
     NetworkExclusionProposed,
     NetworkReplied,
+    NetworkMemberAdmitted,
+    NetworkMemberRemoved,
+    NetworkOverrideSet,
+    NetworkOverrideRemoved,
 }
 
 impl Event {
@@ -95,6 +99,10 @@ impl Event {
             Event::NetworkVoted => "network.voted",
             Event::NetworkExclusionProposed => "network.exclusion_proposed",
             Event::NetworkReplied => "network.replied",
+            Event::NetworkMemberAdmitted => "network.member_admitted",
+            Event::NetworkMemberRemoved => "network.member_removed",
+            Event::NetworkOverrideSet => "network.override_set",
+            Event::NetworkOverrideRemoved => "network.override_removed",
         }
     }
 }

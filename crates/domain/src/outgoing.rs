@@ -16,7 +16,7 @@ use crate::error::{Error, Result};
 use crate::model::ActivityKind;
 use crate::model::Audience;
 use crate::model::time;
-use crate::store::{ChangeTx, NewActivity};
+use crate::store::{ChangeTx, NewActivity, PeerRow};
 
 /// Adds the node's integrity proof to an activity.
 pub fn sign(ctx: &Context, document: &Value) -> Result<Value> {
@@ -70,6 +70,25 @@ pub async fn record_for_peer(
         document: &text,
     })
     .await?;
+    Ok(())
+}
+
+/// Records one activity of `kind` for each of `peers`, the document built
+/// by `build` from its fresh id and the peer's actor; the caller commits.
+/// Their delivery streams must exist.
+pub(crate) async fn send_each(
+    ctx: &Context,
+    tx: &mut ChangeTx,
+    peers: &[PeerRow],
+    kind: ActivityKind,
+    build: impl Fn(&Url, &Url) -> Result<Value>,
+) -> Result<()> {
+    for peer in peers {
+        let actor = Url::parse(&peer.actor_uri)?;
+        let id = activities::new_activity_id(&ctx.settings);
+        let activity = build(&id, &actor)?;
+        record_for_peer(ctx, tx, peer.id, kind, &id, &activity).await?;
+    }
     Ok(())
 }
 

@@ -1,5 +1,6 @@
 //! The node's one scheduler. Every periodic task (the DFC imports, the
-//! amendment tally, retention, owed receipts, the sharing terms' retention) is claimed in `periodic_runs` before it
+//! amendment tally, retention, owed receipts, the sharing terms' retention,
+//! the networks' member directories) is claimed in `periodic_runs` before it
 //! runs, so it runs once per period across the replicas sharing the
 //! database (`Store::claim_periodic_run`): with three replicas, a DFC
 //! catalog is still fetched once per interval.
@@ -14,6 +15,7 @@ use crate::dfc::import;
 use crate::dfc::schedule::source_of;
 use crate::error::Result;
 use crate::model::time::millis;
+use crate::network::membership;
 use crate::retention::{self, PRUNE_EVERY};
 use crate::sharing::expiry;
 use crate::sharing::receipts;
@@ -38,7 +40,14 @@ pub enum Task {
     Expire(Duration),
     /// Import one configured DFC catalog, every `interval` of its own.
     Dfc(DfcSourceSettings),
+    /// Mirror and apply the member directory of each network this node
+    /// belongs to (`federation.network_sync_every`, and at once when a
+    /// network's host announces a change).
+    Network(Duration),
 }
+
+/// The claim key of the network task.
+pub const NETWORK_TASK: &str = "network";
 
 impl Task {
     /// The claim's key in `periodic_runs`: one per task, one per DFC source.
@@ -49,6 +58,7 @@ impl Task {
             Task::Receipts => "receipts".to_owned(),
             Task::Expire(_) => "expire".to_owned(),
             Task::Dfc(source) => format!("dfc {}", source.catalog_url),
+            Task::Network(_) => NETWORK_TASK.to_owned(),
         }
     }
 
@@ -60,6 +70,7 @@ impl Task {
             Task::Receipts => "receipts",
             Task::Expire(_) => "expire",
             Task::Dfc(_) => "dfc",
+            Task::Network(_) => NETWORK_TASK,
         }
     }
 
@@ -70,6 +81,7 @@ impl Task {
             Task::Receipts => receipts::SEND_EVERY,
             Task::Expire(every) => *every,
             Task::Dfc(source) => source.interval,
+            Task::Network(every) => *every,
         }
     }
 
@@ -79,6 +91,7 @@ impl Task {
             Task::Tally => tally_due(ctx).await.map(|_| ()),
             Task::Receipts => receipts::send_owed(ctx).await,
             Task::Expire(_) => expiry::expire(ctx).await.map(|_| ()),
+            Task::Network(_) => membership::sync(ctx).await,
             Task::Dfc(settings) => {
                 match source_of(settings) {
                     // A failed run is recorded by the import itself.
@@ -102,6 +115,9 @@ pub fn tasks(settings: &Settings) -> Vec<Task> {
         Task::Expire(settings.federation.retention_check_every),
     ];
     tasks.extend(settings.dfc.sources.iter().cloned().map(Task::Dfc));
+    if !settings.federation.networks.is_empty() {
+        tasks.push(Task::Network(settings.federation.network_sync_every));
+    }
     tasks
 }
 
@@ -135,8 +151,18 @@ async fn keep_running(ctx: Context, task: Task, mut stop: watch::Receiver<bool>)
         }
         tokio::select! {
             () = tokio::time::sleep(check) => {}
+            () = woken(&ctx, &task) => {}
             _ = stop.changed() => return,
         }
+    }
+}
+
+/// Resolves when `task` is asked to run before its time (the network task,
+/// by an announced directory change); never for the others.
+async fn woken(ctx: &Context, task: &Task) {
+    match task {
+        Task::Network(_) => ctx.network_wakeup.notified().await,
+        _ => std::future::pending().await,
     }
 }
 

@@ -20,10 +20,14 @@ pub enum ActivityKind {
     Read,
     /// A node asks the host of a network's charter to join the network.
     Join,
+    /// A member added to a network's directory (sent by its host).
+    Add,
+    /// A member removed from a network's directory (sent by its host).
+    Remove,
 }
 
 impl ActivityKind {
-    pub const ALL: [ActivityKind; 10] = [
+    pub const ALL: [ActivityKind; 12] = [
         ActivityKind::Create,
         ActivityKind::Update,
         ActivityKind::Delete,
@@ -34,6 +38,8 @@ impl ActivityKind {
         ActivityKind::Offer,
         ActivityKind::Read,
         ActivityKind::Join,
+        ActivityKind::Add,
+        ActivityKind::Remove,
     ];
 
     pub const fn as_str(self) -> &'static str {
@@ -48,6 +54,8 @@ impl ActivityKind {
             ActivityKind::Offer => "Offer",
             ActivityKind::Read => "Read",
             ActivityKind::Join => "Join",
+            ActivityKind::Add => "Add",
+            ActivityKind::Remove => "Remove",
         }
     }
 

@@ -56,4 +56,6 @@ row_id! {
     ObjectId;
     /// An API token of the platform or an admin.
     TokenId;
+    /// A node admin's local override of a network's member directory.
+    OverrideId;
 }

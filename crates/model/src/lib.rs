@@ -14,6 +14,7 @@ pub mod follow_state;
 pub mod ids;
 pub mod keys;
 pub mod kinds;
+pub mod network;
 pub mod payload;
 pub mod sharing;
 pub mod time;
@@ -26,10 +27,11 @@ pub use amendment::{
 };
 pub use follow_state::{FollowerState, FollowingState};
 pub use ids::{
-    AgreementId, AmendmentId, DraftId, FollowId, JoinId, ObjectId, PeerId, RequestId, TokenId,
-    WebhookId,
+    AgreementId, AmendmentId, DraftId, FollowId, JoinId, ObjectId, OverrideId, PeerId, RequestId,
+    TokenId, WebhookId,
 };
 pub use kinds::{Audience, AudienceName, ObjectKind};
+pub use network::OverrideDecision;
 pub use sharing::SharingScope;
 
 /// A row id from a URL path or a command line: anything else names nothing

@@ -18,6 +18,7 @@ mod follows;
 mod governance;
 mod identity;
 mod joins;
+mod network_members;
 mod objects;
 mod peers;
 mod periodic;
@@ -43,6 +44,7 @@ pub use follows::{Direction, FollowInRow, FollowOutRow};
 pub use governance::{AuditRow, Claim, ExclusionRow};
 pub use joins::{JoinRow, NewJoin};
 
+pub use network_members::{MemberRow, MirrorRow, MirroredMember, OverrideRow};
 pub use objects::{NewActivity, ObjectRow, ObjectState, VersionRow};
 pub use peers::{PeerActor, PeerRow};
 pub use register::SharingCounts;

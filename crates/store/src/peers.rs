@@ -36,10 +36,10 @@ pub struct PeerActor<'a> {
     pub actor_json: &'a str,
 }
 
-const COLUMNS: &str = "id, actor_uri, domain, inbox, shared_inbox, handle, name, summary, \
+pub(crate) const COLUMNS: &str = "id, actor_uri, domain, inbox, shared_inbox, handle, name, summary, \
                        public_key_pem, actor_json, fetched_at";
 
-fn peer_row(row: &AnyRow) -> Result<PeerRow> {
+pub(crate) fn peer_row(row: &AnyRow) -> Result<PeerRow> {
     Ok(PeerRow {
         id: PeerId(row.try_get("id")?),
         actor_uri: row.try_get("actor_uri")?,

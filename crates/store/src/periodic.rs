@@ -35,4 +35,14 @@ impl Store {
         .await?;
         Ok(claimed.rows_affected() == 1)
     }
+
+    /// Makes `task` due now (something it acts on changed): the next
+    /// replica to ask runs it.
+    pub async fn make_periodic_due(&self, task: &str) -> Result<()> {
+        sqlx::query("UPDATE periodic_runs SET due_at = 0 WHERE task = $1")
+            .bind(task)
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
 }

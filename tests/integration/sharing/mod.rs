@@ -4,6 +4,6 @@
 
 mod followers_sync;
 mod receipts;
-mod register;
+pub(crate) mod register;
 mod scopes;
 mod terms;

@@ -13,6 +13,7 @@ use crate::activities::amendment::AmendmentActivity;
 use crate::activities::answer::Answer;
 use crate::activities::follow::Follow;
 use crate::activities::join::Join;
+use crate::activities::network::DirectoryChange;
 use crate::activities::object_change::{ObjectChange, ObjectChangeType};
 use crate::activities::receipt::{self, Receipt};
 use crate::activities::sharing_terms::SharingTerms;
@@ -49,6 +50,9 @@ pub enum Inbound {
     Receipt(Receipt),
     /// A node asks to join the network of a charter hosted here.
     Join(Join),
+    /// Issue 27: a network's host adds a member to its directory or
+    /// removes one (`Add` / `Remove` of a `NetworkMember`).
+    DirectoryChange(DirectoryChange),
     /// A type (or an object) this node does not act on.
     Ignored { id: Url, kind: String },
 }
@@ -62,6 +66,9 @@ impl Inbound {
             let mut receipt: Receipt = read(envelope)?;
             receipt.document = envelope.clone();
             return Ok(Inbound::Receipt(receipt));
+        }
+        if DirectoryChange::is_change(envelope) {
+            return Ok(Inbound::DirectoryChange(read(envelope)?));
         }
         let kind = envelope
             .get("type")
@@ -120,6 +127,7 @@ impl Inbound {
             Inbound::Amendment(a) => &a.id,
             Inbound::Receipt(a) => &a.id,
             Inbound::Join(a) => &a.id,
+            Inbound::DirectoryChange(a) => &a.id,
             Inbound::Ignored { id, .. } => id,
         }
     }

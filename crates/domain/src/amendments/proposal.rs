@@ -26,7 +26,6 @@ use crate::model::{
     ActivityKind, AmendmentRole, Audience, FollowerState, FollowingState, ObjectKind, VoteSubject,
     time,
 };
-use crate::outgoing::record_for_peer;
 use crate::publish::object_uri;
 use crate::store::{ChangeTx, NewAmendment, PeerRow};
 use crate::{audit, change, validation, webhooks};
@@ -357,20 +356,17 @@ pub(crate) async fn send_to_each(
     object: &Value,
 ) -> Result<()> {
     let now = time::now();
-    for peer in peers {
-        let actor = Url::parse(&peer.actor_uri)?;
-        let id = activities::new_activity_id(&ctx.settings);
-        let activity = activities::document(
+    crate::outgoing::send_each(ctx, tx, peers, kind, |id, actor| {
+        activities::document(
             &ctx.settings,
             kind,
             id.clone(),
             object.clone(),
-            &Audience::Peers(vec![actor]),
+            &Audience::Peers(vec![actor.clone()]),
             &now,
-        )?;
-        record_for_peer(ctx, tx, peer.id, kind, &id, &activity).await?;
-    }
-    Ok(())
+        )
+    })
+    .await
 }
 
 /// The local id of the charter at `uri`, if hosted here.

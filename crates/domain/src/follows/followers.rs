@@ -34,7 +34,11 @@ pub async fn follow_received(data: &Context, sender: &PeerRow, follow_id: &Url) 
     let checks_json = serde_json::to_string(&checks)?;
     // Decided before the request is stored, so it is never seen without
     // its reason.
-    let decision = policy::admit(data, &checks);
+    let decision =
+        match crate::network::membership::member_reason(data, &peer.row.actor_uri).await? {
+            Some(reason) => Admit::Approve(reason),
+            None => policy::admit(data, &checks),
+        };
     let waiting = match &decision {
         Admit::Wait(reason) => Some(reason.as_str()),
         Admit::Approve(_) => None,

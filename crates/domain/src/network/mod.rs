@@ -5,10 +5,13 @@
 //! `network` admission applies the directory: it follows and approves the
 //! members and excludes those removed, unless its admin overrides.
 
+mod apply;
 pub mod candidacy;
 pub mod directory;
 pub mod intake;
 pub mod joins;
+pub mod membership;
 pub mod outcome;
+pub mod overrides;
 pub mod participation;
 pub mod votes;

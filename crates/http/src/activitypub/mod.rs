@@ -51,6 +51,7 @@ pub fn routes() -> Router<NodeState> {
             "/charters/{local_id}/versions/{version}",
             get(objects::charter_version),
         )
+        .route("/charters/{local_id}/members", get(objects::directory))
 }
 
 /// An ActivityStreams document in the representation the client asked for;

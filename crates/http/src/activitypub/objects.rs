@@ -1,6 +1,6 @@
 //! One published document: an object (what a signed request gets depends
-//! on the signer), a charter's earlier version, an activity, an amendment
-//! and its votes.
+//! on the signer), a charter's earlier version, its network's member
+//! directory, an activity, an amendment and its votes.
 
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, Method, Uri};
@@ -36,6 +36,15 @@ pub(super) async fn charter_version(
     headers: HeaderMap,
 ) -> Result<Response> {
     let served = documents::charter_version(&ctx, &local_id, &version).await?;
+    represent_served(&ctx, &headers, &served)
+}
+
+pub(super) async fn directory(
+    State(ctx): State<NodeState>,
+    Path(local_id): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response> {
+    let served = crate::domain::network::directory::served(&ctx, &local_id).await?;
     represent_served(&ctx, &headers, &served)
 }
 

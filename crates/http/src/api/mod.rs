@@ -8,6 +8,7 @@ pub mod amendments;
 pub mod catalog;
 pub mod documented;
 pub mod membership;
+pub mod network;
 pub mod objects;
 pub mod openapi;
 pub mod paging;
@@ -28,6 +29,7 @@ pub fn described_routes() -> DocumentedRoutes {
         .merge(amendments::routes())
         .merge(membership::routes())
         .merge(catalog::routes())
+        .merge(network::routes())
         .merge(sharing::routes())
         .merge(receipts::routes())
         .merge(webhooks::routes())

@@ -61,6 +61,22 @@ pub(super) fn stream_row(row: &AnyRow) -> Result<StreamRow> {
 pub(super) const STREAM_COLUMNS: &str = "peer_id, cursor, failures, next_attempt_at, last_success_at, \
      last_error, skipped, last_skipped, gone_at";
 
+impl crate::ChangeTx {
+    /// `Store::ensure_delivery_stream` inside a change: for a change that
+    /// sends to peers it may never have sent to (a directory's members).
+    pub async fn ensure_delivery_stream(&mut self, peer_id: PeerId) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO delivery_streams (peer_id, cursor, failures, next_attempt_at) \
+             SELECT $1, COALESCE(MAX(id), 0), 0, 0 FROM activities WHERE TRUE \
+             ON CONFLICT (peer_id) DO NOTHING",
+        )
+        .bind(peer_id)
+        .execute(self.connection())
+        .await?;
+        Ok(())
+    }
+}
+
 impl Store {
     /// Starts a peer's stream at the end of the log (what came before is
     /// for backfill, not delivery); an existing stream is kept.

@@ -1,0 +1,260 @@
+//! The network's member directory (issue 27): the charter's host admits
+//! members and serves the signed directory; member nodes in `network`
+//! admission follow and approve each other without their admins, exclude
+//! a member the network removed (unless a local override keeps it), and
+//! refuse directory changes from anyone but the host.
+
+mod bad_input;
+
+use std::time::Duration;
+
+use passerelle::config::{Admission, Settings};
+use passerelle::domain::tokens::Scope;
+use serde_json::{Value, json};
+use url::Url;
+
+use crate::on_both_backends;
+use crate::rig::federation::{admin, node_named};
+use crate::rig::verify_offline;
+use crate::rig::{TestDatabase, TestNode, eventually, holds_for};
+use crate::signing::SignedPost;
+
+on_both_backends!(the_network_decides_who_shares_with_whom);
+
+pub const CHARTER: &str = "pec-charter";
+
+/// `host` publishes its public charter; the network's URI.
+pub async fn publish_charter(host: &TestNode) -> Url {
+    let platform = host.token(Scope::Platform).await;
+    let response = host
+        .put_json(
+            &format!("/api/v1/charters/{CHARTER}"),
+            &platform,
+            &host.example("charter"),
+        )
+        .await;
+    assert_eq!(response.status(), 201);
+    Url::parse(&host.url(&format!("/charters/{CHARTER}"))).unwrap()
+}
+
+/// Settings of a member node of `network`, applying it every second.
+pub fn member_of(network: &Url) -> impl FnOnce(&mut Settings) + use<> {
+    let network = network.clone();
+    move |s: &mut Settings| {
+        s.federation.admission = Admission::Network;
+        s.federation.networks = vec![network];
+        s.federation.network_sync_every = Duration::from_secs(1);
+    }
+}
+
+/// `member` publishes its commitment to version 1 of `host`'s charter.
+pub async fn commit(host: &TestNode, member: &TestNode) {
+    let platform = member.token(Scope::Platform).await;
+    let text = serde_json::to_string(&member.example("commitment"))
+        .unwrap()
+        .replace(
+            &member.url("/charters/pec-charter/versions/1"),
+            &host.url("/charters/pec-charter/versions/1"),
+        );
+    let commitment: Value = serde_json::from_str(&text).unwrap();
+    let response = member
+        .put_json("/api/v1/commitments/pec", &platform, &commitment)
+        .await;
+    assert_eq!(response.status(), 201, "{:?}", response.text().await);
+}
+
+pub async fn admit(host: &TestNode, token: &str, member: &TestNode) -> reqwest::Response {
+    host.post_json(
+        "/api/v1/network/members",
+        token,
+        &json!({"charter": CHARTER, "actor": member.actor()}),
+    )
+    .await
+}
+
+/// A GET of `path` on `origin`, signed by `reader`.
+pub async fn signed_get(reader: &TestNode, origin: &TestNode, path: &str) -> reqwest::Response {
+    SignedPost::get(
+        &origin.url(path),
+        &format!("{}#main-key", reader.actor()),
+        &reader.context.keys.rsa_private,
+    )
+    .send(&reqwest::Client::new())
+    .await
+}
+
+/// Whether `a` follows `b` (active) and has approved `b`'s follow.
+async fn mutual(a: &TestNode, token: &str, b: &TestNode) -> bool {
+    let follows = a.api("/api/v1/admin/follows", token).await;
+    let following = follows
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|f| f["peer"]["actor"] == b.actor() && f["state"] == "active");
+    let requests = a
+        .api("/api/v1/admin/follow-requests?state=all", token)
+        .await;
+    let approved = requests
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|r| r["peer"]["actor"] == b.actor() && r["state"] == "approved");
+    following && approved
+}
+
+/// Whether `node`'s catalog holds an offer of `origin`.
+async fn holds_offer_of(node: &TestNode, token: &str, origin: &TestNode) -> bool {
+    let offers = node.api("/api/v1/catalog/offers", token).await;
+    offers["items"]
+        .to_string()
+        .contains(&origin.url("/offers/"))
+}
+
+async fn the_network_decides_who_shares_with_whom(db: TestDatabase) {
+    let (a, _a_db) = node_named(&db, "pec", |_| {}).await;
+    let network = publish_charter(&a).await;
+    let (b, _b_db) = node_named(&db, "foodhub", member_of(&network)).await;
+    let (c, _c_db) = node_named(&db, "velocoop", member_of(&network)).await;
+    commit(&a, &b).await;
+    commit(&a, &c).await;
+    // What C shares: an offer (public) and a member (followers-only) on B.
+    let (b_platform, c_platform) = (
+        b.token(Scope::Platform).await,
+        c.token(Scope::Platform).await,
+    );
+    let offer = c.example("offer");
+    let put = c
+        .put_json("/api/v1/offers/carrots", &c_platform, &offer)
+        .await;
+    assert!(put.status().is_success());
+    let member = json!({"type": "Person", "name": "Early Member", "role": "founder"});
+    let put = b
+        .put_json("/api/v1/members/early", &b_platform, &member)
+        .await;
+    assert!(put.status().is_success());
+    assert_eq!(signed_get(&c, &b, "/members/early").await.status(), 404);
+
+    // A's admin admits B and C; nobody touches B or C.
+    let a_admin = admin(&a).await;
+    for node in [&b, &c] {
+        let response = admit(&a, &a_admin, node).await;
+        assert_eq!(response.status(), 201, "{:?}", response.text().await);
+    }
+    let again = admit(&a, &a_admin, &b).await;
+    assert_eq!(again.status(), 409);
+    assert_eq!(again.headers()["content-type"], "application/problem+json");
+    let (status, directory) = a
+        .get_activity_json(&format!("/charters/{CHARTER}/members"))
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(directory["type"], "OrderedCollection");
+    assert_eq!(directory["attributedTo"], a.actor());
+    assert_eq!(directory["network"], network.as_str());
+    assert_eq!(directory["totalItems"], 2);
+    let entry = &directory["orderedItems"][0];
+    assert_eq!(entry["type"], "NetworkMember");
+    assert_eq!(entry["actor"], b.actor());
+    assert_eq!(entry["version"], a.url("/charters/pec-charter/versions/1"));
+    let (valid, said) = verify_offline(&a, &directory);
+    assert!(valid, "{said}");
+
+    let (b_admin, c_admin) = (admin(&b).await, admin(&c).await);
+    eventually("B and C to follow and approve each other", 30, || async {
+        (mutual(&b, &b_admin, &c).await && mutual(&c, &c_admin, &b).await).then_some(())
+    })
+    .await;
+    let audit = b.api("/api/v1/admin/audit", &b_admin).await;
+    assert!(
+        audit["items"].as_array().unwrap().iter().any(|e| {
+            e["action"] == "follow.sent" && e["decided_by"] == format!("network {network}")
+        }),
+        "{audit:#}"
+    );
+    assert_eq!(signed_get(&c, &b, "/members/early").await.status(), 200);
+    eventually("C's offer in B's catalog", 20, || async {
+        holds_offer_of(&b, &b_platform, &c).await.then_some(())
+    })
+    .await;
+
+    // Only the host may change the directory: C's Add to B is refused.
+    let forged = json!({"@context": "https://www.w3.org/ns/activitystreams",
+        "id": c.url("/activities/forged-add"), "type": "Add", "actor": c.actor(),
+        "object": {"type": "NetworkMember", "actor": c.actor()},
+        "target": format!("{network}/members"), "to": [b.actor()]});
+    let refused = SignedPost::by_node(&c, &b.url("/inbox"), serde_json::to_vec(&forged).unwrap())
+        .send(&reqwest::Client::new())
+        .await;
+    assert_eq!(refused.status(), 403);
+
+    // B keeps C by override; A removes C: C stays, shown as a difference.
+    let kept = b
+        .put_json(
+            "/api/v1/network/overrides",
+            &b_admin,
+            &json!({"actor": c.actor(), "decision": "keep", "reason": "our delivery partner"}),
+        )
+        .await;
+    assert_eq!(kept.status(), 200);
+    let kept: Value = kept.json().await.unwrap();
+    let c_peer = a
+        .context
+        .store
+        .peer_by_uri(&c.actor())
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    let removed = a
+        .delete_with(
+            &format!("/api/v1/network/members/{c_peer}?charter={CHARTER}&reason=left"),
+            &a_admin,
+        )
+        .await;
+    assert_eq!(removed.status(), 204);
+    let (_, directory) = a
+        .get_activity_json(&format!("/charters/{CHARTER}/members"))
+        .await;
+    assert_eq!(directory["totalItems"], 1);
+    let view = eventually("B to see C removed", 20, || async {
+        let view = b.api("/api/v1/network/directory", &b_admin).await;
+        (!view["differences"].as_array()?.is_empty()).then_some(view)
+    })
+    .await;
+    assert!(
+        view["differences"][0]
+            .as_str()
+            .unwrap()
+            .contains("kept here by override"),
+        "{view:#}"
+    );
+    holds_for("C kept on B", Duration::from_secs(3), || async {
+        mutual(&b, &b_admin, &c).await
+    })
+    .await;
+
+    // The override removed, the directory applies: B excludes C.
+    let dropped = b
+        .delete_with(
+            &format!("/api/v1/network/overrides/{}", kept["id"]),
+            &b_admin,
+        )
+        .await;
+    assert_eq!(dropped.status(), 204);
+    eventually("B to exclude C", 10, || async {
+        (!holds_offer_of(&b, &b_platform, &c).await).then_some(())
+    })
+    .await;
+    assert_eq!(signed_get(&c, &b, "/members/early").await.status(), 404);
+    let audit = b.api("/api/v1/admin/audit", &b_admin).await;
+    assert!(
+        audit["items"].as_array().unwrap().iter().any(|e| {
+            e["action"] == "peer.excluded" && e["decided_by"] == format!("network {network}")
+        }),
+        "{audit:#}"
+    );
+    let a_audit = a.api("/api/v1/admin/audit", &a_admin).await;
+    assert!(a_audit.to_string().contains("network.member_removed"));
+    for node in [a, b, c] {
+        node.stop().await;
+    }
+}
