@@ -107,7 +107,7 @@ async fn strangers_and_bad_input_change_no_membership(db: TestDatabase) {
             404,
         ),
         ("/api/v1/network/requests/999/vote", json!({}), 404),
-        ("/api/v1/network/requests/abc/vote", json!({}), 400),
+        ("/api/v1/network/requests/abc/vote", json!({}), 404),
         (
             "/api/v1/network/votes/999/vote",
             json!({"choice": "approve"}),

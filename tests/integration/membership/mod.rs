@@ -29,15 +29,15 @@ const VOTE_SECONDS: u64 = 8;
 on_both_backends!(the_network_decides_who_joins_and_who_leaves);
 
 /// A member node in `network` admission following A's network.
-async fn member(db: &TestDatabase, name: &str, network: &str) -> TestNode {
+/// (Keep its database: dropping it deletes the node's SQLite file.)
+async fn member(db: &TestDatabase, name: &str, network: &str) -> (TestNode, TestDatabase) {
     let network = url::Url::parse(network).unwrap();
-    let (node, _db) = node_named(db, name, move |s| {
+    node_named(db, name, move |s| {
         s.federation.admission = Admission::Network;
         s.federation.networks = vec![network.clone()];
         s.federation.network_sync_every = std::time::Duration::from_secs(1);
     })
-    .await;
-    node
+    .await
 }
 
 async fn the_network_decides_who_joins_and_who_leaves(db: TestDatabase) {
@@ -50,9 +50,9 @@ async fn the_network_decides_who_joins_and_who_leaves(db: TestDatabase) {
         .await;
     assert_eq!(put.status(), 201);
     let network = a.url("/charters/pec-charter");
-    let b = member(&db, "foodhub", &network).await;
-    let c = member(&db, "velocoop", &network).await;
-    let d = member(&db, "rideshare", &network).await;
+    let (b, _b_db) = member(&db, "foodhub", &network).await;
+    let (c, _c_db) = member(&db, "velocoop", &network).await;
+    let (d, _d_db) = member(&db, "rideshare", &network).await;
     for node in [&b, &c, &d] {
         commit_and_follow(&a, node).await;
     }
