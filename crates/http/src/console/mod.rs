@@ -7,6 +7,7 @@
 mod actions;
 mod amendments;
 pub mod i18n;
+mod network;
 mod pages;
 pub mod session;
 
@@ -30,6 +31,7 @@ pub fn routes() -> Router<NodeState> {
         .merge(pages::routes())
         .merge(actions::routes())
         .merge(amendments::routes())
+        .merge(network::routes())
 }
 
 /// A console page's template context: what every page shows (language,
