@@ -128,11 +128,14 @@ const PAGES: &[&str] = &[
     "/admin/audit",
     "/admin/agreements",
     "/admin/sharing",
+    "/admin/network",
 ];
 const FORMS: &[&str] = &[
     "/admin/requests/1/approve",
     "/admin/requests/1/reject",
     "/admin/peers/follow",
+    "/admin/network/overrides",
+    "/admin/network/overrides/1/remove",
     "/admin/peers/1/unfollow",
     "/admin/peers/1/exclude",
     "/admin/peers/1/reinclude",

@@ -37,6 +37,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     console!("peer_terms"),
     console!("charter"),
     console!("amendments"),
+    console!("network"),
     console!("published"),
     console!("catalog"),
     console!("audit"),

@@ -13,6 +13,7 @@ use passerelle::domain::tokens::Scope;
 use serde_json::{Value, json};
 use url::Url;
 
+use crate::console::{page, sign_in};
 use crate::on_both_backends;
 use crate::rig::federation::{admin, node_named};
 use crate::rig::verify_offline;
@@ -227,6 +228,10 @@ async fn the_network_decides_who_shares_with_whom(db: TestDatabase) {
             .contains("kept here by override"),
         "{view:#}"
     );
+    let session = sign_in(&b, &b_admin).await;
+    let (status, html) = page(&b, &session.cookie, "/admin/network").await;
+    assert_eq!(status, 200);
+    assert!(html.contains("kept here by override"), "{html}");
     holds_for("C kept on B", Duration::from_secs(3), || async {
         mutual(&b, &b_admin, &c).await
     })

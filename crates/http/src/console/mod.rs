@@ -8,6 +8,7 @@ mod actions;
 mod amendments;
 pub mod i18n;
 mod membership;
+mod network;
 mod pages;
 pub mod session;
 
@@ -32,6 +33,7 @@ pub fn routes() -> Router<NodeState> {
         .merge(actions::routes())
         .merge(amendments::routes())
         .merge(membership::routes())
+        .merge(network::routes())
 }
 
 /// A console page's template context: what every page shows (language,
