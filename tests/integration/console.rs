@@ -129,6 +129,7 @@ const PAGES: &[&str] = &[
     "/admin/agreements",
     "/admin/sharing",
     "/admin/network",
+    "/admin/membership",
 ];
 const FORMS: &[&str] = &[
     "/admin/requests/1/approve",
@@ -146,6 +147,12 @@ const FORMS: &[&str] = &[
     "/admin/amendments/1/renew",
     "/admin/amendments/drafts/1/accept",
     "/admin/amendments/drafts/1/reject",
+    "/admin/membership/join",
+    "/admin/membership/requests/1/vote",
+    "/admin/membership/requests/1/refuse",
+    "/admin/membership/votes/1/vote",
+    "/admin/membership/votes/1/reply",
+    "/admin/membership/exclusions",
     "/admin/sign-out",
 ];
 

@@ -38,6 +38,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     console!("charter"),
     console!("amendments"),
     console!("network"),
+    console!("membership"),
     console!("published"),
     console!("catalog"),
     console!("audit"),

@@ -66,3 +66,38 @@ pub async fn catalog_holds(node: &TestNode, object: &str, held: bool) {
     })
     .await;
 }
+
+/// Posts a console form as `node`'s admin (signed in with `token`); the
+/// page it redirects to, which must carry no error.
+pub async fn console_form(
+    node: &TestNode,
+    token: &str,
+    path: &str,
+    fields: &[(&str, &str)],
+) -> String {
+    let session = crate::console::sign_in(node, token).await;
+    let mut form: Vec<(&str, &str)> = fields.to_vec();
+    form.push(("csrf", &session.csrf));
+    let response = crate::console::client()
+        .post(node.url(path))
+        .header(reqwest::header::COOKIE, &session.cookie)
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), reqwest::StatusCode::SEE_OTHER, "{path}");
+    let location = response.headers()[reqwest::header::LOCATION]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(location.contains("done="), "{path}: {location}");
+    location
+}
+
+/// A console page of `node`, as its admin sees it.
+pub async fn console_page(node: &TestNode, token: &str, path: &str) -> String {
+    let session = crate::console::sign_in(node, token).await;
+    let (status, html) = crate::console::page(node, &session.cookie, path).await;
+    assert_eq!(status, reqwest::StatusCode::OK, "{path}: {html}");
+    html
+}

@@ -1,6 +1,6 @@
 //! Membership decided by the network (issue 27), between four real nodes:
 //! A hosts the charter, B and C are members in `network` admission, D asks
-//! to join. A opens an inclusion vote, B and C vote (B changes its mind:
+//! to join (from its console). A opens an inclusion vote, B and C vote (B changes its mind:
 //! counted once), a stranger's vote is refused; after the tally the mesh
 //! forms without an admin touching B or C, and their catalogs hold D's
 //! offers. Then C proposes to exclude D: D replies, B and C vote, B
@@ -16,7 +16,7 @@ use passerelle::domain::tokens::Scope;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use self::helpers::{answers, catalog_holds, vote};
+use self::helpers::{answers, catalog_holds, console_form, console_page, vote};
 use crate::amendments::{commit_and_follow, uncommitted_vote};
 use crate::on_both_backends;
 use crate::rig::federation::{admin, node_named, wait_follow_state};
@@ -72,15 +72,16 @@ async fn the_network_decides_who_joins_and_who_leaves(db: TestDatabase) {
     wait_follow_state(&b, &b_admin, &c, "active").await;
     wait_follow_state(&c, &c_admin, &b, "active").await;
 
-    // D asks to join with its commitment and an answer per principle.
-    let join = d
-        .post_json(
-            "/api/v1/network/join",
-            &d_admin,
-            &json!({"network": network, "answers": answers(&charter)}),
-        )
-        .await;
-    assert_eq!(join.status(), 202, "{:?}", join.text().await);
+    // D's admin asks to join from the console, answering each principle.
+    let lines: Vec<String> = answers(&charter)
+        .as_object()
+        .unwrap()
+        .iter()
+        .map(|(key, text)| format!("{key}: {}", text.as_str().unwrap()))
+        .collect();
+    let lines = lines.join("\n");
+    let fields = [("network", network.as_str()), ("answers", lines.as_str())];
+    console_form(&d, &d_admin, "/admin/membership/join", &fields).await;
     let request = eventually("D's request on A", 20, || async {
         let requests = a.api("/api/v1/network/requests", &a_admin).await;
         requests["received"]
@@ -90,6 +91,9 @@ async fn the_network_decides_who_joins_and_who_leaves(db: TestDatabase) {
     .await;
     assert_eq!(request["peer"], d.actor());
     assert_eq!(request["state"], "pending");
+    let candidates = console_page(&a, &a_admin, "/admin/membership").await;
+    let action = format!("/admin/membership/requests/{}/vote", request["id"]);
+    assert!(candidates.contains(&action), "{candidates}");
     let opened = a
         .post_json(
             &format!("/api/v1/network/requests/{}/vote", request["id"]),
@@ -106,7 +110,9 @@ async fn the_network_decides_who_joins_and_who_leaves(db: TestDatabase) {
     // B votes reject, then changes its mind; C approves; D is told but
     // does not vote on itself; a stranger's vote is refused.
     vote(&b, &b_admin, &question, "reject").await;
-    vote(&b, &b_admin, &question, "approve").await;
+    let on_b = helpers::the_vote(&b, &b_admin, &question).await;
+    let path = format!("/admin/membership/votes/{}/vote", on_b["id"]);
+    console_form(&b, &b_admin, &path, &[("choice", "approve")]).await;
     vote(&c, &c_admin, &question, "approve").await;
     let on_d = helpers::the_vote(&d, &d_admin, &question).await;
     let own = d
@@ -197,14 +203,9 @@ async fn the_network_decides_who_joins_and_who_leaves(db: TestDatabase) {
     assert_eq!(exclusion["candidate"], d.actor());
     let exclusion_uri = exclusion["uri"].as_str().unwrap().to_owned();
     let about_d = helpers::the_vote(&d, &d_admin, &exclusion_uri).await;
-    let replied = d
-        .post_json(
-            &format!("/api/v1/network/votes/{}/reply", about_d["id"]),
-            &d_admin,
-            &json!({"content": "We never sold any data; here is our audit."}),
-        )
-        .await;
-    assert_eq!(replied.status(), 202, "{:?}", replied.text().await);
+    let path = format!("/admin/membership/votes/{}/reply", about_d["id"]);
+    let reply = [("content", "We never sold any data; here is our audit.")];
+    console_form(&d, &d_admin, &path, &reply).await;
     vote(&b, &b_admin, &exclusion_uri, "approve").await;
     vote(&c, &c_admin, &exclusion_uri, "approve").await;
     let closed = helpers::tallied(&a, &a_admin, &exclusion["id"], VOTE_SECONDS).await;
