@@ -214,6 +214,12 @@ async fn the_network_decides_who_joins_and_who_leaves(db: TestDatabase) {
         closed["reply"], "We never sold any data; here is our audit.",
         "the reply is attached to the vote"
     );
+    let (status, published) = a.get_activity_json(&exclusion_uri).await;
+    assert_eq!(status, 200);
+    assert_eq!(published["decides"], "exclusion");
+    assert_eq!(published["reply"], closed["reply"]);
+    let (valid, said) = verify_offline(&a, &published);
+    assert!(valid, "{said}");
 
     // B applies the exclusion within a delivery cycle; C keeps D.
     catalog_holds(&b, &ride, false).await;
