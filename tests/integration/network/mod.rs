@@ -14,6 +14,7 @@ use serde_json::{Value, json};
 use url::Url;
 
 use crate::console::{page, sign_in};
+use crate::jsonld::assert_terms_defined;
 use crate::on_both_backends;
 use crate::rig::federation::{admin, node_named};
 use crate::rig::{TestDatabase, TestNode, eventually, holds_for};
@@ -158,6 +159,7 @@ async fn the_network_decides_who_shares_with_whom(db: TestDatabase) {
     assert_eq!(entry["version"], a.url("/charters/pec-charter/versions/1"));
     let (valid, said) = verify_offline(&a, &directory);
     assert!(valid, "{said}");
+    assert_terms_defined(&a, "the directory", &directory);
 
     let (b_admin, c_admin) = (admin(&b).await, admin(&c).await);
     eventually("B and C to follow and approve each other", 30, || async {
@@ -257,6 +259,20 @@ async fn the_network_decides_who_shares_with_whom(db: TestDatabase) {
         }),
         "{audit:#}"
     );
+    // The Add and Remove A sent: every term defined by their contexts.
+    let sent = a.context.store.activities_after(0, 100).await.unwrap();
+    let changes: Vec<Value> = sent
+        .iter()
+        .map(|row| serde_json::from_str::<Value>(&row.document).unwrap())
+        .filter(|document| document["type"] == "Add" || document["type"] == "Remove")
+        .collect();
+    // Add(B) to B, Add(C) to B and C, Remove(C) to B and C.
+    assert_eq!(changes.len(), 5, "{changes:#?}");
+    for change in &changes {
+        assert_eq!(change["target"], format!("{network}/members"));
+        assert!(change["proof"].is_object());
+        assert_terms_defined(&a, "a directory change", change);
+    }
     let a_audit = a.api("/api/v1/admin/audit", &a_admin).await;
     assert!(a_audit.to_string().contains("network.member_removed"));
     for node in [a, b, c] {
