@@ -5,6 +5,7 @@
 //! refuse directory changes from anyone but the host.
 
 mod bad_input;
+mod wake;
 
 use std::time::Duration;
 
