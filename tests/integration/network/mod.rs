@@ -253,6 +253,12 @@ async fn the_network_decides_who_shares_with_whom(db: TestDatabase) {
     })
     .await;
     assert_eq!(signed_get(&c, &b, "/members/early").await.status(), 404);
+    // Exclusion is by host and port: A, on the same host name, is not hit.
+    let excluded = |node: &TestNode| format!("localhost:{}", node.base.port().unwrap());
+    let store = &b.context.store;
+    assert!(store.exclusion(&excluded(&c)).await.unwrap().is_some());
+    assert!(store.exclusion(&excluded(&a)).await.unwrap().is_none());
+    assert_eq!(signed_get(&a, &b, "/offers").await.status(), 200);
     let audit = b.api("/api/v1/admin/audit", &b_admin).await;
     assert!(
         audit["items"].as_array().unwrap().iter().any(|e| {
