@@ -266,6 +266,16 @@ async fn the_network_decides_who_shares_with_whom(db: TestDatabase) {
         }),
         "{audit:#}"
     );
+    // A admits C again: B re-includes it and the mesh forms again.
+    let readmitted = admit(&a, &a_admin, &c).await;
+    assert_eq!(readmitted.status(), 201, "{:?}", readmitted.text().await);
+    eventually("B and C to follow each other again", 30, || async {
+        (mutual(&b, &b_admin, &c).await && mutual(&c, &c_admin, &b).await).then_some(())
+    })
+    .await;
+    assert!(store.exclusion(&excluded(&c)).await.unwrap().is_none());
+    assert_eq!(signed_get(&c, &b, "/members/early").await.status(), 200);
+
     // The Add and Remove A sent: every term defined by their contexts.
     let sent = a.context.store.activities_after(0, 100).await.unwrap();
     let changes: Vec<Value> = sent
@@ -273,8 +283,8 @@ async fn the_network_decides_who_shares_with_whom(db: TestDatabase) {
         .map(|row| serde_json::from_str::<Value>(&row.document).unwrap())
         .filter(|document| document["type"] == "Add" || document["type"] == "Remove")
         .collect();
-    // Add(B) to B, Add(C) to B and C, Remove(C) to B and C.
-    assert_eq!(changes.len(), 5, "{changes:#?}");
+    // Add(B) to B, Add(C) to B and C, Remove(C) to B and C, Add(C) again.
+    assert_eq!(changes.len(), 7, "{changes:#?}");
     for change in &changes {
         assert_eq!(change["target"], format!("{network}/members"));
         assert!(change["proof"].is_object());

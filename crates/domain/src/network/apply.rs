@@ -10,9 +10,9 @@ use crate::apub::actor::actor_id;
 use crate::context::Context;
 use crate::error::Result;
 use crate::follows;
-use crate::model::{FollowerState, OverrideDecision};
+use crate::model::{FollowerState, FollowingState, OverrideDecision};
 use crate::network::membership::decider;
-use crate::store::{MirrorRow, OverrideRow};
+use crate::store::{FollowInRow, FollowOutRow, MirrorRow, OverrideRow};
 
 /// An exclusion this node's network machinery made (and may lift): by a
 /// network's directory or by a local override.
@@ -123,11 +123,14 @@ async fn include(ctx: &Context, actor: &str, decided_by: &str) -> Result<()> {
             follows::reinclude(ctx, known.id, decided_by).await?;
         }
     }
-    let followed = match &peer {
-        Some(known) => ctx.store.follow_out_by_peer(known.id).await?.is_some(),
-        None => false,
+    let (ours, theirs) = match &peer {
+        Some(known) => (
+            ctx.store.follow_out_by_peer(known.id).await?,
+            ctx.store.follow_in_by_peer(known.id).await?,
+        ),
+        None => (None, None),
     };
-    if !followed {
+    if should_follow(ours.as_ref(), theirs.as_ref()) {
         let (found, _) = follows::follow(ctx, actor, decided_by).await?;
         peer = Some(found.row);
     }
@@ -140,6 +143,20 @@ async fn include(ctx: &Context, actor: &str, decided_by: &str) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// Whether to (again) ask to follow a member: not followed yet, or our
+/// follow was rejected before the member last (re)asked to follow us (it
+/// was excluded, then came back); a member that rejects again is not
+/// asked again until it follows anew.
+fn should_follow(ours: Option<&FollowOutRow>, theirs: Option<&FollowInRow>) -> bool {
+    match ours {
+        None => true,
+        Some(ours) if ours.state == FollowingState::Rejected => theirs.is_some_and(|theirs| {
+            theirs.state != FollowerState::Rejected && theirs.updated_at > ours.updated_at
+        }),
+        Some(_) => false,
+    }
 }
 
 /// Excludes `actor` (once: an exclusion already there is left as it is).
