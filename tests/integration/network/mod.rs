@@ -276,6 +276,44 @@ async fn the_network_decides_who_shares_with_whom(db: TestDatabase) {
     assert!(store.exclusion(&excluded(&c)).await.unwrap().is_none());
     assert_eq!(signed_get(&c, &b, "/members/early").await.status(), 200);
 
+    // B excludes C by override though the network lists it; lifted, the
+    // directory applies again.
+    let excluded_here = b
+        .put_json(
+            "/api/v1/network/overrides",
+            &b_admin,
+            &json!({"actor": c.actor(), "decision": "exclude", "reason": "late deliveries"}),
+        )
+        .await;
+    assert_eq!(excluded_here.status(), 200);
+    let excluded_here: Value = excluded_here.json().await.unwrap();
+    let exclusion = eventually("B to exclude C by override", 10, || async {
+        store.exclusion(&excluded(&c)).await.unwrap()
+    })
+    .await;
+    assert!(
+        exclusion.excluded_by.starts_with("network override by"),
+        "{exclusion:?}"
+    );
+    let view = b.api("/api/v1/network/directory", &b_admin).await;
+    assert!(
+        view["differences"]
+            .to_string()
+            .contains("excluded here by override"),
+        "{view:#}"
+    );
+    let lifted = b
+        .delete_with(
+            &format!("/api/v1/network/overrides/{}", excluded_here["id"]),
+            &b_admin,
+        )
+        .await;
+    assert_eq!(lifted.status(), 204);
+    eventually("B and C to follow each other once more", 30, || async {
+        (mutual(&b, &b_admin, &c).await && mutual(&c, &c_admin, &b).await).then_some(())
+    })
+    .await;
+
     // The Add and Remove A sent: every term defined by their contexts.
     let sent = a.context.store.activities_after(0, 100).await.unwrap();
     let changes: Vec<Value> = sent
