@@ -186,3 +186,101 @@ async fn removed(ctx: &Context, network: &str, actor: &str) -> Result<()> {
     exclude(ctx, actor, &reason, &decider(network)).await?;
     ctx.store.mirror_removal_applied(network, actor).await
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{FollowId, OverrideId, PeerId, RequestId};
+
+    fn mirrored(network: &str, listed: bool, applied: bool) -> MirrorRow {
+        MirrorRow {
+            network: network.into(),
+            actor_uri: "https://c.example/actor".into(),
+            since: 1,
+            version: "https://a.example/charters/pec/versions/1".into(),
+            listed,
+            removed_at: (!listed).then_some(2),
+            applied_at: applied.then_some(3),
+        }
+    }
+
+    fn set(decision: OverrideDecision) -> OverrideRow {
+        OverrideRow {
+            id: OverrideId(1),
+            actor_uri: "https://c.example/actor".into(),
+            decision,
+            reason: "why".into(),
+            decided_by: "admin token `a`".into(),
+            decided_at: 1,
+        }
+    }
+
+    #[test]
+    fn overrides_win_then_a_listing_then_a_removal_once() {
+        let (listed, removed, applied) = (
+            mirrored("n1", true, false),
+            mirrored("n2", false, false),
+            mirrored("n2", false, true),
+        );
+        let keep = set(OverrideDecision::Keep);
+        let exclude = set(OverrideDecision::Exclude);
+        assert!(matches!(
+            verdict(&[&listed], Some(&exclude)),
+            Verdict::Exclude { .. }
+        ));
+        assert!(matches!(
+            verdict(&[&removed], Some(&keep)),
+            Verdict::Include { .. }
+        ));
+        // Listed by one network, removed by another: still a member.
+        match verdict(&[&removed, &listed], None) {
+            Verdict::Include { decided_by } => assert_eq!(decided_by, "network n1"),
+            _ => panic!("a listed member is included"),
+        }
+        assert!(matches!(
+            verdict(&[&removed], None),
+            Verdict::Removed { network: "n2" }
+        ));
+        assert!(matches!(verdict(&[&applied], None), Verdict::Nothing));
+    }
+
+    fn ours(state: FollowingState, updated_at: i64) -> FollowOutRow {
+        FollowOutRow {
+            id: FollowId(1),
+            peer_id: PeerId(1),
+            follow_uri: "https://b.example/activities/1".into(),
+            state,
+            created_at: 0,
+            updated_at,
+        }
+    }
+
+    fn theirs(state: FollowerState, updated_at: i64) -> FollowInRow {
+        FollowInRow {
+            id: RequestId(1),
+            peer_id: PeerId(1),
+            follow_uri: "https://c.example/activities/1".into(),
+            state,
+            reason: None,
+            snapshot: String::new(),
+            commitments: String::new(),
+            created_at: 0,
+            updated_at,
+        }
+    }
+
+    #[test]
+    fn a_rejected_follow_is_asked_again_only_after_the_member_came_back() {
+        assert!(should_follow(None, None));
+        let active = ours(FollowingState::Active, 5);
+        assert!(!should_follow(Some(&active), None));
+        let rejected = ours(FollowingState::Rejected, 5);
+        assert!(!should_follow(Some(&rejected), None));
+        let before = theirs(FollowerState::Approved, 4);
+        assert!(!should_follow(Some(&rejected), Some(&before)));
+        let since = theirs(FollowerState::Approved, 6);
+        assert!(should_follow(Some(&rejected), Some(&since)));
+        let refused = theirs(FollowerState::Rejected, 6);
+        assert!(!should_follow(Some(&rejected), Some(&refused)));
+    }
+}
