@@ -25,8 +25,8 @@ pub use agreement::{AgreementState, Side};
 pub use amendment::{AmendmentRole, AmendmentState, Choice, DraftState, Outcome};
 pub use follow_state::{FollowerState, FollowingState};
 pub use ids::{
-    AgreementId, AmendmentId, DraftId, FollowId, ObjectId, OverrideId, PeerId, RequestId, TokenId,
-    WebhookId,
+    AgreementId, AmendmentId, DraftId, FollowId, MembershipId, ObjectId, OverrideId, PeerId,
+    RequestId, TokenId, WebhookId,
 };
 pub use kinds::{Audience, AudienceName, ObjectKind};
 pub use network::OverrideDecision;
