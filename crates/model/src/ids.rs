@@ -58,4 +58,6 @@ row_id! {
     TokenId;
     /// A node admin's local override of a network's member directory.
     OverrideId;
+    /// One admission to the member directory of a charter hosted here.
+    MembershipId;
 }

@@ -27,8 +27,8 @@ pub use amendment::{
 };
 pub use follow_state::{FollowerState, FollowingState};
 pub use ids::{
-    AgreementId, AmendmentId, DraftId, FollowId, JoinId, ObjectId, OverrideId, PeerId, RequestId,
-    TokenId, WebhookId,
+    AgreementId, AmendmentId, DraftId, FollowId, JoinId, MembershipId, ObjectId, OverrideId,
+    PeerId, RequestId, TokenId, WebhookId,
 };
 pub use kinds::{Audience, AudienceName, ObjectKind};
 pub use network::OverrideDecision;

@@ -7,13 +7,13 @@ use sqlx::any::AnyRow;
 
 use crate::{ChangeTx, PeerRow, Store, now_millis};
 use passerelle_model::error::{Error, Result};
-use passerelle_model::{OverrideDecision, OverrideId, PeerId};
+use passerelle_model::{MembershipId, OverrideDecision, OverrideId, PeerId};
 
 /// One admission to a hosted charter's directory; `removed_at` once the
 /// member left.
 #[derive(Debug, Clone)]
 pub struct MemberRow {
-    pub id: i64,
+    pub id: MembershipId,
     pub charter: String,
     pub peer_id: PeerId,
     pub actor_uri: String,
@@ -67,7 +67,7 @@ const MEMBER_COLUMNS: &str = "id, charter, peer_id, actor_uri, since, version, a
 
 fn member_row(row: &AnyRow) -> Result<MemberRow> {
     Ok(MemberRow {
-        id: row.try_get("id")?,
+        id: MembershipId(row.try_get("id")?),
         charter: row.try_get("charter")?,
         peer_id: PeerId(row.try_get("peer_id")?),
         actor_uri: row.try_get("actor_uri")?,
@@ -256,7 +256,12 @@ impl ChangeTx {
     }
 
     /// Marks the current membership `id` as ended.
-    pub async fn remove_member(&mut self, id: i64, reason: &str, removed_by: &str) -> Result<()> {
+    pub async fn remove_member(
+        &mut self,
+        id: MembershipId,
+        reason: &str,
+        removed_by: &str,
+    ) -> Result<()> {
         sqlx::query(
             "UPDATE network_members SET removed_at = $1, removed_reason = $2, removed_by = $3 \
              WHERE id = $4 AND removed_at IS NULL",

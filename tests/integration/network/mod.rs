@@ -5,6 +5,7 @@
 //! refuse directory changes from anyone but the host.
 
 mod bad_input;
+mod wake;
 
 use std::time::Duration;
 
@@ -14,6 +15,7 @@ use serde_json::{Value, json};
 use url::Url;
 
 use crate::console::{page, sign_in};
+use crate::jsonld::assert_terms_defined;
 use crate::on_both_backends;
 use crate::rig::federation::{admin, node_named};
 use crate::rig::verify_offline;
@@ -158,6 +160,7 @@ async fn the_network_decides_who_shares_with_whom(db: TestDatabase) {
     assert_eq!(entry["version"], a.url("/charters/pec-charter/versions/1"));
     let (valid, said) = verify_offline(&a, &directory);
     assert!(valid, "{said}");
+    assert_terms_defined(&a, "the directory", &directory);
 
     let (b_admin, c_admin) = (admin(&b).await, admin(&c).await);
     eventually("B and C to follow and approve each other", 30, || async {
@@ -250,6 +253,12 @@ async fn the_network_decides_who_shares_with_whom(db: TestDatabase) {
     })
     .await;
     assert_eq!(signed_get(&c, &b, "/members/early").await.status(), 404);
+    // Exclusion is by host and port: A, on the same host name, is not hit.
+    let excluded = |node: &TestNode| format!("localhost:{}", node.base.port().unwrap());
+    let store = &b.context.store;
+    assert!(store.exclusion(&excluded(&c)).await.unwrap().is_some());
+    assert!(store.exclusion(&excluded(&a)).await.unwrap().is_none());
+    assert_eq!(signed_get(&a, &b, "/offers").await.status(), 200);
     let audit = b.api("/api/v1/admin/audit", &b_admin).await;
     assert!(
         audit["items"].as_array().unwrap().iter().any(|e| {
@@ -257,6 +266,68 @@ async fn the_network_decides_who_shares_with_whom(db: TestDatabase) {
         }),
         "{audit:#}"
     );
+    // A admits C again: B re-includes it and the mesh forms again.
+    let readmitted = admit(&a, &a_admin, &c).await;
+    assert_eq!(readmitted.status(), 201, "{:?}", readmitted.text().await);
+    eventually("B and C to follow each other again", 30, || async {
+        (mutual(&b, &b_admin, &c).await && mutual(&c, &c_admin, &b).await).then_some(())
+    })
+    .await;
+    assert!(store.exclusion(&excluded(&c)).await.unwrap().is_none());
+    assert_eq!(signed_get(&c, &b, "/members/early").await.status(), 200);
+
+    // B excludes C by override though the network lists it; lifted, the
+    // directory applies again.
+    let excluded_here = b
+        .put_json(
+            "/api/v1/network/overrides",
+            &b_admin,
+            &json!({"actor": c.actor(), "decision": "exclude", "reason": "late deliveries"}),
+        )
+        .await;
+    assert_eq!(excluded_here.status(), 200);
+    let excluded_here: Value = excluded_here.json().await.unwrap();
+    let exclusion = eventually("B to exclude C by override", 10, || async {
+        store.exclusion(&excluded(&c)).await.unwrap()
+    })
+    .await;
+    assert!(
+        exclusion.excluded_by.starts_with("network override by"),
+        "{exclusion:?}"
+    );
+    let view = b.api("/api/v1/network/directory", &b_admin).await;
+    assert!(
+        view["differences"]
+            .to_string()
+            .contains("excluded here by override"),
+        "{view:#}"
+    );
+    let lifted = b
+        .delete_with(
+            &format!("/api/v1/network/overrides/{}", excluded_here["id"]),
+            &b_admin,
+        )
+        .await;
+    assert_eq!(lifted.status(), 204);
+    eventually("B and C to follow each other once more", 30, || async {
+        (mutual(&b, &b_admin, &c).await && mutual(&c, &c_admin, &b).await).then_some(())
+    })
+    .await;
+
+    // The Add and Remove A sent: every term defined by their contexts.
+    let sent = a.context.store.activities_after(0, 100).await.unwrap();
+    let changes: Vec<Value> = sent
+        .iter()
+        .map(|row| serde_json::from_str::<Value>(&row.document).unwrap())
+        .filter(|document| document["type"] == "Add" || document["type"] == "Remove")
+        .collect();
+    // Add(B) to B, Add(C) to B and C, Remove(C) to B and C, Add(C) again.
+    assert_eq!(changes.len(), 7, "{changes:#?}");
+    for change in &changes {
+        assert_eq!(change["target"], format!("{network}/members"));
+        assert!(change["proof"].is_object());
+        assert_terms_defined(&a, "a directory change", change);
+    }
     let a_audit = a.api("/api/v1/admin/audit", &a_admin).await;
     assert!(a_audit.to_string().contains("network.member_removed"));
     for node in [a, b, c] {

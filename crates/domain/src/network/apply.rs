@@ -10,9 +10,9 @@ use crate::apub::actor::actor_id;
 use crate::context::Context;
 use crate::error::Result;
 use crate::follows;
-use crate::model::{FollowerState, OverrideDecision};
+use crate::model::{FollowerState, FollowingState, OverrideDecision};
 use crate::network::membership::decider;
-use crate::store::{MirrorRow, OverrideRow};
+use crate::store::{FollowInRow, FollowOutRow, MirrorRow, OverrideRow};
 
 /// An exclusion this node's network machinery made (and may lift): by a
 /// network's directory or by a local override.
@@ -123,11 +123,14 @@ async fn include(ctx: &Context, actor: &str, decided_by: &str) -> Result<()> {
             follows::reinclude(ctx, known.id, decided_by).await?;
         }
     }
-    let followed = match &peer {
-        Some(known) => ctx.store.follow_out_by_peer(known.id).await?.is_some(),
-        None => false,
+    let (ours, theirs) = match &peer {
+        Some(known) => (
+            ctx.store.follow_out_by_peer(known.id).await?,
+            ctx.store.follow_in_by_peer(known.id).await?,
+        ),
+        None => (None, None),
     };
-    if !followed {
+    if should_follow(ours.as_ref(), theirs.as_ref()) {
         let (found, _) = follows::follow(ctx, actor, decided_by).await?;
         peer = Some(found.row);
     }
@@ -140,6 +143,20 @@ async fn include(ctx: &Context, actor: &str, decided_by: &str) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// Whether to (again) ask to follow a member: not followed yet, or our
+/// follow was rejected before the member last (re)asked to follow us (it
+/// was excluded, then came back); a member that rejects again is not
+/// asked again until it follows anew.
+fn should_follow(ours: Option<&FollowOutRow>, theirs: Option<&FollowInRow>) -> bool {
+    match ours {
+        None => true,
+        Some(ours) if ours.state == FollowingState::Rejected => theirs.is_some_and(|theirs| {
+            theirs.state != FollowerState::Rejected && theirs.updated_at > ours.updated_at
+        }),
+        Some(_) => false,
+    }
 }
 
 /// Excludes `actor` (once: an exclusion already there is left as it is).
@@ -168,4 +185,102 @@ async fn removed(ctx: &Context, network: &str, actor: &str) -> Result<()> {
     let reason = format!("removed from the network {network}");
     exclude(ctx, actor, &reason, &decider(network)).await?;
     ctx.store.mirror_removal_applied(network, actor).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{FollowId, OverrideId, PeerId, RequestId};
+
+    fn mirrored(network: &str, listed: bool, applied: bool) -> MirrorRow {
+        MirrorRow {
+            network: network.into(),
+            actor_uri: "https://c.example/actor".into(),
+            since: 1,
+            version: "https://a.example/charters/pec/versions/1".into(),
+            listed,
+            removed_at: (!listed).then_some(2),
+            applied_at: applied.then_some(3),
+        }
+    }
+
+    fn set(decision: OverrideDecision) -> OverrideRow {
+        OverrideRow {
+            id: OverrideId(1),
+            actor_uri: "https://c.example/actor".into(),
+            decision,
+            reason: "why".into(),
+            decided_by: "admin token `a`".into(),
+            decided_at: 1,
+        }
+    }
+
+    #[test]
+    fn overrides_win_then_a_listing_then_a_removal_once() {
+        let (listed, removed, applied) = (
+            mirrored("n1", true, false),
+            mirrored("n2", false, false),
+            mirrored("n2", false, true),
+        );
+        let keep = set(OverrideDecision::Keep);
+        let exclude = set(OverrideDecision::Exclude);
+        assert!(matches!(
+            verdict(&[&listed], Some(&exclude)),
+            Verdict::Exclude { .. }
+        ));
+        assert!(matches!(
+            verdict(&[&removed], Some(&keep)),
+            Verdict::Include { .. }
+        ));
+        // Listed by one network, removed by another: still a member.
+        match verdict(&[&removed, &listed], None) {
+            Verdict::Include { decided_by } => assert_eq!(decided_by, "network n1"),
+            _ => panic!("a listed member is included"),
+        }
+        assert!(matches!(
+            verdict(&[&removed], None),
+            Verdict::Removed { network: "n2" }
+        ));
+        assert!(matches!(verdict(&[&applied], None), Verdict::Nothing));
+    }
+
+    fn ours(state: FollowingState, updated_at: i64) -> FollowOutRow {
+        FollowOutRow {
+            id: FollowId(1),
+            peer_id: PeerId(1),
+            follow_uri: "https://b.example/activities/1".into(),
+            state,
+            created_at: 0,
+            updated_at,
+        }
+    }
+
+    fn theirs(state: FollowerState, updated_at: i64) -> FollowInRow {
+        FollowInRow {
+            id: RequestId(1),
+            peer_id: PeerId(1),
+            follow_uri: "https://c.example/activities/1".into(),
+            state,
+            reason: None,
+            snapshot: String::new(),
+            commitments: String::new(),
+            created_at: 0,
+            updated_at,
+        }
+    }
+
+    #[test]
+    fn a_rejected_follow_is_asked_again_only_after_the_member_came_back() {
+        assert!(should_follow(None, None));
+        let active = ours(FollowingState::Active, 5);
+        assert!(!should_follow(Some(&active), None));
+        let rejected = ours(FollowingState::Rejected, 5);
+        assert!(!should_follow(Some(&rejected), None));
+        let before = theirs(FollowerState::Approved, 4);
+        assert!(!should_follow(Some(&rejected), Some(&before)));
+        let since = theirs(FollowerState::Approved, 6);
+        assert!(should_follow(Some(&rejected), Some(&since)));
+        let refused = theirs(FollowerState::Rejected, 6);
+        assert!(!should_follow(Some(&rejected), Some(&refused)));
+    }
 }

@@ -253,11 +253,12 @@ pub async fn hosted_directories(ctx: &Context) -> Result<Vec<HostedDirectory>> {
 /// The signed directory of a public charter hosted here (404 otherwise,
 /// as for the charter itself).
 pub async fn served(ctx: &Context, charter: &str) -> Result<Served> {
-    let row = hosted(ctx, charter)
-        .await
-        .ok()
-        .filter(|row| row.public)
-        .ok_or_else(|| Error::NotFound(format!("no directory of `{charter}`")))?;
+    let missing = || Error::NotFound(format!("no directory of `{charter}`"));
+    let row = match hosted(ctx, charter).await {
+        Ok(row) if row.public => row,
+        Ok(_) | Err(Error::NotFound(_)) => return Err(missing()),
+        Err(other) => return Err(other),
+    };
     let rows = ctx.store.network_members(charter).await?;
     let last_change = rows
         .iter()
