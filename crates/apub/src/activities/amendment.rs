@@ -169,8 +169,8 @@ impl Reply {
     pub fn is_reply(object: &Value) -> bool {
         has_type(object, "Note")
             && object.get("name").is_none()
-            && object.get("inReplyTo").is_some()
-            && object.get("content").is_some()
+            && object.get("inReplyTo").is_some_and(Value::is_string)
+            && object.get("content").is_some_and(Value::is_string)
     }
 }
 
@@ -379,6 +379,16 @@ mod tests {
         });
         let activity: AmendmentActivity = serde_json::from_value(create).unwrap();
         assert_eq!(activity.kind, AmendmentActivityKind::Voted);
+    }
+
+    #[test]
+    fn a_note_that_replies_to_nothing_is_not_a_reply() {
+        let note = serde_json::json!({"id": "https://social.example/notes/1", "type": "Note",
+            "attributedTo": "https://social.example/actors/2", "inReplyTo": null, "content": "hi"});
+        assert!(!Reply::is_reply(&note));
+        let mut reply = note.clone();
+        reply["inReplyTo"] = serde_json::json!("https://host.example/amendments/1");
+        assert!(Reply::is_reply(&reply));
     }
 
     #[test]
