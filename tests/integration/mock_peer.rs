@@ -318,3 +318,25 @@ impl ResettingPeer {
         self.posts.lock().unwrap().clone()
     }
 }
+
+/// A stranger (a mock peer with an actor) posts `activity` to `host`'s
+/// inbox, signed; the status.
+pub async fn stranger_posts(
+    host: &crate::rig::TestNode,
+    build: impl Fn(&str, &MockPeer) -> serde_json::Value,
+) -> u16 {
+    let key = new_key();
+    let peer = MockPeer::with_actor(&key, None).await;
+    let actor = peer.url("/actor");
+    let body = serde_json::to_vec(&build(&actor, &peer)).unwrap();
+    crate::signing::SignedPost::new(
+        &host.url("/inbox"),
+        body,
+        &format!("{actor}#main-key"),
+        &key,
+    )
+    .send(&reqwest::Client::new())
+    .await
+    .status()
+    .as_u16()
+}

@@ -13,11 +13,12 @@ use passerelle::config::Admission;
 use passerelle::domain::tokens::Scope;
 use serde_json::{Value, json};
 
-use crate::mock_peer::{MockPeer, new_key};
+use crate::mock_peer::{MockPeer, new_key, stranger_posts};
 use crate::on_both_backends;
-use crate::rig::federation::{admin, node_named, request_follow, wait_follow_state};
+use crate::rig::federation::{
+    admin, commit_to_charter, node_named, request_follow, wait_follow_state,
+};
 use crate::rig::{TestDatabase, TestNode, eventually, metric_value};
-use crate::signing::SignedPost;
 
 /// Seconds the vote stays open: long enough for the votes to arrive on a
 /// loaded machine, short enough for the test.
@@ -27,18 +28,7 @@ on_both_backends!(an_amendment_is_voted_and_adopted_across_nodes);
 
 /// `member` commits to version 1 of `host`'s charter and follows `host`.
 pub async fn commit_and_follow(host: &TestNode, member: &TestNode) {
-    let platform = member.token(Scope::Platform).await;
-    let text = serde_json::to_string(&member.example("commitment"))
-        .unwrap()
-        .replace(
-            &member.url("/charters/pec-charter/versions/1"),
-            &host.url("/charters/pec-charter/versions/1"),
-        );
-    let commitment: Value = serde_json::from_str(&text).unwrap();
-    let response = member
-        .put_json("/api/v1/commitments/pec", &platform, &commitment)
-        .await;
-    assert_eq!(response.status(), 201, "{:?}", response.text().await);
+    commit_to_charter(host, member).await;
     let member_admin = admin(member).await;
     request_follow(member, &member_admin, &host.handle()).await;
     wait_follow_state(member, &member_admin, host, "active").await;
@@ -91,26 +81,15 @@ pub async fn vote(node: &TestNode, token: &str, id: &Value, choice: &str) -> req
 /// A node that never committed (nor was addressed) sends a vote, signed at
 /// the transport.
 pub async fn uncommitted_vote(host: &TestNode, question: &str) -> u16 {
-    let key = new_key();
-    let peer = MockPeer::with_actor(&key, None).await;
-    let actor = peer.url("/actor");
-    let create = json!({
-        "@context": "https://www.w3.org/ns/activitystreams",
-        "id": peer.url("/activities/vote-1"), "type": "Create", "actor": actor,
-        "object": {"id": peer.url("/votes/1"), "type": "Note", "attributedTo": actor,
-            "inReplyTo": question, "name": "approve", "to": [host.actor()]},
-    });
-    let body = serde_json::to_vec(&create).unwrap();
-    SignedPost::new(
-        &host.url("/inbox"),
-        body,
-        &format!("{actor}#main-key"),
-        &key,
-    )
-    .send(&reqwest::Client::new())
+    stranger_posts(host, |actor, peer| {
+        json!({
+            "@context": "https://www.w3.org/ns/activitystreams",
+            "id": peer.url("/activities/vote-1"), "type": "Create", "actor": actor,
+            "object": {"id": peer.url("/votes/1"), "type": "Note", "attributedTo": actor,
+                "inReplyTo": question, "name": "approve", "to": [host.actor()]},
+        })
+    })
     .await
-    .status()
-    .as_u16()
 }
 
 async fn an_amendment_is_voted_and_adopted_across_nodes(db: TestDatabase) {

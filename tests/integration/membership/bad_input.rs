@@ -7,32 +7,12 @@ use passerelle::domain::tokens::Scope;
 use serde_json::{Value, json};
 
 use crate::membership::helpers::answers;
-use crate::mock_peer::{MockPeer, new_key};
+use crate::mock_peer::{MockPeer, stranger_posts};
 use crate::on_both_backends;
+use crate::rig::TestDatabase;
 use crate::rig::federation::{admin, node_named};
-use crate::rig::{TestDatabase, TestNode};
-use crate::signing::SignedPost;
 
 on_both_backends!(strangers_and_bad_input_change_no_membership);
-
-/// A stranger (a mock peer with an actor) posts `activity` to `host`'s
-/// inbox, signed; the status.
-async fn from_stranger(host: &TestNode, build: impl Fn(&str, &MockPeer) -> Value) -> u16 {
-    let key = new_key();
-    let peer = MockPeer::with_actor(&key, None).await;
-    let actor = peer.url("/actor");
-    let body = serde_json::to_vec(&build(&actor, &peer)).unwrap();
-    SignedPost::new(
-        &host.url("/inbox"),
-        body,
-        &format!("{actor}#main-key"),
-        &key,
-    )
-    .send(&reqwest::Client::new())
-    .await
-    .status()
-    .as_u16()
-}
 
 async fn strangers_and_bad_input_change_no_membership(db: TestDatabase) {
     let (a, a_db) = node_named(&db, "pec", |_| {}).await;
@@ -60,13 +40,13 @@ async fn strangers_and_bad_input_change_no_membership(db: TestDatabase) {
         .collect();
     // Not a charter hosted here; a principle left unanswered; one invented.
     let elsewhere = join(a.url("/charters/other"), json!(all));
-    assert_eq!(from_stranger(&a, elsewhere).await, 404);
+    assert_eq!(stranger_posts(&a, elsewhere).await, 404);
     let partial = join(network.clone(), json!(all[..2]));
-    assert_eq!(from_stranger(&a, partial).await, 422);
+    assert_eq!(stranger_posts(&a, partial).await, 422);
     let mut invented = all.clone();
     invented.push(json!({"principle": principle("invented"), "content": "yes"}));
     assert_eq!(
-        from_stranger(&a, join(network.clone(), json!(invented))).await,
+        stranger_posts(&a, join(network.clone(), json!(invented))).await,
         422
     );
     // A stranger proposes an exclusion, or replies to a vote.
@@ -76,7 +56,7 @@ async fn strangers_and_bad_input_change_no_membership(db: TestDatabase) {
                 "target": format!("{}/members", a.url("/charters/pec-charter"))},
             "content": "because"})
     };
-    assert_eq!(from_stranger(&a, proposal).await, 403);
+    assert_eq!(stranger_posts(&a, proposal).await, 403);
     assert_eq!(
         a_db.query_i64("SELECT COUNT(*) FROM network_requests")
             .await,

@@ -17,7 +17,7 @@ use url::Url;
 use crate::console::{page, sign_in};
 use crate::jsonld::assert_terms_defined;
 use crate::on_both_backends;
-use crate::rig::federation::{admin, node_named};
+use crate::rig::federation::{admin, commit_to_charter, node_named};
 use crate::rig::verify_offline;
 use crate::rig::{TestDatabase, TestNode, eventually, holds_for};
 use crate::signing::SignedPost;
@@ -48,22 +48,6 @@ pub fn member_of(network: &Url) -> impl FnOnce(&mut Settings) + use<> {
         s.federation.networks = vec![network];
         s.federation.network_sync_every = Duration::from_secs(1);
     }
-}
-
-/// `member` publishes its commitment to version 1 of `host`'s charter.
-pub async fn commit(host: &TestNode, member: &TestNode) {
-    let platform = member.token(Scope::Platform).await;
-    let text = serde_json::to_string(&member.example("commitment"))
-        .unwrap()
-        .replace(
-            &member.url("/charters/pec-charter/versions/1"),
-            &host.url("/charters/pec-charter/versions/1"),
-        );
-    let commitment: Value = serde_json::from_str(&text).unwrap();
-    let response = member
-        .put_json("/api/v1/commitments/pec", &platform, &commitment)
-        .await;
-    assert_eq!(response.status(), 201, "{:?}", response.text().await);
 }
 
 pub async fn admit(host: &TestNode, token: &str, member: &TestNode) -> reqwest::Response {
@@ -118,8 +102,8 @@ async fn the_network_decides_who_shares_with_whom(db: TestDatabase) {
     let network = publish_charter(&a).await;
     let (b, _b_db) = node_named(&db, "foodhub", member_of(&network)).await;
     let (c, _c_db) = node_named(&db, "velocoop", member_of(&network)).await;
-    commit(&a, &b).await;
-    commit(&a, &c).await;
+    commit_to_charter(&a, &b).await;
+    commit_to_charter(&a, &c).await;
     // What C shares: an offer (public) and a member (followers-only) on B.
     let (b_platform, c_platform) = (
         b.token(Scope::Platform).await,

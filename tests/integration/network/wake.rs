@@ -5,8 +5,9 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use super::{CHARTER, admit, commit, member_of, publish_charter};
+use super::{CHARTER, admit, member_of, publish_charter};
 use crate::on_both_backends;
+use crate::rig::federation::commit_to_charter;
 use crate::rig::federation::{admin, node_named};
 use crate::rig::{TestDatabase, TestNode, eventually};
 
@@ -31,7 +32,7 @@ async fn announced_changes_are_applied_at_once(db: TestDatabase) {
         s.federation.network_sync_every = Duration::from_secs(3600);
     })
     .await;
-    commit(&a, &b).await;
+    commit_to_charter(&a, &b).await;
     let (a_admin, b_admin) = (admin(&a).await, admin(&b).await);
     let view = b.api("/api/v1/network/directory", &b_admin).await;
     assert_eq!(view["networks"][0]["network"], network.as_str());

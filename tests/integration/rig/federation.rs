@@ -126,3 +126,19 @@ pub async fn approve_follower(
         .await;
     assert_eq!(approved.status(), 200);
 }
+
+/// `member` publishes its commitment to version 1 of `host`'s charter.
+pub async fn commit_to_charter(host: &TestNode, member: &TestNode) {
+    let platform = member.token(Scope::Platform).await;
+    let text = serde_json::to_string(&member.example("commitment"))
+        .unwrap()
+        .replace(
+            &member.url("/charters/pec-charter/versions/1"),
+            &host.url("/charters/pec-charter/versions/1"),
+        );
+    let commitment: Value = serde_json::from_str(&text).unwrap();
+    let response = member
+        .put_json("/api/v1/commitments/pec", &platform, &commitment)
+        .await;
+    assert_eq!(response.status(), 201, "{:?}", response.text().await);
+}

@@ -306,44 +306,8 @@ pub async fn vote(
             "vote {id} is about this node: it replies, the other members vote"
         )));
     }
-    let host_peer = row
-        .host_peer_id
-        .ok_or_else(|| Error::Internal("a member amendment has its host".into()))?;
-    let host = Url::parse(&row.host_actor)?;
-    let vote_id = ctx
-        .settings
-        .url_for(&format!("/votes/{}", uuid::Uuid::new_v4()));
-    let note = json!({
-        "@context": object_context(&ctx.settings),
-        "id": vote_id,
-        "type": "Note",
-        "attributedTo": actor_id(&ctx.settings),
-        "inReplyTo": row.uri,
-        "name": choice,
-        "to": [host],
-        "published": time::now(),
-    });
-    let signed = sign(ctx, &note)?;
-    let activity_id = activities::new_activity_id(&ctx.settings);
-    let activity = activities::document(
-        &ctx.settings,
-        ActivityKind::Create,
-        activity_id.clone(),
-        signed,
-        &Audience::Peers(vec![host.clone()]),
-        &time::now(),
-    )?;
-    ctx.store.ensure_delivery_stream(host_peer).await?;
-    let mut tx = change::begin(ctx).await?;
-    record_for_peer(
-        ctx,
-        &mut tx,
-        host_peer,
-        ActivityKind::Create,
-        &activity_id,
-        &activity,
-    )
-    .await?;
+    let (mut tx, vote_id, host) =
+        note_to_host(ctx, &row, "/votes", json!({"name": choice})).await?;
     let logged = if row.subject.is_membership() {
         // The latest vote on a membership vote replaces the earlier.
         tx.replace_our_vote(row.id, choice, vote_id.as_str())
@@ -360,6 +324,58 @@ pub async fn vote(
     audit::record(&mut tx, logged, Some(host.as_str()), decided_by, &detail).await?;
     change::commit(ctx, tx).await?;
     view(ctx, id).await
+}
+
+/// Begins the change that sends the host of `row` a signed `Note` of this
+/// node in reply to its `Question`, with `fields` (a vote's `name`, a
+/// reply's `content`), its id under `path`; the caller records what it
+/// keeps and commits. Returns the change, the `Note`'s id and the host.
+pub(crate) async fn note_to_host(
+    ctx: &Context,
+    row: &AmendmentRow,
+    path: &str,
+    fields: Value,
+) -> Result<(ChangeTx, Url, Url)> {
+    let host_peer = row
+        .host_peer_id
+        .ok_or_else(|| Error::Internal("a member amendment has its host".into()))?;
+    let host = Url::parse(&row.host_actor)?;
+    let note_id = ctx
+        .settings
+        .url_for(&format!("{path}/{}", uuid::Uuid::new_v4()));
+    let mut note = json!({
+        "@context": object_context(&ctx.settings),
+        "id": note_id,
+        "type": "Note",
+        "attributedTo": actor_id(&ctx.settings),
+        "inReplyTo": row.uri,
+        "to": [host],
+        "published": time::now(),
+    });
+    if let (Some(note), Value::Object(fields)) = (note.as_object_mut(), fields) {
+        note.extend(fields);
+    }
+    let activity_id = activities::new_activity_id(&ctx.settings);
+    let activity = activities::document(
+        &ctx.settings,
+        ActivityKind::Create,
+        activity_id.clone(),
+        sign(ctx, &note)?,
+        &Audience::Peers(vec![host.clone()]),
+        &time::now(),
+    )?;
+    ctx.store.ensure_delivery_stream(host_peer).await?;
+    let mut tx = change::begin(ctx).await?;
+    record_for_peer(
+        ctx,
+        &mut tx,
+        host_peer,
+        ActivityKind::Create,
+        &activity_id,
+        &activity,
+    )
+    .await?;
+    Ok((tx, note_id, host))
 }
 
 fn voted_already(id: AmendmentId, choice: impl std::fmt::Display) -> Error {

@@ -24,7 +24,7 @@ pub use drafts::{
     Acceptance, DraftRequest, DraftView, accept_draft, drafts, offer_draft, receive_answer,
     receive_draft, reject_draft,
 };
-pub(crate) use member::member_row;
+pub(crate) use member::{member_row, note_to_host};
 pub use member::{receive_closed, receive_opened, vote};
 pub use proposal::{Proposal, open};
 pub(crate) use proposal::{is_committed, local_charter, send_to_each};

@@ -7,17 +7,16 @@ use serde::Deserialize;
 use serde_json::json;
 use url::Url;
 
-use crate::amendments::{AmendmentView, member_row, view};
+use crate::amendments::{AmendmentView, member_row, note_to_host, view};
 use crate::apub::activities::{self};
 use crate::apub::actor::actor_id;
-use crate::apub::context::object_context;
 use crate::context::Context;
 use crate::error::{Error, Result};
 use crate::follows::resolve_peer;
 use crate::model::{ActivityKind, AmendmentId, Audience, time};
 use crate::network::joins::MAX_ANSWER;
 use crate::network::votes::{VoteRules, open_exclusion};
-use crate::outgoing::{record_for_peer, sign};
+use crate::outgoing::record_for_peer;
 use crate::{audit, change};
 
 /// An exclusion proposed by this node's admin.
@@ -191,40 +190,8 @@ pub async fn reply(
     if row.candidate.as_deref() != Some(us.as_str()) {
         return Err(Error::Conflict(format!("vote {id} is not about this node")));
     }
-    let host_peer = row
-        .host_peer_id
-        .ok_or_else(|| Error::Internal("a member vote has its host".into()))?;
-    let host = Url::parse(&row.host_actor)?;
-    let note = json!({
-        "@context": object_context(&ctx.settings),
-        "id": ctx.settings.url_for(&format!("/replies/{}", uuid::Uuid::new_v4())),
-        "type": "Note",
-        "attributedTo": us,
-        "inReplyTo": row.uri,
-        "content": content,
-        "to": [host],
-        "published": time::now(),
-    });
-    let activity_id = activities::new_activity_id(&ctx.settings);
-    let activity = activities::document(
-        &ctx.settings,
-        ActivityKind::Create,
-        activity_id.clone(),
-        sign(ctx, &note)?,
-        &Audience::Peers(vec![host.clone()]),
-        &time::now(),
-    )?;
-    ctx.store.ensure_delivery_stream(host_peer).await?;
-    let mut tx = change::begin(ctx).await?;
-    record_for_peer(
-        ctx,
-        &mut tx,
-        host_peer,
-        ActivityKind::Create,
-        &activity_id,
-        &activity,
-    )
-    .await?;
+    let fields = json!({"content": content});
+    let (mut tx, _, host) = note_to_host(ctx, &row, "/replies", fields).await?;
     tx.set_reply(row.id, content).await?;
     let detail = format!("replied to vote {}", row.uri);
     audit::record(
