@@ -120,15 +120,6 @@ impl Store {
         rows.iter().map(member_row).collect()
     }
 
-    /// The hosted charters that have a directory (a member, or one that left).
-    pub async fn network_charters(&self) -> Result<Vec<String>> {
-        Ok(
-            sqlx::query_scalar("SELECT DISTINCT charter FROM network_members ORDER BY charter")
-                .fetch_all(self.pool())
-                .await?,
-        )
-    }
-
     /// The mirrored directories, by network then member.
     pub async fn network_mirror(&self) -> Result<Vec<MirrorRow>> {
         let rows = sqlx::query(

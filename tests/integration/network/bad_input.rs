@@ -74,7 +74,9 @@ async fn bad_directory_input_changes_nothing(db: TestDatabase) {
     assert_eq!(status, 404);
 
     let view = a.api("/api/v1/network/directory", &token).await;
-    assert_eq!(view["hosted"], json!([]), "{view}");
+    assert_eq!(view["hosted"][0]["charter"], CHARTER, "{view}");
+    assert_eq!(view["hosted"][0]["members"], json!([]), "{view}");
+    assert_eq!(view["hosted"][0]["left"], json!([]), "{view}");
     assert_eq!(view["overrides"], json!([]), "{view}");
     let (_, directory) = a
         .get_activity_json(&format!("/charters/{CHARTER}/members"))

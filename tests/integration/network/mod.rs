@@ -16,6 +16,7 @@ use url::Url;
 
 use crate::console::{page, sign_in};
 use crate::jsonld::assert_terms_defined;
+use crate::mock_peer::{MockPeer, new_key};
 use crate::on_both_backends;
 use crate::rig::federation::{admin, commit_to_charter, node_named};
 use crate::rig::verify_offline;
@@ -120,6 +121,17 @@ async fn the_network_decides_who_shares_with_whom(db: TestDatabase) {
         .await;
     assert!(put.status().is_success());
     assert_eq!(signed_get(&c, &b, "/members/early").await.status(), 404);
+
+    let hook = MockPeer::with_actor(&new_key(), None).await;
+    let registered = a
+        .post_json(
+            "/api/v1/webhooks",
+            &a.token(Scope::Platform).await,
+            &json!({"url": hook.url("/hook"),
+                "events": ["network.member_joined", "network.member_left"]}),
+        )
+        .await;
+    assert_eq!(registered.status(), 201);
 
     // A's admin admits B and C; nobody touches B or C.
     let a_admin = admin(&a).await;
@@ -312,6 +324,11 @@ async fn the_network_decides_who_shares_with_whom(db: TestDatabase) {
         assert!(change["proof"].is_object());
         assert_terms_defined(&a, "a directory change", change);
     }
+    // Joined B, joined C, C left, C joined again: four events.
+    eventually("the network.* webhook events", 20, || async {
+        (hook.hits("POST", "/hook") == 4).then_some(())
+    })
+    .await;
     let a_audit = a.api("/api/v1/admin/audit", &a_admin).await;
     assert!(a_audit.to_string().contains("network.member_removed"));
     for node in [a, b, c] {

@@ -230,18 +230,23 @@ pub async fn members(ctx: &Context, charter: &str) -> Result<Vec<MemberRow>> {
         .collect())
 }
 
-/// Every hosted charter's directory, current members and those that left.
+/// Charters listed at most in the admin's directory view.
+const MAX_HOSTED: i64 = 1000;
+
+/// The directory of every live charter hosted here (empty for one nobody
+/// was admitted to yet): current members and those that left.
 pub async fn hosted_directories(ctx: &Context) -> Result<Vec<HostedDirectory>> {
+    let charters = ctx
+        .store
+        .list_objects(ObjectKind::Charter, 0, MAX_HOSTED, false)
+        .await?;
     let mut directories = Vec::new();
-    for charter in ctx.store.network_charters().await? {
-        let Some(row) = ctx.store.object(ObjectKind::Charter, &charter).await? else {
-            continue;
-        };
-        let rows = ctx.store.network_members(&charter).await?;
+    for row in charters.into_iter().filter(|row| row.deleted_at.is_none()) {
+        let rows = ctx.store.network_members(&row.local_id).await?;
         let (current, left): (Vec<_>, Vec<_>) =
             rows.iter().partition(|row| row.removed_at.is_none());
         directories.push(HostedDirectory {
-            charter,
+            charter: row.local_id,
             network: row.uri,
             members: current.into_iter().map(MemberView::of).collect(),
             left: left.into_iter().map(MemberView::of).collect(),
