@@ -4,10 +4,12 @@
 
 mod load;
 mod settings;
+mod sources;
 #[cfg(test)]
 mod tests;
 mod validate;
 
+pub use sources::{Entry, Source, Sources, variable_for};
 pub use settings::{
     Admission, DeliverySettings, DfcSettings, DfcSourceSettings, FederationSettings, HttpSettings,
     LogFormat, LogSettings, MetricsSettings, PlatformSettings, Rate, RateLimitSettings, Settings,
