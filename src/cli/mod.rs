@@ -162,9 +162,26 @@ async fn serve(settings: Settings) -> Result<(), String> {
         .await
         .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
     tracing::info!(%listen, %public_url, version = crate::VERSION, "passerelle node serving");
+    announce_setup_link(&node).await;
     node.serve(listener, shutdown_signal())
         .await
         .map_err(|e| e.to_string())
+}
+
+/// On a node without an admin token, prints (once, to the log) a one-time
+/// link that creates the first one in the browser. A failure here only
+/// costs the link: the node serves anyway.
+async fn announce_setup_link(node: &Node) {
+    match crate::domain::setup::issue(node.context()).await {
+        Ok(Some(link)) => tracing::warn!(
+            setup_link = %link,
+            valid_for = "30 minutes",
+            "no admin token yet: open this one-time setup link in a browser to create the \
+             first admin token and sign in to the console (restart the node for a new link)"
+        ),
+        Ok(None) => {}
+        Err(e) => tracing::error!(error = %e, "cannot issue a setup link"),
+    }
 }
 
 /// Opens the database and brings its schema up to date, for commands that

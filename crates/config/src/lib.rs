@@ -9,12 +9,12 @@ mod sources;
 mod tests;
 mod validate;
 
-pub use sources::{Entry, Source, Sources, variable_for};
 pub use settings::{
     Admission, DeliverySettings, DfcSettings, DfcSourceSettings, FederationSettings, HttpSettings,
     LogFormat, LogSettings, MetricsSettings, PlatformSettings, Rate, RateLimitSettings, Settings,
     SignatureScheme,
 };
+pub use sources::{Entry, Source, Sources, variable_for};
 
 use std::path::PathBuf;
 

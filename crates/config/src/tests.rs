@@ -134,9 +134,15 @@ fn each_setting_says_where_its_value_came_from() {
     let admission = entry("federation.admission");
     assert_eq!(admission.value.as_deref(), Some("open"));
     assert!(matches!(admission.source, Source::File(ref path) if path.ends_with("p.toml")));
-    assert_eq!(entry("federation.blocklist").value.as_deref(), Some("spam.example"));
+    assert_eq!(
+        entry("federation.blocklist").value.as_deref(),
+        Some("spam.example")
+    );
     assert_eq!(entry("platform.slug").source, Source::Default);
-    assert_eq!(entry("rate_limits.api_per_token.burst").value.as_deref(), Some("2000"));
+    assert_eq!(
+        entry("rate_limits.api_per_token.burst").value.as_deref(),
+        Some("2000")
+    );
     assert_eq!(entry("http.client_address_header").value, None);
     // Secrets never show: the database password, the metrics token.
     let database = entry("database_url");
@@ -147,7 +153,10 @@ fn each_setting_says_where_its_value_came_from() {
     );
     assert_eq!(entry("metrics.token").value.as_deref(), Some("••••••••"));
     let all = format!("{entries:?}");
-    assert!(!all.contains("hunter2") && !all.contains("long-enough"), "{all}");
+    assert!(
+        !all.contains("hunter2") && !all.contains("long-enough"),
+        "{all}"
+    );
     // Sources do not change what the settings are.
     assert_eq!(load_toml("").expect("loads"), Settings::default());
 }
@@ -186,5 +195,8 @@ fn secrets_in_dfc_sources_are_masked() {
         .expect("dfc.sources");
     let value = sources.value.unwrap_or_default();
     assert!(sources.masked);
-    assert!(value.contains("https://ofn.example/c") && !value.contains("sekret"), "{value}");
+    assert!(
+        value.contains("https://ofn.example/c") && !value.contains("sekret"),
+        "{value}"
+    );
 }

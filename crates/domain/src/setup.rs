@@ -87,9 +87,13 @@ pub async fn redeem(ctx: &Context, secret: &str) -> Result<Option<SetUp>> {
     if !tx.spend_setup_link(&tokens::hash(secret)).await? || tx.has_admin_token().await? {
         return Ok(None);
     }
-    let (id, token) = tokens::create_in(&mut tx, FIRST_TOKEN_NAME, Scope::Admin, DECIDED_BY).await?;
+    let (id, token) =
+        tokens::create_in(&mut tx, FIRST_TOKEN_NAME, Scope::Admin, DECIDED_BY).await?;
     let session = sessions::open_in(&mut tx, id, FIRST_TOKEN_NAME).await?;
     tx.commit().await?;
-    tracing::info!(token = FIRST_TOKEN_NAME, "setup link used: first admin token created");
+    tracing::info!(
+        token = FIRST_TOKEN_NAME,
+        "setup link used: first admin token created"
+    );
     Ok(Some(SetUp { token, session }))
 }

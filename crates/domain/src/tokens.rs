@@ -128,7 +128,14 @@ pub async fn revoke_recorded(
         })
     })?;
     let detail = format!("token `{}`, scope {}", token.name, token.scope);
-    audit::record(&mut tx, audit::Event::TokenRevoked, None, decided_by, &detail).await?;
+    audit::record(
+        &mut tx,
+        audit::Event::TokenRevoked,
+        None,
+        decided_by,
+        &detail,
+    )
+    .await?;
     tx.commit().await?;
     Ok(token)
 }

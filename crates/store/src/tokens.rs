@@ -144,7 +144,12 @@ async fn has_admin_token<'e>(
 impl ChangeTx {
     /// Stores a new token with the change; a name already used by an
     /// active token conflicts.
-    pub async fn insert_token(&mut self, name: &str, scope: &str, token_hash: &str) -> Result<TokenId> {
+    pub async fn insert_token(
+        &mut self,
+        name: &str,
+        scope: &str,
+        token_hash: &str,
+    ) -> Result<TokenId> {
         insert_token(self.connection(), name, scope, token_hash).await
     }
 
@@ -155,7 +160,8 @@ impl ChangeTx {
         &mut self,
         which: std::result::Result<TokenId, &str>,
     ) -> Result<Option<TokenRow>> {
-        let by_id = format!("SELECT {COLUMNS} FROM api_tokens WHERE revoked_at IS NULL AND id = $1");
+        let by_id =
+            format!("SELECT {COLUMNS} FROM api_tokens WHERE revoked_at IS NULL AND id = $1");
         let by_name =
             format!("SELECT {COLUMNS} FROM api_tokens WHERE revoked_at IS NULL AND name = $1");
         let query = match which {
