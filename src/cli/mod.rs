@@ -173,11 +173,11 @@ async fn serve(settings: Settings) -> Result<(), String> {
 /// costs the link: the node serves anyway.
 async fn announce_setup_link(node: &Node) {
     match crate::domain::setup::issue(node.context()).await {
+        // The link is in the message itself: plain in text and JSON logs alike.
         Ok(Some(link)) => tracing::warn!(
-            setup_link = %link,
-            valid_for = "30 minutes",
-            "no admin token yet: open this one-time setup link in a browser to create the \
-             first admin token and sign in to the console (restart the node for a new link)"
+            "no admin token yet: open {link} in a browser within 30 minutes to create the \
+             first admin token and sign in to the console (the link works once; restart \
+             the node for a new one)"
         ),
         Ok(None) => {}
         Err(e) => tracing::error!(error = %e, "cannot issue a setup link"),
