@@ -162,9 +162,26 @@ async fn serve(settings: Settings) -> Result<(), String> {
         .await
         .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
     tracing::info!(%listen, %public_url, version = crate::VERSION, "passerelle node serving");
+    announce_setup_link(&node).await;
     node.serve(listener, shutdown_signal())
         .await
         .map_err(|e| e.to_string())
+}
+
+/// On a node without an admin token, prints (once, to the log) a one-time
+/// link that creates the first one in the browser. A failure here only
+/// costs the link: the node serves anyway.
+async fn announce_setup_link(node: &Node) {
+    match crate::domain::setup::issue(node.context()).await {
+        // The link is in the message itself: plain in text and JSON logs alike.
+        Ok(Some(link)) => tracing::warn!(
+            "no admin token yet: open {link} in a browser within 30 minutes to create the \
+             first admin token and sign in to the console (the link works once; restart \
+             the node for a new one)"
+        ),
+        Ok(None) => {}
+        Err(e) => tracing::error!(error = %e, "cannot issue a setup link"),
+    }
 }
 
 /// Opens the database and brings its schema up to date, for commands that

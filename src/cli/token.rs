@@ -38,7 +38,7 @@ pub async fn run(settings: Settings, command: TokenCommand) -> Result<(), String
                 ScopeArg::Platform => Scope::Platform,
                 ScopeArg::Admin => Scope::Admin,
             };
-            tokens::create(&store, &name, scope)
+            tokens::create_recorded(&store, &name, scope, &super::federation::operator())
                 .await
                 .map(|secret| println!("{secret}"))
         }
@@ -63,9 +63,11 @@ pub async fn run(settings: Settings, command: TokenCommand) -> Result<(), String
                 );
             }
         }),
-        TokenCommand::Revoke { name } => tokens::revoke(&store, &name)
-            .await
-            .map(|()| eprintln!("revoked token `{name}`")),
+        TokenCommand::Revoke { name } => {
+            tokens::revoke_recorded(&store, Err(&name), &super::federation::operator())
+                .await
+                .map(|_| eprintln!("revoked token `{name}`"))
+        }
     };
     store.close().await;
     outcome.map_err(|e| e.to_string())

@@ -42,7 +42,7 @@ pub fn client() -> reqwest::Client {
         .unwrap()
 }
 
-fn cookie_value(response: &reqwest::Response, name: &str) -> Option<String> {
+pub fn cookie_value(response: &reqwest::Response, name: &str) -> Option<String> {
     response
         .headers()
         .get_all(SET_COOKIE)
@@ -58,7 +58,7 @@ fn cookie_value(response: &reqwest::Response, name: &str) -> Option<String> {
         })
 }
 
-fn hidden(html: &str, name: &str) -> String {
+pub fn hidden(html: &str, name: &str) -> String {
     let marker = format!("name=\"{name}\" value=\"");
     let start = html.find(&marker).expect(name) + marker.len();
     html[start..start + html[start..].find('"').unwrap()].to_owned()
@@ -130,6 +130,8 @@ const PAGES: &[&str] = &[
     "/admin/sharing",
     "/admin/network",
     "/admin/membership",
+    "/admin/tokens",
+    "/admin/settings",
 ];
 const FORMS: &[&str] = &[
     "/admin/requests/1/approve",
@@ -153,6 +155,8 @@ const FORMS: &[&str] = &[
     "/admin/membership/votes/1/vote",
     "/admin/membership/votes/1/reply",
     "/admin/membership/exclusions",
+    "/admin/tokens",
+    "/admin/tokens/1/revoke",
     "/admin/sign-out",
 ];
 

@@ -16,6 +16,7 @@ mod rig;
 mod sharing;
 mod signing;
 
+mod access;
 mod actor;
 mod agreements;
 mod amendments;

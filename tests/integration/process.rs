@@ -52,7 +52,7 @@ impl Binary {
         self
     }
 
-    fn command(&self) -> Command {
+    pub fn command(&self) -> Command {
         let mut command = Command::new(env!("CARGO_BIN_EXE_passerelle"));
         for (key, _) in std::env::vars() {
             if key.starts_with("PASSERELLE_") {
@@ -147,7 +147,7 @@ impl Binary {
 /// SIGKILL: the process gets no chance to clean up.
 /// A `passerelle serve` process, killed when dropped: a test that fails
 /// half-way leaves no node running behind it.
-pub struct Served(Child);
+pub struct Served(pub Child);
 
 impl std::ops::Deref for Served {
     type Target = Child;

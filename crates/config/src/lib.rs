@@ -4,6 +4,7 @@
 
 mod load;
 mod settings;
+mod sources;
 #[cfg(test)]
 mod tests;
 mod validate;
@@ -13,6 +14,7 @@ pub use settings::{
     LogFormat, LogSettings, MetricsSettings, PlatformSettings, Rate, RateLimitSettings, Settings,
     SignatureScheme,
 };
+pub use sources::{Entry, Source, Sources, variable_for};
 
 use std::path::PathBuf;
 

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
 
-use crate::{ConfigError, DEFAULT_CONFIG_FILE, ENV_PREFIX, Settings};
+use crate::{ConfigError, DEFAULT_CONFIG_FILE, ENV_PREFIX, Settings, Sources};
 
 impl Settings {
     /// Reads settings: defaults, then the file (`path`, or `passerelle.toml`
@@ -21,6 +21,7 @@ impl Settings {
             Some(explicit) => Some(explicit.to_path_buf()),
             None => Some(PathBuf::from(DEFAULT_CONFIG_FILE)).filter(|p| p.exists()),
         };
+        let mut from_file = Figment::new();
         if let Some(file) = &file {
             // Figment treats a missing file as empty; an explicit path must exist.
             let text = std::fs::read_to_string(file).map_err(|e| ConfigError::Unreadable {
@@ -28,12 +29,21 @@ impl Settings {
                 reason: e.to_string(),
             })?;
             figment = figment.merge(Toml::string(&text));
+            from_file = Figment::from(Toml::string(&text));
         }
-        let settings: Settings = figment
+        let from_env = Figment::from(env.clone());
+        let mut settings: Settings = figment
             .merge(env)
             .extract()
             .map_err(|e| ConfigError::Invalid(describe(e, file.as_deref())))?;
         settings.validate()?;
+        // Where each value came from: the environment wins over the file.
+        settings.sources = Sources::record(
+            &settings,
+            |key| from_env.contains(key),
+            |key| from_file.contains(key),
+            file.as_deref(),
+        );
         Ok(settings)
     }
 }

@@ -28,6 +28,9 @@ pub struct Settings {
     /// DFC catalogs (Open Food Network) imported as offers.
     #[serde(default)]
     pub dfc: DfcSettings,
+    /// Where each value came from (recorded by `Settings::load`).
+    #[serde(skip)]
+    pub sources: crate::Sources,
 }
 
 /// The DFC bridge's sources.
@@ -307,6 +310,7 @@ impl Default for Settings {
             metrics: MetricsSettings::default(),
             rate_limits: RateLimitSettings::default(),
             dfc: DfcSettings::default(),
+            sources: crate::Sources::default(),
         }
     }
 }

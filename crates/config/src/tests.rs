@@ -113,3 +113,90 @@ fn public_host_keeps_port() {
     settings.public_url = Url::parse("https://node.example.org").expect("url");
     assert_eq!(settings.public_host(), "node.example.org");
 }
+
+#[test]
+fn each_setting_says_where_its_value_came_from() {
+    use crate::Source;
+    let settings = load_toml(
+        "database_url = \"postgres://passerelle:hunter2@db/passerelle\"\n\
+         [federation]\nadmission = \"open\"\nblocklist = [\"spam.example\"]\n\
+         [metrics]\ntoken = \"a-metrics-token-long-enough\"\n",
+    )
+    .expect("loads");
+    let entries = settings.entries();
+    let entry = |key: &str| {
+        entries
+            .iter()
+            .find(|e| e.key == key)
+            .unwrap_or_else(|| panic!("{key}"))
+            .clone()
+    };
+    let admission = entry("federation.admission");
+    assert_eq!(admission.value.as_deref(), Some("open"));
+    assert!(matches!(admission.source, Source::File(ref path) if path.ends_with("p.toml")));
+    assert_eq!(
+        entry("federation.blocklist").value.as_deref(),
+        Some("spam.example")
+    );
+    assert_eq!(entry("platform.slug").source, Source::Default);
+    assert_eq!(
+        entry("rate_limits.api_per_token.burst").value.as_deref(),
+        Some("2000")
+    );
+    assert_eq!(entry("http.client_address_header").value, None);
+    // Secrets never show: the database password, the metrics token.
+    let database = entry("database_url");
+    assert!(database.masked);
+    assert_eq!(
+        database.value.as_deref(),
+        Some("postgres://passerelle:••••••••@db/passerelle")
+    );
+    assert_eq!(entry("metrics.token").value.as_deref(), Some("••••••••"));
+    let all = format!("{entries:?}");
+    assert!(
+        !all.contains("hunter2") && !all.contains("long-enough"),
+        "{all}"
+    );
+    // Sources do not change what the settings are.
+    assert_eq!(load_toml("").expect("loads"), Settings::default());
+}
+
+#[test]
+fn the_environment_wins_and_is_named() {
+    use crate::{Source, Sources};
+    let mut settings = Settings::default();
+    settings.sources = Sources::record(
+        &settings,
+        |key| key == "platform.slug",
+        |key| key.starts_with("platform."),
+        Some(std::path::Path::new("/etc/passerelle/passerelle.toml")),
+    );
+    assert_eq!(
+        settings.sources.of("platform.slug"),
+        Source::Environment("PASSERELLE_PLATFORM__SLUG".into())
+    );
+    assert_eq!(
+        settings.sources.of("platform.name"),
+        Source::File("/etc/passerelle/passerelle.toml".into())
+    );
+    assert_eq!(settings.sources.of("listen"), Source::Default);
+}
+
+#[test]
+fn secrets_in_dfc_sources_are_masked() {
+    let settings = load_toml(
+        "[[dfc.sources]]\ncatalog_url = \"https://ofn.example/c\"\napi_token = \"sekret-key\"\n",
+    )
+    .expect("loads");
+    let sources = settings
+        .entries()
+        .into_iter()
+        .find(|e| e.key == "dfc.sources")
+        .expect("dfc.sources");
+    let value = sources.value.unwrap_or_default();
+    assert!(sources.masked);
+    assert!(
+        value.contains("https://ofn.example/c") && !value.contains("sekret"),
+        "{value}"
+    );
+}

@@ -54,6 +54,8 @@ pub enum Event {
     NetworkMemberRemoved,
     NetworkOverrideSet,
     NetworkOverrideRemoved,
+    TokenCreated,
+    TokenRevoked,
 }
 
 impl Event {
@@ -103,6 +105,8 @@ impl Event {
             Event::NetworkMemberRemoved => "network.member_removed",
             Event::NetworkOverrideSet => "network.override_set",
             Event::NetworkOverrideRemoved => "network.override_removed",
+            Event::TokenCreated => "token.created",
+            Event::TokenRevoked => "token.revoked",
         }
     }
 }

@@ -30,6 +30,7 @@ pub mod publish;
 pub mod retention;
 pub mod scheduler;
 pub mod sessions;
+pub mod setup;
 pub mod sharing;
 pub mod tokens;
 pub mod validation;

@@ -26,18 +26,42 @@ pub async fn open(ctx: &Context, presented: &str) -> Result<OpenedSession> {
     }
     let token = tokens::authenticate(ctx, Some(presented), Scope::Admin).await?;
     let id = tokens::random_secret();
-    let expires_at = now_millis() + crate::model::time::millis(SESSION_LIFETIME);
     ctx.store
         .insert_session(
             &tokens::hash(&id),
             token.token_id,
             &tokens::random_secret(),
-            expires_at,
+            expires_at(),
         )
         .await?;
     Ok(OpenedSession {
         id,
         token_name: token.name,
+    })
+}
+
+fn expires_at() -> i64 {
+    now_millis() + crate::model::time::millis(SESSION_LIFETIME)
+}
+
+/// Opens a session inside `tx` for the admin token just created in it
+/// (the setup link's first sign-in).
+pub(crate) async fn open_in(
+    tx: &mut crate::store::ChangeTx,
+    token_id: crate::model::TokenId,
+    token_name: &str,
+) -> Result<OpenedSession> {
+    let id = tokens::random_secret();
+    tx.insert_session(
+        &tokens::hash(&id),
+        token_id,
+        &tokens::random_secret(),
+        expires_at(),
+    )
+    .await?;
+    Ok(OpenedSession {
+        id,
+        token_name: token_name.to_owned(),
     })
 }
 

@@ -44,6 +44,10 @@ const TEMPLATES: &[(&str, &str)] = &[
     console!("audit"),
     console!("agreements"),
     console!("sharing"),
+    console!("setup"),
+    console!("tokens"),
+    console!("token_created"),
+    console!("settings"),
 ];
 
 /// A wire timestamp as people read it: to the minute, in UTC (the exact

@@ -16,6 +16,7 @@ use crate::auth::{TokenLookup, bearer_token};
 use crate::console::session::SIGN_IN_PATH;
 use crate::context::Context;
 use crate::context::limits::Door;
+use crate::domain::setup::SETUP_PATH;
 use crate::domain::tokens;
 use crate::problem::ApiError;
 use crate::problem::Result;
@@ -42,7 +43,7 @@ async fn door_of(ctx: &Context, request: &mut Request) -> Result<Option<(Door, S
     }
     let door = if path == INBOX_PATH && method == Method::POST {
         Door::InboxPerAddress
-    } else if path == SIGN_IN_PATH && method == Method::POST {
+    } else if (path == SIGN_IN_PATH || path.starts_with(SETUP_PATH)) && method == Method::POST {
         Door::SignInPerAddress
     } else if (method == Method::GET || method == Method::HEAD)
         && !path.starts_with("/admin")

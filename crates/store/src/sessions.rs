@@ -4,7 +4,7 @@ use passerelle_model::TokenId;
 use sqlx::Row;
 
 use crate::tokens::token_row;
-use crate::{Store, TokenRow, now_millis};
+use crate::{ChangeTx, Store, TokenRow, now_millis};
 use passerelle_model::error::Result;
 
 /// A live session and the admin token it was opened with.
@@ -15,6 +15,45 @@ pub struct SessionRow {
     pub token: TokenRow,
 }
 
+async fn insert_session(
+    connection: &mut sqlx::AnyConnection,
+    id_hash: &str,
+    token_id: TokenId,
+    csrf: &str,
+    expires_at: i64,
+) -> Result<()> {
+    // Expired sessions are swept as new ones open.
+    sqlx::query("DELETE FROM console_sessions WHERE expires_at < $1")
+        .bind(now_millis())
+        .execute(&mut *connection)
+        .await?;
+    sqlx::query(
+        "INSERT INTO console_sessions (id_hash, token_id, csrf, created_at, expires_at) \
+         VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(id_hash)
+    .bind(token_id)
+    .bind(csrf)
+    .bind(now_millis())
+    .bind(expires_at)
+    .execute(&mut *connection)
+    .await?;
+    Ok(())
+}
+
+impl ChangeTx {
+    /// Opens a session with the change (the setup link's first session).
+    pub async fn insert_session(
+        &mut self,
+        id_hash: &str,
+        token_id: TokenId,
+        csrf: &str,
+        expires_at: i64,
+    ) -> Result<()> {
+        insert_session(self.connection(), id_hash, token_id, csrf, expires_at).await
+    }
+}
+
 impl Store {
     pub async fn insert_session(
         &self,
@@ -23,23 +62,8 @@ impl Store {
         csrf: &str,
         expires_at: i64,
     ) -> Result<()> {
-        // Expired sessions are swept as new ones open.
-        sqlx::query("DELETE FROM console_sessions WHERE expires_at < $1")
-            .bind(now_millis())
-            .execute(self.pool())
-            .await?;
-        sqlx::query(
-            "INSERT INTO console_sessions (id_hash, token_id, csrf, created_at, expires_at) \
-             VALUES ($1, $2, $3, $4, $5)",
-        )
-        .bind(id_hash)
-        .bind(token_id)
-        .bind(csrf)
-        .bind(now_millis())
-        .bind(expires_at)
-        .execute(self.pool())
-        .await?;
-        Ok(())
+        let mut connection = self.pool().acquire().await?;
+        insert_session(&mut connection, id_hash, token_id, csrf, expires_at).await
     }
 
     /// The session with this hash, if it has not expired and its token is

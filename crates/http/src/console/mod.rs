@@ -11,6 +11,9 @@ mod membership;
 mod network;
 mod pages;
 pub mod session;
+mod settings;
+mod setup;
+mod tokens;
 
 use axum::Router;
 use axum::response::{IntoResponse, Response};
@@ -34,6 +37,9 @@ pub fn routes() -> Router<NodeState> {
         .merge(amendments::routes())
         .merge(membership::routes())
         .merge(network::routes())
+        .merge(setup::routes())
+        .merge(tokens::routes())
+        .merge(settings::routes())
 }
 
 /// A console page's template context: what every page shows (language,

@@ -157,6 +157,28 @@ fn safe_next(next: Option<&str>) -> &str {
     }
 }
 
+/// A double-submit token for a form posted before there is a session
+/// (sign-in, the setup link): set as a cookie and given to the form.
+pub(super) fn with_nonce(ctx: &Context, jar: CookieJar) -> (CookieJar, String) {
+    let nonce = tokens::random_secret();
+    (jar.add(cookie(ctx, SIGN_IN_COOKIE, nonce.clone())), nonce)
+}
+
+/// Whether a form's double-submit token is the cookie's.
+pub(super) fn nonce_matches(jar: &CookieJar, submitted: &str) -> bool {
+    use subtle::ConstantTimeEq;
+    jar.get(SIGN_IN_COOKIE).is_some_and(|c| {
+        !submitted.is_empty() && bool::from(c.value().as_bytes().ct_eq(submitted.as_bytes()))
+    })
+}
+
+/// The jar once a session is open: its cookie set, the nonce dropped.
+pub(super) fn signed_in_jar(ctx: &Context, jar: CookieJar, session_id: String) -> CookieJar {
+    // A browser-session cookie; the server ends it after SESSION_LIFETIME.
+    jar.remove(Cookie::build(SIGN_IN_COOKIE).path("/admin"))
+        .add(cookie(ctx, SESSION_COOKIE, session_id))
+}
+
 fn sign_in_form(
     ctx: &NodeState,
     lang: Lang,
@@ -165,8 +187,7 @@ fn sign_in_form(
     error: Option<&str>,
     status: StatusCode,
 ) -> Response {
-    let nonce = tokens::random_secret();
-    let jar = jar.add(cookie(ctx, SIGN_IN_COOKIE, nonce.clone()));
+    let (jar, nonce) = with_nonce(ctx, jar);
     let page = Page::new(ctx, lang, "sign_in")
         .with("nonce", &nonce)
         .with("next", next)
@@ -220,10 +241,7 @@ async fn sign_in(
         );
     };
     let next = safe_next(form.next.as_deref()).to_owned();
-    let nonce_ok = jar
-        .get(SIGN_IN_COOKIE)
-        .is_some_and(|c| !form.nonce.is_empty() && c.value() == form.nonce);
-    if !nonce_ok {
+    if !nonce_matches(&jar, &form.nonce) {
         return sign_in_form(
             &ctx,
             lang,
@@ -236,11 +254,7 @@ async fn sign_in(
     match sessions::open(&ctx, &form.token).await {
         Ok(opened) => {
             tracing::info!(token = %opened.token_name, "console: signed in");
-            // A browser-session cookie; the server ends it after SESSION_LIFETIME.
-            let session = cookie(&ctx, SESSION_COOKIE, opened.id);
-            let jar = jar
-                .remove(Cookie::build(SIGN_IN_COOKIE).path("/admin"))
-                .add(session);
+            let jar = signed_in_jar(&ctx, jar, opened.id);
             (jar, Redirect::to(&next)).into_response()
         }
         Err(Error::Unauthorized(_)) if form.token.trim().is_empty() => sign_in_form(
