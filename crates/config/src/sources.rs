@@ -20,6 +20,9 @@ pub enum Source {
     File(String),
     /// The environment variable, by its name.
     Environment(String),
+    /// Neither: the program that built the settings (the demo, tests)
+    /// set a value other than the default.
+    Program,
 }
 
 /// The source of each setting given by the file or the environment, by
@@ -170,16 +173,21 @@ impl Settings {
     /// Every setting, in the order of the file, with its value (secrets
     /// masked) and where it came from.
     pub fn entries(&self) -> Vec<Entry> {
+        let defaults: BTreeMap<String, Value> = leaves(&Settings::default()).into_iter().collect();
         leaves(self)
             .into_iter()
             .map(|(key, value)| {
+                let source = match self.sources.of(&key) {
+                    Source::Default if defaults.get(&key) != Some(&value) => Source::Program,
+                    recorded => recorded,
+                };
                 let (value, masked) = shown(&key, &value);
                 let section = key
                     .split_once('.')
                     .map(|(section, _)| section.to_owned())
                     .unwrap_or_default();
                 Entry {
-                    source: self.sources.of(&key),
+                    source,
                     key,
                     section,
                     value,

@@ -200,3 +200,20 @@ fn secrets_in_dfc_sources_are_masked() {
         "{value}"
     );
 }
+
+#[test]
+fn values_set_in_code_are_not_called_defaults() {
+    let mut settings = Settings::default();
+    settings.platform.slug = "demo".into();
+    let entries = settings.entries();
+    let source = |key: &str| {
+        entries
+            .iter()
+            .find(|e| e.key == key)
+            .unwrap()
+            .source
+            .clone()
+    };
+    assert_eq!(source("platform.slug"), crate::Source::Program);
+    assert_eq!(source("platform.name"), crate::Source::Default);
+}
