@@ -6,10 +6,12 @@
 
 mod actions;
 mod amendments;
+mod glance;
 pub mod i18n;
 mod membership;
 mod network;
 mod pages;
+mod records;
 pub mod session;
 
 use axum::Router;
@@ -34,6 +36,7 @@ pub fn routes() -> Router<NodeState> {
         .merge(amendments::routes())
         .merge(membership::routes())
         .merge(network::routes())
+        .merge(records::routes())
 }
 
 /// A console page's template context: what every page shows (language,
