@@ -144,12 +144,20 @@ fn draw_peer(svg: &mut String, lang: Lang, p: &GlancePeer, y: i32) {
             r#" stroke-dasharray="4 4""#
         };
         let (x1, x2) = if reverse { (to, from) } else { (from, to) };
+        let text = format!("{}: {}", lang.text(key), label(flow));
+        // A label longer than the gap is squeezed to fit between the boxes.
+        let room = to - from - 8;
+        let wide = i32::try_from(text.chars().count()).unwrap_or(i32::MAX / 2) * 13 / 2;
+        let fit = if wide > room {
+            format!(r#" textLength="{room}" lengthAdjust="spacingAndGlyphs""#)
+        } else {
+            String::new()
+        };
         let _ = write!(
             svg,
-            r##"<line x1="{x1}" y1="{line_y}" x2="{x2}" y2="{line_y}" stroke="#333" stroke-width="2"{dash} marker-end="url(#glance-arrow)"/><text x="{}" y="{text_y}" text-anchor="middle" font-size="12" fill="#222">{}: {}</text>"##,
+            r##"<line x1="{x1}" y1="{line_y}" x2="{x2}" y2="{line_y}" stroke="#333" stroke-width="2"{dash} marker-end="url(#glance-arrow)"/><text x="{}" y="{text_y}" text-anchor="middle" font-size="12" fill="#222"{fit}>{}</text>"##,
             (from + to) / 2,
-            esc(&lang.text(key)),
-            esc(&label(flow)),
+            esc(&text),
         );
     }
     svg.push_str("</g>");
