@@ -27,6 +27,7 @@ mod browser;
 mod catalog;
 mod cli;
 mod console;
+mod console_truth;
 mod demo;
 mod deploy_files;
 mod dfc;

@@ -78,6 +78,10 @@ struct StreamPass<'a> {
     delivered_any: bool,
     /// What the peer acknowledged in this pass: (object, activity, type).
     receipts: Vec<Receipt>,
+    /// Activities delivered, and attempts that failed, refused or found
+    /// the peer gone, in this pass (the dashboard's hourly counts).
+    sent: i64,
+    failed: i64,
 }
 
 impl<'a> StreamPass<'a> {
@@ -135,11 +139,28 @@ impl<'a> StreamPass<'a> {
             cursor: stream.cursor,
             delivered_any: false,
             receipts: Vec::new(),
+            sent: 0,
+            failed: 0,
         }))
     }
 
-    /// Sends up to `batch` activities.
+    /// Sends up to `batch` activities, then adds what the pass sent and
+    /// what failed to the peer's hourly counts.
     async fn run(mut self, batch: i64) -> Result<Ended> {
+        let ended = self.send_batch(batch).await;
+        let counted = self
+            .state
+            .store
+            .count_delivery_hour(self.peer.id, now_millis(), self.sent, self.failed)
+            .await;
+        if let Err(e) = counted {
+            tracing::warn!(peer = %self.peer.actor_uri, error = %e, "delivery: hourly counts not recorded");
+        }
+        ended
+    }
+
+    /// Sends up to `batch` activities.
+    async fn send_batch(&mut self, batch: i64) -> Result<Ended> {
         let activities = self
             .state
             .store
@@ -233,15 +254,18 @@ impl<'a> StreamPass<'a> {
                 Ok(Step::Next)
             }
             Outcome::Refused(status) => {
+                self.failed += 1;
                 self.refused_by_peer(activity, status).await?;
                 Ok(Step::Next)
             }
             Outcome::Gone(status) => {
+                self.failed += 1;
                 self.gone(status).await?;
                 Ok(Step::End(Ended::Holding))
             }
             Outcome::Failed { error, retry_after } => {
-                self.failed(activity, &error, retry_after).await?;
+                self.failed += 1;
+                self.retry_later(activity, &error, retry_after).await?;
                 Ok(Step::End(Ended::Released(false)))
             }
         }
@@ -249,6 +273,7 @@ impl<'a> StreamPass<'a> {
 
     fn delivered(&mut self, activity: &OutgoingActivity, sent_kind: ActivityKind) {
         self.delivered_any = true;
+        self.sent += 1;
         if let Some(object_id) = activity.object_id {
             self.receipts.push(Receipt {
                 object_id,
@@ -292,7 +317,7 @@ impl<'a> StreamPass<'a> {
     /// The attempt is to be retried: what went through is kept, the next
     /// attempt waits by the backoff or the peer's `Retry-After`, and the
     /// lease is given back.
-    async fn failed(
+    async fn retry_later(
         &self,
         activity: &OutgoingActivity,
         error: &str,

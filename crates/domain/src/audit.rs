@@ -3,9 +3,10 @@
 use serde::Serialize;
 
 use crate::context::Context;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::listing::{Page, PageRequest};
 use crate::model::time::format_millis;
+use crate::store::AuditFilter;
 
 /// Governance events, as named in the log.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -150,7 +151,65 @@ pub struct AuditEntry {
 
 /// The log, newest first: the entries before the page's cursor.
 pub async fn page(ctx: &Context, page: &PageRequest) -> Result<Page<AuditEntry>> {
-    let rows = ctx.store.audit_before(page.cursor, page.limit + 1).await?;
+    filtered(ctx, page, &AuditFilter::default()).await
+}
+
+/// What an admin asked the log for, as typed (the API's and the console's
+/// query parameters); empty values ask for nothing.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+pub struct AuditSearch {
+    /// An action name (`peer.excluded`).
+    pub action: Option<String>,
+    /// A known peer: id, `@name@host` or actor URL.
+    pub peer: Option<String>,
+    /// From (RFC 3339, or a date: its start).
+    pub since: Option<String>,
+    /// Up to (RFC 3339, or a date: its end).
+    pub until: Option<String>,
+}
+
+fn given(text: &Option<String>) -> Option<&str> {
+    text.as_deref().map(str::trim).filter(|t| !t.is_empty())
+}
+
+/// The filter `search` asks for: 400 for a time that cannot be read, 404
+/// for a peer that is not known.
+pub async fn filter(ctx: &Context, search: &AuditSearch) -> Result<AuditFilter> {
+    let bound = |name: &str, text: Option<&str>, end: bool| {
+        text.map(|t| {
+            crate::model::time::parse_bound(t, end).ok_or_else(|| {
+                Error::BadRequest(format!("`{name}` is a date or RFC 3339 time, not `{t}`"))
+            })
+        })
+        .transpose()
+    };
+    let peer = match given(&search.peer) {
+        Some(target) => Some(crate::peers::find_known(ctx, target).await?.actor_uri),
+        None => None,
+    };
+    Ok(AuditFilter {
+        action: given(&search.action).map(str::to_owned),
+        peer,
+        since: bound("since", given(&search.since), false)?,
+        until: bound("until", given(&search.until), true)?,
+    })
+}
+
+/// The actions the log holds (for a filter's choices).
+pub async fn actions(ctx: &Context) -> Result<Vec<String>> {
+    ctx.store.audit_actions().await
+}
+
+/// The entries matching `filter`, newest first, before the page's cursor.
+pub async fn filtered(
+    ctx: &Context,
+    page: &PageRequest,
+    filter: &AuditFilter,
+) -> Result<Page<AuditEntry>> {
+    let rows = ctx
+        .store
+        .audit_filtered(page.cursor, page.limit + 1, filter)
+        .await?;
     Ok(Page::of_rows(
         rows,
         page.limit,

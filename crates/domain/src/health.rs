@@ -38,9 +38,19 @@ pub async fn refresh_queue_depths(ctx: &Context) {
     }
     let dead_after = crate::model::time::millis(ctx.settings.delivery.dead_after);
     let dead_before = crate::store::now_millis() - dead_after;
-    if let Ok((peers, webhooks)) = ctx.store.unreachable_counts(dead_before).await {
-        ctx.metrics.peers_unreachable.set(peers);
+    if let Ok((_, webhooks)) = ctx.store.unreachable_counts(dead_before).await {
         ctx.metrics.webhooks_disabled.set(webhooks);
+    }
+    // Peers as the console shows them: one that is gone or excluded is
+    // not counted unreachable.
+    if let Ok(states) = crate::peers::stream_health(ctx).await {
+        let unreachable = states
+            .iter()
+            .filter(|s| **s == crate::model::PeerHealth::Unreachable)
+            .count();
+        ctx.metrics
+            .peers_unreachable
+            .set(crate::model::count(unreachable));
     }
     let deadline = crate::model::time::millis(ctx.settings.federation.removal_deadline);
     let withdrawn_before = crate::store::now_millis() - deadline;

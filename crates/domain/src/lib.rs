@@ -15,6 +15,7 @@ pub mod dfc;
 pub mod discovery;
 pub mod documents;
 pub mod follows;
+pub mod glance;
 pub mod health;
 pub mod identity;
 pub mod inbound;

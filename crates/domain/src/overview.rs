@@ -9,10 +9,11 @@ use serde_json::Value;
 
 use crate::context::Context;
 use crate::error::Result;
+use crate::listing::{Page, PageRequest};
 use crate::model::PeerId;
 use crate::model::kinds::ObjectKind;
 use crate::model::time::format_millis;
-use crate::model::{FollowerState, FollowingState};
+use crate::model::{FollowerState, FollowingState, PeerHealth};
 use crate::peers::{self, PeerSummary};
 use crate::store::{ObjectRow, PeerRow};
 
@@ -30,14 +31,31 @@ pub struct Overview {
     pub catalog: HashMap<String, i64>,
     pub delivery_backlog: i64,
     pub webhook_backlog: i64,
-    pub failing_peers: usize,
-    pub unreachable_peers: usize,
+    /// Peers in each delivery health state, every state listed (most
+    /// serious first), as [`peers::health_state`] decides it.
+    pub health: Vec<HealthCount>,
+}
+
+#[derive(Serialize)]
+pub struct HealthCount {
+    pub state: PeerHealth,
+    pub peers: usize,
+}
+
+/// How many of `views` are in each health state.
+pub fn health_counts(views: &[peers::PeerView]) -> Vec<HealthCount> {
+    PeerHealth::ALL
+        .iter()
+        .map(|state| HealthCount {
+            state: *state,
+            peers: views.iter().filter(|p| p.health == Some(*state)).count(),
+        })
+        .collect()
 }
 
 pub async fn overview(ctx: &Context) -> Result<Overview> {
     let peer_views = peers::list(ctx).await?;
     let (delivery_backlog, webhook_backlog) = ctx.store.queue_depths().await?;
-    let health = || peer_views.iter().filter_map(|p| p.delivery.as_ref());
     Ok(Overview {
         admission: format!("{:?}", ctx.settings.federation.admission).to_lowercase(),
         followers: peer_views
@@ -68,8 +86,7 @@ pub async fn overview(ctx: &Context) -> Result<Overview> {
             .collect(),
         delivery_backlog,
         webhook_backlog,
-        failing_peers: health().filter(|h| h.failures > 0).count(),
-        unreachable_peers: health().filter(|h| h.unreachable).count(),
+        health: health_counts(&peer_views),
     })
 }
 
@@ -110,25 +127,47 @@ async fn peers_by_id(ctx: &Context) -> Result<HashMap<PeerId, PeerRow>> {
         .collect())
 }
 
-/// Our live objects of a kind, newest first, each with who received it.
+/// Our live objects of a kind, newest first, each with who received it
+/// (the first 1,000: the charter page's commitments).
 pub async fn published(ctx: &Context, kind: ObjectKind) -> Result<Vec<PublishedObject>> {
-    let peers = peers_by_id(ctx).await?;
+    let all = PageRequest {
+        cursor: None,
+        limit: 1000,
+    };
+    Ok(published_page(ctx, kind, &all).await?.items)
+}
+
+/// A page of our live objects of a kind, newest first (the cursor is the
+/// last row id shown), each with who received it.
+pub async fn published_page(
+    ctx: &Context,
+    kind: ObjectKind,
+    page: &PageRequest,
+) -> Result<Page<PublishedObject>> {
+    let rows = ctx
+        .store
+        .live_objects_before(kind, page.cursor, page.limit + 1, false)
+        .await?;
+    let (rows, next_cursor) = crate::listing::split_page(rows, page.limit, |row| row.id.0);
     let mut recipients: HashMap<crate::model::ObjectId, Vec<ReceivedBy>> = HashMap::new();
-    for (object_id, peer_id, at) in ctx.store.recipients_of_kind(kind.as_str()).await? {
-        if let Some(peer) = peers.get(&peer_id) {
-            recipients.entry(object_id).or_default().push(ReceivedBy {
-                peer: PeerSummary::of(peer),
-                delivered_at: format_millis(at),
-            });
+    if let (Some(last), Some(first)) = (rows.first(), rows.last()) {
+        let peers = peers_by_id(ctx).await?;
+        for (object_id, peer_id, at) in ctx.store.recipients_between(first.id, last.id).await? {
+            if let Some(peer) = peers.get(&peer_id) {
+                recipients.entry(object_id).or_default().push(ReceivedBy {
+                    peer: PeerSummary::of(peer),
+                    delivered_at: format_millis(at),
+                });
+            }
         }
     }
-    let rows = ctx.store.list_objects(kind, 0, 1000, false).await?;
-    Ok(rows
-        .into_iter()
-        .rev()
-        .filter(|row| row.deleted_at.is_none())
-        .map(|row| published_object(row, &mut recipients))
-        .collect())
+    Ok(Page {
+        items: rows
+            .into_iter()
+            .map(|row| published_object(row, &mut recipients))
+            .collect(),
+        next_cursor,
+    })
 }
 
 fn published_object(

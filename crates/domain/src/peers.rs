@@ -9,7 +9,7 @@ use serde::Serialize;
 use crate::context::Context;
 use crate::error::{Error, Result};
 use crate::model::time::format_millis;
-use crate::model::{FollowerState, FollowingState};
+use crate::model::{FollowerState, FollowingState, HealthFacts, PeerHealth};
 use crate::policy::CommitmentCheck;
 use crate::store::{FollowInRow, FollowOutRow, PeerRow};
 
@@ -92,12 +92,15 @@ pub struct Exclusion {
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct DeliveryHealth {
+    /// How deliveries to the peer stand, decided by [`health_state`].
+    pub state: PeerHealth,
     pub backlog: i64,
     pub failures: i64,
     pub last_success_at: Option<String>,
     pub last_error: Option<String>,
     pub next_attempt_at: Option<String>,
-    /// Failing for longer than `delivery.dead_after`: only probed.
+    /// `state` is `unreachable`: failing for longer than
+    /// `delivery.dead_after`, only probed.
     pub unreachable: bool,
     /// Activities the peer refused for good (a 4xx), and the last one.
     pub skipped: i64,
@@ -107,20 +110,69 @@ pub struct DeliveryHealth {
     pub gone_since: Option<String>,
 }
 
-async fn health(ctx: &Context, stream: &crate::store::StreamRow) -> Result<DeliveryHealth> {
+/// The one decision of a peer's health, for the console, the API and the
+/// metrics: its exclusion, the domain policy, then its stream (`None`
+/// when nothing was ever delivered to it and nothing refuses it).
+pub async fn health_state(
+    ctx: &Context,
+    peer: &PeerRow,
+    stream: Option<&crate::store::StreamRow>,
+) -> Result<Option<PeerHealth>> {
+    let excluded = ctx
+        .store
+        .exclusion(&peer.domain.to_ascii_lowercase())
+        .await?
+        .is_some();
+    let refused_by_policy = crate::policy::refusal(ctx, &peer.domain).await?.is_some();
+    if stream.is_none() && !refused_by_policy {
+        return Ok(None);
+    }
     let dead_after = crate::model::time::millis(ctx.settings.delivery.dead_after);
-    let failing_since = stream.last_success_at.unwrap_or(0);
+    let now = crate::store::now_millis();
+    Ok(Some(PeerHealth::of(HealthFacts {
+        excluded,
+        refused_by_policy,
+        gone: stream.is_some_and(|s| s.gone_at.is_some()),
+        failures: stream.map_or(0, |s| s.failures),
+        failing_too_long: stream.is_some_and(|s| now - s.last_success_at.unwrap_or(0) > dead_after),
+    })))
+}
+
+async fn health(
+    ctx: &Context,
+    peer: &PeerRow,
+    stream: &crate::store::StreamRow,
+) -> Result<DeliveryHealth> {
+    let state = health_state(ctx, peer, Some(stream))
+        .await?
+        .unwrap_or(PeerHealth::Healthy);
     Ok(DeliveryHealth {
+        state,
         backlog: ctx.store.delivery_backlog(stream.peer_id).await?,
         failures: stream.failures,
         last_success_at: stream.last_success_at.map(format_millis),
         last_error: stream.last_error.clone(),
-        next_attempt_at: (stream.failures > 0).then(|| format_millis(stream.next_attempt_at)),
-        unreachable: stream.failures > 0 && crate::store::now_millis() - failing_since > dead_after,
+        next_attempt_at: (stream.failures > 0 && stream.gone_at.is_none())
+            .then(|| format_millis(stream.next_attempt_at)),
+        unreachable: state == PeerHealth::Unreachable,
         skipped: stream.skipped,
         last_skipped: stream.last_skipped.clone(),
         gone_since: stream.gone_at.map(format_millis),
     })
+}
+
+/// The health of every peer with a delivery stream (what the metrics
+/// count), decided as everywhere else.
+pub async fn stream_health(ctx: &Context) -> Result<Vec<PeerHealth>> {
+    let mut states = Vec::new();
+    for stream in ctx.store.delivery_streams().await? {
+        if let Some(peer) = ctx.store.peer(stream.peer_id).await? {
+            if let Some(state) = health_state(ctx, &peer, Some(&stream)).await? {
+                states.push(state);
+            }
+        }
+    }
+    Ok(states)
 }
 
 /// A peer's delivery stream, for `GET /api/v1/admin/deliveries`.
@@ -134,7 +186,7 @@ pub struct DeliveryView {
 }
 
 /// Delivery streams, filtered by peer and by state: `pending` (backlog),
-/// `failing`, `unreachable` or `all`.
+/// a [`PeerHealth`] name (`failing`, `unreachable`, `gone`...) or `all`.
 pub async fn deliveries(
     ctx: &Context,
     peer: Option<PeerId>,
@@ -148,12 +200,11 @@ pub async fn deliveries(
         let Some(row) = ctx.store.peer(stream.peer_id).await? else {
             continue;
         };
-        let health = health(ctx, &stream).await?;
+        let health = health(ctx, &row, &stream).await?;
         let keep = match state {
             "pending" => health.backlog > 0,
-            "failing" => health.failures > 0,
-            "unreachable" => health.unreachable,
-            _ => true,
+            "all" => true,
+            name => name.parse::<PeerHealth>().ok() == Some(health.state),
         };
         if keep {
             views.push(DeliveryView {
@@ -276,6 +327,9 @@ pub struct PeerView {
     /// The peer's follow of us: pending, approved or rejected.
     pub follower: Option<FollowerState>,
     pub excluded: Option<Exclusion>,
+    /// How deliveries to the peer stand; absent when nothing was ever
+    /// delivered to it and nothing refuses it.
+    pub health: Option<PeerHealth>,
     pub delivery: Option<DeliveryHealth>,
     /// Our withdrawals this peer has not acknowledged removing within
     /// `federation.removal_deadline` (see its `received` ledger).
@@ -294,9 +348,14 @@ pub async fn view(ctx: &Context, peer: &PeerRow) -> Result<PeerView> {
             by: e.excluded_by,
             at: format_millis(e.excluded_at),
         });
-    let delivery = match store.delivery_stream(peer.id).await? {
-        Some(stream) => Some(health(ctx, &stream).await?),
+    let stream = store.delivery_stream(peer.id).await?;
+    let delivery = match &stream {
+        Some(stream) => Some(health(ctx, peer, stream).await?),
         None => None,
+    };
+    let health = match &delivery {
+        Some(delivery) => Some(delivery.state),
+        None => health_state(ctx, peer, None).await?,
     };
     Ok(PeerView {
         peer: PeerSummary::of(peer),
@@ -304,6 +363,7 @@ pub async fn view(ctx: &Context, peer: &PeerRow) -> Result<PeerView> {
         following,
         follower,
         excluded,
+        health,
         delivery,
         overdue_withdrawals: store
             .overdue_withdrawals(Some(peer.id), withdrawn_before(ctx))

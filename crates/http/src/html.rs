@@ -32,6 +32,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     console!("sign_in"),
     console!("error"),
     console!("dashboard"),
+    console!("glance"),
     console!("requests"),
     console!("peers"),
     console!("peer_terms"),

@@ -11,6 +11,7 @@ pub mod agreement;
 pub mod amendment;
 pub mod error;
 pub mod follow_state;
+pub mod health;
 pub mod ids;
 pub mod keys;
 pub mod kinds;
@@ -26,6 +27,7 @@ pub use amendment::{
     AmendmentRole, AmendmentState, Choice, DraftState, JoinRole, JoinState, Outcome, VoteSubject,
 };
 pub use follow_state::{FollowerState, FollowingState};
+pub use health::{HealthFacts, PeerHealth};
 pub use ids::{
     AgreementId, AmendmentId, DraftId, FollowId, JoinId, MembershipId, ObjectId, OverrideId,
     PeerId, RequestId, TokenId, WebhookId,

@@ -17,6 +17,24 @@ pub fn parse_millis(text: &str) -> Option<i64> {
         .map(|t| t.timestamp_millis())
 }
 
+/// A time an admin typed, in milliseconds: RFC 3339, a `datetime-local`
+/// (`2026-12-03T18:30`, UTC) or a date (`2026-12-03`, its start, or with
+/// `end_of_day` the start of the next day); none when it cannot be read.
+pub fn parse_bound(text: &str, end_of_day: bool) -> Option<i64> {
+    let text = text.trim();
+    if let Some(millis) = parse_millis(text) {
+        return Some(millis);
+    }
+    for format in ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"] {
+        if let Ok(t) = chrono::NaiveDateTime::parse_from_str(text, format) {
+            return Some(t.and_utc().timestamp_millis());
+        }
+    }
+    let day = chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d").ok()?;
+    let day = if end_of_day { day.succ_opt()? } else { day };
+    Some(day.and_hms_opt(0, 0, 0)?.and_utc().timestamp_millis())
+}
+
 pub fn now() -> String {
     Utc::now().to_rfc3339_opts(SecondsFormat::Millis, true)
 }

@@ -81,6 +81,24 @@ impl Store {
             .collect()
     }
 
+    /// How many catalog entries of each kind we hold from each peer.
+    pub async fn count_catalog_by_peer(&self) -> Result<Vec<(PeerId, String, i64)>> {
+        let rows = sqlx::query(
+            "SELECT peer_id, kind, COUNT(*) AS n FROM catalog GROUP BY peer_id, kind ORDER BY peer_id, kind",
+        )
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok((
+                    row.try_get("peer_id")?,
+                    row.try_get("kind")?,
+                    row.try_get("n")?,
+                ))
+            })
+            .collect()
+    }
+
     /// Catalog entries of a kind after row id `after`, oldest first.
     pub async fn list_catalog(
         &self,

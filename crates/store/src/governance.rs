@@ -15,6 +15,19 @@ pub struct AuditRow {
     pub detail: String,
 }
 
+/// Which audit entries to list: each given field narrows the list.
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter {
+    /// An action name, exactly (`peer.excluded`).
+    pub action: Option<String>,
+    /// A peer's actor URL, exactly.
+    pub peer: Option<String>,
+    /// From this time on (ms, inclusive).
+    pub since: Option<i64>,
+    /// Before this time (ms, exclusive).
+    pub until: Option<i64>,
+}
+
 #[derive(Debug, Clone)]
 pub struct ExclusionRow {
     pub domain: String,
@@ -37,13 +50,55 @@ pub enum Claim {
 impl Store {
     /// Audit entries with an id below `before`, newest first.
     pub async fn audit_before(&self, before: Option<i64>, limit: i64) -> Result<Vec<AuditRow>> {
-        let rows = sqlx::query(
-            "SELECT id, at, action, peer, decided_by, detail FROM audit_log WHERE id < $1 ORDER BY id DESC LIMIT $2",
-        )
-        .bind(before.unwrap_or(i64::MAX))
-        .bind(limit)
-        .fetch_all(self.pool())
-        .await?;
+        self.audit_filtered(before, limit, &AuditFilter::default())
+            .await
+    }
+
+    /// Audit entries with an id below `before` that match `filter`,
+    /// newest first.
+    pub async fn audit_filtered(
+        &self,
+        before: Option<i64>,
+        limit: i64,
+        filter: &AuditFilter,
+    ) -> Result<Vec<AuditRow>> {
+        // Only the filters given become conditions: both engines then
+        // know every parameter's type.
+        let mut sql = String::from(
+            "SELECT id, at, action, peer, decided_by, detail FROM audit_log WHERE id < $1",
+        );
+        let mut n = 1;
+        let mut condition = |column: &str, op: &str| {
+            n += 1;
+            sql.push_str(&format!(" AND {column} {op} ${n}"));
+        };
+        if filter.action.is_some() {
+            condition("action", "=");
+        }
+        if filter.peer.is_some() {
+            condition("peer", "=");
+        }
+        if filter.since.is_some() {
+            condition("at", ">=");
+        }
+        if filter.until.is_some() {
+            condition("at", "<");
+        }
+        sql.push_str(&format!(" ORDER BY id DESC LIMIT ${}", n + 1));
+        let mut query = sqlx::query(&sql).bind(before.unwrap_or(i64::MAX));
+        if let Some(action) = &filter.action {
+            query = query.bind(action);
+        }
+        if let Some(peer) = &filter.peer {
+            query = query.bind(peer);
+        }
+        if let Some(since) = filter.since {
+            query = query.bind(since);
+        }
+        if let Some(until) = filter.until {
+            query = query.bind(until);
+        }
+        let rows = query.bind(limit).fetch_all(self.pool()).await?;
         rows.iter()
             .map(|row| {
                 Ok(AuditRow {
@@ -56,6 +111,15 @@ impl Store {
                 })
             })
             .collect()
+    }
+
+    /// The actions the audit log holds, by name.
+    pub async fn audit_actions(&self) -> Result<Vec<String>> {
+        Ok(
+            sqlx::query_scalar("SELECT DISTINCT action FROM audit_log ORDER BY action")
+                .fetch_all(self.pool())
+                .await?,
+        )
     }
 
     pub async fn exclusion(&self, domain: &str) -> Result<Option<ExclusionRow>> {

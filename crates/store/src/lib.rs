@@ -39,10 +39,12 @@ pub use amendments::{AmendmentRow, Closing, NewAmendment, VoteRow};
 pub use archive::{ArchiveImport, ArchiveSnapshot, Cell, Column, ColumnKind, Table};
 pub use catalog::{CatalogEntry, CatalogFilter, CatalogRow};
 pub use change::ChangeTx;
-pub use delivery::{OutgoingActivity, PassEnd, Receipt, ReceiptRow, StreamProgress, StreamRow};
+pub use delivery::{
+    HOUR_MS, HourRow, OutgoingActivity, PassEnd, Receipt, ReceiptRow, StreamProgress, StreamRow,
+};
 pub use dfc::{DfcItemRow, DfcSourceRow};
 pub use follows::{Direction, FollowInRow, FollowOutRow};
-pub use governance::{AuditRow, Claim, ExclusionRow};
+pub use governance::{AuditFilter, AuditRow, Claim, ExclusionRow};
 pub use joins::{JoinRow, NewJoin};
 
 pub use network_members::{MemberRow, MirrorRow, MirroredMember, OverrideRow};

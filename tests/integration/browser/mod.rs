@@ -3,6 +3,7 @@
 //! each page is saved as a screenshot under `target/screenshots/`.
 
 mod access;
+mod glance;
 pub mod harness;
 
 use passerelle::config::Admission;
@@ -184,10 +185,20 @@ async fn an_admin_decides_in_the_browser() {
         .unwrap();
     browser.client.goto(&a.url("/admin/peers")).await.unwrap();
     browser
-        .click_and(&format!("#peer-{c_id} ~ .actions details summary"), false)
+        .click_and(
+            &format!("details:has(form[action='/admin/peers/{c_id}/exclude']) summary"),
+            false,
+        )
         .await;
     browser
         .fill(&format!("#exclude-{c_id}"), "Spam requests")
+        .await;
+    // Exclusion asks for its confirmation box.
+    browser
+        .click_and(
+            &format!("form[action='/admin/peers/{c_id}/exclude'] input[name='confirm']"),
+            false,
+        )
         .await;
     browser
         .click(&format!(

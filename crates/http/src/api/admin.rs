@@ -24,7 +24,7 @@ use crate::domain::peers::{self, DeliveryView, FollowView, PeerView, ReceivedVie
 use crate::error::Error;
 use crate::extract::{Json, Query};
 use crate::model::parse_id;
-use crate::model::{FollowerState, FollowingState};
+use crate::model::{FollowerState, FollowingState, PeerHealth};
 use crate::model::{PeerId, RequestId};
 use crate::problem::Result;
 use crate::state::NodeState;
@@ -255,22 +255,41 @@ async fn peer_view(ctx: &Context, id: PeerId) -> Result<Json<PeerView>> {
     Ok(Json(peers::view_by_id(ctx, id).await?))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct AuditQuery {
+    /// Only this action (`peer.excluded`, `request.approved`...).
+    action: Option<String>,
+    /// Only about this peer: id, @name@host or actor URL.
+    peer: Option<String>,
+    /// From this time (RFC 3339, or a date: from its start).
+    since: Option<String>,
+    /// Up to this time (RFC 3339, or a date: to its end).
+    until: Option<String>,
+    #[param(ignore)]
     cursor: Option<String>,
+    #[param(ignore)]
     limit: Option<i64>,
 }
 
 #[utoipa::path(get, path = "/api/v1/admin/audit", tag = "admin",
-    summary = "The audit log of governance decisions, newest first", params(Paging), security(("bearer" = ["admin"])),
-    responses((status = 200, description = "A page of entries", body = Page<AuditEntry>), BadRequest, TokenRefused))]
+    summary = "The audit log of governance decisions, newest first, filtered by action, peer and time",
+    params(AuditQuery, Paging), security(("bearer" = ["admin"])),
+    responses((status = 200, description = "A page of entries", body = Page<AuditEntry>), BadRequest, TokenRefused, NotFound))]
 async fn audit(
     _token: AdminToken,
     State(ctx): State<Context>,
     Query(query): Query<AuditQuery>,
 ) -> Result<Json<Page<AuditEntry>>> {
     let page = page_request(query.cursor.as_deref(), query.limit)?;
-    Ok(Json(audit::page(&ctx, &page).await?))
+    let search = audit::AuditSearch {
+        action: query.action,
+        peer: query.peer,
+        since: query.since,
+        until: query.until,
+    };
+    let filter = audit::filter(&ctx, &search).await?;
+    Ok(Json(audit::filtered(&ctx, &page, &filter).await?))
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -278,7 +297,8 @@ async fn audit(
 struct DeliveriesQuery {
     /// A peer id, @name@host or actor URL.
     peer: Option<String>,
-    /// all (default), pending, failing or unreachable
+    /// all (default), pending (a backlog), or a health state: healthy,
+    /// failing, unreachable, gone, excluded or refused
     state: Option<String>,
     #[param(ignore)]
     cursor: Option<String>,
@@ -299,9 +319,9 @@ async fn deliveries(
 ) -> Result<Response> {
     let page = page_request(query.cursor.as_deref(), query.limit)?;
     let state = query.state.as_deref().unwrap_or("all");
-    if !["all", "pending", "failing", "unreachable"].contains(&state) {
+    if !["all", "pending"].contains(&state) && state.parse::<PeerHealth>().is_err() {
         return Err(Error::BadRequest(format!(
-            "`state` is all, pending, failing or unreachable, not `{state}`"
+            "`state` is all, pending, healthy, failing, unreachable, gone, excluded or refused, not `{state}`"
         ))
         .into());
     }

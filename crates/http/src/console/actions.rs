@@ -58,6 +58,33 @@ pub(super) struct Reason {
     pub(super) reason: String,
 }
 
+/// A destructive form: its required `confirm` checkbox (value `yes`).
+#[derive(Deserialize)]
+pub(super) struct Confirmed {
+    pub(super) confirm: Option<String>,
+}
+
+/// A destructive form with a reason.
+#[derive(Deserialize)]
+struct ConfirmedReason {
+    confirm: Option<String>,
+    #[serde(default)]
+    reason: String,
+}
+
+/// Refuses a destructive action whose `confirm` box was not ticked:
+/// nothing is done then.
+pub(super) fn confirmed(
+    confirm: Option<&str>,
+    lang: crate::console::i18n::Lang,
+) -> crate::error::Result<()> {
+    if confirm == Some("yes") {
+        Ok(())
+    } else {
+        Err(Error::BadRequest(lang.text("error_confirm_required")))
+    }
+}
+
 #[derive(Deserialize)]
 struct Target {
     #[serde(default)]
@@ -110,10 +137,11 @@ async fn follow(State(state): State<NodeState>, form: CsrfForm<Target>) -> Respo
 async fn unfollow(
     State(ctx): State<NodeState>,
     Path(id): Path<String>,
-    form: CsrfForm<Empty>,
+    form: CsrfForm<Confirmed>,
 ) -> Response {
     let by = form.session.decided_by();
     let outcome = async {
+        confirmed(form.form.confirm.as_deref(), form.session.lang)?;
         follows::unfollow_peer(&ctx, parse_id(&id)?, &by).await?;
         Ok("unfollowed")
     };
@@ -123,11 +151,12 @@ async fn unfollow(
 async fn exclude(
     State(ctx): State<NodeState>,
     Path(id): Path<String>,
-    form: CsrfForm<Reason>,
+    form: CsrfForm<ConfirmedReason>,
 ) -> Response {
     let by = form.session.decided_by();
     let reason = form.form.reason.trim().to_owned();
     let outcome = async {
+        confirmed(form.form.confirm.as_deref(), form.session.lang)?;
         follows::exclude(&ctx, parse_id(&id)?, &reason, &by).await?;
         Ok("excluded")
     };

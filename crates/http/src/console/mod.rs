@@ -6,10 +6,12 @@
 
 mod actions;
 mod amendments;
+mod glance;
 pub mod i18n;
 mod membership;
 mod network;
 mod pages;
+mod records;
 pub mod session;
 mod settings;
 mod setup;
@@ -40,6 +42,7 @@ pub fn routes() -> Router<NodeState> {
         .merge(setup::routes())
         .merge(tokens::routes())
         .merge(settings::routes())
+        .merge(records::routes())
 }
 
 /// A console page's template context: what every page shows (language,

@@ -29,9 +29,7 @@ pub fn routes() -> Router<NodeState> {
         .route("/admin/requests", get(requests))
         .route("/admin/peers", get(peer_list))
         .route("/admin/charter", get(charter))
-        .route("/admin/published", get(published))
         .route("/admin/catalog", get(catalog))
-        .route("/admin/audit", get(audit))
         .route("/admin/sharing", get(sharing))
         .route("/admin/agreements", get(agreements))
 }
@@ -75,6 +73,10 @@ async fn dashboard(
 ) -> Response {
     page(&ctx, &session, async || {
         let overview = overview::overview(&ctx).await?;
+        let peer_views = peers::list(&ctx).await?;
+        let glance = crate::domain::glance::glance(&ctx, &peer_views).await?;
+        let glance =
+            crate::console::glance::view(session.lang, &ctx.settings.platform.name, &glance);
         let recent = audit::page(
             &ctx,
             &PageRequest {
@@ -91,6 +93,7 @@ async fn dashboard(
             outcome,
         )
         .with("overview", overview)
+        .with("glance", glance)
         .with("summary", &ctx.settings.platform.summary)
         .with("public_url", ctx.settings.public_url.as_str())
         .with("audit", recent)
@@ -206,22 +209,6 @@ async fn charter(
     .await
 }
 
-async fn published(State(ctx): State<NodeState>, session: ConsoleSession) -> Response {
-    page(&ctx, &session, async || {
-        let mut kinds = Vec::new();
-        for kind in ObjectKind::ALL {
-            kinds.push(serde_json::json!({
-                "kind": kind.as_str(),
-                "objects": overview::published(&ctx, kind).await?,
-            }));
-        }
-        Ok(Page::signed_in(&ctx, &session, "published")
-            .with("kinds", kinds)
-            .render(&ctx, "console/published.html"))
-    })
-    .await
-}
-
 #[derive(Deserialize)]
 struct CatalogQuery {
     peer: Option<String>,
@@ -269,34 +256,6 @@ async fn catalog(
             .with("peer", peer)
             .with("q", text)
             .render(&ctx, "console/catalog.html"))
-    })
-    .await
-}
-
-#[derive(Deserialize)]
-struct AuditQuery {
-    before: Option<i64>,
-}
-
-const AUDIT_PAGE: i64 = 50;
-
-async fn audit(
-    State(ctx): State<NodeState>,
-    session: ConsoleSession,
-    query: Result<Query<AuditQuery>>,
-) -> Response {
-    page(&ctx, &session, async || {
-        let before = query?.0.before;
-        let request = PageRequest {
-            cursor: before,
-            limit: AUDIT_PAGE,
-        };
-        let entries = audit::page(&ctx, &request).await?;
-        Ok(Page::signed_in(&ctx, &session, "audit")
-            .with("entries", entries.items)
-            .with("next", entries.next_cursor)
-            .with("paged", before.is_some())
-            .render(&ctx, "console/audit.html"))
     })
     .await
 }

@@ -114,6 +114,32 @@ impl Store {
 
     /// Which peers received each object of a kind (object row id, peer id,
     /// when), for showing an object's recipients.
+    /// Who received the objects whose ids are in `first..=last`: (object,
+    /// peer, when), oldest delivery first.
+    pub async fn recipients_between(
+        &self,
+        first: ObjectId,
+        last: ObjectId,
+    ) -> Result<Vec<(ObjectId, PeerId, i64)>> {
+        let rows = sqlx::query(
+            "SELECT object_id, peer_id, delivered_at FROM object_receipts \
+             WHERE object_id >= $1 AND object_id <= $2 ORDER BY delivered_at",
+        )
+        .bind(first)
+        .bind(last)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok((
+                    row.try_get("object_id")?,
+                    row.try_get("peer_id")?,
+                    row.try_get("delivered_at")?,
+                ))
+            })
+            .collect()
+    }
+
     pub async fn recipients_of_kind(&self, kind: &str) -> Result<Vec<(ObjectId, PeerId, i64)>> {
         let rows = sqlx::query(
             "SELECT r.object_id, r.peer_id, r.delivered_at FROM object_receipts r \
