@@ -113,3 +113,11 @@ fn public_host_keeps_port() {
     settings.public_url = Url::parse("https://node.example.org").expect("url");
     assert_eq!(settings.public_host(), "node.example.org");
 }
+
+#[test]
+fn the_console_time_zone_is_an_iana_name() {
+    let settings = load_toml("[console]\ntime_zone = \"Europe/Paris\"\n").expect("Paris");
+    assert_eq!(settings.console.time_zone, "Europe/Paris");
+    let error = load_toml("[console]\ntime_zone = \"Mars/Olympus\"\n").unwrap_err();
+    assert!(error.to_string().contains("console.time_zone"), "{error}");
+}

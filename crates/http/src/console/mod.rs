@@ -10,6 +10,7 @@ pub mod i18n;
 mod membership;
 mod network;
 mod pages;
+pub mod phrases;
 pub mod session;
 
 use axum::Router;
@@ -108,7 +109,7 @@ pub fn render_error(ctx: &NodeState, lang: Lang, error: &Error) -> Response {
         tracing::error!(error = %error, "console request failed");
         lang.text("error_internal")
     } else {
-        error.to_string()
+        phrases::translate(lang, &error.to_string())
     };
     let page = Page::new(ctx, lang, "").with("message", &message);
     let mut response = page.render(ctx, "console/error.html");
