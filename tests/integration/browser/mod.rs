@@ -2,6 +2,7 @@
 //! an admin decides follow requests, reads the catalog and the charter;
 //! each page is saved as a screenshot under `target/screenshots/`.
 
+mod accessibility;
 pub mod harness;
 
 use passerelle::config::Admission;

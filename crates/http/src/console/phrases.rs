@@ -128,6 +128,18 @@ mod tests {
         assert_eq!(fr("not found: no peer 7"), "introuvable : aucun pair 7");
         assert_eq!(fr("what an admin typed"), "what an admin typed");
         assert_eq!(
+            fr("policy (open admission)"),
+            "politique d'admission (admission ouverte)"
+        );
+        assert_eq!(
+            fr("admin console (token `alice`)"),
+            "console d'admin (jeton `alice`)"
+        );
+        assert_eq!(
+            fr("velocoop@a.example asks to follow"),
+            "velocoop@a.example demande à s'abonner"
+        );
+        assert_eq!(
             translate(Lang::En, "open admission"),
             "open admission",
             "English shows the text as the node wrote it"
