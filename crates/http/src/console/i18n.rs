@@ -173,11 +173,8 @@ mod tests {
         let actions: Vec<&str> = source
             .lines()
             .filter_map(|line| line.trim().split_once("=> \""))
-            .filter_map(|(variant, rest)| {
-                variant
-                    .starts_with("Event::")
-                    .then(|| rest.trim_end_matches("\","))
-            })
+            .filter(|(variant, _)| variant.starts_with("Event::"))
+            .map(|(_, rest)| rest.trim_end_matches("\","))
             .collect();
         assert!(actions.len() > 40, "{actions:?}");
         let missing: Vec<_> = actions
