@@ -128,6 +128,14 @@ mod tests {
         assert_eq!(fr("not found: no peer 7"), "introuvable : aucun pair 7");
         assert_eq!(fr("what an admin typed"), "what an admin typed");
         assert_eq!(
+            fr(
+                "malformed query string: Failed to deserialize query string: \
+                before: invalid digit found in string"
+            ),
+            "paramètres de l'adresse mal formés : paramètres illisibles : before : \
+             le texte contient un caractère qui n'est pas un chiffre"
+        );
+        assert_eq!(
             fr("policy (open admission)"),
             "politique d'admission (admission ouverte)"
         );
