@@ -117,7 +117,9 @@ pub async fn page(
     (response.status(), response.text().await.unwrap())
 }
 
-const PAGES: &[&str] = &[
+/// Every console page (the accessibility test visits each, in English and
+/// French, and the README's screenshots are taken from it).
+pub(crate) const PAGES: &[&str] = &[
     "/admin",
     "/admin/requests",
     "/admin/peers",

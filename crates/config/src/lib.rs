@@ -10,9 +10,9 @@ mod tests;
 mod validate;
 
 pub use settings::{
-    Admission, DeliverySettings, DfcSettings, DfcSourceSettings, FederationSettings, HttpSettings,
-    LogFormat, LogSettings, MetricsSettings, PlatformSettings, Rate, RateLimitSettings, Settings,
-    SignatureScheme,
+    Admission, ConsoleSettings, DeliverySettings, DfcSettings, DfcSourceSettings,
+    FederationSettings, HttpSettings, LogFormat, LogSettings, MetricsSettings, PlatformSettings,
+    Rate, RateLimitSettings, Settings, SignatureScheme,
 };
 pub use sources::{Entry, Source, Sources, variable_for};
 

@@ -28,9 +28,29 @@ pub struct Settings {
     /// DFC catalogs (Open Food Network) imported as offers.
     #[serde(default)]
     pub dfc: DfcSettings,
+    /// How the admin console shows what it shows.
+    #[serde(default)]
+    pub console: ConsoleSettings,
     /// Where each value came from (recorded by `Settings::load`).
     #[serde(skip)]
     pub sources: crate::Sources,
+}
+
+/// The admin console's presentation.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ConsoleSettings {
+    /// The IANA time zone the console shows times in (`Europe/Paris`);
+    /// each time keeps its UTC value on hover.
+    pub time_zone: String,
+}
+
+impl Default for ConsoleSettings {
+    fn default() -> Self {
+        ConsoleSettings {
+            time_zone: "UTC".to_owned(),
+        }
+    }
 }
 
 /// The DFC bridge's sources.
@@ -311,6 +331,7 @@ impl Default for Settings {
             rate_limits: RateLimitSettings::default(),
             dfc: DfcSettings::default(),
             sources: crate::Sources::default(),
+            console: ConsoleSettings::default(),
         }
     }
 }

@@ -217,3 +217,11 @@ fn values_set_in_code_are_not_called_defaults() {
     assert_eq!(source("platform.slug"), crate::Source::Program);
     assert_eq!(source("platform.name"), crate::Source::Default);
 }
+
+#[test]
+fn the_console_time_zone_is_an_iana_name() {
+    let settings = load_toml("[console]\ntime_zone = \"Europe/Paris\"\n").expect("Paris");
+    assert_eq!(settings.console.time_zone, "Europe/Paris");
+    let error = load_toml("[console]\ntime_zone = \"Mars/Olympus\"\n").unwrap_err();
+    assert!(error.to_string().contains("console.time_zone"), "{error}");
+}

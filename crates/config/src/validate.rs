@@ -13,7 +13,19 @@ impl Settings {
         self.validate_delivery()?;
         self.validate_metrics()?;
         self.validate_dfc()?;
+        self.validate_console()?;
         self.validate_http()
+    }
+
+    fn validate_console(&self) -> Result<(), ConfigError> {
+        let zone = &self.console.time_zone;
+        if zone.parse::<chrono_tz::Tz>().is_err() {
+            return Err(ConfigError::BadValue {
+                key: "console.time_zone",
+                reason: format!("`{zone}` is not an IANA time zone (such as `Europe/Paris`)"),
+            });
+        }
+        Ok(())
     }
 
     fn validate_dfc(&self) -> Result<(), ConfigError> {

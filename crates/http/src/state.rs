@@ -16,10 +16,8 @@ pub struct NodeState {
 
 impl NodeState {
     pub fn new(app: Context) -> crate::error::Result<NodeState> {
-        Ok(NodeState {
-            app,
-            templates: Arc::new(Templates::new()?),
-        })
+        let templates = Arc::new(Templates::new(&app.settings.console.time_zone)?);
+        Ok(NodeState { app, templates })
     }
 }
 

@@ -28,7 +28,13 @@ fn chromium_binary() -> &'static str {
 }
 
 impl Browser {
+    /// Chromium asking for English pages.
     pub async fn start() -> Option<Browser> {
+        Browser::start_in("en-US").await
+    }
+
+    /// Chromium whose `Accept-Language` asks for `language` (`fr-FR`).
+    pub async fn start_in(language: &str) -> Option<Browser> {
         if !std::path::Path::new(CHROMEDRIVER).exists() {
             if std::env::var("CI").is_ok_and(|v| v == "true" || v == "1") {
                 panic!(
@@ -56,7 +62,8 @@ impl Browser {
             json!({
                 "binary": chromium_binary(),
                 "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                         "--window-size=1280,1000", "--lang=en-US", "--hide-scrollbars"],
+                         "--window-size=1280,1000", format!("--lang={language}"), "--hide-scrollbars"],
+                "prefs": { "intl.accept_languages": language },
             }),
         );
         let deadline = Instant::now() + Duration::from_secs(30);
@@ -76,7 +83,12 @@ impl Browser {
 
     pub async fn screenshot(&self, name: &str) {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/screenshots");
-        std::fs::create_dir_all(&dir).unwrap();
+        self.screenshot_into(&dir, name).await;
+    }
+
+    /// Saves the page as `DIR/NAME.png`.
+    pub async fn screenshot_into(&self, dir: &std::path::Path, name: &str) {
+        std::fs::create_dir_all(dir).unwrap();
         let png = self.client.screenshot().await.unwrap();
         std::fs::write(dir.join(format!("{name}.png")), png).unwrap();
     }

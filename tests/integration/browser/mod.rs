@@ -3,6 +3,7 @@
 //! each page is saved as a screenshot under `target/screenshots/`.
 
 mod access;
+mod accessibility;
 mod glance;
 pub mod harness;
 

@@ -114,6 +114,82 @@ mod tests {
         assert!(extra.is_empty(), "unknown in French: {extra:?}");
     }
 
+    /// Every console template, by name, as compiled in.
+    fn templates() -> Vec<(&'static str, &'static str)> {
+        crate::html::TEMPLATES
+            .iter()
+            .filter(|(name, _)| name.starts_with("console/"))
+            .copied()
+            .collect()
+    }
+
+    /// The `t.KEY` a template names literally.
+    fn keys_used(source: &str) -> Vec<String> {
+        let bytes = source.as_bytes();
+        let mut keys = Vec::new();
+        for (at, _) in source.match_indices("t.") {
+            let before = at.checked_sub(1).map(|i| bytes[i]);
+            if before.is_some_and(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.') {
+                continue;
+            }
+            let key: String = source[at + 2..]
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                .collect();
+            if !key.is_empty() {
+                keys.push(key);
+            }
+        }
+        keys
+    }
+
+    #[test]
+    fn every_message_a_template_names_exists_in_both_languages() {
+        let en = Lang::En.messages();
+        let fr = table(include_str!(
+            "../../../../templates/console/locales/fr.json"
+        ));
+        let mut unknown = Vec::new();
+        for (name, source) in templates() {
+            for key in keys_used(source) {
+                if !en.contains_key(&key) || !fr.contains_key(&key) {
+                    unknown.push(format!("{name}: t.{key}"));
+                }
+            }
+        }
+        assert!(
+            unknown.is_empty(),
+            "messages no locale defines: {unknown:?}"
+        );
+        assert_eq!(keys_used("{{ t.nav_audit }} {{ at.x }}"), ["nav_audit"]);
+    }
+
+    #[test]
+    fn every_audit_action_has_a_label_in_both_languages() {
+        let source = include_str!("../../../domain/src/audit.rs");
+        let fr = table(include_str!(
+            "../../../../templates/console/locales/fr.json"
+        ));
+        let actions: Vec<&str> = source
+            .lines()
+            .filter_map(|line| line.trim().split_once("=> \""))
+            .filter(|(variant, _)| variant.starts_with("Event::"))
+            .map(|(_, rest)| rest.trim_end_matches("\","))
+            .collect();
+        assert!(actions.len() > 40, "{actions:?}");
+        let missing: Vec<_> = actions
+            .iter()
+            .filter(|a| {
+                let key = format!("audit_{a}");
+                !Lang::En.messages().contains_key(&key) || !fr.contains_key(&key)
+            })
+            .collect();
+        assert!(
+            missing.is_empty(),
+            "audit actions without a label: {missing:?}"
+        );
+    }
+
     #[test]
     fn accept_language_picks_the_preferred_supported_language() {
         assert_eq!(Lang::negotiate(Some("fr-FR,fr;q=0.9,en;q=0.8")), Lang::Fr);

@@ -11,6 +11,7 @@ pub mod i18n;
 mod membership;
 mod network;
 mod pages;
+pub mod phrases;
 mod records;
 pub mod session;
 mod settings;
@@ -117,7 +118,7 @@ pub fn render_error(ctx: &NodeState, lang: Lang, error: &Error) -> Response {
         tracing::error!(error = %error, "console request failed");
         lang.text("error_internal")
     } else {
-        error.to_string()
+        phrases::translate(lang, &error.to_string())
     };
     let page = Page::new(ctx, lang, "").with("message", &message);
     let mut response = page.render(ctx, "console/error.html");

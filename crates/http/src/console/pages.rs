@@ -52,7 +52,10 @@ pub(super) fn with_outcome(
         .done
         .filter(|key| key.chars().all(|c| c.is_ascii_lowercase() || c == '_'))
         .map(|key| session.lang.text(&format!("done_{key}")));
-    page.with("notice", notice).with("error", outcome.error)
+    let error = outcome
+        .error
+        .map(|text| crate::console::phrases::translate(session.lang, &text));
+    page.with("notice", notice).with("error", error)
 }
 
 /// Renders a page built by `build`, or the console's error page.
