@@ -25,6 +25,7 @@ pub mod network;
 pub mod objects;
 pub mod outgoing;
 pub mod overview;
+pub mod peer_health;
 pub mod peers;
 pub mod policy;
 pub mod publish;
