@@ -14,7 +14,7 @@ use crate::node::Node;
 use passerelle_config::Settings;
 
 /// Who the audit log names for decisions taken here.
-fn operator() -> String {
+pub(super) fn operator() -> String {
     let user = std::env::var("USER")
         .or_else(|_| std::env::var("LOGNAME"))
         .unwrap_or_else(|_| "unknown".into());

@@ -44,6 +44,9 @@ const TEMPLATES: &[(&str, &str)] = &[
     console!("audit"),
     console!("agreements"),
     console!("sharing"),
+    console!("webhooks"),
+    console!("webhook"),
+    console!("dfc"),
 ];
 
 /// A wire timestamp as people read it: to the minute, in UTC (the exact

@@ -52,7 +52,7 @@ pub use scopes::ScopeRow;
 pub use sessions::SessionRow;
 pub use terms::{ReceivedTermsRow, SentTermsRow};
 pub use tokens::TokenRow;
-pub use webhooks::{WebhookEventRow, WebhookRow};
+pub use webhooks::{WebhookDeliveryRow, WebhookEventRow, WebhookRow};
 
 use std::sync::Once;
 use std::time::Duration;

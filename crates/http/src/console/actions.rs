@@ -47,6 +47,19 @@ pub(super) fn back(page: &str, outcome: crate::error::Result<&str>) -> Response 
     Redirect::to(&format!("{page}?{query}")).into_response()
 }
 
+/// Refuses a destructive action whose form did not carry the checked
+/// `confirm` box (`yes`): nothing is changed then.
+pub(super) fn confirmed(
+    session: &crate::console::session::ConsoleSession,
+    confirm: Option<&str>,
+) -> crate::error::Result<()> {
+    if confirm == Some("yes") {
+        Ok(())
+    } else {
+        Err(Error::BadRequest(session.lang.text("error_not_confirmed")))
+    }
+}
+
 /// A console form with nothing but its CSRF token.
 #[derive(Deserialize)]
 pub(super) struct Empty {}

@@ -6,11 +6,13 @@
 
 mod actions;
 mod amendments;
+mod dfc;
 pub mod i18n;
 mod membership;
 mod network;
 mod pages;
 pub mod session;
+mod webhooks;
 
 use axum::Router;
 use axum::response::{IntoResponse, Response};
@@ -34,6 +36,8 @@ pub fn routes() -> Router<NodeState> {
         .merge(amendments::routes())
         .merge(membership::routes())
         .merge(network::routes())
+        .merge(webhooks::routes())
+        .merge(dfc::routes())
 }
 
 /// A console page's template context: what every page shows (language,
