@@ -47,6 +47,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     console!("webhooks"),
     console!("webhook"),
     console!("dfc"),
+    console!("peer"),
 ];
 
 /// A wire timestamp as people read it: to the minute, in UTC (the exact

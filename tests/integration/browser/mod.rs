@@ -189,6 +189,9 @@ async fn an_admin_decides_in_the_browser() {
         .fill(&format!("#exclude-{c_id}"), "Spam requests")
         .await;
     browser
+        .click_and(&format!("#exclude-confirm-{c_id}"), false)
+        .await;
+    browser
         .click(&format!(
             "form[action='/admin/peers/{c_id}/exclude'] button"
         ))

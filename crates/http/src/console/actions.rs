@@ -71,6 +71,14 @@ pub(super) struct Reason {
     pub(super) reason: String,
 }
 
+/// The exclusion form: a reason and the checked confirmation box.
+#[derive(Deserialize)]
+struct Exclusion {
+    #[serde(default)]
+    reason: String,
+    confirm: Option<String>,
+}
+
 #[derive(Deserialize)]
 struct Target {
     #[serde(default)]
@@ -136,11 +144,12 @@ async fn unfollow(
 async fn exclude(
     State(ctx): State<NodeState>,
     Path(id): Path<String>,
-    form: CsrfForm<Reason>,
+    form: CsrfForm<Exclusion>,
 ) -> Response {
     let by = form.session.decided_by();
     let reason = form.form.reason.trim().to_owned();
     let outcome = async {
+        confirmed(&form.session, form.form.confirm.as_deref())?;
         follows::exclude(&ctx, parse_id(&id)?, &reason, &by).await?;
         Ok("excluded")
     };

@@ -11,6 +11,7 @@ pub mod i18n;
 mod membership;
 mod network;
 mod pages;
+mod peer;
 pub mod session;
 mod webhooks;
 
@@ -38,6 +39,7 @@ pub fn routes() -> Router<NodeState> {
         .merge(network::routes())
         .merge(webhooks::routes())
         .merge(dfc::routes())
+        .merge(peer::routes())
 }
 
 /// A console page's template context: what every page shows (language,
