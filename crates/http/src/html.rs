@@ -48,6 +48,8 @@ const TEMPLATES: &[(&str, &str)] = &[
     console!("webhook"),
     console!("dfc"),
     console!("peer"),
+    console!("amendment_new"),
+    console!("amendment_preview"),
 ];
 
 /// A wire timestamp as people read it: to the minute, in UTC (the exact

@@ -12,6 +12,7 @@ mod membership;
 mod network;
 mod pages;
 mod peer;
+mod propose;
 pub mod session;
 mod webhooks;
 
@@ -40,6 +41,7 @@ pub fn routes() -> Router<NodeState> {
         .merge(webhooks::routes())
         .merge(dfc::routes())
         .merge(peer::routes())
+        .merge(propose::routes())
 }
 
 /// A console page's template context: what every page shows (language,
