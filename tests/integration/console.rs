@@ -130,6 +130,9 @@ const PAGES: &[&str] = &[
     "/admin/sharing",
     "/admin/network",
     "/admin/membership",
+    "/admin/webhooks",
+    "/admin/dfc",
+    "/admin/amendments/new",
 ];
 const FORMS: &[&str] = &[
     "/admin/requests/1/approve",
@@ -153,6 +156,12 @@ const FORMS: &[&str] = &[
     "/admin/membership/votes/1/vote",
     "/admin/membership/votes/1/reply",
     "/admin/membership/exclusions",
+    "/admin/webhooks/1/enable",
+    "/admin/webhooks/1/test",
+    "/admin/dfc/run",
+    "/admin/dfc/forget",
+    "/admin/amendments/preview",
+    "/admin/amendments/open",
     "/admin/sign-out",
 ];
 

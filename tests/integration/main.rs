@@ -17,6 +17,7 @@ mod sharing;
 mod signing;
 
 mod actor;
+mod admin_pages;
 mod agreements;
 mod amendments;
 mod archive;

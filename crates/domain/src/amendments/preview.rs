@@ -83,8 +83,12 @@ pub async fn preview(ctx: &Context, proposal: &Proposal) -> Result<Preview> {
     let mut proposed = checked_charter(proposal)?;
     let hosted = hosted_charter(ctx, &proposal.charter).await?;
     let current = hosted.charter;
+    // What the form does not edit (audience, link) stays as it is.
     if proposed.audience.is_none() {
         proposed.audience.clone_from(&current.audience);
+    }
+    if proposed.url.is_none() {
+        proposed.url.clone_from(&current.url);
     }
     if current == proposed {
         return Err(Error::Unprocessable(vec![Violation {

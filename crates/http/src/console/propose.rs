@@ -161,7 +161,7 @@ async fn preview_page(
         Ok((preview, proposal)) => {
             let carried = json!({
                 "charter": proposal.charter, "summary": proposal.summary,
-                "proposed": proposal.proposed, "duration_seconds": proposal.duration_seconds,
+                "proposed": preview.proposed, "duration_seconds": proposal.duration_seconds,
                 "quorum_percent": proposal.quorum_percent, "majority": proposal.majority,
             });
             Ok(Page::signed_in(&ctx, session, "amendments")
