@@ -51,7 +51,7 @@ async fn forget(settings: Settings, args: ForgetArgs) -> Result<(), String> {
     let node = Node::open(settings)
         .await
         .map_err(|e| format!("cannot open the node: {e}"))?;
-    let outcome = dfc::forget(node.context(), &args.url).await;
+    let outcome = dfc::forget(node.context(), &args.url, &super::federation::operator()).await;
     node.context().store.close().await;
     let deleted =
         outcome.map_err(|e| format!("cannot forget {}, nothing changed: {e}", args.url))?;

@@ -134,6 +134,9 @@ pub(crate) const PAGES: &[&str] = &[
     "/admin/membership",
     "/admin/tokens",
     "/admin/settings",
+    "/admin/webhooks",
+    "/admin/dfc",
+    "/admin/amendments/new",
 ];
 const FORMS: &[&str] = &[
     "/admin/requests/1/approve",
@@ -159,6 +162,12 @@ const FORMS: &[&str] = &[
     "/admin/membership/exclusions",
     "/admin/tokens",
     "/admin/tokens/1/revoke",
+    "/admin/webhooks/1/enable",
+    "/admin/webhooks/1/test",
+    "/admin/dfc/run",
+    "/admin/dfc/forget",
+    "/admin/amendments/preview",
+    "/admin/amendments/open",
     "/admin/sign-out",
 ];
 

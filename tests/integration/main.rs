@@ -18,6 +18,7 @@ mod signing;
 
 mod access;
 mod actor;
+mod admin_pages;
 mod agreements;
 mod amendments;
 mod archive;

@@ -13,10 +13,12 @@ use serde_json::{Value, json};
 use sha2::Sha256;
 use url::Url;
 
+use crate::audit;
 use crate::context::Context;
 use crate::error::{Error, Result, Violation};
+use crate::listing::{Page, PageRequest};
 use crate::model::time;
-use crate::store::{ChangeTx, WebhookRow};
+use crate::store::{ChangeTx, WebhookDeliveryRow, WebhookRow};
 
 /// Events a webhook can subscribe to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -225,6 +227,145 @@ pub async fn emit(tx: &mut ChangeTx, event: Event, key: &str, data: Value) -> Re
             .await?;
     }
     Ok(())
+}
+
+/// The event a test sends: it names no change, only the endpoint.
+pub const TEST_EVENT: &str = "webhook.test";
+
+/// One event queued for an endpoint and what became of it.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct WebhookDelivery {
+    pub id: i64,
+    /// The `webhook-id` the endpoint receives.
+    pub event_id: String,
+    pub event: String,
+    /// `delivered`, `failing` (tried, to be tried again) or `waiting`.
+    pub state: &'static str,
+    pub attempts: i64,
+    #[schema(format = DateTime)]
+    pub queued_at: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(format = DateTime)]
+    pub delivered_at: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(format = DateTime)]
+    pub next_attempt_at: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_error: Option<String>,
+}
+
+impl WebhookDelivery {
+    fn of(row: &WebhookDeliveryRow) -> WebhookDelivery {
+        let state = match (row.delivered_at, row.attempts) {
+            (Some(_), _) => "delivered",
+            (None, 0) => "waiting",
+            (None, _) => "failing",
+        };
+        WebhookDelivery {
+            id: row.id,
+            event_id: row.event_id.clone(),
+            event: row.event.clone(),
+            state,
+            attempts: row.attempts,
+            queued_at: time::format_millis(row.created_at),
+            delivered_at: row.delivered_at.map(time::format_millis),
+            next_attempt_at: row
+                .delivered_at
+                .is_none()
+                .then(|| time::format_millis(row.next_attempt_at)),
+            last_error: row.last_error.clone(),
+        }
+    }
+}
+
+async fn existing(ctx: &Context, id: WebhookId) -> Result<WebhookRow> {
+    ctx.store
+        .webhook(id)
+        .await?
+        .ok_or_else(|| Error::NotFound(format!("no webhook {id}")))
+}
+
+/// One endpoint, secret withheld.
+pub async fn get(ctx: &Context, id: WebhookId) -> Result<WebhookView> {
+    Ok(WebhookView::of(&existing(ctx, id).await?, false))
+}
+
+/// A page of what was queued for an endpoint, newest first (the cursor
+/// is the last id seen).
+pub async fn deliveries(
+    ctx: &Context,
+    id: WebhookId,
+    page: &PageRequest,
+) -> Result<Page<WebhookDelivery>> {
+    existing(ctx, id).await?;
+    let rows = ctx
+        .store
+        .webhook_deliveries(id, page.cursor, page.limit + 1)
+        .await?;
+    Ok(Page::of_rows(
+        rows,
+        page.limit,
+        |row| row.id,
+        WebhookDelivery::of,
+    ))
+}
+
+/// Enables an endpoint disabled after failures: what waits for it is
+/// sent again now. Audited; refused (nothing changed) when it is enabled.
+pub async fn enable(ctx: &Context, id: WebhookId, by: &str) -> Result<WebhookView> {
+    let row = existing(ctx, id).await?;
+    if row.disabled_at.is_none() {
+        return Err(Error::Conflict(format!("webhook {id} is not disabled")));
+    }
+    let mut tx = crate::change::begin(ctx).await?;
+    tx.enable_webhook(id).await?;
+    audit::record(
+        &mut tx,
+        audit::Event::WebhookEnabled,
+        None,
+        by,
+        &format!("webhook {} enabled again", row.url),
+    )
+    .await?;
+    crate::change::commit(ctx, tx).await?;
+    get(ctx, id).await
+}
+
+/// Queues a `webhook.test` event for this endpoint alone, whatever it
+/// subscribed to; returns its event id. Audited; refused while the
+/// endpoint is disabled (it would not be sent).
+pub async fn send_test(ctx: &Context, id: WebhookId, by: &str) -> Result<String> {
+    let row = existing(ctx, id).await?;
+    if row.disabled_at.is_some() {
+        return Err(Error::Conflict(format!(
+            "webhook {id} is disabled: enable it before testing it"
+        )));
+    }
+    let event_id = format!("msg_{}", uuid::Uuid::new_v4().simple());
+    let payload = json!({
+        "type": TEST_EVENT,
+        "timestamp": time::now(),
+        "data": {"webhook": id, "url": row.url},
+    });
+    let mut tx = crate::change::begin(ctx).await?;
+    tx.queue_webhook_event(
+        id,
+        &event_id,
+        TEST_EVENT,
+        &serde_json::to_string(&payload)?,
+        None,
+    )
+    .await?;
+    audit::record(
+        &mut tx,
+        audit::Event::WebhookTested,
+        None,
+        by,
+        &format!("test event {event_id} queued for webhook {}", row.url),
+    )
+    .await?;
+    crate::change::commit(ctx, tx).await?;
+    Ok(event_id)
 }
 
 /// `v1,<signature>` of a delivery, per Standard Webhooks.

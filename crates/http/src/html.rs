@@ -52,6 +52,12 @@ pub(crate) const TEMPLATES: &[(&str, &str)] = &[
     console!("tokens"),
     console!("token_created"),
     console!("settings"),
+    console!("webhooks"),
+    console!("webhook"),
+    console!("dfc"),
+    console!("peer"),
+    console!("amendment_new"),
+    console!("amendment_preview"),
 ];
 
 /// A wire timestamp as people read it: to the minute, in the console's

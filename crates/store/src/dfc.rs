@@ -37,6 +37,17 @@ fn source_row(row: &AnyRow) -> Result<DfcSourceRow> {
 }
 
 impl Store {
+    /// How many offers the items of `catalog_url` are tracked as (what
+    /// forgetting the source deletes).
+    pub async fn dfc_tracked_offers(&self, catalog_url: &str) -> Result<i64> {
+        Ok(sqlx::query_scalar(
+            "SELECT COUNT(*) FROM dfc_items WHERE catalog_url = $1 AND local_id IS NOT NULL",
+        )
+        .bind(catalog_url)
+        .fetch_one(self.pool())
+        .await?)
+    }
+
     /// Every source that ran at least once, by URL.
     pub async fn dfc_sources(&self) -> Result<Vec<DfcSourceRow>> {
         let rows = sqlx::query(

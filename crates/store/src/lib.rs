@@ -56,7 +56,7 @@ pub use sessions::SessionRow;
 pub use setup_links::SetupLinkRow;
 pub use terms::{ReceivedTermsRow, SentTermsRow};
 pub use tokens::TokenRow;
-pub use webhooks::{WebhookEventRow, WebhookRow};
+pub use webhooks::{WebhookDeliveryRow, WebhookEventRow, WebhookRow};
 
 use std::sync::Once;
 use std::time::Duration;

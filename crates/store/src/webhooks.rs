@@ -29,6 +29,19 @@ pub struct WebhookEventRow {
     pub created_at: i64,
 }
 
+/// One event queued for an endpoint, as its delivery history shows it.
+#[derive(Debug, Clone)]
+pub struct WebhookDeliveryRow {
+    pub id: i64,
+    pub event_id: String,
+    pub event: String,
+    pub attempts: i64,
+    pub next_attempt_at: i64,
+    pub delivered_at: Option<i64>,
+    pub last_error: Option<String>,
+    pub created_at: i64,
+}
+
 fn webhook_row(row: &AnyRow) -> Result<WebhookRow> {
     Ok(WebhookRow {
         id: row.try_get("id")?,
@@ -142,6 +155,39 @@ impl Store {
         Ok(())
     }
 
+    /// The events queued for `webhook` with an id below `before`, newest
+    /// first: delivered, failing or waiting.
+    pub async fn webhook_deliveries(
+        &self,
+        webhook: WebhookId,
+        before: Option<i64>,
+        limit: i64,
+    ) -> Result<Vec<WebhookDeliveryRow>> {
+        let rows = sqlx::query(
+            "SELECT id, event_id, event, attempts, next_attempt_at, delivered_at, last_error, created_at \
+             FROM webhook_events WHERE webhook_id = $1 AND id < $2 ORDER BY id DESC LIMIT $3",
+        )
+        .bind(webhook)
+        .bind(before.unwrap_or(i64::MAX))
+        .bind(limit)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(WebhookDeliveryRow {
+                    id: row.try_get("id")?,
+                    event_id: row.try_get("event_id")?,
+                    event: row.try_get("event")?,
+                    attempts: row.try_get("attempts")?,
+                    next_attempt_at: row.try_get("next_attempt_at")?,
+                    delivered_at: row.try_get("delivered_at")?,
+                    last_error: row.try_get("last_error")?,
+                    created_at: row.try_get("created_at")?,
+                })
+            })
+            .collect()
+    }
+
     /// Forgets webhook events delivered before `before`, payloads
     /// included; returns how many.
     pub async fn prune_delivered_webhook_events(&self, before: i64) -> Result<u64> {
@@ -204,6 +250,28 @@ impl ChangeTx {
         .execute(self.connection())
         .await?;
         Ok(dropped.rows_affected())
+    }
+
+    /// Enables a disabled endpoint again; what waits for it is retried
+    /// now and its failing time counts from now. False when there is no
+    /// such endpoint.
+    pub async fn enable_webhook(&mut self, id: WebhookId) -> Result<bool> {
+        let now = now_millis();
+        let done = sqlx::query(
+            "UPDATE webhooks SET disabled_at = NULL, disabled_reason = NULL WHERE id = $1",
+        )
+        .bind(id)
+        .execute(self.connection())
+        .await?;
+        sqlx::query(
+            "UPDATE webhook_events SET next_attempt_at = $1, created_at = $1 \
+             WHERE webhook_id = $2 AND delivered_at IS NULL",
+        )
+        .bind(now)
+        .bind(id)
+        .execute(self.connection())
+        .await?;
+        Ok(done.rows_affected() > 0)
     }
 
     pub async fn disable_webhook(&mut self, id: WebhookId, reason: &str) -> Result<()> {

@@ -202,6 +202,9 @@ async fn an_admin_decides_in_the_browser() {
         )
         .await;
     browser
+        .click_and(&format!("#exclude-confirm-{c_id}"), false)
+        .await;
+    browser
         .click(&format!(
             "form[action='/admin/peers/{c_id}/exclude'] button"
         ))

@@ -8,6 +8,7 @@
 mod ballot;
 mod drafts;
 mod member;
+pub mod preview;
 mod proposal;
 pub(crate) mod question;
 mod renewal;

@@ -97,6 +97,12 @@ pub(super) fn check_charter(proposed: &Value, prefix: &str) -> Result<CharterPay
     Ok(charter)
 }
 
+/// The proposed charter of a proposal whose every rule (summary,
+/// duration, quorum, majority) is valid.
+pub(super) fn checked_charter(proposal: &Proposal) -> Result<CharterPayload> {
+    check(proposal).map(|rules| rules.charter)
+}
+
 fn check(proposal: &Proposal) -> Result<Rules> {
     if proposal.summary.trim().is_empty() || proposal.summary.len() > 4000 {
         return Err(unprocessable("/summary", "1 to 4000 characters"));

@@ -6,6 +6,7 @@
 //! node knows sources by URL: a renamed one would import its items again,
 //! as new offers).
 
+use crate::audit;
 use crate::change;
 use crate::context::Context;
 use crate::error::{Error, Result};
@@ -13,8 +14,9 @@ use crate::model::kinds::ObjectKind;
 use crate::publish::{self, Change};
 
 /// Deletes the offers tracked for `catalog_url`; returns how many were
-/// deleted. A source the node never imported from deletes nothing.
-pub async fn forget(ctx: &Context, catalog_url: &str) -> Result<usize> {
+/// deleted. A source the node never imported from deletes nothing. The
+/// audit log names `by`, in the same transaction.
+pub async fn forget(ctx: &Context, catalog_url: &str, by: &str) -> Result<usize> {
     let mut tx = change::begin(ctx).await?;
     let mut deleted = 0;
     for row in tx.dfc_items(catalog_url).await? {
@@ -28,6 +30,14 @@ pub async fn forget(ctx: &Context, catalog_url: &str) -> Result<usize> {
         }
     }
     tx.forget_dfc_source(catalog_url).await?;
+    audit::record(
+        &mut tx,
+        audit::Event::DfcForgotten,
+        None,
+        by,
+        &format!("DFC source {catalog_url} forgotten: {deleted} offers deleted"),
+    )
+    .await?;
     change::commit(ctx, tx).await?;
     tracing::info!(source = catalog_url, deleted, "DFC source forgotten");
     Ok(deleted)

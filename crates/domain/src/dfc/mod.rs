@@ -20,6 +20,7 @@
 //! `schedule` (the configured sources' runs), `views` (what the API and
 //! the console read).
 
+pub mod admin;
 pub mod context;
 pub mod export;
 pub mod forget;

@@ -7,6 +7,7 @@
 mod actions;
 mod amendments;
 mod glance;
+mod dfc;
 pub mod i18n;
 mod membership;
 mod network;
@@ -17,6 +18,9 @@ pub mod session;
 mod settings;
 mod setup;
 mod tokens;
+mod peer;
+mod propose;
+mod webhooks;
 
 use axum::Router;
 use axum::response::{IntoResponse, Response};
@@ -44,6 +48,10 @@ pub fn routes() -> Router<NodeState> {
         .merge(tokens::routes())
         .merge(settings::routes())
         .merge(records::routes())
+        .merge(webhooks::routes())
+        .merge(dfc::routes())
+        .merge(peer::routes())
+        .merge(propose::routes())
 }
 
 /// A console page's template context: what every page shows (language,

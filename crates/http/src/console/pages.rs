@@ -38,8 +38,8 @@ pub fn routes() -> Router<NodeState> {
 /// (`?error=`), shown on the page it returns to.
 #[derive(Deserialize, Default)]
 pub(super) struct Outcome {
-    done: Option<String>,
-    error: Option<String>,
+    pub(super) done: Option<String>,
+    pub(super) error: Option<String>,
 }
 
 pub(super) fn with_outcome(
