@@ -6,20 +6,20 @@
 
 mod actions;
 mod amendments;
-mod glance;
 mod dfc;
+mod glance;
 pub mod i18n;
 mod membership;
 mod network;
 mod pages;
+mod peer;
 pub mod phrases;
+mod propose;
 mod records;
 pub mod session;
 mod settings;
 mod setup;
 mod tokens;
-mod peer;
-mod propose;
 mod webhooks;
 
 use axum::Router;
