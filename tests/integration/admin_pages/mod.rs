@@ -4,10 +4,10 @@
 //! audited, bad input changing nothing.
 
 mod dfc;
-mod peer;
+pub mod peer;
 mod propose;
 pub(crate) mod sink;
-mod webhooks;
+pub mod webhooks;
 
 use reqwest::StatusCode;
 use reqwest::header::{COOKIE, LOCATION};
