@@ -104,7 +104,8 @@ pub struct DeliveryView {
 }
 
 /// Delivery streams, filtered by peer and by state: `pending` (backlog),
-/// a [`PeerHealth`] name (`failing`, `unreachable`, `gone`...) or `all`.
+/// `failing` (every stream whose deliveries fail, unreachable included),
+/// another [`PeerHealth`] name (`unreachable`, `gone`...) or `all`.
 pub async fn deliveries(
     ctx: &Context,
     peer: Option<PeerId>,
@@ -122,6 +123,9 @@ pub async fn deliveries(
         let keep = match state {
             "pending" => health.backlog > 0,
             "all" => true,
+            // As before health had states: every peer whose deliveries fail,
+            // unreachable ones included.
+            "failing" => health.failures > 0,
             name => name.parse::<PeerHealth>().ok() == Some(health.state),
         };
         if keep {
