@@ -16,7 +16,8 @@ use crate::rig::{TestDatabase, TestNode, eventually};
 
 on_both_backends!(
     a_gone_peer_shows_gone_everywhere,
-    published_data_reaches_past_the_first_thousand
+    published_data_reaches_past_the_first_thousand,
+    the_peer_list_is_paged
 );
 
 /// The dashboard's count of peers in `state`.
@@ -172,15 +173,9 @@ async fn a_gone_peer_shows_gone_everywhere(db: TestDatabase) {
     node.stop().await;
 }
 
-async fn published_data_reaches_past_the_first_thousand(db: TestDatabase) {
-    let node = TestNode::start(&db).await;
-    let admin = node.token(Scope::Admin).await;
-    let platform = node.token(Scope::Platform).await;
-    let put = node
-        .put_json("/api/v1/offers/jam", &platform, &node.example("offer"))
-        .await;
-    assert!(put.status().is_success(), "{}", put.text().await.unwrap());
-    // 1,100 more rows, copies of the first, in one statement.
+/// Copies the offer `jam` 1,100 times (`jam-1` … `jam-1100`), in one
+/// statement.
+pub(crate) async fn thousand_more_rows(db: &TestDatabase) {
     db.execute(
         "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1100) \
          INSERT INTO objects (kind, local_id, uri, version, audience, public, payload, content_hash, \
@@ -189,6 +184,17 @@ async fn published_data_reaches_past_the_first_thousand(db: TestDatabase) {
          FROM objects o, n WHERE o.local_id = 'jam'",
     )
     .await;
+}
+
+async fn published_data_reaches_past_the_first_thousand(db: TestDatabase) {
+    let node = TestNode::start(&db).await;
+    let admin = node.token(Scope::Admin).await;
+    let platform = node.token(Scope::Platform).await;
+    let put = node
+        .put_json("/api/v1/offers/jam", &platform, &node.example("offer"))
+        .await;
+    assert!(put.status().is_success(), "{}", put.text().await.unwrap());
+    thousand_more_rows(&db).await;
     let session = sign_in(&node, &admin).await;
     let (_, first) = page(&node, &session.cookie, "/admin/published").await;
     assert!(first.contains("(1101)"), "the total");
@@ -220,5 +226,50 @@ async fn published_data_reaches_past_the_first_thousand(db: TestDatabase) {
         assert!(pages < 30, "too many pages");
     }
     assert_eq!(pages, 23, "1,101 rows, 50 a page");
+    node.stop().await;
+}
+
+/// Sixty peers, `peer-1` … `peer-60`, as discovery would have stored them.
+async fn sixty_peers(db: &TestDatabase) {
+    db.execute(
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 60) \
+         INSERT INTO peers (actor_uri, domain, inbox, shared_inbox, handle, name, summary, \
+         public_key_pem, actor_json, fetched_at, created_at) SELECT \
+         'https://peer' || n.i || '.example/actor', 'peer' || n.i || '.example', \
+         'https://peer' || n.i || '.example/inbox', NULL, 'coop@peer' || n.i || '.example', \
+         'peer-' || n.i, '', '', '{}', 0, 0 FROM n",
+    )
+    .await;
+}
+
+async fn the_peer_list_is_paged(db: TestDatabase) {
+    let node = TestNode::start(&db).await;
+    let admin = node.token(Scope::Admin).await;
+    sixty_peers(&db).await;
+    let session = sign_in(&node, &admin).await;
+    let cards = |html: &str| {
+        html.matches("<article class=\"card\" aria-labelledby=\"peer-")
+            .count()
+    };
+    let (status, first) = page(&node, &session.cookie, "/admin/peers").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(cards(&first), 50, "a page holds 50 peers");
+    assert!(first.contains(">peer-1</a>") && !first.contains(">peer-51</a>"));
+    let marker = "href=\"/admin/peers?after=";
+    let at = first.find(marker).expect("a link to the next page") + marker.len();
+    let next = format!(
+        "/admin/peers?after={}",
+        &first[at..at + first[at..].find('"').unwrap()]
+    );
+    let (_, second) = page(&node, &session.cookie, &next).await;
+    assert_eq!(cards(&second), 10, "{next}: the other 10");
+    assert!(second.contains(">peer-60</a>") && !second.contains(">peer-50</a>"));
+    assert!(
+        second.contains("<a href=\"/admin/peers\">First page</a>"),
+        "a link back to the first page"
+    );
+    assert!(!second.contains(marker), "no page after the last");
+    let (status, _) = page(&node, &session.cookie, "/admin/peers?after=soon").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "a cursor that is not one");
     node.stop().await;
 }

@@ -129,14 +129,6 @@ async fn peers_by_id(ctx: &Context) -> Result<HashMap<PeerId, PeerRow>> {
 
 /// Our live objects of a kind, newest first, each with who received it
 /// (the first 1,000: the charter page's commitments).
-pub async fn published(ctx: &Context, kind: ObjectKind) -> Result<Vec<PublishedObject>> {
-    let all = PageRequest {
-        cursor: None,
-        limit: 1000,
-    };
-    Ok(published_page(ctx, kind, &all).await?.items)
-}
-
 /// A page of our live objects of a kind, newest first (the cursor is the
 /// last row id shown), each with who received it.
 pub async fn published_page(

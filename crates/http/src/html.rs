@@ -32,6 +32,8 @@ pub(crate) const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../../templates/object.html"),
     ),
     console!("layout"),
+    console!("pager"),
+    console!("votes"),
     console!("sign_in"),
     console!("error"),
     console!("dashboard"),

@@ -225,6 +225,7 @@ async fn audit_pages(
     token: &str,
     language: &str,
     axe: &str,
+    peer_pages: &[String],
 ) -> (Vec<String>, Vec<String>) {
     let lang = &language[..2];
     let Some(browser) = Browser::start_in(language).await else {
@@ -253,7 +254,8 @@ async fn audit_pages(
     browser.click("main button[type=submit]").await;
     assert_eq!(browser.path().await, "/admin");
     let error_page = "/admin/audit?before=yesterday";
-    for path in PAGES.iter().copied().chain([error_page]) {
+    let peer_pages = peer_pages.iter().map(String::as_str);
+    for path in PAGES.iter().copied().chain(peer_pages).chain([error_page]) {
         browser.client.goto(&node.url(path)).await.unwrap();
         let declared = browser
             .client
@@ -282,6 +284,8 @@ async fn audit_pages(
         }
         let name = if path == error_page {
             "error".to_owned()
+        } else if let Some(id) = path.strip_prefix("/admin/peers/") {
+            format!("peer-{id}")
         } else {
             page_name(path)
         };
@@ -305,8 +309,17 @@ async fn every_console_page_passes_axe_in_english_and_french() {
     let db = TestDatabase::new(Backend::Sqlite).await.unwrap();
     let (nodes, token) = seeded(&db).await;
     let a = &nodes[0].0;
-    let (mut found, mut taken) = audit_pages(a, &token, "en-US", &axe).await;
-    let (french, french_taken) = audit_pages(a, &token, "fr-FR", &axe).await;
+    // Each peer's own page too: B follows A, A follows D.
+    let peers = a.api("/api/v1/admin/peers", &token).await;
+    let peer_pages: Vec<String> = peers
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| format!("/admin/peers/{}", p["id"]))
+        .collect();
+    assert_eq!(peer_pages.len(), 2, "{peers}");
+    let (mut found, mut taken) = audit_pages(a, &token, "en-US", &axe, &peer_pages).await;
+    let (french, french_taken) = audit_pages(a, &token, "fr-FR", &axe, &peer_pages).await;
     found.extend(french);
     taken.extend(french_taken);
     if let Some(dir) = readme_screenshots().filter(|_| !taken.is_empty()) {

@@ -7,6 +7,7 @@ mod accessibility;
 mod glance;
 pub mod harness;
 mod pages;
+mod truth;
 
 use passerelle::config::Admission;
 use passerelle::domain::tokens::Scope;

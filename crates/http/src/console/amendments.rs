@@ -13,6 +13,7 @@ use serde::Deserialize;
 use crate::console::Page;
 use crate::console::actions::{Empty, Reason, back};
 use crate::console::pages::{Outcome, page, with_outcome};
+use crate::console::paging::Cursors;
 use crate::console::session::{ConsoleSession, CsrfForm};
 use crate::domain::amendments::{self, Acceptance};
 use crate::extract::Query;
@@ -35,8 +36,10 @@ async fn amendments_page(
     State(ctx): State<NodeState>,
     session: ConsoleSession,
     outcome: Result<Query<Outcome>>,
+    cursors: Result<Query<Cursors>>,
 ) -> Response {
     page(&ctx, &session, async || {
+        let after = cursors?.0.after;
         let all = amendments::list(&ctx).await?;
         let (open, closed): (Vec<_>, Vec<_>) = all
             .into_iter()
@@ -47,7 +50,7 @@ async fn amendments_page(
             outcome,
         )
         .with("open", open)
-        .with("closed", closed)
+        .with_page("closed", closed, after, |a| a.id.0)
         .with("drafts", amendments::drafts(&ctx).await?)
         .render(&ctx, "console/amendments.html"))
     })

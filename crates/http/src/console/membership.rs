@@ -16,6 +16,7 @@ use serde::Deserialize;
 use crate::console::Page;
 use crate::console::actions::{Reason, back};
 use crate::console::pages::{Outcome, page, with_outcome};
+use crate::console::paging::Cursors;
 use crate::console::session::{ConsoleSession, CsrfForm};
 use crate::domain::amendments;
 use crate::domain::network::participation::{self, ExclusionProposal};
@@ -43,8 +44,10 @@ async fn membership_page(
     State(ctx): State<NodeState>,
     session: ConsoleSession,
     outcome: Result<Query<Outcome>>,
+    cursors: Result<Query<Cursors>>,
 ) -> Response {
     page(&ctx, &session, async || {
+        let after = cursors?.0.after;
         let (open, closed): (Vec<_>, Vec<_>) = amendments::list_membership(&ctx)
             .await?
             .into_iter()
@@ -59,7 +62,7 @@ async fn membership_page(
         .with("networks", &ctx.settings.federation.networks)
         .with("us", crate::apub::actor::actor_id(&ctx.settings).as_str())
         .with("open", open)
-        .with("closed", closed)
+        .with_page("closed", closed, after, |v| v.id.0)
         .render(&ctx, "console/membership.html"))
     })
     .await

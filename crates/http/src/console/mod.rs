@@ -12,6 +12,7 @@ pub mod i18n;
 mod membership;
 mod network;
 mod pages;
+mod paging;
 mod peer;
 pub mod phrases;
 mod propose;

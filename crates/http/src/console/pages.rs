@@ -7,6 +7,7 @@ use axum::response::{Redirect, Response};
 use axum::routing::get;
 use serde::Deserialize;
 
+use crate::console::paging::{Cursors, LIST_PAGE};
 use crate::console::session::ConsoleSession;
 use crate::console::{Page, render_error};
 use crate::domain::agreements as agreement_views;
@@ -110,8 +111,10 @@ async fn requests(
     State(ctx): State<NodeState>,
     session: ConsoleSession,
     outcome: Result<Query<Outcome>>,
+    cursors: Result<Query<Cursors>>,
 ) -> Response {
     page(&ctx, &session, async || {
+        let cursors = cursors?.0;
         let pending = peers::requests(&ctx, Some(FollowerState::Pending)).await?;
         let mut decided = peers::requests(&ctx, None).await?;
         decided.retain(|r| r.state != FollowerState::Pending);
@@ -120,8 +123,8 @@ async fn requests(
             &session,
             outcome,
         )
-        .with("pending", pending)
-        .with("decided", decided)
+        .with_page("pending", pending, cursors.pending_after, |r| r.id.0)
+        .with_page("decided", decided, cursors.after, |r| r.id.0)
         .render(&ctx, "console/requests.html"))
     })
     .await
@@ -131,13 +134,14 @@ async fn peer_list(
     State(ctx): State<NodeState>,
     session: ConsoleSession,
     outcome: Result<Query<Outcome>>,
+    cursors: Result<Query<Cursors>>,
 ) -> Response {
     page(&ctx, &session, async || {
         let peers = peers::list(&ctx).await?;
         let scopes = sharing::views(&ctx, &peers).await?;
         Ok(
             with_outcome(Page::signed_in(&ctx, &session, "peers"), &session, outcome)
-                .with("peers", peers)
+                .with_page("peers", peers, cursors?.0.after, |p| p.peer.id.0)
                 .with("scopes", scopes)
                 .with("peer_terms", sharing::terms::terms_by_peer(&ctx).await?)
                 .render(&ctx, "console/peers.html"),
@@ -151,6 +155,8 @@ struct DiffQuery {
     charter: Option<String>,
     from: Option<i64>,
     to: Option<i64>,
+    /// Where the page of peers' commitments starts.
+    after: Option<i64>,
 }
 
 async fn charter(
@@ -189,24 +195,30 @@ async fn charter(
                     }),
                 }
             });
-        let ours = overview::published(&ctx, ObjectKind::Commitment).await?;
-        let all = PageRequest {
+        let first = PageRequest {
             cursor: None,
-            limit: 500,
+            limit: LIST_PAGE,
         };
+        let ours = overview::published_page(&ctx, ObjectKind::Commitment, &first).await?;
+        let after = query.as_ref().and_then(|q| q.after);
         let theirs = catalog_listing::page(
             &ctx,
             ObjectKind::Commitment,
             &CatalogSearch::default(),
-            &all,
+            &PageRequest {
+                cursor: after,
+                limit: LIST_PAGE,
+            },
         )
-        .await?
-        .items;
+        .await?;
         Ok(Page::signed_in(&ctx, &session, "charter")
             .with("charters", charters)
             .with("diff", compared)
-            .with("our_commitments", ours)
-            .with("peer_commitments", theirs)
+            .with("our_commitments", ours.items)
+            .with("our_commitments_more", ours.next_cursor.is_some())
+            .with("peer_commitments", theirs.items)
+            .with("peer_commitments_next", theirs.next_cursor)
+            .with("peer_commitments_paged", after.is_some())
             .render(&ctx, "console/charter.html"))
     })
     .await
@@ -265,41 +277,56 @@ async fn catalog(
 
 /// The sharing register: whom we share with, under which scope, and what
 /// the ledger says each peer holds and acknowledged.
-async fn sharing(State(ctx): State<NodeState>, session: ConsoleSession) -> Response {
+async fn sharing(
+    State(ctx): State<NodeState>,
+    session: ConsoleSession,
+    cursors: Result<Query<Cursors>>,
+) -> Response {
     page(&ctx, &session, async || {
-        let register = register::register(&ctx).await?;
+        let mut register = register::register(&ctx).await?;
+        let entries = std::mem::take(&mut register.peers);
         Ok(Page::signed_in(&ctx, &session, "sharing")
             .with("register", register)
+            .with_page("entries", entries, cursors?.0.after, |e| e.peer.id.0)
             .render(&ctx, "console/sharing.html"))
     })
     .await
 }
 
 /// Agreements both ways: those asked of this node and still pending, with
-/// *Accept* and *Reject*; then the latest of all.
+/// *Accept* and *Reject*; then all of them, a page at a time in the order
+/// they were made.
 async fn agreements(
     State(ctx): State<NodeState>,
     session: ConsoleSession,
     outcome: Result<Query<Outcome>>,
+    cursors: Result<Query<Cursors>>,
 ) -> Response {
     page(&ctx, &session, async || {
-        let all = PageRequest {
-            cursor: None,
-            limit: crate::domain::listing::MAX_LIMIT,
+        let cursors = cursors?.0;
+        let page_from = |cursor| PageRequest {
+            cursor,
+            limit: crate::console::paging::LIST_PAGE,
         };
-        let pending =
-            agreement_views::list(&ctx, Some(AgreementState::Pending), Some(Side::Owner), &all)
-                .await?
-                .items;
-        let mut latest = agreement_views::list(&ctx, None, None, &all).await?.items;
-        latest.reverse();
+        let pending = agreement_views::list(
+            &ctx,
+            Some(AgreementState::Pending),
+            Some(Side::Owner),
+            &page_from(cursors.pending_after),
+        )
+        .await?;
+        let all = agreement_views::list(&ctx, None, None, &page_from(cursors.after)).await?;
         Ok(with_outcome(
             Page::signed_in(&ctx, &session, "agreements"),
             &session,
             outcome,
         )
-        .with("pending", pending)
-        .with("agreements", latest)
+        .with("pending", pending.items)
+        .with("pending_next", pending.next_cursor)
+        .with("pending_paged", cursors.pending_after.is_some())
+        .with("agreements", all.items)
+        .with("agreements_next", all.next_cursor)
+        .with("agreements_paged", cursors.after.is_some())
         .render(&ctx, "console/agreements.html"))
     })
     .await
