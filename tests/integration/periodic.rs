@@ -4,9 +4,6 @@
 
 use std::time::Duration;
 
-use passerelle::config::DfcSourceSettings;
-use url::Url;
-
 use crate::dfc::stub::{PRODUCER_CATALOG, Stub};
 use crate::on_both_backends;
 use crate::rig::{TestDatabase, TestNode, eventually, holds_for, metric_value};
@@ -50,12 +47,7 @@ async fn pruning_runs_once_across_replicas(db: TestDatabase) {
 
 async fn a_dfc_catalog_is_fetched_once_per_interval_across_replicas(db: TestDatabase) {
     let stub = Stub::start().await;
-    let source = DfcSourceSettings {
-        catalog_url: Url::parse(&stub.url(PRODUCER_CATALOG)).unwrap(),
-        api_token: None,
-        api_token_env: None,
-        interval: Duration::from_secs(3600),
-    };
+    let source = crate::dfc::configured(&stub, PRODUCER_CATALOG, None, 3600);
     let configured = |s: &mut passerelle::Settings| s.dfc.sources = vec![source.clone()];
     let first = TestNode::start_with(&db.url, configured).await;
     let second = TestNode::start_with(&db.url, configured).await;

@@ -2,10 +2,8 @@
 //! only with the confirmation box (it deletes the source's offers);
 //! both audited; an unknown source changes nothing.
 
-use passerelle::config::DfcSourceSettings;
 use passerelle::domain::tokens::Scope;
 use reqwest::StatusCode;
-use url::Url;
 
 use super::{audit_actions, post_form};
 use crate::console::{page, sign_in};
@@ -20,12 +18,7 @@ on_both_backends!(dfc_sources_run_now_and_forget_from_the_console);
 async fn dfc_sources_run_now_and_forget_from_the_console(db: TestDatabase) {
     let stub = Stub::start().await;
     let url = stub.url(PRODUCER_CATALOG);
-    let source = DfcSourceSettings {
-        catalog_url: Url::parse(&url).unwrap(),
-        api_token: None,
-        api_token_env: None,
-        interval: std::time::Duration::from_secs(3600),
-    };
+    let source = crate::dfc::configured(&stub, PRODUCER_CATALOG, None, 3600);
     let node = TestNode::start_with(&db.url, |s| s.dfc.sources = vec![source]).await;
     let (admin, platform) = (admin(&node).await, node.token(Scope::Platform).await);
     let imported = eventually("the source's first run", 20, || async {

@@ -4,11 +4,10 @@
 //! are not sent until their confirmation box is ticked, and then do what
 //! the box said.
 
-use passerelle::config::{Admission, DfcSourceSettings};
+use passerelle::config::Admission;
 use passerelle::domain::tokens::Scope;
 use reqwest::StatusCode;
 use serde_json::json;
-use url::Url;
 
 use super::harness::Browser;
 use crate::console_truth::thousand_more_rows;
@@ -87,13 +86,7 @@ async fn the_console_tells_the_truth_in_the_browser() {
         return;
     };
     let stub = Stub::start().await;
-    let source_url = stub.url(PRODUCER_CATALOG);
-    let source = DfcSourceSettings {
-        catalog_url: Url::parse(&source_url).unwrap(),
-        api_token: None,
-        api_token_env: None,
-        interval: std::time::Duration::from_secs(3600),
-    };
+    let source = crate::dfc::configured(&stub, PRODUCER_CATALOG, None, 3600);
     let node = TestNode::start_with(&db.url, |s| s.dfc.sources = vec![source]).await;
     let (node_admin, platform) = (admin(&node).await, node.token(Scope::Platform).await);
     let (followed, _followed_db) = node_named(&db, "velocoop", |s| {

@@ -113,17 +113,22 @@ async fn metrics(node: &TestNode) -> String {
     node.get("/metrics").await.text().await.unwrap()
 }
 
-async fn configured_catalogs_become_offers_and_items_that_leave_are_deleted(db: TestDatabase) {
-    let stub = Stub::start().await;
-    let configured = |path: &str, token: Option<&str>, seconds: u64| DfcSourceSettings {
+/// A source in the settings: the stub's catalog at `path`, read with
+/// `token`, every `seconds`.
+pub fn configured(stub: &Stub, path: &str, token: Option<&str>, seconds: u64) -> DfcSourceSettings {
+    DfcSourceSettings {
         catalog_url: Url::parse(&stub.url(path)).unwrap(),
         api_token: token.map(str::to_owned),
         api_token_env: None,
         interval: std::time::Duration::from_secs(seconds),
-    };
+    }
+}
+
+async fn configured_catalogs_become_offers_and_items_that_leave_are_deleted(db: TestDatabase) {
+    let stub = Stub::start().await;
     let sources = vec![
-        configured(OFN_CATALOG, Some(OFN_TOKEN), 3600),
-        configured(PRODUCER_CATALOG, None, 1),
+        configured(&stub, OFN_CATALOG, Some(OFN_TOKEN), 3600),
+        configured(&stub, PRODUCER_CATALOG, None, 1),
     ];
     let node = TestNode::start_with(&db.url, |s| s.dfc.sources = sources).await;
     let token = node.token(Scope::Platform).await;
