@@ -26,12 +26,12 @@ on_both_backends!(
 
 /// A webhook endpoint that records what it receives.
 #[derive(Clone, Default)]
-struct Receiver {
-    calls: Arc<Mutex<Vec<(HeaderMap, String)>>>,
+pub(crate) struct Receiver {
+    pub(crate) calls: Arc<Mutex<Vec<(HeaderMap, String)>>>,
 }
 
 impl Receiver {
-    async fn start() -> (Receiver, String) {
+    pub(crate) async fn start() -> (Receiver, String) {
         let receiver = Receiver::default();
         let calls = receiver.calls.clone();
         let app = Router::new().route(

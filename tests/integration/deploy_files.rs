@@ -353,10 +353,16 @@ fn systemd_unit_and_container_pass_known_settings() {
         [
             "/usr/local/bin/passerelle",
             "--config",
-            "/etc/passerelle/passerelle.toml",
+            "%d/passerelle.toml",
             "serve"
         ]
     );
+    // The dynamic user reads root's settings through the credential.
+    assert_eq!(
+        value("LoadCredential"),
+        "passerelle.toml:/etc/passerelle/passerelle.toml"
+    );
+    assert_eq!(value("DynamicUser"), "yes");
     assert_eq!(value("KillSignal"), "SIGTERM", "the node's graceful stop");
     let mut env = BTreeMap::new();
     for (_, assignment) in service.iter().filter(|(k, _)| k == "Environment") {
@@ -387,4 +393,23 @@ fn systemd_unit_and_container_pass_known_settings() {
     assert_eq!(env.len(), 2, "{env:?}");
     let settings = settings_from(None, &env).unwrap_or_else(|e| panic!("Containerfile: {e}"));
     assert!(containerfile.contains(&format!("EXPOSE {}", settings.listen.port())));
+    // Kubernetes' runAsNonRoot needs the image's user by number, and the
+    // Deployment runs as that same user.
+    let user = containerfile
+        .lines()
+        .find_map(|l| l.strip_prefix("USER "))
+        .expect("a USER line");
+    let (uid, gid) = user.trim().split_once(':').expect("USER uid:gid");
+    assert!(uid.parse::<u32>().is_ok_and(|n| n > 0), "USER {user}");
+    let deployment = yaml_documents("deploy/kubernetes/deployment.yaml").remove(0);
+    let pod = &deployment["spec"]["template"]["spec"]["securityContext"];
+    assert_eq!(pod["runAsNonRoot"], Value::Bool(true));
+    assert_eq!(
+        pod["runAsUser"].as_u64().map(|n| n.to_string()).as_deref(),
+        Some(uid)
+    );
+    assert_eq!(
+        pod["runAsGroup"].as_u64().map(|n| n.to_string()).as_deref(),
+        Some(gid)
+    );
 }
