@@ -12,7 +12,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::process::free_port;
-use crate::rig::under_ci;
+use crate::rig::skipped;
 
 /// `nobody`, standing in for the dynamic user systemd would allocate.
 const SERVICE_USER: u32 = 65534;
@@ -71,11 +71,10 @@ fn unit_command(
 async fn the_systemd_unit_starts_the_node_as_its_own_user() {
     let root = std::fs::metadata("/proc/self").is_ok_and(|m| m.uid() == 0);
     if !root {
-        assert!(
-            !under_ci(),
-            "the systemd start test runs as root under CI=true"
+        skipped(
+            "root",
+            "the systemd start test runs the node as another user",
         );
-        eprintln!("SKIPPED (not root: cannot run the node as another user)");
         return;
     }
     let unit = std::fs::read_to_string(concat!(

@@ -42,6 +42,7 @@ async fn readiness_fails_without_migrations(db: TestDatabase) {
 
 /// The database behind a network link that goes down: `/readyz` says so
 /// promptly, then recovers when a reachable database is back.
+#[ignore = "needs PostgreSQL: scripts/test runs it (or cargo test -- --include-ignored)"]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn readiness_fails_when_postgres_is_unreachable() {
     let Some(db) = TestDatabase::new(Backend::Postgres).await else {

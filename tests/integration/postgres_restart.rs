@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 
 use crate::process::free_port;
 use crate::rig::federation::{admin, ask_to_follow, node_named, wait_follow_state};
-use crate::rig::{Backend, TestDatabase, TestNode, eventually, under_ci};
+use crate::rig::{Backend, TestDatabase, TestNode, eventually};
 
 /// A PostgreSQL cluster of one test's own, on its own port, removed when
 /// dropped.
@@ -27,11 +27,10 @@ impl PrivatePostgres {
     /// not installed, except under `CI=true`, where that fails the test.
     fn start() -> Option<PrivatePostgres> {
         let Some(bin) = server_programs() else {
-            assert!(
-                !under_ci(),
-                "this test needs PostgreSQL's initdb and pg_ctl under CI=true (apt install postgresql)"
+            crate::rig::skipped(
+                "PostgreSQL server programs",
+                "no initdb and pg_ctl: apt install postgresql, or run scripts/test",
             );
-            eprintln!("SKIPPED (no PostgreSQL server programs: apt install postgresql)");
             return None;
         };
         let dir = tempfile::tempdir().expect("temporary directory");
@@ -140,6 +139,7 @@ fn server_programs() -> Option<PathBuf> {
     versions.pop()
 }
 
+#[ignore = "needs PostgreSQL's server programs: scripts/test runs it (or cargo test -- --include-ignored)"]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_node_rides_out_a_postgres_restart() {
     let Some(pg) = PrivatePostgres::start() else {

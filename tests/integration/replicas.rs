@@ -19,6 +19,7 @@ const AFTER_THE_KILL: usize = 300;
 const LEASE: &str = "10s";
 const ARRIVAL_SECONDS: u64 = 240;
 
+#[ignore = "needs PostgreSQL: scripts/test runs it (or cargo test -- --include-ignored)"]
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn two_processes_deliver_everything_once_in_order() {
     let Some(db) = TestDatabase::new(Backend::Postgres).await else {

@@ -133,6 +133,7 @@ fn fresh_connections() -> reqwest::Client {
         .unwrap()
 }
 
+#[ignore = "needs PostgreSQL: scripts/test runs it (or cargo test -- --include-ignored)"]
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn three_replicas_behind_a_round_robin_proxy() {
     let Some(db) = TestDatabase::new(Backend::Postgres).await else {

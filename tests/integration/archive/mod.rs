@@ -146,6 +146,7 @@ fn write_archive(file: &Path, lines: &[String]) {
     gz.finish().expect("finish");
 }
 
+#[ignore = "needs PostgreSQL: scripts/test runs it (or cargo test -- --include-ignored)"]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn round_trip_sqlite_postgres_sqlite_is_lossless() {
     let Some(db) = TestDatabase::new(Backend::Sqlite).await else {

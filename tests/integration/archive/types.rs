@@ -91,6 +91,7 @@ async fn read(db: &TestDatabase) -> Vec<Typed> {
         .collect()
 }
 
+#[ignore = "needs PostgreSQL: scripts/test runs it (or cargo test -- --include-ignored)"]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_column_type_survives_both_engines() {
     let Some(source) = with_types_table(Backend::Sqlite).await else {

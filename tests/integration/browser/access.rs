@@ -22,6 +22,7 @@ async fn shown_secret(browser: &Browser) -> String {
         .expect("a secret")
 }
 
+#[ignore = "needs Chromium: scripts/test runs it (or cargo test -- --include-ignored)"]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_admin_sets_up_the_node_and_manages_tokens_in_the_browser() {
     let db = TestDatabase::new(Backend::Sqlite).await.unwrap();

@@ -23,6 +23,7 @@ async fn follows(follower: &TestNode, f_admin: &str, followed: &TestNode, d_admi
     wait_follow_state(follower, f_admin, followed, "active").await;
 }
 
+#[ignore = "needs Chromium: scripts/test runs it (or cargo test -- --include-ignored)"]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_dashboard_shows_the_federation_at_a_glance() {
     let db = TestDatabase::new(Backend::Sqlite).await.unwrap();

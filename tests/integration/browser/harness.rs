@@ -36,13 +36,11 @@ impl Browser {
     /// Chromium whose `Accept-Language` asks for `language` (`fr-FR`).
     pub async fn start_in(language: &str) -> Option<Browser> {
         if !std::path::Path::new(CHROMEDRIVER).exists() {
-            if std::env::var("CI").is_ok_and(|v| v == "true" || v == "1") {
-                panic!(
-                    "browser tests need {CHROMEDRIVER} under CI=true (apt install chromium chromium-driver)"
-                );
-            }
-            eprintln!(
-                "SKIPPED (no {CHROMEDRIVER}; apt install chromium chromium-driver to run the browser tests)"
+            crate::rig::skipped(
+                "Chromium",
+                &format!(
+                    "no {CHROMEDRIVER}: apt install chromium chromium-driver, or run scripts/test"
+                ),
             );
             return None;
         }

@@ -28,6 +28,7 @@ fn request_id(requests: &Value, node: &TestNode) -> i64 {
         .unwrap()
 }
 
+#[ignore = "needs Chromium: scripts/test runs it (or cargo test -- --include-ignored)"]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_admin_decides_in_the_browser() {
     let db = TestDatabase::new(Backend::Sqlite).await.unwrap();

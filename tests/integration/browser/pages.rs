@@ -12,6 +12,7 @@ use crate::admin_pages::webhooks::failing_webhook;
 use crate::rig::federation::{admin, node_named};
 use crate::rig::{Backend, TestDatabase, TestNode, eventually};
 
+#[ignore = "needs Chromium: scripts/test runs it (or cargo test -- --include-ignored)"]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn webhooks_and_peers_are_run_from_their_pages() {
     let db = TestDatabase::new(Backend::Sqlite).await.unwrap();

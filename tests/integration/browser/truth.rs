@@ -79,6 +79,7 @@ async fn confirm_after_refusal(browser: &Browser, action: &str) {
         .await;
 }
 
+#[ignore = "needs Chromium: scripts/test runs it (or cargo test -- --include-ignored)"]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_console_tells_the_truth_in_the_browser() {
     let db = TestDatabase::new(Backend::Sqlite).await.unwrap();

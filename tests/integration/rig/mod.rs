@@ -5,11 +5,13 @@ mod database;
 pub mod federation;
 mod node;
 mod proxy;
+mod skips;
 mod waiting;
 
 pub use database::{Backend, TestDatabase, postgres_base_url, under_ci};
 pub use node::TestNode;
 pub use proxy::TcpProxy;
+pub use skips::skipped;
 pub use waiting::{STEP, eventually, holds_for};
 
 use serde_json::Value;
@@ -38,6 +40,7 @@ macro_rules! on_both_backends {
                 }
             }
 
+            #[ignore = "needs PostgreSQL: scripts/test runs it (or cargo test -- --include-ignored)"]
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn postgres() {
                 if let Some(db) = TestDatabase::new(Backend::Postgres).await {
