@@ -51,6 +51,7 @@ mod periodic;
 mod postgres_restart;
 mod process;
 mod publishing;
+mod readme_contents;
 mod reliability;
 mod replicas;
 mod replicas_proxy;
