@@ -20,7 +20,12 @@ async fn connect(settings: &Settings) -> Result<Store, String> {
 pub async fn export(settings: Settings, file: PathBuf) -> Result<(), String> {
     let store = super::open_store(&settings).await?;
     let out = create_private(&file)?;
-    let outcome = archive::export(&store, std::io::BufWriter::new(out)).await;
+    let bar = super::progress::counter("exporting", "rows");
+    let outcome = archive::export(&store, std::io::BufWriter::new(out), |rows| {
+        bar.set_position(rows);
+    })
+    .await;
+    bar.finish_and_clear();
     store.close().await;
     match outcome {
         Ok(moved) => {
@@ -63,7 +68,9 @@ pub async fn import(settings: Settings, file: PathBuf) -> Result<(), String> {
     let input = File::open(&file).map_err(|e| format!("cannot open {}: {e}", file.display()))?;
     let store = super::open_store(&settings).await?;
     let gz = flate2::read::GzDecoder::new(BufReader::new(input));
-    let outcome = archive::import(&store, BufReader::new(gz)).await;
+    let bar = super::progress::counter("importing", "rows");
+    let outcome = archive::import(&store, BufReader::new(gz), |rows| bar.set_position(rows)).await;
+    bar.finish_and_clear();
     store.close().await;
     let moved = outcome.map_err(|e| format!("import refused, nothing changed: {e}"))?;
     println!(
@@ -84,7 +91,9 @@ pub async fn backup(settings: Settings, file: PathBuf) -> Result<(), String> {
     }
     let path = absolute(&file)?;
     let store = connect(&settings).await?;
+    let bar = super::progress::spinner("backing up");
     let outcome = store.backup_into(&path).await;
+    bar.finish_and_clear();
     store.close().await;
     outcome.map_err(|e| format!("backup failed: {e}"))?;
     println!("backed up to {path}");

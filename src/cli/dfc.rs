@@ -79,7 +79,9 @@ async fn import(settings: Settings, args: ImportArgs) -> Result<(), String> {
         catalog_url,
         api_token,
     };
+    let bar = super::progress::spinner(&format!("importing {}", source.catalog_url));
     let outcome = dfc::run(node.context(), &source).await;
+    bar.finish_and_clear();
     node.context().store.close().await;
     let report = outcome.map_err(|e| {
         format!(

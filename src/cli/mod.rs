@@ -6,6 +6,7 @@ mod archive;
 mod demo;
 mod dfc;
 mod federation;
+mod progress;
 mod token;
 mod verify;
 

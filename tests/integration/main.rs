@@ -50,6 +50,7 @@ mod outbox;
 mod periodic;
 mod postgres_restart;
 mod process;
+mod progress;
 mod publishing;
 mod readme_contents;
 mod reliability;

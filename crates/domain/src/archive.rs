@@ -86,8 +86,13 @@ async fn schema_version(store: &Store) -> Result<i64> {
 }
 
 /// Writes the whole state of the node's database to `out` as an archive,
-/// every table read in one transaction.
-pub async fn export(store: &Store, out: impl Write) -> Result<Moved> {
+/// every table read in one transaction; `progress` hears the count of rows
+/// written so far, after each row.
+pub async fn export(
+    store: &Store,
+    out: impl Write,
+    mut progress: impl FnMut(u64),
+) -> Result<Moved> {
     let tables = store.archive_tables().await?;
     let header = Header {
         format: FORMAT.to_owned(),
@@ -113,6 +118,7 @@ pub async fn export(store: &Store, out: impl Write) -> Result<Moved> {
                     row.insert(column.name.clone(), cell_json(table, column, cell)?);
                 }
                 rows += 1;
+                progress(rows);
                 write_line(
                     &mut gz,
                     &serde_json::json!({"table": table.name, "row": row}),
@@ -161,8 +167,13 @@ fn refused(line: usize, why: impl std::fmt::Display) -> Error {
 }
 
 /// Reads an archive into an empty, migrated database, in one transaction:
-/// on any refusal nothing is kept.
-pub async fn import(store: &Store, input: impl BufRead) -> Result<Moved> {
+/// on any refusal nothing is kept; `progress` hears the count of rows read
+/// so far, after each row.
+pub async fn import(
+    store: &Store,
+    input: impl BufRead,
+    mut progress: impl FnMut(u64),
+) -> Result<Moved> {
     let mut lines = Lines { input, number: 0 };
     let (_, first) = lines
         .next()
@@ -205,6 +216,7 @@ pub async fn import(store: &Store, input: impl BufRead) -> Result<Moved> {
         let row: RowLine = serde_json::from_value(value).map_err(|e| refused(number, e))?;
         insert_row(&mut tx, &tables, row, number).await?;
         rows = rows.saturating_add(1);
+        progress(rows);
     }
     Err(Error::BadRequest(
         "the archive is truncated: it has no end line".into(),
