@@ -32,6 +32,7 @@ mod console_truth;
 mod demo;
 mod deploy_files;
 mod deploy_start;
+mod developer_tools;
 mod dfc;
 mod discovery;
 mod documents;
