@@ -34,6 +34,7 @@ mod deploy_files;
 mod deploy_start;
 mod dfc;
 mod discovery;
+mod docs_drift;
 mod documents;
 mod durability;
 mod federation;
