@@ -281,8 +281,7 @@ fn literals() -> Vec<String> {
 fn produces(format: &str, line: &str) -> bool {
     let mut fixed: Vec<String> = Vec::new();
     let mut rest = format.replace("{{", "\u{1}").replace("}}", "\u{2}");
-    loop {
-        let Some(open) = rest.find('{') else { break };
+    while let Some(open) = rest.find('{') {
         let Some(close) = rest[open..].find('}') else {
             break;
         };
