@@ -375,3 +375,57 @@ fn formats_match_what_they_print() {
         "exported 3 rows to x"
     ));
 }
+
+#[test]
+fn the_size_limits_are_as_the_readme_states_them() {
+    let readme = read("README.md");
+    let flat = readme.split_whitespace().collect::<Vec<_>>().join(" ");
+    let claim = flat
+        .split("No function is longer than ")
+        .nth(1)
+        .and_then(|rest| rest.split(". ").next())
+        .expect("the README states the size limits");
+    let function_lines = figure(claim).expect("a function limit");
+    let file_lines = claim
+        .split("longer than ")
+        .nth(1)
+        .and_then(figure)
+        .expect("a file limit");
+    let clippy = read("clippy.toml");
+    let threshold = clippy
+        .lines()
+        .find_map(|line| line.strip_prefix("too-many-lines-threshold = "))
+        .and_then(figure)
+        .expect("clippy.toml's threshold");
+    assert!(
+        (threshold - function_lines).abs() < f64::EPSILON,
+        "clippy.toml says {threshold}"
+    );
+    // The files over the limit are exactly those the README names.
+    let named: Vec<&str> = claim
+        .split('`')
+        .skip(1)
+        .step_by(2)
+        .filter(|span| span.ends_with(".rs"))
+        .collect();
+    let mut over: Vec<String> = super::rust_files("src")
+        .into_iter()
+        .chain(super::rust_files("crates"))
+        .filter(|file| {
+            let lines = std::fs::read_to_string(file)
+                .expect("source")
+                .lines()
+                .count();
+            f64::from(u32::try_from(lines).expect("lines")) > file_lines
+        })
+        .map(|file| {
+            let relative = file.strip_prefix(super::root()).expect("under the root");
+            relative.to_string_lossy().into_owned()
+        })
+        .collect();
+    over.sort();
+    assert_eq!(
+        over, named,
+        "files over {file_lines} lines, and those the README names"
+    );
+}
