@@ -199,3 +199,73 @@ fn sibling_keys_and_tables_cover_their_settings() {
     ));
     assert!(readme_keys().contains(&"federation.allowlist".to_owned()));
 }
+
+/// The value of the setting `key` in `settings`, as the Settings page
+/// shows it.
+fn value_of(settings: &Settings, key: &str) -> Option<Option<String>> {
+    settings
+        .entries()
+        .into_iter()
+        .find(|entry| entry.key == key)
+        .map(|entry| entry.value)
+}
+
+/// `text` as a TOML value: itself when it is one (`32`, `false`, `[]`),
+/// else quoted (`7days`, `http://127.0.0.1:8080`).
+fn toml_value(text: &str) -> String {
+    if toml(&format!("x = {text}")).is_some() {
+        text.to_owned()
+    } else {
+        format!("{text:?}")
+    }
+}
+
+#[test]
+fn the_readme_table_states_the_defaults() {
+    let defaults = Settings::default();
+    let mut wrong = Vec::new();
+    let mut checked = 0;
+    for row in table_after(&read("README.md"), "## Configuration") {
+        let (key_cell, default) = (&row[0], &row[1]);
+        let key = key_cell.split('`').nth(1).unwrap_or_default();
+        let spans: Vec<&str> = default.split('`').skip(1).step_by(2).collect();
+        // (what the README says, the keys it sets, their TOML values)
+        let stated: Vec<(String, String)> = match (default.as_str(), spans.as_slice()) {
+            ("unset", _) => {
+                checked += 1;
+                if value_of(&defaults, key) != Some(None) {
+                    wrong.push(format!("`{key}` is set by default"));
+                }
+                continue;
+            }
+            ("empty", _) => vec![(key.to_owned(), "\"\"".to_owned())],
+            (_, [per_minute, burst]) if default.contains("/min, burst") => vec![
+                (format!("{key}.per_minute"), (*per_minute).to_owned()),
+                (format!("{key}.burst"), (*burst).to_owned()),
+            ],
+            (_, [value]) if default.starts_with('`') && default.ends_with('`') => {
+                vec![(key.to_owned(), toml_value(value))]
+            }
+            // Prose (`federation.default_scope`): read, not checked.
+            _ => continue,
+        };
+        for (key, value) in stated {
+            checked += 1;
+            let settings = match Settings::from_toml(&format!("{key} = {value}")) {
+                Ok(settings) => settings,
+                Err(e) => {
+                    wrong.push(format!("`{key}`: the default {value} is not a value: {e}"));
+                    continue;
+                }
+            };
+            let (written, actual) = (value_of(&settings, &key), value_of(&defaults, &key));
+            if written != actual {
+                wrong.push(format!(
+                    "`{key}`: the README says {value}, the default is {actual:?}"
+                ));
+            }
+        }
+    }
+    assert!(checked > 25, "{checked} defaults checked");
+    assert!(wrong.is_empty(), "{wrong:#?}");
+}
