@@ -429,3 +429,48 @@ fn the_size_limits_are_as_the_readme_states_them() {
         "files over {file_lines} lines, and those the README names"
     );
 }
+
+/// Whether `phrase` is in one of the docs, line breaks aside.
+fn quoted(phrase: &str) -> bool {
+    documents().iter().any(|(_, text)| {
+        text.split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .contains(phrase)
+    })
+}
+
+/// A count as the docs write it: `10,000`.
+fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[test]
+fn the_limits_the_docs_quote_are_the_codes() {
+    use passerelle::domain::{archive, dfc};
+    use passerelle::outbound;
+    let mib = |bytes: usize| bytes / (1024 * 1024);
+    let phrases = [
+        format!("at most {} redirects", outbound::MAX_REDIRECTS),
+        format!("after {} s to connect", outbound::CONNECT_TIMEOUT.as_secs()),
+        format!("and {} s in all", outbound::TOTAL_TIMEOUT.as_secs()),
+        format!("longer than {} MiB", mib(archive::MAX_LINE_BYTES)),
+        format!(
+            "at most {} MiB, nesting",
+            mib(dfc::source::MAX_DOCUMENT_BYTES)
+        ),
+        format!("more than {} items", thousands(dfc::mapping::MAX_ITEMS)),
+        format!("the {} oldest", thousands(dfc::views::PUBLIC_EXPORT_MAX)),
+        format!("\"version\":{},", archive::VERSION),
+    ];
+    let missing: Vec<&String> = phrases.iter().filter(|p| !quoted(p)).collect();
+    assert!(missing.is_empty(), "the docs do not say: {missing:?}");
+}
