@@ -474,3 +474,31 @@ fn the_limits_the_docs_quote_are_the_codes() {
     let missing: Vec<&String> = phrases.iter().filter(|p| !quoted(p)).collect();
     assert!(missing.is_empty(), "the docs do not say: {missing:?}");
 }
+
+#[test]
+fn the_readme_lists_every_webhook_event() {
+    use passerelle::domain::webhooks::{EVENTS, Event};
+    let readme = read("README.md");
+    let list = readme
+        .split("\nEvents: ")
+        .nth(1)
+        .and_then(|rest| rest.split(". ").next())
+        .expect("the README's list of webhook events");
+    let named: Vec<&str> = list
+        .split('`')
+        .skip(1)
+        .step_by(2)
+        .filter(|span| span.contains('.'))
+        .collect();
+    let unknown: Vec<&&str> = named.iter().filter(|n| Event::parse(n).is_none()).collect();
+    assert!(unknown.is_empty(), "not webhook events: {unknown:?}");
+    let missing: Vec<&str> = EVENTS
+        .iter()
+        .map(|event| event.as_str())
+        .filter(|event| !named.contains(event))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "missing from the README's events: {missing:?}"
+    );
+}
