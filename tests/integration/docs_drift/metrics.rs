@@ -135,3 +135,61 @@ fn metric_names_are_whole_identifiers() {
         "passerelle_delivery_latency_seconds"
     );
 }
+
+/// The `task` labels of `passerelle_periodic_runs_total`: the strings
+/// `Task::label` returns in `crates/domain/src/scheduler.rs` (private
+/// there; a closed set), the network task's through its constant.
+fn periodic_task_labels() -> BTreeSet<String> {
+    let source = read("crates/domain/src/scheduler.rs");
+    let body = source
+        .split("fn label(&self)")
+        .nth(1)
+        .and_then(|rest| rest.split("\n    }\n").next())
+        .expect("Task::label");
+    let network = source
+        .split("pub const NETWORK_TASK: &str = \"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("NETWORK_TASK");
+    body.split("=> ")
+        .skip(1)
+        .filter_map(|arm| {
+            let arm = arm.trim_start();
+            if arm.starts_with("NETWORK_TASK") {
+                Some(network.to_owned())
+            } else {
+                arm.strip_prefix('"')?.split('"').next().map(str::to_owned)
+            }
+        })
+        .collect()
+}
+
+#[test]
+fn the_docs_name_every_periodic_task() {
+    let labels = periodic_task_labels();
+    assert!(labels.len() >= 6, "{labels:?}");
+    let operating = read("docs/operating.md");
+    let table_row = table_after(&operating, "## Metrics")
+        .into_iter()
+        .find(|row| row[0].contains("passerelle_periodic_runs_total"))
+        .expect("the periodic runs' row");
+    let counted = operating
+        .split("`passerelle_periodic_runs_total{task}`\ncounts the runs (")
+        .nth(1)
+        .and_then(|rest| rest.split(')').next())
+        .expect("the runs counted, in the replicas' paragraph");
+    let mut missing = Vec::new();
+    for label in &labels {
+        let span = format!("`{label}`");
+        if !table_row[1].contains(&span) {
+            missing.push(format!("the metrics table: {label}"));
+        }
+        if !counted.contains(&span) {
+            missing.push(format!("the replicas' paragraph: {label}"));
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "tasks docs/operating.md does not name: {missing:?}"
+    );
+}
