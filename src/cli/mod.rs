@@ -16,7 +16,7 @@ mod verify;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 
 use crate::node::{Node, shutdown_signal};
 use crate::store::Store;
@@ -111,6 +111,12 @@ enum Command {
     /// Import Data Food Consortium (Open Food Network) catalogs as offers
     #[command(subcommand)]
     Dfc(dfc::DfcCommand),
+}
+
+/// The command line's definition, every command and flag, as clap parses
+/// it: what the documentation's examples are checked against.
+pub fn definition() -> clap::Command {
+    Cli::command()
 }
 
 /// Runs the command line; the process exit code is the result.

@@ -35,6 +35,7 @@ mod deploy_start;
 mod developer_tools;
 mod dfc;
 mod discovery;
+mod docs_drift;
 mod documents;
 mod durability;
 mod federation;
