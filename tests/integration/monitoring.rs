@@ -142,12 +142,7 @@ async fn a_running_node_exports_the_health_gauges() {
     let node = TestNode::start(&db).await;
     assert_eq!(node.get("/readyz").await.status(), 200);
     let text = node.get("/metrics").await.text().await.unwrap();
-    let types: BTreeSet<String> = text
-        .lines()
-        .filter_map(|l| l.strip_prefix("# TYPE "))
-        .filter_map(|l| l.split(' ').next())
-        .map(str::to_owned)
-        .collect();
+    let types = crate::rig::metric_families(&text);
     let exported = registered();
     for gauge in [
         "passerelle_ready",

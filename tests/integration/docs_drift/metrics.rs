@@ -56,12 +56,7 @@ async fn every_metric_named_is_exported_and_every_exported_one_is_in_the_table()
     scrape(&node, token).await;
     let text = scrape(&node, token).await;
     node.stop().await;
-    let on_node: BTreeSet<String> = text
-        .lines()
-        .filter_map(|line| line.strip_prefix("# TYPE "))
-        .filter_map(|line| line.split(' ').next())
-        .map(str::to_owned)
-        .collect();
+    let on_node = crate::rig::metric_families(&text);
     assert!(on_node.contains("passerelle_ready"), "{on_node:?}");
     // Counters with labels appear on /metrics once used: the source
     // registers them all.

@@ -27,6 +27,16 @@ pub fn metric_value(text: &str, series: &str) -> u64 {
         .sum::<f64>() as u64
 }
 
+/// The metric families a Prometheus text exposition declares (its
+/// `# TYPE` lines).
+pub fn metric_families(text: &str) -> std::collections::BTreeSet<String> {
+    text.lines()
+        .filter_map(|line| line.strip_prefix("# TYPE "))
+        .filter_map(|line| line.split(' ').next())
+        .map(str::to_owned)
+        .collect()
+}
+
 /// Declares `mod NAME { sqlite, postgres }` running `async fn NAME(TestDatabase)`
 /// once on each backend.
 #[macro_export]
