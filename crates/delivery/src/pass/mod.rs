@@ -102,7 +102,9 @@ impl<'a> StreamPass<'a> {
             .follow_in_by_peer(peer.id)
             .await?
             .is_some_and(|request| request.state == FollowerState::Approved);
-        let Some(inbox) = crate::apub::peer::delivery_inbox(&peer).map(|url| Arc::<str>::from(url.as_str())) else {
+        let Some(inbox) =
+            crate::apub::peer::delivery_inbox(&peer).map(|url| Arc::<str>::from(url.as_str()))
+        else {
             let error = "the peer has no inbox on its own origin";
             tracing::warn!(peer = %peer.actor_uri, error, "delivery: nothing sent");
             let progress = StreamProgress {
