@@ -124,12 +124,7 @@ impl Metrics {
                 "withdrawals_overdue",
                 "Withdrawals whose removal no peer receipt acknowledged within federation.removal_deadline",
             )?,
-            delivery_window: labelled_gauge(
-                &registry,
-                "delivery_window",
-                "Requests that may be in flight to a peer now (its window: halved on 429, 5xx or Retry-After, grown by one per acknowledged window up to delivery.in_flight)",
-                &["peer"],
-            )?,
+            delivery_window: delivery_window(&registry)?,
             amendment_votes: amendment_votes(&registry)?,
             periodic_runs: periodic_runs(&registry)?,
             agreements_refused: agreements_refused(&registry)?,
@@ -219,6 +214,16 @@ fn queue_gauges(registry: &Registry) -> Result<(IntGauge, IntGauge)> {
             "Webhook events waiting for delivery",
         )?,
     ))
+}
+
+/// Requests that may be in flight to each peer now, by peer actor.
+fn delivery_window(registry: &Registry) -> Result<IntGaugeVec> {
+    labelled_gauge(
+        registry,
+        "delivery_window",
+        "Requests that may be in flight to a peer now (its window: halved on 429, 5xx or Retry-After, grown by one per acknowledged window up to delivery.in_flight)",
+        &["peer"],
+    )
 }
 
 /// Periodic tasks this process ran, by task.
