@@ -6,12 +6,11 @@ use std::time::{Duration, Instant};
 use crate::fanout::{SinkSigning, Sinks, add_sink_followers, publish_offers};
 use crate::harness::{Backend, start, until};
 
-/// When each peer's sink answered its first and its last request, and how
-/// many it answered.
+/// When each peer's sink answered its last request, and how many it
+/// answered.
 #[derive(Clone, Copy, Default)]
 struct PeerAnswers {
     count: usize,
-    first: Option<Instant>,
     last: Option<Instant>,
 }
 
@@ -66,7 +65,6 @@ impl DistantSinks {
                                 let mut all = recorded.lock().expect("answers");
                                 let answers = &mut all[peer];
                                 answers.count += 1;
-                                answers.first.get_or_insert(now);
                                 answers.last = Some(now);
                                 axum::http::StatusCode::ACCEPTED
                             }
@@ -98,15 +96,16 @@ impl DistantSinks {
             .sum()
     }
 
-    /// Each peer's requests per second, from its first answer to its last.
-    fn per_peer_rates(&self) -> Vec<f64> {
+    /// Each peer's requests per second, from the moment the sinks began
+    /// answering (the first window of each was waiting) to its last answer.
+    fn per_peer_rates(&self, began: Instant) -> Vec<f64> {
         self.answers
             .lock()
             .expect("answers")
             .iter()
             .filter_map(|a| {
-                let span = a.last?.duration_since(a.first?).as_secs_f64();
-                (a.count > 1 && span > 0.0).then(|| (a.count - 1) as f64 / span)
+                let span = a.last?.duration_since(began).as_secs_f64();
+                (span > 0.0).then(|| a.count as f64 / span)
             })
             .collect()
     }
@@ -137,6 +136,7 @@ pub async fn per_peer(dir: &std::path::Path, peers: usize, rtt: Duration, offers
     // Published before the sinks answer: every peer has the whole backlog
     // waiting, so the figure is the window's, not the publisher's.
     publish_offers(&sender.node_state, "Offer", offers).await;
+    let began = Instant::now();
     if let Some(go) = sinks.go.take() {
         let _ = go.send(());
     }
@@ -146,7 +146,7 @@ pub async fn per_peer(dir: &std::path::Path, peers: usize, rtt: Duration, offers
     })
     .await;
     assert!(done, "{} of {expected} answered", sinks.answered());
-    let rates = sinks.per_peer_rates();
+    let rates = sinks.per_peer_rates(began);
     let mean = rates.iter().sum::<f64>() / rates.len().max(1) as f64;
     println!(
         "fan-out to {peers} peers {} ms away: {offers} offers each, {mean:.1} requests/s per peer (slowest {:.1})",
