@@ -2,7 +2,8 @@
 //! ceiling it is measured against in the same run on the same machine:
 //! fan-out against signatures/s (every delivery is signed afresh), intake
 //! against Ed25519 verifications/s (every proposal carries a proof and an
-//! HTTP signature), propagation and memory against the targets of issue 15.
+//! HTTP signature), propagation and memory against the targets of issue 15,
+//! fan-out to distant peers against the window's `in_flight / rtt`.
 //!
 //! Run: `cargo bench --bench delivery` (optionally `-- OFFERS PEERS` for the
 //! end-to-end run); `PASSERELLE_BENCH_QUICK=1` runs the same scenarios small
