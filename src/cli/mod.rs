@@ -5,7 +5,10 @@
 mod archive;
 mod demo;
 mod dfc;
+mod documents;
 mod federation;
+mod inbox;
+mod lookup;
 mod progress;
 mod token;
 mod verify;
@@ -13,7 +16,7 @@ mod verify;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 
 use crate::node::{Node, shutdown_signal};
 use crate::store::Store;
@@ -79,6 +82,12 @@ enum Command {
     Token(token::TokenCommand),
     /// Check the integrity proof of an object (a file, or a URL to fetch)
     Verify(verify::VerifyArgs),
+    /// Fetch an actor, object or collection (URL or @name@host) as this
+    /// node, with a signed request, check its proofs and print it
+    Lookup(lookup::LookupArgs),
+    /// Run a throw-away actor that follows peers and prints every activity
+    /// it is sent, with the verdict on its signature and proofs
+    Inbox(inbox::InboxArgs),
     /// Ask a peer (@name@host or actor URL) to let this node follow it
     Follow { target: String },
     /// Stop following a peer (@name@host, actor URL or follow id)
@@ -102,6 +111,12 @@ enum Command {
     /// Import Data Food Consortium (Open Food Network) catalogs as offers
     #[command(subcommand)]
     Dfc(dfc::DfcCommand),
+}
+
+/// The command line's definition, every command and flag, as clap parses
+/// it: what the documentation's examples are checked against.
+pub fn definition() -> clap::Command {
+    Cli::command()
 }
 
 /// Runs the command line; the process exit code is the result.
@@ -134,6 +149,8 @@ pub fn run() -> ExitCode {
             Command::Backup { file } => archive::backup(settings, file).await,
             Command::Token(command) => token::run(settings, command).await,
             Command::Verify(args) => verify::run(settings, args).await,
+            Command::Lookup(args) => lookup::run(settings, args).await,
+            Command::Inbox(args) => inbox::run(settings, args).await,
             Command::Follow { target } => federation::follow(settings, target).await,
             Command::Unfollow { target } => federation::unfollow(settings, target).await,
             Command::Requests(command) => federation::requests(settings, command).await,

@@ -7,20 +7,7 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 use crate::on_both_backends;
-use crate::rig::TestDatabase;
-
-/// The binary with no inherited `PASSERELLE_*` settings, run in an empty
-/// directory so no stray `passerelle.toml` is read.
-fn passerelle(dir: &std::path::Path) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_passerelle"));
-    for (key, _) in std::env::vars() {
-        if key.starts_with("PASSERELLE_") {
-            command.env_remove(key);
-        }
-    }
-    command.current_dir(dir).stdin(Stdio::null());
-    command
-}
+use crate::rig::{TestDatabase, passerelle};
 
 fn stderr_of(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()

@@ -25,7 +25,7 @@ fn free_port_run() -> u16 {
 async fn the_demo_runs_and_the_pending_request_can_be_approved() {
     let dir = tempfile::tempdir().unwrap();
     let base = free_port_run();
-    let mut demo = tokio::process::Command::new(env!("CARGO_BIN_EXE_passerelle"))
+    let mut demo = tokio::process::Command::from(crate::rig::passerelle(dir.path()))
         .args(["demo", "--dir"])
         .arg(dir.path())
         .args(["--base-port", &base.to_string()])

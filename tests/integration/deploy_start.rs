@@ -44,13 +44,8 @@ fn unit_command(
         .split_whitespace()
         .map(|w| w.replace("%d", credentials.to_str().unwrap()));
     assert_eq!(words.next().as_deref(), Some("/usr/local/bin/passerelle"));
-    let mut command = Command::new(env!("CARGO_BIN_EXE_passerelle"));
+    let mut command = crate::rig::passerelle(&std::env::temp_dir());
     command.args(words);
-    for (key, _) in std::env::vars() {
-        if key.starts_with("PASSERELLE_") {
-            command.env_remove(key);
-        }
-    }
     for assignment in service_values(unit, "Environment") {
         let (name, value) = assignment.split_once('=').unwrap();
         command.env(name, value);

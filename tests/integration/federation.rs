@@ -400,24 +400,7 @@ on_both_backends!(key_rotation_is_followed, governance_from_the_command_line);
 
 /// The binary, configured as `node` (its URL, database and slug).
 fn cli_for(node: &TestNode) -> std::process::Command {
-    cli_with(&node.settings)
-}
-
-fn cli_with(settings: &passerelle::Settings) -> std::process::Command {
-    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_passerelle"));
-    for (key, _) in std::env::vars() {
-        if key.starts_with("PASSERELLE_") {
-            command.env_remove(key);
-        }
-    }
-    command
-        .env("PASSERELLE_PUBLIC_URL", settings.public_url.as_str())
-        .env("PASSERELLE_DATABASE_URL", &settings.database_url)
-        .env("PASSERELLE_PLATFORM__SLUG", &settings.platform.slug)
-        .env("PASSERELLE_FEDERATION__ALLOW_PRIVATE_ADDRESSES", "true")
-        .current_dir(std::env::temp_dir())
-        .stdin(std::process::Stdio::null());
-    command
+    crate::rig::passerelle_as(&node.settings)
 }
 
 fn run_cli(node: &TestNode, args: &[&str]) -> String {
@@ -425,7 +408,10 @@ fn run_cli(node: &TestNode, args: &[&str]) -> String {
 }
 
 fn run_cli_with(settings: &passerelle::Settings, args: &[&str]) -> String {
-    let output = cli_with(settings).args(args).output().unwrap();
+    let output = crate::rig::passerelle_as(settings)
+        .args(args)
+        .output()
+        .unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(output.status.success(), "passerelle {args:?}: {stderr}");
     String::from_utf8(output.stdout).unwrap()

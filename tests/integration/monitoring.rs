@@ -39,7 +39,7 @@ fn names_in(expr: &str, prefix: &str) -> BTreeSet<String> {
 /// The names the node registers: the first string literal of each
 /// `counter(`, `histogram(` and `gauge(` call, with the registry's prefix;
 /// a histogram also exports `_bucket`, `_sum` and `_count`.
-fn registered() -> BTreeSet<String> {
+pub(crate) fn registered() -> BTreeSet<String> {
     let source = read("crates/observability/src/metrics.rs");
     let mut names = BTreeSet::new();
     for call in ["counter(", "histogram(", "gauge("] {

@@ -53,16 +53,8 @@ impl Binary {
     }
 
     pub fn command(&self) -> Command {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_passerelle"));
-        for (key, _) in std::env::vars() {
-            if key.starts_with("PASSERELLE_") {
-                command.env_remove(key);
-            }
-        }
+        let mut command = crate::rig::passerelle(&std::env::temp_dir());
         command.envs(self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())));
-        command
-            .current_dir(std::env::temp_dir())
-            .stdin(Stdio::null());
         command
     }
 

@@ -9,19 +9,11 @@ use crate::rig::skipped;
 
 /// The binary on the SQLite file `db`, in `dir`, with no inherited settings.
 fn passerelle(dir: &std::path::Path, db: &std::path::Path) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_passerelle"));
-    for (key, _) in std::env::vars() {
-        if key.starts_with("PASSERELLE_") {
-            command.env_remove(key);
-        }
-    }
-    command
-        .env(
-            "PASSERELLE_DATABASE_URL",
-            format!("sqlite://{}", db.display()),
-        )
-        .current_dir(dir)
-        .stdin(Stdio::null());
+    let mut command = crate::rig::passerelle(dir);
+    command.env(
+        "PASSERELLE_DATABASE_URL",
+        format!("sqlite://{}", db.display()),
+    );
     command
 }
 

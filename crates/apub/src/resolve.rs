@@ -51,6 +51,13 @@ async fn fetched(ctx: &Context, actor: &Url) -> Result<Peer> {
 
 /// The peer a handle (`name@host`) names, through the host's WebFinger.
 pub async fn handle(ctx: &Context, handle: &str, host: &str) -> Result<Peer> {
+    let actor_url = webfinger(ctx, handle, host).await?;
+    actor(ctx, &actor_url).await
+}
+
+/// The actor URL that `host`'s WebFinger gives for a handle (`name@host`);
+/// nothing is stored.
+pub async fn webfinger(ctx: &Context, handle: &str, host: &str) -> Result<Url> {
     let scheme = ctx.settings.public_url.scheme();
     let mut url = Url::parse(&format!("{scheme}://{host}/.well-known/webfinger"))
         .map_err(|_| Error::BadRequest(format!("`{host}` is not a host name")))?;
@@ -80,7 +87,7 @@ pub async fn handle(ctx: &Context, handle: &str, host: &str) -> Result<Peer> {
             "{host} names no actor for {handle}"
         )));
     };
-    actor(ctx, &actor_url).await
+    Ok(actor_url)
 }
 
 fn unavailable(error: &FetchError) -> Error {

@@ -15,6 +15,18 @@ impl Settings {
         Self::load_from(path, Env::prefixed(ENV_PREFIX).split("__"))
     }
 
+    /// Reads settings from the defaults and `text`, a settings file's
+    /// contents, with no environment: the example file and the
+    /// documentation's snippets are checked with the loader the node uses.
+    pub fn from_toml(text: &str) -> Result<Settings, ConfigError> {
+        let settings: Settings = Figment::from(Serialized::defaults(Settings::default()))
+            .merge(Toml::string(text))
+            .extract()
+            .map_err(|e| ConfigError::Invalid(describe(e, Some(Path::new("the given text")))))?;
+        settings.validate()?;
+        Ok(settings)
+    }
+
     pub(super) fn load_from(path: Option<&Path>, env: Env) -> Result<Settings, ConfigError> {
         let mut figment = Figment::from(Serialized::defaults(Settings::default()));
         let file = match path {

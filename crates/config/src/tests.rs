@@ -237,3 +237,11 @@ fn the_console_time_zone_is_an_iana_name() {
     let error = load_toml("[console]\ntime_zone = \"Mars/Olympus\"\n").unwrap_err();
     assert!(error.to_string().contains("console.time_zone"), "{error}");
 }
+
+#[test]
+fn text_is_read_as_a_file_is_without_the_environment() {
+    let settings = Settings::from_toml("[platform]\nslug = \"ofn\"\n").expect("loads");
+    assert_eq!(settings.platform.slug, "ofn");
+    let err = Settings::from_toml("[delivery]\nin_flightt = 3\n").expect_err("unknown key");
+    assert!(err.to_string().contains("in_flightt"), "{err}");
+}

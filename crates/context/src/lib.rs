@@ -3,6 +3,7 @@
 //! server or of the federation library travels down through it.
 
 pub mod backfills;
+pub mod inbox_tap;
 pub mod key_fetches;
 pub mod knocking;
 pub mod limits;
@@ -44,6 +45,8 @@ pub struct Context {
     pub process: Arc<str>,
     /// Which HTTP signature each server accepted.
     pub knocking: Arc<knocking::Knocking>,
+    /// What the inbox receives, for `passerelle inbox`.
+    pub inbox_tap: Arc<inbox_tap::InboxTap>,
 }
 
 impl Context {
@@ -68,6 +71,7 @@ impl Context {
             backfills: Arc::default(),
             process: format!("process-{}", uuid::Uuid::new_v4()).into(),
             knocking: Arc::default(),
+            inbox_tap: Arc::default(),
         })
     }
 }

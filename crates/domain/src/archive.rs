@@ -2,7 +2,7 @@
 //! JSON lines, readable by either engine.
 //!
 //! - line 1, the header: `{"format":"passerelle-export","version":1,
-//!   "schema":12,"exported_at":"…","engine":"sqlite","tables":[…]}` —
+//!   "schema":22,"exported_at":"…","engine":"sqlite","tables":[…]}` —
 //!   `schema` is the latest migration applied, `tables` every table in
 //!   insertion order (parents before the tables referencing them);
 //! - one line per row: `{"table":"objects","row":{"id":1,…}}`, every

@@ -16,6 +16,7 @@ use crate::apub::actor::INBOX_PATH;
 use crate::apub::collection_sync::{self, CollectionSync};
 use crate::apub::peer::domain_of;
 use crate::apub::signer::{self, SignedRequest};
+use crate::context::inbox_tap::Received;
 use crate::context::limits::Door;
 use crate::domain::follows::synchronization;
 use crate::domain::inbound;
@@ -55,9 +56,23 @@ async fn receive_whole(state: NodeState, request: Request) -> Result<Response> {
         uri: &parts.uri,
         body: Some(&body),
     };
-    let sender = signer::authenticate(&state, &request, Some(&actor)).await?;
+    let copy = state.inbox_tap.listened().then(|| envelope.clone());
+    let sender = match signer::authenticate(&state, &request, Some(&actor)).await {
+        Ok(sender) => sender,
+        Err(refused) => {
+            tap(
+                &state,
+                copy,
+                Err(refused.to_string()),
+                Err(refused.to_string()),
+            );
+            return Err(refused.into());
+        }
+    };
     state.limits.check(Door::InboxPerActor, &sender.actor_uri)?;
     let accepted = inbound::accept(&state, envelope, &sender).await;
+    let outcome = accepted.as_ref().map(|_| ()).map_err(ToString::to_string);
+    tap(&state, copy, Ok(sender.actor_uri.clone()), outcome);
     // FEP-8fcf, after the activity (welcome or not: a follow lost here
     // refuses the sender's publications, which is what the check repairs),
     // in a task of its own, and only for this verified sender. A header
@@ -73,6 +88,23 @@ async fn receive_whole(state: NodeState, request: Request) -> Result<Response> {
     }
     accepted?;
     Ok(StatusCode::ACCEPTED.into_response())
+}
+
+/// Tells `passerelle inbox`, when it listens, what came and what the
+/// checks decided.
+fn tap(
+    state: &NodeState,
+    activity: Option<Value>,
+    signature: std::result::Result<String, String>,
+    outcome: std::result::Result<(), String>,
+) {
+    if let Some(activity) = activity {
+        state.inbox_tap.send(Received {
+            activity,
+            signature,
+            outcome,
+        });
+    }
 }
 
 fn actor_of(envelope: &Value) -> crate::error::Result<Url> {

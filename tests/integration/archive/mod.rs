@@ -29,15 +29,8 @@ fn passerelle(dir: &Path, database_url: &str, args: &[&str]) -> Output {
 /// The binary on `database_url`, in `dir`, with no other settings, not
 /// started yet.
 pub(crate) fn passerelle_command(dir: &Path, database_url: &str, args: &[&str]) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_passerelle"));
-    for (key, _) in std::env::vars() {
-        if key.starts_with("PASSERELLE_") {
-            command.env_remove(key);
-        }
-    }
+    let mut command = crate::rig::passerelle(dir);
     command
-        .current_dir(dir)
-        .stdin(Stdio::null())
         .env("PASSERELLE_DATABASE_URL", database_url)
         .args(args);
     command
@@ -387,12 +380,9 @@ async fn migrate_check_tells_current_behind_and_ahead(db: TestDatabase) {
         .await;
     fails_saying(&check(&newer.url), "schema ahead");
     fails_saying(&passerelle(dir, &newer.url, &["migrate"]), "99999");
-    let mut serve = Command::new(env!("CARGO_BIN_EXE_passerelle"));
+    let mut serve = passerelle_command(dir, &newer.url, &["serve"]);
     serve
-        .current_dir(dir)
-        .env("PASSERELLE_DATABASE_URL", &newer.url)
         .env("PASSERELLE_LISTEN", "127.0.0.1:0")
-        .arg("serve")
         .stdout(Stdio::null())
         .stderr(Stdio::null());
     let mut child = serve.spawn().expect("serve");

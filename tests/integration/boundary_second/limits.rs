@@ -125,12 +125,8 @@ async fn proxy_variables_do_not_reroute_outbound_requests() {
         ("application/activity+json", r#"{"type":"Note"}"#.into()),
     );
     target.serve(documents);
-    let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_passerelle"));
-    for (key, _) in std::env::vars() {
-        if key.starts_with("PASSERELLE_") || key.to_lowercase() == "no_proxy" {
-            command.env_remove(key);
-        }
-    }
+    let mut command = tokio::process::Command::from(crate::rig::passerelle(&std::env::temp_dir()));
+    command.env_remove("NO_PROXY").env_remove("no_proxy");
     for name in [
         "HTTP_PROXY",
         "HTTPS_PROXY",
@@ -142,8 +138,6 @@ async fn proxy_variables_do_not_reroute_outbound_requests() {
     }
     let note = target.url("/note");
     let output = command
-        .current_dir(std::env::temp_dir())
-        .stdin(std::process::Stdio::null())
         .args(["verify", &note, "--allow-private-addresses"])
         .output()
         .await

@@ -13,20 +13,7 @@ on_both_backends!(one_off_import_from_the_command_line);
 
 /// The binary with the node's settings in the environment.
 fn cli(node: &TestNode) -> std::process::Command {
-    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_passerelle"));
-    for (key, _) in std::env::vars() {
-        if key.starts_with("PASSERELLE_") {
-            command.env_remove(key);
-        }
-    }
-    command
-        .env("PASSERELLE_PUBLIC_URL", node.settings.public_url.as_str())
-        .env("PASSERELLE_DATABASE_URL", &node.settings.database_url)
-        .env("PASSERELLE_PLATFORM__SLUG", &node.settings.platform.slug)
-        .env("PASSERELLE_FEDERATION__ALLOW_PRIVATE_ADDRESSES", "true")
-        .current_dir(std::env::temp_dir())
-        .stdin(std::process::Stdio::null());
-    command
+    crate::rig::passerelle_as(&node.settings)
 }
 
 async fn one_off_import_from_the_command_line(db: TestDatabase) {

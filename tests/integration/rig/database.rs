@@ -166,9 +166,15 @@ impl TestDatabase {
     }
 }
 
+/// The URL of `schema` on `base`. Its sessions commit without waiting
+/// for the WAL flush (`synchronous_commit=off`): a commit is as visible
+/// and as atomic, only a crash of the PostgreSQL server itself could lose
+/// the last ones, which no test here does (the restart test runs a cluster
+/// of its own), and the suite's many small transactions stop waiting on
+/// the disk.
 fn with_search_path(base: &str, schema: &str) -> String {
     let separator = if base.contains('?') { '&' } else { '?' };
-    format!("{base}{separator}options=-c%20search_path%3D{schema}")
+    format!("{base}{separator}options=-c%20search_path%3D{schema}%20-c%20synchronous_commit%3Doff")
 }
 
 fn postgres_unavailable(url: &str, why: &str) -> Option<TestDatabase> {

@@ -1,6 +1,7 @@
 //! The test rig: real nodes on loopback ports over a fresh database each,
 //! SQLite or PostgreSQL. Every integration test starts from here.
 
+mod binary;
 mod database;
 pub mod federation;
 mod node;
@@ -8,6 +9,7 @@ mod proxy;
 mod skips;
 mod waiting;
 
+pub use binary::{passerelle, passerelle_as};
 pub use database::{Backend, TestDatabase, postgres_base_url, under_ci};
 pub use node::TestNode;
 pub use proxy::TcpProxy;
@@ -71,11 +73,10 @@ pub fn verify_offline(node: &TestNode, document: &Value) -> (bool, String) {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("document.json");
     std::fs::write(&file, serde_json::to_vec(document).unwrap()).unwrap();
-    let output = std::process::Command::new(env!("CARGO_BIN_EXE_passerelle"))
+    let output = passerelle(dir.path())
         .env("PASSERELLE_PUBLIC_URL", node.settings.public_url.as_str())
         .args(["verify", "--allow-private-addresses"])
         .arg(&file)
-        .current_dir(dir.path())
         .output()
         .unwrap();
     let said = format!(
