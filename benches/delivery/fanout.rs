@@ -110,6 +110,16 @@ pub struct Sinks {
     ports: Vec<u16>,
 }
 
+impl Sinks {
+    /// Sinks served elsewhere (another runtime), on `ports`.
+    pub fn on_ports(ports: Vec<u16>) -> Sinks {
+        Sinks {
+            received: Arc::default(),
+            ports,
+        }
+    }
+}
+
 pub async fn sinks(listeners: usize) -> Sinks {
     let received = Arc::new(AtomicUsize::new(0));
     let mut ports = Vec::new();

@@ -2,7 +2,8 @@
 //! ceiling it is measured against in the same run on the same machine:
 //! fan-out against signatures/s (every delivery is signed afresh), intake
 //! against Ed25519 verifications/s (every proposal carries a proof and an
-//! HTTP signature), propagation and memory against the targets of issue 15.
+//! HTTP signature), propagation and memory against the targets of issue 15,
+//! fan-out to distant peers against the window's `in_flight / rtt`.
 //!
 //! Run: `cargo bench --bench delivery` (optionally `-- OFFERS PEERS` for the
 //! end-to-end run); `PASSERELLE_BENCH_QUICK=1` runs the same scenarios small
@@ -27,6 +28,7 @@ mod ingress;
 mod memory;
 mod plot;
 mod propagation;
+mod rtt;
 
 use std::time::Duration;
 
@@ -45,6 +47,8 @@ struct Plan {
     backlog_offers: usize,
     scaling_followers: [usize; 3],
     scaling_offers: usize,
+    /// Offers each of the 20 distant peers receives, per round trip.
+    rtt_offers: usize,
 }
 
 impl Plan {
@@ -61,6 +65,7 @@ impl Plan {
                 backlog_offers: 200,
                 scaling_followers: [10, 100, 1_000],
                 scaling_offers: 3,
+                rtt_offers: 24,
             }
         } else {
             Plan {
@@ -74,6 +79,7 @@ impl Plan {
                 backlog_offers: 10_000,
                 scaling_followers: [100, 1_000, 10_000],
                 scaling_offers: 10,
+                rtt_offers: 200,
             }
         };
         if let Some(offers) = args.first() {
@@ -210,9 +216,28 @@ async fn memory_figures(
     }
 }
 
+/// Per-peer throughput to 20 peers whose inboxes answer after 20, 80 and
+/// 150 ms, against what the window allows: `delivery.in_flight` requests
+/// per round trip.
+async fn fanout_rtt(dir: &std::path::Path, plan: &Plan, records: &mut Vec<serde_json::Value>) {
+    const PEERS: usize = 20;
+    let in_flight = passerelle::config::Settings::default().delivery.in_flight;
+    for rtt_ms in [20_u64, 80, 150] {
+        let rtt = Duration::from_millis(rtt_ms);
+        let rate = rtt::per_peer(dir, PEERS, rtt, plan.rtt_offers).await;
+        records.push(record(
+            &format!("fanout_rtt_{rtt_ms}ms"),
+            rate,
+            "deliveries/s per peer",
+            in_flight as f64 / rtt.as_secs_f64(),
+            &format!("delivery.in_flight ({in_flight}) / {rtt_ms} ms round trip, {PEERS} peers"),
+        ));
+    }
+}
+
 /// Whether a part of the bench runs: all of them, or those named in
 /// `PASSERELLE_BENCH_ONLY` (comma-separated: end_to_end, fanout, ingress,
-/// propagation, postgres, scaling, memory).
+/// propagation, postgres, scaling, fanout_rtt, memory).
 fn wanted(part: &str) -> bool {
     std::env::var("PASSERELLE_BENCH_ONLY")
         .map_or(true, |only| only.split(',').any(|name| name.trim() == part))
@@ -293,6 +318,9 @@ async fn main() {
     }
     if wanted("scaling") {
         scaling(dir.path(), &plan, &mut records).await;
+    }
+    if wanted("fanout_rtt") {
+        fanout_rtt(dir.path(), &plan, &mut records).await;
     }
     if wanted("memory") {
         memory_figures(dir.path(), &plan, quick, &mut records).await;

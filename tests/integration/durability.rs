@@ -13,7 +13,7 @@ use crate::rig::{TestDatabase, TestNode, eventually, get_json};
 on_both_backends!(
     kill_9_loses_nothing,
     a_receiver_killed_again_and_again_loses_nothing,
-    a_sender_killed_again_and_again_delivers_everything_once_in_order,
+    a_sender_killed_again_and_again_delivers_everything_once,
 );
 
 async fn kill_9_loses_nothing(db: TestDatabase) {
@@ -173,12 +173,13 @@ const FOLLOWERS: usize = 3;
 /// B (the real binary) has three followers and 1,000 offers to fan out;
 /// it is killed with SIGKILL three times at random points of the fan-out
 /// (once its first follower holds about a quarter, a half, three quarters)
-/// and restarted. Every follower ends up with every offer, in publication
-/// order, each processed once.
-async fn a_sender_killed_again_and_again_delivers_everything_once_in_order(db: TestDatabase) {
+/// and restarted. Every follower ends up with every offer, each processed
+/// once (a window per peer lets different offers overtake each other, so
+/// the sets are compared; `window::` checks each object's own order).
+async fn a_sender_killed_again_and_again_delivers_everything_once(db: TestDatabase) {
     use rand::Rng;
 
-    use crate::replicas::{arrived_in_order, published_names};
+    use crate::replicas::{arrived, published_names, sorted};
     let port = free_port();
     let b = Binary::node("velocoop", &db.url, port, port);
     let process = b.serve().await;
@@ -224,7 +225,10 @@ async fn a_sender_killed_again_and_again_delivers_everything_once_in_order(db: T
     let published = published_names(&b, &token).await;
     assert_eq!(published.len(), FANNED_OUT);
     for (peer, _) in &followers {
-        assert_eq!(arrived_in_order(peer, FANNED_OUT, &db).await, published);
+        assert_eq!(
+            sorted(arrived(peer, FANNED_OUT, &db).await),
+            sorted(published.clone())
+        );
         let metrics = peer.get("/metrics").await.text().await.unwrap();
         let processed = crate::rig::metric_value(
             &metrics,

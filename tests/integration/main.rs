@@ -59,3 +59,4 @@ mod reliability;
 mod replicas;
 mod replicas_proxy;
 mod webhook_doc;
+mod window;

@@ -1,5 +1,7 @@
 //! Two `passerelle serve` processes on one PostgreSQL database share the
-//! delivery work: 500 activities reach each of three peers once, in order;
+//! delivery work: 500 activities reach each of three peers once (each
+//! offer's one `Create`: with a window per peer, different offers may
+//! arrive in any order, so the sets are compared);
 //! when a replica is killed mid-delivery, the other takes its peers over
 //! as soon as it is known dead (or its lease has run out), and nothing is
 //! lost.
@@ -21,7 +23,7 @@ const ARRIVAL_SECONDS: u64 = 240;
 
 #[ignore = "needs PostgreSQL: scripts/test runs it (or cargo test -- --include-ignored)"]
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn two_processes_deliver_everything_once_in_order() {
+async fn two_processes_deliver_everything_once() {
     let Some(db) = TestDatabase::new(Backend::Postgres).await else {
         return;
     };
@@ -72,7 +74,10 @@ async fn two_processes_deliver_everything_once_in_order() {
     assert_eq!(published.len(), ACTIVITIES);
     let mut duplicates = 0;
     for (peer, _, _) in &peers {
-        assert_eq!(arrived_in_order(peer, ACTIVITIES, &db).await, published);
+        assert_eq!(
+            sorted(arrived(peer, ACTIVITIES, &db).await),
+            sorted(published.clone())
+        );
         let processed = r#"passerelle_inbox_activities_total{outcome="processed",type="Create"}"#;
         assert_eq!(metric(peer, processed).await, ACTIVITIES as u64);
         duplicates += metric(
@@ -91,10 +96,12 @@ async fn two_processes_deliver_everything_once_in_order() {
     );
     let failed = b1.metric(&sent("failed")).await + b2.metric(&sent("failed")).await;
     // An activity reaches a peer twice only when it is sent again after an
-    // attempt that failed on our side (a timeout the peer had already
-    // processed); never because two replicas sent it.
+    // attempt that failed (a timeout the peer had already processed, or
+    // the rest of a window in flight above a failed one, which the cursor
+    // could not pass); never because two replicas sent it.
+    let window = 8;
     assert!(
-        duplicates <= failed,
+        duplicates <= failed * window,
         "{duplicates} activities delivered twice, only {failed} attempts failed"
     );
     // Each peer also got its `Accept`: sent once too.
@@ -161,8 +168,8 @@ async fn two_processes_deliver_everything_once_in_order() {
     assert_eq!(published.len(), ACTIVITIES + AFTER_THE_KILL);
     for (peer, _, _) in &peers {
         assert_eq!(
-            arrived_in_order(peer, ACTIVITIES + AFTER_THE_KILL, &db).await,
-            published
+            sorted(arrived(peer, ACTIVITIES + AFTER_THE_KILL, &db).await),
+            sorted(published.clone())
         );
     }
     eprintln!("taken over and delivered in {:?}", taken_over.elapsed());
@@ -204,9 +211,17 @@ async fn names_in_pages(first_page: &str, token: &str, pointer: &str) -> Vec<Str
     }
 }
 
+/// `names` in one order, to compare what arrived with what was published
+/// when offers travel side by side (each offer's own activities still
+/// arrive in order: `window::` checks that).
+pub fn sorted(mut names: Vec<String>) -> Vec<String> {
+    names.sort();
+    names
+}
+
 /// The peer's catalog once it holds `count` offers, in arrival order; on
 /// timeout, the senders' stream states say where delivery stalled.
-pub async fn arrived_in_order(peer: &TestNode, count: usize, db: &TestDatabase) -> Vec<String> {
+pub async fn arrived(peer: &TestNode, count: usize, db: &TestDatabase) -> Vec<String> {
     let platform = peer.token(Scope::Platform).await;
     let deadline = Instant::now() + std::time::Duration::from_secs(ARRIVAL_SECONDS);
     loop {

@@ -150,6 +150,9 @@ pub struct DeliverySettings {
     pub dead_after: std::time::Duration,
     /// Peers whose streams are delivered at the same time.
     pub parallel_peers: usize,
+    /// Requests in flight to one peer at most (1..=64): the ceiling of its
+    /// window, which halves when the peer says to slow down.
+    pub in_flight: usize,
     /// How long a replica holds a peer's stream: a replica that dies has
     /// its peers taken over by another after this long.
     #[serde(with = "humantime_serde")]
@@ -324,6 +327,7 @@ impl Default for Settings {
             delivery: DeliverySettings {
                 dead_after: std::time::Duration::from_secs(7 * 24 * 3600),
                 parallel_peers: 32,
+                in_flight: 8,
                 lease: std::time::Duration::from_secs(60),
                 webhook_retention: std::time::Duration::from_secs(7 * 24 * 3600),
             },

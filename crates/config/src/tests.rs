@@ -33,6 +33,18 @@ fn the_retention_check_is_at_least_a_second() {
 }
 
 #[test]
+fn the_window_per_peer_is_between_1_and_64() {
+    for refused in ["0", "65"] {
+        let error = load_toml(&format!("[delivery]\nin_flight = {refused}\n")).unwrap_err();
+        assert!(error.to_string().contains("delivery.in_flight"), "{error}");
+    }
+    for accepted in [1, 64] {
+        let settings = load_toml(&format!("[delivery]\nin_flight = {accepted}\n")).expect("loads");
+        assert_eq!(settings.delivery.in_flight, accepted);
+    }
+}
+
+#[test]
 fn dfc_sources_are_read_and_checked() {
     let settings = load_toml(
         "[[dfc.sources]]\ncatalog_url = \"https://ofn.example/api/dfc/enterprises/4/catalog_items\"\n\

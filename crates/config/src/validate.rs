@@ -152,6 +152,15 @@ impl Settings {
                 reason: "must be at least 1".to_owned(),
             });
         }
+        if !(1..=64).contains(&self.delivery.in_flight) {
+            return Err(ConfigError::BadValue {
+                key: "delivery.in_flight",
+                reason: format!(
+                    "must be between 1 and 64 requests in flight per peer, not {}",
+                    self.delivery.in_flight
+                ),
+            });
+        }
         if self.delivery.lease < std::time::Duration::from_secs(2) {
             return Err(ConfigError::BadValue {
                 key: "delivery.lease",

@@ -1,10 +1,12 @@
 //! The durable outgoing queue. The activity log is the queue: each peer
-//! has a stream whose cursor is the id of the last activity it received
-//! (or was skipped for), as in Lemmy's federation queue. Storage grows with
-//! activities + peers; each peer gets activities in log order; a failing
-//! peer backs off without holding the others up. With several replicas on
-//! one PostgreSQL database, a stream is driven by the replica holding its
-//! lease. Webhook events to the platform ride the same loop.
+//! has a stream whose cursor is the highest activity below which it
+//! received (or was skipped for) everything, as in Lemmy's federation
+//! queue. Storage grows with activities + peers; up to a window of
+//! requests is in flight to each peer, activities about one object in log
+//! order; a failing peer backs off without holding the others up. With
+//! several replicas on one PostgreSQL database, a stream is driven by the
+//! replica holding its lease. Webhook events to the platform ride the same
+//! loop.
 
 mod addressing;
 mod backoff;
@@ -12,13 +14,29 @@ mod pass;
 mod replicas;
 mod sender;
 mod webhooks;
+mod window;
 
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use tokio::sync::watch;
 use tokio::task::JoinSet;
 
 use crate::context::Context;
+use crate::model::PeerId;
+use crate::window::Window;
+
+/// Each peer's window as its last pass left it, so a peer that asked us
+/// to slow down is not sent a full window again at its next pass (kept in
+/// this process: a restart opens every window fully).
+type Windows = Arc<Mutex<HashMap<PeerId, Window>>>;
+
+/// The windows, even after a pass panicked holding them: a window is a
+/// hint, never left half-written.
+fn lock(windows: &Windows) -> MutexGuard<'_, HashMap<PeerId, Window>> {
+    windows.lock().unwrap_or_else(PoisonError::into_inner)
+}
 
 /// Activities sent to one peer per pass.
 const BATCH: i64 = 50;
@@ -43,6 +61,7 @@ async fn run_streams(state: Context, mut stop: watch::Receiver<bool>) {
     let parallel = state.settings.delivery.parallel_peers;
     let lease = state.settings.delivery.lease;
     let mut passes = JoinSet::new();
+    let windows = Windows::default();
     loop {
         if *stop.borrow() {
             // In-flight passes end by half their lease and release it.
@@ -65,9 +84,10 @@ async fn run_streams(state: Context, mut stop: watch::Receiver<bool>) {
             {
                 Ok(streams) => {
                     for stream in streams {
-                        let (state, owner) = (state.clone(), owner.clone());
+                        let (state, owner, windows) =
+                            (state.clone(), owner.clone(), windows.clone());
                         passes.spawn(async move {
-                            pass::deliver_stream(&state, &owner, stream, BATCH).await
+                            pass::deliver_stream(&state, &owner, stream, BATCH, &windows).await
                         });
                     }
                 }

@@ -31,10 +31,13 @@ pub(crate) enum Outcome {
     Refused(StatusCode),
     /// 404 or 410 from the inbox itself: the peer is gone.
     Gone(StatusCode),
-    /// To retry, not before `retry_after` when the peer said so.
+    /// To retry, not before `retry_after` when the peer said so;
+    /// `slow_down` when the peer is overloaded (429, 5xx, `Retry-After`)
+    /// rather than unreachable, so fewer requests go to it at once.
     Failed {
         error: String,
         retry_after: Option<Duration>,
+        slow_down: bool,
     },
 }
 
@@ -56,6 +59,7 @@ pub(super) async fn post(
         Err(e) => Outcome::Failed {
             error: e.to_string(),
             retry_after: None,
+            slow_down: false,
         },
     }
 }
@@ -92,9 +96,13 @@ pub(crate) fn outcome_of(response: &reqwest::Response, target: &str, failures: i
     {
         Outcome::Refused(status)
     } else {
+        let retry_after = retry_after(response.headers());
         Outcome::Failed {
             error: format!("{target} answered {status}"),
-            retry_after: retry_after(response.headers()),
+            slow_down: status == StatusCode::TOO_MANY_REQUESTS
+                || status.is_server_error()
+                || retry_after.is_some(),
+            retry_after,
         }
     }
 }
@@ -123,6 +131,7 @@ async fn try_post(
                 return Ok(Outcome::Failed {
                     error: passerelle_outbound::describe(&e),
                     retry_after: None,
+                    slow_down: false,
                 });
             }
         };
@@ -136,6 +145,7 @@ async fn try_post(
                         Err(e) => Outcome::Failed {
                             error: passerelle_outbound::describe(&e),
                             retry_after: None,
+                            slow_down: false,
                         },
                     });
                 }
@@ -161,6 +171,7 @@ async fn try_post(
         None => Outcome::Failed {
             error: "no signature scheme to try".into(),
             retry_after: None,
+            slow_down: false,
         },
     })
 }

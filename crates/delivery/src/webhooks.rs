@@ -56,6 +56,7 @@ async fn deliver(state: &Context, event: &WebhookEventRow) -> crate::error::Resu
         Err(e) => Outcome::Failed {
             error: passerelle_outbound::describe(&e),
             retry_after: None,
+            slow_down: false,
         },
     };
     match outcome {
@@ -82,7 +83,9 @@ async fn deliver(state: &Context, event: &WebhookEventRow) -> crate::error::Resu
             )
             .await
         }
-        Outcome::Failed { error, retry_after } => {
+        Outcome::Failed {
+            error, retry_after, ..
+        } => {
             state
                 .metrics
                 .deliveries

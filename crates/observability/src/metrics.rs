@@ -3,7 +3,8 @@
 //! each report their own figures.
 
 use prometheus::{
-    Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, Opts, Registry, TextEncoder,
+    Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, IntGaugeVec, Opts, Registry,
+    TextEncoder,
 };
 
 use passerelle_model::error::{Error, Result};
@@ -26,6 +27,9 @@ pub struct Metrics {
     pub delivery_latency: HistogramVec,
     /// Activities waiting for delivery, summed over peers (set at scrape).
     pub delivery_queue_depth: IntGauge,
+    /// Requests that may be in flight to each peer now, by peer actor
+    /// (set by the delivery pass as its window grows and shrinks).
+    pub delivery_window: IntGaugeVec,
     /// Webhook events waiting for delivery (set at scrape).
     pub webhook_queue_depth: IntGauge,
     /// Peers failing for longer than `delivery.dead_after` (set at scrape).
@@ -120,6 +124,7 @@ impl Metrics {
                 "withdrawals_overdue",
                 "Withdrawals whose removal no peer receipt acknowledged within federation.removal_deadline",
             )?,
+            delivery_window: delivery_window(&registry)?,
             amendment_votes: amendment_votes(&registry)?,
             periodic_runs: periodic_runs(&registry)?,
             agreements_refused: agreements_refused(&registry)?,
@@ -209,6 +214,16 @@ fn queue_gauges(registry: &Registry) -> Result<(IntGauge, IntGauge)> {
             "Webhook events waiting for delivery",
         )?,
     ))
+}
+
+/// Requests that may be in flight to each peer now, by peer actor.
+fn delivery_window(registry: &Registry) -> Result<IntGaugeVec> {
+    labelled_gauge(
+        registry,
+        "delivery_window",
+        "Requests that may be in flight to a peer now (its window: halved on 429, 5xx or Retry-After, grown by one per acknowledged window up to delivery.in_flight)",
+        &["peer"],
+    )
 }
 
 /// Periodic tasks this process ran, by task.
@@ -314,6 +329,20 @@ fn histogram(
         .register(Box::new(histogram.clone()))
         .map_err(metrics_error)?;
     Ok(histogram)
+}
+
+/// A gauge with `labels`, registered in `registry`.
+fn labelled_gauge(
+    registry: &Registry,
+    name: &str,
+    help: &str,
+    labels: &[&str],
+) -> Result<IntGaugeVec> {
+    let gauge = IntGaugeVec::new(Opts::new(name, help), labels).map_err(metrics_error)?;
+    registry
+        .register(Box::new(gauge.clone()))
+        .map_err(metrics_error)?;
+    Ok(gauge)
 }
 
 /// A gauge, registered in `registry`.
