@@ -95,3 +95,52 @@ fn only_http_uses_axum_and_only_apub_the_federation_library() {
         }
     }
 }
+
+/// Every Rust source file under `dir`, with its text.
+fn sources(dir: &Path, found: &mut Vec<(std::path::PathBuf, String)>) {
+    for entry in std::fs::read_dir(dir)
+        .expect("a source directory")
+        .flatten()
+    {
+        let path = entry.path();
+        if path.is_dir() {
+            sources(&path, found);
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            let text = std::fs::read_to_string(&path).expect("a source file");
+            found.push((path, text));
+        }
+    }
+}
+
+/// Every RSA signature the node makes goes through AWS-LC
+/// (`NodeKeys::rsa_sign`): the federation library is used for its wire
+/// types only, never for a request it would sign itself with the `rsa`
+/// crate, and no product code signs with that crate.
+#[test]
+fn every_signature_is_made_through_aws_lc() {
+    let mut files = Vec::new();
+    sources(&Path::new(ROOT).join("src"), &mut files);
+    sources(&Path::new(ROOT).join("crates"), &mut files);
+    let signing_elsewhere = [
+        "pkcs1v15::SigningKey",
+        "activitypub_federation::fetch::object_id",
+        "activitypub_federation::fetch::collection_id",
+        "activitypub_federation::fetch::fetch_object_http",
+        "activitypub_federation::activity_sending",
+        "activitypub_federation::activity_queue",
+        "activitypub_federation::http_signatures",
+        "activitypub_federation::config",
+    ];
+    let mut found = Vec::new();
+    for (path, text) in &files {
+        // Unit tests may compare against the `rsa` crate's signatures.
+        let product = text.split("#[cfg(test)]").next().unwrap_or_default();
+        for pattern in signing_elsewhere {
+            if product.contains(pattern) {
+                found.push(format!("{}: {pattern}", path.display()));
+            }
+        }
+    }
+    assert!(files.len() > 100, "{} source files", files.len());
+    assert!(found.is_empty(), "signing outside AWS-LC: {found:#?}");
+}
