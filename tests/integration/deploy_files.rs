@@ -21,7 +21,7 @@ fn read(path: &str) -> String {
     std::fs::read_to_string(repo(path)).unwrap_or_else(|e| panic!("{path}: {e}"))
 }
 
-fn yaml_documents(path: &str) -> Vec<Value> {
+pub(crate) fn yaml_documents(path: &str) -> Vec<Value> {
     let text = read(path);
     serde_yaml_ng::Deserializer::from_str(&text)
         .map(|document| {
@@ -60,7 +60,7 @@ pub fn settings_from(
 
 /// Compose's `${NAME:-default}` becomes its default, `${NAME}` a value
 /// that passes as a host name.
-fn interpolate(value: &str) -> String {
+pub(crate) fn interpolate(value: &str) -> String {
     let mut out = String::new();
     let mut rest = value;
     while let Some(start) = rest.find("${") {
@@ -77,7 +77,7 @@ fn interpolate(value: &str) -> String {
     out
 }
 
-fn str_of<'a>(value: &'a Value, pointer: &[&str]) -> &'a str {
+pub(crate) fn str_of<'a>(value: &'a Value, pointer: &[&str]) -> &'a str {
     let mut at = value;
     for key in pointer {
         at = &at[*key];
