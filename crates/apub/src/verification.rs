@@ -140,3 +140,64 @@ pub async fn verify_document(
     proof::verify(document, &key)?;
     Ok(method)
 }
+
+#[cfg(test)]
+mod tests {
+    use ed25519_dalek::SigningKey;
+    use serde_json::json;
+
+    use super::*;
+    use crate::model::keys::encode_ed25519_multibase;
+    use crate::proof::ProofOptions;
+
+    const ACTOR: &str = "https://node.example/actor";
+
+    fn actor_revoking(key: &SigningKey, revoked: &str) -> Value {
+        json!({"id": ACTOR, "assertionMethod": [{
+            "id": format!("{ACTOR}#ed25519-key"), "type": "Multikey", "controller": ACTOR,
+            "publicKeyMultibase": encode_ed25519_multibase(key.verifying_key().as_bytes()),
+            "revoked": revoked,
+        }]})
+    }
+
+    fn signed_at(key: &SigningKey, created: &str) -> Value {
+        let document = json!({"id": "https://node.example/offers/1", "name": "x"});
+        proof::sign(
+            &document,
+            key,
+            &ProofOptions {
+                verification_method: &format!("{ACTOR}#ed25519-key"),
+                created,
+            },
+        )
+        .expect("signs")
+    }
+
+    #[test]
+    fn a_revoked_key_verifies_only_what_it_signed_before() {
+        let key = SigningKey::from_bytes(&[3u8; 32]);
+        let actor = actor_revoking(&key, "2026-06-01T12:00:00.000Z");
+        assert!(verify_with_actor(&actor, &signed_at(&key, "2026-06-01T11:59:59Z")).is_ok());
+        for created in ["2026-06-01T12:00:00Z", "2026-06-02T00:00:00Z"] {
+            assert!(matches!(
+                verify_with_actor(&actor, &signed_at(&key, created)),
+                Err(VerificationError::Revoked { .. })
+            ));
+        }
+        // Signing HTTP requests now: a revoked key is refused outright.
+        assert!(matches!(
+            assertion_key(&actor, &format!("{ACTOR}#ed25519-key")),
+            Some(Err(VerificationError::Revoked { .. }))
+        ));
+    }
+
+    #[test]
+    fn an_unreadable_revocation_time_counts_as_revoked() {
+        let key = SigningKey::from_bytes(&[4u8; 32]);
+        let actor = actor_revoking(&key, "soon");
+        assert!(matches!(
+            verify_with_actor(&actor, &signed_at(&key, "2020-01-01T00:00:00Z")),
+            Err(VerificationError::Revoked { .. })
+        ));
+    }
+}
