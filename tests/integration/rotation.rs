@@ -109,6 +109,8 @@ async fn ed25519_rotation_keeps_old_proofs_and_followers(db: TestDatabase) {
         methods[0]["publicKeyMultibase"],
         methods[1]["publicKeyMultibase"]
     );
+    // `revoked` is a term of the Multikey context the actor already cites.
+    crate::jsonld::assert_terms_defined(&b, "the rotated actor", &actor);
     let audit = b.api("/api/v1/admin/audit", &b_admin).await;
     assert_eq!(audit["items"][0]["action"], "keys.rotated", "{audit}");
 
