@@ -73,7 +73,7 @@ fn signed_create(
         activity
     };
     let body = activity.to_string();
-    let key_id = passerelle::apub::actor::ed25519_key_id(&ctx.settings).to_string();
+    let key_id = passerelle::apub::actor::ed25519_key_id(&ctx.settings, &ctx.keys).to_string();
     let headers = message_signature::sign(
         &axum::http::Method::POST,
         inbox,

@@ -56,9 +56,19 @@ pub enum PeersCommand {
 
 #[derive(Subcommand)]
 pub enum KeysCommand {
-    /// Replace the RSA key that signs HTTP requests and announce it to peers.
+    /// Replace the RSA key that signs HTTP requests (or, with --ed25519,
+    /// the key that signs integrity proofs) and announce it to peers.
     /// Stop the node first; start it again afterwards.
-    Rotate,
+    Rotate {
+        /// Rotate the RSA key (what a plain `keys rotate` does)
+        #[arg(long, conflicts_with = "ed25519")]
+        rsa: bool,
+        /// Rotate the Ed25519 proof key: the new key signs under a new
+        /// verification method; the old one stays on the actor, revoked
+        /// from now on, so everything it signed still verifies
+        #[arg(long)]
+        ed25519: bool,
+    },
 }
 
 async fn open(settings: Settings) -> Result<Node, String> {
@@ -240,17 +250,25 @@ pub async fn audit(settings: Settings, limit: i64) -> Result<(), String> {
 
 pub async fn keys(settings: Settings, command: KeysCommand) -> Result<(), String> {
     match command {
-        KeysCommand::Rotate => {
+        KeysCommand::Rotate { rsa: _, ed25519 } => {
             let store = super::open_store(&settings).await?;
-            identity::rotate_rsa_key(&store)
-                .await
-                .map_err(|e| e.to_string())?;
+            let rotated = if ed25519 {
+                let fragment = identity::rotate_ed25519_key(&store, &operator())
+                    .await
+                    .map_err(|e| e.to_string())?;
+                format!("new Ed25519 proof key #{fragment}")
+            } else {
+                identity::rotate_rsa_key(&store, &operator())
+                    .await
+                    .map_err(|e| e.to_string())?;
+                "new RSA key".to_owned()
+            };
             store.close().await;
             let node = open(settings).await?;
             let told = outgoing::announce_actor(node.context())
                 .await
                 .map_err(|e| e.to_string())?;
-            println!("new RSA key in place; {told} peer(s) will be told when the node next runs");
+            println!("{rotated} in place; {told} peer(s) will be told when the node next runs");
             Ok(())
         }
     }

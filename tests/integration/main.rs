@@ -58,5 +58,6 @@ mod readme_contents;
 mod reliability;
 mod replicas;
 mod replicas_proxy;
+mod rotation;
 mod webhook_doc;
 mod window;

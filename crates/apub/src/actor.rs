@@ -9,6 +9,7 @@ use crate::context::{
     ACTIVITY_STREAMS, DATA_INTEGRITY, MULTIKEY_V1, NETWORK_CONTEXT_PATH, SECURITY_V1,
 };
 use crate::model::keys::NodeKeys;
+use crate::model::time::format_millis;
 use passerelle_config::Settings;
 
 /// Paths of the node's actor and its collections, relative to the public URL.
@@ -24,7 +25,7 @@ pub struct Endpoints {
     pub shared_inbox: Url,
 }
 
-/// A FEP-521a verification method advertising the Ed25519 proof key.
+/// A FEP-521a verification method advertising an Ed25519 proof key.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct Multikey {
@@ -33,6 +34,10 @@ pub struct Multikey {
     pub kind: String,
     pub controller: Url,
     pub public_key_multibase: String,
+    /// Controlled Identifiers' `revoked`: when a rotation retired the key.
+    /// Proofs it made before then stay valid; later ones are refused.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revoked: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -96,12 +101,7 @@ impl OrganizationActor {
                 owner: id.clone(),
                 public_key_pem: keys.rsa_public_pem.clone(),
             },
-            assertion_method: vec![Multikey {
-                id: ed25519_key_id(settings),
-                kind: "Multikey".to_owned(),
-                controller: id.clone(),
-                public_key_multibase: keys.ed25519_multibase(),
-            }],
+            assertion_method: assertion_methods(settings, keys),
             implements: crate::knocking::implements(),
             id,
         }
@@ -112,9 +112,38 @@ pub fn actor_id(settings: &Settings) -> Url {
     settings.url_for(ACTOR_PATH)
 }
 
-/// Id of the verification method that signs integrity proofs.
-pub fn ed25519_key_id(settings: &Settings) -> Url {
+/// The signing Ed25519 key, then the keys it replaced (most recent
+/// first), each marked with the time it was retired.
+fn assertion_methods(settings: &Settings, keys: &NodeKeys) -> Vec<Multikey> {
+    let method = |fragment: &str, public_key_multibase: String, revoked: Option<String>| {
+        let mut id = actor_id(settings);
+        id.set_fragment(Some(fragment));
+        Multikey {
+            id,
+            kind: "Multikey".to_owned(),
+            controller: actor_id(settings),
+            public_key_multibase,
+            revoked,
+        }
+    };
+    let mut methods = vec![method(
+        &keys.ed25519_fragment,
+        keys.ed25519_multibase(),
+        None,
+    )];
+    methods.extend(keys.retired_ed25519.iter().rev().map(|retired| {
+        method(
+            &retired.fragment,
+            retired.public_key_multibase.clone(),
+            Some(format_millis(retired.retired_at)),
+        )
+    }));
+    methods
+}
+
+/// Id of the verification method that signs integrity proofs now.
+pub fn ed25519_key_id(settings: &Settings, keys: &NodeKeys) -> Url {
     let mut id = actor_id(settings);
-    id.set_fragment(Some("ed25519-key"));
+    id.set_fragment(Some(&keys.ed25519_fragment));
     id
 }

@@ -36,7 +36,7 @@ fn rfc9421_key(ctx: &Context, signing: Signing) -> Option<(String, PrivateKey<'_
         Signing::Cavage => None,
         Signing::Rfc9421Rsa => Some((main_key_id(ctx), PrivateKey::Rsa(&ctx.keys))),
         Signing::Rfc9421Ed25519 => Some((
-            ed25519_key_id(&ctx.settings).to_string(),
+            ed25519_key_id(&ctx.settings, &ctx.keys).to_string(),
             PrivateKey::Ed25519(&ctx.keys.ed25519),
         )),
     }

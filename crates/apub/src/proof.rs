@@ -84,6 +84,16 @@ pub fn verification_method(document: &Value) -> Result<&str, ProofError> {
         .ok_or_else(|| ProofError::Malformed("no verificationMethod".into()))
 }
 
+/// When a document's proof says it was made (`created`, signed with the
+/// rest): what a verifier compares with a key's `revoked`.
+pub fn created(document: &Value) -> Result<&str, ProofError> {
+    let proof = single_proof(document)?;
+    proof
+        .get("created")
+        .and_then(Value::as_str)
+        .ok_or_else(|| ProofError::Malformed("no created".into()))
+}
+
 fn single_proof(document: &Value) -> Result<&Map<String, Value>, ProofError> {
     let object = document.as_object().ok_or(ProofError::NotAnObject)?;
     match object.get("proof") {

@@ -40,6 +40,19 @@ pub async fn refetched(ctx: &Context, actor: &Url) -> Result<Peer> {
     fetched(ctx, actor).await
 }
 
+/// The peer's actor fetched afresh because a proof names a verification
+/// method its stored actor does not list (the peer rotated its proof key,
+/// or the proof is forged): within the key-fetch bounds
+/// (`key_fetches`: once per window, the origin's budget), so forged
+/// methods cost at most one fetch.
+pub async fn refetched_for_unknown_key(ctx: &Context, actor: &Url) -> Result<Peer> {
+    let document = crate::key_fetches::fetched(ctx, actor)
+        .await?
+        .ok_or_else(|| Error::Unauthorized(format!("{actor} could not be fetched again")))?;
+    verify_actor_document(&document, actor)?;
+    Peer::store(document, None, ctx).await
+}
+
 async fn fetched(ctx: &Context, actor: &Url) -> Result<Peer> {
     domain_policy::refuse(ctx, &domain_of(actor)).await?;
     let document = fetch::fetch_signed(ctx, actor)

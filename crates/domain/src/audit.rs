@@ -61,6 +61,7 @@ pub enum Event {
     NetworkOverrideRemoved,
     TokenCreated,
     TokenRevoked,
+    KeysRotated,
 }
 
 impl Event {
@@ -116,6 +117,7 @@ impl Event {
             Event::NetworkOverrideRemoved => "network.override_removed",
             Event::TokenCreated => "token.created",
             Event::TokenRevoked => "token.revoked",
+            Event::KeysRotated => "keys.rotated",
         }
     }
 }

@@ -9,7 +9,8 @@ use url::Url;
 use crate::apub::activities::receipt::version_of;
 use crate::apub::objects::{kind_of, payload_from_object};
 use crate::apub::peer::is_peer_own;
-use crate::apub::verification::verify_with_actor;
+use crate::apub::resolve;
+use crate::apub::verification::{VerificationError, verify_with_actor};
 use crate::context::Context;
 use crate::error::{Error, Result, Violation};
 use crate::model::FollowingState;
@@ -59,7 +60,7 @@ pub async fn receive_object(
     let Some(kind) = kind_of(object) else {
         return Ok(Received::Ignored);
     };
-    let id = check_received(ctx, peer, kind, object)?;
+    let id = check_received(ctx, peer, kind, object).await?;
     let updated = version_of(object).unwrap_or_default().to_owned();
     let mut tx = change::begin(ctx).await?;
     if let Some(held) = tx.catalog_entry(id.as_str()).await? {
@@ -102,7 +103,12 @@ pub async fn receive_object(
 
 /// The object's id, once it is shown to be the peer's own, signed by the
 /// peer and valid for its kind.
-fn check_received(ctx: &Context, peer: &PeerRow, kind: ObjectKind, object: &Value) -> Result<Url> {
+async fn check_received(
+    ctx: &Context,
+    peer: &PeerRow,
+    kind: ObjectKind,
+    object: &Value,
+) -> Result<Url> {
     let id = object
         .get("id")
         .and_then(Value::as_str)
@@ -115,7 +121,7 @@ fn check_received(ctx: &Context, peer: &PeerRow, kind: ObjectKind, object: &Valu
             format!("{id} is not an https URL on the sender's origin"),
         ));
     }
-    verify_proof(ctx, peer, object)?;
+    verify_proof(ctx, peer, object).await?;
     let payload = payload_from_object(&ctx.settings, kind, object)
         .map_err(|e| refuse(ctx, "schema", format!("not a valid {}: {e}", kind.as_str())))?;
     if let Err(e) = validation::validate(kind, &strip_audience(payload)) {
@@ -178,9 +184,31 @@ fn strip_audience(mut payload: Value) -> Value {
     payload
 }
 
-fn verify_proof(ctx: &Context, peer: &PeerRow, object: &Value) -> Result<()> {
+async fn verify_proof(ctx: &Context, peer: &PeerRow, object: &Value) -> Result<()> {
     let actor: Value = serde_json::from_str(&peer.actor_json).unwrap_or(Value::Null);
-    verify_with_actor(&actor, object).map_err(|e| refuse(ctx, "proof", e.to_string()))
+    match verify_with_actor(&actor, object) {
+        Err(VerificationError::NotListed(method)) => {
+            // The peer may have rotated its proof key since its actor was
+            // stored: one refetch, within the key-fetch bounds.
+            let refreshed = refreshed_actor(ctx, peer).await.map_err(|e| {
+                refuse(
+                    ctx,
+                    "proof",
+                    format!("{method} is not one of the sender's keys ({e})"),
+                )
+            })?;
+            verify_with_actor(&refreshed, object).map_err(|e| refuse(ctx, "proof", e.to_string()))
+        }
+        verified => verified.map_err(|e| refuse(ctx, "proof", e.to_string())),
+    }
+}
+
+/// The peer's actor document fetched again (and stored).
+pub(crate) async fn refreshed_actor(ctx: &Context, peer: &PeerRow) -> Result<Value> {
+    let actor = Url::parse(&peer.actor_uri)
+        .map_err(|_| Error::Internal(format!("stored actor URL {}", peer.actor_uri)))?;
+    let refreshed = resolve::refetched_for_unknown_key(ctx, &actor).await?;
+    Ok(refreshed.actor_document())
 }
 
 /// A peer deleted an object: it leaves the catalog (a deletion is honoured,

@@ -20,7 +20,7 @@ use crate::store::{ChangeTx, NewActivity, PeerRow};
 
 /// Adds the node's integrity proof to an activity.
 pub fn sign(ctx: &Context, document: &Value) -> Result<Value> {
-    let method = ed25519_key_id(&ctx.settings).to_string();
+    let method = ed25519_key_id(&ctx.settings, &ctx.keys).to_string();
     let created = time::proof_created();
     proof::sign(
         document,

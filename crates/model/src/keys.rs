@@ -20,6 +20,21 @@ pub struct StoredKeys {
     pub ed25519_secret: Vec<u8>,
 }
 
+/// Fragment of the actor's first Ed25519 verification method; each
+/// rotation publishes the new key under a fresh one (`ed25519-key-2`, ...).
+pub const FIRST_ED25519_FRAGMENT: &str = "ed25519-key";
+
+/// An Ed25519 key that signed proofs before a rotation: only its public
+/// half is kept, listed on the actor so that those proofs still verify.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RetiredEd25519Key {
+    pub fragment: String,
+    pub public_key_multibase: String,
+    /// When it stopped signing (ms): proofs created from then on are not
+    /// its.
+    pub retired_at: i64,
+}
+
 /// Multicodec prefix of an Ed25519 public key (`ed25519-pub`, varint 0xed).
 const ED25519_PUB_MULTICODEC: [u8; 2] = [0xed, 0x01];
 
@@ -32,6 +47,10 @@ pub struct NodeKeys {
     pub rsa_private_pem: String,
     pub rsa_public_pem: String,
     pub ed25519: SigningKey,
+    /// Fragment of the actor's verification method for `ed25519`.
+    pub ed25519_fragment: String,
+    /// The keys `ed25519` replaced, oldest first.
+    pub retired_ed25519: Vec<RetiredEd25519Key>,
 }
 
 impl std::fmt::Debug for NodeKeys {
@@ -81,6 +100,8 @@ impl NodeKeys {
             rsa_private_pem: stored.rsa_private_pem.clone(),
             rsa_public_pem: stored.rsa_public_pem.clone(),
             ed25519: SigningKey::from_bytes(&seed),
+            ed25519_fragment: FIRST_ED25519_FRAGMENT.to_owned(),
+            retired_ed25519: Vec::new(),
         })
     }
 

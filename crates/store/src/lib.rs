@@ -45,6 +45,7 @@ pub use delivery::{
 pub use dfc::{DfcItemRow, DfcSourceRow};
 pub use follows::{Direction, FollowInRow, FollowOutRow};
 pub use governance::{AuditFilter, AuditRow, Claim, ExclusionRow};
+pub use identity::{Ed25519KeyRow, NewEd25519Key};
 pub use joins::{JoinRow, NewJoin};
 
 pub use network_members::{MemberRow, MirrorRow, MirroredMember, OverrideRow};

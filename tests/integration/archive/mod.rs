@@ -190,10 +190,16 @@ async fn round_trip_sqlite_postgres_sqlite_is_lossless() {
     let settings = a.settings.clone();
     a.stop().await;
     b.stop().await;
+    // A rotated proof key too: its history (`ed25519_keys`) moves with it.
+    let rotation = crate::rig::passerelle_as(&settings)
+        .args(["keys", "rotate", "--ed25519"])
+        .output()
+        .expect("runs");
+    succeeds(&rotation);
 
     let original = dump(&db.url, Backend::Sqlite).await;
-    let moved = "node_keys objects activities api_tokens audit_log webhooks peers follows_in \
-                 follows_out delivery_streams catalog webhook_events";
+    let moved = "node_keys ed25519_keys objects activities api_tokens audit_log webhooks peers \
+                 follows_in follows_out delivery_streams catalog webhook_events";
     for table in moved.split_whitespace() {
         assert!(!original[table].is_empty(), "no rows in {table} to move");
     }
@@ -223,8 +229,32 @@ async fn round_trip_sqlite_postgres_sqlite_is_lossless() {
     let mut settings = settings;
     settings.database_url = back.url.clone();
     let moved = TestNode::start_on(settings).await;
-    assert_eq!(moved.get_activity_json("/actor").await.1, actor);
+    // The actor is the one before the rotation but for its proof keys:
+    // the new one first, the old one revoked, and what it signed verifies.
+    let mut moved_actor = moved.get_activity_json("/actor").await.1;
+    let methods = moved_actor["assertionMethod"].take();
+    let mut actor_without_keys = actor.clone();
+    let old_method = actor_without_keys["assertionMethod"].take()[0].clone();
+    assert_eq!(moved_actor, actor_without_keys);
+    assert!(
+        methods[0]["id"]
+            .as_str()
+            .unwrap()
+            .ends_with("#ed25519-key-2"),
+        "{methods}"
+    );
+    assert_eq!(methods[1]["id"], old_method["id"]);
+    assert_eq!(
+        methods[1]["publicKeyMultibase"],
+        old_method["publicKeyMultibase"]
+    );
+    assert!(methods[1]["revoked"].is_string(), "{methods}");
     assert_eq!(moved.get_activity_json("/offers/jam").await.1, offer);
+    passerelle::apub::verification::verify_with_actor(
+        &moved.get_activity_json("/actor").await.1,
+        &offer,
+    )
+    .expect("the offer's proof verifies after the rotation and the move");
     let offers = moved.api("/api/v1/offers", &platform).await;
     assert_eq!(
         offers["items"].as_array().map(Vec::len),

@@ -10,7 +10,8 @@ use serde_json::Value;
 use crate::apub::activities::agreement::Agreement;
 use crate::apub::activities::answer::object_id;
 use crate::apub::activities::inbox::Inbound;
-use crate::apub::verification::verify_with_actor;
+use crate::apub::verification::{VerificationError, verify_with_actor};
+use crate::catalog::refreshed_actor;
 use crate::context::Context;
 use crate::error::{Error, Result};
 use crate::store::PeerRow;
@@ -47,10 +48,21 @@ pub(super) async fn check_agreement_proof(
     if !receipt && !about_agreement(ctx, activity).await? {
         return Ok(());
     }
-    let actor: Value = serde_json::from_str(&sender.actor_json)?;
-    verify_with_actor(&actor, envelope).map_err(|e| {
+    let refused = |e: &dyn std::fmt::Display| {
         Error::Unauthorized(format!(
             "this activity needs a valid integrity proof by its sender: {e}"
         ))
-    })
+    };
+    let actor: Value = serde_json::from_str(&sender.actor_json)?;
+    match verify_with_actor(&actor, envelope) {
+        // The sender may have rotated its proof key since its actor was
+        // stored: one refetch, within the key-fetch bounds.
+        Err(VerificationError::NotListed(_)) => {
+            let refreshed = refreshed_actor(ctx, sender)
+                .await
+                .map_err(|e| refused(&e))?;
+            verify_with_actor(&refreshed, envelope).map_err(|e| refused(&e))
+        }
+        verified => verified.map_err(|e| refused(&e)),
+    }
 }
