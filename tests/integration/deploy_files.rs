@@ -60,7 +60,7 @@ pub fn settings_from(
 
 /// Compose's `${NAME:-default}` becomes its default, `${NAME}` a value
 /// that passes as a host name.
-pub(crate) fn interpolate(value: &str) -> String {
+fn interpolate(value: &str) -> String {
     let mut out = String::new();
     let mut rest = value;
     while let Some(start) = rest.find("${") {
@@ -75,6 +75,20 @@ pub(crate) fn interpolate(value: &str) -> String {
     }
     out.push_str(rest);
     out
+}
+
+/// The environment compose gives a service, with `${NAME:-default}` at
+/// its default.
+pub(crate) fn compose_environment(service: &Value) -> Vec<(String, String)> {
+    service["environment"]
+        .as_mapping()
+        .expect("environment")
+        .iter()
+        .map(|(k, v)| {
+            let value = v.as_str().expect("string value");
+            (k.as_str().expect("name").to_owned(), interpolate(value))
+        })
+        .collect()
 }
 
 pub(crate) fn str_of<'a>(value: &'a Value, pointer: &[&str]) -> &'a str {
@@ -114,15 +128,7 @@ fn compose_replicas_sit_behind_caddy_and_wait_for_postgres() {
         "service_healthy"
     );
     assert_eq!(node["deploy"]["replicas"].as_u64(), Some(2));
-    let env: BTreeMap<String, String> = node["environment"]
-        .as_mapping()
-        .expect("environment")
-        .iter()
-        .map(|(k, v)| {
-            let value = v.as_str().expect("string value");
-            (k.as_str().expect("name").to_owned(), interpolate(value))
-        })
-        .collect();
+    let env: BTreeMap<String, String> = compose_environment(node).into_iter().collect();
     let settings = settings_from(None, &env).unwrap_or_else(|e| panic!("compose: {e}"));
     assert_eq!(
         settings.public_url.scheme(),

@@ -16,9 +16,7 @@ use std::os::unix::process::CommandExt;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use serde_yaml_ng::Value;
-
-use crate::deploy_files::{interpolate, str_of, yaml_documents};
+use crate::deploy_files::{compose_environment, str_of, yaml_documents};
 use crate::process::free_port;
 use crate::rig::{Backend, TestDatabase, skipped};
 
@@ -172,20 +170,6 @@ async fn the_systemd_unit_starts_the_node_as_its_own_user() {
     assert_eq!(std::fs::metadata(&database).unwrap().uid(), SERVICE_USER);
     let _ = child.kill();
     let _ = child.wait();
-}
-
-/// The environment compose gives the `passerelle` service, with
-/// `${NAME:-default}` at its default.
-fn compose_environment(service: &Value) -> Vec<(String, String)> {
-    service["environment"]
-        .as_mapping()
-        .expect("environment")
-        .iter()
-        .map(|(k, v)| {
-            let value = v.as_str().expect("string value");
-            (k.as_str().expect("name").to_owned(), interpolate(value))
-        })
-        .collect()
 }
 
 #[ignore = "needs PostgreSQL: scripts/test runs it (or cargo test -- --include-ignored)"]
