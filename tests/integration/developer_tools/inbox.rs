@@ -41,17 +41,18 @@ async fn inbox_prints_what_a_followed_node_sends(db: TestDatabase) {
     .await;
     let dir = tempfile::tempdir().expect("a directory");
     let mut tool = tokio::process::Command::from(passerelle(dir.path()));
-    tool.args([
-        "inbox",
-        "--follow",
-        &publisher.handle(),
-        "--listen",
-        "127.0.0.1:0",
-        "--allow-private-addresses",
-    ])
-    .stdout(std::process::Stdio::piped())
-    .stderr(std::process::Stdio::null())
-    .kill_on_drop(true);
+    tool.env("TMPDIR", dir.path())
+        .args([
+            "inbox",
+            "--follow",
+            &publisher.handle(),
+            "--listen",
+            "127.0.0.1:0",
+            "--allow-private-addresses",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .kill_on_drop(true);
     let mut child = tool.spawn().expect("run passerelle inbox");
     let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
     let mut printed = String::new();
@@ -123,6 +124,54 @@ async fn inbox_prints_what_a_followed_node_sends(db: TestDatabase) {
     .await;
     read_until(&mut lines, &mut printed, "signature: refused").await;
 
-    child.kill().await.expect("stop the tool");
+    // Stopped as Ctrl-C or a service manager would: it removes its
+    // throw-away database.
+    let pid = child.id().expect("running").to_string();
+    let stopped = std::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .expect("kill");
+    assert!(stopped.success());
+    let status = tokio::time::timeout(Duration::from_secs(30), child.wait())
+        .await
+        .expect("the tool stops on SIGTERM")
+        .expect("wait");
+    assert!(status.success(), "{status}");
+    let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+    assert!(left.is_empty(), "left behind: {left:?}");
     publisher.stop().await;
+}
+
+/// Bad input ends the tool at once with one line and exit 1, and leaves
+/// nothing behind: neither its temporary database nor a file where it ran.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn inbox_refuses_bad_input_in_one_line_and_leaves_nothing() {
+    let dir = tempfile::tempdir().expect("a directory");
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").expect("a port");
+    let taken = taken.local_addr().expect("its address").to_string();
+    let cases: [(&[&str], &str); 3] = [
+        (
+            &["--follow", "camille", "--listen", "127.0.0.1:0"],
+            "neither @name@host nor a URL",
+        ),
+        (
+            &["--follow", "@velocoop@127.0.0.1:9", "--listen", &taken],
+            "cannot listen on",
+        ),
+        (&["--listen", "127.0.0.1:0"], "--follow"),
+    ];
+    for (args, says) in cases {
+        // Its temporary directory inside `dir`: all it may leave is there.
+        let output = passerelle(dir.path())
+            .env("TMPDIR", dir.path())
+            .arg("inbox")
+            .args(args)
+            .output()
+            .expect("run passerelle inbox");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_ne!(output.status.code(), Some(0), "{args:?}: {stderr}");
+        assert!(stderr.contains(says), "{args:?}: {stderr}");
+    }
+    let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+    assert!(left.is_empty(), "left behind: {left:?}");
 }
