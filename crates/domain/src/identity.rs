@@ -12,14 +12,14 @@ use crate::store::{NewEd25519Key, Store};
 
 /// Loads the node's keys, generating and storing them on first start.
 pub async fn load_or_create(store: &Store) -> Result<NodeKeys> {
-    if let Some(stored) = store.node_keys().await? {
-        return with_proof_key_history(store, NodeKeys::from_stored(&stored)?).await;
+    if store.node_keys().await?.is_none() {
+        // Another process starting on the same database may store its
+        // keys first: whichever row is kept is the one loaded below.
+        store
+            .insert_node_keys_if_absent(&generated().await?.to_stored())
+            .await?;
     }
-    let fresh = tokio::task::spawn_blocking(NodeKeys::generate)
-        .await
-        .map_err(|e| Error::Internal(format!("key generation task: {e}")))??;
-    let kept = store.insert_node_keys_if_absent(&fresh.to_stored()).await?;
-    with_proof_key_history(store, NodeKeys::from_stored(&kept)?).await
+    stored_keys(store).await
 }
 
 /// `keys` with the fragment its Ed25519 key is published under and the
