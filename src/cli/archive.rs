@@ -6,6 +6,7 @@ use std::io::BufReader;
 use std::path::{Path, PathBuf};
 
 use crate::domain::archive;
+use crate::domain::moving::relocation::Relocation;
 use crate::store::Store;
 use passerelle_config::{DatabaseKind, Settings};
 
@@ -17,13 +18,29 @@ async fn connect(settings: &Settings) -> Result<Store, String> {
         .map_err(|e| format!("cannot reach the database: {e}"))
 }
 
-pub async fn export(settings: Settings, file: PathBuf) -> Result<(), String> {
+pub async fn export(
+    settings: Settings,
+    file: PathBuf,
+    moving_to: Option<url::Url>,
+) -> Result<(), String> {
     let store = super::open_store(&settings).await?;
+    let relocation = match &moving_to {
+        Some(to) => Some(
+            Relocation::prepare(&store, &settings, to)
+                .await
+                .map_err(|e| format!("export failed: {e}"))?,
+        ),
+        None => None,
+    };
     let out = create_private(&file)?;
     let bar = super::progress::counter("exporting", "rows");
-    let outcome = archive::export(&store, std::io::BufWriter::new(out), |rows| {
-        bar.set_position(rows);
-    })
+    let rewrite = relocation.as_ref().map(|r| r as &dyn archive::RowRewrite);
+    let outcome = archive::export_rewritten(
+        &store,
+        std::io::BufWriter::new(out),
+        |rows| bar.set_position(rows),
+        rewrite,
+    )
     .await;
     bar.finish_and_clear();
     store.close().await;

@@ -9,6 +9,7 @@ mod documents;
 mod federation;
 mod inbox;
 mod lookup;
+mod moving;
 mod progress;
 mod token;
 mod verify;
@@ -67,7 +68,15 @@ enum Command {
     /// has it can sign as this node and forge its webhooks. FILE is written
     /// readable by its owner only (mode 0600); keep it like the database,
     /// encrypted when it leaves the machine, and delete it once imported.
-    Export { file: PathBuf },
+    Export {
+        file: PathBuf,
+        /// Write the archive for the node's new public URL (the first step
+        /// of `passerelle move`): what the node published takes ids there,
+        /// signed again with the same key, and the new node lists this one
+        /// as its earlier address (alsoKnownAs)
+        #[arg(long, value_name = "URL")]
+        moving_to: Option<url::Url>,
+    },
     /// Read an export into this node's empty database; the archive holds the node's secrets
     ///
     /// The archive holds the node's private signing keys, token and session
@@ -105,6 +114,14 @@ enum Command {
     },
     /// Run three seeded nodes on this machine to try the console
     Demo(demo::DemoArgs),
+    /// Move the node to the public URL of a node made from its archive
+    /// (`export --moving-to`): peers are sent a Move and follow it there;
+    /// this address then redirects to the new one
+    Move {
+        /// The new node's public URL
+        #[arg(long, value_name = "URL")]
+        to: String,
+    },
     /// Manage the node's keys
     #[command(subcommand)]
     Keys(federation::KeysCommand),
@@ -144,7 +161,7 @@ pub fn run() -> ExitCode {
             Command::Serve => serve(settings).await,
             Command::Migrate { check: false } => migrate(settings).await,
             Command::Migrate { check: true } => archive::check_migrations(settings).await,
-            Command::Export { file } => archive::export(settings, file).await,
+            Command::Export { file, moving_to } => archive::export(settings, file, moving_to).await,
             Command::Import { file } => archive::import(settings, file).await,
             Command::Backup { file } => archive::backup(settings, file).await,
             Command::Token(command) => token::run(settings, command).await,
@@ -156,6 +173,7 @@ pub fn run() -> ExitCode {
             Command::Requests(command) => federation::requests(settings, command).await,
             Command::Peers(command) => federation::peers(settings, command).await,
             Command::Audit { limit } => federation::audit(settings, limit.clamp(1, 1000)).await,
+            Command::Move { to } => moving::run(settings, to).await,
             Command::Keys(command) => federation::keys(settings, command).await,
             Command::Demo(args) => demo::run(args).await,
             Command::Dfc(command) => dfc::run(settings, command).await,

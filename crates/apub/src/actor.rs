@@ -68,6 +68,13 @@ pub struct OrganizationActor {
     /// FEP-844e: what the node implements beyond ActivityPub (RFC 9421
     /// signatures, with Ed25519 keys).
     pub implements: Value,
+    /// The node's earlier addresses (FEP-7628): peers follow its `Move`
+    /// only to an actor that lists the old one here.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub also_known_as: Vec<Url>,
+    /// Where the node moved, once it did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub moved_to: Option<Url>,
 }
 
 impl OrganizationActor {
@@ -103,8 +110,17 @@ impl OrganizationActor {
             },
             assertion_method: assertion_methods(settings, keys),
             implements: crate::knocking::implements(),
+            also_known_as: Vec::new(),
+            moved_to: None,
             id,
         }
+    }
+
+    /// The actor with the node's other addresses.
+    pub fn with_addresses(mut self, also_known_as: Vec<Url>, moved_to: Option<Url>) -> Self {
+        self.also_known_as = also_known_as;
+        self.moved_to = moved_to;
+        self
     }
 }
 

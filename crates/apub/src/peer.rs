@@ -199,26 +199,57 @@ impl Peer {
     /// checked by: `key_pem` (the one a request was just verified with)
     /// or else its main key.
     pub async fn store(json: Value, key_pem: Option<&str>, data: &Context) -> Result<Peer> {
-        let fields = ActorFields::parse(&json)?;
+        let fields = StoredActor::of(&json, key_pem)?;
+        let row = data.store.upsert_peer(&fields.as_row()).await?;
+        Peer::from_row(row)
+    }
+}
+
+/// What is stored of a checked actor document.
+pub struct StoredActor {
+    actor_uri: String,
+    domain: String,
+    inbox: String,
+    shared_inbox: Option<String>,
+    handle: String,
+    name: String,
+    summary: String,
+    public_key_pem: String,
+    actor_json: String,
+}
+
+impl StoredActor {
+    /// Its requests are verified with `key_pem` (the key one was just
+    /// verified with) or else its main key.
+    pub fn of(json: &Value, key_pem: Option<&str>) -> Result<StoredActor> {
+        let fields = ActorFields::parse(json)?;
         let domain = domain_of(&fields.id);
         let username = fields.preferred_username.clone().unwrap_or_default();
-        let handle = format!("{username}@{domain}");
-        let actor_json = serde_json::to_string(&json)?;
-        let shared_inbox = fields.same_origin_shared_inbox().map(Url::as_str);
-        let row = data
-            .store
-            .upsert_peer(&PeerActor {
-                actor_uri: fields.id.as_str(),
-                domain: &domain,
-                inbox: fields.inbox.as_str(),
-                shared_inbox,
-                handle: &handle,
-                name: fields.name.as_deref().unwrap_or(&username),
-                summary: fields.summary.as_deref().unwrap_or_default(),
-                public_key_pem: key_pem.unwrap_or(&fields.main_key().public_key_pem),
-                actor_json: &actor_json,
-            })
-            .await?;
-        Peer::from_row(row)
+        Ok(StoredActor {
+            handle: format!("{username}@{domain}"),
+            actor_json: serde_json::to_string(json)?,
+            shared_inbox: fields.same_origin_shared_inbox().map(Url::to_string),
+            inbox: fields.inbox.to_string(),
+            name: fields.name.clone().unwrap_or_else(|| username.clone()),
+            summary: fields.summary.clone().unwrap_or_default(),
+            public_key_pem: key_pem
+                .map_or_else(|| fields.main_key().public_key_pem.clone(), str::to_owned),
+            actor_uri: fields.id.to_string(),
+            domain,
+        })
+    }
+
+    pub fn as_row(&self) -> PeerActor<'_> {
+        PeerActor {
+            actor_uri: &self.actor_uri,
+            domain: &self.domain,
+            inbox: &self.inbox,
+            shared_inbox: self.shared_inbox.as_deref(),
+            handle: &self.handle,
+            name: &self.name,
+            summary: &self.summary,
+            public_key_pem: &self.public_key_pem,
+            actor_json: &self.actor_json,
+        }
     }
 }

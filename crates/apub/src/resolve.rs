@@ -53,6 +53,18 @@ pub async fn refetched_for_unknown_key(ctx: &Context, actor: &Url) -> Result<Pee
     Peer::store(document, None, ctx).await
 }
 
+/// An actor's document fetched with a signed request and checked, not
+/// stored: the new actor a `Move` names is stored only once the move is
+/// accepted.
+pub async fn unstored(ctx: &Context, actor: &Url) -> Result<serde_json::Value> {
+    domain_policy::refuse(ctx, &domain_of(actor)).await?;
+    let document = fetch::fetch_signed(ctx, actor)
+        .await
+        .map_err(|e| unavailable(&e))?;
+    verify_actor_document(&document, actor)?;
+    Ok(document)
+}
+
 async fn fetched(ctx: &Context, actor: &Url) -> Result<Peer> {
     domain_policy::refuse(ctx, &domain_of(actor)).await?;
     let document = fetch::fetch_signed(ctx, actor)

@@ -228,6 +228,11 @@ pub struct FederationSettings {
     /// (a change the host announces is applied at once).
     #[serde(with = "humantime_serde")]
     pub network_sync_every: std::time::Duration,
+    /// After `passerelle move`, how long the old address redirects its
+    /// objects and collections to the new one; then it answers 410 Gone
+    /// (its actor keeps saying `movedTo`).
+    #[serde(with = "humantime_serde")]
+    pub moved_redirect_for: std::time::Duration,
 }
 
 /// An HTTP signature scheme.
@@ -315,6 +320,7 @@ impl Default for Settings {
                 retention_check_every: std::time::Duration::from_secs(3600),
                 networks: Vec::new(),
                 network_sync_every: std::time::Duration::from_secs(600),
+                moved_redirect_for: std::time::Duration::from_secs(90 * 24 * 3600),
             },
             log: LogSettings {
                 format: LogFormat::Text,

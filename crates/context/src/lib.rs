@@ -2,6 +2,7 @@
 //! runs. The HTTP layer wraps it in its own state; nothing of the HTTP
 //! server or of the federation library travels down through it.
 
+pub mod addresses;
 pub mod backfills;
 pub mod inbox_tap;
 pub mod key_fetches;
@@ -47,6 +48,8 @@ pub struct Context {
     pub knocking: Arc<knocking::Knocking>,
     /// What the inbox receives, for `passerelle inbox`.
     pub inbox_tap: Arc<inbox_tap::InboxTap>,
+    /// The node's earlier addresses and where it moved.
+    pub addresses: Arc<addresses::KnownAddresses>,
 }
 
 impl Context {
@@ -72,6 +75,7 @@ impl Context {
             process: format!("process-{}", uuid::Uuid::new_v4()).into(),
             knocking: Arc::default(),
             inbox_tap: Arc::default(),
+            addresses: Arc::default(),
         })
     }
 }

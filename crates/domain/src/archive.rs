@@ -88,10 +88,25 @@ async fn schema_version(store: &Store) -> Result<i64> {
 /// Writes the whole state of the node's database to `out` as an archive,
 /// every table read in one transaction; `progress` hears the count of rows
 /// written so far, after each row.
-pub async fn export(
+pub async fn export(store: &Store, out: impl Write, progress: impl FnMut(u64)) -> Result<Moved> {
+    export_rewritten(store, out, progress, None).await
+}
+
+/// A change every exported row goes through: how an archive is made for
+/// the node's new address (`crate::moving::relocation`).
+pub trait RowRewrite {
+    /// Rewrites `row` of `table` in place; `false` leaves the row out.
+    fn rewrite(&self, table: &str, row: &mut Map<String, Value>) -> Result<bool>;
+    /// Rows added to `table`, after its own.
+    fn added(&self, table: &str) -> Vec<Map<String, Value>>;
+}
+
+/// Writes the archive as `export` does, every row through `rewrite`.
+pub async fn export_rewritten(
     store: &Store,
     out: impl Write,
     mut progress: impl FnMut(u64),
+    rewrite: Option<&dyn RowRewrite>,
 ) -> Result<Moved> {
     let tables = store.archive_tables().await?;
     let header = Header {
@@ -117,6 +132,11 @@ pub async fn export(
                 for (column, cell) in table.columns.iter().zip(cells) {
                     row.insert(column.name.clone(), cell_json(table, column, cell)?);
                 }
+                if let Some(rewrite) = rewrite {
+                    if !rewrite.rewrite(&table.name, &mut row)? {
+                        return Ok(());
+                    }
+                }
                 rows += 1;
                 progress(rows);
                 write_line(
@@ -125,6 +145,14 @@ pub async fn export(
                 )
             })
             .await?;
+        for row in rewrite.map(|r| r.added(&table.name)).unwrap_or_default() {
+            rows += 1;
+            progress(rows);
+            write_line(
+                &mut gz,
+                &serde_json::json!({"table": table.name, "row": row}),
+            )?;
+        }
     }
     let end = EndLine {
         end: FORMAT.to_owned(),

@@ -62,6 +62,8 @@ pub enum Event {
     TokenCreated,
     TokenRevoked,
     KeysRotated,
+    NodeMoved,
+    PeerMoved,
 }
 
 impl Event {
@@ -118,6 +120,8 @@ impl Event {
             Event::TokenCreated => "token.created",
             Event::TokenRevoked => "token.revoked",
             Event::KeysRotated => "keys.rotated",
+            Event::NodeMoved => "node.moved",
+            Event::PeerMoved => "peer.moved",
         }
     }
 }

@@ -13,7 +13,7 @@ use url::Url;
 
 use crate::apub::fetch;
 use crate::apub::peer::is_peer_own;
-use crate::catalog::{self, Arrival::Backfilled};
+use crate::catalog::{self, Arrival};
 use crate::context::Context;
 use crate::model::kinds::ObjectKind;
 use crate::store::PeerRow;
@@ -23,13 +23,15 @@ const MAX_PAGES: usize = 50;
 
 /// Runs the backfill of `peer` in the background, unless one is running
 /// already: a peer cannot make the node walk its collections twice at once.
-pub fn spawn(data: Context, peer: PeerRow) {
+/// `arrival` says why (`Backfilled`, or `Moved` to read again what the
+/// catalog holds).
+pub fn spawn(data: Context, peer: PeerRow, arrival: Arrival) {
     if !data.backfills.start(peer.id) {
         tracing::info!(peer = %peer.actor_uri, "backfill already running: not started again");
         return;
     }
     tokio::spawn(async move {
-        match run(&data, &peer).await {
+        match run(&data, &peer, arrival).await {
             Ok(imported) => tracing::info!(peer = %peer.actor_uri, imported, "backfill done"),
             Err(reason) => tracing::warn!(peer = %peer.actor_uri, reason, "backfill stopped"),
         }
@@ -37,7 +39,7 @@ pub fn spawn(data: Context, peer: PeerRow) {
     });
 }
 
-async fn run(data: &Context, peer: &PeerRow) -> Result<usize, String> {
+async fn run(data: &Context, peer: &PeerRow, arrival: Arrival) -> Result<usize, String> {
     let actor: Value = serde_json::from_str(&peer.actor_json).map_err(|e| e.to_string())?;
     let actor_id = Url::parse(&peer.actor_uri).map_err(|e| e.to_string())?;
     if actor.get("commitments").is_some() {
@@ -46,7 +48,7 @@ async fn run(data: &Context, peer: &PeerRow) -> Result<usize, String> {
             let collection = actor_id
                 .join(&format!("/{}", kind.collection()))
                 .map_err(|e| e.to_string())?;
-            imported += walk(data, peer, &collection, true).await?;
+            imported += walk(data, peer, &collection, true, arrival).await?;
         }
         return Ok(imported);
     }
@@ -55,7 +57,7 @@ async fn run(data: &Context, peer: &PeerRow) -> Result<usize, String> {
         .and_then(Value::as_str)
         .ok_or("the peer has no outbox")?;
     let outbox = Url::parse(outbox).map_err(|e| e.to_string())?;
-    walk(data, peer, &outbox, false).await
+    walk(data, peer, &outbox, false, arrival).await
 }
 
 /// Walks a collection's pages, importing objects (or the objects of
@@ -65,6 +67,7 @@ async fn walk(
     peer: &PeerRow,
     collection: &Url,
     signed: bool,
+    arrival: Arrival,
 ) -> Result<usize, String> {
     let on_peer = |url: &str| -> Result<Url, String> {
         let url = Url::parse(url).map_err(|e| e.to_string())?;
@@ -113,7 +116,7 @@ async fn walk(
                     Some(object @ Value::Object(_))
                         if !id_of(Some(object)).is_some_and(|id| deleted.contains(&id)) =>
                     {
-                        catalog::receive_object(data, peer, object, Backfilled).await
+                        catalog::receive_object(data, peer, object, arrival).await
                     }
                     _ => continue,
                 },
@@ -125,11 +128,11 @@ async fn walk(
                         data,
                         peer,
                         item.get("object").unwrap_or(&Value::Null),
-                        Backfilled,
+                        arrival,
                     )
                     .await
                 }
-                _ => catalog::receive_object(data, peer, item, Backfilled).await,
+                _ => catalog::receive_object(data, peer, item, arrival).await,
             };
             match outcome {
                 Ok(catalog::Received::Created | catalog::Received::Updated) => imported += 1,

@@ -36,6 +36,10 @@ pub enum Received {
 pub enum Arrival {
     Delivered,
     Backfilled,
+    /// Read again after the peer moved: the held copy, its ids rewritten,
+    /// no longer carries a proof that verifies, so the peer's own copy
+    /// replaces it even at the same version.
+    Moved,
 }
 
 fn refuse(ctx: &Context, reason: &str, detail: String) -> Error {
@@ -71,7 +75,9 @@ pub async fn receive_object(
                 format!("{id} belongs to another peer"),
             ));
         }
-        if !crate::model::time::is_later(&updated, &held.object_updated) {
+        if !crate::model::time::is_later(&updated, &held.object_updated)
+            && arrival != Arrival::Moved
+        {
             // Still held, at the version we have: the origin hears so.
             if arrival == Arrival::Delivered {
                 tx.owe_receipt(peer.id, id.as_str(), Some(&held.object_updated))

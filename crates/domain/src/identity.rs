@@ -38,7 +38,7 @@ async fn with_proof_key_history(store: &Store, mut keys: NodeKeys) -> Result<Nod
     Ok(keys)
 }
 
-async fn stored_keys(store: &Store) -> Result<NodeKeys> {
+pub async fn stored_keys(store: &Store) -> Result<NodeKeys> {
     match store.node_keys().await? {
         Some(stored) => with_proof_key_history(store, NodeKeys::from_stored(&stored)?).await,
         None => Err(Error::NotFound(

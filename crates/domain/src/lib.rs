@@ -21,6 +21,7 @@ pub mod identity;
 pub mod inbound;
 pub mod listing;
 pub mod liveness;
+pub mod moving;
 pub mod network;
 pub mod objects;
 pub mod outgoing;

@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 use url::Url;
 
 use crate::apub::activities;
-use crate::apub::actor::{OrganizationActor, actor_id, ed25519_key_id};
+use crate::apub::actor::{actor_id, ed25519_key_id};
 use crate::apub::context::PUBLIC_COLLECTION;
 use crate::apub::proof::{self, ProofOptions};
 use crate::change;
@@ -95,7 +95,7 @@ pub(crate) async fn send_each(
 /// Tells every peer the node talks to that its actor changed (after a key
 /// rotation): an `Update` of the actor, signed with the new key.
 pub async fn announce_actor(ctx: &Context) -> Result<usize> {
-    let actor = serde_json::to_value(OrganizationActor::for_node(&ctx.settings, &ctx.keys))?;
+    let actor = serde_json::to_value(crate::moving::actor(ctx).await?)?;
     let peers = ctx.store.delivery_peer_ids().await?;
     for peer_id in &peers {
         let id = activities::new_activity_id(&ctx.settings);

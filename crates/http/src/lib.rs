@@ -53,7 +53,7 @@ pub fn router(state: NodeState) -> Router {
     let app = state.app.clone();
     Router::new()
         .merge(well_known::routes())
-        .merge(activitypub::routes())
+        .merge(activitypub::routes(app.clone()))
         .merge(api::routes())
         .merge(console::routes())
         .merge(inbox::routes())

@@ -24,10 +24,12 @@ pub enum ActivityKind {
     Add,
     /// A member removed from a network's directory (sent by its host).
     Remove,
+    /// The node moved to a new address (its actor's `movedTo`).
+    Move,
 }
 
 impl ActivityKind {
-    pub const ALL: [ActivityKind; 12] = [
+    pub const ALL: [ActivityKind; 13] = [
         ActivityKind::Create,
         ActivityKind::Update,
         ActivityKind::Delete,
@@ -40,6 +42,7 @@ impl ActivityKind {
         ActivityKind::Join,
         ActivityKind::Add,
         ActivityKind::Remove,
+        ActivityKind::Move,
     ];
 
     pub const fn as_str(self) -> &'static str {
@@ -56,6 +59,7 @@ impl ActivityKind {
             ActivityKind::Join => "Join",
             ActivityKind::Add => "Add",
             ActivityKind::Remove => "Remove",
+            ActivityKind::Move => "Move",
         }
     }
 

@@ -203,3 +203,31 @@ impl ChangeTx {
         Ok(done.rows_affected())
     }
 }
+
+impl ChangeTx {
+    /// A peer moved from the origin `from` to `to` (both `scheme://host/`):
+    /// its catalog entries take ids under `to`. Returns each entry's new
+    /// id and the version held.
+    pub async fn move_catalog(
+        &mut self,
+        peer_id: PeerId,
+        from: &str,
+        to: &str,
+    ) -> Result<Vec<(String, String)>> {
+        let rows = sqlx::query(
+            "UPDATE catalog SET \
+             object_uri = CAST($3 AS TEXT) || substr(object_uri, length(CAST($2 AS TEXT)) + 1), \
+             document = replace(document, CAST($2 AS TEXT), CAST($3 AS TEXT)) \
+             WHERE peer_id = $1 AND substr(object_uri, 1, length(CAST($2 AS TEXT))) = CAST($2 AS TEXT) \
+             RETURNING object_uri, object_updated",
+        )
+        .bind(peer_id)
+        .bind(from)
+        .bind(to)
+        .fetch_all(self.connection())
+        .await?;
+        rows.iter()
+            .map(|row| Ok((row.try_get("object_uri")?, row.try_get("object_updated")?)))
+            .collect()
+    }
+}

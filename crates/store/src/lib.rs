@@ -6,6 +6,7 @@
 
 mod acknowledgements;
 mod activities;
+mod addresses;
 mod agreements;
 mod amendment_drafts;
 mod amendments;
@@ -33,6 +34,7 @@ mod webhooks;
 
 pub use acknowledgements::{LedgerEntry, OwedReceipt};
 pub use activities::ActivityRow;
+pub use addresses::{AddressRelation, AddressRow};
 pub use agreements::{AgreementFilter, AgreementRow, NewAgreement};
 pub use amendment_drafts::{DraftRow, OfferedDraft};
 pub use amendments::{AmendmentRow, Closing, NewAmendment, VoteRow};

@@ -3,7 +3,7 @@
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-use crate::{Store, now_millis};
+use crate::{ChangeTx, Store, now_millis};
 use passerelle_model::PeerId;
 use passerelle_model::error::Result;
 
@@ -79,6 +79,17 @@ impl Store {
         rows.iter().map(peer_row).collect()
     }
 
+    /// The peers the node delivers to (those with a delivery stream).
+    pub async fn delivery_peers(&self) -> Result<Vec<PeerRow>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM peers WHERE id IN (SELECT peer_id FROM delivery_streams) \
+             ORDER BY id"
+        ))
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(peer_row).collect()
+    }
+
     /// Inserts or refreshes a peer's actor; returns the stored row.
     pub async fn upsert_peer(&self, actor: &PeerActor<'_>) -> Result<PeerRow> {
         let now = now_millis();
@@ -104,5 +115,32 @@ impl Store {
         self.peer_by_uri(actor.actor_uri).await?.ok_or_else(|| {
             passerelle_model::error::Error::Internal("peer vanished after upsert".into())
         })
+    }
+}
+
+impl ChangeTx {
+    /// The peer moved: its row takes the new actor's fields, so everything
+    /// tied to the peer (follows both ways, scope, agreements, history,
+    /// delivery stream) now concerns the new actor.
+    pub async fn move_peer(&mut self, id: PeerId, actor: &PeerActor<'_>) -> Result<()> {
+        sqlx::query(
+            "UPDATE peers SET actor_uri = $2, domain = $3, inbox = $4, shared_inbox = $5, \
+             handle = $6, name = $7, summary = $8, public_key_pem = $9, actor_json = $10, \
+             fetched_at = $11 WHERE id = $1",
+        )
+        .bind(id)
+        .bind(actor.actor_uri)
+        .bind(actor.domain)
+        .bind(actor.inbox)
+        .bind(actor.shared_inbox)
+        .bind(actor.handle)
+        .bind(actor.name)
+        .bind(actor.summary)
+        .bind(actor.public_key_pem)
+        .bind(actor.actor_json)
+        .bind(now_millis())
+        .execute(self.connection())
+        .await?;
+        Ok(())
     }
 }

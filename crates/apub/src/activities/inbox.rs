@@ -13,6 +13,7 @@ use crate::activities::amendment::AmendmentActivity;
 use crate::activities::answer::Answer;
 use crate::activities::follow::Follow;
 use crate::activities::join::Join;
+use crate::activities::move_actor::Move;
 use crate::activities::network::DirectoryChange;
 use crate::activities::object_change::{ObjectChange, ObjectChangeType};
 use crate::activities::receipt::{self, Receipt};
@@ -50,6 +51,8 @@ pub enum Inbound {
     Receipt(Receipt),
     /// A node asks to join the network of a charter hosted here.
     Join(Join),
+    /// The sender moved to a new address (FEP-7628).
+    Move(Move),
     /// Issue 27: a network's host adds a member to its directory or
     /// removes one (`Add` / `Remove` of a `NetworkMember`).
     DirectoryChange(DirectoryChange),
@@ -83,6 +86,7 @@ impl Inbound {
         Ok(match kind {
             "Follow" => Inbound::Follow(read(envelope)?),
             "Join" => Inbound::Join(read(envelope)?),
+            "Move" => Inbound::Move(read(envelope)?),
             "Undo" => Inbound::UndoFollow(read(envelope)?),
             "Accept" | "Reject" => Inbound::Answer(read(envelope)?),
             "Offer" if Agreement::is_agreement(object) => {
@@ -127,6 +131,7 @@ impl Inbound {
             Inbound::Amendment(a) => &a.id,
             Inbound::Receipt(a) => &a.id,
             Inbound::Join(a) => &a.id,
+            Inbound::Move(a) => &a.id,
             Inbound::DirectoryChange(a) => &a.id,
             Inbound::Ignored { id, .. } => id,
         }

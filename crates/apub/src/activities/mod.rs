@@ -9,6 +9,7 @@ pub mod delete;
 pub mod follow;
 pub mod inbox;
 pub mod join;
+pub mod move_actor;
 pub mod network;
 pub mod object_change;
 pub mod receipt;

@@ -187,7 +187,11 @@ pub async fn follow_answered(
     .await?;
     change::commit(ctx, tx).await?;
     if accepted && row.state != FollowingState::Active {
-        backfill::spawn(data.clone(), peer.clone());
+        backfill::spawn(
+            data.clone(),
+            peer.clone(),
+            crate::catalog::Arrival::Backfilled,
+        );
     }
     Ok(())
 }

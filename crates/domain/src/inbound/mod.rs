@@ -9,6 +9,7 @@ mod answer;
 mod directory;
 mod follow;
 mod integrity;
+mod moved;
 mod object_change;
 mod offer;
 mod terms;
@@ -69,6 +70,7 @@ async fn route(ctx: &Context, sender: &PeerRow, activity: Inbound) -> Result<()>
         Inbound::Amendment(amendment) => amendment::received(ctx, sender, amendment).await,
         Inbound::Receipt(receipt) => crate::sharing::receipts::received(ctx, sender, receipt).await,
         Inbound::Join(join) => crate::network::joins::received(ctx, sender, join).await,
+        Inbound::Move(moved) => moved::received(ctx, sender, moved).await,
         Inbound::DirectoryChange(change) => directory::received(ctx, sender, change).await,
         Inbound::Ignored { id, kind } => {
             tracing::info!(%id, kind, "activity not handled here: acknowledged and ignored");

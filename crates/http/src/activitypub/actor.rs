@@ -6,12 +6,12 @@ use axum::response::Response;
 use minijinja::context;
 
 use crate::activitypub::represent;
-use crate::apub::actor::OrganizationActor;
+use crate::domain::moving;
 use crate::problem::Result;
 use crate::state::NodeState;
 
 pub(super) async fn actor(State(ctx): State<NodeState>, headers: HeaderMap) -> Result<Response> {
-    let actor = OrganizationActor::for_node(&ctx.settings, &ctx.keys);
+    let actor = moving::actor(&ctx).await?;
     represent(
         &ctx,
         &headers,

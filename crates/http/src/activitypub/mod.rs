@@ -4,6 +4,7 @@
 
 mod actor;
 mod collections;
+mod moved;
 mod objects;
 mod outbox;
 mod sharing;
@@ -21,6 +22,7 @@ use crate::apub::collection_sync::PARTIAL_FOLLOWERS_PATH;
 use crate::apub::context::{
     ACTIVITY_JSON, LD_JSON, LD_JSON_ACTIVITY_STREAMS, NETWORK_CONTEXT, NETWORK_CONTEXT_PATH,
 };
+use crate::context::Context;
 use crate::domain::discovery;
 use crate::domain::documents::Served;
 use crate::domain::sharing::register;
@@ -29,7 +31,8 @@ use crate::negotiation::{Representation, activitypub_representation};
 use crate::problem::Result;
 use crate::state::NodeState;
 
-pub fn routes() -> Router<NodeState> {
+/// The routes, answered with redirects once the node moved (`moved`).
+pub fn routes(ctx: Context) -> Router<NodeState> {
     Router::new()
         .route("/", get(|| async { Redirect::to(ACTOR_PATH) }))
         .route(ACTOR_PATH, get(actor::actor))
@@ -52,6 +55,7 @@ pub fn routes() -> Router<NodeState> {
             get(objects::charter_version),
         )
         .route("/charters/{local_id}/members", get(objects::directory))
+        .route_layer(axum::middleware::from_fn_with_state(ctx, moved::redirect))
 }
 
 /// An ActivityStreams document in the representation the client asked for;
