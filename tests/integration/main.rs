@@ -46,6 +46,7 @@ mod jsonld;
 mod layers;
 mod membership;
 mod monitoring;
+mod moving;
 mod network;
 mod ops;
 mod outbox;

@@ -39,6 +39,8 @@ pub struct MockPeer {
     pub accept_signature: Option<&'static str>,
     /// The `Signature-Input` of POSTs that answered the challenge.
     answers: Arc<Mutex<Vec<String>>>,
+    /// The JSON bodies of the POSTs received, with their headers.
+    posted: Arc<Mutex<Vec<(axum::http::HeaderMap, serde_json::Value)>>>,
 }
 
 impl MockPeer {
@@ -55,6 +57,7 @@ impl MockPeer {
             rfc9421_posts: Arc::default(),
             accept_signature: None,
             answers: Arc::default(),
+            posted: Arc::default(),
         }
     }
 
@@ -72,6 +75,7 @@ impl MockPeer {
             rfc9421_posts: self.rfc9421_posts.clone(),
             accept_signature: self.accept_signature,
             answers: self.answers.clone(),
+            posted: self.posted.clone(),
         };
         let app = Router::new().fallback(answer).with_state(state);
         let listener = self.listener.take().expect("served once");
@@ -99,6 +103,11 @@ impl MockPeer {
         self.rfc9421_posts.load(std::sync::atomic::Ordering::SeqCst)
     }
 
+    /// The JSON bodies of the POSTs received so far, with their headers.
+    pub fn posted(&self) -> Vec<(axum::http::HeaderMap, serde_json::Value)> {
+        self.posted.lock().unwrap().clone()
+    }
+
     pub fn total(&self) -> usize {
         self.seen.lock().unwrap().len()
     }
@@ -114,6 +123,7 @@ struct MockState {
     rfc9421_posts: Arc<std::sync::atomic::AtomicUsize>,
     accept_signature: Option<&'static str>,
     answers: Arc<Mutex<Vec<String>>>,
+    posted: Arc<Mutex<Vec<(axum::http::HeaderMap, serde_json::Value)>>>,
 }
 
 async fn answer(State(state): State<MockState>, request: Request) -> Response {
@@ -126,6 +136,7 @@ async fn answer(State(state): State<MockState>, request: Request) -> Response {
         rfc9421_posts,
         accept_signature,
         answers,
+        posted,
     } = state;
     let path = request.uri().path().to_owned();
     let method = request.method().as_str().to_owned();
@@ -154,6 +165,13 @@ async fn answer(State(state): State<MockState>, request: Request) -> Response {
             if refuse_rfc9421 {
                 return StatusCode::UNAUTHORIZED.into_response();
             }
+        }
+        let headers = request.headers().clone();
+        let body = axum::body::to_bytes(request.into_body(), 1 << 20)
+            .await
+            .unwrap_or_default();
+        if let Ok(json) = serde_json::from_slice(&body) {
+            posted.lock().unwrap().push((headers, json));
         }
         return post_status.into_response();
     }
@@ -276,6 +294,7 @@ impl ResettingPeer {
             rfc9421_posts: Arc::default(),
             accept_signature: None,
             answers: Arc::default(),
+            posted: Arc::default(),
         };
         let actor = actor_document(&shape, key, None);
         let posts: Arc<Mutex<Vec<std::time::Instant>>> = Arc::default();

@@ -142,3 +142,14 @@ pub async fn commit_to_charter(host: &TestNode, member: &TestNode) {
         .await;
     assert_eq!(response.status(), 201, "{:?}", response.text().await);
 }
+
+/// `node`'s view of the peer whose actor is `actor` (admin API), if known.
+pub async fn peer_view(node: &TestNode, admin: &str, actor: &str) -> Option<Value> {
+    let peers = node.api("/api/v1/admin/peers", admin).await;
+    peers
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["actor"] == actor)
+        .cloned()
+}

@@ -54,11 +54,29 @@ impl TestNode {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");
+        let mut settings = Self::settings_for(&listener, database_url);
+        adjust(&mut settings);
+        Self::serve(listener, settings).await
+    }
+
+    /// Starts a node on `listener`, bound by the test beforehand (its
+    /// address was needed first), on `database_url`.
+    pub async fn start_listening(
+        listener: tokio::net::TcpListener,
+        database_url: &str,
+        adjust: impl FnOnce(&mut Settings),
+    ) -> TestNode {
+        let mut settings = Self::settings_for(&listener, database_url);
+        adjust(&mut settings);
+        Self::serve(listener, settings).await
+    }
+
+    /// The settings a node on `listener` and `database_url` starts with.
+    pub fn settings_for(listener: &tokio::net::TcpListener, database_url: &str) -> Settings {
         let addr = listener.local_addr().expect("local addr");
         let mut settings = test_settings(addr, database_url);
         settings.log.level = "error".to_owned();
-        adjust(&mut settings);
-        Self::serve(listener, settings).await
+        settings
     }
 
     /// Starts a node with exactly these settings (its port included):
