@@ -4,22 +4,18 @@
 //! the move and queues a `Move` for every peer, which a running node (this
 //! one, at its old address) sends within a second.
 
-use url::Url;
-
-use crate::apub::actor::actor_id;
-use crate::domain::moving::{self, relocation};
+use crate::domain::moving;
 use crate::node::Node;
 use passerelle_config::Settings;
 
 pub async fn run(settings: Settings, to: String) -> Result<(), String> {
-    let to = Url::parse(&to).map_err(|e| format!("`{to}` is not a URL: {e}"))?;
-    let target = actor_id(&relocation::at_new_address(&settings, &to).map_err(|e| e.to_string())?);
     let node = Node::open(settings)
         .await
         .map_err(|e| format!("cannot open the node: {e}"))?;
-    let told = moving::move_to(node.context(), &target, &super::federation::operator())
-        .await
-        .map_err(|e| e.to_string())?;
+    let (target, told) =
+        moving::move_to_public_url(node.context(), &to, &super::federation::operator())
+            .await
+            .map_err(|e| e.to_string())?;
     println!(
         "moved to {target}; {told} peer(s) will be sent a Move; this address now redirects there"
     );

@@ -131,6 +131,16 @@ pub async fn move_to(ctx: &Context, target: &Url, decided_by: &str) -> Result<us
     Ok(peers.len())
 }
 
+/// Moves the node to the node whose public URL is `to` (as typed by an
+/// admin); returns the new actor and how many peers are told.
+pub async fn move_to_public_url(ctx: &Context, to: &str, decided_by: &str) -> Result<(Url, usize)> {
+    let to = Url::parse(to.trim())
+        .map_err(|e| Error::BadRequest(format!("`{}` is not a URL: {e}", to.trim())))?;
+    let target = actor_id(&relocation::at_new_address(&ctx.settings, &to)?);
+    let told = move_to(ctx, &target, decided_by).await?;
+    Ok((target, told))
+}
+
 /// The ids an actor document lists in `alsoKnownAs` (one or several).
 pub fn also_known_as(document: &Value) -> impl Iterator<Item = &str> {
     let listed = match document.get("alsoKnownAs") {

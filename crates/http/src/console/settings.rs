@@ -1,22 +1,30 @@
-//! The read-only Settings page: every setting the node runs with, grouped
-//! by section, each with its value (secrets masked) and where it came
-//! from: the settings file, a `PASSERELLE_…` environment variable, or the
-//! default.
+//! The Settings page: every setting the node runs with, grouped by
+//! section, each with its value (secrets masked) and where it came from:
+//! the settings file, a `PASSERELLE_…` environment variable, or the
+//! default; and the node's move to a new address (`domain::moving`, as
+//! `passerelle move` does), confirmed with a checkbox.
 
 use axum::Router;
 use axum::extract::State;
 use axum::response::Response;
-use axum::routing::get;
-use serde::Serialize;
+use axum::routing::{get, post};
+use serde::{Deserialize, Serialize};
 
 use crate::console::Page;
-use crate::console::pages::page;
-use crate::console::session::ConsoleSession;
+use crate::console::actions::back;
+use crate::console::pages::{Outcome, page, with_outcome};
+use crate::console::session::{ConsoleSession, CsrfForm};
+use crate::domain::moving;
+use crate::error::Error;
+use crate::extract::Query;
+use crate::problem::Result;
 use crate::state::NodeState;
 use passerelle_config::Entry;
 
 pub fn routes() -> Router<NodeState> {
-    Router::new().route("/admin/settings", get(settings))
+    Router::new()
+        .route("/admin/settings", get(settings))
+        .route("/admin/settings/move", post(move_node))
 }
 
 /// The settings of one section of the file, in the file's order.
@@ -46,16 +54,51 @@ fn sections(entries: Vec<Entry>) -> Vec<Section> {
     sections
 }
 
-async fn settings(State(ctx): State<NodeState>, session: ConsoleSession) -> Response {
+async fn settings(
+    State(ctx): State<NodeState>,
+    session: ConsoleSession,
+    outcome: Result<Query<Outcome>>,
+) -> Response {
     page(&ctx, &session, async || {
+        let moved = moving::addresses(&ctx).await?.moved_to.clone();
         let file = ctx.settings.entries().iter().find_map(|e| match &e.source {
             passerelle_config::Source::File(path) => Some(path.clone()),
             _ => None,
         });
-        Ok(Page::signed_in(&ctx, &session, "settings")
-            .with("sections", sections(ctx.settings.entries()))
-            .with("file", file)
-            .render(&ctx, "console/settings.html"))
+        Ok(with_outcome(
+            Page::signed_in(&ctx, &session, "settings"),
+            &session,
+            outcome,
+        )
+        .with("sections", sections(ctx.settings.entries()))
+        .with("file", file)
+        .with("moved_to", moved.as_ref().map(|m| m.actor.to_string()))
+        .with(
+            "moved_at",
+            moved.map(|m| crate::model::time::format_millis(m.at)),
+        )
+        .render(&ctx, "console/settings.html"))
     })
     .await
+}
+
+#[derive(Deserialize)]
+struct MoveForm {
+    #[serde(default)]
+    to: String,
+    confirm: Option<String>,
+}
+
+async fn move_node(State(ctx): State<NodeState>, form: CsrfForm<MoveForm>) -> Response {
+    let CsrfForm { session, form } = form;
+    let outcome = async {
+        if form.confirm.as_deref() != Some("yes") {
+            return Err(Error::BadRequest(
+                session.lang.text("error_confirm_required"),
+            ));
+        }
+        moving::move_to_public_url(&ctx, &form.to, &session.decided_by()).await?;
+        Ok("node_moved")
+    };
+    back("/admin/settings", outcome.await)
 }
