@@ -73,14 +73,14 @@ fn signed_create(
         activity
     };
     let body = activity.to_string();
-    let key_id = passerelle::apub::actor::ed25519_key_id(&ctx.settings, &ctx.keys).to_string();
+    let key_id = passerelle::apub::actor::ed25519_key_id(&ctx.settings, &ctx.keys()).to_string();
     let headers = message_signature::sign(
         &axum::http::Method::POST,
         inbox,
         Some(("application/activity+json", body.as_bytes())),
         &[],
         &key_id,
-        &PrivateKey::Ed25519(&ctx.keys.ed25519),
+        &PrivateKey::Ed25519(&ctx.keys().ed25519),
         &[],
     )
     .expect("RFC 9421 signature");

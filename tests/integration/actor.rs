@@ -76,7 +76,7 @@ async fn actor_keys_are_the_nodes_keys(db: TestDatabase) {
 
     let pem = actor["publicKey"]["publicKeyPem"].as_str().unwrap();
     let public = rsa::RsaPublicKey::from_public_key_pem(pem).unwrap();
-    let signer = SigningKey::<sha2::Sha256>::new(node.context.keys.rsa_private.clone());
+    let signer = SigningKey::<sha2::Sha256>::new(node.context.keys().rsa_private.clone());
     let signature = signer.sign(message);
     RsaVerifyingKey::<sha2::Sha256>::new(public)
         .verify(message, &signature)
@@ -87,7 +87,7 @@ async fn actor_keys_are_the_nodes_keys(db: TestDatabase) {
         .as_str()
         .unwrap();
     let public = VerifyingKey::from_bytes(&decode_ed25519_multibase(encoded).unwrap()).unwrap();
-    let signature = node.context.keys.ed25519.sign(message);
+    let signature = node.context.keys().ed25519.sign(message);
     public
         .verify(message, &signature)
         .expect("Ed25519 signature verifies with the published key");

@@ -43,7 +43,7 @@ async fn forged_signatures_cost_one_fetch_and_store_nothing(db: TestDatabase) {
     .await;
     let b_admin = b.token(Scope::Admin).await;
     let key = new_key();
-    let forger_key = b.context.keys.rsa_private.clone();
+    let forger_key = b.context.keys().rsa_private.clone();
     let mut peer = MockPeer::bind().await;
     let mut documents = Documents::new();
     documents.insert(
@@ -288,7 +288,7 @@ async fn refused_follower_is_cut_off_after_restart(db: TestDatabase) {
         SignedPost::get(
             &node.url(path),
             &format!("{}#main-key", a.actor()),
-            &a.context.keys.rsa_private,
+            &a.context.keys().rsa_private,
         )
     };
     let client = reqwest::Client::new();

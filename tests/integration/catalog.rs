@@ -419,7 +419,7 @@ async fn forged_objects_are_refused(db: TestDatabase) {
     let sign_object = |node: &TestNode, object: Value| {
         passerelle::apub::proof::sign(
             &object,
-            &node.context.keys.ed25519,
+            &node.context.keys().ed25519,
             &passerelle::apub::proof::ProofOptions {
                 verification_method: &format!("{}#ed25519-key", node.actor()),
                 created: "2026-01-01T00:00:00Z",
@@ -441,7 +441,7 @@ async fn forged_objects_are_refused(db: TestDatabase) {
             &a.url("/inbox"),
             serde_json::to_vec(&activity).unwrap(),
             &format!("{}#main-key", from.actor()),
-            &from.context.keys.rsa_private,
+            &from.context.keys().rsa_private,
         )
     };
     // An id on another host.

@@ -429,14 +429,14 @@ async fn key_rotation_is_followed(db: TestDatabase) {
     let b_admin = admin(&b).await;
     ask_to_follow(&a, &a_admin, &b, &b_admin).await;
     wait_follow_state(&a, &a_admin, &b, "active").await;
-    let old_key = b.context.keys.rsa_public_pem.clone();
+    let old_key = b.context.keys().rsa_public_pem.clone();
 
     let b_settings = b.settings.clone();
     b.stop().await;
     let output = run_cli_with(&b_settings, &["keys", "rotate"]);
     assert!(output.contains("1 peer(s)"), "{output}");
     let b = TestNode::start_on(b_settings).await;
-    let new_key = b.context.keys.rsa_public_pem.clone();
+    let new_key = b.context.keys().rsa_public_pem.clone();
     assert_ne!(old_key, new_key);
 
     // The actor Update, signed with the new key, is accepted by A.
@@ -585,7 +585,7 @@ async fn followers_only_objects_for_approved_followers(db: TestDatabase) {
         crate::signing::SignedPost::get(
             &b.url(path),
             &format!("{}#main-key", node.actor()),
-            &node.context.keys.rsa_private,
+            &node.context.keys().rsa_private,
         )
     };
     let response = fetch(&a, "/members/camille").send(&client).await;
@@ -612,7 +612,7 @@ async fn followers_only_objects_for_approved_followers(db: TestDatabase) {
     assert_eq!(b.get_activity_json("/members/camille").await.0, 404);
     // A signature made with another key than the signer's.
     let mut forged = fetch(&a, "/members/camille");
-    forged.key = c.context.keys.rsa_private.clone();
+    forged.key = c.context.keys().rsa_private.clone();
     assert_eq!(forged.send(&client).await.status(), 404);
     for node in [a, b, c] {
         node.stop().await;

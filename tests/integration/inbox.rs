@@ -28,7 +28,7 @@ fn signed(from: &TestNode, to: &TestNode, body: Vec<u8>) -> SignedPost {
         &to.url("/inbox"),
         body,
         &format!("{}#main-key", from.actor()),
-        &from.context.keys.rsa_private,
+        &from.context.keys().rsa_private,
     )
 }
 
@@ -58,13 +58,13 @@ async fn inbox_refuses_bad_requests(db: TestDatabase) {
 
     // A signature that is not a signature of this request.
     let mut forged = signed(&a, &b, body(&follow_from(&a, &b)));
-    forged.key = c.context.keys.rsa_private.clone();
+    forged.key = c.context.keys().rsa_private.clone();
     assert_eq!(status(forged.send(&client).await), 401);
 
     // Signed by another actor than the activity's.
     let mut other = signed(&a, &b, body(&follow_from(&a, &b)));
     other.key_id = format!("{}#main-key", c.actor());
-    other.key = c.context.keys.rsa_private.clone();
+    other.key = c.context.keys().rsa_private.clone();
     assert_eq!(status(other.send(&client).await), 401);
 
     // A signature that leaves out the digest.

@@ -11,6 +11,8 @@ use passerelle::config::Admission;
 use passerelle::domain::tokens::Scope;
 use serde_json::{Value, json};
 
+use crate::admin_pages::{escaped, post_form};
+use crate::console::{page, sign_in};
 use crate::mock_peer::{self, MockPeer};
 use crate::on_both_backends;
 use crate::rig::federation::{admin, ask_to_follow, node_named, peer_view, wait_follow_state};
@@ -189,22 +191,34 @@ async fn a_node_moves_with_its_followers_and_catalog(db: TestDatabase) {
         .await;
     assert_eq!(scope["scope"]["purpose"], "shared catalogue", "{scope}");
 
-    // Moving to a node that does not list A is refused, and changes nothing.
+    // Moving to a node that does not list A is refused, and changes
+    // nothing: from the command line, and from the console.
     let (ok, output) = run_cli(&a.settings, &["move", "--to", p1.base.as_str()]);
     assert!(!ok && output.contains("alsoKnownAs"), "{output}");
-    assert!(
-        a.get_activity_json("/actor")
-            .await
-            .1
-            .get("movedTo")
-            .is_none()
-    );
+    let session = sign_in(&a, &a_admin).await;
+    for fields in [
+        vec![("to", p1.base.as_str()), ("confirm", "yes")],
+        vec![("to", b_url.as_str())],
+    ] {
+        let (status, location) = post_form(&a, &session, "/admin/settings/move", &fields).await;
+        assert_eq!(status, 303);
+        assert!(location.contains("error="), "{location}");
+    }
+    let (_, a_actor) = a.get_activity_json("/actor").await;
+    assert!(a_actor.get("movedTo").is_none(), "{a_actor}");
 
     let (ok, output) = run_cli(&a.settings, &["move", "--to", &b_url]);
     assert!(ok, "{output}");
     assert!(output.contains("3 peer(s)"), "{output}");
     let (ok, output) = run_cli(&a.settings, &["move", "--to", &b_url]);
     assert!(!ok && output.contains("already"), "{output}");
+    // The console reads the move within a second of the command's.
+    let moved_to = format!("data-moved-to=\"{}\"", escaped(&b.actor()));
+    eventually("the console to show the move", 10, || async {
+        let settings = page(&a, &session.cookie, "/admin/settings").await.1;
+        settings.contains(&moved_to).then_some(())
+    })
+    .await;
 
     // Both followers now follow A′, approved, and A's row is gone.
     for (follower, follower_admin) in [(&p1, &p1_admin), (&p2, &p2_admin)] {

@@ -72,7 +72,7 @@ async fn client_to_server_lifecycle(db: TestDatabase) {
         object["reciprocal"]["resourceQuantity"]["hasNumericalValue"],
         "6.5"
     );
-    proof::verify(&object, &node.context.keys.ed25519.verifying_key()).unwrap();
+    proof::verify(&object, &node.context.keys().ed25519.verifying_key()).unwrap();
     let (status, create) = node.get_activity_json(&activity_id).await;
     assert_eq!(status, 200);
     assert_eq!(create["type"], "Create");

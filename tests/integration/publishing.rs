@@ -22,7 +22,7 @@ on_both_backends!(
 );
 
 fn node_key(node: &TestNode) -> VerifyingKey {
-    node.context.keys.ed25519.verifying_key()
+    node.context.keys().ed25519.verifying_key()
 }
 
 pub async fn outbox_items(node: &TestNode) -> Vec<Value> {

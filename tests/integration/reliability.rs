@@ -722,7 +722,7 @@ async fn backfill_does_not_bring_back_what_was_deleted(db: TestDatabase) {
         });
         passerelle::apub::proof::sign(
             &offer,
-            &a.context.keys.ed25519,
+            &a.context.keys().ed25519,
             &passerelle::apub::proof::ProofOptions {
                 verification_method: &proof_key,
                 created: "2026-01-01T00:00:00Z",
@@ -733,7 +733,7 @@ async fn backfill_does_not_bring_back_what_was_deleted(db: TestDatabase) {
     let mut actor: Value = serde_json::from_str(&actor_document(&peer, &key, None)).unwrap();
     actor["assertionMethod"] = json!([{
         "id": proof_key, "type": "Multikey", "controller": peer.url("/actor"),
-        "publicKeyMultibase": a.context.keys.ed25519_multibase(),
+        "publicKeyMultibase": a.context.keys().ed25519_multibase(),
     }]);
     let (gone, kept) = (peer.url("/offers/gone"), peer.url("/offers/kept"));
     let page = json!({

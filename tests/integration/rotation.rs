@@ -84,7 +84,7 @@ async fn ed25519_rotation_keeps_old_proofs_and_followers(db: TestDatabase) {
     b.put_json("/api/v1/offers/before", &b_platform, &offer(&b, "Before"))
         .await;
     wait_in_catalog(&a, &a_platform, "Before").await;
-    let old_key = b.context.keys.ed25519.clone();
+    let old_key = b.context.keys().ed25519.clone();
     let old_actor = b.get_activity_json("/actor").await.1;
     let old_method = format!("{}#ed25519-key", b.actor());
 
@@ -162,7 +162,7 @@ async fn ed25519_rotation_keeps_old_proofs_and_followers(db: TestDatabase) {
             &a.url("/inbox"),
             serde_json::to_vec(&activity).unwrap(),
             &format!("{}#main-key", b.actor()),
-            &b.context.keys.rsa_private,
+            &b.context.keys().rsa_private,
         )
     };
     let mut fresh = after.clone();
@@ -171,7 +171,7 @@ async fn ed25519_rotation_keeps_old_proofs_and_followers(db: TestDatabase) {
     fresh["updated"] = json!("2026-06-01T00:00:00Z");
     let fresh = signed(
         &fresh,
-        &b.context.keys.ed25519,
+        &b.context.keys().ed25519,
         &new_method,
         "2026-06-01T00:00:00Z",
     );
@@ -216,4 +216,77 @@ async fn ed25519_rotation_keeps_old_proofs_and_followers(db: TestDatabase) {
     );
     a.stop().await;
     b.stop().await;
+}
+
+on_both_backends!(the_console_rotates_the_proof_key_of_the_running_node);
+
+/// The console's Keys form rotates the Ed25519 key of the running node: it
+/// signs the next object at once, without a restart, and a follower keeps
+/// receiving; a form without its confirmation, or naming no key of the
+/// node's, changes nothing.
+async fn the_console_rotates_the_proof_key_of_the_running_node(db: TestDatabase) {
+    use crate::admin_pages::post_form;
+    use crate::console::{page, sign_in};
+
+    let (a, _a_db) = node_named(&db, "foodhub", |_| {}).await;
+    let (b, _b_db) = node_named(&db, "velocoop", |s| {
+        s.federation.admission = Admission::Open
+    })
+    .await;
+    let (a_admin, b_admin) = (admin(&a).await, admin(&b).await);
+    let (a_platform, b_platform) = (
+        a.token(Scope::Platform).await,
+        b.token(Scope::Platform).await,
+    );
+    ask_to_follow(&a, &a_admin, &b, &b_admin).await;
+    wait_follow_state(&a, &a_admin, &b, "active").await;
+    let session = sign_in(&b, &b_admin).await;
+
+    for fields in [
+        vec![("key", "ed25519")],
+        vec![("key", "dsa"), ("confirm", "yes")],
+    ] {
+        let (status, location) = post_form(&b, &session, "/admin/settings/keys", &fields).await;
+        assert_eq!(status, 303);
+        assert!(location.contains("error="), "{location}");
+    }
+    let actor = b.get_activity_json("/actor").await.1;
+    assert_eq!(
+        actor["assertionMethod"].as_array().unwrap().len(),
+        1,
+        "{actor}"
+    );
+
+    let (status, location) = post_form(
+        &b,
+        &session,
+        "/admin/settings/keys",
+        &[("key", "ed25519"), ("confirm", "yes")],
+    )
+    .await;
+    assert_eq!(status, 303);
+    assert!(location.contains("done=key_rotated"), "{location}");
+    let settings = page(&b, &session.cookie, "/admin/settings").await.1;
+    assert!(
+        settings.contains("data-proof-key=\"ed25519-key-2\""),
+        "{settings}"
+    );
+    let new_method = format!("{}#ed25519-key-2", b.actor());
+    let actor = b.get_activity_json("/actor").await.1;
+    assert_eq!(
+        actor["assertionMethod"][0]["id"],
+        new_method.as_str(),
+        "{actor}"
+    );
+    let audit = b.api("/api/v1/admin/audit", &b_admin).await;
+    assert_eq!(audit["items"][0]["action"], "keys.rotated", "{audit}");
+
+    // The running node signs with the new key at once, and the follower
+    // keeps what it signs.
+    b.put_json("/api/v1/offers/after", &b_platform, &offer(&b, "After"))
+        .await;
+    let after = b.get_activity_json("/offers/after").await.1;
+    assert_eq!(after["proof"]["verificationMethod"], new_method.as_str());
+    verify_with_actor(&actor, &after).unwrap();
+    wait_in_catalog(&a, &a_platform, "After").await;
 }

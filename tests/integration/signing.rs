@@ -46,7 +46,7 @@ impl SignedPost {
             url,
             body,
             &format!("{}#main-key", node.actor()),
-            &node.context.keys.rsa_private,
+            &node.context.keys().rsa_private,
         )
     }
 

@@ -6,6 +6,8 @@
 //! and the other scheme after a 400 or 401; what a server accepted is
 //! remembered per origin.
 
+use std::sync::Arc;
+
 use serde_json::{Value, json};
 
 use http::Method;
@@ -21,6 +23,7 @@ use crate::signing_pool;
 use passerelle_config::SignatureScheme;
 use passerelle_context::Context;
 use passerelle_context::knocking::Signing;
+use passerelle_model::keys::NodeKeys;
 
 /// FEP-844e: the node verifies RFC 9421 signatures.
 pub const IMPLEMENTS_RFC9421: &str = "https://datatracker.ietf.org/doc/html/rfc9421";
@@ -31,13 +34,17 @@ pub const IMPLEMENTS_RFC9421_ED25519: &str =
 
 /// The key id and key an RFC 9421 signing uses (`None` for draft-cavage,
 /// which `activitypub_federation`'s signer makes).
-fn rfc9421_key(ctx: &Context, signing: Signing) -> Option<(String, PrivateKey<'_>)> {
+fn rfc9421_key<'k>(
+    ctx: &Context,
+    keys: &'k NodeKeys,
+    signing: Signing,
+) -> Option<(String, PrivateKey<'k>)> {
     match signing {
         Signing::Cavage => None,
-        Signing::Rfc9421Rsa => Some((main_key_id(ctx), PrivateKey::Rsa(&ctx.keys))),
+        Signing::Rfc9421Rsa => Some((main_key_id(ctx), PrivateKey::Rsa(keys))),
         Signing::Rfc9421Ed25519 => Some((
-            ed25519_key_id(&ctx.settings, &ctx.keys).to_string(),
-            PrivateKey::Ed25519(&ctx.keys.ed25519),
+            ed25519_key_id(&ctx.settings, keys).to_string(),
+            PrivateKey::Ed25519(&keys.ed25519),
         )),
     }
 }
@@ -62,14 +69,14 @@ pub async fn sign(
     signing: Signing,
     challenge: Option<&Challenge>,
 ) -> Result<reqwest::Request> {
+    let keys = data.keys();
     let key = match challenge.map(|c| c.alg.as_deref()) {
-        None => rfc9421_key(data, signing),
-        Some(None | Some("rsa-v1_5-sha256")) => rfc9421_key(data, Signing::Rfc9421Rsa),
-        Some(Some("ed25519")) => rfc9421_key(data, Signing::Rfc9421Ed25519),
-        Some(Some("rsa-pss-sha512")) => Some((
-            main_key_id(data),
-            PrivateKey::RsaPss(&data.keys.rsa_private),
-        )),
+        None => rfc9421_key(data, &keys, signing),
+        Some(None | Some("rsa-v1_5-sha256")) => rfc9421_key(data, &keys, Signing::Rfc9421Rsa),
+        Some(Some("ed25519")) => rfc9421_key(data, &keys, Signing::Rfc9421Ed25519),
+        Some(Some("rsa-pss-sha512")) => {
+            Some((main_key_id(data), PrivateKey::RsaPss(&keys.rsa_private)))
+        }
         Some(Some(other)) => {
             return Err(Error::Internal(format!(
                 "the signature algorithm `{other}` is not one this node signs with"
@@ -96,14 +103,14 @@ pub async fn sign(
             builder,
             main_key_id(data),
             bytes::Bytes::from(body.unwrap_or_default().to_owned()),
-            data.keys.clone(),
+            Arc::clone(&keys),
         )
         .await;
     };
     let covered = challenge.map_or(&[][..], |c| &c.components);
     let headers = if let PrivateKey::Rsa(_) = key {
         // Off the async workers, one signature per core at a time.
-        let (method, url, keys) = (method.clone(), url.clone(), data.keys.clone());
+        let (method, url, keys) = (method.clone(), url.clone(), Arc::clone(&keys));
         let (body, covered) = (body.map(str::to_owned), covered.to_vec());
         let extra = extra.to_vec();
         signing_pool::run(move || {

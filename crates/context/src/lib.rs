@@ -9,7 +9,7 @@ pub mod key_fetches;
 pub mod knocking;
 pub mod limits;
 
-use std::sync::Arc;
+use std::sync::{Arc, PoisonError, RwLock};
 
 use tokio::sync::Notify;
 
@@ -25,7 +25,9 @@ use passerelle_store::Store;
 pub struct Context {
     pub settings: Arc<Settings>,
     pub store: Store,
-    pub keys: Arc<NodeKeys>,
+    /// The node's keys, replaced whole when an admin rotates one from the
+    /// console (`keys()` hands out the current set).
+    keys: Arc<RwLock<Arc<NodeKeys>>>,
     pub metrics: Metrics,
     /// Wakes the delivery workers when an activity is recorded.
     pub delivery_wakeup: Arc<Notify>,
@@ -66,7 +68,7 @@ impl Context {
             limits: Arc::new(limits::RateLimits::new(&settings.rate_limits)),
             settings: Arc::new(settings),
             store,
-            keys: Arc::new(keys),
+            keys: Arc::new(RwLock::new(Arc::new(keys))),
             metrics: Metrics::new()?,
             delivery_wakeup: Arc::new(Notify::new()),
             webhook_wakeup: Arc::new(Notify::new()),
@@ -77,5 +79,17 @@ impl Context {
             inbox_tap: Arc::default(),
             addresses: Arc::default(),
         })
+    }
+
+    /// The node's keys now: a signature made with them stays consistent
+    /// even if a rotation replaces them meanwhile.
+    pub fn keys(&self) -> Arc<NodeKeys> {
+        Arc::clone(&self.keys.read().unwrap_or_else(PoisonError::into_inner))
+    }
+
+    /// Replaces the node's keys (after a rotation), for every request and
+    /// delivery of this process from now on.
+    pub fn replace_keys(&self, keys: NodeKeys) {
+        *self.keys.write().unwrap_or_else(PoisonError::into_inner) = Arc::new(keys);
     }
 }

@@ -6,6 +6,7 @@
 //! what they signed still verifies.
 
 use crate::audit::{self, Event};
+use crate::context::Context;
 use crate::error::{Error, Result};
 use crate::model::keys::{FIRST_ED25519_FRAGMENT, NodeKeys, RetiredEd25519Key};
 use crate::store::{NewEd25519Key, Store};
@@ -112,4 +113,35 @@ pub async fn rotate_ed25519_key(store: &Store, decided_by: &str) -> Result<Strin
     .await?;
     tx.commit().await?;
     Ok(fragment)
+}
+
+/// Which of the node's keys a rotation replaces.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyKind {
+    /// The RSA key of HTTP signatures (`#main-key`).
+    Rsa,
+    /// The Ed25519 key of integrity proofs and RFC 9421 signatures.
+    Ed25519,
+}
+
+/// Rotates a key of the running node (the console's button): the new key
+/// signs this process's next request and proof at once, and every peer is
+/// sent the actor `Update`; returns how many. Refused while other
+/// replicas serve from the database: they would keep signing with the key
+/// they loaded (the command line's `keys rotate`, every replica stopped).
+pub async fn rotate_live(ctx: &Context, kind: KeyKind, decided_by: &str) -> Result<usize> {
+    let alive = crate::liveness::heartbeat(ctx).await?;
+    if alive > 1 {
+        return Err(Error::Conflict(format!(
+            "{} other replica(s) serve from this database and would keep the old key: \
+             stop them all and run `passerelle keys rotate`",
+            alive - 1
+        )));
+    }
+    match kind {
+        KeyKind::Rsa => rotate_rsa_key(&ctx.store, decided_by).await?,
+        KeyKind::Ed25519 => drop(rotate_ed25519_key(&ctx.store, decided_by).await?),
+    }
+    ctx.replace_keys(stored_keys(&ctx.store).await?);
+    crate::outgoing::announce_actor(ctx).await
 }

@@ -20,11 +20,12 @@ use crate::store::{ChangeTx, NewActivity, PeerRow};
 
 /// Adds the node's integrity proof to an activity.
 pub fn sign(ctx: &Context, document: &Value) -> Result<Value> {
-    let method = ed25519_key_id(&ctx.settings, &ctx.keys).to_string();
+    let keys = ctx.keys();
+    let method = ed25519_key_id(&ctx.settings, &keys).to_string();
     let created = time::proof_created();
     proof::sign(
         document,
-        &ctx.keys.ed25519,
+        &keys.ed25519,
         &ProofOptions {
             verification_method: &method,
             created: &created,

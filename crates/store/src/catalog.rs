@@ -206,14 +206,24 @@ impl ChangeTx {
 
 impl ChangeTx {
     /// A peer moved from the origin `from` to `to` (both `scheme://host/`):
-    /// its catalog entries take ids under `to`. Returns each entry's new
-    /// id and the version held.
+    /// its catalog entries, and the receipts still owed to it, take ids
+    /// under `to`. Returns each entry's new id and the version held.
     pub async fn move_catalog(
         &mut self,
         peer_id: PeerId,
         from: &str,
         to: &str,
     ) -> Result<Vec<(String, String)>> {
+        sqlx::query(
+            "UPDATE owed_receipts SET \
+             object_uri = CAST($3 AS TEXT) || substr(object_uri, length(CAST($2 AS TEXT)) + 1) \
+             WHERE peer_id = $1 AND substr(object_uri, 1, length(CAST($2 AS TEXT))) = CAST($2 AS TEXT)",
+        )
+        .bind(peer_id)
+        .bind(from)
+        .bind(to)
+        .execute(self.connection())
+        .await?;
         let rows = sqlx::query(
             "UPDATE catalog SET \
              object_uri = CAST($3 AS TEXT) || substr(object_uri, length(CAST($2 AS TEXT)) + 1), \

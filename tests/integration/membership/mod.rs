@@ -234,7 +234,7 @@ async fn the_network_decides_who_joins_and_who_leaves(db: TestDatabase) {
     let read = SignedPost::get(
         &b.url("/offers/private"),
         &format!("{}#main-key", d.actor()),
-        &d.context.keys.rsa_private,
+        &d.context.keys().rsa_private,
     )
     .send(&reqwest::Client::new())
     .await;

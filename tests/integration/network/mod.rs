@@ -65,7 +65,7 @@ pub async fn signed_get(reader: &TestNode, origin: &TestNode, path: &str) -> req
     SignedPost::get(
         &origin.url(path),
         &format!("{}#main-key", reader.actor()),
-        &reader.context.keys.rsa_private,
+        &reader.context.keys().rsa_private,
     )
     .send(&reqwest::Client::new())
     .await

@@ -117,7 +117,7 @@ async fn deliveries_carry_a_header_that_verifies(db: TestDatabase) {
 
     // The partial collection: B (signed) reads itself; no one else does.
     let (status, partial) =
-        signed_get(&a.url(PARTIAL), &b.actor(), &b.context.keys.rsa_private).await;
+        signed_get(&a.url(PARTIAL), &b.actor(), &b.context.keys().rsa_private).await;
     assert_eq!(status, 200, "{partial}");
     assert_eq!(partial["type"], "OrderedCollection");
     assert_eq!(partial["orderedItems"], json!([b.actor()]));

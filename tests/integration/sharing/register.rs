@@ -103,7 +103,7 @@ async fn sharing_register(db: TestDatabase) {
         SignedPost::get(
             &a.url("/sharing"),
             &format!("{}#main-key", node.actor()),
-            &node.context.keys.rsa_private,
+            &node.context.keys().rsa_private,
         )
     };
     let response = read_as(&b).send(&client).await;

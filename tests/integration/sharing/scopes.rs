@@ -61,7 +61,7 @@ async fn signed_get(reader: &TestNode, origin: &TestNode, path: &str) -> reqwest
     SignedPost::get(
         &origin.url(path),
         &format!("{}#main-key", reader.actor()),
-        &reader.context.keys.rsa_private,
+        &reader.context.keys().rsa_private,
     )
     .send(&reqwest::Client::new())
     .await

@@ -36,7 +36,7 @@ pub async fn addresses(ctx: &Context) -> Result<Arc<NodeAddresses>> {
 pub async fn actor(ctx: &Context) -> Result<OrganizationActor> {
     let addresses = addresses(ctx).await?;
     Ok(
-        OrganizationActor::for_node(&ctx.settings, &ctx.keys).with_addresses(
+        OrganizationActor::for_node(&ctx.settings, &ctx.keys()).with_addresses(
             addresses.earlier.clone(),
             addresses.moved_to.as_ref().map(|moved| moved.actor.clone()),
         ),
@@ -105,7 +105,7 @@ pub async fn move_to(ctx: &Context, target: &Url, decided_by: &str) -> Result<us
         )));
     }
     let fields = ActorFields::parse(&document)?;
-    if fields.main_key().public_key_pem.trim() != ctx.keys.rsa_public_pem.trim() {
+    if fields.main_key().public_key_pem.trim() != ctx.keys().rsa_public_pem.trim() {
         return Err(Error::Conflict(format!(
             "{target} does not hold this node's key: it was not made from this node's archive"
         )));

@@ -18,6 +18,6 @@ pub(super) async fn actor(State(ctx): State<NodeState>, headers: HeaderMap) -> R
         StatusCode::OK,
         &actor,
         "actor.html",
-        context! { actor => &actor, proof_key => ctx.keys.ed25519_multibase() },
+        context! { actor => &actor, proof_key => ctx.keys().ed25519_multibase() },
     )
 }

@@ -14,6 +14,7 @@ use crate::console::Page;
 use crate::console::actions::back;
 use crate::console::pages::{Outcome, page, with_outcome};
 use crate::console::session::{ConsoleSession, CsrfForm};
+use crate::domain::identity::{self, KeyKind};
 use crate::domain::moving;
 use crate::error::Error;
 use crate::extract::Query;
@@ -25,6 +26,7 @@ pub fn routes() -> Router<NodeState> {
     Router::new()
         .route("/admin/settings", get(settings))
         .route("/admin/settings/move", post(move_node))
+        .route("/admin/settings/keys", post(rotate_key))
 }
 
 /// The settings of one section of the file, in the file's order.
@@ -73,6 +75,7 @@ async fn settings(
         .with("sections", sections(ctx.settings.entries()))
         .with("file", file)
         .with("moved_to", moved.as_ref().map(|m| m.actor.to_string()))
+        .with("proof_key", ctx.keys().ed25519_fragment.clone())
         .with(
             "moved_at",
             moved.map(|m| crate::model::time::format_millis(m.at)),
@@ -99,6 +102,38 @@ async fn move_node(State(ctx): State<NodeState>, form: CsrfForm<MoveForm>) -> Re
         }
         moving::move_to_public_url(&ctx, &form.to, &session.decided_by()).await?;
         Ok("node_moved")
+    };
+    back("/admin/settings", outcome.await)
+}
+
+#[derive(Deserialize)]
+struct RotateForm {
+    #[serde(default)]
+    key: String,
+    confirm: Option<String>,
+}
+
+/// Rotates a key of the running node, as `passerelle keys rotate` does
+/// with the node stopped.
+async fn rotate_key(State(ctx): State<NodeState>, form: CsrfForm<RotateForm>) -> Response {
+    let CsrfForm { session, form } = form;
+    let outcome = async {
+        let kind = match form.key.as_str() {
+            "rsa" => KeyKind::Rsa,
+            "ed25519" => KeyKind::Ed25519,
+            other => {
+                return Err(Error::BadRequest(format!(
+                    "`{other}` is not a key of this node: rsa or ed25519"
+                )));
+            }
+        };
+        if form.confirm.as_deref() != Some("yes") {
+            return Err(Error::BadRequest(
+                session.lang.text("error_confirm_required"),
+            ));
+        }
+        identity::rotate_live(&ctx, kind, &session.decided_by()).await?;
+        Ok("key_rotated")
     };
     back("/admin/settings", outcome.await)
 }
