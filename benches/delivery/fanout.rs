@@ -1,8 +1,9 @@
 //! Fan-out: one node delivering to its followers. End to end (followers are
 //! real nodes that verify and store, signing between them with Ed25519),
 //! and the sender alone (followers whose inboxes are sinks answering 202 at
-//! once), signing with RSA-2048 or with Ed25519, and its cost per delivery
-//! as the number of followers grows.
+//! once, in a process of their own so the sender's CPU time is its own),
+//! signing with RSA-2048 or with Ed25519, and its cost per delivery as the
+//! number of followers grows.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -12,7 +13,10 @@ use passerelle::domain::{follows, publish};
 use passerelle::model::kinds::ObjectKind;
 use passerelle::node::NodeState;
 
-use crate::harness::{Backend, start, until};
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, BufReader, Lines};
+use tokio::process::{Child, ChildStdout};
+
+use crate::harness::{Backend, process_cpu, start, until};
 
 /// How the sinks' actors say they verify signatures, which decides what
 /// the sender signs with.
@@ -191,36 +195,119 @@ pub async fn add_sink_followers(
     }
 }
 
-/// The sender alone: `offers` offers to `followers` sink inboxes; returns
-/// deliveries/s.
+/// The argument that makes the bench binary a sink process:
+/// `--sinks LISTENERS EXPECTED`.
+pub const SINK_PROCESS: &str = "--sinks";
+
+/// The sink process: `listeners` sinks, their ports on the first line of
+/// stdout, then `done` once `expected` requests were answered. It ends
+/// when its stdin closes (the bench ended, or died).
+pub async fn sink_process(listeners: usize, expected: usize) {
+    let sinks = sinks(listeners).await;
+    let ports: Vec<String> = sinks.ports.iter().map(u16::to_string).collect();
+    println!("{}", ports.join(" "));
+    tokio::spawn(async {
+        let mut rest = Vec::new();
+        let _ = tokio::io::stdin().read_to_end(&mut rest).await;
+        std::process::exit(0);
+    });
+    let received = sinks.received.clone();
+    until(Duration::from_secs(3_600), || {
+        let received = received.clone();
+        async move { received.load(Ordering::Relaxed) >= expected }
+    })
+    .await;
+    println!("done");
+    std::future::pending::<()>().await;
+}
+
+/// Sinks in a child process (the bench binary again), so their CPU time
+/// is not the sender's.
+struct SinkChild {
+    child: Child,
+    lines: Lines<BufReader<ChildStdout>>,
+    sinks: Sinks,
+}
+
+impl SinkChild {
+    async fn start(listeners: usize, expected: usize) -> SinkChild {
+        let mut child = tokio::process::Command::new(std::env::current_exe().expect("the bench"))
+            .args([SINK_PROCESS, &listeners.to_string(), &expected.to_string()])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("the sink process");
+        let stdout = child.stdout.take().expect("its stdout");
+        let mut lines = BufReader::new(stdout).lines();
+        let first = lines.next_line().await.expect("read").expect("its ports");
+        let ports = first
+            .split_whitespace()
+            .map(|p| p.parse().expect("a port"))
+            .collect();
+        SinkChild {
+            child,
+            lines,
+            sinks: Sinks::on_ports(ports),
+        }
+    }
+
+    /// Waits for `done`: every expected request was answered.
+    async fn done(&mut self, limit: Duration) -> bool {
+        let line = tokio::time::timeout(limit, self.lines.next_line()).await;
+        matches!(line, Ok(Ok(Some(line))) if line == "done")
+    }
+
+    async fn stop(mut self) {
+        drop(self.child.stdin.take());
+        let _ = self.child.kill().await;
+    }
+}
+
+/// What the sender alone did.
+pub struct Fanout {
+    /// Deliveries per second of wall time.
+    pub rate: f64,
+    /// The sender process's CPU time (user and system, all its threads)
+    /// per delivery, in seconds.
+    pub cpu_per_delivery: f64,
+}
+
+/// The sender alone: `offers` offers to `followers` sink inboxes, served
+/// by another process.
 pub async fn to_sinks(
     dir: &std::path::Path,
     backend: Backend,
     offers: usize,
     followers: usize,
     signing: SinkSigning,
-) -> f64 {
+) -> Fanout {
     static RUNS: AtomicUsize = AtomicUsize::new(0);
     let run = RUNS.fetch_add(1, Ordering::Relaxed);
     let slug = format!("sinks{run}{}", backend.label());
     let sender = start(dir, &slug, backend).await;
-    let sinks = sinks(followers.min(50)).await;
-    add_sink_followers(&sender.node_state, &sinks, followers, signing).await;
-    let started = Instant::now();
-    publish_offers(&sender.node_state, "Offer", offers).await;
     let expected = offers * followers;
-    let received = sinks.received.clone();
-    until(Duration::from_secs(900), || {
-        let received = received.clone();
-        async move { received.load(Ordering::Relaxed) >= expected }
-    })
-    .await;
+    let mut sinks = SinkChild::start(followers.min(50), expected).await;
+    add_sink_followers(&sender.node_state, &sinks.sinks, followers, signing).await;
+    let started = Instant::now();
+    let cpu_started = process_cpu();
+    publish_offers(&sender.node_state, "Offer", offers).await;
+    let done = sinks.done(Duration::from_secs(900)).await;
+    let cpu = (process_cpu() - cpu_started).as_secs_f64();
     let elapsed = started.elapsed();
-    let rate = sinks.received.load(Ordering::Relaxed) as f64 / elapsed.as_secs_f64();
+    assert!(done, "the sinks did not receive {expected} deliveries");
+    let fanout = Fanout {
+        rate: expected as f64 / elapsed.as_secs_f64(),
+        cpu_per_delivery: cpu / expected as f64,
+    };
     println!(
-        "sender alone ({}): {expected} deliveries ({offers} offers x {followers} sinks) in {elapsed:.2?} = {rate:.0}/s",
-        backend.label()
+        "sender alone ({}): {expected} deliveries ({offers} offers x {followers} sinks) in {elapsed:.2?} = {:.0}/s, \
+         {:.0} us of the sender's CPU each",
+        backend.label(),
+        fanout.rate,
+        fanout.cpu_per_delivery * 1e6
     );
+    sinks.stop().await;
     sender.stop().await;
-    rate
+    fanout
 }

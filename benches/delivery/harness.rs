@@ -1,6 +1,7 @@
 //! The bench's nodes (started in this process on loopback ports, on SQLite
 //! or on a PostgreSQL schema of their own), the ceilings measured in the
-//! same run, and `target/bench/results.json`.
+//! same run (per second of wall time and of CPU time), the process's CPU
+//! time, and `target/bench/results.json`.
 
 use std::time::{Duration, Instant};
 
@@ -143,15 +144,57 @@ pub async fn serve(listener: tokio::net::TcpListener, settings: Settings) -> Run
     }
 }
 
+/// User plus system CPU time this process has used so far, over all its
+/// threads: the sender's node and its publisher, not a child process.
+pub fn process_cpu() -> Duration {
+    let mut usage = std::mem::MaybeUninit::<libc::rusage>::zeroed();
+    // SAFETY: getrusage only writes the struct it is handed, which is
+    // zeroed (a valid rusage) before and read only after it succeeded.
+    let status = unsafe { libc::getrusage(libc::RUSAGE_SELF, usage.as_mut_ptr()) };
+    assert_eq!(status, 0, "getrusage");
+    // SAFETY: zeroed, then filled by the kernel.
+    let usage = unsafe { usage.assume_init() };
+    let time = |t: libc::timeval| {
+        Duration::from_secs(t.tv_sec as u64) + Duration::from_micros(t.tv_usec as u64)
+    };
+    time(usage.ru_utime) + time(usage.ru_stime)
+}
+
+/// CPU time the calling thread has used so far: what one operation costs
+/// in CPU, however many other builds share the cores.
+fn thread_cpu() -> Duration {
+    let mut now = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: clock_gettime only writes the timespec it is handed.
+    let status = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &raw mut now) };
+    assert_eq!(status, 0, "clock_gettime");
+    Duration::new(now.tv_sec as u64, now.tv_nsec as u32)
+}
+
+/// How fast one core does an operation: per second of wall time, and per
+/// second of the thread's CPU time.
+#[derive(Clone, Copy)]
+pub struct Speed {
+    pub wall: f64,
+    pub cpu: f64,
+}
+
 /// Operations per second of `operation` on one core, over `window`.
-pub fn per_second(window: Duration, mut operation: impl FnMut(u32)) -> f64 {
+pub fn per_second(window: Duration, mut operation: impl FnMut(u32)) -> Speed {
     let started = Instant::now();
+    let cpu_started = thread_cpu();
     let mut count = 0u32;
     while started.elapsed() < window {
         operation(count);
         count += 1;
     }
-    f64::from(count) / started.elapsed().as_secs_f64()
+    let cpu = (thread_cpu() - cpu_started).as_secs_f64();
+    Speed {
+        wall: f64::from(count) / started.elapsed().as_secs_f64(),
+        cpu: f64::from(count) / cpu.max(1e-9),
+    }
 }
 
 /// What this machine can do, measured at the start of the run: the
@@ -159,10 +202,10 @@ pub fn per_second(window: Duration, mut operation: impl FnMut(u32)) -> f64 {
 pub struct Ceilings {
     pub cores: usize,
     /// RSA-2048 signatures/s on one core with AWS-LC (the node's signer).
-    pub rsa_aws_lc: f64,
+    pub rsa_aws_lc: Speed,
     /// The same with the `rsa` crate (what activitypub_federation uses).
     pub rsa_crate: f64,
-    pub ed25519_sign: f64,
+    pub ed25519_sign: Speed,
     pub ed25519_verify: f64,
 }
 
@@ -188,18 +231,18 @@ impl Ceilings {
         Ceilings {
             cores: std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get),
             rsa_aws_lc,
-            rsa_crate,
+            rsa_crate: rsa_crate.wall,
             ed25519_sign,
-            ed25519_verify,
+            ed25519_verify: ed25519_verify.wall,
         }
     }
 
     pub fn rsa(&self) -> f64 {
-        self.rsa_aws_lc * self.cores as f64
+        self.rsa_aws_lc.wall * self.cores as f64
     }
 
     pub fn ed25519_signing(&self) -> f64 {
-        self.ed25519_sign * self.cores as f64
+        self.ed25519_sign.wall * self.cores as f64
     }
 
     pub fn ed25519_verifying(&self) -> f64 {

@@ -1,6 +1,7 @@
 //! Federation throughput, latency and memory, each figure next to the
 //! ceiling it is measured against in the same run on the same machine:
-//! fan-out against signatures/s (every delivery is signed afresh), intake
+//! fan-out against signatures/s (every delivery is signed afresh), and the
+//! sender's CPU time per delivery against one signature's, intake
 //! against Ed25519 verifications/s (every proposal carries a proof and an
 //! HTTP signature), propagation and memory against the targets of issue 15,
 //! fan-out to distant peers against the window's `in_flight / rtt`.
@@ -107,7 +108,6 @@ async fn on_backend(
     ceilings: &Ceilings,
     records: &mut Vec<serde_json::Value>,
 ) {
-    const RSA: &str = "RSA-2048 signatures/s (AWS-LC) x cores";
     const ED_SIGN: &str = "Ed25519 signatures/s x cores";
     const ED_VERIFY: &str = "Ed25519 verifications/s x cores";
     if wanted("end_to_end") {
@@ -122,36 +122,26 @@ async fn on_backend(
         ));
     }
     if wanted("fanout") {
-        let rate = fanout::to_sinks(
-            dir,
-            backend,
-            plan.fanout_offers,
-            plan.fanout_followers,
-            SinkSigning::Rsa,
-        )
-        .await;
-        records.push(record(
-            &suffixed("fanout_rsa", backend),
-            rate,
-            "deliveries/s",
-            ceilings.rsa(),
-            RSA,
-        ));
-        let rate = fanout::to_sinks(
-            dir,
-            backend,
-            plan.fanout_offers,
-            plan.fanout_followers,
-            SinkSigning::Ed25519,
-        )
-        .await;
-        records.push(record(
-            &suffixed("fanout_ed25519", backend),
-            rate,
-            "deliveries/s",
-            ceilings.ed25519_signing(),
-            ED_SIGN,
-        ));
+        for (signing, name) in [
+            (SinkSigning::Rsa, "fanout_rsa"),
+            (SinkSigning::Ed25519, "fanout_ed25519"),
+        ] {
+            let fanout = fanout::to_sinks(
+                dir,
+                backend,
+                plan.fanout_offers,
+                plan.fanout_followers,
+                signing,
+            )
+            .await;
+            fanout_records(
+                &suffixed(name, backend),
+                &fanout,
+                signing,
+                ceilings,
+                records,
+            );
+        }
     }
     if wanted("ingress") {
         let rate =
@@ -216,6 +206,42 @@ async fn memory_figures(
     }
 }
 
+/// A fan-out's two figures: the sender's CPU time per delivery (as
+/// deliveries per CPU-second) against the CPU time of one signature (the
+/// ratio is the share of a delivery's CPU that is signing), and its
+/// deliveries per second against signatures/s on every core.
+fn fanout_records(
+    name: &str,
+    fanout: &fanout::Fanout,
+    signing: SinkSigning,
+    ceilings: &Ceilings,
+    records: &mut Vec<serde_json::Value>,
+) {
+    let (speed, signature, wall_ceiling) = match signing {
+        SinkSigning::Rsa => (ceilings.rsa_aws_lc, "RSA-2048 (AWS-LC)", ceilings.rsa()),
+        SinkSigning::Ed25519 => (ceilings.ed25519_sign, "Ed25519", ceilings.ed25519_signing()),
+    };
+    println!(
+        "  {name}: {:.1} us of the sender's CPU per delivery, {:.1} us per {signature} signature",
+        fanout.cpu_per_delivery * 1e6,
+        1e6 / speed.cpu
+    );
+    records.push(record(
+        name,
+        1.0 / fanout.cpu_per_delivery,
+        "deliveries per CPU-second of the sender (sinks in another process)",
+        speed.cpu,
+        &format!("{signature} signatures per CPU-second (the CPU time of one signature)"),
+    ));
+    records.push(record(
+        &format!("{name}_wall"),
+        fanout.rate,
+        "deliveries/s",
+        wall_ceiling,
+        &format!("{signature} signatures/s x cores"),
+    ));
+}
+
 /// Per-peer throughput to 20 peers whose inboxes answer after 20, 80 and
 /// 150 ms, against what the window allows: `delivery.in_flight` requests
 /// per round trip.
@@ -250,9 +276,9 @@ async fn scaling(dir: &std::path::Path, plan: &Plan, records: &mut Vec<serde_jso
     let mut costs = Vec::new();
     for followers in plan.scaling_followers {
         let offers = plan.scaling_offers;
-        let rate =
+        let fanout =
             fanout::to_sinks(dir, Backend::Sqlite, offers, followers, SinkSigning::Rsa).await;
-        costs.push((followers, 1e6 / rate));
+        costs.push((followers, 1e6 / fanout.rate));
     }
     let limit = costs[0].1 * 1.5;
     let ceiling_name = format!(
@@ -272,6 +298,12 @@ async fn scaling(dir: &std::path::Path, plan: &Plan, records: &mut Vec<serde_jso
 
 #[tokio::main(flavor = "multi_thread")]
 async fn main() {
+    let raw: Vec<String> = std::env::args().skip(1).collect();
+    if raw.first().map(String::as_str) == Some(fanout::SINK_PROCESS) {
+        let number = |at: usize| raw.get(at).and_then(|n| n.parse().ok()).expect("a count");
+        fanout::sink_process(number(1), number(2)).await;
+        return;
+    }
     let args: Vec<usize> = std::env::args()
         .skip(1)
         .filter_map(|a| a.parse().ok())
@@ -285,12 +317,15 @@ async fn main() {
     let ceilings = Ceilings::measure(&keys, window);
     println!(
         "ceilings, per core: RSA-2048 signatures/s {:.0} with AWS-LC (the node's signer), {:.0} with the rsa crate; \
-         Ed25519 {:.0} signatures/s, {:.0} verifications/s; {} cores",
-        ceilings.rsa_aws_lc,
+         Ed25519 {:.0} signatures/s, {:.0} verifications/s; {} cores; \
+         per CPU-second: RSA-2048 {:.0}, Ed25519 {:.0} signatures",
+        ceilings.rsa_aws_lc.wall,
         ceilings.rsa_crate,
-        ceilings.ed25519_sign,
+        ceilings.ed25519_sign.wall,
         ceilings.ed25519_verify,
-        ceilings.cores
+        ceilings.cores,
+        ceilings.rsa_aws_lc.cpu,
+        ceilings.ed25519_sign.cpu
     );
     let mut records = Vec::new();
     on_backend(dir.path(), &plan, Backend::Sqlite, &ceilings, &mut records).await;

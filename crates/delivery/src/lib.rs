@@ -10,38 +10,30 @@
 
 mod addressing;
 mod backoff;
+mod kept;
 mod pass;
 mod replicas;
 mod sender;
 mod webhooks;
 mod window;
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
-use std::time::Duration;
+use std::collections::HashSet;
+use std::time::{Duration, Instant};
 
 use tokio::sync::watch;
 use tokio::task::JoinSet;
 
 use crate::context::Context;
-use crate::model::PeerId;
-use crate::window::Window;
-
-/// Each peer's window as its last pass left it, so a peer that asked us
-/// to slow down is not sent a full window again at its next pass (kept in
-/// this process: a restart opens every window fully).
-type Windows = Arc<Mutex<HashMap<PeerId, Window>>>;
-
-/// The windows, even after a pass panicked holding them: a window is a
-/// hint, never left half-written.
-fn lock(windows: &Windows) -> MutexGuard<'_, HashMap<PeerId, Window>> {
-    windows.lock().unwrap_or_else(PoisonError::into_inner)
-}
+use crate::kept::Windows;
+use crate::model::FollowerState;
 
 /// Activities sent to one peer per pass.
 const BATCH: i64 = 50;
 /// How often streams are looked at when nothing wakes the workers.
 const POLL: Duration = Duration::from_secs(1);
+/// How often the windows of peers that stopped following are dropped,
+/// when no pass of theirs came to drop them.
+const SWEEP: Duration = Duration::from_secs(60);
 
 /// Runs delivery until `stop` turns true: peers' streams and webhook events
 /// in two loops, so a slow webhook endpoint never holds peers up.
@@ -62,11 +54,16 @@ async fn run_streams(state: Context, mut stop: watch::Receiver<bool>) {
     let lease = state.settings.delivery.lease;
     let mut passes = JoinSet::new();
     let windows = Windows::default();
+    let mut swept = Instant::now();
     loop {
         if *stop.borrow() {
             // In-flight passes end by half their lease and release it.
             while passes.join_next().await.is_some() {}
             return;
+        }
+        if swept.elapsed() >= SWEEP {
+            swept = Instant::now();
+            sweep_windows(&state, &windows).await;
         }
         let free = parallel.saturating_sub(passes.len());
         let free = share.claimable(&state, passes.len(), free).await;
@@ -110,6 +107,26 @@ async fn run_streams(state: Context, mut stop: watch::Receiver<bool>) {
             () = tokio::time::sleep(POLL) => {},
         }
     }
+}
+
+/// Drops the windows of peers no longer approved followers, and their
+/// gauge series: a peer that left keeps no label on `/metrics`.
+async fn sweep_windows(state: &Context, windows: &Windows) {
+    match state.store.follows_in(Some(FollowerState::Approved)).await {
+        Ok(followers) => {
+            let followers: HashSet<_> = followers.iter().map(|f| f.peer_id).collect();
+            for actor in windows.retain(&followers) {
+                drop_window_series(state, &actor);
+            }
+        }
+        Err(e) => tracing::warn!(error = %e, "delivery: cannot list followers to drop windows"),
+    }
+}
+
+/// Removes `passerelle_delivery_window{peer=actor}`; a series never set is
+/// nothing to remove.
+fn drop_window_series(state: &Context, actor: &str) {
+    let _ = state.metrics.delivery_window.remove_label_values(&[actor]);
 }
 
 /// Longest pause before a replica claims again a stream it released with

@@ -13,12 +13,14 @@ use crate::on_both_backends;
 use crate::process::{Binary, free_port, kill_9, offer_example};
 use crate::rig::federation::{admin, approve_follower, node_named, request_follow};
 use crate::rig::{TestDatabase, TestNode, eventually, metric_value};
+use crate::signing::SignedPost;
 use sink::{Answers, Sink, by_object};
 
 on_both_backends!(
     each_objects_activities_arrive_in_order_through_the_window,
     the_window_halves_on_429_and_grows_back,
     a_sender_killed_mid_window_loses_nothing_and_repeats_no_effect,
+    a_follower_that_leaves_loses_its_window_series,
 );
 
 /// Offers published side by side, each created, updated and then updated
@@ -177,6 +179,75 @@ async fn the_window_halves_on_429_and_grows_back(db: TestDatabase) {
     assert!(smallest <= 4, "the window never shrank below 4: {seen:?}");
     assert_eq!(finished, Some(8), "grown back to the ceiling: {seen:?}");
     eprintln!("window sizes seen: {seen:?}");
+    node.stop().await;
+}
+
+/// A follower's window is on `/metrics` while it follows; once it sent
+/// `Undo(Follow)`, the next pass over its stream (an offer published
+/// after) drops the window and its series, instead of keeping a label for
+/// every peer ever sent to.
+async fn a_follower_that_leaves_loses_its_window_series(db: TestDatabase) {
+    let node = TestNode::start_with(&db.url, |s| s.delivery.in_flight = 8).await;
+    let node_admin = node.token(Scope::Admin).await;
+    let platform = node.token(Scope::Platform).await;
+    let key = new_key();
+    let answers = Answers {
+        longest_wait: Duration::ZERO,
+        fail_one_in: 0,
+        throttle: Duration::ZERO,
+    };
+    let sink = Sink::start(&key, answers).await;
+    approve_follower(&node, &node_admin, &sink.actor(), &key).await;
+    let series = format!("passerelle_delivery_window{{peer=\"{}\"}}", sink.actor());
+    let listed = || async {
+        let text = node.get("/metrics").await.text().await.unwrap();
+        text.lines().any(|l| l.starts_with(&series))
+    };
+    let publish = |name: &'static str| {
+        let (node, platform) = (&node, &platform);
+        async move {
+            let mut offer = node.example("offer");
+            offer["name"] = json!(name);
+            let path = format!("/api/v1/offers/{name}");
+            let status = node.put_json(&path, platform, &offer).await.status();
+            assert!(status.is_success(), "{path}: {status}");
+        }
+    };
+    publish("before").await;
+    eventually("the follower's window on /metrics", 20, || async {
+        listed().await.then_some(())
+    })
+    .await;
+
+    let undo = json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": format!("{}/activities/{}", sink.base, uuid::Uuid::new_v4()),
+        "type": "Undo",
+        "actor": sink.actor(),
+        "object": {"type": "Follow", "actor": sink.actor(), "object": node.actor()},
+    });
+    let response = SignedPost::new(
+        &node.url("/inbox"),
+        serde_json::to_vec(&undo).unwrap(),
+        &format!("{}#main-key", sink.actor()),
+        &key,
+    )
+    .send(&reqwest::Client::new())
+    .await;
+    assert_eq!(response.status(), 202);
+    publish("after").await;
+    node.wait_until_delivered().await;
+    eventually("the window's series to be dropped", 20, || async {
+        (!listed().await).then_some(())
+    })
+    .await;
+    assert!(
+        !sink
+            .accepted()
+            .iter()
+            .any(|a| a.name.as_deref() == Some("after")),
+        "a peer that left is not sent publications"
+    );
     node.stop().await;
 }
 

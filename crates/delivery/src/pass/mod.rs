@@ -7,12 +7,12 @@ mod flight;
 use std::sync::Arc;
 use std::time::Instant;
 
-use crate::Windows;
 use crate::backoff::retry_delay_ms;
 use crate::context::Context;
 use crate::domain::follows::synchronization;
 use crate::domain::{policy, sharing};
 use crate::error::Result;
+use crate::kept::Windows;
 use crate::model::{FollowerState, ObjectId, SharingScope};
 use crate::store::{PeerRow, Receipt, StreamProgress, StreamRow, now_millis};
 use crate::window::{Flight, Window};
@@ -28,7 +28,13 @@ pub async fn deliver_stream(
     let peer_id = stream.peer_id;
     let ended = match StreamPass::open(state, owner, &stream, windows).await {
         Ok(Some(pass)) => pass.run(batch, windows).await,
-        Ok(None) => Ok(Ended::Holding),
+        Ok(None) => {
+            // Unknown, or no inbox to send to: nothing to keep a window for.
+            if let Some(actor) = windows.forget(peer_id) {
+                crate::drop_window_series(state, &actor);
+            }
+            Ok(Ended::Holding)
+        }
         Err(e) => Err(e),
     };
     let more = match ended {
@@ -129,8 +135,8 @@ impl<'a> StreamPass<'a> {
             _ => None,
         };
         let ceiling = state.settings.delivery.in_flight;
-        let window = crate::lock(windows)
-            .get(&peer.id)
+        let window = windows
+            .get(peer.id)
             .map_or_else(|| Window::new(ceiling), |w| w.with_ceiling(ceiling));
         let pass = StreamPass {
             state,
@@ -159,7 +165,7 @@ impl<'a> StreamPass<'a> {
     /// peer's hourly counts.
     async fn run(mut self, batch: i64, windows: &Windows) -> Result<Ended> {
         let ended = self.send_batch(batch).await;
-        crate::lock(windows).insert(self.peer.id, self.flight.window());
+        self.keep_window(windows, &ended);
         let counted = self
             .state
             .store
@@ -169,6 +175,21 @@ impl<'a> StreamPass<'a> {
             tracing::warn!(peer = %self.peer.actor_uri, error = %e, "delivery: hourly counts not recorded");
         }
         ended
+    }
+
+    /// Keeps the window of an approved follower the policy lets through
+    /// for its next pass. Any other peer is sent a governance activity or a
+    /// `Delete` now and then, and a peer whose inbox is gone nothing until
+    /// it is heard from: their windows, and gauge series, are dropped
+    /// rather than kept for every peer ever sent to.
+    fn keep_window(&self, windows: &Windows, ended: &Result<Ended>) {
+        let gone = matches!(ended, Ok(Ended::Holding));
+        if self.approved_follower && self.refused.is_none() && !gone {
+            windows.keep(self.peer.id, &self.peer.actor_uri, self.flight.window());
+        } else {
+            windows.forget(self.peer.id);
+            crate::drop_window_series(self.state, &self.peer.actor_uri);
+        }
     }
 
     /// Sets `passerelle_delivery_window{peer}` to the window's size now.
