@@ -22,16 +22,7 @@ use crate::signing::SignedPost;
 on_both_backends!(a_node_moves_with_its_followers_and_catalog);
 
 fn run_cli(settings: &passerelle::Settings, args: &[&str]) -> (bool, String) {
-    let output = crate::rig::passerelle_as(settings)
-        .args(args)
-        .output()
-        .unwrap();
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    (output.status.success(), text)
+    crate::rig::run_as(settings, args)
 }
 
 async fn publish(node: &TestNode, token: &str, local_id: &str, name: &str) {

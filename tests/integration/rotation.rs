@@ -15,16 +15,7 @@ use crate::signing::SignedPost;
 on_both_backends!(ed25519_rotation_keeps_old_proofs_and_followers);
 
 fn run_cli(settings: &passerelle::Settings, args: &[&str]) -> (bool, String) {
-    let output = crate::rig::passerelle_as(settings)
-        .args(args)
-        .output()
-        .unwrap();
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    (output.status.success(), text)
+    crate::rig::run_as(settings, args)
 }
 
 fn offer(node: &TestNode, name: &str) -> Value {
@@ -67,19 +58,44 @@ fn signed(object: &Value, key: &ed25519_dalek::SigningKey, method: &str, created
     .unwrap()
 }
 
+/// Two nodes, A following B (whose admission is open), with their tokens.
+struct Pair {
+    a: TestNode,
+    b: TestNode,
+    b_admin: String,
+    a_platform: String,
+    b_platform: String,
+    _dbs: (TestDatabase, TestDatabase),
+}
+
+impl Pair {
+    async fn following(db: &TestDatabase) -> Pair {
+        let (a, a_db) = node_named(db, "foodhub", |_| {}).await;
+        let (b, b_db) =
+            node_named(db, "velocoop", |s| s.federation.admission = Admission::Open).await;
+        let (a_admin, b_admin) = (admin(&a).await, admin(&b).await);
+        ask_to_follow(&a, &a_admin, &b, &b_admin).await;
+        wait_follow_state(&a, &a_admin, &b, "active").await;
+        Pair {
+            a_platform: a.token(Scope::Platform).await,
+            b_platform: b.token(Scope::Platform).await,
+            a,
+            b,
+            b_admin,
+            _dbs: (a_db, b_db),
+        }
+    }
+}
+
 async fn ed25519_rotation_keeps_old_proofs_and_followers(db: TestDatabase) {
-    let (a, _a_db) = node_named(&db, "foodhub", |_| {}).await;
-    let (b, _b_db) = node_named(&db, "velocoop", |s| {
-        s.federation.admission = Admission::Open
-    })
-    .await;
-    let (a_admin, b_admin) = (admin(&a).await, admin(&b).await);
-    let (a_platform, b_platform) = (
-        a.token(Scope::Platform).await,
-        b.token(Scope::Platform).await,
-    );
-    ask_to_follow(&a, &a_admin, &b, &b_admin).await;
-    wait_follow_state(&a, &a_admin, &b, "active").await;
+    let Pair {
+        a,
+        b,
+        b_admin,
+        a_platform,
+        b_platform,
+        _dbs,
+    } = Pair::following(&db).await;
 
     b.put_json("/api/v1/offers/before", &b_platform, &offer(&b, "Before"))
         .await;
@@ -228,18 +244,14 @@ async fn the_console_rotates_the_proof_key_of_the_running_node(db: TestDatabase)
     use crate::admin_pages::post_form;
     use crate::console::{page, sign_in};
 
-    let (a, _a_db) = node_named(&db, "foodhub", |_| {}).await;
-    let (b, _b_db) = node_named(&db, "velocoop", |s| {
-        s.federation.admission = Admission::Open
-    })
-    .await;
-    let (a_admin, b_admin) = (admin(&a).await, admin(&b).await);
-    let (a_platform, b_platform) = (
-        a.token(Scope::Platform).await,
-        b.token(Scope::Platform).await,
-    );
-    ask_to_follow(&a, &a_admin, &b, &b_admin).await;
-    wait_follow_state(&a, &a_admin, &b, "active").await;
+    let Pair {
+        a,
+        b,
+        b_admin,
+        a_platform,
+        b_platform,
+        _dbs,
+    } = Pair::following(&db).await;
     let session = sign_in(&b, &b_admin).await;
 
     for fields in [

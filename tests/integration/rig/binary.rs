@@ -28,3 +28,15 @@ pub fn passerelle_as(settings: &passerelle::Settings) -> Command {
         .env("PASSERELLE_FEDERATION__ALLOW_PRIVATE_ADDRESSES", "true");
     command
 }
+
+/// Runs the binary as the node of `settings` with `args`: whether it
+/// succeeded, and what it printed (standard output, then error).
+pub fn run_as(settings: &passerelle::Settings, args: &[&str]) -> (bool, String) {
+    let output = passerelle_as(settings).args(args).output().expect("runs");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    (output.status.success(), text)
+}

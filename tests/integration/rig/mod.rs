@@ -9,7 +9,7 @@ mod proxy;
 mod skips;
 mod waiting;
 
-pub use binary::{passerelle, passerelle_as};
+pub use binary::{passerelle, passerelle_as, run_as};
 pub use database::{Backend, TestDatabase, postgres_base_url, under_ci};
 pub use node::TestNode;
 pub use proxy::TcpProxy;

@@ -31,13 +31,9 @@ on_both_backends!(
 
 /// The peer id `node` knows `actor` by.
 async fn peer_id(node: &TestNode, admin: &str, actor: &str) -> Value {
-    let peers = node.api("/api/v1/admin/peers", admin).await;
-    peers
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|p| p["actor"] == actor)
-        .unwrap_or_else(|| panic!("{actor} not among {peers}"))["id"]
+    crate::rig::federation::peer_view(node, admin, actor)
+        .await
+        .unwrap_or_else(|| panic!("{actor} is not a peer"))["id"]
         .clone()
 }
 
