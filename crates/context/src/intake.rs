@@ -65,6 +65,14 @@ impl Intake {
         }
     }
 
+    /// How many activities wait for the writer (not counting the batch it
+    /// is writing).
+    pub fn queued(&self) -> usize {
+        self.queue
+            .get()
+            .map_or(0, |queue| queue.max_capacity() - queue.capacity())
+    }
+
     /// Runs `work` in the next batch and answers once that batch committed:
     /// `work`'s own result then, an error (the sender retries) if the
     /// commit failed. A failing `work` undoes its own writes only.

@@ -18,10 +18,10 @@ use serde_json::Value;
 use url::Url;
 
 use crate::apub::activities::inbox::Inbound;
+use crate::apub::activities::object_change::ObjectChange;
 use crate::context::Context;
 use crate::error::{Error, Result};
 use crate::liveness;
-use crate::apub::activities::object_change::ObjectChange;
 use crate::store::{ChangeTx, Claim, PeerRow};
 
 /// A claim on an activity not finished after this long is taken to have
@@ -137,12 +137,7 @@ async fn once(ctx: &Context, activity: Inbound, kind: &str, sender: &PeerRow) ->
 /// webhook events) and its done mark commit together with the other
 /// activities of that batch, or not at all. A crash before the commit
 /// leaves nothing of it, and its sender, answered nothing, retries.
-async fn batched(
-    ctx: &Context,
-    change: ObjectChange,
-    kind: &str,
-    sender: &PeerRow,
-) -> Result<()> {
+async fn batched(ctx: &Context, change: ObjectChange, kind: &str, sender: &PeerRow) -> Result<()> {
     let id = change.id.to_string();
     let kind = passerelle_observability::metrics::activity_type_label(kind);
     let count = |outcome: &str| {

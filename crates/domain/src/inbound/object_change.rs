@@ -59,7 +59,11 @@ pub(super) enum Checked {
 /// Every check of an object change, none of which writes: the sender is
 /// followed, the object is its own (fetched from its origin when only
 /// named), its proof verifies, its shape is valid.
-pub(super) async fn checked(ctx: &Context, peer: &PeerRow, change: ObjectChange) -> Result<Checked> {
+pub(super) async fn checked(
+    ctx: &Context,
+    peer: &PeerRow,
+    change: ObjectChange,
+) -> Result<Checked> {
     if change.object_id().is_none() {
         return Err(Error::UnprocessableAt(
             "/object".into(),
