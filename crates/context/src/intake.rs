@@ -17,6 +17,7 @@ use std::sync::{Arc, OnceLock};
 use tokio::sync::{Notify, mpsc, oneshot};
 
 use passerelle_model::error::{Error, Result};
+use passerelle_observability::metrics::Metrics;
 use passerelle_store::{ChangeTx, Store};
 
 /// The most activities one transaction takes: enough to amortise a commit
@@ -51,15 +52,22 @@ struct Writer {
     store: Store,
     delivery_wakeup: Arc<Notify>,
     webhook_wakeup: Arc<Notify>,
+    metrics: Metrics,
 }
 
 impl Intake {
-    pub fn new(store: Store, delivery_wakeup: Arc<Notify>, webhook_wakeup: Arc<Notify>) -> Intake {
+    pub fn new(
+        store: Store,
+        delivery_wakeup: Arc<Notify>,
+        webhook_wakeup: Arc<Notify>,
+        metrics: Metrics,
+    ) -> Intake {
         Intake {
             writer: Writer {
                 store,
                 delivery_wakeup,
                 webhook_wakeup,
+                metrics,
             },
             queue: OnceLock::new(),
         }
@@ -124,6 +132,10 @@ async fn run(writer: Writer, mut jobs: mpsc::Receiver<Job>) {
     let mut batch = Vec::with_capacity(MOST_PER_BATCH);
     while jobs.recv_many(&mut batch, MOST_PER_BATCH).await > 0 {
         let size = batch.len();
+        writer
+            .metrics
+            .inbox_batch_size
+            .observe(f64::from(u32::try_from(size).unwrap_or(u32::MAX)));
         let answers = write_batch(&writer, batch.drain(..)).await;
         let committed = match answers {
             Ok((tx, answers)) => match tx.commit().await {

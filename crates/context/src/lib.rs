@@ -58,11 +58,13 @@ impl Context {
         let federation = &settings.federation;
         let delivery_wakeup = Arc::new(Notify::new());
         let webhook_wakeup = Arc::new(Notify::new());
+        let metrics = Metrics::new()?;
         Ok(Context {
             intake: Arc::new(intake::Intake::new(
                 store.clone(),
                 delivery_wakeup.clone(),
                 webhook_wakeup.clone(),
+                metrics.clone(),
             )),
             http: passerelle_outbound::client(federation.allow_private_addresses)
                 .map_err(|e| Error::Internal(e.to_string()))?,
@@ -74,7 +76,7 @@ impl Context {
             settings: Arc::new(settings),
             store,
             keys: Arc::new(keys),
-            metrics: Metrics::new()?,
+            metrics,
             delivery_wakeup,
             webhook_wakeup,
             network_wakeup: Arc::new(Notify::new()),
