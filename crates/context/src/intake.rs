@@ -37,7 +37,7 @@ type Job = Box<dyn FnOnce(ChangeTx) -> Pin<Box<dyn Future<Output = Ran> + Send>>
 struct Ran {
     tx: ChangeTx,
     failed: bool,
-    answer: Box<dyn FnOnce(std::result::Result<(), String>) + Send>,
+    answer: Box<dyn FnOnce(std::result::Result<(), ()>) + Send>,
 }
 
 /// The inbox's writer, started on first use (within the runtime).
@@ -99,9 +99,10 @@ impl Intake {
                     answer: Box::new(move |committed| {
                         let answer = match committed {
                             Ok(()) => result,
-                            Err(e) => Err(Error::Unavailable(format!(
-                                "the activity could not be stored ({e}); retry later"
-                            ))),
+                            // The cause is in the writer's log, not for the sender.
+                            Err(()) => Err(Error::Unavailable(
+                                "the activity could not be stored; retry later".into(),
+                            )),
                         };
                         // The request may be gone; its work is done or undone either way.
                         let _ = reply.send(answer);
@@ -128,58 +129,63 @@ impl Intake {
 
 /// Until every sender is gone (the node's context dropped): take what is
 /// queued, up to [`MOST_PER_BATCH`], write it in one transaction, answer.
+/// Each batch runs in a task of its own: one that panics rolls back
+/// (its requests are answered "retry later") and the writer goes on.
 async fn run(writer: Writer, mut jobs: mpsc::Receiver<Job>) {
+    let writer = Arc::new(writer);
     let mut batch = Vec::with_capacity(MOST_PER_BATCH);
     while jobs.recv_many(&mut batch, MOST_PER_BATCH).await > 0 {
-        let size = batch.len();
-        writer
-            .metrics
-            .inbox_batch_size
-            .observe(f64::from(u32::try_from(size).unwrap_or(u32::MAX)));
-        let answers = write_batch(&writer, batch.drain(..)).await;
-        let committed = match answers {
-            Ok((tx, answers)) => match tx.commit().await {
-                Ok(()) => {
-                    writer.delivery_wakeup.notify_one();
-                    writer.webhook_wakeup.notify_one();
-                    (Ok(()), answers)
-                }
-                Err(e) => (Err(e.to_string()), answers),
-            },
-            Err((e, answers)) => (Err(e.to_string()), answers),
-        };
-        if let Err(e) = &committed.0 {
-            tracing::warn!(error = %e, size, "an inbox batch did not commit: its senders retry");
-        }
-        for answer in committed.1 {
-            answer(committed.0.clone());
+        let taken = std::mem::replace(&mut batch, Vec::with_capacity(MOST_PER_BATCH));
+        if let Err(e) = tokio::spawn(commit_batch(writer.clone(), taken)).await {
+            tracing::error!(error = %e, "an inbox batch failed: its senders retry");
         }
     }
 }
 
-type Answers = Vec<Box<dyn FnOnce(std::result::Result<(), String>) + Send>>;
+async fn commit_batch(writer: Arc<Writer>, batch: Vec<Job>) {
+    let size = batch.len();
+    writer
+        .metrics
+        .inbox_batch_size
+        .observe(f64::from(u32::try_from(size).unwrap_or(u32::MAX)));
+    let (committed, answers) = match write_batch(&writer, batch).await {
+        Ok((tx, answers)) => (tx.commit().await, answers),
+        Err((e, answers)) => (Err(e), answers),
+    };
+    let committed = match committed {
+        Ok(()) => {
+            writer.delivery_wakeup.notify_one();
+            writer.webhook_wakeup.notify_one();
+            Ok(())
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, size, "an inbox batch did not commit: its senders retry");
+            Err(())
+        }
+    };
+    for answer in answers {
+        answer(committed);
+    }
+}
+
+type Answers = Vec<Box<dyn FnOnce(std::result::Result<(), ()>) + Send>>;
 
 /// The batch's work, each in its part of one transaction. A database error
 /// around the parts (begin, a savepoint) fails the whole batch: nothing of
 /// it commits and every request is told to retry.
 async fn write_batch(
     writer: &Writer,
-    batch: impl Iterator<Item = Job>,
+    batch: Vec<Job>,
 ) -> std::result::Result<(ChangeTx, Answers), (Error, Answers)> {
-    let mut answers: Answers = Vec::with_capacity(MOST_PER_BATCH);
-    let mut batch = batch.peekable();
+    // On an early return the jobs not yet run are dropped: their requests
+    // are answered "retry later".
+    let mut answers: Answers = Vec::with_capacity(batch.len());
     let mut tx = match writer.store.begin_change().await {
         Ok(tx) => tx,
-        Err(e) => {
-            // Jobs dropped unrun answer their requests "retry later".
-            drop(batch.collect::<Vec<_>>());
-            return Err((e, answers));
-        }
+        Err(e) => return Err((e, answers)),
     };
-    while let Some(job) = batch.next() {
+    for job in batch {
         if let Err(e) = tx.begin_part().await {
-            drop(batch.collect::<Vec<_>>());
-            drop(job);
             return Err((e, answers));
         }
         let ran = job(tx).await;
@@ -191,7 +197,6 @@ async fn write_batch(
             tx.end_part().await
         };
         if let Err(e) = closed {
-            drop(batch.collect::<Vec<_>>());
             return Err((e, answers));
         }
     }
