@@ -111,7 +111,8 @@ pub async fn write_object(
         updated,
         object,
     } = checked;
-    if let Some(held) = tx.catalog_entry(id.as_str()).await? {
+    let held = tx.catalog_entry(id.as_str()).await?;
+    if let Some(held) = &held {
         if held.peer_id != peer.id {
             return Err(refuse(
                 ctx,
@@ -131,8 +132,8 @@ pub async fn write_object(
     if arrival == Arrival::Delivered {
         tx.owe_receipt(peer.id, id.as_str(), Some(updated)).await?;
     }
-    let created = store_received(tx, peer, *kind, id, object, updated).await?;
-    let (received, event) = if created {
+    store_received(tx, peer, *kind, id, object, updated).await?;
+    let (received, event) = if held.is_none() {
         (Received::Created, webhooks::Event::CatalogCreated)
     } else {
         (Received::Updated, webhooks::Event::CatalogUpdated)
@@ -188,7 +189,7 @@ async fn check_received(
     Ok(id)
 }
 
-/// Stores the entry; `true` when it is new.
+/// Stores the entry, new or replacing what was held.
 async fn store_received(
     tx: &mut ChangeTx,
     peer: &PeerRow,
@@ -196,7 +197,7 @@ async fn store_received(
     id: &Url,
     object: &Value,
     updated: &str,
-) -> Result<bool> {
+) -> Result<()> {
     let document = serde_json::to_string(object)?;
     let text = |field: &str| {
         object

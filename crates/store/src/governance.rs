@@ -218,6 +218,28 @@ impl ChangeTx {
         .await
     }
 
+    /// Records a received activity as processed if its id was never seen:
+    /// in a change that writes its processing, the claim and the done mark
+    /// commit together, so one statement does for both. False when the id
+    /// is known (then `claim_activity` says where it stands).
+    pub async fn record_activity_processed(
+        &mut self,
+        activity_uri: &str,
+        process: &str,
+    ) -> Result<bool> {
+        let now = now_millis();
+        let inserted = sqlx::query(
+            "INSERT INTO inbox_seen (activity_uri, received_at, done_at, claimed_by) \
+             VALUES ($1, $2, $2, $3) ON CONFLICT (activity_uri) DO NOTHING",
+        )
+        .bind(activity_uri)
+        .bind(now)
+        .bind(process)
+        .execute(self.connection())
+        .await?;
+        Ok(inserted.rows_affected() > 0)
+    }
+
     /// [`Store::activity_done`] inside this change.
     pub async fn activity_done(&mut self, activity_uri: &str) -> Result<()> {
         activity_done(self.connection(), activity_uri).await

@@ -194,26 +194,33 @@ async fn write_once(
     sender: &PeerRow,
     checked: &object_change::Checked,
 ) -> Result<Written> {
-    let now = crate::store::now_millis();
-    let stale_before = now - crate::model::time::millis(CLAIM_STALE_AFTER);
-    let alive_since = now - crate::model::time::millis(liveness::ALIVE);
-    match tx
-        .claim_activity(id, &ctx.process, stale_before, alive_since)
-        .await?
-    {
-        Claim::Claimed => {}
-        Claim::Done => {
-            tracing::info!(%id, "activity seen before: acknowledged, not processed again");
-            return Ok(Written::Duplicate);
-        }
-        Claim::InProgress => {
-            return Err(Error::Unavailable(
-                "this activity is being processed; retry later".into(),
-            ));
+    // A new id (the usual case) is claimed and marked done at once: both
+    // commit with the change or neither does.
+    let new = tx.record_activity_processed(id, &ctx.process).await?;
+    if !new {
+        let now = crate::store::now_millis();
+        let stale_before = now - crate::model::time::millis(CLAIM_STALE_AFTER);
+        let alive_since = now - crate::model::time::millis(liveness::ALIVE);
+        match tx
+            .claim_activity(id, &ctx.process, stale_before, alive_since)
+            .await?
+        {
+            Claim::Claimed => {}
+            Claim::Done => {
+                tracing::info!(%id, "activity seen before: acknowledged, not processed again");
+                return Ok(Written::Duplicate);
+            }
+            Claim::InProgress => {
+                return Err(Error::Unavailable(
+                    "this activity is being processed; retry later".into(),
+                ));
+            }
         }
     }
     let received = object_change::write(ctx, tx, sender, checked).await?;
-    tx.activity_done(id).await?;
+    if !new {
+        tx.activity_done(id).await?;
+    }
     tracing::info!(activity = %id, ?received, "catalog");
     Ok(Written::Processed)
 }
