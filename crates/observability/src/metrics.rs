@@ -81,23 +81,7 @@ impl Metrics {
             ],
             &["route", "method"],
         )?;
-        let inbox_activities = counter(
-            &registry,
-            "inbox_activities_total",
-            "Activities received, by type and outcome",
-            &["type", "outcome"],
-        )?;
-        let inbox_batch_size = Histogram::with_opts(
-            HistogramOpts::new(
-                "inbox_batch_size",
-                "Activities written per inbox transaction (group commit)",
-            )
-            .buckets(vec![1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0]),
-        )
-        .map_err(metrics_error)?;
-        registry
-            .register(Box::new(inbox_batch_size.clone()))
-            .map_err(metrics_error)?;
+        let (inbox_activities, inbox_batch_size) = inbox_metrics(&registry)?;
         let verified_signatures = counter(
             &registry,
             "verified_signatures_total",
@@ -215,6 +199,29 @@ fn metrics_error(e: prometheus::Error) -> Error {
 }
 
 /// What waits for delivery: activities (summed over peers), webhook events.
+/// Activities received, by type and outcome; activities written per inbox
+/// transaction (group commit), up to the writer's 64.
+fn inbox_metrics(registry: &Registry) -> Result<(IntCounterVec, Histogram)> {
+    let activities = counter(
+        registry,
+        "inbox_activities_total",
+        "Activities received, by type and outcome",
+        &["type", "outcome"],
+    )?;
+    let histogram = Histogram::with_opts(
+        HistogramOpts::new(
+            "inbox_batch_size",
+            "Activities written per inbox transaction (group commit)",
+        )
+        .buckets(vec![1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0]),
+    )
+    .map_err(metrics_error)?;
+    registry
+        .register(Box::new(histogram.clone()))
+        .map_err(metrics_error)?;
+    Ok((activities, histogram))
+}
+
 fn queue_gauges(registry: &Registry) -> Result<(IntGauge, IntGauge)> {
     Ok((
         gauge(
