@@ -177,9 +177,14 @@ pub async fn proposals(
     let elapsed = started.elapsed();
     let stored = catalog_size(&node).await - baseline;
     let rate = stored as f64 / elapsed.as_secs_f64();
+    // The template offers came one at a time, before the clock started:
+    // they count as batches of one.
+    let batches = node.node_state.metrics.inbox_batch_size.get_sample_count();
+    let batched = node.node_state.metrics.inbox_batch_size.get_sample_sum();
     println!(
         "intake ({}): {total} Create(Proposal) from {peers} peers, all answered in {answered:.2?} \
-         ({refused} refused), {stored} stored in {elapsed:.2?} = {rate:.0}/s",
+         ({refused} refused), {stored} stored in {elapsed:.2?} = {rate:.0}/s; \
+         {batched:.0} activities written in {batches} transactions",
         backend.label()
     );
     for running in senders.into_iter().chain(std::iter::once(node)) {

@@ -41,6 +41,7 @@ mod durability;
 mod federation;
 mod fedify;
 mod inbox;
+mod intake;
 mod interop;
 mod jsonld;
 mod layers;

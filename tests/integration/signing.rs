@@ -60,7 +60,7 @@ impl SignedPost {
     }
 
     /// The request's headers, signed.
-    fn headers(&self) -> Vec<(&'static str, String)> {
+    pub fn headers(&self) -> Vec<(&'static str, String)> {
         let host = format!(
             "{}:{}",
             self.url.host_str().unwrap(),

@@ -5,6 +5,7 @@
 pub mod addresses;
 pub mod backfills;
 pub mod inbox_tap;
+pub mod intake;
 pub mod key_fetches;
 pub mod knocking;
 pub mod limits;
@@ -52,13 +53,24 @@ pub struct Context {
     pub inbox_tap: Arc<inbox_tap::InboxTap>,
     /// The node's earlier addresses and where it moved.
     pub addresses: Arc<addresses::KnownAddresses>,
+    /// The inbox's writer: activities verified together commit together.
+    pub intake: Arc<intake::Intake>,
 }
 
 impl Context {
     /// The context of a node whose database is open and keys loaded.
     pub fn new(settings: Settings, store: Store, keys: NodeKeys) -> Result<Context> {
         let federation = &settings.federation;
+        let delivery_wakeup = Arc::new(Notify::new());
+        let webhook_wakeup = Arc::new(Notify::new());
+        let metrics = Metrics::new()?;
         Ok(Context {
+            intake: Arc::new(intake::Intake::new(
+                store.clone(),
+                delivery_wakeup.clone(),
+                webhook_wakeup.clone(),
+                metrics.clone(),
+            )),
             http: passerelle_outbound::client(federation.allow_private_addresses)
                 .map_err(|e| Error::Internal(e.to_string()))?,
             key_fetches: Arc::new(key_fetches::KeyFetches::new(
@@ -69,9 +81,9 @@ impl Context {
             settings: Arc::new(settings),
             store,
             keys: Arc::new(RwLock::new(Arc::new(keys))),
-            metrics: Metrics::new()?,
-            delivery_wakeup: Arc::new(Notify::new()),
-            webhook_wakeup: Arc::new(Notify::new()),
+            metrics,
+            delivery_wakeup,
+            webhook_wakeup,
             network_wakeup: Arc::new(Notify::new()),
             backfills: Arc::default(),
             process: format!("process-{}", uuid::Uuid::new_v4()).into(),

@@ -61,13 +61,62 @@ pub async fn receive_object(
     object: &Value,
     arrival: Arrival,
 ) -> Result<Received> {
-    let Some(kind) = kind_of(object) else {
+    let Some(checked) = check_object(ctx, peer, object).await? else {
         return Ok(Received::Ignored);
+    };
+    let mut tx = change::begin(ctx).await?;
+    let received = write_object(ctx, &mut tx, peer, &checked, arrival).await?;
+    change::commit(ctx, tx).await?;
+    Ok(received)
+}
+
+/// A received object that passed every check: what remains is to write it.
+#[derive(Debug, Clone)]
+pub struct CheckedObject {
+    kind: ObjectKind,
+    id: Url,
+    updated: String,
+    object: Value,
+}
+
+/// The checks of a received object, none of which writes (the proof, a
+/// refetch of the peer's key, the schema); `None` when it is not one of
+/// the four kinds.
+pub async fn check_object(
+    ctx: &Context,
+    peer: &PeerRow,
+    object: &Value,
+) -> Result<Option<CheckedObject>> {
+    let Some(kind) = kind_of(object) else {
+        return Ok(None);
     };
     let id = check_received(ctx, peer, kind, object).await?;
     let updated = version_of(object).unwrap_or_default().to_owned();
-    let mut tx = change::begin(ctx).await?;
-    if let Some(held) = tx.catalog_entry(id.as_str()).await? {
+    Ok(Some(CheckedObject {
+        kind,
+        id,
+        updated,
+        object: object.clone(),
+    }))
+}
+
+/// Writes a checked object in `tx`, unless the catalog holds it at this
+/// version or later (then only the receipt a delivery is owed).
+pub async fn write_object(
+    ctx: &Context,
+    tx: &mut ChangeTx,
+    peer: &PeerRow,
+    checked: &CheckedObject,
+    arrival: Arrival,
+) -> Result<Received> {
+    let CheckedObject {
+        kind,
+        id,
+        updated,
+        object,
+    } = checked;
+    let held = tx.catalog_entry(id.as_str()).await?;
+    if let Some(held) = &held {
         if held.peer_id != peer.id {
             return Err(refuse(
                 ctx,
@@ -75,35 +124,32 @@ pub async fn receive_object(
                 format!("{id} belongs to another peer"),
             ));
         }
-        if !crate::model::time::is_later(&updated, &held.object_updated)
-            && arrival != Arrival::Moved
+        if !crate::model::time::is_later(updated, &held.object_updated) && arrival != Arrival::Moved
         {
             // Still held, at the version we have: the origin hears so.
             if arrival == Arrival::Delivered {
                 tx.owe_receipt(peer.id, id.as_str(), Some(&held.object_updated))
                     .await?;
-                change::commit(ctx, tx).await?;
             }
             return Ok(Received::Stale);
         }
     }
     if arrival == Arrival::Delivered {
-        tx.owe_receipt(peer.id, id.as_str(), Some(&updated)).await?;
+        tx.owe_receipt(peer.id, id.as_str(), Some(updated)).await?;
     }
-    let created = store_received(&mut tx, peer, kind, &id, object, &updated).await?;
-    let (received, event) = if created {
+    store_received(tx, peer, *kind, id, object, updated).await?;
+    let (received, event) = if held.is_none() {
         (Received::Created, webhooks::Event::CatalogCreated)
     } else {
         (Received::Updated, webhooks::Event::CatalogUpdated)
     };
     webhooks::emit(
-        &mut tx,
+        tx,
         event,
-        &format!("{}:{updated}", id),
+        &format!("{id}:{updated}"),
         json!({"kind": kind.as_str(), "peer": peer.actor_uri, "object": object}),
     )
     .await?;
-    change::commit(ctx, tx).await?;
     Ok(received)
 }
 
@@ -148,7 +194,7 @@ async fn check_received(
     Ok(id)
 }
 
-/// Stores the entry; `true` when it is new.
+/// Stores the entry, new or replacing what was held.
 async fn store_received(
     tx: &mut ChangeTx,
     peer: &PeerRow,
@@ -156,7 +202,7 @@ async fn store_received(
     id: &Url,
     object: &Value,
     updated: &str,
-) -> Result<bool> {
+) -> Result<()> {
     let document = serde_json::to_string(object)?;
     let text = |field: &str| {
         object
@@ -225,6 +271,15 @@ pub async fn receive_delete(
     object: &Value,
     arrival: Arrival,
 ) -> Result<Received> {
+    let id = check_delete(ctx, peer, object)?;
+    let mut tx = change::begin(ctx).await?;
+    let received = write_delete(ctx, &mut tx, peer, &id, arrival).await?;
+    change::commit(ctx, tx).await?;
+    Ok(received)
+}
+
+/// The id a `Delete` names, once it is shown to be the peer's own.
+pub fn check_delete(ctx: &Context, peer: &PeerRow, object: &Value) -> Result<Url> {
     let id = match object {
         Value::String(id) => id.as_str(),
         Value::Object(fields) => fields.get("id").and_then(Value::as_str).unwrap_or_default(),
@@ -240,7 +295,17 @@ pub async fn receive_delete(
             format!("{id} is not an https URL on the sender's origin"),
         ));
     }
-    let mut tx = change::begin(ctx).await?;
+    Ok(id)
+}
+
+/// Removes a checked deletion's object in `tx`, with its webhook event.
+pub async fn write_delete(
+    ctx: &Context,
+    tx: &mut ChangeTx,
+    peer: &PeerRow,
+    id: &Url,
+    arrival: Arrival,
+) -> Result<Received> {
     let held = tx.catalog_entry(id.as_str()).await?;
     if held.as_ref().is_some_and(|held| held.peer_id != peer.id) {
         return Err(refuse(
@@ -254,18 +319,16 @@ pub async fn receive_delete(
         tx.owe_receipt(peer.id, id.as_str(), None).await?;
     }
     let Some(held) = held else {
-        change::commit(ctx, tx).await?;
         return Ok(Received::Ignored);
     };
     tx.delete_catalog(id.as_str()).await?;
     webhooks::emit(
-        &mut tx,
+        tx,
         webhooks::Event::CatalogDeleted,
         &format!("{id}:deleted"),
         json!({"kind": held.kind, "peer": peer.actor_uri, "object": {"id": id, "type": "Tombstone"}}),
     )
     .await?;
-    change::commit(ctx, tx).await?;
     Ok(Received::Deleted)
 }
 

@@ -3,8 +3,8 @@
 //! each report their own figures.
 
 use prometheus::{
-    Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, IntGaugeVec, Opts, Registry,
-    TextEncoder,
+    Encoder, Histogram, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, IntGaugeVec, Opts,
+    Registry, TextEncoder,
 };
 
 use passerelle_model::error::{Error, Result};
@@ -16,6 +16,8 @@ pub struct Metrics {
     pub http_duration: HistogramVec,
     /// Activities received in the inbox, by type and outcome.
     pub inbox_activities: IntCounterVec,
+    /// Activities written per inbox transaction (group commit).
+    pub inbox_batch_size: Histogram,
     /// Signed requests verified, by signature scheme (`cavage`,
     /// `rfc9421-rsa`, `rfc9421-ed25519`).
     pub verified_signatures: IntCounterVec,
@@ -79,12 +81,7 @@ impl Metrics {
             ],
             &["route", "method"],
         )?;
-        let inbox_activities = counter(
-            &registry,
-            "inbox_activities_total",
-            "Activities received, by type and outcome",
-            &["type", "outcome"],
-        )?;
+        let (inbox_activities, inbox_batch_size) = inbox_metrics(&registry)?;
         let verified_signatures = counter(
             &registry,
             "verified_signatures_total",
@@ -135,6 +132,7 @@ impl Metrics {
             http_requests,
             http_duration,
             inbox_activities,
+            inbox_batch_size,
             verified_signatures,
             catalog_refused,
             deliveries,
@@ -201,6 +199,29 @@ fn metrics_error(e: prometheus::Error) -> Error {
 }
 
 /// What waits for delivery: activities (summed over peers), webhook events.
+/// Activities received, by type and outcome; activities written per inbox
+/// transaction (group commit), up to the writer's 64.
+fn inbox_metrics(registry: &Registry) -> Result<(IntCounterVec, Histogram)> {
+    let activities = counter(
+        registry,
+        "inbox_activities_total",
+        "Activities received, by type and outcome",
+        &["type", "outcome"],
+    )?;
+    let histogram = Histogram::with_opts(
+        HistogramOpts::new(
+            "inbox_batch_size",
+            "Activities written per inbox transaction (group commit)",
+        )
+        .buckets(vec![1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0]),
+    )
+    .map_err(metrics_error)?;
+    registry
+        .register(Box::new(histogram.clone()))
+        .map_err(metrics_error)?;
+    Ok((activities, histogram))
+}
+
 fn queue_gauges(registry: &Registry) -> Result<(IntGauge, IntGauge)> {
     Ok((
         gauge(

@@ -150,10 +150,10 @@ impl ChangeTx {
         catalog_entry(self.connection(), object_uri).await
     }
 
-    /// Inserts or replaces a received object; true when it is new.
-    pub async fn upsert_catalog(&mut self, entry: &CatalogEntry<'_>) -> Result<bool> {
+    /// Inserts or replaces a received object (whether it was held, the
+    /// caller read already: one statement less in the inbox's writer).
+    pub async fn upsert_catalog(&mut self, entry: &CatalogEntry<'_>) -> Result<()> {
         let now = now_millis();
-        let existed = self.catalog_entry(entry.object_uri).await?.is_some();
         sqlx::query(
             "INSERT INTO catalog (peer_id, kind, object_uri, name, summary, purpose, document, object_updated, \
              received_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) \
@@ -171,7 +171,7 @@ impl ChangeTx {
         .bind(now)
         .execute(self.connection())
         .await?;
-        Ok(!existed)
+        Ok(())
     }
 
     pub async fn delete_catalog(&mut self, object_uri: &str) -> Result<bool> {

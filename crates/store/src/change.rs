@@ -44,6 +44,30 @@ impl ChangeTx {
         &mut self.tx
     }
 
+    /// Marks where one part of a batched change starts, so that a part
+    /// that fails is undone alone (`undo_part`) and the others commit.
+    pub async fn begin_part(&mut self) -> Result<()> {
+        sqlx::query("SAVEPOINT part").execute(&mut *self.tx).await?;
+        Ok(())
+    }
+
+    /// Keeps what the part since `begin_part` wrote.
+    pub async fn end_part(&mut self) -> Result<()> {
+        sqlx::query("RELEASE SAVEPOINT part")
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(())
+    }
+
+    /// Undoes what the part since `begin_part` wrote; on PostgreSQL this
+    /// also lifts the abort a failed statement left on the transaction.
+    pub async fn undo_part(&mut self) -> Result<()> {
+        sqlx::query("ROLLBACK TO SAVEPOINT part")
+            .execute(&mut *self.tx)
+            .await?;
+        self.end_part().await
+    }
+
     pub async fn commit(self) -> Result<()> {
         self.tx.commit().await?;
         Ok(())

@@ -140,7 +140,6 @@ impl Store {
         .transpose()
     }
 
-    /// Records an incoming activity id; false if it was seen before.
     /// Claims a received activity for `process`: new, or claimed and never
     /// finished, either before `stale_before` or by a process not alive
     /// since `alive_since` (its processing died with it).
@@ -151,56 +150,32 @@ impl Store {
         stale_before: i64,
         alive_since: i64,
     ) -> Result<Claim> {
-        let now = now_millis();
-        let inserted = sqlx::query(
-            "INSERT INTO inbox_seen (activity_uri, received_at, done_at, claimed_by) \
-             VALUES ($1, $2, NULL, $3) ON CONFLICT (activity_uri) DO NOTHING",
+        let mut connection = self.pool().acquire().await?;
+        claim_activity(
+            &mut connection,
+            activity_uri,
+            process,
+            stale_before,
+            alive_since,
         )
-        .bind(activity_uri)
-        .bind(now)
-        .bind(process)
-        .execute(self.pool())
-        .await?;
-        if inserted.rows_affected() > 0 {
-            return Ok(Claim::Claimed);
-        }
-        let taken_over = sqlx::query(
-            "UPDATE inbox_seen SET received_at = $1, claimed_by = $2 \
-             WHERE activity_uri = $3 AND done_at IS NULL AND (received_at < $4 \
-               OR (received_at < $5 AND (claimed_by IS NULL OR claimed_by NOT IN \
-                 (SELECT process FROM live_processes WHERE seen_at >= $5))))",
-        )
-        .bind(now)
-        .bind(process)
-        .bind(activity_uri)
-        .bind(stale_before)
-        .bind(alive_since)
-        .execute(self.pool())
-        .await?;
-        if taken_over.rows_affected() > 0 {
-            return Ok(Claim::Claimed);
-        }
+        .await
+    }
+
+    /// Marks a claimed activity as processed: replays are acknowledged.
+    pub async fn activity_done(&self, activity_uri: &str) -> Result<()> {
+        let mut connection = self.pool().acquire().await?;
+        activity_done(&mut connection, activity_uri).await
+    }
+
+    /// Whether the activity was processed here before: a read, so that a
+    /// replay costs no write and no verification.
+    pub async fn activity_processed(&self, activity_uri: &str) -> Result<bool> {
         let done: Option<Option<i64>> =
             sqlx::query_scalar("SELECT done_at FROM inbox_seen WHERE activity_uri = $1")
                 .bind(activity_uri)
                 .fetch_optional(self.pool())
                 .await?;
-        Ok(match done {
-            Some(Some(_)) => Claim::Done,
-            Some(None) => Claim::InProgress,
-            // Forgotten in between (its processing failed): the sender retries.
-            None => Claim::InProgress,
-        })
-    }
-
-    /// Marks a claimed activity as processed: replays are acknowledged.
-    pub async fn activity_done(&self, activity_uri: &str) -> Result<()> {
-        sqlx::query("UPDATE inbox_seen SET done_at = $1 WHERE activity_uri = $2")
-            .bind(now_millis())
-            .bind(activity_uri)
-            .execute(self.pool())
-            .await?;
-        Ok(())
+        Ok(matches!(done, Some(Some(_))))
     }
 
     /// Forgets processed activity ids received before `before` (senders
@@ -221,6 +196,112 @@ impl Store {
             .await?;
         Ok(())
     }
+}
+
+impl ChangeTx {
+    /// [`Store::claim_activity`] inside this change: the claim commits
+    /// with what the activity changes, or not at all.
+    pub async fn claim_activity(
+        &mut self,
+        activity_uri: &str,
+        process: &str,
+        stale_before: i64,
+        alive_since: i64,
+    ) -> Result<Claim> {
+        claim_activity(
+            self.connection(),
+            activity_uri,
+            process,
+            stale_before,
+            alive_since,
+        )
+        .await
+    }
+
+    /// Records a received activity as processed if its id was never seen:
+    /// in a change that writes its processing, the claim and the done mark
+    /// commit together, so one statement does for both. False when the id
+    /// is known (then `claim_activity` says where it stands).
+    pub async fn record_activity_processed(
+        &mut self,
+        activity_uri: &str,
+        process: &str,
+    ) -> Result<bool> {
+        let now = now_millis();
+        let inserted = sqlx::query(
+            "INSERT INTO inbox_seen (activity_uri, received_at, done_at, claimed_by) \
+             VALUES ($1, $2, $2, $3) ON CONFLICT (activity_uri) DO NOTHING",
+        )
+        .bind(activity_uri)
+        .bind(now)
+        .bind(process)
+        .execute(self.connection())
+        .await?;
+        Ok(inserted.rows_affected() > 0)
+    }
+
+    /// [`Store::activity_done`] inside this change.
+    pub async fn activity_done(&mut self, activity_uri: &str) -> Result<()> {
+        activity_done(self.connection(), activity_uri).await
+    }
+}
+
+async fn claim_activity(
+    connection: &mut sqlx::AnyConnection,
+    activity_uri: &str,
+    process: &str,
+    stale_before: i64,
+    alive_since: i64,
+) -> Result<Claim> {
+    let now = now_millis();
+    let inserted = sqlx::query(
+        "INSERT INTO inbox_seen (activity_uri, received_at, done_at, claimed_by) \
+         VALUES ($1, $2, NULL, $3) ON CONFLICT (activity_uri) DO NOTHING",
+    )
+    .bind(activity_uri)
+    .bind(now)
+    .bind(process)
+    .execute(&mut *connection)
+    .await?;
+    if inserted.rows_affected() > 0 {
+        return Ok(Claim::Claimed);
+    }
+    let taken_over = sqlx::query(
+        "UPDATE inbox_seen SET received_at = $1, claimed_by = $2 \
+         WHERE activity_uri = $3 AND done_at IS NULL AND (received_at < $4 \
+           OR (received_at < $5 AND (claimed_by IS NULL OR claimed_by NOT IN \
+             (SELECT process FROM live_processes WHERE seen_at >= $5))))",
+    )
+    .bind(now)
+    .bind(process)
+    .bind(activity_uri)
+    .bind(stale_before)
+    .bind(alive_since)
+    .execute(&mut *connection)
+    .await?;
+    if taken_over.rows_affected() > 0 {
+        return Ok(Claim::Claimed);
+    }
+    let done: Option<Option<i64>> =
+        sqlx::query_scalar("SELECT done_at FROM inbox_seen WHERE activity_uri = $1")
+            .bind(activity_uri)
+            .fetch_optional(&mut *connection)
+            .await?;
+    Ok(match done {
+        Some(Some(_)) => Claim::Done,
+        Some(None) => Claim::InProgress,
+        // Forgotten in between (its processing failed): the sender retries.
+        None => Claim::InProgress,
+    })
+}
+
+async fn activity_done(connection: &mut sqlx::AnyConnection, activity_uri: &str) -> Result<()> {
+    sqlx::query("UPDATE inbox_seen SET done_at = $1 WHERE activity_uri = $2")
+        .bind(now_millis())
+        .bind(activity_uri)
+        .execute(connection)
+        .await?;
+    Ok(())
 }
 
 async fn append_audit<'e>(

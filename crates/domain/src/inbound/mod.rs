@@ -19,10 +19,11 @@ use serde_json::Value;
 use url::Url;
 
 use crate::apub::activities::inbox::Inbound;
+use crate::apub::activities::object_change::ObjectChange;
 use crate::context::Context;
 use crate::error::{Error, Result};
 use crate::liveness;
-use crate::store::{Claim, PeerRow};
+use crate::store::{ChangeTx, Claim, PeerRow};
 
 /// A claim on an activity not finished after this long is taken to have
 /// died with its process: longer than any processing (fetches included).
@@ -50,7 +51,12 @@ pub async fn accept(ctx: &Context, envelope: Value, sender: &PeerRow) -> Result<
         other => other.and_then(Value::as_str),
     }
     .unwrap_or_default();
-    once(ctx, activity, kind, sender).await
+    match activity {
+        // The bulk of what peers send: written in a batch with the
+        // activities verified at the same time.
+        Inbound::ObjectChange(change) => batched(ctx, change, kind, sender).await,
+        activity => once(ctx, activity, kind, sender).await,
+    }
 }
 
 /// The routing table: each class of activity, its handler.
@@ -125,4 +131,98 @@ async fn once(ctx: &Context, activity: Inbound, kind: &str, sender: &PeerRow) ->
         Err(_) => ctx.store.forget_activity_seen(&id).await?,
     }
     outcome
+}
+
+/// An object change, once, in group commit: checked without writing, then
+/// claimed, written and marked done in one part of the intake's next
+/// batch, so that its claim, its catalog change (with its receipt and
+/// webhook events) and its done mark commit together with the other
+/// activities of that batch, or not at all. A crash before the commit
+/// leaves nothing of it, and its sender, answered nothing, retries.
+async fn batched(ctx: &Context, change: ObjectChange, kind: &str, sender: &PeerRow) -> Result<()> {
+    let id = change.id.to_string();
+    let kind = passerelle_observability::metrics::activity_type_label(kind);
+    let count = |outcome: &str| {
+        ctx.metrics
+            .inbox_activities
+            .with_label_values(&[kind, outcome])
+            .inc();
+    };
+    // A replay of what is done costs a read, not a verification.
+    if ctx.store.activity_processed(&id).await? {
+        tracing::info!(%id, "activity seen before: acknowledged, not processed again");
+        count("duplicate");
+        return Ok(());
+    }
+    let checked = match object_change::checked(ctx, sender, change).await {
+        Ok(checked) => checked,
+        Err(refused) => {
+            count("refused");
+            return Err(refused);
+        }
+    };
+    let work_ctx = ctx.clone();
+    let peer = sender.clone();
+    let written = ctx
+        .intake
+        .write(move |mut tx| {
+            Box::pin(async move {
+                let written = write_once(&work_ctx, &mut tx, &id, &peer, &checked).await;
+                (tx, written)
+            })
+        })
+        .await;
+    match &written {
+        Ok(Written::Processed) => count("processed"),
+        Ok(Written::Duplicate) => count("duplicate"),
+        Err(Error::Unavailable(_)) => {}
+        Err(_) => count("refused"),
+    }
+    written.map(drop)
+}
+
+/// What became of an activity in its batch.
+enum Written {
+    Processed,
+    Duplicate,
+}
+
+/// In the batch's transaction: the claim, the change, the done mark. An
+/// error undoes the three (the sender's retry is processed).
+async fn write_once(
+    ctx: &Context,
+    tx: &mut ChangeTx,
+    id: &str,
+    sender: &PeerRow,
+    checked: &object_change::Checked,
+) -> Result<Written> {
+    // A new id (the usual case) is claimed and marked done at once: both
+    // commit with the change or neither does.
+    let new = tx.record_activity_processed(id, &ctx.process).await?;
+    if !new {
+        let now = crate::store::now_millis();
+        let stale_before = now - crate::model::time::millis(CLAIM_STALE_AFTER);
+        let alive_since = now - crate::model::time::millis(liveness::ALIVE);
+        match tx
+            .claim_activity(id, &ctx.process, stale_before, alive_since)
+            .await?
+        {
+            Claim::Claimed => {}
+            Claim::Done => {
+                tracing::info!(%id, "activity seen before: acknowledged, not processed again");
+                return Ok(Written::Duplicate);
+            }
+            Claim::InProgress => {
+                return Err(Error::Unavailable(
+                    "this activity is being processed; retry later".into(),
+                ));
+            }
+        }
+    }
+    let received = object_change::write(ctx, tx, sender, checked).await?;
+    if !new {
+        tx.activity_done(id).await?;
+    }
+    tracing::info!(activity = %id, ?received, "catalog");
+    Ok(Written::Processed)
 }

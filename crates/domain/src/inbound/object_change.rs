@@ -12,10 +12,10 @@ use crate::apub::fetch;
 use crate::apub::objects::kind_of;
 use crate::apub::peer::is_peer_own;
 use crate::apub::resolve;
-use crate::catalog::Arrival;
+use crate::catalog::{Arrival, Received};
 use crate::context::Context;
 use crate::error::{Error, Result};
-use crate::store::PeerRow;
+use crate::store::{ChangeTx, PeerRow};
 use crate::{agreements, catalog};
 
 pub(super) async fn agreement_updated(
@@ -38,6 +38,32 @@ pub(super) async fn actor_deleted(ctx: &Context, sender: &PeerRow) -> Result<()>
 }
 
 pub(super) async fn received(ctx: &Context, peer: &PeerRow, change: ObjectChange) -> Result<()> {
+    let activity = change.id.clone();
+    let checked = checked(ctx, peer, change).await?;
+    let mut tx = crate::change::begin(ctx).await?;
+    let received = write(ctx, &mut tx, peer, &checked).await?;
+    crate::change::commit(ctx, tx).await?;
+    tracing::info!(%activity, ?received, "catalog");
+    Ok(())
+}
+
+/// What a received object change will write, once checked.
+#[derive(Debug)]
+pub(super) enum Checked {
+    /// An object of a type this node does not keep.
+    Nothing,
+    Object(catalog::CheckedObject),
+    Delete(Url),
+}
+
+/// Every check of an object change, none of which writes: the sender is
+/// followed, the object is its own (fetched from its origin when only
+/// named), its proof verifies, its shape is valid.
+pub(super) async fn checked(
+    ctx: &Context,
+    peer: &PeerRow,
+    change: ObjectChange,
+) -> Result<Checked> {
     if change.object_id().is_none() {
         return Err(Error::UnprocessableAt(
             "/object".into(),
@@ -49,7 +75,7 @@ pub(super) async fn received(ctx: &Context, peer: &PeerRow, change: ObjectChange
             // A `Note`, a video, a post: what other servers publish
             // and this node has no use for.
             tracing::info!(activity = %change.id, "object of a type this node does not keep: acknowledged and ignored");
-            return Ok(());
+            return Ok(Checked::Nothing);
         }
     }
     if !catalog::follows(ctx, peer).await? {
@@ -58,14 +84,29 @@ pub(super) async fn received(ctx: &Context, peer: &PeerRow, change: ObjectChange
         ));
     }
     let object = object_of(ctx, peer, &change).await?;
-    let received = match change.kind {
-        ObjectChangeType::Delete => {
-            catalog::receive_delete(ctx, peer, &object, Arrival::Delivered).await?
+    Ok(match change.kind {
+        ObjectChangeType::Delete => Checked::Delete(catalog::check_delete(ctx, peer, &object)?),
+        _ => match catalog::check_object(ctx, peer, &object).await? {
+            Some(checked) => Checked::Object(checked),
+            None => Checked::Nothing,
+        },
+    })
+}
+
+/// Writes a checked object change in `tx`.
+pub(super) async fn write(
+    ctx: &Context,
+    tx: &mut ChangeTx,
+    peer: &PeerRow,
+    checked: &Checked,
+) -> Result<Received> {
+    match checked {
+        Checked::Nothing => Ok(Received::Ignored),
+        Checked::Object(object) => {
+            catalog::write_object(ctx, tx, peer, object, Arrival::Delivered).await
         }
-        _ => catalog::receive_object(ctx, peer, &object, Arrival::Delivered).await?,
-    };
-    tracing::info!(activity = %change.id, ?received, "catalog");
-    Ok(())
+        Checked::Delete(id) => catalog::write_delete(ctx, tx, peer, id, Arrival::Delivered).await,
+    }
 }
 
 /// The object, embedded or fetched from the sender's own origin.
