@@ -182,6 +182,34 @@ async fn a_node_moves_with_its_followers_and_catalog(db: TestDatabase) {
         .await;
     assert_eq!(scope["scope"]["purpose"], "shared catalogue", "{scope}");
 
+    // Forged moves change nothing on a follower: one by another actor than
+    // the one it moves (403), one to an actor that does not list A (422).
+    let forged_move = |actor: &str, target: &str| {
+        serde_json::to_vec(&json!({
+            "@context": "https://www.w3.org/ns/activitystreams",
+            "id": format!("{}/activities/{}", actor.trim_end_matches("/actor"), uuid::Uuid::new_v4()),
+            "type": "Move",
+            "actor": actor,
+            "object": a.actor(),
+            "target": target,
+        }))
+        .unwrap()
+    };
+    let by_stranger = SignedPost::new(
+        &p1.url("/inbox"),
+        forged_move(&stub_actor, &b.actor()),
+        &format!("{stub_actor}#main-key"),
+        &key,
+    )
+    .send(&reqwest::Client::new())
+    .await;
+    assert_eq!(by_stranger.status(), 403);
+    let unlisted = SignedPost::by_node(&a, &p1.url("/inbox"), forged_move(&a.actor(), &p2.actor()))
+        .send(&reqwest::Client::new())
+        .await;
+    assert_eq!(unlisted.status(), 422, "{:?}", unlisted.text().await);
+    wait_follow_state(&p1, &p1_admin, &a, "active").await;
+
     // Moving to a node that does not list A is refused, and changes
     // nothing: from the command line, and from the console.
     let (ok, output) = run_cli(&a.settings, &["move", "--to", p1.base.as_str()]);
