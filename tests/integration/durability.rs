@@ -8,7 +8,7 @@ use serde_json::json;
 use crate::on_both_backends;
 use crate::process::{Binary, free_port, kill_9};
 use crate::rig::federation::{admin, node_named, request_follow};
-use crate::rig::{TestDatabase, TestNode, eventually, get_json};
+use crate::rig::{TestDatabase, TestNode, eventually};
 
 on_both_backends!(
     kill_9_loses_nothing,
@@ -86,20 +86,7 @@ async fn a_receiver_killed_again_and_again_loses_nothing(db: TestDatabase) {
     let b = Binary::node("velocoop", &db.url, port, port);
     let process = b.serve().await;
     let b_admin = b.cli(&["token", "create", "--name", "admin", "--scope", "admin"]);
-    let client = reqwest::Client::new();
-    let follow = client
-        .post(format!("{}/api/v1/admin/follows", b.url))
-        .bearer_auth(&b_admin)
-        .json(&json!({"target": a.handle()}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(follow.status(), 202);
-    eventually("B's follow to be accepted", 20, || async {
-        let follows = get_json(&format!("{}/api/v1/admin/follows", b.url), Some(&b_admin)).await;
-        (follows[0]["state"] == "active").then_some(())
-    })
-    .await;
+    b.follow_accepted(&b_admin, &a.handle()).await;
 
     let a_platform = a.token(Scope::Platform).await;
     let publish = async {

@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 use crate::on_both_backends;
 use crate::process::{Binary, free_port, kill_9};
 use crate::rig::federation::{admin, ask_to_follow, node_named, wait_follow_state};
-use crate::rig::{TestDatabase, TestNode, eventually, get_json};
+use crate::rig::{TestDatabase, TestNode, eventually};
 use crate::signing::SignedPost;
 
 on_both_backends!(
@@ -228,19 +228,7 @@ async fn every_202_survives_kill_9_of_the_receiver(db: TestDatabase) {
     let process = b.serve().await;
     let b_admin = b.cli(&["token", "create", "--name", "admin", "--scope", "admin"]);
     let client = reqwest::Client::new();
-    let follow = client
-        .post(format!("{}/api/v1/admin/follows", b.url))
-        .bearer_auth(&b_admin)
-        .json(&json!({"target": a.handle()}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(follow.status(), 202);
-    eventually("B's follow to be accepted", 20, || async {
-        let follows = get_json(&format!("{}/api/v1/admin/follows", b.url), Some(&b_admin)).await;
-        (follows[0]["state"] == "active").then_some(())
-    })
-    .await;
+    b.follow_accepted(&b_admin, &a.handle()).await;
 
     let inbox = format!("{}/inbox", b.url);
     let posts: Vec<(usize, SignedPost)> = (0..SENT)

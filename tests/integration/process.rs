@@ -96,6 +96,25 @@ impl Binary {
         String::from_utf8(output.stdout).unwrap().trim().to_owned()
     }
 
+    /// Asks, as `admin`, to follow `target` (a handle), and waits until it
+    /// is accepted: the binary's first follow.
+    pub async fn follow_accepted(&self, admin: &str, target: &str) {
+        let follow = reqwest::Client::new()
+            .post(format!("{}/api/v1/admin/follows", self.url))
+            .bearer_auth(admin)
+            .json(&json!({"target": target}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(follow.status(), 202);
+        let follows = format!("{}/api/v1/admin/follows", self.url);
+        crate::rig::eventually("the follow to be accepted", 20, || async {
+            let follows = crate::rig::get_json(&follows, Some(admin)).await;
+            (follows[0]["state"] == "active").then_some(())
+        })
+        .await;
+    }
+
     /// Publishes offers `{prefix}{n}` named `Offer {prefix}{n}` for each `n`,
     /// `parallel` requests at a time; every one must be accepted.
     pub async fn publish_offers(
