@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 
 use crate::on_both_backends;
 use crate::process::{Binary, free_port, kill_9};
-use crate::rig::federation::{admin, ask_to_follow, node_named, wait_follow_state};
+use crate::rig::federation::{admin, ask_to_follow, catalog_names, node_named, wait_follow_state};
 use crate::rig::{TestDatabase, TestNode, eventually};
 use crate::signing::SignedPost;
 
@@ -78,17 +78,6 @@ async fn hold_the_writer(node: &TestNode) -> tokio::sync::oneshot::Sender<()> {
     release
 }
 
-fn names(page: &Value) -> Vec<String> {
-    let mut names: Vec<String> = page["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|i| i["object"]["name"].as_str().unwrap().to_owned())
-        .collect();
-    names.sort();
-    names
-}
-
 /// Ten offers, one of them sent twice, and three whose proofs do not
 /// verify, all at once, while the writer is busy: the forged ones are
 /// refused (422) before they reach the queue, the eleven others wait for
@@ -141,9 +130,8 @@ async fn a_batch_with_a_forged_proof_stores_the_others(db: TestDatabase) {
     }
 
     let platform = a.token(Scope::Platform).await;
-    let catalog = a.api("/api/v1/catalog/offers?limit=100", &platform).await;
     let expected: Vec<String> = (0..10).map(|n| format!("Batch {n:03}")).collect();
-    assert_eq!(names(&catalog), expected);
+    assert_eq!(catalog_names(&a, &platform, "offers").await, expected);
     let metrics = a.get("/metrics").await.text().await.unwrap();
     for (outcome, count) in [("processed", 10), ("duplicate", 1), ("refused", 3)] {
         let series =

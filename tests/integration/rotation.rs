@@ -8,7 +8,7 @@ use passerelle::domain::tokens::Scope;
 use serde_json::{Value, json};
 
 use crate::on_both_backends;
-use crate::rig::federation::{admin, ask_to_follow, node_named, wait_follow_state};
+use crate::rig::federation::{admin, ask_to_follow, catalog_names, node_named, wait_follow_state};
 use crate::rig::{TestDatabase, TestNode, eventually};
 use crate::signing::SignedPost;
 
@@ -24,19 +24,9 @@ fn offer(node: &TestNode, name: &str) -> Value {
     offer
 }
 
-/// Names of the offers `node`'s catalog holds.
-async fn catalog_names(node: &TestNode, token: &str) -> Vec<String> {
-    node.api("/api/v1/catalog/offers", token).await["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|item| item["object"]["name"].as_str().unwrap().to_owned())
-        .collect()
-}
-
 async fn wait_in_catalog(node: &TestNode, token: &str, name: &str) {
     eventually(&format!("{name} in the follower's catalog"), 20, || async {
-        catalog_names(node, token)
+        catalog_names(node, token, "offers")
             .await
             .iter()
             .any(|held| held == name)
@@ -225,7 +215,7 @@ async fn ed25519_rotation_keeps_old_proofs_and_followers(db: TestDatabase) {
     backdated["id"] = json!(b.url("/offers/late"));
     let backdated = signed(&backdated, &old_key, &old_method, "2999-01-01T00:00:00Z");
     assert_eq!(send(backdated).send(&client).await.status(), 422);
-    let names = catalog_names(&a, &a_platform).await;
+    let names = catalog_names(&a, &a_platform, "offers").await;
     assert!(
         !names.iter().any(|n| n == "Forged" || n == "Late"),
         "{names:?}"

@@ -93,22 +93,17 @@ impl Store {
     /// Inserts or refreshes a peer's actor; returns the stored row.
     pub async fn upsert_peer(&self, actor: &PeerActor<'_>) -> Result<PeerRow> {
         let now = now_millis();
-        sqlx::query(
-            "INSERT INTO peers (actor_uri, domain, inbox, shared_inbox, handle, name, summary, \
-             public_key_pem, actor_json, fetched_at, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) \
-             ON CONFLICT (actor_uri) DO UPDATE SET domain = $2, inbox = $3, shared_inbox = $4, \
-             handle = $5, name = $6, summary = $7, public_key_pem = $8, actor_json = $9, fetched_at = $10",
+        bind_actor(
+            sqlx::query(
+                "INSERT INTO peers (actor_uri, domain, inbox, shared_inbox, handle, name, summary, \
+                 public_key_pem, actor_json, fetched_at, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) \
+                 ON CONFLICT (actor_uri) DO UPDATE SET domain = $2, inbox = $3, shared_inbox = $4, \
+                 handle = $5, name = $6, summary = $7, public_key_pem = $8, actor_json = $9, \
+                 fetched_at = $10",
+            ),
+            actor,
         )
-        .bind(actor.actor_uri)
-        .bind(actor.domain)
-        .bind(actor.inbox)
-        .bind(actor.shared_inbox)
-        .bind(actor.handle)
-        .bind(actor.name)
-        .bind(actor.summary)
-        .bind(actor.public_key_pem)
-        .bind(actor.actor_json)
         .bind(now)
         .execute(self.pool())
         .await?;
@@ -123,12 +118,28 @@ impl ChangeTx {
     /// tied to the peer (follows both ways, scope, agreements, history,
     /// delivery stream) now concerns the new actor.
     pub async fn move_peer(&mut self, id: PeerId, actor: &PeerActor<'_>) -> Result<()> {
-        sqlx::query(
-            "UPDATE peers SET actor_uri = $2, domain = $3, inbox = $4, shared_inbox = $5, \
-             handle = $6, name = $7, summary = $8, public_key_pem = $9, actor_json = $10, \
-             fetched_at = $11 WHERE id = $1",
+        bind_actor(
+            sqlx::query(
+                "UPDATE peers SET actor_uri = $1, domain = $2, inbox = $3, shared_inbox = $4, \
+                 handle = $5, name = $6, summary = $7, public_key_pem = $8, actor_json = $9, \
+                 fetched_at = $10 WHERE id = $11",
+            ),
+            actor,
         )
+        .bind(now_millis())
         .bind(id)
+        .execute(self.connection())
+        .await?;
+        Ok(())
+    }
+}
+
+/// Binds an actor's fields as `$1`…`$9`, in the order of `PeerActor`.
+fn bind_actor<'q>(
+    query: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
+    actor: &PeerActor<'q>,
+) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
+    query
         .bind(actor.actor_uri)
         .bind(actor.domain)
         .bind(actor.inbox)
@@ -138,9 +149,4 @@ impl ChangeTx {
         .bind(actor.summary)
         .bind(actor.public_key_pem)
         .bind(actor.actor_json)
-        .bind(now_millis())
-        .execute(self.connection())
-        .await?;
-        Ok(())
-    }
 }

@@ -153,3 +153,19 @@ pub async fn peer_view(node: &TestNode, admin: &str, actor: &str) -> Option<Valu
         .find(|p| p["actor"] == actor)
         .cloned()
 }
+
+/// The names of the objects of `kind` (`offers`, `members`…) in `node`'s
+/// catalog (its first 100), sorted.
+pub async fn catalog_names(node: &TestNode, token: &str, kind: &str) -> Vec<String> {
+    let page = node
+        .api(&format!("/api/v1/catalog/{kind}?limit=100"), token)
+        .await;
+    let mut names: Vec<String> = page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["object"]["name"].as_str().unwrap().to_owned())
+        .collect();
+    names.sort();
+    names
+}

@@ -10,7 +10,7 @@ use reqwest::header::{COOKIE, LOCATION};
 
 use crate::console::{client, page, sign_in};
 use crate::on_both_backends;
-use crate::rig::federation::{admin, ask_to_follow, node_named, wait_follow_state};
+use crate::rig::federation::{admin, ask_to_follow, catalog_names, node_named, wait_follow_state};
 use crate::rig::{TestDatabase, TestNode, eventually};
 use crate::signing::SignedPost;
 
@@ -24,19 +24,6 @@ fn offer(node: &TestNode, name: &str, category: &str) -> Value {
     offer["name"] = json!(name);
     offer["resource"]["conformsTo"] = json!(category);
     offer
-}
-
-/// The names of the objects of `kind` in `node`'s catalog, sorted.
-async fn catalog_names(node: &TestNode, token: &str, kind: &str) -> Vec<String> {
-    let page = node.api(&format!("/api/v1/catalog/{kind}"), token).await;
-    let mut names: Vec<String> = page["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|i| i["object"]["name"].as_str().unwrap().to_owned())
-        .collect();
-    names.sort();
-    names
 }
 
 /// `node`'s row id for the peer `other`.
