@@ -208,18 +208,28 @@ fn inbox_metrics(registry: &Registry) -> Result<(IntCounterVec, Histogram)> {
         "Activities received, by type and outcome",
         &["type", "outcome"],
     )?;
-    let histogram = Histogram::with_opts(
-        HistogramOpts::new(
-            "inbox_batch_size",
-            "Activities written per inbox transaction (group commit)",
-        )
-        .buckets(vec![1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0]),
-    )
-    .map_err(metrics_error)?;
+    let histogram = plain_histogram(
+        registry,
+        "inbox_batch_size",
+        "Activities written per inbox transaction (group commit)",
+        vec![1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0],
+    )?;
+    Ok((activities, histogram))
+}
+
+/// A histogram without labels, registered in `registry`.
+fn plain_histogram(
+    registry: &Registry,
+    name: &str,
+    help: &str,
+    buckets: Vec<f64>,
+) -> Result<Histogram> {
+    let histogram = Histogram::with_opts(HistogramOpts::new(name, help).buckets(buckets))
+        .map_err(metrics_error)?;
     registry
         .register(Box::new(histogram.clone()))
         .map_err(metrics_error)?;
-    Ok((activities, histogram))
+    Ok(histogram)
 }
 
 fn queue_gauges(registry: &Registry) -> Result<(IntGauge, IntGauge)> {

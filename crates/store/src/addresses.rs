@@ -59,6 +59,16 @@ impl Store {
 }
 
 impl ChangeTx {
+    /// Where the node moved, read inside the change (a publication checks
+    /// it without a second connection).
+    pub async fn node_moved_to(&mut self) -> Result<Option<String>> {
+        let moved: Option<String> =
+            sqlx::query_scalar("SELECT actor_uri FROM node_addresses WHERE relation = 'moved_to'")
+                .fetch_optional(self.connection())
+                .await?;
+        Ok(moved)
+    }
+
     /// Records an address of the node's; recording it again keeps the
     /// first record.
     pub async fn record_node_address(

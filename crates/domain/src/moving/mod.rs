@@ -24,7 +24,7 @@ use crate::context::Context;
 use crate::context::addresses::NodeAddresses;
 use crate::error::{Error, Result};
 use crate::outgoing;
-use crate::store::{AddressRelation, now_millis};
+use crate::store::{AddressRelation, ChangeTx, now_millis};
 
 /// The node's earlier addresses and where it moved, as this process knows
 /// them (at most a second old).
@@ -69,12 +69,12 @@ pub async fn served(ctx: &Context) -> Result<Served> {
 }
 
 /// Refuses a change to what the node publishes once it moved: the new
-/// node publishes now.
-pub async fn ensure_not_moved(ctx: &Context) -> Result<()> {
-    match &addresses(ctx).await?.moved_to {
-        Some(moved) => Err(Error::Conflict(format!(
-            "this node moved to {}: publish there",
-            moved.actor
+/// node publishes now. Read in the change itself: a publication holding
+/// its transaction never waits for a second connection.
+pub async fn ensure_not_moved(tx: &mut ChangeTx) -> Result<()> {
+    match tx.node_moved_to().await? {
+        Some(actor) => Err(Error::Conflict(format!(
+            "this node moved to {actor}: publish there"
         ))),
         None => Ok(()),
     }

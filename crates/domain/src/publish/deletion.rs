@@ -35,7 +35,7 @@ pub async fn delete_in(
     local_id: &str,
 ) -> Result<Published> {
     check_local_id(local_id)?;
-    crate::moving::ensure_not_moved(ctx).await?;
+    crate::moving::ensure_not_moved(tx).await?;
     let row = tx
         .object(kind, local_id)
         .await?

@@ -114,7 +114,7 @@ pub async fn publish_in(
 
 /// Stores a validated draft and records its activity, in `tx`.
 async fn apply(ctx: &Context, tx: &mut ChangeTx, draft: &Draft<'_>) -> Result<Published> {
-    crate::moving::ensure_not_moved(ctx).await?;
+    crate::moving::ensure_not_moved(tx).await?;
     let (kind, local_id) = (draft.kind, draft.local_id);
     let (object_id, version, published) = match draft.prior(tx).await? {
         Prior::Unchanged(row) => {
