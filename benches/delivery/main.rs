@@ -23,10 +23,12 @@
     clippy::cast_precision_loss
 )]
 
+mod child;
 mod fanout;
 mod harness;
 mod ingress;
 mod memory;
+mod network;
 mod plot;
 mod propagation;
 mod rtt;
@@ -50,6 +52,9 @@ struct Plan {
     scaling_offers: usize,
     /// Offers each of the 20 distant peers receives, per round trip.
     rtt_offers: usize,
+    /// Nodes of the network (each its own process) and offers each publishes.
+    network_nodes: usize,
+    network_offers: usize,
 }
 
 impl Plan {
@@ -67,6 +72,8 @@ impl Plan {
                 scaling_followers: [10, 100, 1_000],
                 scaling_offers: 3,
                 rtt_offers: 24,
+                network_nodes: 6,
+                network_offers: 3,
             }
         } else {
             Plan {
@@ -81,6 +88,8 @@ impl Plan {
                 scaling_followers: [100, 1_000, 10_000],
                 scaling_offers: 10,
                 rtt_offers: 200,
+                network_nodes: 100,
+                network_offers: 10,
             }
         };
         if let Some(offers) = args.first() {
@@ -261,9 +270,76 @@ async fn fanout_rtt(dir: &std::path::Path, plan: &Plan, records: &mut Vec<serde_
     }
 }
 
+/// The network of `network_nodes` processes, against the end-to-end
+/// delivery rate of this run (measured here when it was not already).
+async fn network_figures(dir: &std::path::Path, plan: &Plan, records: &mut Vec<serde_json::Value>) {
+    let measured = records
+        .iter()
+        .find(|r| r["name"] == "delivery_end_to_end")
+        .and_then(|r| r["value"].as_f64());
+    let end_to_end = match measured {
+        Some(rate) => rate,
+        None => {
+            fanout::end_to_end(
+                dir,
+                Backend::Sqlite,
+                plan.end_to_end_offers,
+                plan.end_to_end_peers,
+            )
+            .await
+        }
+    };
+    let Some(network) = network::run(dir, plan.network_nodes, plan.network_offers).await else {
+        println!("network: not measured (a stage did not finish; see above)");
+        return;
+    };
+    let name = format!("network_{}", network.nodes);
+    let deliveries = network.deliveries();
+    let ceiling_name = format!(
+        "the end-to-end delivery rate of this run ({end_to_end:.0}/s, one sender to {} nodes)",
+        plan.end_to_end_peers
+    );
+    records.push(record(
+        &name,
+        deliveries as f64 / network.complete_seconds,
+        &format!(
+            "deliveries/s: {deliveries} ({} nodes x {} offers to each other) until every catalog held them, in {:.1} s (follows: {} active in {:.1} s)",
+            network.nodes,
+            network.offers_each,
+            network.complete_seconds,
+            network.nodes * (network.nodes - 1),
+            network.follows_seconds
+        ),
+        end_to_end,
+        &ceiling_name,
+    ));
+    let backfilled = network.nodes * network.offers_each;
+    records.push(record(
+        &format!("{name}_join"),
+        backfilled as f64 / network.join_seconds,
+        &format!(
+            "offers/s into one more node's catalog: {backfilled} in {:.1} s from its start",
+            network.join_seconds
+        ),
+        end_to_end,
+        &ceiling_name,
+    ));
+    records.push(record(
+        &format!("{name}_memory"),
+        network.peak_mib_total,
+        &format!(
+            "MiB: the sum of the {} processes' peaks (largest {:.1})",
+            network.nodes + 1,
+            network.peak_mib_largest
+        ),
+        40.0 * (network.nodes + 1) as f64,
+        "the 40 MiB target of issue 15, per process",
+    ));
+}
+
 /// Whether a part of the bench runs: all of them, or those named in
 /// `PASSERELLE_BENCH_ONLY` (comma-separated: end_to_end, fanout, ingress,
-/// propagation, postgres, scaling, fanout_rtt, memory).
+/// propagation, postgres, scaling, fanout_rtt, memory, network).
 fn wanted(part: &str) -> bool {
     std::env::var("PASSERELLE_BENCH_ONLY")
         .map_or(true, |only| only.split(',').any(|name| name.trim() == part))
@@ -359,6 +435,9 @@ async fn main() {
     }
     if wanted("memory") {
         memory_figures(dir.path(), &plan, quick, &mut records).await;
+    }
+    if wanted("network") {
+        network_figures(dir.path(), &plan, &mut records).await;
     }
     harness::write_results(&records);
     if let Some(path) = plot::scaling(&records) {

@@ -1,0 +1,75 @@
+//! The release binary run as a child process, as an operator runs it:
+//! `passerelle serve` on a loopback port, its resident memory read from
+//! `/proc`.
+
+use std::time::Duration;
+
+use crate::harness::until;
+
+/// A loopback port free at the time of asking.
+pub fn free_port() -> Option<u16> {
+    Some(
+        std::net::TcpListener::bind("127.0.0.1:0")
+            .ok()?
+            .local_addr()
+            .ok()?
+            .port(),
+    )
+}
+
+/// `passerelle serve` on `port`, in `dir`, with `settings` as
+/// `PASSERELLE_*` variables (`PUBLIC_URL`, `LISTEN` and
+/// `FEDERATION__ALLOW_PRIVATE_ADDRESSES` are set here) and `config` as its
+/// settings file when given.
+pub fn spawn_serve(
+    dir: &std::path::Path,
+    port: u16,
+    config: Option<&std::path::Path>,
+    settings: &[(&str, &str)],
+) -> Option<std::process::Child> {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_passerelle"));
+    // The node reads its settings from PASSERELLE_* variables: the bench's
+    // own (PASSERELLE_BENCH_QUICK) are not settings.
+    for (key, _) in std::env::vars() {
+        if key.starts_with("PASSERELLE_") {
+            command.env_remove(key);
+        }
+    }
+    if let Some(config) = config {
+        command.arg("--config").arg(config);
+    }
+    command
+        .arg("serve")
+        .current_dir(dir)
+        .env("PASSERELLE_PUBLIC_URL", format!("http://localhost:{port}"))
+        .env("PASSERELLE_LISTEN", format!("127.0.0.1:{port}"))
+        .env("PASSERELLE_FEDERATION__ALLOW_PRIVATE_ADDRESSES", "true");
+    for (key, value) in settings {
+        command.env(format!("PASSERELLE_{key}"), value);
+    }
+    command
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .ok()
+}
+
+/// A line of `/proc/PID/status` in MiB (`VmRSS`, `VmHWM`).
+pub fn status_mib(pid: u32, field: &str) -> Option<f64> {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()?
+        .lines()
+        .find_map(|line| line.strip_prefix(field))
+        .and_then(|kb| kb.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+        .map(|kb| kb / 1024.0)
+}
+
+/// Whether the node on `port` answers `/readyz` within `limit`.
+pub async fn ready(port: u16, limit: Duration) -> bool {
+    until(limit, || async {
+        reqwest::get(format!("http://127.0.0.1:{port}/readyz"))
+            .await
+            .is_ok_and(|response| response.status().is_success())
+    })
+    .await
+}
