@@ -170,18 +170,42 @@ async fn join(
     })
 }
 
+/// Sends `request` as a platform or an admin script would: again after a
+/// 429 or a 503 (an overloaded node keeps nothing of what it refused), at
+/// the `Retry-After` it asks for, a few times; the final status.
+async fn sent_until_taken(request: reqwest::RequestBuilder) -> Option<reqwest::StatusCode> {
+    const ATTEMPTS: usize = 10;
+    for _ in 1..ATTEMPTS {
+        let answer = request.try_clone()?.send().await.ok()?;
+        let status = answer.status();
+        if status != reqwest::StatusCode::TOO_MANY_REQUESTS
+            && status != reqwest::StatusCode::SERVICE_UNAVAILABLE
+        {
+            return Some(status);
+        }
+        let wait = answer
+            .headers()
+            .get(reqwest::header::RETRY_AFTER)
+            .and_then(|value| value.to_str().ok()?.parse::<u64>().ok())
+            .unwrap_or(1)
+            .clamp(1, 10);
+        tokio::time::sleep(Duration::from_secs(wait)).await;
+    }
+    Some(request.send().await.ok()?.status())
+}
+
 /// Sends every `(member, target)` follow through the members' admin API,
 /// a few at once; the number answered 202.
 async fn follow_all(client: &reqwest::Client, pairs: Vec<(&Member, String)>) -> usize {
     futures::stream::iter(pairs)
         .map(|(member, target)| async move {
-            client
+            let follow = client
                 .post(format!("{}/api/v1/admin/follows", member.base()))
                 .bearer_auth(&member.admin_token)
-                .json(&serde_json::json!({ "target": target }))
-                .send()
+                .json(&serde_json::json!({ "target": target }));
+            sent_until_taken(follow)
                 .await
-                .is_ok_and(|answer| answer.status() == reqwest::StatusCode::ACCEPTED)
+                .is_some_and(|status| status == reqwest::StatusCode::ACCEPTED)
         })
         .buffer_unordered(CALLS_AT_ONCE)
         .filter(|accepted| std::future::ready(*accepted))
@@ -202,13 +226,13 @@ async fn publish_all(client: &reqwest::Client, members: &[Member], offers: usize
     });
     futures::stream::iter(calls)
         .map(|(member, id, offer)| async move {
-            client
+            let publication = client
                 .put(format!("{}/api/v1/offers/{id}", member.base()))
                 .bearer_auth(&member.platform_token)
-                .json(&offer)
-                .send()
+                .json(&offer);
+            sent_until_taken(publication)
                 .await
-                .is_ok_and(|answer| answer.status().is_success())
+                .is_some_and(|status| status.is_success())
         })
         .buffer_unordered(CALLS_AT_ONCE)
         .filter(|published| std::future::ready(*published))

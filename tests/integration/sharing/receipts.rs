@@ -8,7 +8,9 @@
 use std::time::Duration;
 
 use ed25519_dalek::VerifyingKey;
+use passerelle::Context;
 use passerelle::apub::activities::{self, receipt};
+use passerelle::apub::actor::actor_id;
 use passerelle::apub::proof;
 use passerelle::domain::tokens::Scope;
 use serde_json::{Value, json};
@@ -26,7 +28,8 @@ on_both_backends!(
     a_passerelle_peer_confirms_what_it_holds_and_removed,
     receipts_from_others_or_naming_undelivered_objects_are_refused,
     a_peer_without_receipts_stays_delivered_then_overdue,
-    a_receipt_owed_survives_a_restart
+    a_receipt_owed_survives_a_restart,
+    a_receipt_overtaking_a_failed_pass_waits_for_the_next
 );
 
 /// The peer id `node` knows `actor` by.
@@ -174,21 +177,33 @@ async fn post_receipt(
     held: &[(String, String)],
     removed: &[String],
 ) -> u16 {
-    let id = activities::new_activity_id(&from.context.settings);
+    post_receipt_as(&from.context, to, held, removed).await
+}
+
+/// The same, signed with the keys of the node `from` is the context of
+/// (which need not be serving).
+async fn post_receipt_as(
+    from: &Context,
+    to: &TestNode,
+    held: &[(String, String)],
+    removed: &[String],
+) -> u16 {
+    let id = activities::new_activity_id(&from.settings);
     let origin = url::Url::parse(&to.actor()).unwrap();
     let document = receipt::document(
-        &from.context.settings,
+        &from.settings,
         &id,
         &origin,
         held,
         removed,
         "2026-01-01T00:00:00Z",
     );
-    let signed = passerelle::domain::outgoing::sign(&from.context, &document).unwrap();
-    SignedPost::by_node(
-        from,
+    let signed = passerelle::domain::outgoing::sign(from, &document).unwrap();
+    SignedPost::new(
         &to.url("/inbox"),
         serde_json::to_vec(&signed).unwrap(),
+        &format!("{}#main-key", actor_id(&from.settings)),
+        &from.keys().rsa_private,
     )
     .send(&reqwest::Client::new())
     .await
@@ -312,4 +327,47 @@ async fn a_receipt_owed_survives_a_restart(db: TestDatabase) {
     .await;
     let _b = b.restart().await;
     wait_state(&a, &a_admin, &b_on_a, &offer, "acknowledged").await;
+}
+
+/// A pass that stopped on a failure recorded nothing past its cursor: a
+/// receipt naming what it may have delivered is put off (503, nothing
+/// stored), not refused, and the delivery that follows is acknowledged.
+async fn a_receipt_overtaking_a_failed_pass_waits_for_the_next(db: TestDatabase) {
+    let (a, _a_db, b, _b_db) = b_follows_a(&db).await;
+    let a_admin = admin(&a).await;
+    let b_on_a = peer_id(&a, &a_admin, &b.actor()).await;
+    let first = publish_offer(&a, "bread").await;
+    wait_state(&a, &a_admin, &b_on_a, &first, "acknowledged").await;
+
+    let (b_context, b_settings) = (b.context.clone(), b.settings.clone());
+    b.stop().await;
+    let offer = publish_offer(&a, "cheese").await;
+    eventually("A's delivery to B to fail", 30, || async {
+        let failing = a
+            .api("/api/v1/admin/deliveries?state=failing", &a_admin)
+            .await;
+        (failing.as_array().unwrap().len() == 1).then_some(())
+    })
+    .await;
+    let version = receipt::version_of(&a.get_activity_json(&offer).await.1)
+        .unwrap()
+        .to_owned();
+    let kept = a
+        .api(&format!("/api/v1/admin/peers/{b_on_a}/receipts"), &a_admin)
+        .await;
+    let status = post_receipt_as(&b_context, &a, &[(offer.clone(), version)], &[]).await;
+    assert_eq!(
+        status, 503,
+        "a receipt for a delivery not yet recorded is put off"
+    );
+    assert_eq!(
+        a.api(&format!("/api/v1/admin/peers/{b_on_a}/receipts"), &a_admin)
+            .await,
+        kept,
+        "nothing of the put-off receipt is stored"
+    );
+
+    let b = TestNode::start_on(b_settings).await;
+    wait_state(&a, &a_admin, &b_on_a, &offer, "acknowledged").await;
+    b.stop().await;
 }

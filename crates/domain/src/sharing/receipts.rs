@@ -89,8 +89,12 @@ pub async fn received(ctx: &Context, sender: &PeerRow, receipt: Receipt) -> Resu
         ) && delivered_version(&entry).as_deref() == Some(held.updated.as_str())
         {
             acknowledged.push((entry.object_id, false));
-        } else if ctx.store.delivery_pass_running(sender.id).await? {
-            // The version it holds may be one a running pass delivered.
+        } else if ctx
+            .store
+            .delivery_unrecorded(sender.id, held.id.as_str())
+            .await?
+        {
+            // The version it holds may be one delivered but not recorded yet.
             return Err(Error::Unavailable(
                 "a delivery to the sender is still being recorded: retry".into(),
             ));
@@ -130,10 +134,11 @@ async fn delivered(
     if let Some(entry) = ctx.store.ledger_entry(sender.id, object).await? {
         return Ok(entry);
     }
-    // A pass delivering to the sender records what it delivered when it
-    // checkpoints: a receipt may overtake it. Retried, it finds the ledger
-    // written; nothing is stored meanwhile.
-    if ctx.store.delivery_pass_running(sender.id).await? {
+    // What a pass delivered reaches the ledger when it checkpoints, or
+    // with the next pass when it stopped on a failure: a receipt may
+    // overtake either. Retried, it finds the ledger written; nothing is
+    // stored meanwhile.
+    if ctx.store.delivery_unrecorded(sender.id, object).await? {
         return Err(Error::Unavailable(format!(
             "{object} may be in a delivery to the sender not yet recorded: retry"
         )));

@@ -74,16 +74,23 @@ impl Store {
         Ok(())
     }
 
-    /// Whether a pass over `peer_id`'s stream holds its lease now: what it
-    /// delivered reaches the ledger only when the pass checkpoints.
-    pub async fn delivery_pass_running(&self, peer_id: PeerId) -> Result<bool> {
-        let running: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM delivery_streams WHERE peer_id = $1 AND lease_until >= $2",
+    /// Whether `object` may have reached `peer_id` without the ledger
+    /// knowing yet: a pass over its stream holds the lease (what it
+    /// delivered reaches the ledger when it checkpoints), or an activity
+    /// about the object lies past the stream's cursor (a pass that ended on
+    /// a failure delivered it but stopped its cursor below; the next pass
+    /// sends it again and records it).
+    pub async fn delivery_unrecorded(&self, peer_id: PeerId, object: &str) -> Result<bool> {
+        let unrecorded: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM delivery_streams s WHERE s.peer_id = $1 \
+             AND (s.lease_until >= $2 OR EXISTS (SELECT 1 FROM activities a \
+             JOIN objects o ON o.id = a.object_id WHERE a.id > s.cursor AND o.uri = $3))",
         )
         .bind(peer_id)
         .bind(crate::now_millis())
+        .bind(object)
         .fetch_one(self.pool())
         .await?;
-        Ok(running > 0)
+        Ok(unrecorded > 0)
     }
 }
