@@ -19,12 +19,13 @@ pub fn free_port() -> Option<u16> {
 
 /// `passerelle serve` on `port`, in `dir`, with `settings` as
 /// `PASSERELLE_*` variables (`PUBLIC_URL`, `LISTEN` and
-/// `FEDERATION__ALLOW_PRIVATE_ADDRESSES` are set here) and `config` as its
-/// settings file when given.
+/// `FEDERATION__ALLOW_PRIVATE_ADDRESSES` are set here), `config` as its
+/// settings file and `log` as where its output goes, when given.
 pub fn spawn_serve(
     dir: &std::path::Path,
     port: u16,
     config: Option<&std::path::Path>,
+    log: Option<&std::path::Path>,
     settings: &[(&str, &str)],
 ) -> Option<std::process::Child> {
     let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_passerelle"));
@@ -47,11 +48,18 @@ pub fn spawn_serve(
     for (key, value) in settings {
         command.env(format!("PASSERELLE_{key}"), value);
     }
-    command
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .ok()
+    let output = || -> Option<std::process::Stdio> {
+        match log {
+            Some(path) => std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(path)
+                .ok()
+                .map(std::process::Stdio::from),
+            None => Some(std::process::Stdio::null()),
+        }
+    };
+    command.stdout(output()?).stderr(output()?).spawn().ok()
 }
 
 /// A line of `/proc/PID/status` in MiB (`VmRSS`, `VmHWM`).

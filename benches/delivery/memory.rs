@@ -19,6 +19,7 @@ pub async fn rss_idle(dir: &std::path::Path) -> Option<f64> {
         dir,
         port,
         None,
+        None,
         &[("DATABASE_URL", &database), ("PLATFORM__SLUG", "idle")],
     )?;
     let rss = if ready(port, Duration::from_secs(60)).await {
@@ -57,6 +58,7 @@ pub async fn rss_peak_backlog(
     let mut child = spawn_serve(
         dir,
         port,
+        None,
         None,
         &[("DATABASE_URL", &database), ("PLATFORM__SLUG", "backlog")],
     )?;

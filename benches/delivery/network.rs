@@ -90,7 +90,7 @@ fn shared_settings(dir: &std::path::Path, charter_version: &str) -> std::path::P
          admission = \"charter\"\n\
          accepted_charters = [\"{charter_version}\"]\n\
          [log]\n\
-         level = \"error\"\n\
+         level = \"warn\"\n\
          [rate_limits]\n\
          inbox_per_address = {{ per_minute = 0, burst = 0 }}\n\
          reads_per_address = {{ per_minute = 0, burst = 0 }}\n"
@@ -153,6 +153,7 @@ async fn join(
         dir,
         port,
         Some(config),
+        Some(&dir.join(format!("{slug}.log"))),
         &[("DATABASE_URL", &url), ("PLATFORM__SLUG", slug)],
     )
     .ok_or_else(|| format!("{slug}: the binary did not start"))?;
@@ -171,16 +172,21 @@ async fn join(
 }
 
 /// Sends `request` as a platform or an admin script would: again after a
-/// 429 or a 503 (an overloaded node keeps nothing of what it refused), at
-/// the `Retry-After` it asks for, a few times; the final status.
+/// 429, a 503 (an overloaded node keeps nothing of what it refused) or a
+/// 502 or 504 (the peer it had to reach did not answer in time), at the
+/// `Retry-After` it asks for, a few times; the final status.
 async fn sent_until_taken(request: reqwest::RequestBuilder) -> Option<reqwest::StatusCode> {
     const ATTEMPTS: usize = 10;
     for _ in 1..ATTEMPTS {
         let answer = request.try_clone()?.send().await.ok()?;
         let status = answer.status();
-        if status != reqwest::StatusCode::TOO_MANY_REQUESTS
-            && status != reqwest::StatusCode::SERVICE_UNAVAILABLE
-        {
+        let again = [
+            reqwest::StatusCode::TOO_MANY_REQUESTS,
+            reqwest::StatusCode::BAD_GATEWAY,
+            reqwest::StatusCode::SERVICE_UNAVAILABLE,
+            reqwest::StatusCode::GATEWAY_TIMEOUT,
+        ];
+        if !again.contains(&status) {
             return Some(status);
         }
         let wait = answer
@@ -195,22 +201,36 @@ async fn sent_until_taken(request: reqwest::RequestBuilder) -> Option<reqwest::S
 }
 
 /// Sends every `(member, target)` follow through the members' admin API,
-/// a few at once; the number answered 202.
+/// a few at once; the number answered 202 (the others are printed).
 async fn follow_all(client: &reqwest::Client, pairs: Vec<(&Member, String)>) -> usize {
-    futures::stream::iter(pairs)
+    let answers: Vec<Option<reqwest::StatusCode>> = futures::stream::iter(pairs)
         .map(|(member, target)| async move {
             let follow = client
                 .post(format!("{}/api/v1/admin/follows", member.base()))
                 .bearer_auth(&member.admin_token)
                 .json(&serde_json::json!({ "target": target }));
-            sent_until_taken(follow)
-                .await
-                .is_some_and(|status| status == reqwest::StatusCode::ACCEPTED)
+            sent_until_taken(follow).await
         })
         .buffer_unordered(CALLS_AT_ONCE)
-        .filter(|accepted| std::future::ready(*accepted))
-        .count()
-        .await
+        .collect()
+        .await;
+    let taken = answers
+        .iter()
+        .filter(|status| **status == Some(reqwest::StatusCode::ACCEPTED))
+        .count();
+    if taken < answers.len() {
+        let mut refused = std::collections::BTreeMap::<String, usize>::new();
+        for status in answers
+            .iter()
+            .filter(|s| **s != Some(reqwest::StatusCode::ACCEPTED))
+        {
+            *refused
+                .entry(status.map_or("no answer".to_owned(), |s| s.to_string()))
+                .or_default() += 1;
+        }
+        println!("network: follow requests not taken: {refused:?}");
+    }
+    taken
 }
 
 /// Publishes `offers` offers on every member through its platform API.

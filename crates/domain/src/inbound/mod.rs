@@ -115,6 +115,26 @@ async fn once(ctx: &Context, activity: Inbound, kind: &str, sender: &PeerRow) ->
             ));
         }
     }
+    // Once claimed, the activity is processed to its end in a task of its
+    // own: a sender that stops waiting (its request timed out) would
+    // otherwise drop the processing half-way and leave the claim to go
+    // stale, every retry answered 503 meanwhile.
+    let (work_ctx, peer) = (ctx.clone(), sender.clone());
+    let finished = tokio::spawn(async move { finish(&work_ctx, &peer, activity, &id, kind).await });
+    finished
+        .await
+        .map_err(|e| Error::Internal(format!("processing an activity: {e}")))?
+}
+
+/// Routes a claimed activity, then marks it done, or forgets the claim
+/// when it failed (the sender's retry is processed).
+async fn finish(
+    ctx: &Context,
+    sender: &PeerRow,
+    activity: Inbound,
+    id: &str,
+    kind: &'static str,
+) -> Result<()> {
     let outcome = route(ctx, sender, activity).await;
     let label = if outcome.is_ok() {
         "processed"
@@ -126,9 +146,8 @@ async fn once(ctx: &Context, activity: Inbound, kind: &str, sender: &PeerRow) ->
         .with_label_values(&[kind, label])
         .inc();
     match &outcome {
-        Ok(()) => ctx.store.activity_done(&id).await?,
-        // Let the sender's retry be processed.
-        Err(_) => ctx.store.forget_activity_seen(&id).await?,
+        Ok(()) => ctx.store.activity_done(id).await?,
+        Err(_) => ctx.store.forget_activity_seen(id).await?,
     }
     outcome
 }
