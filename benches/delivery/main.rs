@@ -294,7 +294,7 @@ async fn network_figures(dir: &std::path::Path, plan: &Plan, records: &mut Vec<s
         return;
     };
     let name = format!("network_{}", network.nodes);
-    let deliveries = network.deliveries();
+    let deliveries = network.delivered;
     let ceiling_name = format!(
         "the end-to-end delivery rate of this run ({end_to_end:.0}/s, one sender to {} nodes)",
         plan.end_to_end_peers
@@ -313,7 +313,7 @@ async fn network_figures(dir: &std::path::Path, plan: &Plan, records: &mut Vec<s
         end_to_end,
         &ceiling_name,
     ));
-    let backfilled = network.nodes * network.offers_each;
+    let backfilled = network.backfilled;
     records.push(record(
         &format!("{name}_join"),
         backfilled as f64 / network.join_seconds,

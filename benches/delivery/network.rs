@@ -30,16 +30,13 @@ pub struct Network {
     pub complete_seconds: f64,
     /// Seconds from the newcomer's start to its catalog complete.
     pub join_seconds: f64,
+    /// Offers delivered: what each node published, to every other node.
+    pub delivered: usize,
+    /// Offers the newcomer's catalog took in: everything published.
+    pub backfilled: usize,
     /// The sum of the processes' peak resident memory, in MiB.
     pub peak_mib_total: f64,
     pub peak_mib_largest: f64,
-}
-
-impl Network {
-    /// Offer deliveries the network needs: each node's offers to each other.
-    pub fn deliveries(&self) -> usize {
-        self.nodes * (self.nodes - 1) * self.offers_each
-    }
 }
 
 /// One node of the network: its process, its database (read by the bench
@@ -176,7 +173,7 @@ async fn join(
 /// 502 or 504 (the peer it had to reach did not answer in time), at the
 /// `Retry-After` it asks for, a few times; the final status.
 async fn sent_until_taken(request: reqwest::RequestBuilder) -> Option<reqwest::StatusCode> {
-    const ATTEMPTS: usize = 10;
+    const ATTEMPTS: usize = 30;
     for _ in 1..ATTEMPTS {
         let answer = request.try_clone()?.send().await.ok()?;
         let status = answer.status();
@@ -233,31 +230,46 @@ async fn follow_all(client: &reqwest::Client, pairs: Vec<(&Member, String)>) -> 
     taken
 }
 
-/// Publishes `offers` offers on every member through its platform API.
-async fn publish_all(client: &reqwest::Client, members: &[Member], offers: usize) -> usize {
+/// Publishes `offers` offers on every member through its platform API;
+/// the number each member's platform was told were published (those
+/// refused to the end are printed).
+async fn publish_all(client: &reqwest::Client, members: &[Member], offers: usize) -> Vec<usize> {
     let example = example_offer();
     let calls = members.iter().enumerate().flat_map(|(index, member)| {
         let example = example.clone();
         (0..offers).map(move |n| {
             let mut offer = example.clone();
             offer["name"] = serde_json::json!(format!("Offer {n} of node {index}"));
-            (member, format!("n{index}-offer-{n}"), offer)
+            (index, member, format!("n{index}-offer-{n}"), offer)
         })
     });
-    futures::stream::iter(calls)
-        .map(|(member, id, offer)| async move {
+    let answers: Vec<(usize, Option<reqwest::StatusCode>)> = futures::stream::iter(calls)
+        .map(|(index, member, id, offer)| async move {
             let publication = client
                 .put(format!("{}/api/v1/offers/{id}", member.base()))
                 .bearer_auth(&member.platform_token)
                 .json(&offer);
-            sent_until_taken(publication)
-                .await
-                .is_some_and(|status| status.is_success())
+            (index, sent_until_taken(publication).await)
         })
         .buffer_unordered(CALLS_AT_ONCE)
-        .filter(|published| std::future::ready(*published))
-        .count()
-        .await
+        .collect()
+        .await;
+    let mut published = vec![0; members.len()];
+    let mut refused = std::collections::BTreeMap::<String, usize>::new();
+    for (index, status) in answers {
+        match status {
+            Some(status) if status.is_success() => published[index] += 1,
+            other => {
+                *refused
+                    .entry(other.map_or("no answer".to_owned(), |s| s.to_string()))
+                    .or_default() += 1;
+            }
+        }
+    }
+    if !refused.is_empty() {
+        println!("network: publications refused to the end: {refused:?}");
+    }
+    published
 }
 
 /// Offers in `member`'s catalog as its platform reads them, page by page.
@@ -353,21 +365,32 @@ pub async fn run(dir: &std::path::Path, nodes: usize, offers_each: usize) -> Opt
         let _ = member.process.kill();
         let _ = member.process.wait();
     }
-    let (follows_seconds, complete_seconds, join_seconds) = outcome?;
+    let stages = outcome?;
     Some(Network {
         nodes,
         offers_each,
-        follows_seconds,
-        complete_seconds,
-        join_seconds,
+        follows_seconds: stages.follows_seconds,
+        complete_seconds: stages.complete_seconds,
+        join_seconds: stages.join_seconds,
+        delivered: stages.delivered,
+        backfilled: stages.backfilled,
         peak_mib_total: peaks.iter().sum(),
         peak_mib_largest: peaks.iter().copied().fold(0.0, f64::max),
     })
 }
 
+/// The stages' durations in seconds, and what the last two moved.
+struct Stages {
+    follows_seconds: f64,
+    complete_seconds: f64,
+    join_seconds: f64,
+    delivered: usize,
+    backfilled: usize,
+}
+
 /// The three stages, on members already started: everyone follows
 /// everyone, everyone publishes, a newcomer joins (and is pushed onto
-/// `members`). Their durations in seconds.
+/// `members`).
 async fn measure(
     dir: &std::path::Path,
     config: &std::path::Path,
@@ -375,7 +398,7 @@ async fn measure(
     newcomer_port: u16,
     members: &mut Vec<Member>,
     offers_each: usize,
-) -> Option<(f64, f64, f64)> {
+) -> Option<Stages> {
     let nodes = members.len();
     for member in members.iter() {
         if !ready(member.port, Duration::from_secs(120)).await {
@@ -410,7 +433,9 @@ async fn measure(
 
     let started = Instant::now();
     let published = publish_all(&client, members, offers_each).await;
-    let held = nodes * (nodes - 1) * offers_each;
+    let total: usize = published.iter().sum();
+    // Every node holds what the others published.
+    let held: usize = published.iter().map(|own| total - own).sum();
     let complete = until_total(members, held as i64, Duration::from_secs(1_800), |m| {
         m.offers_held()
     })
@@ -418,10 +443,11 @@ async fn measure(
     let complete_seconds = started.elapsed().as_secs_f64();
     let through_api = catalog_through_api(&client, &members[nodes - 1]).await;
     println!(
-        "network: {published} offers published, every catalog complete: {complete} after {complete_seconds:.1} s \
+        "network: {total} offers published, every catalog complete: {complete} after {complete_seconds:.1} s \
          ({held} offers held; the last node's catalog API lists {through_api})"
     );
-    if !complete || through_api != (nodes - 1) * offers_each {
+    let last = &published[nodes - 1];
+    if !complete || through_api != total - last {
         return None;
     }
 
@@ -442,7 +468,7 @@ async fn measure(
         .flat_map(|member| [(member, newcomer.actor()), (&newcomer, member.actor())])
         .collect();
     follow_all(&client, pairs).await;
-    let whole = (nodes * offers_each) as i64;
+    let whole = total as i64;
     let caught_up = until(Duration::from_secs(900), || async {
         newcomer.offers_held().await >= whole
     })
@@ -452,5 +478,11 @@ async fn measure(
         "network: the newcomer's catalog complete ({whole} offers): {caught_up} after {join_seconds:.1} s"
     );
     members.push(newcomer);
-    caught_up.then_some((follows_seconds, complete_seconds, join_seconds))
+    caught_up.then_some(Stages {
+        follows_seconds,
+        complete_seconds,
+        join_seconds,
+        delivered: held,
+        backfilled: total,
+    })
 }
