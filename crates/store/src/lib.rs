@@ -78,10 +78,6 @@ static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("../../migrations/postgres
 /// handlers and `/readyz` answering promptly when the database is gone.
 const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(3);
 
-/// A pooled connection unused this long is pinged before it is handed out
-/// (a restarted server or a dropped socket shows there, not in a request).
-const PING_WHEN_IDLE_FOR: Duration = Duration::from_secs(1);
-
 #[derive(Clone, Debug)]
 pub struct Store {
     pool: AnyPool,
@@ -111,21 +107,7 @@ impl Store {
         let mut options = AnyPoolOptions::new()
             // Each in-memory SQLite connection would be its own database.
             .max_connections(if in_memory { 1 } else { 10 })
-            .acquire_timeout(ACQUIRE_TIMEOUT)
-            // sqlx pings every connection handed back to the pool, and by
-            // default again when it is taken: a round trip (a network one on
-            // PostgreSQL, a hop to the worker thread on SQLite) before every
-            // query. Only a connection idle long enough for its server to
-            // have gone away since the last ping is checked when taken.
-            .test_before_acquire(false)
-            .before_acquire(|connection, held| {
-                Box::pin(async move {
-                    if held.idle_for >= PING_WHEN_IDLE_FOR {
-                        sqlx::Connection::ping(connection).await?;
-                    }
-                    Ok(true)
-                })
-            });
+            .acquire_timeout(ACQUIRE_TIMEOUT);
         if kind == DatabaseKind::Sqlite {
             options = options.after_connect(|connection, _| {
                 Box::pin(async move {
