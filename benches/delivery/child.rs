@@ -8,13 +8,18 @@ use crate::harness::until;
 
 /// A loopback port free at the time of asking.
 pub fn free_port() -> Option<u16> {
-    Some(
-        std::net::TcpListener::bind("127.0.0.1:0")
-            .ok()?
-            .local_addr()
-            .ok()?
-            .port(),
-    )
+    free_ports(1)?.first().copied()
+}
+
+/// `count` distinct loopback ports free at the time of asking: all are
+/// held until all are found, or the system could hand one out twice.
+pub fn free_ports(count: usize) -> Option<Vec<u16>> {
+    let held: Vec<std::net::TcpListener> = (0..count)
+        .map(|_| std::net::TcpListener::bind("127.0.0.1:0").ok())
+        .collect::<Option<_>>()?;
+    held.iter()
+        .map(|listener| Some(listener.local_addr().ok()?.port()))
+        .collect()
 }
 
 /// `passerelle serve` on `port`, in `dir`, with `settings` as

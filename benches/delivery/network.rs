@@ -13,7 +13,7 @@ use passerelle::model::kinds::ObjectKind;
 use passerelle::node::Node;
 use sqlx::sqlite::{SqliteConnectOptions, SqlitePool, SqlitePoolOptions};
 
-use crate::child::{free_port, ready, spawn_serve, status_mib};
+use crate::child::{free_ports, ready, spawn_serve, status_mib};
 use crate::fanout::example_offer;
 use crate::harness::{settings, until};
 
@@ -328,7 +328,7 @@ where
 pub async fn run(dir: &std::path::Path, nodes: usize, offers_each: usize) -> Option<Network> {
     let dir = dir.join("network");
     std::fs::create_dir_all(&dir).ok()?;
-    let ports: Vec<u16> = (0..=nodes).map(|_| free_port()).collect::<Option<_>>()?;
+    let ports = free_ports(nodes + 1)?;
     let charter_host = format!("http://localhost:{}", ports[0]);
     let config = shared_settings(
         &dir,
@@ -400,9 +400,13 @@ async fn measure(
     offers_each: usize,
 ) -> Option<Stages> {
     let nodes = members.len();
-    for member in members.iter() {
-        if !ready(member.port, Duration::from_secs(120)).await {
-            println!("network: node on port {} did not start", member.port);
+    for member in members.iter_mut() {
+        let exited = member.process.try_wait().ok().flatten();
+        if exited.is_some() || !ready(member.port, Duration::from_secs(120)).await {
+            println!(
+                "network: the node on port {} did not start (its log is beside its database)",
+                member.port
+            );
             return None;
         }
     }
