@@ -11,17 +11,28 @@ use crate::child::{free_port, ready, spawn_serve, status_mib};
 use crate::fanout::{SinkSigning, add_sink_followers, publish_offers, sinks};
 use crate::harness::{Backend, database_url, settings, until};
 
-/// MiB resident of an idle node, 2 s after it answers `/readyz`.
-pub async fn rss_idle(dir: &std::path::Path) -> Option<f64> {
-    let port = free_port()?;
-    let database = format!("sqlite://{}", dir.join("idle.db").display());
-    let mut child = spawn_serve(
+/// The release binary serving `database` as `slug` on `port`, with the
+/// default settings otherwise and its output discarded.
+fn spawn_node(
+    dir: &std::path::Path,
+    port: u16,
+    database: &str,
+    slug: &str,
+) -> Option<std::process::Child> {
+    spawn_serve(
         dir,
         port,
         None,
         None,
-        &[("DATABASE_URL", &database), ("PLATFORM__SLUG", "idle")],
-    )?;
+        &[("DATABASE_URL", database), ("PLATFORM__SLUG", slug)],
+    )
+}
+
+/// MiB resident of an idle node, 2 s after it answers `/readyz`.
+pub async fn rss_idle(dir: &std::path::Path) -> Option<f64> {
+    let port = free_port()?;
+    let database = format!("sqlite://{}", dir.join("idle.db").display());
+    let mut child = spawn_node(dir, port, &database, "idle")?;
     let rss = if ready(port, Duration::from_secs(60)).await {
         tokio::time::sleep(Duration::from_secs(2)).await;
         status_mib(child.id(), "VmRSS:")
@@ -55,13 +66,7 @@ pub async fn rss_peak_backlog(
         node.state().store.close().await;
     }
     let expected = offers * followers;
-    let mut child = spawn_serve(
-        dir,
-        port,
-        None,
-        None,
-        &[("DATABASE_URL", &database), ("PLATFORM__SLUG", "backlog")],
-    )?;
+    let mut child = spawn_node(dir, port, &database, "backlog")?;
     let delivered = until(Duration::from_secs(900), || async {
         sinks.received.load(Ordering::Relaxed) >= expected
     })
