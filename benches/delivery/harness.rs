@@ -160,6 +160,43 @@ pub fn process_cpu() -> Duration {
     time(usage.ru_utime) + time(usage.ru_stime)
 }
 
+/// User plus system CPU time the PostgreSQL server's processes on this
+/// machine have used so far (those alive now: the backends the nodes'
+/// pools hold open through a run). Zero where there is no such process.
+pub fn postgres_server_cpu() -> Duration {
+    // SAFETY: sysconf reads a constant of the system.
+    let ticks = unsafe { libc::sysconf(libc::_SC_CLK_TCK) }.max(1) as f64;
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Duration::ZERO;
+    };
+    let mut total = 0.0;
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let is_postgres =
+            std::fs::read_to_string(path.join("comm")).is_ok_and(|comm| comm.trim() == "postgres");
+        if !is_postgres {
+            continue;
+        }
+        let Ok(stat) = std::fs::read_to_string(path.join("stat")) else {
+            continue;
+        };
+        // Fields after the command's closing parenthesis: utime and
+        // stime are the 12th and 13th of them.
+        let Some((_, after)) = stat.rsplit_once(')') else {
+            continue;
+        };
+        let fields: Vec<&str> = after.split_whitespace().collect();
+        let field = |n: usize| {
+            fields
+                .get(n)
+                .and_then(|v| v.parse::<f64>().ok())
+                .unwrap_or(0.0)
+        };
+        total += field(11) + field(12);
+    }
+    Duration::from_secs_f64(total / ticks)
+}
+
 /// CPU time the calling thread has used so far: what one operation costs
 /// in CPU, however many other builds share the cores.
 fn thread_cpu() -> Duration {

@@ -16,7 +16,7 @@ use passerelle::model::ActivityKind;
 use serde_json::Value;
 
 use crate::fanout::publish_offers;
-use crate::harness::{Backend, Running, start, until};
+use crate::harness::{Backend, Running, postgres_server_cpu, process_cpu, start, until};
 
 async fn catalog_size(node: &Running) -> i64 {
     node.node_state
@@ -141,6 +141,7 @@ pub async fn proposals(
     }
     let client = reqwest::Client::new();
     let total = requests.len();
+    let cpu_before = (process_cpu(), postgres_server_cpu());
     let started = Instant::now();
     let refused = futures::stream::iter(requests)
         .map(|(body, headers)| {
@@ -175,6 +176,8 @@ pub async fn proposals(
     })
     .await;
     let elapsed = started.elapsed();
+    let node_cpu = process_cpu() - cpu_before.0;
+    let server_cpu = postgres_server_cpu().saturating_sub(cpu_before.1);
     let stored = catalog_size(&node).await - baseline;
     let rate = stored as f64 / elapsed.as_secs_f64();
     // The template offers came one at a time, before the clock started:
@@ -185,6 +188,13 @@ pub async fn proposals(
         "intake ({}): {total} Create(Proposal) from {peers} peers, all answered in {answered:.2?} \
          ({refused} refused), {stored} stored in {elapsed:.2?} = {rate:.0}/s; \
          {batched:.0} activities written in {batches} transactions",
+        backend.label()
+    );
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    println!(
+        "intake ({}): CPU over those {elapsed:.2?} × {cores} cores: the bench process \
+         (the node, its idle peers, the client) {node_cpu:.2?}, PostgreSQL's server \
+         processes {server_cpu:.2?}",
         backend.label()
     );
     for running in senders.into_iter().chain(std::iter::once(node)) {

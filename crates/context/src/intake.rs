@@ -191,13 +191,10 @@ async fn write_batch(
         let ran = job(tx).await;
         tx = ran.tx;
         answers.push(ran.answer);
-        let closed = if ran.failed {
-            tx.undo_part().await
-        } else {
-            tx.end_part().await
-        };
-        if let Err(e) = closed {
-            return Err((e, answers));
+        if ran.failed {
+            if let Err(e) = tx.undo_part().await {
+                return Err((e, answers));
+            }
         }
     }
     Ok((tx, answers))

@@ -17,6 +17,9 @@ const CHANGE_LOCK: i64 = 0x7061_7373_6572_656c;
 /// One change: everything in it commits together or not at all.
 pub struct ChangeTx {
     tx: Transaction<'static, Any>,
+    /// The webhook endpoints, read once per transaction: a batch of
+    /// changes raising events asks for them once per part.
+    pub(crate) webhooks: Option<Vec<crate::WebhookRow>>,
 }
 
 impl Store {
@@ -34,7 +37,7 @@ impl Store {
                 tx
             }
         };
-        Ok(ChangeTx { tx })
+        Ok(ChangeTx { tx, webhooks: None })
     }
 }
 
@@ -46,16 +49,11 @@ impl ChangeTx {
 
     /// Marks where one part of a batched change starts, so that a part
     /// that fails is undone alone (`undo_part`) and the others commit.
+    /// A part that succeeds is not released: the next part's savepoint of
+    /// the same name hides it (both engines roll back to the newest), and
+    /// the commit ends them all, which saves a round trip per part.
     pub async fn begin_part(&mut self) -> Result<()> {
         sqlx::query("SAVEPOINT part").execute(&mut *self.tx).await?;
-        Ok(())
-    }
-
-    /// Keeps what the part since `begin_part` wrote.
-    pub async fn end_part(&mut self) -> Result<()> {
-        sqlx::query("RELEASE SAVEPOINT part")
-            .execute(&mut *self.tx)
-            .await?;
         Ok(())
     }
 
@@ -65,7 +63,9 @@ impl ChangeTx {
         sqlx::query("ROLLBACK TO SAVEPOINT part")
             .execute(&mut *self.tx)
             .await?;
-        self.end_part().await
+        // What the part read may have been undone with it.
+        self.webhooks = None;
+        Ok(())
     }
 
     pub async fn commit(self) -> Result<()> {

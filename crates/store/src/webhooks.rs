@@ -212,8 +212,15 @@ async fn webhooks<'e>(
 
 impl ChangeTx {
     /// The endpoints an event raised in this change is queued for.
+    /// Read once per transaction, then kept: its writes to the endpoints
+    /// (below) forget the copy.
     pub async fn webhooks(&mut self) -> Result<Vec<WebhookRow>> {
-        webhooks(self.connection()).await
+        if let Some(kept) = &self.webhooks {
+            return Ok(kept.clone());
+        }
+        let read = webhooks(self.connection()).await?;
+        self.webhooks = Some(read.clone());
+        Ok(read)
     }
 
     pub async fn queue_webhook_event(
@@ -256,6 +263,7 @@ impl ChangeTx {
     /// now and its failing time counts from now. False when there is no
     /// such endpoint.
     pub async fn enable_webhook(&mut self, id: WebhookId) -> Result<bool> {
+        self.webhooks = None;
         let now = now_millis();
         let done = sqlx::query(
             "UPDATE webhooks SET disabled_at = NULL, disabled_reason = NULL WHERE id = $1",
@@ -275,6 +283,7 @@ impl ChangeTx {
     }
 
     pub async fn disable_webhook(&mut self, id: WebhookId, reason: &str) -> Result<()> {
+        self.webhooks = None;
         sqlx::query("UPDATE webhooks SET disabled_at = $1, disabled_reason = $2 WHERE id = $3")
             .bind(now_millis())
             .bind(reason)
