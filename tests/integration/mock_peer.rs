@@ -45,7 +45,12 @@ pub struct MockPeer {
 
 impl MockPeer {
     pub async fn bind() -> MockPeer {
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        Self::bind_at(SocketAddr::from(([127, 0, 0, 1], 0))).await
+    }
+
+    /// On `addr`: in the place of a node that stopped, at its address.
+    pub async fn bind_at(addr: SocketAddr) -> MockPeer {
+        let listener = TcpListener::bind(addr).await.unwrap();
         let addr: SocketAddr = listener.local_addr().unwrap();
         MockPeer {
             base: format!("http://localhost:{}", addr.port()),

@@ -25,6 +25,9 @@ pub struct LedgerEntry {
     pub object_id: ObjectId,
     pub activity_kind: ActivityKind,
     pub activity_document: Option<String>,
+    /// A receipt acknowledged what was last delivered (the version, or
+    /// the removal of a `Delete`).
+    pub acknowledged: bool,
 }
 
 impl Store {
@@ -44,7 +47,9 @@ impl Store {
         object_uri: &str,
     ) -> Result<Option<LedgerEntry>> {
         let row = sqlx::query(
-            "SELECT r.object_id, r.activity_kind, a.document FROM object_receipts r \
+            "SELECT r.object_id, r.activity_kind, a.document, \
+             CASE WHEN r.activity_kind = 'Delete' THEN r.removal_acknowledged_at \
+             ELSE r.acknowledged_at END AS acknowledged_at FROM object_receipts r \
              JOIN objects o ON o.id = r.object_id \
              LEFT JOIN activities a ON a.id = r.activity_id \
              WHERE r.peer_id = $1 AND o.uri = $2",
@@ -58,6 +63,7 @@ impl Store {
                 object_id: row.try_get("object_id")?,
                 activity_kind: stored_kind(row.try_get("activity_kind")?)?,
                 activity_document: row.try_get("document")?,
+                acknowledged: row.try_get::<Option<i64>, _>("acknowledged_at")?.is_some(),
             })
         })
         .transpose()
@@ -74,6 +80,37 @@ impl Store {
         .fetch_all(self.pool())
         .await?;
         Ok(documents)
+    }
+
+    /// Up to `limit` receipts of `peer_id` kept waiting for deliveries the
+    /// ledger did not record yet, oldest first: (id, document).
+    pub async fn waiting_receipts(
+        &self,
+        peer_id: PeerId,
+        limit: i64,
+    ) -> Result<Vec<(String, String)>> {
+        let rows = sqlx::query(
+            "SELECT uri, document FROM peer_receipts WHERE peer_id = $1 AND waiting = 1 \
+             ORDER BY received_at, uri LIMIT $2",
+        )
+        .bind(peer_id)
+        .bind(limit)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|row| Ok((row.try_get("uri")?, row.try_get("document")?)))
+            .collect()
+    }
+
+    /// How many receipts of `peer_id` wait for deliveries to be recorded.
+    pub async fn count_waiting_receipts(&self, peer_id: PeerId) -> Result<i64> {
+        let count = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM peer_receipts WHERE peer_id = $1 AND waiting = 1",
+        )
+        .bind(peer_id)
+        .fetch_one(self.pool())
+        .await?;
+        Ok(count)
     }
 
     /// Withdrawals (a `Delete` delivered) before `before` (ms) whose removal
@@ -166,18 +203,30 @@ impl ChangeTx {
         uri: &str,
         peer_id: PeerId,
         document: &str,
+        waiting: bool,
     ) -> Result<bool> {
         let done = sqlx::query(
-            "INSERT INTO peer_receipts (uri, peer_id, document, received_at) \
-             VALUES ($1, $2, $3, $4) ON CONFLICT (uri) DO NOTHING",
+            "INSERT INTO peer_receipts (uri, peer_id, document, received_at, waiting) \
+             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (uri) DO NOTHING",
         )
         .bind(uri)
         .bind(peer_id)
         .bind(document)
         .bind(now_millis())
+        .bind(i64::from(waiting))
         .execute(self.connection())
         .await?;
         Ok(done.rows_affected() == 1)
+    }
+
+    /// The receipt `uri` waits for nothing more: every delivery it names
+    /// is recorded, and what it acknowledges is applied.
+    pub async fn receipt_applied(&mut self, uri: &str) -> Result<()> {
+        sqlx::query("UPDATE peer_receipts SET waiting = 0 WHERE uri = $1")
+            .bind(uri)
+            .execute(self.connection())
+            .await?;
+        Ok(())
     }
 
     /// The receipt `receipt_uri` acknowledged what we last delivered of

@@ -16,7 +16,7 @@ use passerelle::domain::tokens::Scope;
 use serde_json::{Value, json};
 
 use crate::console::{page, sign_in};
-use crate::mock_peer::{MockPeer, new_key};
+use crate::mock_peer::{Documents, MockPeer, new_key};
 use crate::on_both_backends;
 use crate::rig::federation::{
     admin, approve_follower, ask_to_follow, node_named, wait_follow_state,
@@ -177,7 +177,7 @@ async fn post_receipt(
     held: &[(String, String)],
     removed: &[String],
 ) -> u16 {
-    post_receipt_as(&from.context, to, held, removed).await
+    post_receipt_as(&from.context, to, held, removed).await.0
 }
 
 /// The same, signed with the keys of the node `from` is the context of
@@ -187,7 +187,7 @@ async fn post_receipt_as(
     to: &TestNode,
     held: &[(String, String)],
     removed: &[String],
-) -> u16 {
+) -> (u16, String) {
     let id = activities::new_activity_id(&from.settings);
     let origin = url::Url::parse(&to.actor()).unwrap();
     let document = receipt::document(
@@ -199,7 +199,7 @@ async fn post_receipt_as(
         "2026-01-01T00:00:00Z",
     );
     let signed = passerelle::domain::outgoing::sign(from, &document).unwrap();
-    SignedPost::new(
+    let status = SignedPost::new(
         &to.url("/inbox"),
         serde_json::to_vec(&signed).unwrap(),
         &format!("{}#main-key", actor_id(&from.settings)),
@@ -208,7 +208,8 @@ async fn post_receipt_as(
     .send(&reqwest::Client::new())
     .await
     .status()
-    .as_u16()
+    .as_u16();
+    (status, id.to_string())
 }
 
 async fn receipts_from_others_or_naming_undelivered_objects_are_refused(db: TestDatabase) {
@@ -330,8 +331,9 @@ async fn a_receipt_owed_survives_a_restart(db: TestDatabase) {
 }
 
 /// A pass that stopped on a failure recorded nothing past its cursor: a
-/// receipt naming what it may have delivered is put off (503, nothing
-/// stored), not refused, and the delivery that follows is acknowledged.
+/// receipt naming what it may have delivered is kept waiting (202), not
+/// refused nor put off, and applied when the next pass records the
+/// delivery, with nothing from B in between.
 async fn a_receipt_overtaking_a_failed_pass_waits_for_the_next(db: TestDatabase) {
     let (a, _a_db, b, _b_db) = b_follows_a(&db).await;
     let a_admin = admin(&a).await;
@@ -352,22 +354,43 @@ async fn a_receipt_overtaking_a_failed_pass_waits_for_the_next(db: TestDatabase)
     let version = receipt::version_of(&a.get_activity_json(&offer).await.1)
         .unwrap()
         .to_owned();
-    let kept = a
-        .api(&format!("/api/v1/admin/peers/{b_on_a}/receipts"), &a_admin)
-        .await;
-    let status = post_receipt_as(&b_context, &a, &[(offer.clone(), version)], &[]).await;
+    let receipts = format!("/api/v1/admin/peers/{b_on_a}/receipts");
+    let kept_before = a.api(&receipts, &a_admin).await.as_array().unwrap().len();
+    let held = [(offer.clone(), version)];
+    let (status, waiting) = post_receipt_as(&b_context, &a, &held, &[]).await;
     assert_eq!(
-        status, 503,
-        "a receipt for a delivery not yet recorded is put off"
+        status, 202,
+        "a receipt for a delivery not yet recorded is kept, not put off"
     );
+    let kept = a.api(&receipts, &a_admin).await;
+    assert_eq!(kept.as_array().unwrap().len(), kept_before + 1);
+    assert_eq!(kept[0]["id"], waiting.as_str(), "{kept}");
+    // What one peer can leave waiting is bounded: at 100, the next is put
+    // off (503) and stored nowhere.
+    let mut newest = waiting.clone();
+    for _ in 1..passerelle::domain::sharing::receipts::MOST_WAITING {
+        let (status, id) = post_receipt_as(&b_context, &a, &held, &[]).await;
+        assert_eq!(status, 202);
+        newest = id;
+    }
+    assert_eq!(post_receipt_as(&b_context, &a, &held, &[]).await.0, 503);
     assert_eq!(
-        a.api(&format!("/api/v1/admin/peers/{b_on_a}/receipts"), &a_admin)
-            .await,
-        kept,
-        "nothing of the put-off receipt is stored"
+        a.api(&receipts, &a_admin).await[0]["id"],
+        newest.as_str(),
+        "the receipt put off is stored nowhere"
+    );
+    assert_ne!(
+        ledger_entry(&a, &a_admin, &b_on_a, &offer)
+            .await
+            .map(|entry| entry["state"].clone()),
+        Some(json!("acknowledged")),
+        "nothing is acknowledged before the delivery is recorded"
     );
 
-    let b = TestNode::start_on(b_settings).await;
-    wait_state(&a, &a_admin, &b_on_a, &offer, "acknowledged").await;
-    b.stop().await;
+    // In B's place, an inbox that takes A's delivery and sends no receipt
+    // of its own: the acknowledgement can only be the waiting one's.
+    let mut stand_in = MockPeer::bind_at(b_settings.listen).await;
+    stand_in.serve(Documents::new());
+    let entry = wait_state(&a, &a_admin, &b_on_a, &offer, "acknowledged").await;
+    assert_eq!(entry["receipt"], waiting.as_str(), "{entry}");
 }

@@ -166,6 +166,12 @@ impl<'a> StreamPass<'a> {
     async fn run(mut self, batch: i64, windows: &Windows) -> Result<Ended> {
         let ended = self.send_batch(batch).await;
         self.keep_window(windows, &ended);
+        if self.delivered_any && ended.is_ok() {
+            // Receipts that overtook what this pass just recorded.
+            if let Err(e) = sharing::receipts::apply_waiting(self.state, &self.peer).await {
+                tracing::warn!(peer = %self.peer.actor_uri, error = %e, "delivery: waiting receipts not applied");
+            }
+        }
         let counted = self
             .state
             .store

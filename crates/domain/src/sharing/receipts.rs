@@ -62,8 +62,16 @@ pub async fn send_owed(ctx: &Context) -> Result<()> {
     Ok(())
 }
 
+/// Receipts of one peer kept waiting beyond this are put off (503) again:
+/// what a peer can make us keep, and read again after each pass, stays
+/// bounded.
+pub const MOST_WAITING: i64 = 100;
+
 /// A peer's receipt: checked whole, then kept and applied to the ledger,
-/// or refused (4xx) with nothing stored.
+/// or refused (4xx) with nothing stored. A receipt naming a delivery not
+/// recorded yet (it overtook the pass that made it) is kept waiting and
+/// applied when the ledger has it: it holds up nothing in the peer's
+/// stream meanwhile.
 pub async fn received(ctx: &Context, sender: &PeerRow, receipt: Receipt) -> Result<()> {
     if receipt.actor.as_str() != sender.actor_uri {
         return Err(Error::Forbidden(
@@ -80,73 +88,137 @@ pub async fn received(ctx: &Context, sender: &PeerRow, receipt: Receipt) -> Resu
             ),
         ));
     }
-    let mut acknowledged = Vec::new();
-    for (index, held) in receipt.held.iter().enumerate() {
-        let entry = delivered(ctx, sender, held.id.as_str(), &format!("/held/{index}")).await?;
-        if matches!(
-            entry.activity_kind,
-            ActivityKind::Create | ActivityKind::Update
-        ) && delivered_version(&entry).as_deref() == Some(held.updated.as_str())
-        {
-            acknowledged.push((entry.object_id, false));
-        } else if ctx
-            .store
-            .delivery_unrecorded(sender.id, held.id.as_str())
-            .await?
-        {
-            // The version it holds may be one delivered but not recorded yet.
-            return Err(Error::Unavailable(
-                "a delivery to the sender is still being recorded: retry".into(),
-            ));
-        }
-    }
-    for (index, removed) in receipt.removed.iter().enumerate() {
-        let entry = delivered(ctx, sender, removed.as_str(), &format!("/removed/{index}")).await?;
-        if entry.activity_kind == ActivityKind::Delete {
-            acknowledged.push((entry.object_id, true));
-        }
+    let reading = read(ctx, sender, &receipt, Reading::OnArrival).await?;
+    if reading.waiting && ctx.store.count_waiting_receipts(sender.id).await? >= MOST_WAITING {
+        return Err(Error::Unavailable(
+            "too many of your receipts wait for deliveries to be recorded: retry".into(),
+        ));
     }
     let document = serde_json::to_string(&receipt.document)?;
     let mut tx = change::begin(ctx).await?;
     if tx
-        .keep_peer_receipt(receipt.id.as_str(), sender.id, &document)
+        .keep_peer_receipt(receipt.id.as_str(), sender.id, &document, reading.waiting)
         .await?
     {
-        for (object_id, removal) in &acknowledged {
+        for (object_id, removal) in &reading.acknowledged {
             tx.acknowledge(sender.id, *object_id, *removal, receipt.id.as_str())
                 .await?;
         }
     }
     change::commit(ctx, tx).await?;
-    tracing::info!(peer = %sender.actor_uri, receipt = %receipt.id, named, acknowledged = acknowledged.len(), "receipt kept");
+    tracing::info!(peer = %sender.actor_uri, receipt = %receipt.id, named, acknowledged = reading.acknowledged.len(), waiting = reading.waiting, "receipt kept");
+    if reading.waiting {
+        // The pass may have recorded its deliveries between our reading
+        // and our commit, and looked for waiting receipts before this one
+        // was there: read it once more now that it is.
+        apply_again(ctx, sender, receipt.id.as_str(), &document).await?;
+    }
     Ok(())
 }
 
-/// The ledger entry of an object the receipt names; refused unless it is
-/// ours and was delivered to the sender, put off (503) while a delivery to
-/// the sender is still being recorded.
-async fn delivered(
-    ctx: &Context,
-    sender: &PeerRow,
-    object: &str,
-    pointer: &str,
-) -> Result<LedgerEntry> {
-    if let Some(entry) = ctx.store.ledger_entry(sender.id, object).await? {
-        return Ok(entry);
+/// Applies again the receipts of `sender` kept waiting: what the ledger
+/// now records is acknowledged, and a receipt waiting for nothing more is
+/// done with. Run when a pass over the sender's stream recorded deliveries.
+pub async fn apply_waiting(ctx: &Context, sender: &PeerRow) -> Result<()> {
+    for (uri, document) in ctx.store.waiting_receipts(sender.id, MOST_WAITING).await? {
+        apply_again(ctx, sender, &uri, &document).await?;
     }
-    // What a pass delivered reaches the ledger when it checkpoints, or
-    // with the next pass when it stopped on a failure: a receipt may
-    // overtake either. Retried, it finds the ledger written; nothing is
-    // stored meanwhile.
-    if ctx.store.delivery_unrecorded(sender.id, object).await? {
-        return Err(Error::Unavailable(format!(
-            "{object} may be in a delivery to the sender not yet recorded: retry"
-        )));
+    Ok(())
+}
+
+/// One waiting receipt, `document` as kept, read against the ledger again.
+async fn apply_again(ctx: &Context, sender: &PeerRow, uri: &str, document: &str) -> Result<()> {
+    // Kept as received, after it was checked whole: it parses.
+    let reading = match serde_json::from_str::<Receipt>(document) {
+        Ok(receipt) => read(ctx, sender, &receipt, Reading::Again).await?,
+        Err(e) => {
+            tracing::warn!(receipt = %uri, error = %e, "a kept receipt no longer parses: not applied");
+            Read::default()
+        }
+    };
+    if reading.acknowledged.is_empty() && reading.waiting {
+        return Ok(());
     }
-    Err(Error::UnprocessableAt(
-        pointer.into(),
-        format!("{object} is not an object of ours delivered to the sender"),
-    ))
+    let mut tx = change::begin(ctx).await?;
+    for (object_id, removal) in &reading.acknowledged {
+        tx.acknowledge(sender.id, *object_id, *removal, uri).await?;
+    }
+    if !reading.waiting {
+        tx.receipt_applied(uri).await?;
+    }
+    change::commit(ctx, tx).await?;
+    tracing::info!(peer = %sender.actor_uri, receipt = %uri, acknowledged = reading.acknowledged.len(), waiting = reading.waiting, "waiting receipt applied");
+    Ok(())
+}
+
+/// When a receipt is read against the ledger.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Reading {
+    /// As it arrives: naming an object never delivered to the sender
+    /// refuses it.
+    OnArrival,
+    /// Kept waiting, read again: what it names that was never delivered
+    /// (the pass skipped it) is passed over, and what is already
+    /// acknowledged is left as it is.
+    Again,
+}
+
+/// What a receipt comes to against the ledger now.
+#[derive(Default)]
+struct Read {
+    /// (object, removal) to acknowledge.
+    acknowledged: Vec<(crate::model::ObjectId, bool)>,
+    /// Some entry names a delivery not recorded yet.
+    waiting: bool,
+}
+
+async fn read(ctx: &Context, sender: &PeerRow, receipt: &Receipt, when: Reading) -> Result<Read> {
+    let mut read = Read::default();
+    let held = receipt.held.iter().enumerate().map(|(index, held)| {
+        (
+            format!("/held/{index}"),
+            &held.id,
+            Some(held.updated.as_str()),
+        )
+    });
+    let removed = receipt
+        .removed
+        .iter()
+        .enumerate()
+        .map(|(index, removed)| (format!("/removed/{index}"), removed, None));
+    for (pointer, object, version) in held.chain(removed) {
+        let object = object.as_str();
+        let entry = ctx.store.ledger_entry(sender.id, object).await?;
+        let matches = entry.as_ref().is_some_and(|entry| match version {
+            Some(version) => {
+                matches!(
+                    entry.activity_kind,
+                    ActivityKind::Create | ActivityKind::Update
+                ) && delivered_version(entry).as_deref() == Some(version)
+            }
+            None => entry.activity_kind == ActivityKind::Delete,
+        });
+        match entry {
+            Some(entry) if matches => {
+                if when == Reading::OnArrival || !entry.acknowledged {
+                    read.acknowledged.push((entry.object_id, version.is_none()));
+                }
+            }
+            // The version or removal it acknowledges may be one delivered
+            // but not recorded yet; or it is outdated, and acknowledges
+            // nothing.
+            _ if ctx.store.delivery_unrecorded(sender.id, object).await? => read.waiting = true,
+            Some(_) => {}
+            None if when == Reading::Again => {}
+            None => {
+                return Err(Error::UnprocessableAt(
+                    pointer,
+                    format!("{object} is not an object of ours delivered to the sender"),
+                ));
+            }
+        }
+    }
+    Ok(read)
 }
 
 /// The version of the object we last delivered (its `updated`), read from
