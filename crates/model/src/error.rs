@@ -93,7 +93,8 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl Error {
     /// The database is out of reach (down, restarting, the network to it
-    /// cut) rather than refusing this request: worth retrying shortly.
+    /// cut) or too busy to take this request in time, rather than refusing
+    /// it: worth retrying shortly.
     pub fn is_database_unavailable(&self) -> bool {
         let Error::Database(e) = self else {
             return false;
@@ -104,13 +105,38 @@ impl Error {
             | sqlx::Error::Io(_)
             | sqlx::Error::Tls(_)
             | sqlx::Error::Protocol(_) => true,
-            // SQLSTATE class 08 (connection exception) and 57P (the server
-            // shutting down or starting: admin_shutdown, crash_shutdown,
-            // cannot_connect_now).
-            sqlx::Error::Database(e) => e
-                .code()
-                .is_some_and(|code| code.starts_with("08") || code.starts_with("57P")),
+            sqlx::Error::Database(e) => e.code().is_some_and(|code| momentary(&code)),
             _ => false,
         }
+    }
+}
+
+/// Whether a database error code says "not now" rather than "not this".
+/// PostgreSQL's are SQLSTATEs, five characters: class 08 (connection
+/// exception), 57P (the server shutting down or starting). SQLite's are
+/// numbers of at most four digits, whose low byte is the primary code:
+/// BUSY (5) and LOCKED (6), when another writer held the file past the
+/// busy timeout.
+fn momentary(code: &str) -> bool {
+    if code.len() == 5 {
+        return code.starts_with("08") || code.starts_with("57P");
+    }
+    code.parse::<u32>()
+        .is_ok_and(|primary| matches!(primary & 0xff, 5 | 6))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::momentary;
+
+    #[test]
+    fn busy_and_unreachable_databases_are_momentary() {
+        // SQLite: BUSY, BUSY_SNAPSHOT, LOCKED; not CONSTRAINT_UNIQUE, IOERR.
+        assert!(momentary("5") && momentary("517") && momentary("6"));
+        assert!(!momentary("2067") && !momentary("10"));
+        // PostgreSQL: connection failure, admin shutdown; not a unique
+        // violation, nor a code whose number would end like SQLite's busy.
+        assert!(momentary("08006") && momentary("57P01"));
+        assert!(!momentary("23505") && !momentary("22021"));
     }
 }

@@ -158,7 +158,8 @@ impl TestDatabase {
             .expect(query)
     }
 
-    async fn connect(&self) -> sqlx::AnyConnection {
+    /// A connection of the test's own, from outside the node.
+    pub async fn connect(&self) -> sqlx::AnyConnection {
         sqlx::any::install_default_drivers();
         sqlx::AnyConnection::connect(&self.url)
             .await
