@@ -111,7 +111,7 @@ impl Store {
             .last_used_at
             .is_none_or(|at| now - at >= LAST_USE_PRECISION_MS)
         {
-            sqlx::query(
+            let recorded = sqlx::query(
                 "UPDATE api_tokens SET last_used_at = $1 WHERE id = $2 \
                  AND (last_used_at IS NULL OR last_used_at <= $3)",
             )
@@ -119,7 +119,18 @@ impl Store {
             .bind(token.id)
             .bind(now - LAST_USE_PRECISION_MS)
             .execute(self.pool())
-            .await?;
+            .await
+            .map_err(Error::from);
+            match recorded {
+                Ok(_) => {}
+                // The last use is bookkeeping: a database too busy to
+                // record it now does not refuse the caller, whose request
+                // then reads, or writes and is put off on its own.
+                Err(e) if e.is_database_unavailable() => {
+                    tracing::warn!(error = %e, "a token's last use not recorded");
+                }
+                Err(e) => return Err(e),
+            }
         }
         Ok(Some(token))
     }
